@@ -1,0 +1,45 @@
+"""market_pay: the backend for chợ 4.0 cashless markets. create_app() builds the Flask app."""
+from flask import Flask
+
+from .config import load_config
+from .errors import register_error_handlers
+from .extensions import configure_sqlite_engine, db, migrate
+
+
+def _blueprints():
+    """The one tuple of blueprints; imported here so nothing else imports api modules."""
+    from . import health
+    from .api import openapi
+    from .auth import api as auth_api
+    from .markets import api as markets_api
+    from .regions import api as regions_api
+    from .vendors import api as vendors_api
+
+    return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp)
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    app.json.ensure_ascii = False  # Vietnamese stays readable in JSON
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    from . import models  # noqa: F401  (register every model with the metadata)
+    migrate.init_app(app, db, directory=_migrations_directory())
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite_engine(db.engine)
+
+    register_error_handlers(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _migrations_directory():
+    import os
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

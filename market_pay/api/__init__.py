@@ -1,0 +1,1 @@
+"""Cross-feature API pieces: the OpenAPI document."""

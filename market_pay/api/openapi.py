@@ -1,0 +1,117 @@
+"""GET /api/v1/openapi.json: the API described from the same marshmallow schemas the routes use."""
+from functools import lru_cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint
+from marshmallow import Schema, fields
+
+from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
+from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
+from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
+from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
+                               VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
+
+bp = Blueprint("openapi", __name__)
+
+
+class ErrorSchema(Schema):
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(required=True)
+
+
+class ImportResultSchema(Schema):
+    created = fields.Integer()
+    unchanged = fields.Integer()
+
+
+def _page_of(schema_name):
+    return {"type": "object", "properties": {
+        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema_name}"}},
+        "next": {"type": ["string", "null"]}}}
+
+
+# (method, path, summary, request body schema, query schema, success status, response)
+ENDPOINTS = [
+    ("post", "/api/v1/auth/token", "Sign in; vendors use phone + PIN", TokenRequestSchema, None, 201, TokenSchema),
+    ("post", "/api/v1/auth/revoke", "Revoke the token in use", None, None, 204, None),
+    ("get", "/api/v1/auth/me", "The signed-in user", None, None, 200, UserSchema),
+    ("post", "/api/v1/users", "Create a user (admin)", UserCreateSchema, None, 201, UserSchema),
+    ("get", "/api/v1/users", "List users (admin)", None, UserListQuerySchema, 200, "UserSchema[]"),
+    ("post", "/api/v1/users/{user_id}/deactivate", "Deactivate a user and revoke their tokens", None, None, 200, UserSchema),
+    ("get", "/api/v1/regions", "List regions (flat by parent, or ?tree=true)", None, RegionListQuerySchema, 200, "RegionSchema[]"),
+    ("post", "/api/v1/regions", "Create a region (admin)", RegionCreateSchema, None, 201, RegionSchema),
+    ("get", "/api/v1/regions/{code}", "One region", None, None, 200, RegionSchema),
+    ("post", "/api/v1/markets", "Register a market (admin)", MarketCreateSchema, None, 201, MarketSchema),
+    ("get", "/api/v1/markets", "Markets in your scope", None, MarketListQuerySchema, 200, "MarketSchema[]"),
+    ("get", "/api/v1/markets/{code}", "One market", None, None, 200, MarketSchema),
+    ("patch", "/api/v1/markets/{code}", "Edit a market", MarketUpdateSchema, None, 200, MarketSchema),
+    ("post", "/api/v1/markets/{code}/vendors/import", "Import vendors from CSV (all rows or none)", "csv", None, 201, ImportResultSchema),
+    ("post", "/api/v1/vendors", "Register a stall with its accounts", VendorCreateSchema, None, 201, VendorSchema),
+    ("get", "/api/v1/vendors", "Stalls in your scope", None, VendorListQuerySchema, 200, "VendorSchema[]"),
+    ("get", "/api/v1/vendors/{vendor_id}", "One stall", None, None, 200, VendorSchema),
+    ("patch", "/api/v1/vendors/{vendor_id}", "Edit a stall", VendorUpdateSchema, None, 200, VendorSchema),
+    ("post", "/api/v1/vendors/{vendor_id}/suspend", "Suspend a stall", None, None, 200, VendorSchema),
+    ("post", "/api/v1/vendors/{vendor_id}/reactivate", "Reactivate a stall", None, None, 200, VendorSchema),
+    ("post", "/api/v1/vendors/{vendor_id}/accounts", "Add a receiving account", AccountCreateSchema, None, 201, AccountSchema),
+    ("post", "/api/v1/vendors/{vendor_id}/accounts/{account_id}/deactivate", "Deactivate an account", None, None, 200, AccountSchema),
+]
+PUBLIC = {"/api/v1/auth/token"}
+ERRORS = {"400": "Unreadable body", "401": "No or bad token", "403": "Out of scope", "404": "Unknown id",
+          "409": "Conflict", "413": "Body too large", "415": "Wrong content type", "422": "Invalid fields",
+          "429": "Too many attempts"}
+
+
+def _response(schema):
+    if schema is None:
+        return {"description": "No content"}
+    if isinstance(schema, str):
+        name = schema.removesuffix("[]").removesuffix("Schema")
+        return {"description": "A page", "content": {"application/json": {"schema": _page_of(name)}}}
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _request_body(schema):
+    if schema == "csv":
+        return {"required": True, "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"}}}}}}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+@lru_cache(maxsize=1)
+def build_spec() -> dict:
+    spec = APISpec(title="market_pay API", version="1.0.0", openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin()])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    for method, path, summary, body, query, status, response in ENDPOINTS:
+        operation = {"summary": summary, "responses": {str(status): _response(response)}}
+        for code, text in ERRORS.items():
+            operation["responses"].setdefault(code, {
+                "description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        if body is not None:
+            operation["requestBody"] = _request_body(body)
+        params = [{"in": "path", "name": name, "required": True,
+                   "schema": {"type": "integer"} if name.endswith("_id") else {"type": "string"}}
+                  for name in _path_params(path)]
+        if query is not None:
+            params.append({"in": "query", "schema": query})
+        if params:
+            operation["parameters"] = params
+        if path not in PUBLIC:
+            operation["security"] = [{"bearer": []}]
+        spec.path(path=path, operations={method: operation})
+    return spec.to_dict()
+
+
+def _path_params(path):
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_document():
+    return build_spec()

@@ -1,0 +1,1 @@
+"""The audit log: who changed what, for registry, money and users."""

@@ -1,0 +1,190 @@
+"""Users, sign-in with throttling, and bearer tokens."""
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit.services import record_change
+from ..common.paging import paginate
+from ..common.phone import normalise_phone
+from ..common.types import utcnow
+from ..errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from ..extensions import db
+from ..markets.models import Market
+from ..regions.models import Region
+from ..vendors.models import Vendor
+from .models import ROLES, STALL_ROLES, ApiToken, LoginFailure, User
+from .scopes import require_admin
+
+TOKEN_PREFIX = "mp_"
+_PIN = re.compile(r"^\d{6,12}$")
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$")
+# Checked when the username does not exist, so a miss costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def resolve_scope(role: str, scope_code: str | None) -> dict:
+    """Turn a role's scope code into the matching foreign key; 422 naming `scope` when wrong.
+
+    region_staff → a region code; market_manager → a market code; vendor and vendor_assistant →
+    MARKET_CODE/STALL_CODE; admin → none.
+    """
+    if role == "admin":
+        if scope_code:
+            raise ValidationFailed(errors={"scope": ["An administrator has no scope."]})
+        return {}
+    if not scope_code:
+        raise ValidationFailed(errors={"scope": [f"A {role} needs a scope."]})
+    if role == "region_staff":
+        region = db.session.scalar(select(Region).where(Region.code == scope_code))
+        if region is None:
+            raise ValidationFailed(errors={"scope": [f"No region with code {scope_code}."]})
+        return {"region_id": region.id}
+    if role == "market_manager":
+        market = db.session.scalar(select(Market).where(Market.code == scope_code))
+        if market is None:
+            raise ValidationFailed(errors={"scope": [f"No market with code {scope_code}."]})
+        return {"market_id": market.id}
+    market_code, _, stall_code = scope_code.partition("/")
+    vendor = db.session.scalar(
+        select(Vendor).join(Market).where(Market.code == market_code, Vendor.stall_code == stall_code))
+    if vendor is None:
+        raise ValidationFailed(errors={"scope": ["Give the stall as MARKET_CODE/STALL_CODE of a registered stall."]})
+    return {"vendor_id": vendor.id}
+
+
+def _check_credentials_shape(role: str, username: str, password: str) -> str:
+    """Validate username/password for the role; return the username as stored."""
+    if role in STALL_ROLES:
+        phone = normalise_phone(username)
+        if phone is None:
+            raise ValidationFailed(errors={"username": ["Vendors sign in with a Vietnamese phone number."]})
+        if not _PIN.match(password):
+            raise ValidationFailed(errors={"password": ["A PIN is 6 to 12 digits."]})
+        return phone
+    if not _USERNAME.match(username):
+        raise ValidationFailed(errors={"username": ["Use 3–80 letters, digits, '.', '_', '@' or '-'."]})
+    if len(password) < 10:
+        raise ValidationFailed(errors={"password": ["Staff passwords need at least 10 characters."]})
+    return username
+
+
+def create_user(actor, username: str, password: str, role: str, scope_code=None,
+                display_name: str = "") -> User:
+    """Create a user. `actor` None means the operator's CLI (allowed to create the first admin)."""
+    if actor is not None:
+        require_admin(actor)
+    if role not in ROLES:
+        raise ValidationFailed(errors={"role": [f"One of: {', '.join(ROLES)}."]})
+    username = _check_credentials_shape(role, username.strip(), password)
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(errors={"username": ["This username is taken."]})
+    user = User(username=username, password_hash=generate_password_hash(password), role=role,
+                display_name=display_name, **resolve_scope(role, scope_code))
+    db.session.add(user)
+    db.session.flush()
+    record_change(actor, "user.create", "user", user.id,
+                  {"username": username, "role": role, "scope": scope_code})
+    return user
+
+
+def list_users(actor, role=None, limit=None, cursor=None):
+    require_admin(actor)
+    query = select(User)
+    if role:
+        query = query.where(User.role == role)
+    return paginate(query, User.id, limit, cursor)
+
+
+def deactivate_user(actor, user_id: int) -> User:
+    require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    user.active = False
+    revoke_all_tokens(user)
+    record_change(actor, "user.deactivate", "user", user.id)
+    return user
+
+
+def _failures_since(key: str, since):
+    return db.session.execute(
+        select(func.count(LoginFailure.id), func.min(LoginFailure.at))
+        .where(LoginFailure.key == key, LoginFailure.at > since)).one()
+
+
+def _throttle(keys_and_limits):
+    config = current_app.config
+    window = timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
+    now = utcnow()
+    for key, limit in keys_and_limits:
+        count, oldest = _failures_since(key, now - window)
+        if count >= limit:
+            retry_after = max(1, int((oldest + window - now).total_seconds()) + 1)
+            raise TooManyRequests(retry_after)
+
+
+def sign_in(username: str, password: str, client_address: str):
+    """Check a username (or a vendor's phone) and password; return (user, token, expires_at).
+
+    Returns None on bad credentials after recording the failure: the caller commits that record
+    and then answers 401, so the throttle counts it in every worker. Raises TooManyRequests when
+    this username or this address failed too often in the window.
+    """
+    config = current_app.config
+    login = normalise_phone(username) or username.strip()
+    user_key, address_key = f"user:{login.lower()}", f"addr:{client_address}"
+    _throttle([(user_key, config["LOGIN_MAX_FAILURES_PER_USER"]),
+               (address_key, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])])
+    user = db.session.scalar(select(User).where(User.username == login))
+    good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if not (user and good and user.active):
+        db.session.add_all([LoginFailure(key=user_key), LoginFailure(key=address_key)])
+        _forget_old_failures()
+        return None
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == user_key))
+    user.last_login_at = utcnow()
+    token, expires_at = issue_token(user)
+    return user, token, expires_at
+
+
+def _forget_old_failures():
+    horizon = utcnow() - timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"])
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < horizon))
+
+
+def issue_token(user: User):
+    config = current_app.config
+    ttl = config["VENDOR_TOKEN_TTL_SECONDS"] if user.role in STALL_ROLES else config["TOKEN_TTL_SECONDS"]
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=ttl)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=expires_at))
+    return token, expires_at
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user behind a live (unexpired, unrevoked) token, else None."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row.user if row.user.active else None
+
+
+def revoke_token(token: str):
+    db.session.execute(update(ApiToken).where(ApiToken.token_hash == _hash_token(token),
+                                              ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+def revoke_all_tokens(user: User):
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                              ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))

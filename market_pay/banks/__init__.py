@@ -1,0 +1,1 @@
+"""The bank list (NAPAS BINs and short names) shipped with the package."""

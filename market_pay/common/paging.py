@@ -1,0 +1,36 @@
+"""Keyset pagination: lists answer {"items": [...], "next": cursor-or-null}."""
+import base64
+import binascii
+
+from flask import current_app
+from ..errors import ValidationFailed
+from ..extensions import db
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != "id":
+            raise ValueError
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(errors={"cursor": ["Not a cursor this service issued."]}) from None
+
+
+def paginate(query, id_column, limit=None, cursor=None):
+    """Run `query` (a Select of one entity) ordered by `id_column`; return (items, next_cursor)."""
+    limit = limit or current_app.config["PAGE_SIZE_DEFAULT"]
+    limit = min(limit, current_app.config["PAGE_SIZE_MAX"])
+    if cursor:
+        query = query.where(id_column > decode_cursor(cursor))
+    rows = db.session.scalars(query.order_by(id_column).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more else None)
+

@@ -1,0 +1,26 @@
+"""Reading a request body: JSON only, an object, then validated by a marshmallow schema."""
+from flask import request
+
+from ..errors import BadRequest, UnsupportedMediaType
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 415 (not JSON) / 400 (unreadable or not an object)."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("The body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return data
+
+
+def load_json(schema):
+    """Parse and validate the JSON body with `schema` (a marshmallow Schema instance)."""
+    return schema.load(json_body())
+
+
+def load_query(schema):
+    """Validate the query string with `schema`; repeated keys are not accepted."""
+    return schema.load(request.args.to_dict(flat=True))

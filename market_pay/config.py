@@ -1,0 +1,72 @@
+"""Configuration: defaults plus MARKET_PAY_* environment variables; fails fast on a missing secret."""
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(RuntimeError):
+    """Start-up configuration is missing or wrong; the message says what to set."""
+
+
+DEFAULTS = {
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    # Bodies larger than this answer 413 before any parsing (CSV uploads included).
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "TOKEN_TTL_SECONDS": 12 * 3600,
+    # A stall's phone stays signed in: vendors and assistants get long-lived tokens.
+    "VENDOR_TOKEN_TTL_SECONDS": 30 * 24 * 3600,
+    # Failed logins allowed in the window, per username and per client address.
+    "LOGIN_MAX_FAILURES_PER_USER": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    "PAGE_SIZE_DEFAULT": 50,
+    "PAGE_SIZE_MAX": 500,
+    "DEMO": False,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write plain postgresql:// URLs; we ship psycopg 3, not psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app, test_config=None):
+    """Fill app.config from defaults, the environment and (in tests) an explicit mapping."""
+    app.config.update(DEFAULTS)
+    env = os.environ
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["DEMO"] = env.get("MARKET_PAY_DEMO", "") in ("1", "true", "yes")
+    app.config["TIMEZONE"] = env.get("MARKET_PAY_TIMEZONE", DEFAULTS["TIMEZONE"])
+    app.config["SECRET_KEY"] = env.get("MARKET_PAY_SECRET_KEY")
+    default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = env.get("MARKET_PAY_DATABASE_URL", default_db)
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"])
+
+    if not app.config.get("SECRET_KEY"):
+        if app.config["DEMO"] or app.config.get("TESTING"):
+            app.config["SECRET_KEY"] = _demo_secret(app.instance_path)
+        else:
+            raise ConfigError(
+                "MARKET_PAY_SECRET_KEY is not set. Set it to a long random string, e.g. "
+                "export MARKET_PAY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+    try:
+        ZoneInfo(app.config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"MARKET_PAY_TIMEZONE={app.config['TIMEZONE']!r} is not a known time zone") from exc
+
+
+def _demo_secret(instance_path: str) -> str:
+    """A per-installation secret for the demo, kept under instance/ so restarts keep sessions."""
+    path = Path(instance_path) / "demo_secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()

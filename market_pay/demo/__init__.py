@@ -1,0 +1,1 @@
+"""Demo data: Hà Giang's markets, stalls with Vietnamese names, and one login per role."""

@@ -1,0 +1,112 @@
+"""load_demo(): regions, a dozen markets across Hà Giang's former districts, stalls and logins.
+
+Deterministic (a fixed seed per market) and idempotent: what exists is left alone.
+"""
+import random
+from importlib import resources
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..auth.services import create_user
+from ..common.textfold import fold_upper
+from ..markets.models import Market
+from ..markets.services import create_market
+from ..regions.importer import import_regions_csv
+from ..extensions import db
+from ..vendors.models import Vendor
+from ..vendors.services import register_vendor
+from .names import BANK_BINS, FEMALE_GIVEN, GOODS, HMONG_SURNAMES, MALE_GIVEN, SURNAMES
+
+# (market code, name, commune/ward code, address)
+MARKETS = [
+    ("HG-TTHG", "Chợ trung tâm thành phố Hà Giang", "00694", "Đường Nguyễn Thái Học, phường Hà Giang 1"),
+    ("HG-HG2", "Chợ phường Hà Giang 2", "00691", "Đường Trần Phú, phường Hà Giang 2"),
+    ("DV-DONGVAN", "Chợ Đồng Văn", "00721", "Phố cổ Đồng Văn, xã Đồng Văn"),
+    ("DV-PHOBANG", "Chợ phiên Phố Bảng", "00745", "Thôn Phố Trồng, xã Phố Bảng"),
+    ("MV-MEOVAC", "Chợ Mèo Vạc", "00769", "Tổ 2, xã Mèo Vạc"),
+    ("MV-KHAUVAI", "Chợ phiên Khâu Vai", "00802", "Thôn Khâu Vai, xã Khâu Vai"),
+    ("YM-YENMINH", "Chợ trung tâm Yên Minh", "00820", "Tổ 3, xã Yên Minh"),
+    ("QB-TAMSON", "Chợ Tam Sơn", "00874", "Thôn Tam Sơn, xã Quản Bạ"),
+    ("VX-VIXUYEN", "Chợ Vị Xuyên", "00913", "Tổ 8, xã Vị Xuyên"),
+    ("VX-VIETLAM", "Chợ Việt Lâm", "00967", "Thôn Cầu Ham, xã Việt Lâm"),
+    ("BQ-VIETQUANG", "Chợ trung tâm Việt Quang", "01153", "Tổ 11, xã Bắc Quang"),
+    ("HSP-VINHQUANG", "Chợ Vinh Quang", "01021", "Tổ 1, xã Hoàng Su Phì"),
+    ("XM-COCPAI", "Chợ Cốc Pài", "01108", "Thôn Cốc Pài, xã Xín Mần"),
+]
+
+DEMO_VENDOR_PHONE = "0912345678"
+DEMO_ASSISTANT_PHONE = "0987654321"
+# (username, password, role, scope, display name): one login per role.
+DEMO_LOGINS = [
+    ("admin", "admin-demo-2026", "admin", None, "Quản trị hệ thống"),
+    ("tinh.tuyenquang", "tinh-demo-2026", "region_staff", "08", "Sở Công Thương Tuyên Quang"),
+    ("xa.dongvan", "xa-demo-2026", "region_staff", "00721", "UBND xã Đồng Văn"),
+    ("ql.chohagiang", "cho-demo-2026", "market_manager", "HG-TTHG", "Ban quản lý chợ Hà Giang"),
+    (DEMO_VENDOR_PHONE, "246810", "vendor", "HG-TTHG/A-01", "Tiểu thương sạp A-01"),
+    (DEMO_ASSISTANT_PHONE, "135790", "vendor_assistant", "HG-TTHG/A-01", "Người phụ bán sạp A-01"),
+]
+
+
+def _person(rng: random.Random) -> str:
+    surname = rng.choice(SURNAMES)
+    female = rng.random() < 0.7  # most market vendors are women
+    if surname in HMONG_SURNAMES:
+        middle = "Mí" if female else "Seo"
+    else:
+        middle = "Thị" if female else "Văn"
+    return f"{surname} {middle} {rng.choice(FEMALE_GIVEN if female else MALE_GIVEN)}"
+
+
+def _stalls(market_code: str, taken_accounts: set) -> list[dict]:
+    rng = random.Random(f"market_pay-demo-{market_code}")
+    sections = list(GOODS)
+    stalls = []
+    for number in range(1, rng.randint(20, 60) + 1):
+        section = sections[(number - 1) % len(sections)]
+        person = _person(rng)
+        accounts = []
+        for _ in range(2 if rng.random() < 0.25 else 1):  # a quarter hold a second bank's QR
+            while True:
+                bin_code = rng.choice(BANK_BINS)
+                account_number = str(rng.randint(10**11, 10**13 - 1))
+                if (bin_code, account_number) not in taken_accounts and bin_code not in {a["bin"] for a in accounts}:
+                    break
+            taken_accounts.add((bin_code, account_number))
+            accounts.append({"bin": bin_code, "account_number": account_number,
+                             "account_name": fold_upper(person)})
+        phone = DEMO_VENDOR_PHONE if (market_code, number) == ("HG-TTHG", 1) else f"09{rng.randint(10**7, 10**8 - 1)}"
+        stalls.append({"market_code": market_code, "stall_code": f"{section}-{number:02d}",
+                       "display_name": f"{GOODS[section]} – {person}", "phone": phone,
+                       "floor_amount": 1000, "accounts": accounts})
+    return stalls
+
+
+def load_demo() -> str:
+    """Create whatever of the demo is missing; return a summary with the demo logins."""
+    text = resources.files("market_pay.data").joinpath("regions_ha_giang.csv").read_text(encoding="utf-8")
+    regions = import_regions_csv(text)
+    markets_created = vendors_created = 0
+    taken_accounts = set()
+    for code, name, region_code, address in MARKETS:
+        market = db.session.scalar(select(Market).where(Market.code == code))
+        if market is None:
+            market = create_market(None, {"code": code, "name": name, "region_code": region_code,
+                                          "address": address})
+            markets_created += 1
+        existing = set(db.session.scalars(select(Vendor.stall_code).where(Vendor.market_id == market.id)))
+        for stall in _stalls(code, taken_accounts):
+            if stall["stall_code"] not in existing:
+                register_vendor(None, stall)
+                vendors_created += 1
+    users_created = 0
+    for username, password, role, scope, display_name in DEMO_LOGINS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            create_user(None, username, password, role, scope, display_name)
+            users_created += 1
+    lines = [f"Demo data: {regions['created']} regions, {markets_created} markets, "
+             f"{vendors_created} stalls, {users_created} logins created (existing data kept).",
+             "Demo logins (POST /api/v1/auth/token with username/password):"]
+    lines += [f"  {role:<17} {username:<18} {password:<16} scope: {scope or 'all'}"
+              for username, password, role, scope, _ in DEMO_LOGINS]
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""AppError hierarchy and the handlers that turn every error into one JSON shape (or an HTML page)."""
+import logging
+from http import HTTPStatus
+
+from flask import jsonify, render_template_string, request
+from marshmallow import ValidationError as MarshmallowValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """An error a client can cause; `code` is the HTTP status."""
+
+    code = 400
+    message = "Bad request."
+
+    def __init__(self, message=None, errors=None, headers=None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    code = 400
+    message = "The request could not be read."
+
+
+class AuthenticationRequired(AppError):
+    code = 401
+    message = "Sign in first: send Authorization: Bearer <token>."
+
+    def __init__(self, message=None, errors=None):
+        super().__init__(message, errors, {"WWW-Authenticate": "Bearer"})
+
+
+class InvalidCredentials(AuthenticationRequired):
+    message = "Wrong username or password."
+
+
+class Forbidden(AppError):
+    code = 403
+    message = "You do not have access to this."
+
+
+class NotFound(AppError):
+    code = 404
+    message = "Not found."
+
+
+class Conflict(AppError):
+    code = 409
+    message = "This conflicts with existing data."
+
+
+class UnsupportedMediaType(AppError):
+    code = 415
+    message = "Send the body as application/json."
+
+
+class ValidationFailed(AppError):
+    code = 422
+    message = "Some fields are invalid."
+
+
+class TooManyRequests(AppError):
+    code = 429
+    message = "Too many attempts; wait and try again."
+
+    def __init__(self, retry_after: int, message=None):
+        super().__init__(message, None, {"Retry-After": str(int(retry_after))})
+
+
+class ServiceUnavailable(AppError):
+    code = 503
+    message = "The service is temporarily unavailable; retry shortly."
+
+
+def error_body(code: int, message: str, errors=None) -> dict:
+    return {"code": code, "status": HTTPStatus(code).phrase, "message": message,
+            "errors": errors or {}}
+
+
+_HTML_ERROR = """<!doctype html><html lang="vi"><meta charset="utf-8">
+<title>{{ code }} {{ status }}</title><h1>{{ code }} – {{ status }}</h1><p>{{ message }}</p></html>"""
+
+
+def _respond(code: int, message: str, errors=None, headers=None):
+    # Nothing half-written survives an error: whatever the request flushed is rolled back.
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be gone (database down)
+        log.warning("rollback failed while answering an error", exc_info=True)
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        response = jsonify(error_body(code, message, errors))
+    else:
+        response = render_template_string(_HTML_ERROR, code=code, status=HTTPStatus(code).phrase,
+                                          message=message)
+    return response, code, headers or {}
+
+
+def register_error_handlers(app):
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return _respond(exc.code, exc.message, exc.errors, exc.headers)
+
+    @app.errorhandler(MarshmallowValidationError)
+    def _validation(exc: MarshmallowValidationError):
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return _respond(422, ValidationFailed.message, errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        headers = dict(exc.get_response().headers) if exc.code == 405 else {}
+        headers = {k: v for k, v in headers.items() if k == "Allow"}
+        return _respond(exc.code or 500, exc.description or HTTPStatus(exc.code).phrase, None, headers)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc):
+        # A lost or refused database connection is a 503 the client can retry, not a 500.
+        log.error("database error: %s", exc.__class__.__name__, exc_info=exc)
+        return _respond(503, ServiceUnavailable.message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "Internal error; it has been logged.")

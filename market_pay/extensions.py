@@ -1,0 +1,45 @@
+"""Shared extension objects: the database (with a constraint naming convention) and migrations."""
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData, event
+
+# Named constraints make Alembic migrations deterministic on both SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# render_as_batch lets later migrations alter tables on SQLite (which cannot ALTER most things).
+migrate = Migrate(render_as_batch=True, compare_type=True)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def configure_sqlite_engine(engine):
+    """Make an SQLite engine safe for several gunicorn workers.
+
+    WAL lets readers run beside one writer; the busy timeout makes a second writer wait instead
+    of failing. Python's sqlite3 module issues a deferred BEGIN lazily, and a deferred transaction
+    that later wants to write fails at once with "database is locked" (SQLITE_BUSY is not retried
+    on a lock upgrade). So we take the driver's transaction handling over and open every
+    transaction with BEGIN IMMEDIATE: writers queue on the busy timeout instead of erroring.
+    This is also what makes SAVEPOINT work for the test fixtures.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,40 @@
+"""Market endpoints: create, list (scoped), get, update."""
+from flask import Blueprint, g
+
+from ..auth.guard import login_required
+from ..common.requests import load_json, load_query
+from ..extensions import db
+from . import services
+from .schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
+
+bp = Blueprint("markets", __name__, url_prefix="/api/v1/markets")
+
+
+@bp.post("")
+@login_required
+def create_market():
+    market = services.create_market(g.actor, load_json(MarketCreateSchema()))
+    db.session.commit()
+    return MarketSchema().dump(market), 201
+
+
+@bp.get("")
+@login_required
+def list_markets():
+    query = load_query(MarketListQuerySchema())
+    items, next_cursor = services.list_markets(g.actor, query["region_code"], query["limit"], query["cursor"])
+    return {"items": MarketSchema(many=True).dump(items), "next": next_cursor}
+
+
+@bp.get("/<code>")
+@login_required
+def get_market(code):
+    return MarketSchema().dump(services.get_market(g.actor, code))
+
+
+@bp.patch("/<code>")
+@login_required
+def update_market(code):
+    market = services.update_market(g.actor, code, load_json(MarketUpdateSchema()))
+    db.session.commit()
+    return MarketSchema().dump(market)

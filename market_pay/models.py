@@ -1,0 +1,9 @@
+"""Every feature's models in one place, for Alembic autogenerate and `flask shell`."""
+from .audit.models import AuditLog
+from .auth.models import ApiToken, LoginFailure, User
+from .markets.models import Market
+from .regions.models import Region
+from .vendors.models import ReceivingAccount, Vendor
+
+__all__ = ["AuditLog", "ApiToken", "LoginFailure", "User", "Market", "Region",
+           "ReceivingAccount", "Vendor"]

@@ -1,0 +1,1 @@
+"""The region tree: province, former districts, communes and wards, or any grouping."""

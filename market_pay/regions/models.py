@@ -1,0 +1,31 @@
+"""Region: one node of an arbitrary tree, with a materialised path for fast subtree queries."""
+from ..common.types import UTCDateTime, utcnow
+from ..extensions import db
+
+# Kinds the programme uses; any other grouping kind is allowed as well.
+KNOWN_KINDS = ("province", "former_district", "commune", "ward")
+# A market sits in a current commune or ward, never in a grouping node.
+MARKET_REGION_KINDS = ("commune", "ward")
+
+
+class Region(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    code = db.Column(db.String(40), nullable=False, unique=True)
+    name = db.Column(db.String(200), nullable=False)
+    kind = db.Column(db.String(40), nullable=False)
+    parent_id = db.Column(db.Integer, db.ForeignKey("region.id"), index=True)
+    # "/08/024/00691/": every ancestor's code. A subtree is one indexed prefix match, which is
+    # what scoping (region staff) and report roll-ups (by commune, by former district) need.
+    path = db.Column(db.String(1000), nullable=False, index=True)
+    valid_from = db.Column(db.Date)
+    valid_to = db.Column(db.Date)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    parent = db.relationship("Region", remote_side=[id])
+
+    @property
+    def parent_code(self):
+        return self.parent.code if self.parent else None
+
+    def __repr__(self):
+        return f"<Region {self.code} {self.name}>"

@@ -1,0 +1,1 @@
+"""Vendors (stalls) and the bank accounts they receive money on."""

@@ -1,0 +1,101 @@
+"""Vendor endpoints: register, list, get, edit, suspend/reactivate, accounts, CSV import."""
+from flask import Blueprint, g, request
+
+from ..auth.guard import login_required
+from ..common.requests import load_json, load_query
+from ..common.schemas import StrictSchema, Trimmed
+from ..errors import BadRequest, UnsupportedMediaType
+from ..extensions import db
+from . import services
+from .importer import import_vendors_csv
+from .schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema, VendorListQuerySchema,
+                      VendorSchema, VendorUpdateSchema)
+
+bp = Blueprint("vendors", __name__, url_prefix="/api/v1")
+
+
+class StatusChangeSchema(StrictSchema):
+    reason = Trimmed(load_default="")
+
+
+@bp.post("/vendors")
+@login_required
+def register_vendor():
+    vendor = services.register_vendor(g.actor, load_json(VendorCreateSchema()))
+    db.session.commit()
+    return VendorSchema().dump(vendor), 201
+
+
+@bp.get("/vendors")
+@login_required
+def list_vendors():
+    query = load_query(VendorListQuerySchema())
+    items, next_cursor = services.list_vendors(g.actor, query["market_code"], query["status"],
+                                               query["limit"], query["cursor"])
+    return {"items": VendorSchema(many=True).dump(items), "next": next_cursor}
+
+
+@bp.get("/vendors/<int:vendor_id>")
+@login_required
+def get_vendor(vendor_id):
+    return VendorSchema().dump(services.get_vendor(g.actor, vendor_id))
+
+
+@bp.patch("/vendors/<int:vendor_id>")
+@login_required
+def update_vendor(vendor_id):
+    vendor = services.update_vendor(g.actor, vendor_id, load_json(VendorUpdateSchema()))
+    db.session.commit()
+    return VendorSchema().dump(vendor)
+
+
+@bp.post("/vendors/<int:vendor_id>/suspend")
+@bp.post("/vendors/<int:vendor_id>/reactivate")
+@login_required
+def change_vendor_status(vendor_id):
+    body = load_json(StatusChangeSchema()) if request.content_length else {"reason": ""}
+    status = "suspended" if request.path.endswith("/suspend") else "active"
+    vendor = services.set_vendor_status(g.actor, vendor_id, status, body["reason"])
+    db.session.commit()
+    return VendorSchema().dump(vendor)
+
+
+@bp.post("/vendors/<int:vendor_id>/accounts")
+@login_required
+def add_account(vendor_id):
+    account = services.add_account(g.actor, vendor_id, load_json(AccountCreateSchema()))
+    db.session.commit()
+    return AccountSchema().dump(account), 201
+
+
+@bp.post("/vendors/<int:vendor_id>/accounts/<int:account_id>/deactivate")
+@login_required
+def deactivate_account(vendor_id, account_id):
+    account = services.deactivate_account(g.actor, vendor_id, account_id)
+    db.session.commit()
+    return AccountSchema().dump(account)
+
+
+@bp.post("/markets/<code>/vendors/import")
+@login_required
+def import_vendors(code):
+    result = import_vendors_csv(_uploaded_csv_text(), code, g.actor)
+    db.session.commit()
+    return result, 201
+
+
+def _uploaded_csv_text() -> str:
+    """The CSV from a multipart field `file`, or a raw text/csv body; UTF-8 (a BOM is fine)."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest("Attach the CSV as the form field 'file'.")
+        raw = upload.read()
+    elif request.mimetype in ("text/csv", "text/plain"):
+        raw = request.get_data()
+    else:
+        raise UnsupportedMediaType("Send the CSV as multipart/form-data (field 'file') or text/csv.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("The file is not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'.") from None

@@ -1,0 +1,116 @@
+"""Bulk vendor import from a market board's spreadsheet (CSV): all rows or none.
+
+Columns: stall_code, display_name, phone, floor_amount (optional), bin, account_number,
+account_name. A stall with two banks takes two rows with the same stall_code and details.
+"""
+import csv
+import io
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ..auth.scopes import require_market_manage
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..markets.services import find_market
+from .models import Vendor
+from .schemas import VendorCreateSchema
+from .services import active_account_owner, register_vendor
+
+REQUIRED_COLUMNS = ("stall_code", "display_name", "phone", "bin", "account_number", "account_name")
+STALL_FIELDS = ("display_name", "phone", "floor_amount")
+
+
+def _parse_rows(reader, market_code: str):
+    """Validate every row on its own; return ({stall_code: (first_row, data)}, errors)."""
+    schema = VendorCreateSchema()
+    stalls, errors = {}, {}
+    for number, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        floor = row.get("floor_amount") or None
+        candidate = {
+            "market_code": market_code, "stall_code": row.get("stall_code", ""),
+            "display_name": row.get("display_name", ""), "phone": row.get("phone", ""),
+            "floor_amount": int(floor) if floor and floor.isdigit() else floor,
+            "accounts": [{k: row.get(k, "") for k in ("bin", "account_number", "account_name")}]}
+        try:
+            data = schema.load(candidate)
+        except ValidationError as exc:
+            errors[f"row {number}"] = _flatten_account_errors(exc.messages)
+            continue
+        if data["stall_code"] not in stalls:
+            stalls[data["stall_code"]] = (number, data)
+            continue
+        first_number, first = stalls[data["stall_code"]]
+        differing = [f for f in STALL_FIELDS if first[f] != data[f]]
+        account = data["accounts"][0]
+        if differing:
+            errors[f"row {number}"] = {f: [f"Differs from row {first_number} for the same stall."] for f in differing}
+        elif any((a["bin"], a["account_number"]) == (account["bin"], account["account_number"]) for a in first["accounts"]):
+            errors[f"row {number}"] = {"account_number": [f"Repeats row {first_number}'s account."]}
+        else:
+            first["accounts"].append(account)
+    return stalls, errors
+
+
+def _flatten_account_errors(messages: dict) -> dict:
+    """The row holds one account: report its fields by their column names."""
+    flat = {k: v for k, v in messages.items() if k != "accounts"}
+    accounts = messages.get("accounts")
+    if isinstance(accounts, dict):
+        for value in accounts.values():
+            flat.update(value if isinstance(value, dict) else {"accounts": value})
+    elif accounts:
+        flat["accounts"] = accounts
+    return flat
+
+
+def _same_as_registered(vendor: Vendor, data: dict) -> bool:
+    active = {(a.bin, a.account_number) for a in vendor.accounts if a.active}
+    return (all(getattr(vendor, f) == data[f] for f in STALL_FIELDS)
+            and {(a["bin"], a["account_number"]) for a in data["accounts"]} <= active)
+
+
+def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
+    """Register the file's new stalls. A stall already registered with the same details is left
+    alone (re-importing a file changes nothing); one registered differently is an error, as is
+    an account active at another stall. Returns {"created": n, "unchanged": m}."""
+    market = find_market(market_code)
+    if actor is not None:
+        require_market_manage(actor, market)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed("The file's header is incomplete.", {"header": [f"Missing column: {c}" for c in missing]})
+    stalls, errors = _parse_rows(reader, market.code)
+    if not stalls and not errors:
+        raise ValidationFailed("The file has no rows.", {"file": ["No vendor rows after the header."]})
+
+    registered = {v.stall_code: v for v in db.session.scalars(select(Vendor).where(Vendor.market_id == market.id))}
+    to_create, unchanged, account_rows = [], 0, {}
+    for stall_code, (number, data) in stalls.items():
+        existing = registered.get(stall_code)
+        if existing is not None:
+            if _same_as_registered(existing, data):
+                unchanged += 1
+            else:
+                errors.setdefault(f"row {number}", {})["stall_code"] = [
+                    "Already registered with other details; edit that stall instead."]
+            continue
+        for account in data["accounts"]:
+            key = (account["bin"], account["account_number"])
+            if key in account_rows:
+                errors.setdefault(f"row {number}", {})["account_number"] = [
+                    f"Also given to another stall on row {account_rows[key]}."]
+            account_rows.setdefault(key, number)
+            owner = active_account_owner(*key)
+            if owner is not None:
+                errors.setdefault(f"row {number}", {})["account_number"] = [
+                    f"Already active for stall {owner.vendor.market.code}/{owner.vendor.stall_code}."]
+        to_create.append(data)
+    if errors:
+        by_row = dict(sorted(errors.items(), key=lambda item: int(item[0].split()[1])))
+        raise ValidationFailed("Some rows are invalid; nothing was imported.", by_row)
+    for data in to_create:
+        register_vendor(actor, data)
+    return {"created": len(to_create), "unchanged": unchanged}

@@ -1,0 +1,83 @@
+"""Vendor and account schemas (field names other features and scripts rely on)."""
+from marshmallow import ValidationError, fields, validate, validates
+
+from ..banks.directory import find_bank
+from ..common.phone import normalise_phone
+from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed, code_field_validator
+from .models import VENDOR_STATUSES
+
+# Spec 38.01.01: up to 19 characters; virtual accounts may contain letters.
+ACCOUNT_NUMBER = validate.Regexp(r"^[A-Za-z0-9]{1,19}$", error="1–19 letters or digits, no spaces.")
+# Below the NAPAS247 ceiling for one transfer; a floor is a small figure in practice.
+MAX_FLOOR = 499_999_999
+
+
+class Bin(Trimmed):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if find_bank(text) is None:
+            raise ValidationError("Not a bank BIN in the bank list.")
+        return text
+
+
+class Phone(Trimmed):
+    def _deserialize(self, value, attr, data, **kwargs):
+        phone = normalise_phone(super()._deserialize(value, attr, data, **kwargs))
+        if phone is None:
+            raise ValidationError("Not a Vietnamese phone number (e.g. 0912345678).")
+        return phone
+
+
+class AccountCreateSchema(StrictSchema):
+    bin = Bin(required=True)
+    account_number = Trimmed(required=True, validate=ACCOUNT_NUMBER)
+    account_name = Trimmed(required=True, validate=validate.Length(min=1, max=100))
+
+
+class AccountSchema(StrictSchema):
+    id = fields.Integer()
+    bin = fields.String()
+    bank = fields.Function(lambda account: find_bank(account.bin).short_name)
+    account_number = fields.String()
+    account_name = fields.String()
+    active = fields.Boolean()
+
+
+class VendorCreateSchema(StrictSchema):
+    market_code = Trimmed(required=True, validate=code_field_validator)
+    stall_code = Trimmed(required=True, validate=code_field_validator)
+    display_name = Trimmed(required=True, validate=validate.Length(min=1, max=200))
+    phone = Phone(required=True)
+    floor_amount = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  validate=validate.Range(min=0, max=MAX_FLOOR))
+    accounts = fields.List(fields.Nested(AccountCreateSchema), required=True,
+                           validate=validate.Length(min=1, max=5, error="A stall has 1 to 5 accounts."))
+
+    @validates("accounts")
+    def _no_repeats(self, accounts, **kwargs):
+        keys = [(a["bin"], a["account_number"]) for a in accounts]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("The same account is listed twice.")
+
+
+class VendorUpdateSchema(StrictSchema):
+    stall_code = Trimmed(validate=code_field_validator)
+    display_name = Trimmed(validate=validate.Length(min=1, max=200))
+    phone = Phone()
+    floor_amount = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_FLOOR))
+
+
+class VendorSchema(StrictSchema):
+    id = fields.Integer()
+    market_code = fields.String()
+    stall_code = fields.String()
+    display_name = fields.String()
+    phone = fields.String()
+    status = fields.String()
+    floor_amount = fields.Integer(allow_none=True)
+    accounts = fields.List(fields.Nested(AccountSchema))
+
+
+class VendorListQuerySchema(PageQuerySchema):
+    market_code = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(VENDOR_STATUSES))

@@ -1,0 +1,74 @@
+"""Test fixtures: the schema is built once per database by running the migrations; each test runs
+inside a transaction that is rolled back. Every test that uses `app` runs on SQLite, and on
+PostgreSQL too when MARKET_PAY_TEST_DATABASE_URL is set."""
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from market_pay import create_app
+from market_pay.extensions import db
+
+PG_URL = os.environ.get("MARKET_PAY_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def reset_postgres(url: str):
+    """An empty public schema: the migrations must build everything from nothing."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url(backend: str, tmp_dir) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / 'market_pay_test.db'}"
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+def make_app(url: str):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                       "SECRET_KEY": "test-secret"})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_app(request, tmp_path_factory):
+    """One app per database backend, its schema created by `flask db upgrade`."""
+    tmp_dir = tmp_path_factory.mktemp(request.param)
+    app = make_app(database_url(request.param, tmp_dir))
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_app):
+    """The app with db.session joined to an outer transaction that is rolled back afterwards."""
+    with migrated_app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original_session = db.session
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield migrated_app
+        finally:
+            db.session.remove()
+            db.session = original_session
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
