@@ -52,8 +52,6 @@ def import_regions_csv(text: str, actor=None) -> dict:
             errors[f"row {number}"] = {"code": ["Appears twice in the file."]}
         seen.add(data["code"])
         rows.append((number, data))
-    if errors:
-        raise ValidationFailed("Some rows are invalid; nothing was imported.", errors)
 
     existing = {r.code: r for r in db.session.scalars(select(Region))}
     in_file = {data["code"] for _, data in rows}
@@ -68,7 +66,8 @@ def import_regions_csv(text: str, actor=None) -> dict:
         if data["parent_code"] and data["parent_code"] not in existing and data["parent_code"] not in in_file:
             errors[f"row {number}"] = {"parent_code": [f"No region with code {data['parent_code']}."]}
     if errors:
-        raise ValidationFailed("Some rows are invalid; nothing was imported.", errors)
+        by_row = dict(sorted(errors.items(), key=lambda item: int(item[0].split()[1])))
+        raise ValidationFailed("Some rows are invalid; nothing was imported.", by_row)
 
     # Parents first: a row may name a parent that appears further down the file.
     pending = [data for _, data in rows if data["code"] not in existing]
