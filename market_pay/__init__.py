@@ -32,6 +32,8 @@ def create_app(test_config=None):
             configure_sqlite_engine(db.engine)
 
     register_error_handlers(app)
+    from .common.requests import refuse_nul_in_url
+    app.before_request(refuse_nul_in_url)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 

@@ -32,7 +32,9 @@ def database_url(backend: str, tmp_dir) -> str:
 
 def make_app(url: str):
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                       "SECRET_KEY": "test-secret"})
+                       "SECRET_KEY": "test-secret",
+                       # Real hashing, but cheap: thousands of users are created across the suite.
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -31,6 +31,12 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _hash_password(password: str) -> str:
+    # werkzeug's default (scrypt) unless configured; the test suite picks a cheap method.
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method) if method else generate_password_hash(password)
+
+
 def resolve_scope(role: str, scope_code: str | None) -> dict:
     """Turn a role's scope code into the matching foreign key; 422 naming `scope` when wrong.
 
@@ -87,7 +93,7 @@ def create_user(actor, username: str, password: str, role: str, scope_code=None,
     username = _check_credentials_shape(role, username.strip(), password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(errors={"username": ["This username is taken."]})
-    user = User(username=username, password_hash=generate_password_hash(password), role=role,
+    user = User(username=username, password_hash=_hash_password(password), role=role,
                 display_name=display_name, **resolve_scope(role, scope_code))
     db.session.add(user)
     db.session.flush()

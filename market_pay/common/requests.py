@@ -24,3 +24,10 @@ def load_json(schema):
 def load_query(schema):
     """Validate the query string with `schema`; repeated keys are not accepted."""
     return schema.load(request.args.to_dict(flat=True))
+
+
+def refuse_nul_in_url():
+    """before_request: a NUL in the path or query is never meaningful, and PostgreSQL would
+    refuse it deep inside a query; answer 400 up front instead."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise BadRequest("The address contains a NUL character.")

@@ -1,4 +1,6 @@
 """Base schema and shared fields: unknown fields are errors, strings are trimmed."""
+import re
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
@@ -9,11 +11,20 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class Trimmed(fields.String):
-    """A string with surrounding whitespace removed; blank after trimming counts as missing."""
+    """A string with surrounding whitespace removed; blank after trimming counts as missing.
+
+    Control characters are refused: they never belong in a name or code, and PostgreSQL rejects
+    NUL outright (which would otherwise surface as a server error).
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if _CONTROL.search(text):
+            raise ValidationError("Must not contain control characters.")
         if not text and self.required:
             raise ValidationError("Must not be blank.")
         return text

@@ -3,7 +3,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
-from ..auth.scopes import require_market_manage, require_vendor_read, visible_markets_condition
+from ..auth.scopes import (require_market_manage, require_market_read, require_vendor_read,
+                           visible_markets_condition)
 from ..common.paging import paginate
 from ..common.textfold import fold_upper
 from ..common.types import utcnow
@@ -84,6 +85,7 @@ def list_vendors(actor, market_code=None, status=None, limit=None, cursor=None):
         query = query.where(Vendor.id == actor.vendor_id)
     if market_code:
         market = find_market(market_code)
+        require_market_read(actor, market)  # naming a market outside the scope is a 403
         query = query.where(Vendor.market_id == market.id)
     if status:
         query = query.where(Vendor.status == status)
