@@ -124,3 +124,7 @@ def main():
     """Console script entry point: the app's Flask CLI (db, run, shell and our own commands)."""
     from . import create_app
     FlaskGroup(create_app=create_app, help="market_pay command line.")()
+
+
+if __name__ == "__main__":
+    main()
