@@ -12,7 +12,7 @@ from ..audit.services import record_change
 from ..common.paging import paginate
 from ..common.phone import normalise_phone
 from ..common.types import utcnow
-from ..errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
 from ..regions.models import Region
@@ -85,16 +85,24 @@ def _check_credentials_shape(role: str, username: str, password: str) -> str:
 
 def create_user(actor, username: str, password: str, role: str, scope_code=None,
                 display_name: str = "") -> User:
-    """Create a user. `actor` None means the operator's CLI (allowed to create the first admin)."""
-    if actor is not None:
-        require_admin(actor)
+    """Create a user. `actor` None means the operator's CLI (allowed to create the first admin).
+
+    Admins create any user; a market manager creates the logins of their own market's stalls
+    (vendors and assistants), since they are the ones who register those stalls.
+    """
     if role not in ROLES:
         raise ValidationFailed(errors={"role": [f"One of: {', '.join(ROLES)}."]})
+    if actor is not None and not (actor.role == "market_manager" and role in STALL_ROLES):
+        require_admin(actor)
     username = _check_credentials_shape(role, username.strip(), password)
+    scope = resolve_scope(role, scope_code)
+    if actor is not None and actor.role == "market_manager":
+        if db.session.get(Vendor, scope["vendor_id"]).market_id != actor.market_id:
+            raise Forbidden("You can create logins only for stalls of your own market.")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(errors={"username": ["This username is taken."]})
     user = User(username=username, password_hash=_hash_password(password), role=role,
-                display_name=display_name, **resolve_scope(role, scope_code))
+                display_name=display_name, **scope)
     db.session.add(user)
     db.session.flush()
     record_change(actor, "user.create", "user", user.id,

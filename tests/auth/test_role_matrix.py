@@ -80,6 +80,11 @@ ACTIONS = {
     "create user": (lambda c, w, h: c.post("/api/v1/users", json={"username": "newbie", "password": "long-enough-pw",
                                                                   "role": "admin"}, headers=h), {"admin"}),
     "list users": (lambda c, w, h: c.get("/api/v1/users", headers=h), {"admin"}),
+    "create login for own stall": (lambda c, w, h: c.post("/api/v1/users", json={
+        "username": "0911222333", "password": "654321", "role": "vendor_assistant", "scope": "MA/VA"}, headers=h),
+        {"admin", "market_manager"}),
+    "create login for other stall": (lambda c, w, h: c.post("/api/v1/users", json={
+        "username": "0911222333", "password": "654321", "role": "vendor", "scope": "MB/VB"}, headers=h), {"admin"}),
 }
 
 
