@@ -20,6 +20,9 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES_PER_USER": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    # The public "is this code genuine?" check, per client address.
+    "VERIFY_RATE_LIMIT": 30,
+    "VERIFY_RATE_WINDOW_SECONDS": 60,
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": 500,
     "DEMO": False,

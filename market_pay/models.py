@@ -3,7 +3,8 @@ from .audit.models import AuditLog
 from .auth.models import ApiToken, LoginFailure, User
 from .markets.models import Market
 from .regions.models import Region
+from .throttling.models import RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
 __all__ = ["AuditLog", "ApiToken", "LoginFailure", "User", "Market", "Region",
-           "ReceivingAccount", "Vendor"]
+           "RateCounter", "ReceivingAccount", "Vendor"]

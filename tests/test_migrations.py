@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 from market_pay.extensions import db
 from tests.conftest import PG_URL, make_app
 
-EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "login_failure",
+EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "login_failure", "rate_counter",
                    "audit_log", "alembic_version"}
 
 

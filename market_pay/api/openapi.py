@@ -1,4 +1,5 @@
 """GET /api/v1/openapi.json: the API described from the same marshmallow schemas the routes use."""
+import re
 from functools import lru_cache
 
 from apispec import APISpec
@@ -11,6 +12,8 @@ from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketS
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
                                VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
+from ..vietqr.schemas import (DecodedSchema, DecodeRequestSchema, ImageQuerySchema, StallCodeSchema,
+                              VerifyQuerySchema, VerifyResultSchema)
 
 bp = Blueprint("openapi", __name__)
 
@@ -57,8 +60,14 @@ ENDPOINTS = [
     ("post", "/api/v1/vendors/{vendor_id}/reactivate", "Reactivate a stall", None, None, 200, VendorSchema),
     ("post", "/api/v1/vendors/{vendor_id}/accounts", "Add a receiving account", AccountCreateSchema, None, 201, AccountSchema),
     ("post", "/api/v1/vendors/{vendor_id}/accounts/{account_id}/deactivate", "Deactivate an account", None, None, 200, AccountSchema),
+    ("get", "/api/v1/vendors/{vendor_id}/qr", "The stall's static VietQR per active account", None, None, 200, "StallCodeSchema{}"),
+    ("get", "/api/v1/accounts/{account_id}/qr.{image_format}", "QR image of an account's static code (ETag, cached)",
+     None, ImageQuerySchema, 200, "image"),
+    ("post", "/api/v1/qr/decode", "Decode a VietQR payload (staff)", DecodeRequestSchema, None, 200, DecodedSchema),
+    ("get", "/api/v1/verify", "Public: is this scanned code a registered stall's genuine code?", None,
+     VerifyQuerySchema, 200, VerifyResultSchema),
 ]
-PUBLIC = {"/api/v1/auth/token"}
+PUBLIC = {"/api/v1/auth/token", "/api/v1/verify"}
 ERRORS = {"400": "Unreadable body", "401": "No or bad token", "403": "Out of scope", "404": "Unknown id",
           "409": "Conflict", "413": "Body too large", "415": "Wrong content type", "422": "Invalid fields",
           "429": "Too many attempts"}
@@ -67,6 +76,15 @@ ERRORS = {"400": "Unreadable body", "401": "No or bad token", "403": "Out of sco
 def _response(schema):
     if schema is None:
         return {"description": "No content"}
+    if schema == "image":
+        return {"description": "The image", "content": {
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/svg+xml": {"schema": {"type": "string"}}}}
+    if isinstance(schema, str) and schema.endswith("{}"):
+        name = schema.removesuffix("{}").removesuffix("Schema")
+        items = {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}
+        return {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"items": items}}}}}
     if isinstance(schema, str):
         name = schema.removesuffix("[]").removesuffix("Schema")
         return {"description": "A page", "content": {"application/json": {"schema": _page_of(name)}}}
@@ -88,6 +106,7 @@ def build_spec() -> dict:
                    plugins=[MarshmallowPlugin()])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.schema("StallCode", schema=StallCodeSchema)  # referenced by name below
     for method, path, summary, body, query, status, response in ENDPOINTS:
         operation = {"summary": summary, "responses": {str(status): _response(response)}}
         for code, text in ERRORS.items():
@@ -95,8 +114,7 @@ def build_spec() -> dict:
                 "description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
         if body is not None:
             operation["requestBody"] = _request_body(body)
-        params = [{"in": "path", "name": name, "required": True,
-                   "schema": {"type": "integer"} if name.endswith("_id") else {"type": "string"}}
+        params = [{"in": "path", "name": name, "required": True, "schema": _path_param_schema(name)}
                   for name in _path_params(path)]
         if query is not None:
             params.append({"in": "query", "schema": query})
@@ -108,8 +126,16 @@ def build_spec() -> dict:
     return spec.to_dict()
 
 
+def _path_param_schema(name):
+    if name.endswith("_id"):
+        return {"type": "integer"}
+    if name == "image_format":
+        return {"type": "string", "enum": ["png", "svg"]}
+    return {"type": "string"}
+
+
 def _path_params(path):
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return re.findall(r"\{(\w+)\}", path)
 
 
 @bp.get("/api/v1/openapi.json")

@@ -1,0 +1,21 @@
+"""Vietnamese display formats: 1.250.000 ₫, 31/10/2024, times in Asia/Ho_Chi_Minh."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def format_vnd(amount: int) -> str:
+    """1250000 → '1.250.000 ₫' (dots group thousands in Vietnamese)."""
+    return f"{amount:,}".replace(",", ".") + " ₫"
+
+
+def format_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime, timezone: str = "Asia/Ho_Chi_Minh") -> str:
+    return value.astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
+
+
+def mask_account(account_number: str) -> str:
+    """Show only the last 4 characters: '0011001234567' → '•••• 4567'."""
+    return "•••• " + account_number[-4:]
