@@ -26,6 +26,7 @@ _ADDITIONAL_BY_TAG = dict(ADDITIONAL_FIELDS)
 MAX_SUBFIELD = 25
 _MANDATORY = (("00", "payload format indicator"), ("01", "point of initiation"),
               ("38", "NAPAS account block"), ("53", "currency"), ("58", "country"))
+_MANDATORY_TAGS = frozenset(tag for tag, _ in _MANDATORY)
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DIGITS = frozenset("0123456789")
 
@@ -71,7 +72,7 @@ class VietQR:
         # parse() has validated every field; filling __dict__ at once skips the frozen
         # __setattr__ per field (a third of parse time) while instances stay immutable.
         instance = object.__new__(cls)
-        instance.__dict__.update(fields)
+        object.__setattr__(instance, "__dict__", fields)
         return instance
 
 
@@ -228,8 +229,10 @@ def _check_crc(payload: str) -> str:
 def _account_block(value: str):
     """(bin, account, service, unknown) from template 38; fast when it has the usual shape."""
     match = _ACCOUNT_BLOCK.fullmatch(value)
-    if match and int(match[1]) == 10 + 4 + int(match[3]) and int(match[3]) == len(match[4]):
-        return match[2], match[4], match[5], []
+    if match:
+        beneficiary_length, bin_code, account_length, account, service = match.groups()
+        if int(account_length) == len(account) and int(beneficiary_length) == 14 + len(account):
+            return bin_code, account, service, []
     inner = _objects(value, "38.")
     if inner.get("00") != NAPAS_GUID:
         raise VietQRError("38.00", f"GUID {inner.get('00')!r} is not NAPAS ({NAPAS_GUID})")
@@ -288,9 +291,9 @@ def _parse_checked(payload: str, crc: str) -> VietQR:
     root = _objects(payload[:-8], "")
     if "63" in root:
         raise VietQRError("63", "the CRC must be the last field")
-    for tag, name in _MANDATORY:
-        if tag not in root:
-            raise VietQRError(tag, f"missing {name}", len(payload) - 8)
+    if not _MANDATORY_TAGS <= root.keys():
+        tag, name = next((tag, name) for tag, name in _MANDATORY if tag not in root)
+        raise VietQRError(tag, f"missing {name}", len(payload) - 8)
     initiation = root["01"]
     if initiation != STATIC and initiation != DYNAMIC:
         raise VietQRError("01", f"point of initiation {initiation!r} must be 11 (static) or 12 (dynamic)")
