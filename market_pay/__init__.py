@@ -12,12 +12,14 @@ def _blueprints():
     from .api import openapi
     from .auth import api as auth_api
     from .markets import api as markets_api
+    from .payments import api as payments_api
+    from .payments import callbacks_api
     from .regions import api as regions_api
     from .vendors import api as vendors_api
     from .vietqr import api as vietqr_api
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
-            vietqr_api.bp)
+            vietqr_api.bp, callbacks_api.bp, payments_api.bp)
 
 
 def create_app(test_config=None):

@@ -105,6 +105,31 @@ def demo_command():
     click.echo(summary)
 
 
+partners_cli = click.Group("partners", help="Bank callback partners and their secrets.")
+
+
+@partners_cli.command("set")
+@click.argument("partner", type=click.Choice(["simbank", "sepay", "payos"]))
+@click.option("--secret", "secrets", multiple=True, help="HMAC / checksum secret; repeat for rotation.")
+@click.option("--api-key", "api_keys", multiple=True, help="SePay API key (Authorization: Apikey …).")
+@_service_command
+def partners_set(partner, secrets, api_keys):
+    """Replace PARTNER's live credentials with exactly those given (values are never printed)."""
+    from .payments.partners import set_credentials
+    summary = set_credentials(partner, list(secrets), list(api_keys))
+    click.echo(f"{partner}: {len(summary['secrets'])} secret(s), {len(summary['api_keys'])} API key(s) live: "
+               + ", ".join(summary["secrets"] + summary["api_keys"]))
+
+
+@partners_cli.command("list")
+@_service_command
+def partners_list():
+    """Show each partner's live credentials by fingerprint."""
+    from .payments.partners import describe_all
+    for row in describe_all():
+        click.echo(f"{row['partner']:<8} {row['kind']:<8} {row['fingerprint']}  since {row['since']}")
+
+
 qr_cli = click.Group("qr", help="VietQR payloads and images (no database needed).")
 
 
@@ -172,7 +197,7 @@ def _load_or_exit(schema, data):
 
 
 def register_commands(app):
-    for group in (regions_cli, users_cli, vendors_cli, markets_cli, demo_command, qr_cli):
+    for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, demo_command, qr_cli):
         app.cli.add_command(group)
 
 

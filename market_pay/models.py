@@ -2,9 +2,12 @@
 from .audit.models import AuditLog
 from .auth.models import ApiToken, LoginFailure, User
 from .markets.models import Market
+from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerCredential,
+                              PaymentRequest, SuspenseItem)
 from .regions.models import Region
 from .throttling.models import RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
 __all__ = ["AuditLog", "ApiToken", "LoginFailure", "User", "Market", "Region",
-           "RateCounter", "ReceivingAccount", "Vendor"]
+           "BankTransaction", "FeedCounter", "InboxEntry", "PartnerCredential", "PaymentRequest",
+           "SuspenseItem", "RateCounter", "ReceivingAccount", "Vendor"]

@@ -1,0 +1,1 @@
+"""Payments: dynamic QR requests, bank callbacks, matching to stalls, suspense and the stall feed."""

@@ -1,0 +1,122 @@
+"""receive_callback(): verify, store the raw delivery, record the transaction idempotently and
+allocate it — all in the caller's one transaction, committed before the partner gets its 2xx."""
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from .matching import _dialect_insert, allocate
+from .models import BankTransaction, InboxEntry, SuspenseItem
+from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
+                              parse_sepay, parse_simbank)
+from .partners import credentials
+from .signatures import SignatureInvalid, verify_payos, verify_sepay, verify_simbank
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    """accepted | duplicate | malformed | test | rejected, with the reason when there is one."""
+
+    kind: str
+    reason: str = ""
+    transaction_id: int | None = None
+
+
+def _auth_header(partner: str, headers) -> str:
+    """What the delivery was signed with, for forensics; API keys are never stored."""
+    if partner == "simbank":
+        return headers.get("X-Signature", "")[:600]
+    if partner == "sepay":
+        if headers.get("Authorization", "").lower().startswith("apikey"):
+            return "Apikey [redacted]"
+        return f"t={headers.get('X-SePay-Timestamp', '')} {headers.get('X-SePay-Signature', '')}"[:600]
+    return ""
+
+
+def _verify_and_parse(partner: str, headers, body: bytes, now: float) -> IncomingTransfer:
+    secrets, api_keys = credentials(partner)
+    if not secrets and not api_keys:
+        raise SignatureInvalid(f"no credentials are configured for {partner}")
+    if partner == "simbank":
+        verify_simbank(headers.get("X-Signature"), body, secrets, now)
+        return parse_simbank(body)
+    if partner == "sepay":
+        verify_sepay(headers, body, secrets, api_keys, now)
+        return parse_sepay(body)
+    try:  # payOS signs fields inside the body: it must be read before it can be verified
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SignatureInvalid("body unreadable, so its signature cannot be checked") from None
+    if not isinstance(payload, dict):
+        raise SignatureInvalid("body is not an object, so its signature cannot be checked")
+    verify_payos(payload, secrets)
+    return parse_payos(payload)
+
+
+def _insert_transaction(transfer: IncomingTransfer) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING on both idempotency keys; None when it is a duplicate.
+
+    One atomic statement: of two identical deliveries racing in two workers, exactly one
+    inserts; the other waits for it to commit and then inserts nothing.
+    """
+    values = {name: getattr(transfer, name) for name in (
+        "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
+        "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
+    values.update(reverses_txn_id=transfer.reverses, match_kind="suspense")
+    statement = (_dialect_insert()(BankTransaction).values(**values)
+                 .on_conflict_do_nothing().returning(BankTransaction.id))
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def _existing_id(transfer: IncomingTransfer) -> int | None:
+    return db.session.scalar(select(BankTransaction.id).where(or_(
+        (BankTransaction.partner == transfer.partner) & (BankTransaction.partner_txn_id == transfer.partner_txn_id),
+        (BankTransaction.account_number == transfer.account_number)
+        & (BankTransaction.bank_reference == transfer.bank_reference)
+        & (BankTransaction.amount == transfer.amount) & (BankTransaction.direction == transfer.direction))))
+
+
+def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: float) -> CallbackOutcome:
+    """Everything one delivery changes; the caller commits once, then answers the partner."""
+    assert partner in PARTNERS
+    inbox = InboxEntry(partner=partner, remote_addr=remote_addr or "", auth_header=_auth_header(partner, headers),
+                       # PostgreSQL text cannot hold NUL; the hash keeps the exact bytes' identity.
+                       body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+                       body_sha256=hashlib.sha256(body).hexdigest(),
+                       outcome="accepted")
+    try:
+        transfer = _verify_and_parse(partner, headers, body, now)
+    except SignatureInvalid as rejected:
+        inbox.outcome, inbox.reason = "rejected", rejected.reason
+        db.session.add(inbox)
+        return CallbackOutcome("rejected", rejected.reason)
+    except PartnerTestDelivery:
+        return CallbackOutcome("test")
+    except MalformedCallback as malformed:
+        return _file_malformed(inbox, malformed.reason)
+
+    transaction_id = _insert_transaction(transfer)
+    if transaction_id is None:
+        inbox.outcome, inbox.transaction_id = "duplicate", _existing_id(transfer)
+        db.session.add(inbox)
+        return CallbackOutcome("duplicate", transaction_id=inbox.transaction_id)
+    txn = db.session.get(BankTransaction, transaction_id)
+    suspense = allocate(txn)
+    inbox.transaction_id = txn.id
+    db.session.add(inbox)
+    return CallbackOutcome("accepted", suspense.reason if suspense else "", txn.id)
+
+
+def _file_malformed(inbox: InboxEntry, reason: str) -> CallbackOutcome:
+    """Authentic but unusable: keep it, and put it in suspense once (a re-delivery is not new)."""
+    seen = db.session.scalar(select(InboxEntry.id).where(
+        InboxEntry.partner == inbox.partner, InboxEntry.body_sha256 == inbox.body_sha256,
+        InboxEntry.outcome == "malformed"))
+    inbox.outcome, inbox.reason = "malformed", reason[:300]
+    db.session.add(inbox)
+    if seen is None:
+        db.session.flush()
+        db.session.add(SuspenseItem(reason="malformed", detail=reason[:300], inbox_entry_id=inbox.id))
+    return CallbackOutcome("malformed", reason)

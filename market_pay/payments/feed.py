@@ -1,0 +1,43 @@
+"""The stall feed: a stall's confirmed credits (and reversals) in the order they committed."""
+from sqlalchemy import select
+
+from ..auth.scopes import require_vendor_read
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..vendors.services import find_vendor
+from .models import BankTransaction, PaymentRequest
+
+MAX_LIMIT = 500
+
+
+def parse_after(after: str | None) -> int:
+    """The cursor is the last feed number seen ("0" or absent: from the start)."""
+    if after in (None, ""):
+        return 0
+    if not after.isdigit() or len(after) > 12:
+        raise ValidationFailed(errors={"after": ["Not a cursor this service issued."]})
+    return int(after)
+
+
+def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[list, str | None]:
+    """(items, cursor to pass as `after` next time). The cursor never skips or repeats: feed
+    numbers are handed out per stall in commit order (see FeedCounter)."""
+    vendor = find_vendor(vendor_id)
+    require_vendor_read(actor, vendor)
+    since = parse_after(after)
+    rows = db.session.execute(
+        select(BankTransaction, PaymentRequest.reference)
+        .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
+        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq > since)
+        .order_by(BankTransaction.feed_seq).limit(min(limit, MAX_LIMIT))).all()
+    items = [_item(txn, reference) for txn, reference in rows]
+    cursor = str(rows[-1][0].feed_seq) if rows else str(since)
+    return items, cursor
+
+
+def _item(txn: BankTransaction, request_reference: str | None) -> dict:
+    flags = [name for name in ("underpaid", "overpaid", "below_floor", "late", "reversed") if getattr(txn, name)]
+    return {"id": txn.id, "seq": txn.feed_seq, "kind": "reversal" if txn.match_kind == "reversal" else "credit",
+            "amount": txn.amount, "booked_at": txn.booked_at, "received_at": txn.received_at,
+            "payer_name": txn.payer_name, "bank_reference": txn.bank_reference,
+            "request_reference": request_reference, "flags": flags, "confirmation": txn.confirmation}

@@ -1,0 +1,144 @@
+"""Payment requests, partner credentials, the raw callback inbox, bank transactions, suspense."""
+from ..common.types import UTCDateTime, utcnow
+from ..extensions import db
+
+REQUEST_STATUSES = ("pending", "paid", "underpaid", "overpaid", "expired", "paid_late", "cancelled")
+# How a transaction was allocated: to a payment request, as a static-QR sale by account, as the
+# reversal of an earlier credit, as an outgoing debit (not a sale), or held in suspense.
+MATCH_KINDS = ("request", "static", "reversal", "debit", "suspense")
+SUSPENSE_REASONS = ("unknown_account", "inactive_account", "unknown_reference", "foreign_reference",
+                    "ambiguous", "malformed", "unmatched_reversal")
+
+
+class PartnerCredential(db.Model):
+    """A live secret (HMAC / checksum key) or API key of a callback partner; several may be live."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    partner = db.Column(db.String(20), nullable=False, index=True)
+    kind = db.Column(db.String(10), nullable=False)  # "secret" | "api_key"
+    # Kept as given: an HMAC secret must be usable to verify. Never logged or returned by the API.
+    value = db.Column(db.String(200), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class InboxEntry(db.Model):
+    """Every callback delivery as received, accepted or not (forensics and reconciliation)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    partner = db.Column(db.String(20), nullable=False)
+    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    remote_addr = db.Column(db.String(64), nullable=False, default="")
+    auth_header = db.Column(db.String(600), nullable=False, default="")
+    body = db.Column(db.Text, nullable=False)
+    body_sha256 = db.Column(db.String(64), nullable=False, index=True)
+    # accepted | duplicate | rejected | malformed
+    outcome = db.Column(db.String(20), nullable=False)
+    reason = db.Column(db.String(300), nullable=False, default="")
+    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"), index=True)
+
+
+class PaymentRequest(db.Model):
+    """A dynamic QR for one sale: a reference the bank carries into the transfer content."""
+
+    __table_args__ = (db.UniqueConstraint("vendor_id", "idempotency_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    reference = db.Column(db.String(16), nullable=False, unique=True)
+    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), nullable=False, index=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"), nullable=False)
+    amount = db.Column(db.BigInteger, nullable=False)
+    note = db.Column(db.String(100), nullable=False, default="")
+    payload = db.Column(db.String(512), nullable=False)
+    status = db.Column(db.String(20), nullable=False, default="pending")
+    paid_amount = db.Column(db.BigInteger, nullable=False, default=0)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime, nullable=False)
+    cancelled_at = db.Column(UTCDateTime)
+    created_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    idempotency_key = db.Column(db.String(100))
+    # SHA-256 of the request body that created it, to tell a replay from a conflicting reuse.
+    request_fingerprint = db.Column(db.String(64), nullable=False, default="")
+
+    vendor = db.relationship("Vendor")
+    account = db.relationship("ReceivingAccount")
+
+
+class BankTransaction(db.Model):
+    """One movement on a stall's bank account as a partner reported it, and where it went."""
+
+    __table_args__ = (
+        # Two idempotency keys (CALLBACKS.md): the partner's own id, and the money itself, which
+        # may reach us twice (two partners, or callback then statement).
+        db.UniqueConstraint("partner", "partner_txn_id"),
+        db.UniqueConstraint("account_number", "bank_reference", "amount", "direction"),
+        # The stall feed's order: a per-stall sequence handed out in commit order.
+        db.UniqueConstraint("vendor_id", "feed_seq"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    partner = db.Column(db.String(20), nullable=False)
+    partner_txn_id = db.Column(db.String(200), nullable=False)
+    bank_reference = db.Column(db.String(100), nullable=False)
+    bin = db.Column(db.String(6))
+    account_number = db.Column(db.String(19), nullable=False)
+    amount = db.Column(db.BigInteger, nullable=False)
+    direction = db.Column(db.String(3), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    booked_at = db.Column(UTCDateTime, nullable=False, index=True)
+    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    payer_name = db.Column(db.String(200))
+    payer_account = db.Column(db.String(40))
+    payer_bin = db.Column(db.String(10))
+    reverses_txn_id = db.Column(db.String(200))
+
+    match_kind = db.Column(db.String(10), nullable=False)
+    receiving_account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"), index=True)
+    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), index=True)
+    payment_request_id = db.Column(db.Integer, db.ForeignKey("payment_request.id"), index=True)
+    reverses_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"))
+    underpaid = db.Column(db.Boolean, nullable=False, default=False)
+    overpaid = db.Column(db.Boolean, nullable=False, default=False)
+    below_floor = db.Column(db.Boolean, nullable=False, default=False)
+    late = db.Column(db.Boolean, nullable=False, default=False)
+    reversed = db.Column(db.Boolean, nullable=False, default=False)
+    feed_seq = db.Column(db.Integer)
+    # provisional (callback only) until a statement confirms it (reconciliation).
+    confirmation = db.Column(db.String(12), nullable=False, default="provisional")
+
+    payment_request = db.relationship("PaymentRequest")
+    vendor = db.relationship("Vendor")
+
+
+class SuspenseItem(db.Model):
+    """Money (or an authentic but unreadable delivery) that could not be matched, with why."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    reason = db.Column(db.String(30), nullable=False, index=True)
+    detail = db.Column(db.String(300), nullable=False, default="")
+    status = db.Column(db.String(10), nullable=False, default="open", index=True)
+    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"), unique=True)
+    inbox_entry_id = db.Column(db.Integer, db.ForeignKey("inbox_entry.id"))
+    # The market whose manager may resolve it (known when the account is); null → admins only.
+    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), index=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    resolution = db.Column(db.String(20))  # assigned | refund | dismissed
+    resolved_vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"))
+    resolved_request_id = db.Column(db.Integer, db.ForeignKey("payment_request.id"))
+    note = db.Column(db.String(500), nullable=False, default="")
+    resolved_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    resolved_at = db.Column(UTCDateTime)
+
+    transaction = db.relationship("BankTransaction")
+    inbox_entry = db.relationship("InboxEntry")
+
+
+class FeedCounter(db.Model):
+    """The last feed sequence number handed out per stall.
+
+    Taking the next number is an UPDATE of this row, so the row lock serialises a stall's
+    writers until commit: numbers become visible in order, and a reader's cursor can never
+    pass a number that commits later (which an autoincrement id cannot promise).
+    """
+
+    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), primary_key=True)
+    last_seq = db.Column(db.Integer, nullable=False, default=0)

@@ -1,0 +1,50 @@
+"""Callback partners' credentials: set (declaratively, for rotation) and read."""
+import hashlib
+
+from sqlalchemy import delete, select
+
+from ..audit.services import record_change
+from ..errors import ValidationFailed
+from ..extensions import db
+from .models import PartnerCredential
+from .partner_formats import PARTNERS
+
+
+def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor=None) -> dict:
+    """Replace the partner's live credentials with exactly these (two secrets = rotation window).
+
+    The audit log records fingerprints only, never the values.
+    """
+    if partner not in PARTNERS:
+        raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
+    if not secrets and not api_keys:
+        raise ValidationFailed(errors={"secret": ["Give at least one --secret or --api-key."]})
+    if api_keys and partner != "sepay":
+        raise ValidationFailed(errors={"api_key": ["Only SePay authenticates with an API key."]})
+    for value in secrets + api_keys:
+        if len(value) < 8 or len(value) > 200:
+            raise ValidationFailed(errors={"secret": ["Each secret or key is 8 to 200 characters."]})
+    db.session.execute(delete(PartnerCredential).where(PartnerCredential.partner == partner))
+    db.session.add_all([PartnerCredential(partner=partner, kind="secret", value=v) for v in secrets]
+                       + [PartnerCredential(partner=partner, kind="api_key", value=v) for v in api_keys])
+    summary = {"partner": partner, "secrets": [fingerprint(v) for v in secrets],
+               "api_keys": [fingerprint(v) for v in api_keys]}
+    record_change(actor, "partner.credentials", "partner", partner, summary)
+    return summary
+
+
+def fingerprint(value: str) -> str:
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def credentials(partner: str) -> tuple[list[str], list[str]]:
+    """(secrets, api_keys) currently live for the partner."""
+    rows = db.session.execute(select(PartnerCredential.kind, PartnerCredential.value)
+                              .where(PartnerCredential.partner == partner)).all()
+    return [v for k, v in rows if k == "secret"], [v for k, v in rows if k == "api_key"]
+
+
+def describe_all() -> list[dict]:
+    rows = db.session.scalars(select(PartnerCredential).order_by(PartnerCredential.partner, PartnerCredential.id))
+    return [{"partner": r.partner, "kind": r.kind, "fingerprint": fingerprint(r.value),
+             "since": r.created_at.isoformat()} for r in rows]
