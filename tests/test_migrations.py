@@ -9,6 +9,8 @@ from market_pay.extensions import db
 from tests.conftest import PG_URL, make_app
 
 EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "login_failure", "rate_counter",
+                   "partner_credential", "inbox_entry", "payment_request", "bank_transaction", "suspense_item",
+                   "feed_counter",
                    "audit_log", "alembic_version"}
 
 

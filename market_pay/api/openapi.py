@@ -9,6 +9,8 @@ from marshmallow import Schema, fields
 
 from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
+from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
+                                SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
                                VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
@@ -66,8 +68,23 @@ ENDPOINTS = [
     ("post", "/api/v1/qr/decode", "Decode a VietQR payload (staff)", DecodeRequestSchema, None, 200, DecodedSchema),
     ("get", "/api/v1/verify", "Public: is this scanned code a registered stall's genuine code?", None,
      VerifyQuerySchema, 200, VerifyResultSchema),
+    ("post", "/api/v1/vendors/{vendor_id}/payment-requests",
+     "Create a dynamic QR payment request (honours Idempotency-Key)", PaymentRequestCreateSchema, None, 201,
+     PaymentRequestSchema),
+    ("get", "/api/v1/payment-requests/{reference}", "A payment request with its status and transactions", None,
+     None, 200, PaymentRequestSchema),
+    ("post", "/api/v1/payment-requests/{reference}/cancel", "Cancel a pending request", None, None, 200,
+     PaymentRequestSchema),
+    ("get", "/api/v1/vendors/{vendor_id}/payments", "The stall feed: credits in commit order, after a cursor",
+     None, FeedQuerySchema, 200, FeedSchema),
+    ("get", "/api/v1/suspense", "Money that could not be matched (scoped)", None, SuspenseQuerySchema, 200,
+     "SuspenseItemSchema[]"),
+    ("post", "/api/v1/suspense/{item_id}/resolve", "Assign, mark for refund or dismiss a suspense item",
+     SuspenseResolveSchema, None, 200, SuspenseItemSchema),
+    ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
+     "raw", None, 200, "partner"),
 ]
-PUBLIC = {"/api/v1/auth/token", "/api/v1/verify"}
+PUBLIC = {"/api/v1/auth/token", "/api/v1/verify", "/api/v1/callbacks/{partner}"}
 ERRORS = {"400": "Unreadable body", "401": "No or bad token", "403": "Out of scope", "404": "Unknown id",
           "409": "Conflict", "413": "Body too large", "415": "Wrong content type", "422": "Invalid fields",
           "429": "Too many attempts"}
@@ -76,6 +93,9 @@ ERRORS = {"400": "Unreadable body", "401": "No or bad token", "403": "Out of sco
 def _response(schema):
     if schema is None:
         return {"description": "No content"}
+    if schema == "partner":
+        return {"description": "Acknowledged in the partner's own format", "content": {
+            "application/json": {"schema": {"type": "object"}}}}
     if schema == "image":
         return {"description": "The image", "content": {
             "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -92,6 +112,8 @@ def _response(schema):
 
 
 def _request_body(schema):
+    if schema == "raw":
+        return {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
     if schema == "csv":
         return {"required": True, "content": {
             "text/csv": {"schema": {"type": "string"}},
@@ -107,6 +129,7 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.schema("StallCode", schema=StallCodeSchema)  # referenced by name below
+    spec.components.schema("SuspenseItem", schema=SuspenseItemSchema)
     for method, path, summary, body, query, status, response in ENDPOINTS:
         operation = {"summary": summary, "responses": {str(status): _response(response)}}
         for code, text in ERRORS.items():
@@ -127,6 +150,8 @@ def build_spec() -> dict:
 
 
 def _path_param_schema(name):
+    if name == "partner":
+        return {"type": "string", "enum": ["simbank", "sepay", "payos"]}
     if name.endswith("_id"):
         return {"type": "integer"}
     if name == "image_format":
