@@ -74,3 +74,14 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def committed(migrated_app):
+    """The app with really committed data (other connections must see it); emptied afterwards."""
+    with migrated_app.app_context():
+        yield migrated_app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()

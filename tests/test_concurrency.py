@@ -23,17 +23,6 @@ from market_pay.vendors.models import ReceivingAccount
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def committed(migrated_app):
-    """The app with really committed data (other connections must see it); emptied afterwards."""
-    with migrated_app.app_context():
-        yield migrated_app
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-
-
 def test_concurrent_registrations_of_one_account_give_one_stall_and_409s(committed):
     create_region(None, {"code": "C1", "name": "Xã", "kind": "commune"})
     create_market(None, {"code": "M1", "name": "Chợ", "region_code": "C1"})

@@ -1,0 +1,111 @@
+"""Races between workers: real concurrent transactions on each database (PostgreSQL when set)."""
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from market_pay.extensions import db
+from market_pay.markets.services import create_market
+from market_pay.payments.models import BankTransaction, InboxEntry
+from market_pay.payments.partners import set_credentials
+from market_pay.payments.signatures import sign_sepay, sign_simbank
+from market_pay.regions.services import create_region
+from market_pay.vendors.services import register_vendor
+
+SECRET = "race-secret-1"
+
+
+def make_stall():
+    create_region(None, {"code": "C1", "name": "Xã", "kind": "commune"})
+    create_market(None, {"code": "M1", "name": "Chợ", "region_code": "C1"})
+    vendor = register_vendor(None, {"market_code": "M1", "stall_code": "A1", "display_name": "Rau",
+                                    "phone": "0912345678",
+                                    "accounts": [{"bin": "970436", "account_number": "123456", "account_name": "A"}]})
+    set_credentials("simbank", [SECRET], [])
+    set_credentials("sepay", [SECRET], [])
+    vendor_id = vendor.id
+    db.session.commit()
+    # Touching an expired object after commit would open a new transaction, and on SQLite every
+    # transaction holds the write lock: close so the workers below are not made to wait on us.
+    db.session.close()
+    return vendor_id
+
+
+def simbank(n, amount=10_000):
+    return json.dumps({"transaction_id": f"T{n}", "bank_reference": f"FT{n:010d}", "bin": "970436",
+                       "account_number": "123456", "amount": amount, "direction": "in", "description": "tien rau",
+                       "booked_at": "2026-11-22T09:00:00+07:00"}).encode()
+
+
+def send(app, partner, body, headers, barrier=None):
+    client = app.test_client()
+    if barrier:
+        barrier.wait()
+    return client.post(f"/api/v1/callbacks/{partner}", data=body, headers=headers, content_type="application/json")
+
+
+def test_fifty_identical_callbacks_at_once_make_one_transaction_and_fifty_200s(committed):
+    make_stall()
+    body = simbank(1)
+    headers = {"X-Signature": sign_simbank(SECRET, body, int(time.time()))}
+    barrier = threading.Barrier(50)
+    with ThreadPoolExecutor(50) as pool:
+        responses = list(pool.map(lambda _: send(committed, "simbank", body, headers, barrier), range(50)))
+    assert [r.status_code for r in responses] == [200] * 50
+    statuses = sorted(r.get_json()["status"] for r in responses)
+    assert statuses == ["accepted"] + ["duplicate"] * 49
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 1
+    assert db.session.scalar(select(func.count(InboxEntry.id))) == 50
+
+
+def test_two_partners_reporting_the_same_money_at_once_record_it_once(committed):
+    make_stall()
+    sim = simbank(2, 25_000)
+    sepay = json.dumps({"id": 5, "gateway": "Vietcombank", "transactionDate": "2026-11-22 09:00:00",
+                        "accountNumber": "123456", "content": "tien rau", "transferType": "in",
+                        "transferAmount": 25_000, "referenceCode": "FT0000000002"}).encode()
+    now = int(time.time())
+    jobs = [("simbank", sim, {"X-Signature": sign_simbank(SECRET, sim, now)}),
+            ("sepay", sepay, sign_sepay(SECRET, sepay, now))] * 10
+    barrier = threading.Barrier(len(jobs))
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        responses = list(pool.map(lambda job: send(committed, *job, barrier), jobs))
+    assert {r.status_code for r in responses} == {200}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 1
+
+
+def test_the_feed_cursor_never_skips_or_repeats_while_callbacks_commit_concurrently(committed):
+    vendor_id = make_stall()
+    from market_pay.auth.services import create_user, issue_token
+    user = create_user(None, "0912000999", "123456", "vendor", "M1/A1")
+    token, _ = issue_token(user)
+    db.session.commit()
+    db.session.close()
+    total, seen, done = 120, [], threading.Event()
+
+    def poll():
+        client, cursor = committed.test_client(), None
+        while True:
+            finished = done.is_set()
+            url = f"/api/v1/vendors/{vendor_id}/payments?limit=7" + (f"&after={cursor}" if cursor else "")
+            page = client.get(url, headers={"Authorization": f"Bearer {token}"}).get_json()
+            seen.extend(item["id"] for item in page["items"])
+            cursor = page["next"]
+            if finished and not page["items"]:
+                return
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    now = int(time.time())
+    bodies = [simbank(100 + n, 1000 + n) for n in range(total)]
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(lambda b: send(committed, "simbank", b, {"X-Signature": sign_simbank(SECRET, b, now)}
+                                             ).status_code, bodies))
+    done.set()
+    poller.join(timeout=60)
+    assert codes == [200] * total
+    assert len(seen) == total and len(set(seen)) == total
