@@ -1,15 +1,6 @@
 """Races and several workers: unique constraints decide, SQLite never says "database is locked"."""
-import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,8 +10,7 @@ from market_pay.extensions import db
 from market_pay.markets.services import create_market
 from market_pay.regions.services import create_region
 from market_pay.vendors.models import ReceivingAccount
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.servers import ROOT, call, cli, gunicorn, service_env
 
 
 def test_concurrent_registrations_of_one_account_give_one_stall_and_409s(committed):
@@ -29,6 +19,7 @@ def test_concurrent_registrations_of_one_account_give_one_stall_and_409s(committ
     admin = create_user(None, "admin", "long-enough-pw", "admin")
     token, _ = issue_token(admin)
     db.session.commit()
+    db.session.close()
     barrier = threading.Barrier(6)
 
     def register(n):
@@ -41,47 +32,17 @@ def test_concurrent_registrations_of_one_account_give_one_stall_and_409s(committ
     with ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(register, range(6)))
     assert statuses == [201, 409, 409, 409, 409, 409]
-    db.session.rollback()
     assert db.session.scalar(select(func.count(ReceivingAccount.id))) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def call(url, body=None, token=None):
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
 
 
 @pytest.mark.slow
 def test_gunicorn_workers_share_sqlite_without_lock_errors(tmp_path):
-    env = {**os.environ, "MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.db'}",
-           "MARKET_PAY_SECRET_KEY": "test-secret"}
-    cli = [sys.executable, "-m", "market_pay.cli"]
-    for args in (["db", "upgrade"], ["regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv")],
-                 ["markets", "create", "--code", "M1", "--name", "Chợ", "--region", "00721"],
-                 ["users", "create", "--username", "admin", "--password", "long-enough-pw", "--role", "admin"]):
-        subprocess.run(cli + args, env=env, cwd=ROOT, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
-                               "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if call(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    env = service_env(f"sqlite:///{tmp_path / 'gunicorn.db'}")
+    cli(env, "db", "upgrade")
+    cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
+    cli(env, "markets", "create", "--code", "M1", "--name", "Chợ", "--region", "00721")
+    cli(env, "users", "create", "--username", "admin", "--password", "long-enough-pw", "--role", "admin")
+    with gunicorn(env, workers=3) as base:
         status, body = call(base + "/api/v1/auth/token", {"username": "admin", "password": "long-enough-pw"})
         assert status == 201
         token = body["token"]
@@ -101,7 +62,4 @@ def test_gunicorn_workers_share_sqlite_without_lock_errors(tmp_path):
         assert refused == [401] * 20
         status, page = call(base + "/api/v1/vendors?market_code=M1&limit=500", token=token)
         assert status == 200 and len(page["items"]) == 60
-    finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
-    assert b"database is locked" not in stderr
+    assert "database is locked" not in gunicorn.last_log

@@ -4,6 +4,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..common.types import utcnow
 from ..extensions import db
 from ..vendors.models import ReceivingAccount, Vendor
 from .models import BankTransaction, FeedCounter, PaymentRequest, SuspenseItem
@@ -133,10 +134,28 @@ def allocate_reversal(txn: BankTransaction):
     return None
 
 
+def _settle_early_reversal(credit: BankTransaction):
+    """Banks deliver out of order: a reversal may have arrived (and waited in suspense) before
+    the credit it undoes. Now that the credit is here, apply it and close that suspense item."""
+    waiting = db.session.scalar(select(BankTransaction).where(
+        BankTransaction.partner == credit.partner, BankTransaction.reverses_txn_id == credit.partner_txn_id,
+        BankTransaction.direction == "out", BankTransaction.match_kind == "suspense"))
+    if waiting is None:
+        return
+    item = db.session.scalar(select(SuspenseItem).where(SuspenseItem.transaction_id == waiting.id,
+                                                        SuspenseItem.status == "open"))
+    if item is None or allocate_reversal(waiting) is not None:
+        return
+    item.status, item.resolution, item.resolved_at = "resolved", "auto_matched", utcnow()
+    item.note = "the reversed credit arrived after its reversal"
+
+
 def allocate(txn: BankTransaction):
     """Decide where `txn` goes; returns the SuspenseItem when it lands in suspense."""
     if txn.direction == "in":
-        return allocate_credit(txn)
+        suspense = allocate_credit(txn)
+        _settle_early_reversal(txn)
+        return suspense
     if txn.reverses_txn_id:
         return allocate_reversal(txn)
     account, _ = _receiving_account(txn)  # a withdrawal or transfer out: not a sale

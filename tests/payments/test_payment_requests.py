@@ -212,3 +212,16 @@ def test_unknown_reference_lookup_is_404_and_others_are_403(client, stall, vendo
     reference = create(client, stall, vendor_headers).get_json()["reference"]
     stranger = auth_header(make_user("vendor", scope=scope_of(make_vendor())))
     assert client.get(f"/api/v1/payment-requests/{reference}", headers=stranger).status_code == 403
+
+
+def test_a_reversal_that_arrives_before_its_credit_is_applied_when_the_credit_comes(client, stall, vendor_headers):
+    reference = create(client, stall, vendor_headers).get_json()["reference"]
+    credit = simbank_transfer(stall.accounts[0], 50_000, description=reference)
+    reversal = simbank_transfer(stall.accounts[0], 50_000, direction="out", reverses=credit["transaction_id"])
+    post_simbank(client, reversal)
+    assert db.session.scalar(select(SuspenseItem.reason)) == "unmatched_reversal"
+    post_simbank(client, credit)
+    body = status_of(client, reference, vendor_headers)
+    assert (body["status"], body["paid_amount"]) == ("pending", 0)
+    item = db.session.scalar(select(SuspenseItem))
+    assert (item.status, item.resolution) == ("resolved", "auto_matched")
