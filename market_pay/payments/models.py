@@ -89,7 +89,8 @@ class BankTransaction(db.Model):
     payer_name = db.Column(db.String(200))
     payer_account = db.Column(db.String(40))
     payer_bin = db.Column(db.String(10))
-    reverses_txn_id = db.Column(db.String(200))
+    # Indexed: every credit looks for a reversal that arrived before it (out-of-order delivery).
+    reverses_txn_id = db.Column(db.String(200), index=True)
 
     match_kind = db.Column(db.String(10), nullable=False)
     receiving_account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"), index=True)

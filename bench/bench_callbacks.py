@@ -1,0 +1,239 @@
+"""Sustained signed `simbank` callbacks through gunicorn + a real database, against a ceiling.
+
+Each round runs wrk (16 connections, C load generator on loopback) first against the ceiling
+endpoint (same app, gunicorn and database; it only inserts the raw body into one table) and then
+against POST /api/v1/callbacks/simbank with unique, correctly signed static-QR credits. After the
+callback runs, every callback wrk issued is replayed as a bank would retry unanswered ones, and the
+database is checked against the ledger: lost = 0 and double-counted = 0, per account.
+
+    .venv/bin/python bench/bench_callbacks.py                      # PostgreSQL, then SQLite
+Needs wrk (apt-get install wrk) and the local PostgreSQL.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+SECRET = "bench-simbank-secret"
+CALLBACK_PATH = "/api/v1/callbacks/simbank"
+
+
+def sh(env, *args):
+    subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+
+
+def prepare_database(url: str, stalls: int, tmp: Path) -> tuple[dict, list]:
+    """A fresh database with one market of `stalls` stalls; returns (env, accounts)."""
+    if url.startswith("postgresql"):
+        parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        admin.dispose()
+    env = {**os.environ, "MARKET_PAY_DATABASE_URL": url, "MARKET_PAY_SECRET_KEY": "bench-secret"}
+    sh(env, "db", "upgrade")
+    sh(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
+    sh(env, "markets", "create", "--code", "BENCH", "--name", "Chợ benchmark", "--region", "00721")
+    accounts = [("970405", f"{5_000_000_000 + n}") for n in range(stalls)]
+    rows = ["stall_code,display_name,phone,floor_amount,bin,account_number,account_name"]
+    rows += [f"S{n:04d},Sạp {n},0912345678,,{b},{a},NGUYEN THI {n}" for n, (b, a) in enumerate(accounts)]
+    (tmp / "stalls.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    sh(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "BENCH")
+    sh(env, "partners", "set", "simbank", "--secret", SECRET)
+    engine = create_engine(_sqlalchemy_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_ceiling (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
+                          if url.startswith("sqlite") else
+                          "CREATE TABLE bench_ceiling (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)"))
+    engine.dispose()
+    return env, accounts
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def write_bodies(path: Path, accounts, count: int, tag: str, rng: random.Random) -> dict:
+    """Signed callback lines "<X-Signature>\\t<body>"; returns {transaction_id: (account, amount, body, sig)}."""
+    from market_pay.payments.signatures import sign_simbank
+    ledger = {}
+    now = int(time.time())
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(count):
+            bin_code, account = rng.choice(accounts)
+            amount = rng.randint(2, 500) * 1000
+            body = json.dumps({"transaction_id": f"{tag}{n:08d}", "bank_reference": f"FT{tag}{n:08d}",
+                               "bin": bin_code, "account_number": account, "amount": amount, "direction": "in",
+                               "description": "MBVCB.1234567.CHUYEN TIEN MUA RAU",
+                               "booked_at": "2026-11-22T09:00:00+07:00", "payer_name": "TRAN VAN B"},
+                              separators=(",", ":"))
+            signature = sign_simbank(SECRET, body.encode(), now)
+            handle.write(f"{signature}\t{body}\n")
+            ledger[f"{tag}{n:08d}"] = (account, amount, body, signature)
+    return ledger
+
+
+def start_gunicorn(env, workers: int, threads: int, port: int):
+    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+            "--backlog", "2048", "bench.ceiling_wsgi:app"]
+    if threads > 1:
+        args[4:4] = ["--threads", str(threads)]
+    server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    import urllib.request
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("gunicorn did not start")
+
+
+def run_wrk(port: int, path: str, lines: Path, duration: int, connections: int, wrk_threads: int) -> dict:
+    output = subprocess.run(["wrk", f"-t{wrk_threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+                             "-s", str(ROOT / "bench/callbacks.lua"), f"http://127.0.0.1:{port}", "--",
+                             str(lines), str(wrk_threads), path], capture_output=True, text=True, check=True).stdout
+    result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def replay_issued(port: int, ledger: dict, issued_per_thread: list, wrk_threads: int) -> dict:
+    """Re-send everything wrk issued (a bank retries what it got no answer to): all must be 2xx."""
+    import http.client
+    ids = sorted(ledger)
+    mine = [[tid for index, tid in enumerate(ids) if index % wrk_threads == t][:issued_per_thread[t]]
+            for t in range(wrk_threads)]
+    issued = [tid for share in mine for tid in share]
+    outcomes = defaultdict(int)
+
+    def send(chunk):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        from market_pay.payments.signatures import sign_simbank
+        for tid in chunk:
+            body = ledger[tid][2].encode()
+            connection.request("POST", CALLBACK_PATH, body, {"Content-Type": "application/json",
+                                                             "X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+            response = connection.getresponse()
+            outcomes[(response.status, json.loads(response.read()).get("status"))] += 1
+        connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, [issued[i::8] for i in range(8)]))
+    return {"issued": issued, "outcomes": dict(outcomes)}
+
+
+def check_ledger(url: str, ledger: dict, issued: list) -> dict:
+    """lost / double-counted against the bank ledger, per account."""
+    sys.path.insert(0, str(ROOT))
+    import market_pay.models  # noqa: F401
+    from market_pay.payments.models import BankTransaction
+    engine = create_engine(_sqlalchemy_url(url))
+    with engine.connect() as conn:
+        rows = conn.execute(select(BankTransaction.partner_txn_id, BankTransaction.account_number,
+                                   BankTransaction.amount, BankTransaction.vendor_id)).all()
+    engine.dispose()
+    recorded = defaultdict(int)
+    for tid, *_ in rows:
+        recorded[tid] += 1
+    expected_sum, actual_sum = defaultdict(int), defaultdict(int)
+    for tid in issued:
+        expected_sum[ledger[tid][0]] += ledger[tid][1]
+    for tid, account, amount, vendor_id in rows:
+        if tid in ledger and vendor_id is not None:
+            actual_sum[account] += amount
+    return {"lost": sum(1 for tid in issued if recorded[tid] == 0),
+            "double": sum(1 for count in recorded.values() if count > 1),
+            "unexpected": sum(1 for tid in recorded if tid not in ledger),
+            "accounts_differing": sum(1 for a in expected_sum if expected_sum[a] != actual_sum[a])}
+
+
+def bench(url: str, label: str, args) -> list:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        env, accounts = prepare_database(url, args.stalls, tmp)
+        port = 18000 + random.randint(0, 999)
+        server = start_gunicorn(env, args.workers, args.threads, port)
+        try:
+            warm = tmp / "warm.txt"
+            write_bodies(warm, accounts, 3000, "W", random.Random(1))
+            run_wrk(port, "/bench/ceiling", warm, 2, args.connections, args.wrk_threads)
+            for round_number in range(args.rounds):
+                lines = tmp / f"round{round_number}.txt"
+                count = args.duration * args.max_rate
+                ledger = write_bodies(lines, accounts, count, f"R{round_number}{label[:2].upper()}",
+                                      random.Random(round_number))
+                ceiling = run_wrk(port, "/bench/ceiling", lines, args.duration, args.connections, args.wrk_threads)
+                callbacks = run_wrk(port, CALLBACK_PATH, lines, args.duration, args.connections, args.wrk_threads)
+                assert sum(callbacks["issued"]) < count, "ran out of pre-signed callbacks: raise --max-rate"
+                replay = replay_issued(port, ledger, callbacks["issued"], args.wrk_threads)
+                check = check_ledger(url, ledger, replay["issued"])
+                rows.append({"label": label, "round": round_number, "ceiling": ceiling, "callbacks": callbacks,
+                             "replay": replay["outcomes"], "check": check})
+                print(json.dumps({"label": label, "round": round_number, "ceiling_rps": round(ceiling["rps"]),
+                                  "callbacks_rps": round(callbacks["rps"]), "p50": callbacks["p50_ms"],
+                                  "p99": callbacks["p99_ms"], "non2xx": callbacks["non2xx"],
+                                  "errors": callbacks["errors"], "replay": {f"{k[0]} {k[1]}": v for k, v in replay["outcomes"].items()},
+                                  "check": check}), flush=True)
+        finally:
+            server.terminate()
+            _, stderr = server.communicate(timeout=30)
+            if b"database is locked" in stderr:
+                print(f"{label}: 'database is locked' appeared in the server log", flush=True)
+    return rows
+
+
+def summarise(rows: list, label: str):
+    mine = [r for r in rows if r["label"] == label]
+    med = lambda values: statistics.median(values)
+    ceiling = med([r["ceiling"]["rps"] for r in mine])
+    callbacks = med([r["callbacks"]["rps"] for r in mine])
+    print(f"| {label} | {ceiling:,.0f} | {callbacks:,.0f} | {callbacks / ceiling:.0%} | "
+          f"{med([r['callbacks']['p50_ms'] for r in mine]):.1f} | {med([r['callbacks']['p99_ms'] for r in mine]):.1f} | "
+          f"{sum(r['check']['lost'] for r in mine)} | {sum(r['check']['double'] for r in mine)} | "
+          f"{sum(r['callbacks']['non2xx'] + r['callbacks']['errors'] for r in mine)} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/market_pay_bench")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--stalls", type=int, default=500)
+    parser.add_argument("--max-rate", type=int, default=4000, help="pre-signed callbacks per second of run")
+    args = parser.parse_args()
+    rows = bench(args.postgres_url, "postgresql", args)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += bench(f"sqlite:///{tmp}/bench.db", "sqlite", args)
+    print("\n| database | ceiling req/s | callbacks/s | of ceiling | p50 ms | p99 ms | lost | double | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label in ("postgresql", "sqlite"):
+        if any(r["label"] == label for r in rows):
+            summarise(rows, label)
+
+
+if __name__ == "__main__":
+    main()
