@@ -130,6 +130,29 @@ def partners_list():
         click.echo(f"{row['partner']:<8} {row['kind']:<8} {row['fingerprint']}  since {row['since']}")
 
 
+matcher_cli = click.Group("matcher", help="Matching bank transactions to stalls.")
+
+
+@matcher_cli.command("run")
+@click.option("--once", is_flag=True, help="Match what is pending now, then exit.")
+@with_appcontext
+def matcher_run(once):
+    """Match pending transactions continuously (use with MARKET_PAY_MATCHER=off in the web workers)."""
+    import time as clock
+
+    from flask import current_app
+
+    from .payments.matcher import POLL_SECONDS, drain
+    app = current_app._get_current_object()
+    while True:
+        matched = drain(app)
+        if once:
+            click.echo(f"Matched {matched} transaction(s).")
+            return
+        if not matched:
+            clock.sleep(POLL_SECONDS / 4)
+
+
 bank_cli = click.Group("bank", help="The bank simulator (a client of the running service).")
 FAULT_OPTIONS = ("duplicates", "out-of-order", "bad-signatures", "unknown-accounts", "underpay", "overpay", "late",
                  "reversals", "forget")
@@ -241,7 +264,8 @@ def _load_or_exit(schema, data):
 
 
 def register_commands(app):
-    for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, demo_command, qr_cli, bank_cli):
+    for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
+                  bank_cli):
         app.cli.add_command(group)
 
 

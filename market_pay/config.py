@@ -26,6 +26,8 @@ DEFAULTS = {
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": 500,
     "DEMO": False,
+    # Where bank transactions are matched to stalls: thread | inline | off (payments/matcher.py).
+    "MATCHER": "thread",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }
 
@@ -46,6 +48,7 @@ def load_config(app, test_config=None):
     app.config["DEMO"] = env.get("MARKET_PAY_DEMO", "") in ("1", "true", "yes")
     app.config["TIMEZONE"] = env.get("MARKET_PAY_TIMEZONE", DEFAULTS["TIMEZONE"])
     app.config["SECRET_KEY"] = env.get("MARKET_PAY_SECRET_KEY")
+    app.config["MATCHER"] = env.get("MARKET_PAY_MATCHER", DEFAULTS["MATCHER"])
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = env.get("MARKET_PAY_DATABASE_URL", default_db)
     if test_config:
@@ -61,6 +64,8 @@ def load_config(app, test_config=None):
                 "MARKET_PAY_SECRET_KEY is not set. Set it to a long random string, e.g. "
                 "export MARKET_PAY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
             )
+    if app.config["MATCHER"] not in ("thread", "inline", "off"):
+        raise ConfigError("MARKET_PAY_MATCHER must be thread, inline or off")
     try:
         ZoneInfo(app.config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -34,7 +34,10 @@ def make_app(url: str):
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
                        "SECRET_KEY": "test-secret",
                        # Real hashing, but cheap: thousands of users are created across the suite.
-                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                       # Match in the callback request, so a test sees the outcome at once;
+                       # tests/payments/test_matcher.py covers the background modes.
+                       "MATCHER": "inline"})
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -85,3 +88,12 @@ def committed(migrated_app):
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_credential_cache():
+    """Partner credentials are cached per process; each test starts from its own database state."""
+    from market_pay.payments.partners import forget_cached_credentials
+    forget_cached_credentials()
+    yield
+    forget_cached_credentials()

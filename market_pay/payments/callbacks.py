@@ -1,5 +1,6 @@
-"""receive_callback(): verify, store the raw delivery, record the transaction idempotently and
-allocate it — all in the caller's one transaction, committed before the partner gets its 2xx."""
+"""receive_callback(): verify, then store the raw delivery and record the transaction
+idempotently — one commit, made before the partner gets its 2xx. Matching to a stall happens
+just after, off the request path (payments/matcher.py): persist first, answer fast, then match."""
 import hashlib
 import json
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from .matching import _dialect_insert, allocate
+from .matching import _dialect_insert
 from .models import BankTransaction, InboxEntry, SuspenseItem
 from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
                               parse_sepay, parse_simbank)
@@ -64,7 +65,7 @@ def _insert_transaction(transfer: IncomingTransfer) -> int | None:
     values = {name: getattr(transfer, name) for name in (
         "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
         "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
-    values.update(reverses_txn_id=transfer.reverses, match_kind="suspense")
+    values.update(reverses_txn_id=transfer.reverses, match_kind="pending")
     statement = (_dialect_insert()(BankTransaction).values(**values)
                  .on_conflict_do_nothing().returning(BankTransaction.id))
     return db.session.execute(statement).scalar_one_or_none()
@@ -102,11 +103,9 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
         inbox.outcome, inbox.transaction_id = "duplicate", _existing_id(transfer)
         db.session.add(inbox)
         return CallbackOutcome("duplicate", transaction_id=inbox.transaction_id)
-    txn = db.session.get(BankTransaction, transaction_id)
-    suspense = allocate(txn)
-    inbox.transaction_id = txn.id
+    inbox.transaction_id = transaction_id
     db.session.add(inbox)
-    return CallbackOutcome("accepted", suspense.reason if suspense else "", txn.id)
+    return CallbackOutcome("accepted", transaction_id=transaction_id)
 
 
 def _file_malformed(inbox: InboxEntry, reason: str) -> CallbackOutcome:

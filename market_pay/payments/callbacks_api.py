@@ -2,11 +2,12 @@
 the answer is in the partner's own format, sent only after the commit."""
 import time
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from ..errors import NotFound
 from ..extensions import db
 from .callbacks import receive_callback
+from .matcher import after_callback_commit
 from .partner_formats import PARTNERS
 
 bp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks")
@@ -31,4 +32,6 @@ def receive(partner):
     # Committed before answering: an acknowledged callback is never lost. A rejected delivery
     # is committed too (kept for forensics), but never becomes money.
     db.session.commit()
+    if outcome.kind == "accepted":
+        after_callback_commit(current_app._get_current_object())
     return _partner_answer(partner, outcome.kind, outcome.reason)

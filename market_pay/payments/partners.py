@@ -1,5 +1,6 @@
 """Callback partners' credentials: set (declaratively, for rotation) and read."""
 import hashlib
+import time
 
 from sqlalchemy import delete, select
 
@@ -30,6 +31,7 @@ def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor
     summary = {"partner": partner, "secrets": [fingerprint(v) for v in secrets],
                "api_keys": [fingerprint(v) for v in api_keys]}
     record_change(actor, "partner.credentials", "partner", partner, summary)
+    forget_cached_credentials()
     return summary
 
 
@@ -37,11 +39,28 @@ def fingerprint(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
+# Credentials are read on every callback; each process keeps them this long. A rotation (new
+# secret added, old one removed) therefore takes effect everywhere within this many seconds.
+CREDENTIAL_CACHE_SECONDS = 10.0
+_cache: dict[str, tuple[float, tuple]] = {}
+
+
 def credentials(partner: str) -> tuple[list[str], list[str]]:
     """(secrets, api_keys) currently live for the partner."""
+    now = time.monotonic()
+    cached = _cache.get(partner)
+    if cached and now - cached[0] < CREDENTIAL_CACHE_SECONDS:
+        return cached[1]
     rows = db.session.execute(select(PartnerCredential.kind, PartnerCredential.value)
                               .where(PartnerCredential.partner == partner)).all()
-    return [v for k, v in rows if k == "secret"], [v for k, v in rows if k == "api_key"]
+    live = ([v for k, v in rows if k == "secret"], [v for k, v in rows if k == "api_key"])
+    _cache[partner] = (now, live)
+    return live
+
+
+def forget_cached_credentials():
+    """Drop this process's cache (after `partners set` here, and between tests)."""
+    _cache.clear()
 
 
 def describe_all() -> list[dict]:

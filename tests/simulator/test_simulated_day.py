@@ -2,10 +2,11 @@
 fault switched on; afterwards every delivered credit is on the right stall or in suspense with the
 right reason, and nothing is counted twice."""
 import csv
+import time
 from collections import Counter, defaultdict
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 import market_pay.models  # noqa: F401  (configure every mapper)
@@ -24,6 +25,16 @@ ALL_FAULTS = Faults(duplicates=0.2, out_of_order=0.2, bad_signatures=0.05, unkno
                     overpay=0.1, late=0.1, reversals=0.05, forget=0.05)
 
 
+def wait_until_matched(engine, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            if not session.scalar(select(func.count(BankTransaction.id)).where(BankTransaction.match_kind == "pending")):
+                return
+        time.sleep(0.1)
+    raise AssertionError("transactions were still pending after the matcher's time")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"] + (["postgresql"] if PG_URL else []))
 def test_a_simulated_day_with_every_fault_lands_exactly(backend, tmp_path):
@@ -38,9 +49,11 @@ def test_a_simulated_day_with_every_fault_lands_exactly(backend, tmp_path):
         "market_manager", "--scope", "DV")
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
     statement = tmp_path / "statement.csv"
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with gunicorn(env, workers=3, threads=2) as base:
         summary, lines = simulate(base, "ql.dongvan", "manager-pass-1", SECRET, market_code="DV", payments=150,
                                   seed=4242, faults=ALL_FAULTS, concurrency=8, statement_out=str(statement))
+        wait_until_matched(engine)  # the web workers' matcher threads finish the queue
     assert "Traceback" not in gunicorn.last_log
 
     forged = summary.forged
@@ -49,7 +62,6 @@ def test_a_simulated_day_with_every_fault_lands_exactly(backend, tmp_path):
     assert summary.outcomes["accepted"] + summary.outcomes["duplicate"] == summary.deliveries - forged
     assert summary.outcomes["duplicate"] > 0 and summary.forgotten > 0
 
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with Session(engine) as session:
         recorded = {t.partner_txn_id: t for t in session.scalars(select(BankTransaction))}
         suspense = {item.transaction_id: item.reason for item in session.scalars(select(SuspenseItem))}

@@ -1,0 +1,111 @@
+"""Match recorded transactions to stalls, off the callback's request path.
+
+Callbacks commit transactions as `pending` and answer at once; match_pending() then allocates
+them in id order, in batches, in its own transaction. It runs:
+- `thread` (default): a daemon thread in each web worker, woken right after a callback commits
+  (so a stall hears its payment well within a second) and polling as a safety net;
+- `inline`: in the callback request itself, after the commit (tests; tiny installations);
+- `off`: nowhere in the web workers — run `market-pay matcher run` as its own process.
+Several matchers may run at once on any number of servers, but only one matches at a time: on
+PostgreSQL a batch starts by taking a transaction-scoped advisory lock (the others wait for it,
+then find whatever is still pending); on SQLite transactions are serialised anyway.
+One matcher at a time keeps feed numbers in matching order and avoids lock-order deadlocks
+between batches that touch the same stalls' counters and requests.
+"""
+import logging
+import threading
+from contextlib import nullcontext
+
+from flask import has_app_context
+
+from sqlalchemy import select, text
+
+from ..extensions import db
+from .matching import allocate
+from .models import BankTransaction
+
+log = logging.getLogger(__name__)
+BATCH = 200
+POLL_SECONDS = 1.0
+
+
+# Any fixed number: the key of the advisory lock that makes one matcher run at a time.
+MATCHER_LOCK_KEY = 7_340_001
+
+
+def match_pending(limit: int = BATCH) -> int:
+    """Allocate up to `limit` pending transactions; the caller commits. Returns how many."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Waiting (not skipping) means no pending row is ever left without a matcher.
+        db.session.execute(text(f"SELECT pg_advisory_xact_lock({MATCHER_LOCK_KEY})"))
+    query = (select(BankTransaction).where(BankTransaction.match_kind == "pending")
+             .order_by(BankTransaction.id).limit(limit))
+    pending = db.session.scalars(query).all()
+    for txn in pending:
+        allocate(txn)
+        db.session.flush()  # later transactions of the batch must see this one (reversals, requests)
+    return len(pending)
+
+
+def drain(app) -> int:
+    """Match until nothing is pending; one commit per batch. Returns the total."""
+    total = 0
+    # Inline mode runs inside the callback's request and reuses its context; threads need one.
+    with nullcontext() if has_app_context() else app.app_context():
+        while True:
+            try:
+                done = match_pending()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            total += done
+            if done < BATCH:
+                return total
+
+
+class MatcherThread:
+    """One per app in each web worker process, started on first use (after gunicorn's fork)."""
+
+    def __init__(self):
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = None
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def wake(self, app):
+        import os
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, args=(app,), name="matcher", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0):
+        """Finish the current batch and end the thread (tests; orderly shutdown)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, app):
+        while not self._stopping:
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                drain(app)
+            except Exception:  # keep matching after a transient database error
+                log.exception("matcher batch failed; retrying")
+
+
+def after_callback_commit(app):
+    """Called by the callback route once its commit is done."""
+    mode = app.config["MATCHER"]
+    if mode == "inline":
+        drain(app)
+    elif mode == "thread":
+        app.extensions.setdefault("market_pay_matcher", MatcherThread()).wake(app)
