@@ -139,9 +139,25 @@ def replay_issued(port: int, ledger: dict, issued_per_thread: list, wrk_threads:
     return {"issued": issued, "outcomes": dict(outcomes)}
 
 
+def wait_matched(url: str, started: float) -> float:
+    """Seconds from `started` until the matcher has allocated everything recorded."""
+    import market_pay.models  # noqa: F401
+    from market_pay.payments.models import BankTransaction
+    engine = create_engine(_sqlalchemy_url(url))
+    try:
+        while True:
+            with engine.connect() as conn:
+                pending = conn.scalar(select(func.count()).select_from(BankTransaction)
+                                      .where(BankTransaction.match_kind == "pending"))
+            if not pending:
+                return time.monotonic() - started
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
 def check_ledger(url: str, ledger: dict, issued: list) -> dict:
     """lost / double-counted against the bank ledger, per account."""
-    sys.path.insert(0, str(ROOT))
     import market_pay.models  # noqa: F401
     from market_pay.payments.models import BankTransaction
     engine = create_engine(_sqlalchemy_url(url))
@@ -170,6 +186,15 @@ def bench(url: str, label: str, args) -> list:
         tmp = Path(tmp_name)
         env, accounts = prepare_database(url, args.stalls, tmp)
         port = 18000 + random.randint(0, 999)
+        matcher = None
+        if args.matcher == "process":
+            # The deployment for bursts: web workers only record; one matcher process, at a lower
+            # CPU priority, allocates behind them and catches up when the burst ends.
+            env = {**env, "MARKET_PAY_MATCHER": "off"}
+            matcher = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "market_pay.cli", "matcher", "run"],
+                                       env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            env = {**env, "MARKET_PAY_MATCHER": "thread"}
         server = start_gunicorn(env, args.workers, args.threads, port)
         try:
             warm = tmp / "warm.txt"
@@ -183,16 +208,22 @@ def bench(url: str, label: str, args) -> list:
                 ceiling = run_wrk(port, "/bench/ceiling", lines, args.duration, args.connections, args.wrk_threads)
                 callbacks = run_wrk(port, CALLBACK_PATH, lines, args.duration, args.connections, args.wrk_threads)
                 assert sum(callbacks["issued"]) < count, "ran out of pre-signed callbacks: raise --max-rate"
+                callbacks["matching_lag_s"] = wait_matched(url, time.monotonic())
                 replay = replay_issued(port, ledger, callbacks["issued"], args.wrk_threads)
+                wait_matched(url, time.monotonic())
                 check = check_ledger(url, ledger, replay["issued"])
                 rows.append({"label": label, "round": round_number, "ceiling": ceiling, "callbacks": callbacks,
                              "replay": replay["outcomes"], "check": check})
                 print(json.dumps({"label": label, "round": round_number, "ceiling_rps": round(ceiling["rps"]),
                                   "callbacks_rps": round(callbacks["rps"]), "p50": callbacks["p50_ms"],
                                   "p99": callbacks["p99_ms"], "non2xx": callbacks["non2xx"],
+                                  "matching_lag_s": round(callbacks["matching_lag_s"], 2),
                                   "errors": callbacks["errors"], "replay": {f"{k[0]} {k[1]}": v for k, v in replay["outcomes"].items()},
                                   "check": check}), flush=True)
         finally:
+            if matcher is not None:
+                matcher.terminate()
+                matcher.wait(timeout=30)
             server.terminate()
             _, stderr = server.communicate(timeout=30)
             if b"database is locked" in stderr:
@@ -222,6 +253,8 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--stalls", type=int, default=500)
+    parser.add_argument("--matcher", choices=["thread", "process"], default="process",
+                        help="match in the web workers' threads, or in one separate (niced) process")
     parser.add_argument("--max-rate", type=int, default=4000, help="pre-signed callbacks per second of run")
     args = parser.parse_args()
     rows = bench(args.postgres_url, "postgresql", args)
