@@ -66,9 +66,36 @@ def _insert_transaction(transfer: IncomingTransfer) -> int | None:
         "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
         "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
     values.update(reverses_txn_id=transfer.reverses, match_kind="pending")
-    statement = (_dialect_insert()(BankTransaction).values(**values)
-                 .on_conflict_do_nothing().returning(BankTransaction.id))
-    return db.session.execute(statement).scalar_one_or_none()
+    return db.session.execute(_hot_statement("transaction"), values).scalar_one_or_none()
+
+
+_STATEMENTS: dict = {}
+
+
+def _hot_statement(name: str):
+    """The callback path's two inserts, built once per dialect and executed with parameters.
+
+    Core, not the ORM (the row needs no identity-map object), and one statement object reused
+    with bound parameters, so SQLAlchemy finds it compiled instead of re-deriving a cache key
+    for a fresh `.values(...)` every time: on this path that bookkeeping costs more than the
+    database does.
+    """
+    dialect = db.session.get_bind().dialect.name
+    key = (dialect, name)
+    if key not in _STATEMENTS:
+        if name == "transaction":
+            table = BankTransaction.__table__
+            _STATEMENTS[key] = _dialect_insert()(table).on_conflict_do_nothing().returning(table.c.id)
+        else:
+            _STATEMENTS[key] = InboxEntry.__table__.insert()
+    return _STATEMENTS[key]
+
+
+def _store_inbox(inbox: InboxEntry):
+    db.session.execute(_hot_statement("inbox"), {
+        "partner": inbox.partner, "remote_addr": inbox.remote_addr, "auth_header": inbox.auth_header,
+        "body": inbox.body, "body_sha256": inbox.body_sha256, "outcome": inbox.outcome,
+        "reason": inbox.reason or "", "transaction_id": inbox.transaction_id})
 
 
 def _existing_id(transfer: IncomingTransfer) -> int | None:
@@ -101,10 +128,10 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
     transaction_id = _insert_transaction(transfer)
     if transaction_id is None:
         inbox.outcome, inbox.transaction_id = "duplicate", _existing_id(transfer)
-        db.session.add(inbox)
+        _store_inbox(inbox)
         return CallbackOutcome("duplicate", transaction_id=inbox.transaction_id)
     inbox.transaction_id = transaction_id
-    db.session.add(inbox)
+    _store_inbox(inbox)
     return CallbackOutcome("accepted", transaction_id=transaction_id)
 
 
