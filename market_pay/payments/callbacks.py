@@ -5,7 +5,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text, update
+
+from ..common.types import utcnow
 
 from ..extensions import db
 from .matching import _dialect_insert
@@ -91,6 +93,41 @@ def _hot_statement(name: str):
     return _STATEMENTS[key]
 
 
+# PostgreSQL: the transaction and its inbox row in one round trip (a data-modifying CTE). The
+# inbox row says "duplicate" when the ON CONFLICT took effect. Column defaults are spelled out
+# because raw SQL bypasses the model's Python-side defaults.
+_RECORD_SQL = text("""
+WITH inserted AS (
+    INSERT INTO bank_transaction (partner, partner_txn_id, bank_reference, bin, account_number, amount, direction,
+        description, booked_at, received_at, payer_name, payer_account, payer_bin, reverses_txn_id, match_kind,
+        underpaid, overpaid, below_floor, late, reversed, confirmation)
+    VALUES (:partner, :partner_txn_id, :bank_reference, :bin, :account_number, :amount, :direction,
+        :description, :booked_at, :received_at, :payer_name, :payer_account, :payer_bin, :reverses_txn_id, 'pending',
+        false, false, false, false, false, 'provisional')
+    ON CONFLICT DO NOTHING
+    RETURNING id)
+INSERT INTO inbox_entry (partner, received_at, remote_addr, auth_header, body, body_sha256, outcome, reason,
+    transaction_id)
+SELECT :partner, :received_at, :remote_addr, :auth_header, :body, :body_sha256,
+    CASE WHEN EXISTS (SELECT 1 FROM inserted) THEN 'accepted' ELSE 'duplicate' END, '',
+    (SELECT id FROM inserted)
+RETURNING id, transaction_id
+""")
+
+
+def _record_in_one_statement(transfer: IncomingTransfer, inbox: InboxEntry) -> int | None:
+    params = {name: getattr(transfer, name) for name in (
+        "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
+        "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
+    params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=inbox.remote_addr,
+                  auth_header=inbox.auth_header, body=inbox.body, body_sha256=inbox.body_sha256)
+    inbox_id, transaction_id = db.session.execute(_RECORD_SQL, params).one()
+    if transaction_id is None:  # a duplicate: link the delivery to the transaction it repeats
+        db.session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
+                           .values(transaction_id=_existing_id(transfer)))
+    return transaction_id
+
+
 def _store_inbox(inbox: InboxEntry):
     db.session.execute(_hot_statement("inbox"), {
         "partner": inbox.partner, "remote_addr": inbox.remote_addr, "auth_header": inbox.auth_header,
@@ -125,6 +162,11 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
     except MalformedCallback as malformed:
         return _file_malformed(inbox, malformed.reason)
 
+    if db.session.get_bind().dialect.name == "postgresql":
+        transaction_id = _record_in_one_statement(transfer, inbox)
+        if transaction_id is None:
+            return CallbackOutcome("duplicate", transaction_id=_existing_id(transfer))
+        return CallbackOutcome("accepted", transaction_id=transaction_id)
     transaction_id = _insert_transaction(transfer)
     if transaction_id is None:
         inbox.outcome, inbox.transaction_id = "duplicate", _existing_id(transfer)

@@ -170,3 +170,11 @@ def test_junk_bodies_never_cause_a_server_error(client, stall, raw):
         assert response.status_code == 401, (partner, raw)
     signed = post_simbank(client, None, raw=raw)
     assert signed.status_code == 200
+
+
+def test_a_duplicate_delivery_is_linked_to_the_transaction_it_repeats(client, stall):
+    body = simbank_transfer(stall.accounts[0])
+    post_simbank(client, body)
+    post_simbank(client, body)
+    txn_id = db.session.scalar(select(BankTransaction.id))
+    assert db.session.scalars(select(InboxEntry.transaction_id)).all() == [txn_id, txn_id]
