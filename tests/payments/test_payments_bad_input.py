@@ -1,0 +1,44 @@
+"""Junk sent to the payment endpoints gets a 4xx in the one error shape, never a 500."""
+import pytest
+
+from tests.factories import auth_header, make_user, make_vendor, scope_of
+
+pytestmark = pytest.mark.usefixtures("app")
+JUNK = [None, "", [], {}, -1, 0, 1.5, True, "x" * 5000, "\u0000", {"a": 1}]
+
+
+@pytest.fixture
+def headers(app):
+    vendor = make_vendor()
+    return vendor, auth_header(make_user("vendor", scope=scope_of(vendor)))
+
+
+@pytest.mark.parametrize("field", ["amount", "account_id", "note", "expires_in", "surprise"])
+def test_junk_in_a_payment_request_is_a_422(client, headers, field):
+    vendor, auth = headers
+    for junk in JUNK:
+        if field == "note" and junk == "":
+            continue  # an empty note is fine
+        body = {"amount": 10_000, field: junk}
+        if field in ("account_id", "expires_in") and junk is None:
+            continue  # null means "use the default"
+        response = client.post(f"/api/v1/vendors/{vendor.id}/payment-requests", json=body, headers=auth)
+        assert response.status_code == 422, (field, junk, response.status_code)
+        assert set(response.get_json()) == {"code", "status", "message", "errors"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/payment-requests/" + "X" * 300, "/api/v1/payment-requests/%C3%A9%C3%A9",
+                                  "/api/v1/payment-requests/CP%20%20/cancel", "/api/v1/suspense?status=maybe",
+                                  "/api/v1/suspense?limit=-3", "/api/v1/suspense/999999/resolve"])
+def test_odd_addresses_are_4xx(client, headers, path):
+    _, auth = headers
+    response = client.post(path, json={"action": "dismiss", "note": "x"}, headers=auth) if path.endswith(("cancel", "resolve")) \
+        else client.get(path, headers=auth)
+    assert 400 <= response.status_code < 500, (path, response.status_code)
+
+
+def test_an_overlong_idempotency_key_is_a_422(client, headers):
+    vendor, auth = headers
+    response = client.post(f"/api/v1/vendors/{vendor.id}/payment-requests", json={"amount": 1000},
+                           headers={**auth, "Idempotency-Key": "k" * 101})
+    assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]
