@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import select, text, update
 
 from ..common.types import utcnow
 
@@ -136,11 +136,16 @@ def _store_inbox(inbox: InboxEntry):
 
 
 def _existing_id(transfer: IncomingTransfer) -> int | None:
-    return db.session.scalar(select(BankTransaction.id).where(or_(
-        (BankTransaction.partner == transfer.partner) & (BankTransaction.partner_txn_id == transfer.partner_txn_id),
-        (BankTransaction.account_number == transfer.account_number)
-        & (BankTransaction.bank_reference == transfer.bank_reference)
-        & (BankTransaction.amount == transfer.amount) & (BankTransaction.direction == transfer.direction))))
+    """The transaction a duplicate repeats. Two lookups, each on its own unique index (an OR of
+    the two keys would make PostgreSQL scan the table)."""
+    by_partner_id = db.session.scalar(select(BankTransaction.id).where(
+        BankTransaction.partner == transfer.partner, BankTransaction.partner_txn_id == transfer.partner_txn_id))
+    if by_partner_id is not None:
+        return by_partner_id
+    return db.session.scalar(select(BankTransaction.id).where(
+        BankTransaction.account_number == transfer.account_number,
+        BankTransaction.bank_reference == transfer.bank_reference,
+        BankTransaction.amount == transfer.amount, BankTransaction.direction == transfer.direction))
 
 
 def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: float) -> CallbackOutcome:
