@@ -12,6 +12,7 @@ from ..auth.services import create_user
 from ..common.textfold import fold_upper
 from ..markets.models import Market
 from ..markets.services import create_market
+from ..payments.partners import credentials, set_credentials
 from ..regions.importer import import_regions_csv
 from ..extensions import db
 from ..vendors.models import Vendor
@@ -35,6 +36,7 @@ MARKETS = [
     ("XM-COCPAI", "Chợ Cốc Pài", "01108", "Thôn Cốc Pài, xã Xín Mần"),
 ]
 
+DEMO_SIMBANK_SECRET = "demo-simbank-secret"
 DEMO_VENDOR_PHONE = "0912345678"
 DEMO_ASSISTANT_PHONE = "0987654321"
 # (username, password, role, scope, display name): one login per role.
@@ -104,9 +106,13 @@ def load_demo() -> str:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
             create_user(None, username, password, role, scope, display_name)
             users_created += 1
+    # A simulated bank to play with: `market-pay bank simulate --secret demo-simbank-secret …`.
+    if not credentials("simbank")[0]:
+        set_credentials("simbank", [DEMO_SIMBANK_SECRET], [])
     lines = [f"Demo data: {regions['created']} regions, {markets_created} markets, "
              f"{vendors_created} stalls, {users_created} logins created (existing data kept).",
              "Demo logins (POST /api/v1/auth/token with username/password):"]
     lines += [f"  {role:<17} {username:<18} {password:<16} scope: {scope or 'all'}"
               for username, password, role, scope, _ in DEMO_LOGINS]
+    lines.append(f"Bank simulator secret (simbank): {DEMO_SIMBANK_SECRET}")
     return "\n".join(lines)
