@@ -9,8 +9,8 @@ from sqlalchemy import select, text, update
 
 from ..common.types import utcnow
 
+from ..common.upsert import dialect_insert
 from ..extensions import db
-from .matching import _dialect_insert
 from .models import BankTransaction, InboxEntry, SuspenseItem
 from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
                               parse_sepay, parse_simbank)
@@ -87,7 +87,7 @@ def _hot_statement(name: str):
     if key not in _STATEMENTS:
         if name == "transaction":
             table = BankTransaction.__table__
-            _STATEMENTS[key] = _dialect_insert()(table).on_conflict_do_nothing().returning(table.c.id)
+            _STATEMENTS[key] = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
         else:
             _STATEMENTS[key] = InboxEntry.__table__.insert()
     return _STATEMENTS[key]

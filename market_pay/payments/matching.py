@@ -1,24 +1,19 @@
 """Allocate a recorded bank transaction: to a payment request, as a static-QR sale, as a
 reversal, or to suspense with a reason (CALLBACKS.md, "Matching a credit")."""
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..common.types import utcnow
+from ..common.upsert import dialect_insert
 from ..extensions import db
 from ..vendors.models import ReceivingAccount, Vendor
 from .models import BankTransaction, FeedCounter, PaymentRequest, SuspenseItem
 from .references import find_references
 
 
-def _dialect_insert():
-    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def next_feed_seq(vendor_id: int) -> int:
     """The stall's next feed number. The upsert holds the counter row's lock until commit, so
     a stall's numbers become visible strictly in order (see FeedCounter)."""
-    statement = (_dialect_insert()(FeedCounter).values(vendor_id=vendor_id, last_seq=1)
+    statement = (dialect_insert(FeedCounter).values(vendor_id=vendor_id, last_seq=1)
                  .on_conflict_do_update(index_elements=["vendor_id"],
                                         set_={"last_seq": FeedCounter.last_seq + 1})
                  .returning(FeedCounter.last_seq))

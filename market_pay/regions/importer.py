@@ -1,12 +1,11 @@
 """Import a region CSV (code,name,kind,parent_code[,valid_from,valid_to][,note]): all rows or none."""
-import csv
-import io
 import re
 from datetime import date, timedelta
 
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from ..common.csv_import import csv_rows, raise_row_errors
 from ..errors import ValidationFailed
 from ..extensions import db
 from .models import Region
@@ -36,10 +35,7 @@ def import_regions_csv(text: str, actor=None) -> dict:
     Returns {"created": n, "unchanged": m}. Any bad row fails the whole import with every
     problem listed by row number (the header is row 1).
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ValidationFailed("The file's header is incomplete.", {"header": [f"Missing column: {c}" for c in missing]})
+    reader = csv_rows(text, REQUIRED_COLUMNS)
     schema = RegionCreateSchema()
     rows, errors, seen = [], {}, set()
     for number, row in enumerate(reader, start=2):
@@ -65,9 +61,7 @@ def import_regions_csv(text: str, actor=None) -> dict:
             continue
         if data["parent_code"] and data["parent_code"] not in existing and data["parent_code"] not in in_file:
             errors[f"row {number}"] = {"parent_code": [f"No region with code {data['parent_code']}."]}
-    if errors:
-        by_row = dict(sorted(errors.items(), key=lambda item: int(item[0].split()[1])))
-        raise ValidationFailed("Some rows are invalid; nothing was imported.", by_row)
+    raise_row_errors(errors)
 
     # Parents first: a row may name a parent that appears further down the file.
     pending = [data for _, data in rows if data["code"] not in existing]

@@ -3,9 +3,8 @@ import random
 import time
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..common.upsert import dialect_insert
 from ..errors import TooManyRequests
 from ..extensions import db
 from .models import RateCounter
@@ -22,8 +21,7 @@ def hit(key: str, limit: int, window_seconds: int) -> int:
     """
     now = time.time()
     window = int(now // window_seconds)
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(RateCounter).values(key=key, window_index=window, count=1)
+    statement = (dialect_insert(RateCounter).values(key=key, window_index=window, count=1)
                  .on_conflict_do_update(index_elements=["key", "window_index"],
                                         set_={"count": RateCounter.count + 1})
                  .returning(RateCounter.count))

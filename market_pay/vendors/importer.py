@@ -3,13 +3,11 @@
 Columns: stall_code, display_name, phone, floor_amount (optional), bin, account_number,
 account_name. A stall with two banks takes two rows with the same stall_code and details.
 """
-import csv
-import io
-
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..auth.scopes import require_market_manage
+from ..common.csv_import import csv_rows, raise_row_errors
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..markets.services import find_market
@@ -78,10 +76,7 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
     market = find_market(market_code)
     if actor is not None:
         require_market_manage(actor, market)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ValidationFailed("The file's header is incomplete.", {"header": [f"Missing column: {c}" for c in missing]})
+    reader = csv_rows(text, REQUIRED_COLUMNS)
     stalls, errors = _parse_rows(reader, market.code)
     if not stalls and not errors:
         raise ValidationFailed("The file has no rows.", {"file": ["No vendor rows after the header."]})
@@ -108,9 +103,7 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
                 errors.setdefault(f"row {number}", {})["account_number"] = [
                     f"Already active for stall {owner.vendor.market.code}/{owner.vendor.stall_code}."]
         to_create.append(data)
-    if errors:
-        by_row = dict(sorted(errors.items(), key=lambda item: int(item[0].split()[1])))
-        raise ValidationFailed("Some rows are invalid; nothing was imported.", by_row)
+    raise_row_errors(errors)
     for data in to_create:
         register_vendor(actor, data)
     return {"created": len(to_create), "unchanged": unchanged}
