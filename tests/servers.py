@@ -21,19 +21,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database_url(backend: str, tmp_path, pg_url: str | None) -> str:
-    """A new SQLite file, or a new PostgreSQL database beside the test one (never the test
-    database itself: the rest of the suite is using it)."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'service.db'}"
+def scratch_postgres(pg_url: str, suffix: str, drop: bool = False) -> str:
+    """(Re)create the database "<test database>_<suffix>" and return its URL; with drop=True,
+    remove it instead. Never the test database itself: the rest of the suite is using it."""
     url = make_url(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    scratch = f"{url.database}_e2e"
+    scratch = f"{url.database}_{suffix}"
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+        if not drop:
+            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
     engine.dispose()
     return url.set(database=scratch).render_as_string(hide_password=False).replace("+psycopg", "")
+
+
+def fresh_database_url(backend: str, tmp_path, pg_url: str | None) -> str:
+    """A new SQLite file, or a new PostgreSQL database beside the test one."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'service.db'}"
+    return scratch_postgres(pg_url, "e2e")
 
 
 def service_env(database_url: str) -> dict:

@@ -2,11 +2,11 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from market_pay.extensions import db
 from tests.conftest import PG_URL, make_app
+from tests.servers import scratch_postgres
 
 EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "login_failure", "rate_counter",
                    "partner_credential", "inbox_entry", "payment_request", "bank_transaction", "suspense_item",
@@ -20,16 +20,8 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    url = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    scratch = f"{url.database}_migrations"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    yield url.set(database=scratch).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-    admin.dispose()
+    yield scratch_postgres(PG_URL, "migrations")
+    scratch_postgres(PG_URL, "migrations", drop=True)
 
 
 def table_names(app):
