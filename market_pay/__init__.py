@@ -14,12 +14,13 @@ def _blueprints():
     from .markets import api as markets_api
     from .payments import api as payments_api
     from .payments import callbacks_api
+    from .reconciliation import api as reconciliation_api
     from .regions import api as regions_api
     from .vendors import api as vendors_api
     from .vietqr import api as vietqr_api
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
-            vietqr_api.bp, callbacks_api.bp, payments_api.bp)
+            vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp)
 
 
 def create_app(test_config=None):

@@ -13,6 +13,8 @@ DEFAULTS = {
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     # Bodies larger than this answer 413 before any parsing (CSV uploads included).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Bank statement uploads (POST /api/v1/statements) may be far larger: a province's day.
+    "STATEMENT_MAX_BYTES": 512 * 1024 * 1024,
     "TOKEN_TTL_SECONDS": 12 * 3600,
     # A stall's phone stays signed in: vendors and assistants get long-lived tokens.
     "VENDOR_TOKEN_TTL_SECONDS": 30 * 24 * 3600,

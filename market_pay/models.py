@@ -4,10 +4,11 @@ from .auth.models import ApiToken, LoginFailure, User
 from .markets.models import Market
 from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerCredential,
                               PaymentRequest, SuspenseItem)
+from .reconciliation.models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
 from .regions.models import Region
 from .throttling.models import RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
 __all__ = ["AuditLog", "ApiToken", "LoginFailure", "User", "Market", "Region",
            "BankTransaction", "FeedCounter", "InboxEntry", "PartnerCredential", "PaymentRequest",
-           "SuspenseItem", "RateCounter", "ReceivingAccount", "Vendor"]
+           "SuspenseItem", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "ReceivingAccount", "Vendor"]

@@ -2,6 +2,7 @@
 from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
+CONFIRMATIONS = ("provisional", "confirmed", "recovered", "disputed")
 REQUEST_STATUSES = ("pending", "paid", "underpaid", "overpaid", "expired", "paid_late", "cancelled")
 # How a transaction was allocated: to a payment request, as a static-QR sale by account, as the
 # reversal of an earlier credit, as an outgoing debit (not a sale), or held in suspense.
@@ -103,8 +104,10 @@ class BankTransaction(db.Model):
     late = db.Column(db.Boolean, nullable=False, default=False)
     reversed = db.Column(db.Boolean, nullable=False, default=False)
     feed_seq = db.Column(db.Integer)
-    # provisional (callback only) until a statement confirms it (reconciliation).
+    # provisional (callback only) until a statement confirms it; recovered when only the statement
+    # had it; disputed when the statement disagrees on a field (never overwritten). See reconciliation/.
     confirmation = db.Column(db.String(12), nullable=False, default="provisional")
+    reconciliation_run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"), index=True)
 
     payment_request = db.relationship("PaymentRequest")
     vendor = db.relationship("Vendor")

@@ -1,16 +1,15 @@
 """The bank's statement CSV for the simulated day (the file reconciliation reads).
 
-Columns: transaction_id, bank_reference, booked_at, bin, account_number, direction, amount,
-description, balance_after. Each account's balances are rows of their own: direction `opening`
-(before its first line) and `closing` (after its last), with the balance in balance_after and no
-transaction id.
+The format is reconciliation/statement_file.py's (its docstring and the README describe it):
+the columns below, and each account's balances as rows of their own — direction `opening` before
+its first line and `closing` after its last, the balance in balance_after, no transaction id.
 """
 import csv
 import random
 from collections import defaultdict
 
-COLUMNS = ["transaction_id", "bank_reference", "booked_at", "bin", "account_number", "direction", "amount",
-           "description", "balance_after"]
+from ..reconciliation.statement_file import COLUMNS
+
 
 
 def write_statement(path: str, lines: list, rng: random.Random):

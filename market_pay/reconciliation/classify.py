@@ -1,0 +1,246 @@
+"""Classify every statement line and every callback of the statement's period (CALLBACKS.md):
+matched, missing callback (recovered), callback not on statement, field disagreement, duplicate,
+reversal, day cut-off — and lines of an account whose balance chain is broken are left alone.
+
+Lines are read in chunks; each chunk costs two indexed lookups (by the partner's transaction id,
+then by account + bank reference for the rest), one UPDATE for the confirmed and one INSERT for
+the breaks, so a million-line statement never sits in memory. Everything runs in the caller's
+transaction: a run is committed whole or not at all.
+"""
+import re
+from datetime import timedelta
+from itertools import islice
+
+from sqlalchemy import func, or_, select, update
+
+from ..common.types import utcnow
+from ..common.upsert import dialect_insert
+from ..extensions import db
+from ..payments.matcher import BATCH, match_pending
+from ..payments.models import BankTransaction, InboxEntry, SuspenseItem
+from .models import CLASSES, ReconciliationBreak
+from .statement_file import StatementCheck, StatementLine, day_bounds, read_lines
+
+CHUNK = 1000
+_TOKEN = re.compile(r"[A-Z0-9]{4,}")
+# Callback columns the classification compares or reports.
+_TXN = BankTransaction.__table__.c
+_TXN_COLUMNS = (_TXN.id, _TXN.partner_txn_id, _TXN.bin, _TXN.account_number, _TXN.bank_reference, _TXN.amount,
+                _TXN.direction, _TXN.booked_at, _TXN.confirmation, _TXN.reconciliation_run_id, _TXN.reverses_txn_id)
+
+
+def _chunks(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class Classifier:
+    def __init__(self, run, check: StatementCheck, zone):
+        self.run, self.check, self.zone = run, check, zone
+        self.partner = run.partner
+        self.totals = {name: {"lines": 0, "callbacks": 0, "amount_in": 0, "amount_out": 0} for name in CLASSES}
+        self.break_count = 0
+        self._breaks, self._confirm = [], []
+        self._claimed = set()  # callbacks claimed by a line of the current chunk
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _count(self, name, direction, amount, lines=1, callbacks=0):
+        total = self.totals[name]
+        total["lines"] += lines
+        total["callbacks"] += callbacks
+        total["amount_in" if direction == "in" else "amount_out"] += amount
+
+    def _break(self, kind, line: StatementLine | None = None, txn=None, **detail):
+        source = line if line is not None else txn
+        self._breaks.append({
+            "run_id": self.run.id, "kind": kind, "row_number": line.row if line is not None else None,
+            "bin": source.bin, "account_number": source.account_number,
+            "bank_txn_id": line.transaction_id if line is not None else txn.partner_txn_id,
+            "bank_reference": source.bank_reference, "booked_at": source.booked_at, "direction": source.direction,
+            "amount": source.amount, "transaction_id": txn.id if txn is not None else None, "detail": detail})
+        self.break_count += 1
+
+    def _flush(self):
+        if self._confirm:
+            db.session.execute(update(BankTransaction).where(BankTransaction.id.in_(self._confirm))
+                               .values(confirmation="confirmed", reconciliation_run_id=self.run.id)
+                               .execution_options(synchronize_session=False))
+            self._confirm = []
+        if self._breaks:
+            db.session.execute(ReconciliationBreak.__table__.insert(), self._breaks)
+            self._breaks = []
+        self._claimed = set()
+
+    # -- lines ---------------------------------------------------------------------------------
+    def classify_statement(self, path):
+        broken = {key for key, account in self.check.accounts.items() if account.broken}
+        for chunk in _chunks(read_lines(path, self.zone), CHUNK):
+            by_id, by_money = self._lookups([line for line in chunk if line.account not in broken])
+            for line in chunk:
+                if line.account in broken:
+                    self._count("broken_chain", line.direction, line.amount)
+                else:
+                    self._classify_line(line, by_id, by_money)
+            self._flush()
+        for key in sorted(broken):
+            account = self.check.accounts[key]
+            self._breaks.append({
+                "run_id": self.run.id, "kind": "broken_chain", "row_number": account.broken["row"],
+                "bin": account.bin, "account_number": account.account_number, "bank_txn_id": None,
+                "bank_reference": None, "booked_at": None, "direction": None, "amount": None, "transaction_id": None,
+                "detail": {**account.broken, "lines": account.lines}})
+            self.break_count += 1
+        self._flush()
+
+    def _lookups(self, lines):
+        by_id, by_money = {}, {}
+        if not lines:
+            return by_id, by_money
+        for row in db.session.execute(select(*_TXN_COLUMNS).where(
+                _TXN.partner == self.partner, _TXN.partner_txn_id.in_({line.transaction_id for line in lines}))):
+            by_id[row.partner_txn_id] = row
+        rest = [line for line in lines if line.transaction_id not in by_id]
+        if rest:
+            # The money key (account, bank reference): another partner may have reported the same
+            # money, or the same reference may come back with another amount (a disagreement).
+            for row in db.session.execute(select(*_TXN_COLUMNS).where(
+                    _TXN.account_number.in_({line.account_number for line in rest}),
+                    _TXN.bank_reference.in_({line.bank_reference for line in rest}))):
+                by_money.setdefault((row.account_number, row.bank_reference), []).append(row)
+        return by_id, by_money
+
+    def _classify_line(self, line: StatementLine, by_id, by_money):
+        if line.row in self.check.duplicate_rows:
+            self._count("duplicate", line.direction, line.amount)
+            self._break("duplicate", line, problem="listed_twice")
+            return
+        txn = by_id.get(line.transaction_id)
+        if txn is None:
+            candidates = by_money.get((line.account_number, line.bank_reference), [])
+            exact = [c for c in candidates if c.amount == line.amount and c.direction == line.direction]
+            if not exact and candidates:
+                return self._disagreement(line, candidates[0])
+            txn = exact[0] if exact else None
+        if txn is None:
+            return self._recover(line)
+        differences = _differences(line, txn)
+        if differences:
+            return self._disagreement(line, txn, differences)
+        if txn.id in self._claimed or txn.reconciliation_run_id == self.run.id:
+            # Two lines with different ids but the same money: one transfer, counted once.
+            self._count("duplicate", line.direction, line.amount)
+            self._break("duplicate", line, txn, problem="same_money")
+            return
+        self._claimed.add(txn.id)
+        if txn.confirmation == "provisional":
+            self._confirm.append(txn.id)
+        self._count(self._matched_class(line, txn), line.direction, line.amount, callbacks=1)
+
+    def _matched_class(self, line, txn) -> str:
+        if line.direction == "out" and txn.reverses_txn_id:
+            return "reversal"
+        booked_day = line.booked_at.astimezone(self.zone).date()
+        if booked_day != self.check.statement_date or txn.booked_at.astimezone(self.zone).date() != booked_day:
+            return "day_cutoff"
+        return "matched"
+
+    def _disagreement(self, line, txn, differences=None):
+        differences = differences or _differences(line, txn)
+        self._claimed.add(txn.id)
+        # Never overwrite what the callback said: flag it, and leave the money to a person.
+        db.session.execute(update(BankTransaction).where(BankTransaction.id == txn.id)
+                           .values(confirmation="disputed", reconciliation_run_id=self.run.id)
+                           .execution_options(synchronize_session=False))
+        self._count("field_disagreement", line.direction, line.amount, callbacks=1)
+        self._break("field_disagreement", line, txn, differences=differences)
+
+    def _recover(self, line: StatementLine):
+        """Create the transaction the callback would have created; the matcher allocates it."""
+        reverses = self._reversed_credit(line) if line.direction == "out" else None
+        values = {
+            "partner": self.partner, "partner_txn_id": line.transaction_id, "bank_reference": line.bank_reference,
+            "bin": line.bin, "account_number": line.account_number, "amount": line.amount,
+            "direction": line.direction, "description": line.description, "booked_at": line.booked_at,
+            "received_at": utcnow(), "reverses_txn_id": reverses, "match_kind": "pending",
+            "confirmation": "recovered", "reconciliation_run_id": self.run.id}
+        table = BankTransaction.__table__
+        txn_id = db.session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()
+                                    .returning(table.c.id)).scalar_one_or_none()
+        if txn_id is None:  # a callback for it committed since the lookup: classify against it
+            by_id, by_money = self._lookups([line])
+            return self._classify_line(line, by_id, by_money)
+        self._claimed.add(txn_id)
+        self._count("missing_callback", line.direction, line.amount)
+        self._break("missing_callback", line, _Recovered(txn_id, line), reverses=reverses)
+
+    def _reversed_credit(self, line) -> str | None:
+        """The credit an unreported outgoing line gives back: banks name its reference in the
+        description ("HOAN TRA GD FT…"). Its partner transaction id, or None (an ordinary debit)."""
+        tokens = set(_TOKEN.findall(line.description.upper()))
+        if not tokens:
+            return None
+        return db.session.scalar(select(_TXN.partner_txn_id).where(
+            _TXN.partner == self.partner, _TXN.account_number == line.account_number, _TXN.direction == "in",
+            _TXN.bank_reference.in_(tokens)).order_by(_TXN.id).limit(1))
+
+    # -- callbacks of the period ------------------------------------------------------------------
+    def classify_unlisted_callbacks(self):
+        """Callbacks of the statement's day on its (unbroken) accounts that no line confirmed."""
+        start, end = day_bounds(self.check.statement_date, self.zone)
+        for key, account in sorted(self.check.accounts.items()):
+            if account.broken:
+                continue
+            rows = db.session.execute(select(*_TXN_COLUMNS).where(
+                _TXN.account_number == account.account_number, or_(_TXN.bin == account.bin, _TXN.bin.is_(None)),
+                _TXN.booked_at >= start, _TXN.booked_at < end, _TXN.confirmation == "provisional")
+                .order_by(_TXN.id)).all()
+            for txn in rows:
+                self._count("not_on_statement", txn.direction, txn.amount, lines=0, callbacks=1)
+                near_midnight = end - txn.booked_at <= timedelta(minutes=30)
+                self._break("not_on_statement", None, txn, near_midnight=near_midnight)
+        self._flush()
+
+    def count_duplicate_deliveries(self):
+        """Repeated deliveries of the callbacks this run confirmed: recorded once, counted here."""
+        inbox, txn = InboxEntry.__table__.c, _TXN
+        self.totals["duplicate"]["callbacks"] += db.session.scalar(
+            select(func.count(inbox.id)).select_from(InboxEntry.__table__.join(
+                BankTransaction.__table__, inbox.transaction_id == txn.id))
+            .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate"))
+
+    # -- after matching ------------------------------------------------------------------------------
+    def match_recovered(self):
+        """Allocate the recovered transactions now, in this transaction, exactly as the matcher
+        allocates a callback's (it takes the matcher's lock, so only one allocates at a time)."""
+        while match_pending() >= BATCH:
+            pass
+
+    def list_suspense(self):
+        """Statement money that sits in suspense: explained by the reason, but on no stall yet."""
+        suspense = SuspenseItem.__table__.c
+        rows = db.session.execute(select(*_TXN_COLUMNS, suspense.reason, suspense.detail.label("suspense_detail"))
+                                  .join(SuspenseItem.__table__, suspense.transaction_id == _TXN.id)
+                                  .where(_TXN.reconciliation_run_id == self.run.id, suspense.status == "open",
+                                         _TXN.confirmation != "disputed")
+                                  .order_by(_TXN.id)).all()
+        for row in rows:
+            self._break("in_suspense", None, row, reason=row.reason, note=row.suspense_detail)
+        self._flush()
+
+
+class _Recovered:
+    """The fields of a just-recovered transaction, for its break row."""
+
+    def __init__(self, txn_id, line):
+        self.id, self.partner_txn_id = txn_id, line.transaction_id
+
+
+def _differences(line: StatementLine, txn) -> list:
+    found = []
+    for name in ("account_number", "bank_reference", "amount", "direction"):
+        if getattr(line, name) != getattr(txn, name):
+            found.append({"field": name, "statement": getattr(line, name), "callback": getattr(txn, name)})
+    if txn.bin and txn.bin != line.bin:
+        found.append({"field": "bin", "statement": line.bin, "callback": txn.bin})
+    return found

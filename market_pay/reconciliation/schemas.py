@@ -1,0 +1,77 @@
+"""Reconciliation request and response shapes (the OpenAPI document is built from these)."""
+from marshmallow import fields, validate
+
+from ..common.schemas import PageQuerySchema, StrictSchema
+from ..payments.partner_formats import PARTNERS
+from .models import BREAK_KINDS, CLASSES
+
+LANG = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+
+
+class StatementUploadSchema(StrictSchema):
+    """The form fields beside the file."""
+
+    partner = fields.String(required=True, validate=validate.OneOf(PARTNERS))
+    date = fields.Date(load_default=None, format="%Y-%m-%d")
+
+
+class RunListQuerySchema(PageQuerySchema):
+    partner = fields.String(load_default=None, validate=validate.OneOf(PARTNERS))
+    statement_date = fields.Date(load_default=None, format="%Y-%m-%d")
+    lang = LANG
+
+
+class LangQuerySchema(StrictSchema):
+    lang = LANG
+
+
+class BreakQuerySchema(PageQuerySchema):
+    kind = fields.String(load_default=None, validate=validate.OneOf(BREAK_KINDS))
+    lang = LANG
+
+
+class ClassTotalSchema(StrictSchema):
+    name = fields.String(validate=validate.OneOf(CLASSES))
+    label = fields.String()
+    lines = fields.Integer()
+    callbacks = fields.Integer()
+    amount_in = fields.Integer()
+    amount_out = fields.Integer()
+
+
+class RunSchema(StrictSchema):
+    id = fields.Integer()
+    partner = fields.String()
+    statement_date = fields.Date()
+    file_name = fields.String()
+    file_sha256 = fields.String()
+    line_count = fields.Integer()
+    account_count = fields.Integer()
+    markets = fields.List(fields.String())
+    classes = fields.List(fields.Nested(ClassTotalSchema))
+    break_count = fields.Integer()
+    breaks_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    created_at = fields.DateTime()
+    created_by = fields.String()
+    duration_ms = fields.Integer()
+    # True when this exact file had been reconciled before: the answer is that earlier run.
+    already_reconciled = fields.Boolean()
+
+
+class BreakSchema(StrictSchema):
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(BREAK_KINDS))
+    label = fields.String()
+    message = fields.String()
+    row_number = fields.Integer(allow_none=True)
+    bin = fields.String(allow_none=True)
+    account_number = fields.String()
+    bank_txn_id = fields.String(allow_none=True)
+    bank_reference = fields.String(allow_none=True)
+    booked_at = fields.DateTime(allow_none=True)
+    direction = fields.String(allow_none=True)
+    amount = fields.Integer(allow_none=True)
+    transaction_id = fields.Integer(allow_none=True)
+    stall_code = fields.String(allow_none=True)
+    market_code = fields.String(allow_none=True)
+    detail = fields.Dict()

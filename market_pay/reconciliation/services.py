@@ -1,0 +1,167 @@
+"""Reconcile a statement file (CLI and upload), and read the runs back (scoped)."""
+import time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import exists, not_, select, text
+
+from ..audit.services import record_change
+from ..auth.scopes import visible_markets_condition
+from ..common.paging import paginate
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..markets.models import Market
+from ..payments.partner_formats import PARTNERS
+from ..vendors.models import ReceivingAccount, Vendor
+from .classify import Classifier
+from .models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
+from .statement_file import StatementUnreadable, check_statement
+
+# Any fixed number: the advisory lock that makes reconciliation runs take turns on PostgreSQL.
+RECONCILE_LOCK_KEY = 7_340_002
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _checked(path, statement_date):
+    try:
+        check = check_statement(path, zone(), statement_date)
+    except StatementUnreadable as unreadable:
+        raise ValidationFailed(unreadable.message, unreadable.errors) from None
+    if check.errors:
+        errors = dict(sorted(check.errors.items(), key=lambda item: int(item[0].split()[1])))
+        message = "The statement has errors; nothing was reconciled."
+        if check.error_rows > len(errors):
+            message += f" The first {len(errors)} of {check.error_rows} bad rows are listed."
+        raise ValidationFailed(message, errors)
+    return check
+
+
+def _market_ids(accounts) -> set:
+    """The markets whose stalls own the statement's accounts (active or not)."""
+    keys, found = set(accounts), set()
+    numbers = sorted({number for _, number in keys})
+    for start in range(0, len(numbers), 1000):
+        rows = db.session.execute(select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
+                                  .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
+                                  .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000])))
+        found |= {market_id for bin_code, number, market_id in rows if (bin_code, number) in keys}
+    return found
+
+
+def _require_may_reconcile(actor, market_ids: set):
+    """Admin, or the manager of every market the file touches (the command line is the operator)."""
+    if actor is None or actor.role == "admin":
+        return
+    if actor.role == "market_manager" and market_ids <= {actor.market_id}:
+        return
+    raise Forbidden("Only an administrator, or the manager of every market this statement covers, may reconcile it.")
+
+
+def _existing_run(partner, sha256):
+    return db.session.scalar(select(ReconciliationRun).where(ReconciliationRun.partner == partner,
+                                                             ReconciliationRun.file_sha256 == sha256))
+
+
+def reconcile_file(actor, path, partner: str, statement_date=None, file_name: str = ""):
+    """Check the whole file, then classify it in the session's transaction; the caller commits.
+    Returns (run, created). The same file again returns the earlier run and changes nothing."""
+    if partner not in PARTNERS:
+        raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
+    check = _checked(path, statement_date)
+    market_ids = _market_ids(check.accounts)
+    _require_may_reconcile(actor, market_ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SELECT pg_advisory_xact_lock({RECONCILE_LOCK_KEY})"))
+    existing = _existing_run(partner, check.sha256)
+    if existing is not None:
+        return existing, False
+
+    started = time.monotonic()
+    run = ReconciliationRun(partner=partner, statement_date=check.statement_date, file_name=file_name[:200],
+                            file_sha256=check.sha256, line_count=check.lines, account_count=len(check.accounts),
+                            totals={}, break_count=0, created_by_user_id=actor.id if actor else None,
+                            actor_label=actor.username if actor else "cli")
+    run.markets = [ReconciliationRunMarket(market_id=market_id) for market_id in sorted(market_ids)]
+    db.session.add(run)
+    db.session.flush()
+    classifier = Classifier(run, check, zone())
+    classifier.classify_statement(path)
+    classifier.classify_unlisted_callbacks()
+    classifier.count_duplicate_deliveries()
+    classifier.match_recovered()
+    classifier.list_suspense()
+    run.totals, run.break_count = classifier.totals, classifier.break_count
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    record_change(actor, "reconcile", "reconciliation_run", run.id, {
+        "partner": partner, "statement_date": run.statement_date.isoformat(), "lines": run.line_count,
+        "breaks": run.break_count, "file_sha256": run.file_sha256})
+    return run, True
+
+
+# -- reading runs -------------------------------------------------------------------------------------
+def _visible_runs_condition(actor):
+    """Admins see every run; market and region staff the runs whose markets all lie in their
+    scope (a run with no market — only unknown accounts — is for admins)."""
+    link = ReconciliationRunMarket
+    outside = (select(link.run_id).join(Market, Market.id == link.market_id)
+               .where(link.run_id == ReconciliationRun.id, not_(visible_markets_condition(actor))))
+    return exists(select(link.run_id).where(link.run_id == ReconciliationRun.id)) & ~exists(outside)
+
+
+def _require_staff(actor):
+    if actor.role not in ("admin", "region_staff", "market_manager"):
+        raise Forbidden("Reconciliation is for market and region staff.")
+
+
+def list_runs(actor, partner=None, statement_date=None, limit=None, cursor=None):
+    _require_staff(actor)
+    query = select(ReconciliationRun)
+    if actor.role != "admin":
+        query = query.where(_visible_runs_condition(actor))
+    if partner:
+        query = query.where(ReconciliationRun.partner == partner)
+    if statement_date:
+        query = query.where(ReconciliationRun.statement_date == statement_date)
+    return paginate(query, ReconciliationRun.id, limit, cursor)
+
+
+def get_run(actor, run_id: int) -> ReconciliationRun:
+    _require_staff(actor)
+    query = select(ReconciliationRun).where(ReconciliationRun.id == run_id)
+    if actor.role != "admin":
+        query = query.where(_visible_runs_condition(actor))
+    run = db.session.scalar(query)
+    if run is None:
+        # Out of scope looks the same as absent: run ids say nothing about other markets.
+        raise NotFound(f"No reconciliation run {run_id}.")
+    return run
+
+
+def run_markets(run) -> list:
+    ids = [link.market_id for link in run.markets]
+    return db.session.scalars(select(Market.code).where(Market.id.in_(ids)).order_by(Market.code)).all() if ids else []
+
+
+def breaks_by_kind(run) -> dict:
+    rows = db.session.execute(select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
+                              .where(ReconciliationBreak.run_id == run.id).group_by(ReconciliationBreak.kind))
+    return dict(sorted(rows.all()))
+
+
+def break_rows(run, kind=None, after_id=0, limit=None):
+    """Breaks with the stall they concern (when the money reached one), in id order."""
+    from ..payments.models import BankTransaction
+    query = (select(ReconciliationBreak, Vendor.stall_code, Market.code)
+             .outerjoin(BankTransaction, BankTransaction.id == ReconciliationBreak.transaction_id)
+             .outerjoin(Vendor, Vendor.id == BankTransaction.vendor_id)
+             .outerjoin(Market, Market.id == Vendor.market_id)
+             .where(ReconciliationBreak.run_id == run.id, ReconciliationBreak.id > after_id)
+             .order_by(ReconciliationBreak.id))
+    if kind:
+        query = query.where(ReconciliationBreak.kind == kind)
+    if limit:
+        query = query.limit(limit)
+    return db.session.execute(query)

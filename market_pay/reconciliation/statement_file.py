@@ -1,0 +1,277 @@
+"""The bank statement CSV: its format, and the checking pass that reads it once, streaming.
+
+Format (the simulator writes it; README "Bank statement file"): a header row with COLUMNS, then
+rows in any order of accounts. Each account's block is framed by two balance rows of its own —
+direction `opening` before its first line and `closing` after its last — carrying the balance in
+`balance_after` and nothing in transaction_id/bank_reference/booked_at. Between them, one row per
+booked line: direction `in` or `out`, amount in whole đồng (digits only), booked_at in ISO 8601
+(a time without an offset is Vietnam time), and the account's balance after the line.
+
+check_statement() validates every row and follows each account's balance chain without keeping
+the file in memory: what it keeps per account is a few numbers and the set of transaction ids of
+the account's open block (for duplicate lines), so memory grows with the largest account's day,
+not with the file.
+"""
+import csv
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+COLUMNS = ["transaction_id", "bank_reference", "booked_at", "bin", "account_number", "direction", "amount",
+           "description", "balance_after"]
+LINE_DIRECTIONS = ("in", "out")
+BALANCE_DIRECTIONS = ("opening", "closing")
+MAX_REPORTED_ROWS = 100  # a hopeless file does not need a million error lines
+_DIGITS = re.compile(r"-?[0-9]{1,18}")
+_BIN = re.compile(r"[0-9]{6}")
+_ACCOUNT = re.compile(r"[0-9A-Za-z]{4,19}")
+
+
+class StatementUnreadable(Exception):
+    """The file cannot be read as a statement at all (encoding, header)."""
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message, self.errors = message, errors or {}
+
+
+@dataclass(slots=True)
+class StatementLine:
+    row: int
+    transaction_id: str
+    bank_reference: str
+    booked_at: datetime  # aware
+    bin: str
+    account_number: str
+    direction: str
+    amount: int
+    description: str
+    balance_after: int
+
+    @property
+    def account(self) -> tuple[str, str]:
+        return self.bin, self.account_number
+
+
+@dataclass
+class AccountCheck:
+    """One account's block: its balances, sums, and the first thing wrong with its chain."""
+
+    bin: str
+    account_number: str
+    opening: int | None = None
+    balance: int = 0
+    credits: int = 0
+    debits: int = 0
+    lines: int = 0
+    closing: int | None = None
+    closed: bool = False
+    broken: dict | None = None  # {"row": n, "problem": code, ...} → the message parameters
+    open_ids: set = field(default_factory=set)
+
+    def break_chain(self, **detail):
+        if self.broken is None:
+            self.broken = detail
+
+
+@dataclass
+class StatementCheck:
+    sha256: str = ""
+    lines: int = 0
+    accounts: dict = field(default_factory=dict)  # (bin, account_number) → AccountCheck
+    duplicate_rows: set = field(default_factory=set)
+    errors: dict = field(default_factory=dict)     # "row N" → {column: [messages]}
+    error_rows: int = 0
+    dates: Counter = field(default_factory=Counter)
+    first_row_of_date: dict = field(default_factory=dict)
+    statement_date: date | None = None
+
+    def error(self, row: int, column: str, message: str):
+        key = f"row {row}"
+        if key not in self.errors:
+            self.error_rows += 1
+            if len(self.errors) >= MAX_REPORTED_ROWS:
+                return
+            self.errors[key] = {}
+        self.errors[key].setdefault(column, []).append(message)
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _open_rows(path):
+    """(row number, dict) for every data row; the header is row 1."""
+    handle = open(path, newline="", encoding="utf-8-sig")
+    reader = csv.DictReader(handle)
+    try:
+        header = reader.fieldnames or []
+    except UnicodeDecodeError:
+        handle.close()
+        raise StatementUnreadable("The file is not UTF-8 text; export the statement as CSV UTF-8.") from None
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        handle.close()
+        raise StatementUnreadable("The statement's header is incomplete.",
+                                  {"header": [f"Missing column: {c}" for c in missing]})
+
+    def rows():
+        with handle:
+            try:
+                for number, row in enumerate(reader, start=2):
+                    yield number, row
+            except UnicodeDecodeError:
+                raise StatementUnreadable("The file is not UTF-8 text; export the statement as CSV UTF-8.") from None
+    return rows()
+
+
+def _integer(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if _DIGITS.fullmatch(text) else None
+
+
+def _booked_at(text: str, zone: ZoneInfo) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def parse_row(number: int, row: dict, zone: ZoneInfo, check: StatementCheck):
+    """A StatementLine, ("opening"|"closing", bin, account, balance), or None when the row is bad
+    (its errors are recorded on `check`)."""
+    if None in row or any(value is None for value in row.values()):
+        check.error(number, "row", f"Expected {len(COLUMNS)} columns.")
+        return None
+    direction = row["direction"].strip()
+    bin_code, account = row["bin"].strip(), row["account_number"].strip()
+    balance = _integer(row["balance_after"])
+    ok = True
+    if not _BIN.fullmatch(bin_code):
+        check.error(number, "bin", "Six digits (the bank's BIN).")
+        ok = False
+    if not _ACCOUNT.fullmatch(account):
+        check.error(number, "account_number", "4 to 19 letters or digits.")
+        ok = False
+    if balance is None:
+        check.error(number, "balance_after", "A whole number of đồng, digits only.")
+        ok = False
+    if direction in BALANCE_DIRECTIONS:
+        return (direction, bin_code, account, balance) if ok else None
+    if direction not in LINE_DIRECTIONS:
+        check.error(number, "direction", "One of: in, out, opening, closing.")
+        return None
+    transaction_id, reference = row["transaction_id"].strip(), row["bank_reference"].strip()
+    if not 1 <= len(transaction_id) <= 200:
+        check.error(number, "transaction_id", "Required, at most 200 characters.")
+        ok = False
+    if not 1 <= len(reference) <= 100:
+        check.error(number, "bank_reference", "Required, at most 100 characters.")
+        ok = False
+    amount = _integer(row["amount"])
+    if amount is None or amount <= 0:
+        check.error(number, "amount", "A positive whole number of đồng, digits only (1250000).")
+        ok = False
+    booked_at = _booked_at(row["booked_at"], zone)
+    if booked_at is None:
+        check.error(number, "booked_at", "An ISO 8601 time, e.g. 2026-11-22T09:15:00+07:00.")
+        ok = False
+    description = row["description"]
+    if "\x00" in description or len(description) > 1000:
+        check.error(number, "description", "At most 1000 characters, no NUL.")
+        ok = False
+    if not ok:
+        return None
+    return StatementLine(number, transaction_id, reference, booked_at.astimezone(timezone.utc), bin_code, account,
+                         direction, amount, description, balance)
+
+
+def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
+    if isinstance(parsed, tuple):
+        kind, bin_code, account_number, balance = parsed
+        account = check.accounts.get((bin_code, account_number))
+        if kind == "opening":
+            if account is not None:
+                check.error(number, "direction", f"A second opening row for account {account_number}.")
+                return
+            check.accounts[(bin_code, account_number)] = AccountCheck(bin_code, account_number, opening=balance,
+                                                                      balance=balance)
+            return
+        if account is None or account.closed:
+            check.error(number, "direction", f"A closing row for account {account_number} without its opening row.")
+            return
+        account.closed, account.closing, account.open_ids = True, balance, set()
+        if balance != account.balance:
+            account.break_chain(row=number, problem="closing", opening=account.opening, credits=account.credits,
+                                debits=account.debits, expected=account.balance, closing=balance)
+        return
+    line = parsed
+    account = check.accounts.get(line.account)
+    if account is None or account.closed:
+        check.error(number, "direction", f"A line for account {line.account_number} outside its opening and "
+                                         "closing rows.")
+        return
+    check.lines += 1
+    local_day = line.booked_at.astimezone(zone).date()
+    check.dates[local_day] += 1
+    check.first_row_of_date.setdefault(local_day, number)
+    if line.transaction_id in account.open_ids:  # the bank listed it twice; it moved money once
+        check.duplicate_rows.add(number)
+        return
+    account.open_ids.add(line.transaction_id)
+    account.lines += 1
+    if line.direction == "in":
+        account.credits += line.amount
+        account.balance += line.amount
+    else:
+        account.debits += line.amount
+        account.balance -= line.amount
+    if line.balance_after != account.balance:
+        account.break_chain(row=number, problem="line", expected=account.balance, found=line.balance_after)
+        account.balance = line.balance_after
+
+
+def check_statement(path, zone: ZoneInfo, statement_date: date | None = None) -> StatementCheck:
+    """Read the whole file once. Row errors are collected on the result (nothing is raised for
+    them); StatementUnreadable is raised when there is no statement to speak of."""
+    check = StatementCheck(sha256=file_sha256(path))
+    for number, row in _open_rows(path):
+        parsed = parse_row(number, row, zone, check)
+        if parsed is not None:
+            _follow_chain(number, parsed, check, zone)
+    for account in check.accounts.values():
+        if not account.closed:
+            check.error(1, "file", f"Account {account.account_number} has an opening row but no closing row.")
+    if not check.accounts and not check.errors:
+        check.error(1, "file", "The statement has no accounts (no opening row).")
+    check.statement_date = statement_date or (check.dates.most_common(1)[0][0] if check.dates else None)
+    if check.statement_date is None and check.accounts:
+        check.error(1, "file", "The statement has no lines; give its day with --date / date.")
+    for day, count in sorted(check.dates.items()):
+        if check.statement_date and abs((day - check.statement_date).days) > 1:
+            check.error(check.first_row_of_date[day], "booked_at",
+                        f"{count} line(s) booked on {day:%d/%m/%Y}, more than a day away from the statement's "
+                        f"day {check.statement_date:%d/%m/%Y}.")
+    return check
+
+
+def read_lines(path, zone: ZoneInfo):
+    """The statement's lines (not balance rows), in file order, for a file check_statement passed."""
+    scratch = StatementCheck()
+    for number, row in _open_rows(path):
+        parsed = parse_row(number, row, zone, scratch)
+        if isinstance(parsed, StatementLine):
+            yield parsed
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, datetime.min.time(), zone)
+    return start, start + timedelta(days=1)
