@@ -11,6 +11,8 @@ from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, Us
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
 from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
                                 SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
+from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema,
+                                      RunSchema)
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
                                VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
@@ -81,6 +83,16 @@ ENDPOINTS = [
      "SuspenseItemSchema[]"),
     ("post", "/api/v1/suspense/{item_id}/resolve", "Assign, mark for refund or dismiss a suspense item",
      SuspenseResolveSchema, None, 200, SuspenseItemSchema),
+    ("post", "/api/v1/statements", "Reconcile a bank statement CSV (admin, or manager of every market it covers); "
+     "the same file again answers 200 with the earlier run", "statement", None, 201, RunSchema),
+    ("get", "/api/v1/reconciliation-runs", "Reconciliation runs in your scope", None, RunListQuerySchema, 200,
+     "RunSchema[]"),
+    ("get", "/api/v1/reconciliation-runs/{run_id}", "One run: counts and sums per class, breaks per kind", None,
+     LangQuerySchema, 200, RunSchema),
+    ("get", "/api/v1/reconciliation-runs/{run_id}/breaks", "A run's breaks with their reasons", None,
+     BreakQuerySchema, 200, "BreakSchema[]"),
+    ("get", "/api/v1/reconciliation-runs/{run_id}/breaks.csv", "A run's breaks as a spreadsheet (UTF-8 CSV)", None,
+     LangQuerySchema, 200, "csv"),
     ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
      "raw", None, 200, "partner"),
 ]
@@ -96,6 +108,8 @@ def _response(schema):
     if schema == "partner":
         return {"description": "Acknowledged in the partner's own format", "content": {
             "application/json": {"schema": {"type": "object"}}}}
+    if schema == "csv":
+        return {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
     if schema == "image":
         return {"description": "The image", "content": {
             "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -114,6 +128,12 @@ def _response(schema):
 def _request_body(schema):
     if schema == "raw":
         return {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+    if schema == "statement":
+        return {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file", "partner"], "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "partner": {"type": "string", "enum": ["simbank", "sepay", "payos"]},
+                "date": {"type": "string", "format": "date"}}}}}}
     if schema == "csv":
         return {"required": True, "content": {
             "text/csv": {"schema": {"type": "string"}},
@@ -130,6 +150,8 @@ def build_spec() -> dict:
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.schema("StallCode", schema=StallCodeSchema)  # referenced by name below
     spec.components.schema("SuspenseItem", schema=SuspenseItemSchema)
+    spec.components.schema("Run", schema=RunSchema)
+    spec.components.schema("Break", schema=BreakSchema)
     for method, path, summary, body, query, status, response in ENDPOINTS:
         operation = {"summary": summary, "responses": {str(status): _response(response)}}
         for code, text in ERRORS.items():

@@ -36,6 +36,15 @@ def new_vendor(market_code):
             "accounts": [account_data()]}
 
 
+def statement_of(vendor):
+    """A quiet day's statement for the stall's account: its balances and no lines."""
+    account = vendor.accounts[0]
+    text = ("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,balance_after\n"
+            f",,,{account.bin},{account.account_number},opening,0,,5000\n"
+            f",,,{account.bin},{account.account_number},closing,0,,5000\n")
+    return {"file": (io.BytesIO(text.encode()), "statement.csv"), "partner": "simbank", "date": "2026-11-21"}
+
+
 # name: (request maker, roles allowed)
 ACTIONS = {
     "list markets": (lambda c, w, h: c.get("/api/v1/markets", headers=h), EVERYONE),
@@ -85,6 +94,13 @@ ACTIONS = {
         {"admin", "market_manager"}),
     "create login for other stall": (lambda c, w, h: c.post("/api/v1/users", json={
         "username": "0911222333", "password": "654321", "role": "vendor", "scope": "MB/VB"}, headers=h), {"admin"}),
+    "reconcile own market's statement": (lambda c, w, h: c.post(
+        "/api/v1/statements", data=statement_of(w["VA"]), content_type="multipart/form-data", headers=h),
+        {"admin", "market_manager"}),
+    "reconcile other market's statement": (lambda c, w, h: c.post(
+        "/api/v1/statements", data=statement_of(w["VB"]), content_type="multipart/form-data", headers=h), {"admin"}),
+    "list reconciliation runs": (lambda c, w, h: c.get("/api/v1/reconciliation-runs", headers=h),
+                                 {"admin", "region_staff", "market_manager"}),
 }
 
 

@@ -1,0 +1,179 @@
+"""Statement upload, runs and breaks over HTTP and the command line; who may do what; bad files."""
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from market_pay.extensions import db
+from market_pay.payments.models import BankTransaction
+from market_pay.reconciliation.models import ReconciliationBreak, ReconciliationRun
+from tests.factories import account_data, auth_header, make_market, make_user, make_vendor, scope_of
+from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+from tests.reconciliation.statements import line, write_statement
+
+pytestmark = pytest.mark.usefixtures("app")
+DAY = "2026-11-21"
+
+
+@pytest.fixture
+def setup(client, tmp_path):
+    set_partners()
+    market = make_market()
+    stall = make_vendor(market, accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+    post_simbank(client, simbank_transfer(stall.accounts[0], 50_000, transaction_id="SIM-1", bank_reference="FT1",
+                                          booked_at=f"{DAY}T09:00:00+07:00"))
+    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
+        line("SIM-1", "FT1", f"{DAY}T09:00:00+07:00", 50_000),
+        line("SIM-2", "FT2", f"{DAY}T09:30:00+07:00", 1_250_000, description="MUA GAO")], None)])
+    return market, stall, statement
+
+
+def upload(client, path, user, partner="simbank", **fields):
+    with open(path, "rb") as handle:
+        return client.post("/api/v1/statements", headers=auth_header(user), content_type="multipart/form-data",
+                           data={"file": (handle, path.name), "partner": partner, **fields})
+
+
+def test_a_manager_uploads_the_days_statement_and_reads_the_run(client, setup):
+    market, stall, statement = setup
+    manager = make_user("market_manager", market.code)
+    response = upload(client, statement, manager)
+    assert response.status_code == 201, response.get_json()
+    run = response.get_json()
+    assert run["already_reconciled"] is False and run["markets"] == [market.code]
+    classes = {c["name"]: c for c in run["classes"]}
+    assert classes["matched"]["lines"] == 1 and classes["missing_callback"]["amount_in"] == 1_250_000
+    assert classes["missing_callback"]["label"] == "Thiếu thông báo (đã bổ sung từ sao kê)"
+    assert run["breaks_by_kind"] == {"missing_callback": 1} and run["created_by"] == manager.username
+
+    again = upload(client, statement, manager)
+    assert again.status_code == 200 and again.get_json()["already_reconciled"] is True
+    assert again.get_json()["id"] == run["id"]
+
+    listed = client.get("/api/v1/reconciliation-runs", headers=auth_header(manager)).get_json()
+    assert [item["id"] for item in listed["items"]] == [run["id"]]
+    english = client.get(f"/api/v1/reconciliation-runs/{run['id']}?lang=en", headers=auth_header(manager)).get_json()
+    assert {c["name"]: c["label"] for c in english["classes"]}["missing_callback"] == "Missing callback (recovered)"
+    breaks = client.get(f"/api/v1/reconciliation-runs/{run['id']}/breaks", headers=auth_header(manager)).get_json()
+    [item] = breaks["items"]
+    assert (item["kind"], item["bank_txn_id"], item["stall_code"], item["amount"]) == (
+        "missing_callback", "SIM-2", stall.stall_code, 1_250_000)
+    assert item["message"].startswith("Ngân hàng không gửi thông báo")
+
+
+def test_the_breaks_csv_opens_in_a_spreadsheet_with_its_accents(client, setup):
+    market, stall, statement = setup
+    admin = make_user("admin")
+    run_id = upload(client, statement, admin).get_json()["id"]
+    response = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv", headers=auth_header(admin))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Loại", "Mã loại", "Dòng sao kê"]
+    assert rows[1][1:3] == ["missing_callback", "4"]  # header, opening row, SIM-1, SIM-2
+    assert rows[1][5:7] == [market.code, stall.stall_code]
+    assert rows[1][9] == "21/11/2026 09:30:00" and rows[1][10] == "vào" and rows[1][11] == "1250000"
+    english = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv?lang=en", headers=auth_header(admin))
+    assert english.get_data(as_text=True).lstrip("\ufeff").startswith("Class,Code,Statement row")
+
+
+def test_who_may_reconcile_and_read(client, setup):
+    market, stall, statement = setup
+    other_manager = make_user("market_manager", make_market().code)
+    assert upload(client, statement, other_manager).status_code == 403
+    assert upload(client, statement, make_user("vendor", scope_of(stall))).status_code == 403
+    region_staff = make_user("region_staff", market.region.code)
+    assert upload(client, statement, region_staff).status_code == 403
+    assert db.session.scalar(select(func.count(ReconciliationRun.id))) == 0
+
+    run_id = upload(client, statement, make_user("admin")).get_json()["id"]
+    assert client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(region_staff)).status_code == 200
+    assert client.get(f"/api/v1/reconciliation-runs/{run_id}",
+                      headers=auth_header(other_manager)).status_code == 404
+    assert client.get("/api/v1/reconciliation-runs", headers=auth_header(other_manager)).get_json()["items"] == []
+    vendor = make_user("vendor", scope_of(stall))
+    assert client.get("/api/v1/reconciliation-runs", headers=auth_header(vendor)).status_code == 403
+    assert client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv",
+                      headers=auth_header(vendor)).status_code == 403
+
+
+BAD_FILES = {
+    "no header": ("nothing,useful\n1,2\n", "header"),
+    "letters in the amount": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
+                              "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,50.000,x,50000\n"
+                              ",,,970436,0011001234567,closing,0,,50000\n", "row 3"),
+    "a line outside its block": ("{header}\nSIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n",
+                                 "row 2"),
+    "no closing row": ("{header}\n,,,970436,0011001234567,opening,0,,0\n", "row 1"),
+    "an impossible time": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
+                           "SIM-1,FT1,21/11/2026 09:00,970436,0011001234567,in,5000,x,5000\n"
+                           ",,,970436,0011001234567,closing,0,,5000\n", "row 3"),
+    "a bad direction": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
+                        "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,sideways,5000,x,5000\n"
+                        ",,,970436,0011001234567,closing,0,,5000\n", "row 3"),
+    "a line a week away": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
+                           "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n"
+                           "SIM-2,FT2,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,10000\n"
+                           "SIM-3,FT3,2026-11-28T09:00:00+07:00,970436,0011001234567,in,5000,x,15000\n"
+                           ",,,970436,0011001234567,closing,0,,15000\n", "row 5"),
+    "a short row": ("{header}\n,,,970436,0011001234567,opening,0,,0\nSIM-1,FT1\n"
+                    ",,,970436,0011001234567,closing,0,,0\n", "row 3"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_a_malformed_statement_is_refused_whole_with_row_numbers(client, setup, tmp_path, case):
+    text, where = BAD_FILES[case]
+    path = tmp_path / "bad.csv"
+    path.write_text(text.format(header="transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,"
+                                       "description,balance_after"), encoding="utf-8")
+    before = db.session.scalar(select(func.count(BankTransaction.id)))
+    response = upload(client, path, make_user("admin"))
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert where in body["errors"], body
+    assert db.session.scalar(select(func.count(ReconciliationRun.id))) == 0
+    assert db.session.scalar(select(func.count(ReconciliationBreak.id))) == 0
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == before
+
+
+@pytest.mark.parametrize("data, content_type, status", [
+    ({"partner": "simbank"}, "multipart/form-data", 400),                       # no file
+    ({"file": (io.BytesIO(b"x"), "s.csv"), "partner": "nobank"}, "multipart/form-data", 422),
+    ({"file": (io.BytesIO(b"x"), "s.csv")}, "multipart/form-data", 422),      # no partner
+    ({"file": (io.BytesIO(b"x"), "s.csv"), "partner": "simbank", "date": "21/11/2026"}, "multipart/form-data", 422),
+    ({"file": (io.BytesIO(b"\xff\xfe\x00bad"), "s.csv"), "partner": "simbank"}, "multipart/form-data", 422),
+    ({"file": (io.BytesIO(b"x"), "s.csv"), "partner": "simbank", "extra": "1"}, "multipart/form-data", 422),
+])
+def test_bad_uploads_get_a_clear_error(client, data, content_type, status):
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")), data=data,
+                           content_type=content_type)
+    assert response.status_code == status, response.get_json()
+    assert set(response.get_json()) == {"code", "status", "message", "errors"}
+
+
+def test_json_is_not_a_statement(client):
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")), json={"partner": "simbank"})
+    assert response.status_code == 415
+
+
+def test_the_command_line_reconciles_and_says_so_the_second_time(runner, setup):
+    _, _, statement = setup
+    result = runner.invoke(args=["reconcile", str(statement), "--partner", "simbank", "--date", DAY])
+    assert result.exit_code == 0, result.output
+    assert "statement of 21/11/2026, 2 lines, 1 accounts" in result.output
+    assert "Missing callback (recovered)" in result.output and "Breaks: 1 (missing_callback 1)" in result.output
+    again = runner.invoke(args=["reconcile", str(statement), "--partner", "simbank"])
+    assert again.exit_code == 0 and "Already reconciled as run" in again.output
+
+
+def test_the_command_line_lists_a_bad_files_rows(runner, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+                    "balance_after\n,,,97043,0011001234567,opening,0,,0\n", encoding="utf-8")
+    result = runner.invoke(args=["reconcile", str(path), "--partner", "simbank"])
+    assert result.exit_code == 1
+    assert "nothing was reconciled" in result.output and '"row 2"' in result.output
