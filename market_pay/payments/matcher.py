@@ -42,6 +42,8 @@ def match_pending(limit: int = BATCH) -> int:
              .order_by(BankTransaction.id).limit(limit))
     pending = db.session.scalars(query).all()
     for txn in pending:
+        if txn.match_kind != "pending":  # allocated earlier in this batch (a reversal's credit)
+            continue
         allocate(txn)
         db.session.flush()  # later transactions of the batch must see this one (reversals, requests)
     return len(pending)

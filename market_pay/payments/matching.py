@@ -109,6 +109,10 @@ def allocate_reversal(txn: BankTransaction):
         BankTransaction.partner == txn.partner, BankTransaction.partner_txn_id == txn.reverses_txn_id))
     if original is None or original.direction != "in" or original.reversed:
         return to_suspense(txn, "unmatched_reversal", f"nothing to reverse for {txn.reverses_txn_id}")
+    if original.match_kind == "pending":
+        # Recorded but not yet allocated (delivered out of order, both waiting in one batch):
+        # allocate the credit first, or its stall would keep money the reversal took back.
+        allocate(original)
     original.reversed = True
     txn.reverses_id = original.id
     txn.match_kind = "reversal"

@@ -60,3 +60,20 @@ def test_with_the_matcher_off_transactions_wait_for_the_matcher_process(committe
     result = committed.test_cli_runner().invoke(args=["matcher", "run", "--once"])
     assert result.exit_code == 0 and "Matched 1" in result.output
     assert kinds() == ["static"]
+
+
+def test_a_reversal_matched_in_the_same_batch_before_its_credit_still_undoes_it(committed, stall, monkeypatch):
+    """Out of order: the reversal was recorded first, and both wait for one matcher batch."""
+    monkeypatch.setitem(committed.config, "MATCHER", "off")
+    vendor_id, account = stall
+    client = committed.test_client()
+    credit = simbank_transfer(account, 60_000)
+    post_simbank(client, simbank_transfer(account, 60_000, direction="out", reverses=credit["transaction_id"],
+                                          description="HOAN TRA GD " + credit["bank_reference"]))
+    post_simbank(client, credit)
+    db.session.close()
+    assert committed.test_cli_runner().invoke(args=["matcher", "run", "--once"]).exit_code == 0
+    rows = db.session.execute(select(BankTransaction.direction, BankTransaction.match_kind, BankTransaction.vendor_id,
+                                     BankTransaction.reversed).order_by(BankTransaction.id)).all()
+    db.session.rollback()
+    assert rows == [("out", "reversal", vendor_id, False), ("in", "static", vendor_id, True)]

@@ -1,6 +1,7 @@
 """A simulated market day end to end: the simulator talks to a real gunicorn over HTTP with every
 fault switched on; afterwards every delivered credit is on the right stall or in suspense with the
-right reason, and nothing is counted twice."""
+right reason, and nothing is counted twice. Then its statement is reconciled: the money per stall
+account equals the bank's ledger, and every difference is a listed break with its reason."""
 import csv
 import time
 from collections import Counter, defaultdict
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 import market_pay.models  # noqa: F401  (configure every mapper)
 from market_pay.payments.models import BankTransaction, InboxEntry, SuspenseItem
+from market_pay.reconciliation.models import ReconciliationBreak, ReconciliationRun
 from market_pay.simulator.day import Faults
 from market_pay.simulator.run import simulate
 from tests.conftest import PG_URL
@@ -102,3 +104,41 @@ def test_a_simulated_day_with_every_fault_lands_exactly(backend, tmp_path):
         rows = list(csv.DictReader(handle))
     kinds = Counter(row["direction"] for row in rows)
     assert kinds["in"] + kinds["out"] == len(lines) and kinds["opening"] == kinds["closing"] > 0
+
+    assert_statement_reconciles(env, database_url, statement, lines)
+
+
+def assert_statement_reconciles(env, database_url, statement, lines):
+    output = cli(env, "reconcile", str(statement), "--partner", "simbank")
+    assert output.startswith("Run "), output
+    ledger = defaultdict(int)
+    for line in lines:
+        ledger[(line.bin, line.account_number)] += line.amount if line.direction == "in" else -line.amount
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with Session(engine) as session:
+        run = session.scalar(select(ReconciliationRun))
+        breaks = session.scalars(select(ReconciliationBreak)).all()
+        stall_accounts = {(t.bin, t.account_number) for t in session.scalars(
+            select(BankTransaction).where(BankTransaction.receiving_account_id.is_not(None)))}
+        on_stalls = defaultdict(int)
+        for txn in session.scalars(select(BankTransaction).where(BankTransaction.vendor_id.is_not(None))):
+            if txn.direction == "in" or txn.match_kind == "reversal":
+                on_stalls[(txn.bin, txn.account_number)] += txn.amount if txn.direction == "in" else -txn.amount
+        confirmations = Counter(session.scalars(select(BankTransaction.confirmation)))
+    engine.dispose()
+
+    forgotten = [line for line in lines if line.forgotten]
+    assert Counter(b.kind for b in breaks)["missing_callback"] == len(forgotten) > 0
+    assert {b.bank_txn_id for b in breaks if b.kind == "missing_callback"} == {line.transaction_id for line in forgotten}
+    assert run.totals["missing_callback"]["lines"] == len(forgotten)
+    assert run.totals["duplicate"]["callbacks"] > 0  # the bank's repeated deliveries, counted once
+    assert not [b for b in breaks if b.kind in ("not_on_statement", "field_disagreement", "broken_chain")]
+    # Every line is now known to the service: confirmed from a callback or recovered from the statement.
+    assert confirmations == {"confirmed": len(lines) - len(forgotten), "recovered": len(forgotten)}
+    # The bank's ledger per stall account is exactly what the stall was credited…
+    for account in stall_accounts:
+        assert on_stalls[account] == ledger[account], account
+    # …and every account whose money is not (all) on a stall has a break saying why.
+    explained = {(b.bin, b.account_number) for b in breaks if b.kind == "in_suspense"}
+    differing = {account for account in ledger if on_stalls[account] != ledger[account]}
+    assert differing and differing <= explained
