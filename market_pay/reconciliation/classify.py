@@ -11,8 +11,9 @@ import re
 from datetime import timedelta
 from itertools import islice
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
+from ..common.bulk import in_values
 from ..common.types import utcnow
 from ..common.upsert import dialect_insert
 from ..extensions import db
@@ -24,7 +25,8 @@ from .statement_file import StatementCheck, StatementLine, day_bounds, read_line
 CHUNK = 1000
 _TOKEN = re.compile(r"[A-Z0-9]{4,}")
 # Callback columns the classification compares or reports.
-_TXN = BankTransaction.__table__.c
+_TABLE = BankTransaction.__table__
+_TXN = _TABLE.c
 _TXN_COLUMNS = (_TXN.id, _TXN.partner_txn_id, _TXN.bin, _TXN.account_number, _TXN.bank_reference, _TXN.amount,
                 _TXN.direction, _TXN.booked_at, _TXN.confirmation, _TXN.reconciliation_run_id, _TXN.reverses_txn_id)
 
@@ -43,6 +45,7 @@ class Classifier:
         self.break_count = 0
         self._breaks, self._confirm = [], []
         self._claimed = set()  # callbacks claimed by a line of the current chunk
+        self._day_start = day_bounds(check.statement_date, zone)[0].timestamp()
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _count(self, name, direction, amount, lines=1, callbacks=0):
@@ -63,9 +66,8 @@ class Classifier:
 
     def _flush(self):
         if self._confirm:
-            db.session.execute(update(BankTransaction).where(BankTransaction.id.in_(self._confirm))
-                               .values(confirmation="confirmed", reconciliation_run_id=self.run.id)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(update(_TABLE).where(in_values(_TXN.id, self._confirm))
+                               .values(confirmation="confirmed", reconciliation_run_id=self.run.id))
             self._confirm = []
         if self._breaks:
             db.session.execute(ReconciliationBreak.__table__.insert(), self._breaks)
@@ -98,15 +100,15 @@ class Classifier:
         if not lines:
             return by_id, by_money
         for row in db.session.execute(select(*_TXN_COLUMNS).where(
-                _TXN.partner == self.partner, _TXN.partner_txn_id.in_({line.transaction_id for line in lines}))):
+                _TXN.partner == self.partner, in_values(_TXN.partner_txn_id, {line.transaction_id for line in lines}))):
             by_id[row.partner_txn_id] = row
         rest = [line for line in lines if line.transaction_id not in by_id]
         if rest:
             # The money key (account, bank reference): another partner may have reported the same
             # money, or the same reference may come back with another amount (a disagreement).
             for row in db.session.execute(select(*_TXN_COLUMNS).where(
-                    _TXN.account_number.in_({line.account_number for line in rest}),
-                    _TXN.bank_reference.in_({line.bank_reference for line in rest}))):
+                    in_values(_TXN.account_number, {line.account_number for line in rest}),
+                    in_values(_TXN.bank_reference, {line.bank_reference for line in rest}))):
                 by_money.setdefault((row.account_number, row.bank_reference), []).append(row)
         return by_id, by_money
 
@@ -124,9 +126,9 @@ class Classifier:
             txn = exact[0] if exact else None
         if txn is None:
             return self._recover(line)
-        differences = _differences(line, txn)
-        if differences:
-            return self._disagreement(line, txn, differences)
+        if (line.account_number, line.bank_reference, line.amount, line.direction) != (
+                txn.account_number, txn.bank_reference, txn.amount, txn.direction) or (txn.bin and txn.bin != line.bin):
+            return self._disagreement(line, txn)
         if txn.id in self._claimed or txn.reconciliation_run_id == self.run.id:
             # Two lines with different ids but the same money: one transfer, counted once.
             self._count("duplicate", line.direction, line.amount)
@@ -140,10 +142,15 @@ class Classifier:
     def _matched_class(self, line, txn) -> str:
         if line.direction == "out" and txn.reverses_txn_id:
             return "reversal"
-        booked_day = line.booked_at.astimezone(self.zone).date()
-        if booked_day != self.check.statement_date or txn.booked_at.astimezone(self.zone).date() != booked_day:
+        line_day = self._day_index(line.booked_at)
+        if line_day != 0 or self._day_index(txn.booked_at) != line_day:
             return "day_cutoff"
         return "matched"
+
+    def _day_index(self, moment) -> int:
+        """Whole local days from the statement's day (0: booked on it). Arithmetic, not astimezone():
+        Vietnam has no daylight saving, so a local day is 86,400 s from local midnight."""
+        return int((moment.timestamp() - self._day_start) // 86_400)
 
     def _disagreement(self, line, txn, differences=None):
         differences = differences or _differences(line, txn)
@@ -188,18 +195,22 @@ class Classifier:
     def classify_unlisted_callbacks(self):
         """Callbacks of the statement's day on its (unbroken) accounts that no line confirmed."""
         start, end = day_bounds(self.check.statement_date, self.zone)
-        for key, account in sorted(self.check.accounts.items()):
-            if account.broken:
-                continue
+        accounts = sorted(key for key, account in self.check.accounts.items() if not account.broken)
+        for chunk in _chunks(accounts, CHUNK):
+            wanted = set(chunk)
             rows = db.session.execute(select(*_TXN_COLUMNS).where(
-                _TXN.account_number == account.account_number, or_(_TXN.bin == account.bin, _TXN.bin.is_(None)),
+                in_values(_TXN.account_number, {number for _, number in chunk}),
                 _TXN.booked_at >= start, _TXN.booked_at < end, _TXN.confirmation == "provisional")
                 .order_by(_TXN.id)).all()
+            # A callback without a BIN belongs to whichever statement account has its number.
             for txn in rows:
+                if (txn.bin, txn.account_number) not in wanted and not (
+                        txn.bin is None and any(number == txn.account_number for _, number in chunk)):
+                    continue
                 self._count("not_on_statement", txn.direction, txn.amount, lines=0, callbacks=1)
                 near_midnight = end - txn.booked_at <= timedelta(minutes=30)
                 self._break("not_on_statement", None, txn, near_midnight=near_midnight)
-        self._flush()
+            self._flush()
 
     def count_duplicate_deliveries(self):
         """Repeated deliveries of the callbacks this run confirmed: recorded once, counted here."""

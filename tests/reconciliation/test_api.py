@@ -140,17 +140,21 @@ def test_a_malformed_statement_is_refused_whole_with_row_numbers(client, setup, 
     assert db.session.scalar(select(func.count(BankTransaction.id))) == before
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    ({"partner": "simbank"}, "multipart/form-data", 400),                       # no file
-    ({"file": (io.BytesIO(b"x"), "s.csv"), "partner": "nobank"}, "multipart/form-data", 422),
-    ({"file": (io.BytesIO(b"x"), "s.csv")}, "multipart/form-data", 422),      # no partner
-    ({"file": (io.BytesIO(b"x"), "s.csv"), "partner": "simbank", "date": "21/11/2026"}, "multipart/form-data", 422),
-    ({"file": (io.BytesIO(b"\xff\xfe\x00bad"), "s.csv"), "partner": "simbank"}, "multipart/form-data", 422),
-    ({"file": (io.BytesIO(b"x"), "s.csv"), "partner": "simbank", "extra": "1"}, "multipart/form-data", 422),
+def a_file(content=b"x"):
+    return (io.BytesIO(content), "s.csv")
+
+
+@pytest.mark.parametrize("fields, status", [
+    (lambda: {"partner": "simbank"}, 400),                                         # no file
+    (lambda: {"file": a_file(), "partner": "nobank"}, 422),
+    (lambda: {"file": a_file()}, 422),                                             # no partner
+    (lambda: {"file": a_file(), "partner": "simbank", "date": "21/11/2026"}, 422),
+    (lambda: {"file": a_file(b"\xff\xfe\x00bad"), "partner": "simbank"}, 422),   # not UTF-8
+    (lambda: {"file": a_file(), "partner": "simbank", "extra": "1"}, 422),
 ])
-def test_bad_uploads_get_a_clear_error(client, data, content_type, status):
-    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")), data=data,
-                           content_type=content_type)
+def test_bad_uploads_get_a_clear_error(client, fields, status):
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")), data=fields(),
+                           content_type="multipart/form-data")
     assert response.status_code == status, response.get_json()
     assert set(response.get_json()) == {"code", "status", "message", "errors"}
 
