@@ -1,4 +1,5 @@
 """Reconcile a statement file (CLI and upload), and read the runs back (scoped)."""
+import logging
 import time
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from .classify import Classifier
 from .models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
 from .statement_file import StatementUnreadable, check_statement
 
+log = logging.getLogger(__name__)
 # Any fixed number: the advisory lock that makes reconciliation runs take turns on PostgreSQL.
 RECONCILE_LOCK_KEY = 7_340_002
 
@@ -95,6 +97,10 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
     classifier.list_suspense()
     run.totals, run.break_count = classifier.totals, classifier.break_count
     run.duration_ms = int((time.monotonic() - started) * 1000)
+    alerts = {name: run.totals[name]["callbacks"] for name in ("not_on_statement", "field_disagreement")
+              if run.totals[name]["callbacks"]}
+    if alerts:  # money we announced that the bank does not (yet) confirm: operators must look
+        log.warning("reconciliation run %s (%s, %s): %s", run.id, partner, run.statement_date, alerts)
     record_change(actor, "reconcile", "reconciliation_run", run.id, {
         "partner": partner, "statement_date": run.statement_date.isoformat(), "lines": run.line_count,
         "breaks": run.break_count, "file_sha256": run.file_sha256})
