@@ -11,7 +11,6 @@ Needs wrk (apt-get install wrk) and the local PostgreSQL.
 """
 import argparse
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -26,36 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from benchlib import market_database, market_pay  # noqa: E402
 
 SECRET = "bench-simbank-secret"
 CALLBACK_PATH = "/api/v1/callbacks/simbank"
 
 
-def sh(env, *args):
-    subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
-
-
 def prepare_database(url: str, stalls: int, tmp: Path) -> tuple[dict, list]:
     """A fresh database with one market of `stalls` stalls; returns (env, accounts)."""
-    if url.startswith("postgresql"):
-        parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
-    env = {**os.environ, "MARKET_PAY_DATABASE_URL": url, "MARKET_PAY_SECRET_KEY": "bench-secret"}
-    sh(env, "db", "upgrade")
-    sh(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
-    sh(env, "markets", "create", "--code", "BENCH", "--name", "Chợ benchmark", "--region", "00721")
     accounts = [("970405", f"{5_000_000_000 + n}") for n in range(stalls)]
-    rows = ["stall_code,display_name,phone,floor_amount,bin,account_number,account_name"]
-    rows += [f"S{n:04d},Sạp {n},0912345678,,{b},{a},NGUYEN THI {n}" for n, (b, a) in enumerate(accounts)]
-    (tmp / "stalls.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    sh(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "BENCH")
-    sh(env, "partners", "set", "simbank", "--secret", SECRET)
+    env = market_database(url, accounts, tmp)
+    market_pay(env, "partners", "set", "simbank", "--secret", SECRET)
     engine = create_engine(_sqlalchemy_url(url))
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE bench_ceiling (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchlib import market_database  # noqa: E402
 from market_pay.reconciliation.statement_file import COLUMNS  # noqa: E402
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -37,34 +37,8 @@ MISSING_EVERY = 1000       # 0.1 % of lines were never called back
 UNLISTED_PER_ACCOUNT = 1   # one callback per account that the statement does not have
 
 
-def cli(env, *args, capture=True):
-    return subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT, check=True,
-                          capture_output=capture, text=True)
-
-
-def fresh_database(url: str):
-    if url.startswith("postgresql"):
-        parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
-    elif url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-
-
 def prepare(url: str, accounts: int, tmp: Path) -> dict:
-    fresh_database(url)
-    env = {**os.environ, "MARKET_PAY_DATABASE_URL": url, "MARKET_PAY_SECRET_KEY": "bench-secret"}
-    cli(env, "db", "upgrade")
-    cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
-    cli(env, "markets", "create", "--code", "BENCH", "--name", "Chợ benchmark", "--region", "00721")
-    rows = ["stall_code,display_name,phone,floor_amount,bin,account_number,account_name"]
-    rows += [f"S{n:05d},Sạp {n},0912345678,,970405,{6_000_000_000 + n},NGUYEN THI {n}" for n in range(accounts)]
-    (tmp / "stalls.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "BENCH")
-    return env
+    return market_database(url, [("970405", str(6_000_000_000 + n)) for n in range(accounts)], tmp)
 
 
 def plan(lines: int, accounts: int, path: Path, seed: int):
