@@ -115,9 +115,9 @@ def _open_rows(path):
     reader = csv.reader(handle)
     try:
         header = next(reader, [])
-    except (UnicodeDecodeError, csv.Error):
+    except (UnicodeDecodeError, csv.Error) as error:
         handle.close()
-        raise StatementUnreadable("The file is not a UTF-8 CSV; export the statement as CSV UTF-8.") from None
+        raise _unreadable(error) from None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         handle.close()
@@ -135,9 +135,16 @@ def _open_rows(path):
                         yield number, None
                     else:
                         yield number, (row[:len(COLUMNS)] if in_order else [row[i] for i in positions])
-            except (UnicodeDecodeError, csv.Error):
-                raise StatementUnreadable("The file is not a UTF-8 CSV; export the statement as CSV UTF-8.") from None
+            except (UnicodeDecodeError, csv.Error) as error:
+                raise _unreadable(error, reader.line_num) from None
     return rows()
+
+
+def _unreadable(error, row=None) -> StatementUnreadable:
+    if isinstance(error, UnicodeDecodeError):
+        return StatementUnreadable("The file is not UTF-8 text; export the statement as CSV UTF-8.")
+    where = f"row {row}" if row else "header"
+    return StatementUnreadable("The file is not a readable CSV; nothing was reconciled.", {where: [str(error)]})
 
 
 def _integer(text: str | None) -> int | None:

@@ -181,3 +181,25 @@ def test_the_command_line_lists_a_bad_files_rows(runner, tmp_path):
     result = runner.invoke(args=["reconcile", str(path), "--partner", "simbank"])
     assert result.exit_code == 1
     assert "nothing was reconciled" in result.output and '"row 2"' in result.output
+
+
+def test_a_statement_larger_than_the_json_limit_is_accepted(client, app, tmp_path):
+    """A province's statement is far above the 2 MiB body limit that guards JSON endpoints."""
+    rows = ["transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,balance_after"]
+    for n in range(32_000):
+        rows += [f",,,970405,{70_000_000 + n},opening,0,,1000", f",,,970405,{70_000_000 + n},closing,0,,1000"]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert path.stat().st_size > app.config["MAX_CONTENT_LENGTH"]
+    response = upload(client, path, make_user("admin"), date=DAY)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["account_count"] == 32_000
+
+
+def test_a_field_beyond_the_csv_limit_is_a_clear_error(client, tmp_path):
+    path = tmp_path / "huge-field.csv"
+    path.write_text("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+                    "balance_after\n,,,970405,1234567,opening,0,\"" + "x" * 200_000 + "\",0\n", encoding="utf-8")
+    response = upload(client, path, make_user("admin"))
+    assert response.status_code == 422
+    assert "row 2" in response.get_json()["errors"]
