@@ -75,7 +75,7 @@ def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | N
     """One plain sentence saying what is wrong and what happened to the money."""
     vi = lang == "vi"
     if kind == "missing_callback":
-        text = ("Ngân hàng không gửi thông báo; đã tạo giao dịch từ sao kê và ghi cho sạp như thông báo thường."
+        text = ("Ngân hàng không gửi thông báo; đã tạo giao dịch từ sao kê và xử lý như một thông báo."
                 if vi else "The bank never called back; the transaction was created from the statement and "
                            "matched like a callback.")
         if detail.get("reverses"):
