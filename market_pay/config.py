@@ -51,6 +51,8 @@ def load_config(app, test_config=None):
     app.config["TIMEZONE"] = env.get("MARKET_PAY_TIMEZONE", DEFAULTS["TIMEZONE"])
     app.config["SECRET_KEY"] = env.get("MARKET_PAY_SECRET_KEY")
     app.config["MATCHER"] = env.get("MARKET_PAY_MATCHER", DEFAULTS["MATCHER"])
+    # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
+    app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = env.get("MARKET_PAY_DATABASE_URL", default_db)
     if test_config:
@@ -68,6 +70,9 @@ def load_config(app, test_config=None):
             )
     if app.config["MATCHER"] not in ("thread", "inline", "off"):
         raise ConfigError("MARKET_PAY_MATCHER must be thread, inline or off")
+    if not (Path(app.config["KITS_DIR"]) / "templates").is_dir():
+        raise ConfigError(f"MARKET_PAY_KITS_DIR={app.config['KITS_DIR']!r} has no templates/ folder "
+                          "(it should point at the project's vendor_kits/)")
     try:
         ZoneInfo(app.config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

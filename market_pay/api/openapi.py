@@ -8,6 +8,7 @@ from flask import Blueprint
 from marshmallow import Schema, fields
 
 from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
+from ..kits.schemas import KitQuerySchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
 from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
                                 SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
@@ -83,6 +84,10 @@ ENDPOINTS = [
      "SuspenseItemSchema[]"),
     ("post", "/api/v1/suspense/{item_id}/resolve", "Assign, mark for refund or dismiss a suspense item",
      SuspenseResolveSchema, None, 200, SuspenseItemSchema),
+    ("get", "/api/v1/markets/{code}/kits.pdf", "Print-ready stall cards of a market (ETag)", None, KitQuerySchema,
+     200, "pdf"),
+    ("get", "/api/v1/vendors/{vendor_id}/kit.pdf", "Print-ready cards of one stall (ETag)", None, KitQuerySchema,
+     200, "pdf"),
     ("post", "/api/v1/statements", "Reconcile a bank statement CSV (admin, or manager of every market it covers); "
      "the same file again answers 200 with the earlier run", "statement", None, 201, RunSchema),
     ("get", "/api/v1/reconciliation-runs", "Reconciliation runs in your scope", None, RunListQuerySchema, 200,
@@ -108,6 +113,8 @@ def _response(schema):
     if schema == "partner":
         return {"description": "Acknowledged in the partner's own format", "content": {
             "application/json": {"schema": {"type": "object"}}}}
+    if schema == "pdf":
+        return {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
     if schema == "csv":
         return {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
     if schema == "image":

@@ -1,0 +1,35 @@
+"""GET …/kits.pdf and …/kit.pdf: print-ready stall cards (ETag: unchanged data is not rebuilt)."""
+from flask import Blueprint, Response, g, request
+
+from ..auth.guard import login_required
+from ..common.requests import load_query
+from . import services
+from .schemas import KitQuerySchema
+
+bp = Blueprint("kits", __name__, url_prefix="/api/v1")
+
+
+def _pdf_response(title, cards, layout, filename):
+    etag = services.kit_fingerprint(layout, cards)
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    pdf = services.kit_pdf(layout, title, cards)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "ETag": f'"{etag}"', "Cache-Control": "private, no-cache",
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/markets/<code>/kits.pdf")
+@login_required
+def market_kits(code):
+    layout = load_query(KitQuerySchema())["layout"]
+    title, cards = services.market_cards(g.actor, code)
+    return _pdf_response(title, cards, layout, f"the-sap-{cards[0].market_code}-{layout}.pdf")
+
+
+@bp.get("/vendors/<int:vendor_id>/kit.pdf")
+@login_required
+def vendor_kit(vendor_id):
+    layout = load_query(KitQuerySchema())["layout"]
+    title, cards = services.stall_cards(g.actor, vendor_id)
+    return _pdf_response(title, cards, layout, f"the-sap-{cards[0].market_code}-{cards[0].stall_code}-{layout}.pdf")

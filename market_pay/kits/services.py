@@ -1,0 +1,78 @@
+"""Which cards a kit holds, who may print it, and the PDF itself."""
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..auth.scopes import can_read_market, require_vendor_read
+from ..errors import Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..markets.services import find_market
+from ..vendors.models import Vendor
+from ..vendors.services import find_vendor
+from .cards import KitCard, make_card
+from .render import LAYOUTS, render_pdf
+
+STAFF_ROLES = ("admin", "region_staff", "market_manager")
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def vendor_cards(vendor: Vendor, printed_on) -> list[KitCard]:
+    """One card per active account (a stall with two accounts gets two), oldest account first."""
+    return [make_card(market_name=vendor.market.name, market_code=vendor.market.code, stall_code=vendor.stall_code,
+                      display_name=vendor.display_name, account_name=account.account_name, bin_code=account.bin,
+                      account_number=account.account_number, printed_on=printed_on)
+            for account in sorted(vendor.accounts, key=lambda a: a.id) if account.active]
+
+
+def market_cards(actor, market_code: str) -> tuple[str, list[KitCard]]:
+    """Market manager or above (region staff of its region, admin): every active stall's cards."""
+    market = find_market(market_code)
+    if actor is not None and (actor.role not in STAFF_ROLES or not can_read_market(actor, market)):
+        raise Forbidden("Kits for a market are printed by its manager, region staff or an administrator.")
+    vendors = db.session.scalars(select(Vendor).options(selectinload(Vendor.accounts))
+                                 .where(Vendor.market_id == market.id, Vendor.status == "active")
+                                 .order_by(Vendor.stall_code)).all()
+    printed_on = _today()
+    cards = [card for vendor in vendors for card in vendor_cards(vendor, printed_on)]
+    if not cards:
+        raise NotFound(f"Market {market.code} has no active stall with an active account to print.")
+    return f"Thẻ sạp — {market.name}", cards
+
+
+def stall_cards(actor, vendor_id: int) -> tuple[str, list[KitCard]]:
+    """The stall's own vendor, or staff who may see the stall (assistants do not print)."""
+    vendor = find_vendor(vendor_id)
+    if actor is not None:
+        if actor.role == "vendor_assistant":
+            raise Forbidden("An assistant cannot print the stall's kit; ask the vendor or the market manager.")
+        require_vendor_read(actor, vendor)
+    if vendor.status != "active":
+        raise Conflict("This stall is suspended: its cards are not printed until it is reactivated.")
+    cards = vendor_cards(vendor, _today())
+    if not cards:
+        raise Conflict("This stall has no active account to print.")
+    return f"Thẻ sạp {vendor.stall_code} — {vendor.market.name}", cards
+
+
+def kit_fingerprint(layout: str, cards: list[KitCard]) -> str:
+    """Changes when any card's data, the layout or a template file changes (the PDF's ETag)."""
+    digest = hashlib.sha256(layout.encode())
+    templates = Path(current_app.config["KITS_DIR"]) / "templates"
+    for path in sorted(templates.iterdir()):
+        digest.update(path.name.encode() + path.read_bytes())
+    digest.update(json.dumps([card.as_template_data() for card in cards], ensure_ascii=False).encode())
+    return digest.hexdigest()[:32]
+
+
+def kit_pdf(layout: str, title: str, cards: list[KitCard]) -> bytes:
+    assert layout in LAYOUTS
+    return render_pdf(Path(current_app.config["KITS_DIR"]), layout, [c.as_template_data() for c in cards], title)
