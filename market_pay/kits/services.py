@@ -1,6 +1,7 @@
 """Which cards a kit holds, who may print it, and the PDF itself."""
 import hashlib
 import json
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,12 +68,13 @@ def kit_fingerprint(layout: str, cards: list[KitCard]) -> str:
     """Changes when any card's data, the layout or a template file changes (the PDF's ETag)."""
     digest = hashlib.sha256(layout.encode())
     templates = Path(current_app.config["KITS_DIR"]) / "templates"
-    for path in sorted(templates.iterdir()):
+    for path in sorted(templates.glob("*.toml")):
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(json.dumps([card.as_template_data() for card in cards], ensure_ascii=False).encode())
+    digest.update(json.dumps([asdict(card) for card in cards], ensure_ascii=False).encode())
     return digest.hexdigest()[:32]
 
 
 def kit_pdf(layout: str, title: str, cards: list[KitCard]) -> bytes:
     assert layout in LAYOUTS
-    return render_pdf(Path(current_app.config["KITS_DIR"]), layout, [c.as_template_data() for c in cards], title)
+    # A generator: each card's QR is rendered as it is printed, not all held at once.
+    return render_pdf(Path(current_app.config["KITS_DIR"]), layout, (c.as_template_data() for c in cards), title)

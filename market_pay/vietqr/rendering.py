@@ -1,28 +1,38 @@
 """QR images of a payload: PNG and SVG, error correction Q, a 4-module quiet zone. Pure module.
 
-The `qrcode` library computes the module matrix; the pixels are then written in one go (Pillow
-for PNG, one SVG path) instead of drawing module by module, which is what makes rendering cheap.
+zxing-cpp's C++ encoder computes the module matrix (about 30 times faster than the pure-Python
+`qrcode`, and it picks the most compact segment modes, so often a smaller symbol with bigger
+modules at the same print size); the pixels are then written in one go (Pillow for PNG, one SVG
+path) instead of drawing module by module.
 """
 from functools import lru_cache
 from io import BytesIO
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+import zxingcpp
 from PIL import Image
 
 QUIET_ZONE = 4
 DEFAULT_SIZE = 480
 MIN_SIZE, MAX_SIZE = 64, 4000
-ERROR_LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
+ERROR_LEVELS = ("L", "M", "Q", "H")
 FORMATS = ("png", "svg")
 
 
 def module_matrix(payload: str, error_correction: str = "Q") -> list[list[bool]]:
     """Rows of modules (True = dark), quiet zone included."""
-    code = qrcode.QRCode(error_correction=ERROR_LEVELS[error_correction], border=QUIET_ZONE)
-    code.add_data(payload, optimize=0)
-    code.make(fit=True)
-    return code.get_matrix()
+    if error_correction not in ERROR_LEVELS:
+        raise ValueError(f"error correction must be one of {ERROR_LEVELS}")
+    symbol = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=error_correction)
+    pixels = memoryview(symbol.to_image(scale=1, add_quiet_zones=False))  # one byte a module, 0 = dark
+    size = pixels.shape[0]
+    data = pixels.tobytes()
+    blank = [False] * (size + 2 * QUIET_ZONE)
+    rows = [list(blank) for _ in range(QUIET_ZONE)]
+    for y in range(size):
+        row = data[y * size:(y + 1) * size]
+        rows.append([False] * QUIET_ZONE + [value == 0 for value in row] + [False] * QUIET_ZONE)
+    rows += [list(blank) for _ in range(QUIET_ZONE)]
+    return rows
 
 
 def _scale(modules: int, size: int) -> int:

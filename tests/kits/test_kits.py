@@ -9,7 +9,7 @@ import pytest
 import zxingcpp
 
 from market_pay.kits.cards import CARD_FIELDS, make_card
-from market_pay.kits.render import LAYOUTS, KitTemplateError, render_html
+from market_pay.kits.render import LAYOUTS, KitTemplateError, render_pdf
 from market_pay.vietqr.codec import build
 from tests.factories import account_data, auth_header, make_market, make_user, make_vendor, scope_of
 
@@ -33,18 +33,38 @@ def test_the_readme_documents_exactly_the_fields_a_card_has():
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_every_template_renders_with_the_documented_data(layout):
-    html = render_html(KITS_DIR, layout, [sample_card()], "Thẻ sạp")
-    for text in ("Chợ Đồng Văn", "NGUYỄN THỊ HOA", "0011001234567", "Quét mã QR để thanh toán", "22/11/2026"):
-        assert text in html
+    [(text, codes)] = pages_of(render_pdf(KITS_DIR, layout, [sample_card()], "Thẻ sạp"))
+    for wanted in ("Chợ Đồng Văn", "NGUYỄN THỊ HOA", "0011001234567", "Quét mã QR để thanh toán", "22/11/2026"):
+        assert wanted in text
+    assert [decoded for decoded, _ in codes] == [build("970436", "0011001234567")]
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-@pytest.mark.parametrize("missing", ["account_number", "check_code", "qr_svg_data_uri"])
+@pytest.mark.parametrize("missing", ["account_number", "check_code", "qr_png"])
 def test_a_missing_field_fails_loudly(layout, missing):
     card = sample_card()
     del card[missing]
     with pytest.raises(KitTemplateError, match=missing):
-        render_html(KITS_DIR, layout, [card], "Thẻ sạp")
+        render_pdf(KITS_DIR, layout, [card], "Thẻ sạp")
+
+
+@pytest.mark.parametrize("element, problem", [
+    ('{ kind = "text", value = "{no_such_field}", x = 1, y = 1, width = 50, size = 9 }', "no_such_field"),
+    ('{ kind = "circle", x = 1, y = 1 }', "unknown element kind"),
+    ('{ kind = "text", value = "x", x = 1, y = 1, width = 50, size = 9, weight = "heavy" }', "weight"),
+    ('{ kind = "rect", x = 1, y = 1, width = 5, height = 5, fill = "red" }', "#rrggbb"),
+    ('{ kind = "text", value = "x", x = "left", y = 1, width = 50, size = 9 }', "'x' must be a number"),
+])
+def test_a_template_mistake_is_named(tmp_path, element, problem):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for name in ("a6.toml", "a4x4.toml"):
+        (templates / name).write_text((KITS_DIR / "templates" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    card = (KITS_DIR / "templates" / "card.toml").read_text(encoding="utf-8")
+    (templates / "card.toml").write_text(card.replace("elements = [", f"elements = [\n  {element},", 1),
+                                         encoding="utf-8")
+    with pytest.raises(KitTemplateError, match=problem):
+        render_pdf(tmp_path, "a6", [sample_card()], "Thẻ sạp")
 
 
 def fonts_of_letters(textpage) -> set:
@@ -61,14 +81,14 @@ def fonts_of_letters(textpage) -> set:
 
 def pages_of(pdf: bytes):
     """[(page text, [(decoded QR text, width in cm)])] — every page rendered and read back; every
-    letter must be drawn in the kit's own font (Be Vietnam Pro, declared as "Kit Sans")."""
+    letter must be drawn in the kit's own font, Be Vietnam Pro (no fallback, no empty boxes)."""
     document = pypdfium2.PdfDocument(pdf)
     pages = []
     for page in document:
         textpage = page.get_textpage()
         text = textpage.get_text_range()
         fonts = fonts_of_letters(textpage)
-        assert fonts and all(name.startswith("Kit-Sans") for name in fonts), fonts
+        assert fonts and all(name.startswith("BeVietnamPro") for name in fonts), fonts
         image = page.render(scale=DPI / 72).to_pil()
         codes = []
         for code in zxingcpp.read_barcodes(image):
