@@ -21,6 +21,7 @@ from flask import has_app_context
 from sqlalchemy import select, text
 
 from ..extensions import db
+from . import static_batch
 from .matching import allocate
 from .models import BankTransaction
 
@@ -34,19 +35,29 @@ MATCHER_LOCK_KEY = 7_340_001
 
 
 def match_pending(limit: int = BATCH) -> int:
-    """Allocate up to `limit` pending transactions; the caller commits. Returns how many."""
+    """Allocate up to `limit` pending transactions in id order; the caller commits. Plain
+    static-QR sales go together (static_batch.py); every other transaction through allocate().
+    Returns how many were taken."""
     if db.session.get_bind().dialect.name == "postgresql":
         # Waiting (not skipping) means no pending row is ever left without a matcher.
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({MATCHER_LOCK_KEY})"))
-    query = (select(BankTransaction).where(BankTransaction.match_kind == "pending")
-             .order_by(BankTransaction.id).limit(limit))
-    pending = db.session.scalars(query).all()
-    for txn in pending:
+    rows = db.session.execute(select(*static_batch.PENDING_COLUMNS).where(BankTransaction.match_kind == "pending")
+                              .order_by(BankTransaction.id).limit(limit)).all()
+    sales = static_batch.plan(rows)
+    run = []  # consecutive static sales, written together before anything else is allocated
+    for row in rows:
+        if row.id in sales:
+            run.append(row.id)
+            continue
+        static_batch.apply(run, sales)
+        run = []
+        txn = db.session.get(BankTransaction, row.id)
         if txn.match_kind != "pending":  # allocated earlier in this batch (a reversal's credit)
             continue
         allocate(txn)
         db.session.flush()  # later transactions of the batch must see this one (reversals, requests)
-    return len(pending)
+    static_batch.apply(run, sales)
+    return len(rows)
 
 
 def drain(app) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction
 from tests.factories import account_data, make_vendor
-from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+from tests.payments.helpers import post_sepay, post_simbank, set_partners, simbank_transfer
 
 
 @pytest.fixture
@@ -77,3 +77,58 @@ def test_a_reversal_matched_in_the_same_batch_before_its_credit_still_undoes_it(
                                      BankTransaction.reversed).order_by(BankTransaction.id)).all()
     db.session.rollback()
     assert rows == [("out", "reversal", vendor_id, False), ("in", "static", vendor_id, True)]
+
+
+@pytest.mark.parametrize("path", ["batched", "one_by_one"])
+def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypatch, path):
+    """The same pending mix through the set-based static path and through allocate() alone."""
+    from market_pay.payments import static_batch
+    from market_pay.payments.matcher import match_pending
+    from market_pay.payments.references import new_reference
+    from tests.factories import make_market
+    if path == "one_by_one":
+        monkeypatch.setattr(static_batch, "plan", lambda rows: {})
+    monkeypatch.setitem(app.config, "MATCHER", "off")
+    set_partners()
+    market = make_market()
+    hoa = make_vendor(market, "A-01", [account_data("970436", "0011001234567")], floor_amount=5_000)
+    binh = make_vendor(market, "A-02", [account_data("970405", "3300123456789")])
+    a, b = hoa.accounts[0], binh.accounts[0]
+    client = app.test_client()
+    credit = simbank_transfer(a, 40_000)
+    deliveries = [
+        simbank_transfer(a, 20_000),
+        {"id": 9001, "gateway": "Some Other Bank", "transactionDate": "2026-11-22 09:15:00",  # SePay, no BIN:
+         "accountNumber": b.account_number, "subAccount": None, "code": None, "content": "chuyen tien",  # found
+         "transferType": "in", "transferAmount": 30_000, "accumulated": 0, "referenceCode": "FT9001",  # by number
+         "description": "chuyen tien"},
+        simbank_transfer(a, 1_000),                              # below the stall's floor
+        simbank_transfer(a, 60_000, direction="out", reverses=credit["transaction_id"]),  # before its credit
+        simbank_transfer(b, 15_000, account_number="999999999"),  # unknown account
+        simbank_transfer(b, 25_000),
+        credit,
+        simbank_transfer(a, 70_000, description=f"MBVCB.1.{new_reference()} chuyen"),  # a reference: full path
+        simbank_transfer(b, 35_000),
+    ]
+    for body in deliveries:
+        post = post_sepay if "gateway" in body else post_simbank
+        assert post(client, body).status_code == 200
+    assert match_pending() == len(deliveries)
+    db.session.commit()
+    rows = db.session.execute(select(
+        BankTransaction.partner_txn_id, BankTransaction.match_kind, BankTransaction.vendor_id,
+        BankTransaction.receiving_account_id, BankTransaction.below_floor, BankTransaction.feed_seq,
+        BankTransaction.reversed).order_by(BankTransaction.id)).all()
+    ids = [str(body.get("transaction_id", body.get("id"))) for body in deliveries]
+    assert [tuple(row[1:]) for row in rows] == [
+        ("static", hoa.id, a.id, False, 1, False),
+        ("static", binh.id, b.id, False, 1, False),
+        ("static", hoa.id, a.id, True, 2, False),
+        ("reversal", hoa.id, a.id, False, 4, False),              # its credit, later in the batch, first
+        ("suspense", None, None, False, None, False),             # unknown account
+        ("static", binh.id, b.id, False, 2, False),
+        ("static", hoa.id, a.id, False, 3, True),                 # …allocated by the reversal, reversed
+        ("suspense", None, None, False, None, False),             # unknown reference
+        ("static", binh.id, b.id, False, 3, False),
+    ]
+    assert [row[0] for row in rows] == ids
