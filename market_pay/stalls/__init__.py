@@ -1,0 +1,1 @@
+"""The stall board: what a vendor sees and hears at the stall."""
