@@ -73,7 +73,7 @@ def start_gunicorn(env, workers: int, threads: int, port: int):
     args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
             "--backlog", "2048", "bench.ceiling_wsgi:app"]
     if threads > 1:
-        args[4:4] = ["--threads", str(threads)]
+        args[3:3] = ["--threads", str(threads)]
     server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     import urllib.request
     for _ in range(300):
@@ -160,6 +160,11 @@ def check_ledger(url: str, ledger: dict, issued: list) -> dict:
             "accounts_differing": sum(1 for a in expected_sum if expected_sum[a] != actual_sum[a])}
 
 
+def start_matcher(env):
+    return subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "market_pay.cli", "matcher", "run"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def bench(url: str, label: str, args) -> list:
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -171,8 +176,11 @@ def bench(url: str, label: str, args) -> list:
             # The deployment for bursts: web workers only record; one matcher process, at a lower
             # CPU priority, allocates behind them and catches up when the burst ends.
             env = {**env, "MARKET_PAY_MATCHER": "off"}
-            matcher = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "market_pay.cli", "matcher", "run"],
-                                       env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            matcher = start_matcher(env)
+        elif args.matcher == "after":
+            # Pure ingest, for comparison: nothing matches during the first burst; a matcher
+            # process starts when it ends (and then stays, so later rounds are like "process").
+            env = {**env, "MARKET_PAY_MATCHER": "off"}
         else:
             env = {**env, "MARKET_PAY_MATCHER": "thread"}
         server = start_gunicorn(env, args.workers, args.threads, port)
@@ -188,7 +196,11 @@ def bench(url: str, label: str, args) -> list:
                 ceiling = run_wrk(port, "/bench/ceiling", lines, args.duration, args.connections, args.wrk_threads)
                 callbacks = run_wrk(port, CALLBACK_PATH, lines, args.duration, args.connections, args.wrk_threads)
                 assert sum(callbacks["issued"]) < count, "ran out of pre-signed callbacks: raise --max-rate"
-                callbacks["matching_lag_s"] = wait_matched(url, time.monotonic())
+                started = time.monotonic()
+                if args.matcher == "after" and matcher is None:
+                    # Requests still in flight when wrk stops commit later: keep matching.
+                    matcher = start_matcher(env)
+                callbacks["matching_lag_s"] = wait_matched(url, started)
                 replay = replay_issued(port, ledger, callbacks["issued"], args.wrk_threads)
                 wait_matched(url, time.monotonic())
                 check = check_ledger(url, ledger, replay["issued"])
@@ -233,8 +245,9 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--stalls", type=int, default=500)
-    parser.add_argument("--matcher", choices=["thread", "process"], default="process",
-                        help="match in the web workers' threads, or in one separate (niced) process")
+    parser.add_argument("--matcher", choices=["thread", "process", "after"], default="process",
+                        help="match in the web workers' threads, in one separate (niced) process, or (to measure "
+                             "ingest alone) in a process started after the first burst")
     parser.add_argument("--max-rate", type=int, default=4000, help="pre-signed callbacks per second of run")
     args = parser.parse_args()
     rows = bench(args.postgres_url, "postgresql", args)

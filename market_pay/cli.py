@@ -142,15 +142,14 @@ def matcher_run(once):
 
     from flask import current_app
 
-    from .payments.matcher import POLL_SECONDS, drain
+    from .payments.matcher import COALESCE_SECONDS, drain
     app = current_app._get_current_object()
     while True:
         matched = drain(app)
         if once:
             click.echo(f"Matched {matched} transaction(s).")
             return
-        if not matched:
-            clock.sleep(POLL_SECONDS / 4)
+        clock.sleep(COALESCE_SECONDS)  # let the next batch gather (see payments/matcher.py)
 
 
 bank_cli = click.Group("bank", help="The bank simulator (a client of the running service).")

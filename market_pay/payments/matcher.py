@@ -14,6 +14,7 @@ between batches that touch the same stalls' counters and requests.
 """
 import logging
 import threading
+import time
 from contextlib import nullcontext
 
 from flask import has_app_context
@@ -28,6 +29,10 @@ from .models import BankTransaction
 log = logging.getLogger(__name__)
 BATCH = 200
 POLL_SECONDS = 1.0
+# After a batch that was not full, wait this long before the next: under a stream of callbacks a
+# batch then holds many transactions instead of one or two, so the per-batch statements are paid
+# once for all of them (and leave the CPU to the web workers), at ≤ 0.2 s of extra latency.
+COALESCE_SECONDS = 0.2
 
 
 # Any fixed number: the key of the advisory lock that makes one matcher run at a time.
@@ -106,13 +111,14 @@ class MatcherThread:
     def _run(self, app):
         while not self._stopping:
             self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
             if self._stopping:
                 return
+            self._wake.clear()
             try:
                 drain(app)
             except Exception:  # keep matching after a transient database error
                 log.exception("matcher batch failed; retrying")
+            time.sleep(COALESCE_SECONDS)
 
 
 def after_callback_commit(app):
