@@ -11,6 +11,7 @@ def _blueprints():
     from . import health
     from .api import openapi
     from .auth import api as auth_api
+    from .cash import api as cash_api
     from .kits import api as kits_api
     from .markets import api as markets_api
     from .payments import api as payments_api
@@ -21,7 +22,8 @@ def _blueprints():
     from .vietqr import api as vietqr_api
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
-            vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp)
+            vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
+            cash_api.bp)
 
 
 def create_app(test_config=None):

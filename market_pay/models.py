@@ -1,6 +1,7 @@
 """Every feature's models in one place, for Alembic autogenerate and `flask shell`."""
 from .audit.models import AuditLog
 from .auth.models import ApiToken, LoginFailure, User
+from .cash.models import CashSale
 from .markets.models import Market
 from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerCredential,
                               PaymentRequest, SuspenseItem)
@@ -9,6 +10,6 @@ from .regions.models import Region
 from .throttling.models import RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
-__all__ = ["AuditLog", "ApiToken", "LoginFailure", "User", "Market", "Region",
+__all__ = ["AuditLog", "CashSale", "ApiToken", "LoginFailure", "User", "Market", "Region",
            "BankTransaction", "FeedCounter", "InboxEntry", "PartnerCredential", "PaymentRequest",
            "SuspenseItem", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "ReceivingAccount", "Vendor"]

@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint
 from marshmallow import Schema, fields
 
+from ..cash.schemas import CashSaleCreateSchema, CashSaleSchema
 from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
 from ..kits.schemas import KitQuerySchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
@@ -98,6 +99,10 @@ ENDPOINTS = [
      BreakQuerySchema, 200, "BreakSchema[]"),
     ("get", "/api/v1/reconciliation-runs/{run_id}/breaks.csv", "A run's breaks as a spreadsheet (UTF-8 CSV)", None,
      LangQuerySchema, 200, "csv"),
+    ("post", "/api/v1/vendors/{vendor_id}/cash-sales", "Record a cash sale of the stall (vendor, assistant, manager)",
+     CashSaleCreateSchema, None, 201, CashSaleSchema),
+    ("delete", "/api/v1/cash-sales/{sale_id}", "Undo a cash sale (its author within 10 minutes, or a manager)", None,
+     None, 200, CashSaleSchema),
     ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
      "raw", None, 200, "partner"),
 ]

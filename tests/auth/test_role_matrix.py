@@ -99,6 +99,11 @@ ACTIONS = {
         {"admin", "market_manager"}),
     "reconcile other market's statement": (lambda c, w, h: c.post(
         "/api/v1/statements", data=statement_of(w["VB"]), content_type="multipart/form-data", headers=h), {"admin"}),
+    "record cash at own stall": (lambda c, w, h: c.post(f"/api/v1/vendors/{w['VA'].id}/cash-sales",
+                                                        json={"amount": 20_000}, headers=h),
+                                 {"admin", "market_manager", "vendor", "vendor_assistant"}),
+    "record cash at other stall": (lambda c, w, h: c.post(f"/api/v1/vendors/{w['VB'].id}/cash-sales",
+                                                          json={"amount": 20_000}, headers=h), {"admin"}),
     "list reconciliation runs": (lambda c, w, h: c.get("/api/v1/reconciliation-runs", headers=h),
                                  {"admin", "region_staff", "market_manager"}),
 }

@@ -1,0 +1,27 @@
+"""Cash sales over the JSON API."""
+from flask import Blueprint, g
+
+from ..auth.guard import login_required
+from ..common.requests import load_json
+from ..extensions import db
+from . import services
+from .schemas import CashSaleCreateSchema, CashSaleSchema
+
+bp = Blueprint("cash", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/vendors/<int:vendor_id>/cash-sales")
+@login_required
+def record_cash_sale(vendor_id):
+    data = load_json(CashSaleCreateSchema())
+    sale = services.record_cash_sale(g.actor, vendor_id, data["amount"], data["count"], data["occurred_at"])
+    db.session.commit()
+    return CashSaleSchema().dump(sale), 201
+
+
+@bp.delete("/cash-sales/<int:sale_id>")
+@login_required
+def delete_cash_sale(sale_id):
+    sale = services.delete_cash_sale(g.actor, sale_id)
+    db.session.commit()
+    return CashSaleSchema().dump(sale)

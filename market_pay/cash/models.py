@@ -1,0 +1,25 @@
+"""A cash sale (or a day's surveyed cash) of a stall or a market."""
+from ..common.types import UTCDateTime, utcnow
+from ..extensions import db
+
+CASH_SOURCES = ("stall", "survey")
+
+
+class CashSale(db.Model):
+    """`count` sales worth `amount` đồng in all, at `occurred_at`.
+
+    Recorded at the stall (source "stall", count usually 1) or imported from a market survey
+    (source "survey"; vendor_id empty when the survey counted the market as a whole).
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), nullable=False, index=True)
+    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"))
+    amount = db.Column(db.BigInteger, nullable=False)
+    count = db.Column(db.Integer, nullable=False, default=1)
+    occurred_at = db.Column(UTCDateTime, nullable=False)
+    source = db.Column(db.String(10), nullable=False, default="stall")
+    recorded_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (db.Index("ix_cash_sale_vendor_occurred", "vendor_id", "occurred_at"),)
