@@ -31,6 +31,12 @@ DEFAULTS = {
     # Where bank transactions are matched to stalls: thread | inline | off (payments/matcher.py).
     "MATCHER": "thread",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # The stall board's sign-in cookie: a month on the stall's phone, never readable by scripts,
+    # not sent on cross-site requests; Secure when MARKET_PAY_SECURE_COOKIES=1 (behind HTTPS).
+    "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "market_pay_session",
 }
 
 
@@ -50,6 +56,7 @@ def load_config(app, test_config=None):
     app.config["DEMO"] = env.get("MARKET_PAY_DEMO", "") in ("1", "true", "yes")
     app.config["TIMEZONE"] = env.get("MARKET_PAY_TIMEZONE", DEFAULTS["TIMEZONE"])
     app.config["SECRET_KEY"] = env.get("MARKET_PAY_SECRET_KEY")
+    app.config["SESSION_COOKIE_SECURE"] = env.get("MARKET_PAY_SECURE_COOKIES") == "1"
     app.config["MATCHER"] = env.get("MARKET_PAY_MATCHER", DEFAULTS["MATCHER"])
     # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))

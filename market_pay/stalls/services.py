@@ -1,0 +1,90 @@
+"""What the stall board shows and says: its user, today's figures, and each new confirmation as an
+announcement. Services flush, never commit; they take the acting user, never the request."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..auth.models import STALL_ROLES
+from ..auth.services import user_for_token
+from ..cash.services import today_totals
+from ..common.formatting import format_vnd
+from ..extensions import db
+from ..payments.feed import stall_feed
+from ..payments.models import FeedCounter
+from .spoken_amounts import daily_summary_sentence, received_sentence, reversed_sentence
+
+# A page that reconnects after a long outage is sent at most this many missed items at once;
+# it asks again from the last one it got, so nothing is skipped, only paced.
+REPLAY_BATCH = 100
+
+
+def board_user(token: str | None):
+    """The vendor or assistant behind a board session's token; None when signed out or revoked."""
+    if not token:
+        return None
+    user = user_for_token(token)
+    return user if user is not None and user.role in STALL_ROLES else None
+
+
+def current_seq(vendor_id: int) -> int:
+    """The stall's latest feed number: where a page that has seen nothing yet starts."""
+    return db.session.scalar(select(FeedCounter.last_seq).where(FeedCounter.vendor_id == vendor_id)) or 0
+
+
+def announcement(item: dict) -> dict:
+    """A feed item as the board shows and speaks it."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    warning = bool({"underpaid", "below_floor"} & set(item["flags"]))
+    if item["kind"] == "reversal":
+        speech, warning = reversed_sentence(item["amount"]), True
+    else:
+        speech = received_sentence(item["amount"], warning=warning)
+    booked = item["booked_at"]
+    return {"seq": item["seq"], "kind": item["kind"], "amount": item["amount"], "amount_text": format_vnd(item["amount"]),
+            "time": booked.astimezone(zone).strftime("%H:%M"), "day": booked.astimezone(zone).strftime("%d/%m/%Y"),
+            "payer_name": item["payer_name"], "request_reference": item["request_reference"],
+            "flags": item["flags"], "warning": warning, "speech": speech}
+
+
+def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH) -> tuple[list[dict], int]:
+    """(announcements after feed number `after`, the last feed number among them)."""
+    items, cursor = stall_feed(actor, actor.vendor_id, str(after), limit)
+    return [announcement(item) for item in items], int(cursor)
+
+
+def board_summary(actor) -> dict:
+    """Today's big numbers for the actor's stall, with their display text."""
+    totals = today_totals(actor.vendor)
+    return {**totals, "cashless_text": format_vnd(totals["cashless_total"]),
+            "cash_text": format_vnd(totals["cash_total"]),
+            "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
+                                             totals["cash_count"], totals["cash_total"]),
+            "date": datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y")}
+
+
+def request_view(payment_request, lang: str = "vi") -> dict:
+    """A dynamic QR as the stall's screen and the shopper's page show it (public facts only: what
+    the QR itself carries, plus the stall and the account holder's registered name)."""
+    from ..banks.directory import find_bank
+    from ..payments.payment_requests import effective_status
+    from ..vietqr.codec import parse
+    from ..vietqr.rendering import render_svg
+    from ..common.page_texts import text
+
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    status = effective_status(payment_request)
+    account, vendor = payment_request.account, payment_request.vendor
+    bank = find_bank(account.bin)
+    return {"reference": payment_request.reference, "amount": payment_request.amount,
+            "amount_text": format_vnd(payment_request.amount), "status": status,
+            "status_text": text(lang, f"pay_status_{status}"), "paid_amount": payment_request.paid_amount,
+            "paid_amount_text": format_vnd(payment_request.paid_amount),
+            "expires_at": payment_request.expires_at.isoformat(),
+            "expires_time": payment_request.expires_at.astimezone(zone).strftime("%H:%M"),
+            "svg": render_svg(payment_request.payload, 480).decode(),
+            "pay_url": f"/pay/{payment_request.reference}", "stall_code": vendor.stall_code,
+            "stall_name": vendor.display_name, "market_name": vendor.market.name,
+            "account_name": account.account_name, "bank": bank.short_name if bank else account.bin,
+            "account_number": account.account_number, "content": parse(payment_request.payload).purpose}

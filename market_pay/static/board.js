@@ -1,0 +1,202 @@
+// The stall board: live confirmations (server-sent events), spoken in Vietnamese; cash in two
+// taps; a dynamic QR that turns green when the bank confirms it. Plain JS, no framework: the
+// page must load fast on a weak 3G signal.
+(function () {
+  "use strict";
+  var root = document.getElementById("board");
+  var words = JSON.parse(root.dataset.words);
+  var vendor = root.dataset.vendor;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var lastKey = "market_pay:last-seq:" + vendor;      // the feed number announced last
+  var $ = function (id) { return document.getElementById(id); };
+
+  // ---- speech ---------------------------------------------------------------------------
+  function say(sentence) {
+    if (!("speechSynthesis" in window)) return;
+    var utterance = new SpeechSynthesisUtterance(sentence);
+    utterance.lang = "vi-VN";
+    var voice = speechSynthesis.getVoices().filter(function (v) { return /^vi/i.test(v.lang); })[0];
+    if (voice) utterance.voice = voice;
+    utterance.rate = 0.9;                              // a little slower: a noisy market, older ears
+    speechSynthesis.speak(utterance);
+  }
+  $("sound").addEventListener("click", function () {
+    say(words.live);                                   // browsers speak only after a tap
+    $("sound").hidden = true;
+  });
+
+  function toast(message) {
+    var el = $("toast");
+    el.textContent = message;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { el.textContent = ""; }, 6000);
+  }
+
+  function showSummary(summary) {
+    $("cashless-total").textContent = summary.cashless_text;
+    $("cashless-count").textContent = summary.cashless_count;
+    $("cash-total").textContent = summary.cash_text;
+    $("cash-count").textContent = summary.cash_count;
+  }
+
+  function post(url, body, extraHeaders) {
+    var headers = {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf};
+    for (var name in (extraHeaders || {})) headers[name] = extraHeaders[name];
+    return fetch(url, {method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "same-origin"})
+      .then(function (response) {
+        if (response.status === 401) { location.href = "/stall/login"; throw new Error("signed out"); }
+        return response.json().then(function (data) {
+          if (!response.ok) throw new Error(data.message || words.error_retry);
+          return data;
+        });
+      });
+  }
+
+  // ---- live confirmations ------------------------------------------------------------------
+  function announced() { return parseInt(localStorage.getItem(lastKey) || "0", 10); }
+
+  function showPayment(item) {
+    var li = document.createElement("li");
+    li.className = item.warning ? "payment warning" : "payment";
+    li.dataset.seq = item.seq;
+    var amount = document.createElement("span");
+    amount.className = "amount";
+    amount.textContent = (item.kind === "reversal" ? "− " : "") + item.amount_text;
+    var meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = item.time + (item.payer_name ? " · " + item.payer_name : "") +
+      (item.kind === "reversal" ? " · " + words.reversed : item.warning ? " · " + words.warning : "");
+    li.appendChild(amount);
+    li.appendChild(meta);
+    var list = $("payments");
+    list.insertBefore(li, list.firstChild);
+    while (list.children.length > 30) list.removeChild(list.lastChild);
+  }
+
+  function onPayment(item) {
+    if (item.seq <= announced()) return;                // shown and said once, never twice
+    localStorage.setItem(lastKey, String(item.seq));
+    showPayment(item);
+    say(item.speech);
+    if (qr.reference && item.request_reference === qr.reference) refreshQr();
+  }
+
+  var source = null;
+  function connect() {
+    var after = localStorage.getItem(lastKey);
+    // First visit on this device: start from now (the server sends nothing old).
+    source = new EventSource("/stall/events" + (after ? "?after=" + encodeURIComponent(after) : ""));
+    source.addEventListener("open", function () { $("link-state").textContent = words.live; root.classList.remove("offline"); });
+    source.addEventListener("error", function () {
+      $("link-state").textContent = words.offline;
+      root.classList.add("offline");
+      if (source.readyState === EventSource.CLOSED) { setTimeout(connect, 3000); checkSignedIn(); }
+    });
+    source.addEventListener("missed", function (event) {
+      var data = JSON.parse(event.data);
+      $("missed").hidden = false;
+      $("missed").textContent = data.speech;
+      say(data.speech);
+    });
+    source.addEventListener("payment", function (event) { onPayment(JSON.parse(event.data)); });
+    source.addEventListener("summary", function (event) { showSummary(JSON.parse(event.data)); });
+    source.addEventListener("signed_out", function () { source.close(); location.href = "/stall/login"; });
+  }
+  function checkSignedIn() {
+    fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (r) { if (r.status === 401) location.href = "/stall/login"; }).catch(function () {});
+  }
+  if (!localStorage.getItem(lastKey)) localStorage.setItem(lastKey, root.dataset.seq);
+  connect();
+
+  // ---- keypad (cash and QR amounts) ----------------------------------------------------------
+  var keypad = $("keypad"), typed = "", onConfirm = null;
+  function formatVnd(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + " ₫"; }
+  function render() { $("keypad-amount").textContent = formatVnd(parseInt(typed || "0", 10)); }
+  function openKeypad(title, confirm) {
+    typed = ""; render(); $("keypad-title").textContent = title; onConfirm = confirm;
+    keypad.showModal();
+  }
+  keypad.addEventListener("click", function (event) {
+    var key = event.target.dataset.key, preset = event.target.dataset.preset;
+    if (preset) { typed = preset; }
+    else if (key === "⌫") { typed = typed.slice(0, -1); }
+    else if (key && (typed + key).length <= 10) { typed = (typed + key).replace(/^0+/, ""); }
+    render();
+  });
+  $("keypad-cancel").addEventListener("click", function () { keypad.close(); });
+  $("keypad-confirm").addEventListener("click", function () {
+    var amount = parseInt(typed || "0", 10);
+    if (amount > 0 && onConfirm) { keypad.close(); onConfirm(amount); }
+  });
+
+  // ---- cash --------------------------------------------------------------------------------
+  var lastCash = null;
+  $("open-cash").addEventListener("click", function () {
+    openKeypad(words.cash, function (amount) {
+      post("/stall/cash", {amount: amount}).then(function (sale) {
+        lastCash = sale;
+        showSummary(sale.summary);
+        toast(words.cash_saved.replace("{amount}", sale.amount_text));
+        $("undo-cash").hidden = false;
+      }).catch(function (error) { toast(error.message); });
+    });
+  });
+  $("undo-cash").addEventListener("click", function () {
+    if (!lastCash) return;
+    post("/stall/cash/" + lastCash.id + "/undo").then(function (undone) {
+      showSummary(undone.summary);
+      toast(words.cash_undone.replace("{amount}", undone.amount_text));
+      lastCash = null;
+      $("undo-cash").hidden = true;
+    }).catch(function (error) { toast(error.message); });
+  });
+
+  // ---- dynamic QR --------------------------------------------------------------------------
+  var qr = {reference: null, timer: null};
+  function showQr(view) {
+    qr.reference = view.reference;
+    var screen = $("qr-screen");
+    screen.className = "qr-screen status-" + view.status;
+    $("qr-amount").textContent = view.amount_text;
+    if (view.svg) $("qr-image").innerHTML = view.svg;   // our own server-rendered SVG
+    var paid = ["paid", "overpaid", "paid_late"].indexOf(view.status) >= 0;
+    $("qr-status").textContent = paid ? words.qr_paid : view.status === "expired" ? words.qr_expired :
+      view.status === "underpaid" ? words.qr_underpaid + " (" + view.paid_amount_text + ")" : words.qr_waiting;
+    $("qr-expiry").textContent = words.qr_expires.replace("{time}", view.expires_time);
+    if (paid || view.status === "expired" || view.status === "cancelled") clearInterval(qr.timer);
+  }
+  function refreshQr() {
+    if (!qr.reference) return;
+    fetch("/stall/qr/" + qr.reference, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (r) { return r.json(); }).then(function (view) { delete view.svg; showQr(view); })
+      .catch(function () {});
+  }
+  $("open-qr").addEventListener("click", function () {
+    openKeypad(words.make_qr, function (amount) {
+      // One key per intent: a retry after a dropped answer returns the same code, not a second.
+      var key = "qr-" + Date.now() + "-" + Math.random().toString(36).slice(2);
+      post("/stall/qr", {amount: amount}, {"Idempotency-Key": key}).then(function (view) {
+        showQr(view);
+        $("qr-screen").showModal();
+        clearInterval(qr.timer);
+        qr.timer = setInterval(refreshQr, 5000);       // the event stream is the fast path
+      }).catch(function (error) { toast(error.message); });
+    });
+  });
+  $("qr-close").addEventListener("click", function () {
+    clearInterval(qr.timer); qr.reference = null; $("qr-screen").close();
+  });
+
+  // ---- today -------------------------------------------------------------------------------
+  $("today").addEventListener("click", function () {
+    fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (r) { return r.json(); }).then(function (summary) { showSummary(summary); say(summary.speech); })
+      .catch(function () { toast(words.error_retry); });
+  });
+  setInterval(function () {                            // cash typed on another device, the date turning
+    fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; }).then(function (s) { if (s) showSummary(s); })
+      .catch(function () {});
+  }, 60000);
+})();

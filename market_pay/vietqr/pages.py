@@ -1,0 +1,61 @@
+"""/verify: a shopper pastes a payload, uploads a photo of a QR, or scans it, and reads the verdict."""
+import io
+
+import zxingcpp
+from flask import Blueprint, current_app, request
+from PIL import Image, UnidentifiedImageError
+
+from ..common.page_texts import text
+from ..common.web import page_lang, render_page, require_csrf, security_headers
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..throttling.services import hit
+from .services import verify_code
+
+bp = Blueprint("verify_pages", __name__)
+bp.after_request(security_headers)
+MAX_PAYLOAD = 512
+
+
+def _verdict(payload: str, lang: str) -> dict:
+    """verify_code's answer, or a plain warning for something that is not a VietQR at all."""
+    try:
+        return verify_code(payload, lang)
+    except ValidationFailed as invalid:
+        reasons = "; ".join(m for messages in invalid.errors.values() for m in messages) or invalid.message
+        return {"genuine": False, "status": "invalid", "message": text(lang, "not_vietqr", reason=reasons)}
+
+
+def _throttle():
+    config = current_app.config
+    hit(f"verify:{request.remote_addr}", config["VERIFY_RATE_LIMIT"], config["VERIFY_RATE_WINDOW_SECONDS"])
+    db.session.commit()
+
+
+@bp.get("/verify")
+def verify_page():
+    payload = request.args.get("payload", "").strip()
+    verdict = None
+    if payload:
+        _throttle()
+        verdict = _verdict(payload[:MAX_PAYLOAD], page_lang())
+    return render_page("verify.html", payload=payload, verdict=verdict)
+
+
+@bp.post("/verify")
+def verify_photo():
+    """A photo of a QR: read it here with zxing-cpp (the same reader the tests trust)."""
+    require_csrf()
+    _throttle()
+    lang = page_lang()
+    upload = request.files.get("photo")
+    try:
+        image = Image.open(io.BytesIO(upload.read())) if upload else None
+        image.load() if image else None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        image = None
+    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)] if image else []
+    if not found:
+        return render_page("verify.html", 422, payload="", verdict={"genuine": False, "status": "no_qr",
+                                                              "message": text(lang, "no_qr_in_photo")})
+    return render_page("verify.html", payload=found[0], verdict=_verdict(found[0][:MAX_PAYLOAD], lang))
