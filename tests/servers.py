@@ -54,12 +54,12 @@ def cli(env: dict, *args: str) -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int = 3, threads: int = 1):
+def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = ()):
     """Yield the base URL of a gunicorn serving the app; stop it afterwards. Its stderr is
     available as the generator's `.log` once stopped (see `stopped_log`)."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
-                               str(threads), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                               str(threads), "--bind", f"127.0.0.1:{port}", *extra_args, "wsgi:app"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
