@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/market-pay db upgrade
 	$(DEMO_ENV) $(BIN)/market-pay demo
 	@echo "Serving http://127.0.0.1:8000  (Ctrl-C stops)"
-	$(DEMO_ENV) $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 wsgi:app
+	$(DEMO_ENV) $(BIN)/gunicorn --workers 2 --threads 32 --bind 127.0.0.1:8000 wsgi:app
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
