@@ -21,12 +21,13 @@ def _blueprints():
     from .vendors import api as vendors_api
     from .vietqr import api as vietqr_api
     from .payments import pages as pay_pages
+    from .stalls import api as stalls_api
     from .stalls import pages as stall_pages
     from .vietqr import pages as verify_pages
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
-            cash_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp)
+            cash_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp)
 
 
 def create_app(test_config=None):

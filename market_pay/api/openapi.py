@@ -15,6 +15,7 @@ from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreat
                                 SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
 from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema,
                                       RunSchema)
+from ..stalls.schemas import QuietStallSchema
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
                                VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
@@ -103,6 +104,8 @@ ENDPOINTS = [
      CashSaleCreateSchema, None, 201, CashSaleSchema),
     ("delete", "/api/v1/cash-sales/{sale_id}", "Undo a cash sale (its author within 10 minutes, or a manager)", None,
      None, 200, CashSaleSchema),
+    ("get", "/api/v1/markets/{code}/quiet-stalls", "Stalls whose credits stopped in their usual trading hours "
+     "for much longer than their usual gap (a covered or swapped QR)", None, None, 200, "QuietStallSchema{}"),
     ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
      "raw", None, 200, "partner"),
 ]
@@ -164,6 +167,7 @@ def build_spec() -> dict:
     spec.components.schema("SuspenseItem", schema=SuspenseItemSchema)
     spec.components.schema("Run", schema=RunSchema)
     spec.components.schema("Break", schema=BreakSchema)
+    spec.components.schema("QuietStall", schema=QuietStallSchema)
     for method, path, summary, body, query, status, response in ENDPOINTS:
         operation = {"summary": summary, "responses": {str(status): _response(response)}}
         for code, text in ERRORS.items():

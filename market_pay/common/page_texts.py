@@ -26,6 +26,7 @@ TEXTS = {
         "payload": "Nội dung mã", "check": "Kiểm tra", "photo": "Ảnh mã QR", "scan": "Quét bằng camera",
         "no_qr_in_photo": "Không tìm thấy mã QR trong ảnh.", "not_vietqr": "Đây không phải mã VietQR hợp lệ: {reason}",
         "genuine": "Mã thật", "not_genuine": "Cảnh báo",
+        "quiet_alert": "Đã {minutes} phút chưa có khoản chuyển khoản nào, lâu hơn nhiều so với thường lệ. Hãy kiểm tra thẻ mã QR có bị che hoặc bị tráo không.",
     },
     "en": {
         "lang_other": "Tiếng Việt", "title_board": "My stall", "title_login": "Stall sign-in",
@@ -50,6 +51,7 @@ TEXTS = {
         "payload": "Code content", "check": "Check", "photo": "Photo of the QR", "scan": "Scan with camera",
         "no_qr_in_photo": "No QR code was found in the photo.", "not_vietqr": "This is not a valid VietQR code: {reason}",
         "genuine": "Genuine", "not_genuine": "Warning",
+        "quiet_alert": "No transfer for {minutes} minutes, much longer than usual. Check that the QR card is not covered or swapped.",
     },
 }
 LANGS = tuple(TEXTS)

@@ -57,7 +57,8 @@ def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH) -> tuple[l
 def board_summary(actor) -> dict:
     """Today's big numbers for the actor's stall, with their display text."""
     totals = today_totals(actor.vendor)
-    return {**totals, "cashless_text": format_vnd(totals["cashless_total"]),
+    alert = quiet_alerts([actor.vendor_id]).get(actor.vendor_id)
+    return {**totals, "quiet": alert, "cashless_text": format_vnd(totals["cashless_total"]),
             "cash_text": format_vnd(totals["cash_total"]),
             "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
                                              totals["cash_count"], totals["cash_total"]),
@@ -88,3 +89,57 @@ def request_view(payment_request, lang: str = "vi") -> dict:
             "stall_name": vendor.display_name, "market_name": vendor.market.name,
             "account_name": account.account_name, "bank": bank.short_name if bank else account.bin,
             "account_number": account.account_number, "content": parse(payment_request.payload).purpose}
+
+
+# How far back the quiet-stall alert learns a stall's usual hours and gaps.
+QUIET_HISTORY_DAYS = 14
+
+
+def quiet_alerts(vendor_ids: list[int]) -> dict[int, dict]:
+    """{vendor_id: alert} for the stalls that have gone quiet in their usual trading hours
+    (see quiet_alert.py); one query for all of them."""
+    from datetime import timedelta
+
+    from ..common.bulk import in_values
+    from ..common.types import utcnow
+    from ..payments.models import BankTransaction
+    from .quiet_alert import quiet_since
+
+    if not vendor_ids:
+        return {}
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    now = utcnow()
+    rows = db.session.execute(
+        select(BankTransaction.vendor_id, BankTransaction.booked_at)
+        .where(in_values(BankTransaction.vendor_id, vendor_ids), BankTransaction.direction == "in",
+               BankTransaction.match_kind.in_(("request", "static")),
+               BankTransaction.booked_at >= now - timedelta(days=QUIET_HISTORY_DAYS + 1))).all()
+    times: dict[int, list] = {}
+    for vendor_id, booked_at in rows:
+        times.setdefault(vendor_id, []).append(booked_at.astimezone(zone))
+    alerts = {}
+    for vendor_id, credit_times in times.items():
+        alert = quiet_since(credit_times, now.astimezone(zone))
+        if alert is not None:
+            alerts[vendor_id] = alert
+    return alerts
+
+
+def market_quiet_stalls(actor, market_code: str) -> list[dict]:
+    """The market manager's (and staff's) list of stalls that went quiet."""
+    from ..auth.scopes import require_market_read
+    from ..errors import Forbidden, NotFound
+    from ..markets.models import Market
+    from ..vendors.models import Vendor
+
+    market = db.session.scalar(select(Market).where(Market.code == market_code))
+    if market is None:
+        raise NotFound(f"No market {market_code}.")
+    if actor.role in STALL_ROLES:
+        raise Forbidden("Stalls see their own alert on their board.")
+    require_market_read(actor, market)
+    vendors = {v.id: v for v in db.session.scalars(select(Vendor).where(Vendor.market_id == market.id,
+                                                                         Vendor.status == "active"))}
+    alerts = quiet_alerts(list(vendors))
+    return [{"vendor_id": vid, "stall_code": vendors[vid].stall_code, "display_name": vendors[vid].display_name,
+             **alert} for vid, alert in sorted(alerts.items(), key=lambda item: vendors[item[0]].stall_code)]

@@ -37,6 +37,9 @@
     $("cashless-count").textContent = summary.cashless_count;
     $("cash-total").textContent = summary.cash_text;
     $("cash-count").textContent = summary.cash_count;
+    var quiet = $("quiet");
+    quiet.hidden = !summary.quiet;
+    if (summary.quiet) quiet.textContent = words.quiet_alert.replace("{minutes}", summary.quiet.quiet_minutes);
   }
 
   function post(url, body, extraHeaders) {

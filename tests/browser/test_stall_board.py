@@ -64,6 +64,9 @@ def test_cash_sale_in_two_taps_and_undo(context, service):
     assert "Đã ghi tiền mặt 20.000 ₫" in page.inner_text("#toast")
     page.click("#undo-cash")
     wait_js(page, f"document.getElementById('cash-count').textContent === '{before}'")
+    page.click("#today")
+    wait_js(page, "window.__spoken.some(s => s.text.startsWith('Hôm nay'))")
+    assert any(sentence.startswith("Hôm nay đã nhận") and "đồng" in sentence for sentence in spoken(page))
 
 
 def test_dynamic_qr_fills_the_screen_and_turns_paid(context, service):

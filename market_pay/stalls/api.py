@@ -1,0 +1,14 @@
+"""Stall alerts over the JSON API: the market's stalls that went quiet in their usual hours."""
+from flask import Blueprint, g
+
+from ..auth.guard import login_required
+from . import services
+from .schemas import QuietStallSchema
+
+bp = Blueprint("stalls", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/markets/<code>/quiet-stalls")
+@login_required
+def quiet_stalls(code):
+    return {"items": QuietStallSchema(many=True).dump(services.market_quiet_stalls(g.actor, code))}
