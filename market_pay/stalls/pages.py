@@ -9,6 +9,7 @@ from ..cash.schemas import CashSaleCreateSchema
 from ..cash.services import delete_cash_sale, record_cash_sale
 from ..common.formatting import format_vnd
 from ..common.page_texts import text
+from ..common.requests import load_json
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired, TooManyRequests, ValidationFailed
 from ..extensions import db
@@ -34,13 +35,6 @@ def _require_actor():
     if actor is None:
         raise AuthenticationRequired("Sign in on the stall page again.")
     return actor
-
-
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationFailed(errors={"_body": ["Send a JSON object."]})
-    return data
 
 
 @bp.get("/stall/login")
@@ -103,7 +97,7 @@ def summary():
 def record_cash():
     require_csrf()
     actor = _require_actor()
-    data = CashSaleCreateSchema(only=("amount",)).load(_json_body())
+    data = load_json(CashSaleCreateSchema(only=("amount",)))
     sale = record_cash_sale(actor, actor.vendor_id, data["amount"])
     db.session.commit()
     return jsonify({"id": sale.id, "amount": sale.amount, "amount_text": format_vnd(sale.amount),
@@ -125,7 +119,7 @@ def make_qr():
     returns the same code instead of a second one."""
     require_csrf()
     actor = _require_actor()
-    data = PaymentRequestCreateSchema(only=("amount",)).load(_json_body())
+    data = load_json(PaymentRequestCreateSchema(only=("amount",)))
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 100:
         raise ValidationFailed(errors={"Idempotency-Key": ["At most 100 characters."]})
@@ -177,7 +171,7 @@ def events():
                         return
                     missed = services.current_seq(vendor_id) - cursor if first and resumed else 0
                     items, cursor = services.confirmations_after(actor, cursor)
-                    summary = services.board_summary(actor) if items or first else None
+                    summary = services.board_summary(actor, with_quiet=False) if items or first else None
                 if missed > 0:
                     yield _event("missed", {"count": missed, "speech": missed_sentence(missed)})
                 for item in items:

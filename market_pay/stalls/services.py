@@ -54,11 +54,13 @@ def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH) -> tuple[l
     return [announcement(item) for item in items], int(cursor)
 
 
-def board_summary(actor) -> dict:
-    """Today's big numbers for the actor's stall, with their display text."""
+def board_summary(actor, with_quiet: bool = True) -> dict:
+    """Today's big numbers for the actor's stall, with their display text. `with_quiet` adds the
+    quiet-stall alert, which reads two weeks of credits: the page and its once-a-minute refresh
+    ask for it, the event stream (after every credit) does not."""
     totals = today_totals(actor.vendor)
-    alert = quiet_alerts([actor.vendor_id]).get(actor.vendor_id)
-    return {**totals, "quiet": alert, "cashless_text": format_vnd(totals["cashless_total"]),
+    quiet = {"quiet": quiet_alerts([actor.vendor_id]).get(actor.vendor_id)} if with_quiet else {}
+    return {**totals, **quiet, "cashless_text": format_vnd(totals["cashless_total"]),
             "cash_text": format_vnd(totals["cash_total"]),
             "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
                                              totals["cash_count"], totals["cash_total"]),

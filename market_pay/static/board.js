@@ -37,6 +37,7 @@
     $("cashless-count").textContent = summary.cashless_count;
     $("cash-total").textContent = summary.cash_text;
     $("cash-count").textContent = summary.cash_count;
+    if (!("quiet" in summary)) return;                 // the event stream leaves the alert to the refresh
     var quiet = $("quiet");
     quiet.hidden = !summary.quiet;
     if (summary.quiet) quiet.textContent = words.quiet_alert.replace("{minutes}", summary.quiet.quiet_minutes);
