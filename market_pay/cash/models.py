@@ -22,4 +22,9 @@ class CashSale(db.Model):
     recorded_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (db.Index("ix_cash_sale_vendor_occurred", "vendor_id", "occurred_at"),)
+    __table_args__ = (
+        db.Index("ix_cash_sale_vendor_occurred", "vendor_id", "occurred_at"),
+        # Market-wide survey counts, which the adoption report reads directly (no stall rollup).
+        db.Index("ix_cash_sale_market_survey", "market_id", "occurred_at",
+                 postgresql_where=db.text("vendor_id IS NULL"), sqlite_where=db.text("vendor_id IS NULL")),
+    )

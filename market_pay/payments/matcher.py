@@ -22,6 +22,7 @@ from flask import has_app_context
 from sqlalchemy import select, text
 
 from ..extensions import db
+from ..reports import rollups
 from . import static_batch
 from .matching import allocate
 from .models import BankTransaction
@@ -66,7 +67,9 @@ def match_pending(limit: int = BATCH) -> int:
 
 
 def drain(app) -> int:
-    """Match until nothing is pending; one commit per batch. Returns the total."""
+    """Match until nothing is pending; one commit per batch; then bring the report rollups up to
+    date with what was matched (and with cash sales, reconciliations… since the last drain).
+    Returns the number matched."""
     total = 0
     # Inline mode runs inside the callback's request and reuses its context; threads need one.
     with nullcontext() if has_app_context() else app.app_context():
@@ -79,7 +82,14 @@ def drain(app) -> int:
                 raise
             total += done
             if done < BATCH:
-                return total
+                break
+        try:
+            rollups.refresh()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return total
 
 
 class MatcherThread:

@@ -1,0 +1,1 @@
+"""Adoption reports: the cashless share per market, from stall-day rollups kept exact by triggers."""

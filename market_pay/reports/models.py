@@ -1,0 +1,50 @@
+"""Rollups of the figures the adoption report needs, per stall and day and per stall and month.
+
+They are derived data: rebuilt from bank_transaction and cash_sale by reports/rollups.py, which
+recomputes every (stall, day) that a database trigger marked as touched (see reports/triggers.py).
+"""
+from ..common.types import UTCDateTime
+from ..extensions import db
+
+
+class _StallTotals:
+    """The additive figures of one stall over one day or one month."""
+
+    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), primary_key=True)
+    # Denormalised from the stall so a report reads one range of one index per market.
+    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), nullable=False)
+    # Credits allocated to the stall (a request or a static-QR sale), not reversed.
+    cashless_count = db.Column(db.Integer, nullable=False, default=0)
+    cashless_value = db.Column(db.BigInteger, nullable=False, default=0)
+    # Of that value, what a bank statement has confirmed (or recovered); the rest is provisional.
+    confirmed_value = db.Column(db.BigInteger, nullable=False, default=0)
+    cash_count = db.Column(db.Integer, nullable=False, default=0)
+    cash_value = db.Column(db.BigInteger, nullable=False, default=0)
+
+
+class StallDayTotal(_StallTotals, db.Model):
+    __tablename__ = "stall_day_total"
+    __table_args__ = (db.Index("ix_stall_day_total_market_day", "market_id", "day"),)
+
+    day = db.Column(db.Date, primary_key=True)  # Asia/Ho_Chi_Minh calendar day
+
+
+class StallMonthTotal(_StallTotals, db.Model):
+    __tablename__ = "stall_month_total"
+    __table_args__ = (db.Index("ix_stall_month_total_market_month", "market_id", "month"),)
+
+    month = db.Column(db.Date, primary_key=True)  # the first day of the month
+
+
+class RollupDirty(db.Model):
+    """A stall whose figures changed at `at` (a UTC instant); its day awaits recomputation.
+
+    Written only by triggers, in the transaction that made the change, so a change and its marker
+    commit together: a refresh that cannot see the change cannot see (or delete) its marker either.
+    """
+
+    __tablename__ = "rollup_dirty"
+
+    id = db.Column(db.BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    vendor_id = db.Column(db.Integer, nullable=False)
+    at = db.Column(UTCDateTime, nullable=False)
