@@ -290,6 +290,51 @@ def reconcile_command(file, partner, statement_date):
     click.echo(f"Breaks: {run.break_count} ({kinds}).")
 
 
+@click.command("report")
+@click.option("--region", "region_code", default=None, help="Region code (province, former district, commune…).")
+@click.option("--market", "market_code", default=None, help="Or one market's code.")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("--active-min", type=click.IntRange(1, 100_000), default=1, show_default=True,
+              help="Cashless payments in the period that make a stall active.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: a name that says region and period).")
+@_service_command
+def report_command(region_code, market_code, first, last, file_format, active_min, lang, output):
+    """Write the adoption report (cashless share per market) as CSV or XLSX."""
+    from .reports import exports
+    from .reports.adoption import adoption_report
+    from .reports.schemas import AdoptionQuerySchema
+    query = _load_or_exit(AdoptionQuerySchema(), {
+        key: value for key, value in {"region": region_code, "market": market_code, "from": f"{first:%Y-%m-%d}",
+                                      "to": f"{last:%Y-%m-%d}", "active_min": active_min}.items()
+        if value is not None})
+    report = adoption_report(None, region_code=query["region"], market_code=query["market"], first=query["first"],
+                             last=query["last"], active_min=query["active_min"])
+    body = exports.as_csv(report, lang) if file_format == "csv" else exports.as_xlsx(report, lang)
+    output = output or exports.file_name(report, file_format)
+    Path(output).write_bytes(body)
+    markets = sum(1 for row in report.rows if row.kind == "market")
+    click.echo(f"Wrote {output}: {report.scope_name}, {markets} market row(s), "
+               f"{report.period.first:%d/%m/%Y} – {report.period.last:%d/%m/%Y}.")
+
+
+cash_cli = click.Group("cash", help="Cash sales.")
+
+
+@cash_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@_service_command
+def cash_import(file):
+    """Import survey counts (CSV: date,market_code,stall_code,count,value): all rows or none."""
+    from .cash.survey_import import import_cash_survey
+    summary = import_cash_survey(_read_text(file))
+    click.echo(f"Cash survey: {summary['rows']} row(s) for {summary['markets']} market(s) imported, "
+               f"{summary['replaced']} earlier survey row(s) replaced.")
+
+
 kits_cli = click.Group("kits", help="Printable stall cards (templates in vendor_kits/).")
 
 
@@ -312,7 +357,7 @@ def kits_build(market_code, vendor_id, layout, output):
 
 def register_commands(app):
     for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
-                  bank_cli, reconcile_command, kits_cli):
+                  bank_cli, reconcile_command, kits_cli, report_command, cash_cli):
         app.cli.add_command(group)
 
 

@@ -15,6 +15,7 @@ from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreat
                                 SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
 from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema,
                                       RunSchema)
+from ..reports.schemas import AdoptionQuerySchema, AdoptionReportSchema
 from ..stalls.schemas import QuietStallSchema
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
@@ -106,6 +107,8 @@ ENDPOINTS = [
      None, 200, CashSaleSchema),
     ("get", "/api/v1/markets/{code}/quiet-stalls", "Stalls whose credits stopped in their usual trading hours "
      "for much longer than their usual gap (a covered or swapped QR)", None, None, 200, "QuietStallSchema{}"),
+    ("get", "/api/v1/reports/adoption", "Cashless adoption per market for a region or a market and a period "
+     "(JSON, or a CSV / XLSX download)", None, AdoptionQuerySchema, 200, "report"),
     ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
      "raw", None, 200, "partner"),
 ]
@@ -125,6 +128,12 @@ def _response(schema):
         return {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
     if schema == "csv":
         return {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    if schema == "report":
+        return {"description": "The report (format=json), or the file (csv, xlsx)", "content": {
+            "application/json": {"schema": AdoptionReportSchema},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}}}}
     if schema == "image":
         return {"description": "The image", "content": {
             "image/png": {"schema": {"type": "string", "format": "binary"}},

@@ -1,0 +1,106 @@
+"""Cash survey counts from a CSV, for markets where vendors do not log cash: all rows or none.
+
+Columns: date (YYYY-MM-DD or dd/mm/yyyy), market_code, stall_code (empty: the market as a
+whole), count, value (whole đồng). A survey states a day's cash, so importing a row again
+replaces that (market, stall, day)'s earlier survey instead of adding to it: a corrected file
+can be imported over the first one.
+"""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from ..audit.services import record_change
+from ..common.csv_import import csv_rows, raise_row_errors
+from ..common.types import utcnow
+from ..extensions import db
+from ..markets.models import Market
+from ..vendors.models import Vendor
+from .models import CashSale
+
+REQUIRED_COLUMNS = ("date", "market_code", "count", "value")
+# Surveys are counted after the fact; a year back covers a programme's baseline survey.
+MAX_AGE_DAYS = 400
+# A day's cash of one stall or market above this is a typo (one extra zero), not a survey.
+MAX_VALUE = 100_000_000_000
+
+
+def _parse_date(text: str) -> date:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError("Use YYYY-MM-DD or dd/mm/yyyy.")
+
+
+def _whole_number(text: str, field: str, errors: dict, low: int, high: int):
+    if not text.isdigit() or not low <= int(text) <= high:
+        errors[field] = [f"A whole number from {low:,} to {high:,}.".replace(",", ".")]
+        return None
+    return int(text)
+
+
+def _parse(reader, markets: dict, stalls: dict, today: date):
+    rows, errors, seen = [], {}, {}
+    for number, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k}
+        problems = {}
+        try:
+            day = _parse_date(row.get("date", ""))
+            if day > today or day < today - timedelta(days=MAX_AGE_DAYS):
+                problems["date"] = [f"Not in the future, and at most {MAX_AGE_DAYS} days back."]
+        except ValueError as exc:
+            day, problems["date"] = None, [str(exc)]
+        market = markets.get(row.get("market_code", ""))
+        if market is None:
+            problems["market_code"] = ["No such market."]
+        stall_code = row.get("stall_code", "")
+        vendor_id = None
+        if stall_code and market is not None:
+            vendor_id = stalls.get((market, stall_code))
+            if vendor_id is None:
+                problems["stall_code"] = ["No such stall in this market."]
+        count = _whole_number(row.get("count", ""), "count", problems, 0, 1_000_000)
+        value = _whole_number(row.get("value", ""), "value", problems, 0, MAX_VALUE)
+        if count == 0 and value:
+            problems["count"] = ["A value needs at least one sale."]
+        key = (market, vendor_id, day)
+        if not problems and key in seen:
+            problems["date"] = [f"Repeats row {seen[key]} (same market, stall and day)."]
+        if problems:
+            errors[f"row {number}"] = problems
+            continue
+        seen[key] = number
+        rows.append({"market_id": market, "vendor_id": vendor_id, "day": day, "count": count, "value": value})
+    return rows, errors
+
+
+def import_cash_survey(text: str) -> dict:
+    """Validate every row, then replace each (market, stall, day)'s survey. Returns counts."""
+    reader = csv_rows(text, REQUIRED_COLUMNS)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    markets = dict(db.session.execute(select(Market.code, Market.id)).all())
+    stalls = {(market_id, code): vendor_id for vendor_id, market_id, code in
+              db.session.execute(select(Vendor.id, Vendor.market_id, Vendor.stall_code))}
+    rows, errors = _parse(reader, markets, stalls, datetime.now(zone).date())
+    raise_row_errors(errors)
+    replaced = 0
+    now = utcnow()
+    for row in rows:
+        start = datetime.combine(row["day"], time(), zone)
+        stall = (CashSale.vendor_id.is_(None) if row["vendor_id"] is None
+                 else CashSale.vendor_id == row["vendor_id"])
+        replaced += db.session.execute(delete(CashSale).where(
+            CashSale.source == "survey", CashSale.market_id == row["market_id"], stall,
+            CashSale.occurred_at >= start, CashSale.occurred_at < start + timedelta(days=1))).rowcount
+        if row["count"]:
+            # Noon: the day is the survey's, whichever way a time zone is later misapplied.
+            db.session.add(CashSale(market_id=row["market_id"], vendor_id=row["vendor_id"], amount=row["value"],
+                                    count=row["count"], occurred_at=datetime.combine(row["day"], time(12), zone),
+                                    source="survey", created_at=now))
+    db.session.flush()
+    summary = {"rows": len(rows), "replaced": replaced, "markets": len({row["market_id"] for row in rows})}
+    record_change(None, "cash_survey.import", "cash_sale", "survey", summary)
+    return summary

@@ -1,0 +1,233 @@
+"""The adoption report: per market, per former district and in total, for a region or a market.
+
+Disclosure rule (PRODUCT.md: vendors fear tax visibility): a market with fewer than
+MIN_ACTIVE_STALLS active stalls is not shown on its own; such markets are pooled into one
+"other markets" row. District totals add up the markets shown under them, so no subtraction
+recovers a pooled market; the grand total covers everything, pooled markets included.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..auth.models import STALL_ROLES
+from ..auth.scopes import region_subtree_ids, require_market_read, require_region_read
+from ..common.types import utcnow
+from ..errors import Forbidden
+from ..extensions import db
+from ..markets.models import Market
+from ..markets.services import find_market
+from ..regions.models import Region
+from ..regions.services import find_region
+from . import figures, rollups
+from .periods import Period
+
+MIN_ACTIVE_STALLS = 3
+SUMMED = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
+          "confirmed_value", "cash_count", "cash_value")
+PREVIOUS = ("active_stalls", "cashless_count", "cashless_value", "cash_count", "cash_value")
+
+
+@dataclass
+class Figures:
+    """One row's figures; shares are None where the markets behind them record no cash."""
+    stalls_registered: int = 0
+    stalls_with_qr: int = 0
+    active_stalls: int = 0
+    cashless_count: int = 0
+    cashless_value: int = 0
+    confirmed_value: int = 0
+    cash_count: int = 0
+    cash_value: int = 0
+    # The part of the row's figures from markets that record cash: what the shares are taken over.
+    cash_recorded_cashless_count: int = 0
+    cash_recorded_cashless_value: int = 0
+    markets: int = 0
+    markets_with_cash: int = 0
+    previous: dict = field(default_factory=lambda: dict.fromkeys(PREVIOUS, 0))
+    # The previous period's figures of the markets that recorded cash in it (its shares' base).
+    previous_with_cash: dict = field(default_factory=lambda: {"cashless_count": 0, "cashless_value": 0,
+                                                           "cash_count": 0, "cash_value": 0})
+
+    @property
+    def provisional_value(self) -> int:
+        return self.cashless_value - self.confirmed_value
+
+    @property
+    def share_by_count(self):
+        return _share(self.cash_recorded_cashless_count, self.cash_count, self.markets_with_cash)
+
+    @property
+    def share_by_value(self):
+        return _share(self.cash_recorded_cashless_value, self.cash_value, self.markets_with_cash)
+
+    @property
+    def previous_share_by_count(self):
+        p = self.previous_with_cash
+        return _share(p["cashless_count"], p["cash_count"], p["cash_count"] > 0)
+
+    @property
+    def previous_share_by_value(self):
+        p = self.previous_with_cash
+        return _share(p["cashless_value"], p["cash_value"], p["cash_count"] > 0)
+
+    def add(self, other: "Figures"):
+        for name in SUMMED + ("cash_recorded_cashless_count", "cash_recorded_cashless_value", "markets",
+                              "markets_with_cash"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in PREVIOUS:
+            self.previous[name] += other.previous[name]
+        for name in self.previous_with_cash:
+            self.previous_with_cash[name] += other.previous_with_cash[name]
+
+
+def _share(cashless, cash, any_cash):
+    """Cashless share in [0, 1], or None where no cash is recorded (never a misleading 100 %)."""
+    if not any_cash or cashless + cash == 0:
+        return None
+    return cashless / (cashless + cash)
+
+
+@dataclass
+class Row:
+    kind: str  # market | other_markets | district_total | total
+    figures: Figures
+    market_code: str = ""
+    market_name: str = ""
+    commune_code: str = ""
+    commune_name: str = ""
+    district_code: str = ""
+    district_name: str = ""
+
+
+@dataclass
+class AdoptionReport:
+    scope_code: str
+    scope_name: str
+    scope_kind: str
+    period: Period
+    previous_period: Period
+    active_min: int
+    produced_at: datetime
+    rows: list  # markets shown, then other markets, district totals, the total
+    weekly: list
+
+
+def _scope_markets(actor, region_code, market_code):
+    """(scope label, markets) the actor may report on; 403 outside their scope. actor None: the
+    operator's command line."""
+    if actor is not None and actor.role in STALL_ROLES:
+        raise Forbidden("Reports are for market and region staff.")
+    if market_code:
+        market = find_market(market_code)
+        if actor is not None:
+            require_market_read(actor, market)
+        return (market.code, market.name, "market"), [market]
+    if actor is not None and actor.role == "market_manager":
+        raise Forbidden("A market manager reports on their own market (market=CODE).")
+    region = find_region(region_code)
+    if actor is not None:
+        require_region_read(actor, region)
+    markets = db.session.scalars(select(Market).where(Market.region_id.in_(region_subtree_ids(region)))
+                                 .order_by(Market.code)).all()
+    return (region.code, region.name, region.kind), markets
+
+
+def _places(markets):
+    """{market_id: (commune region, former district region or None)}."""
+    codes = {code for market in markets for code in market.region.path.split("/") if code}
+    regions = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    places = {}
+    for market in markets:
+        chain = [regions[code] for code in market.region.path.split("/") if code]
+        district = next((r for r in reversed(chain) if r.kind == "former_district"), None)
+        places[market.id] = (market.region, district)
+    return places
+
+
+def _market_ids(markets):
+    """The markets' ids, or None when they are every market (a province report reads no id list)."""
+    if markets and db.session.scalar(select(db.func.count()).select_from(Market)) == len(markets):
+        return None
+    return [market.id for market in markets]
+
+
+def _market_figures(markets, ids, period, previous, active_min, source):
+    by_market = {market.id: Figures(markets=1) for market in markets}
+    for stalls, survey, target in ((figures.stall_figures(ids, period, source), figures.survey_cash(ids, period),
+                                    "current"),
+                                   (figures.stall_figures(ids, previous, source), figures.survey_cash(ids, previous),
+                                    "previous")):
+        for market_id, (count, value) in survey.items():
+            if market_id in by_market:
+                _add_stall(by_market[market_id], target, {"cash_count": count, "cash_value": value}, active_min)
+        for market_id, values in stalls.values():
+            if market_id in by_market:
+                _add_stall(by_market[market_id], target, values, active_min)
+    for market_id, (registered, with_qr) in figures.registry(ids, period).items():
+        if market_id in by_market:
+            by_market[market_id].stalls_registered, by_market[market_id].stalls_with_qr = registered, with_qr
+    for row in by_market.values():
+        if row.cash_count > 0:
+            row.markets_with_cash = 1
+            row.cash_recorded_cashless_count, row.cash_recorded_cashless_value = row.cashless_count, row.cashless_value
+        if row.previous["cash_count"] > 0:
+            row.previous_with_cash = {name: row.previous[name] for name in row.previous_with_cash}
+        else:
+            row.previous_with_cash = dict.fromkeys(row.previous_with_cash, 0)
+    return by_market
+
+
+def _add_stall(row: Figures, target: str, values: dict, active_min: int):
+    active = values.get("cashless_count", 0) >= active_min and values.get("cashless_count", 0) > 0
+    if target == "current":
+        for name in ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value"):
+            setattr(row, name, getattr(row, name) + values.get(name, 0))
+        row.active_stalls += active
+    else:
+        for name in ("cashless_count", "cashless_value", "cash_count", "cash_value"):
+            row.previous[name] += values.get(name, 0)
+        row.previous["active_stalls"] += active
+
+
+def adoption_report(actor, *, region_code=None, market_code=None, first, last, active_min=1,
+                    source="rollup") -> AdoptionReport:
+    """The report for a region (any kind of node) or one market over [first, last] (local dates).
+
+    The rollups are brought up to date first, so the report includes every committed change;
+    source="base" aggregates the base tables instead (tests, the benchmark's baseline)."""
+    (scope_code, scope_name, scope_kind), markets = _scope_markets(actor, region_code, market_code)
+    if source == "rollup":
+        rollups.refresh()
+        db.session.commit()
+    period = Period(first, last)
+    previous = period.previous()
+    ids = _market_ids(markets)
+    by_market = _market_figures(markets, ids, period, previous, active_min, source)
+    places = _places(markets)
+
+    rows, other, total, districts = [], Figures(), Figures(), {}
+    ordered = sorted(markets, key=lambda m: (places[m.id][1].code if places[m.id][1] else "",
+                                             places[m.id][0].code, m.code))
+    for market in ordered:
+        commune, district = places[market.id]
+        row_figures = by_market[market.id]
+        total.add(row_figures)
+        if row_figures.active_stalls < MIN_ACTIVE_STALLS:
+            other.add(row_figures)
+            continue
+        district_key = district.code if district else ""
+        if district_key not in districts:
+            districts[district_key] = Row("district_total", Figures(), district_code=district_key,
+                                          district_name=district.name if district else "")
+        districts[district_key].figures.add(row_figures)
+        rows.append(Row("market", row_figures, market.code, market.name, commune.code, commune.name,
+                        district_key, district.name if district else ""))
+    if other.markets:
+        rows.append(Row("other_markets", other))
+    if scope_kind not in ("market", "commune", "ward", "former_district"):  # else one district at most
+        rows.extend(row for key, row in sorted(districts.items()) if key)
+    rows.append(Row("total", total, district_code=scope_code if scope_kind == "former_district" else "",
+                    district_name=scope_name if scope_kind == "former_district" else ""))
+    weekly = figures.weekly_trend(ids, period) if source == "rollup" else []
+    return AdoptionReport(scope_code, scope_name, scope_kind, period, previous, active_min, utcnow(), rows, weekly)

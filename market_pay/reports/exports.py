@@ -1,0 +1,171 @@
+"""The adoption report as JSON, CSV and XLSX, with Vietnamese (or English) headings."""
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..common.formatting import format_date, format_datetime
+from .adoption import MIN_ACTIVE_STALLS, AdoptionReport, Row
+
+# (key, kind, Vietnamese heading, English heading). kind: text | int | vnd | share.
+COLUMNS = [
+    ("district", "text", "Huyện cũ", "Former district"),
+    ("commune", "text", "Xã / phường", "Commune / ward"),
+    ("market_code", "text", "Mã chợ", "Market code"),
+    ("market_name", "text", "Chợ", "Market"),
+    ("markets", "int", "Số chợ", "Markets"),
+    ("stalls_registered", "int", "Sạp đăng ký", "Stalls registered"),
+    ("stalls_with_qr", "int", "Sạp có QR", "Stalls with a QR account"),
+    ("active_stalls", "int", "Sạp hoạt động", "Active stalls"),
+    ("cashless_count", "int", "Số GD không tiền mặt", "Cashless payments"),
+    ("cashless_value", "vnd", "Giá trị không tiền mặt", "Cashless value"),
+    ("confirmed_value", "vnd", "Đã đối soát", "Confirmed value"),
+    ("provisional_value", "vnd", "Chưa đối soát", "Provisional value"),
+    ("cash_count", "int", "Số GD tiền mặt", "Cash sales"),
+    ("cash_value", "vnd", "Giá trị tiền mặt", "Cash value"),
+    ("share_by_count", "share", "Tỷ lệ KTM theo số GD", "Cashless share by count"),
+    ("share_by_value", "share", "Tỷ lệ KTM theo giá trị", "Cashless share by value"),
+    ("previous_active_stalls", "int", "Kỳ trước: sạp hoạt động", "Previous: active stalls"),
+    ("previous_cashless_count", "int", "Kỳ trước: số GD KTM", "Previous: cashless payments"),
+    ("previous_cashless_value", "vnd", "Kỳ trước: giá trị KTM", "Previous: cashless value"),
+    ("previous_cash_count", "int", "Kỳ trước: số GD tiền mặt", "Previous: cash sales"),
+    ("previous_cash_value", "vnd", "Kỳ trước: giá trị tiền mặt", "Previous: cash value"),
+    ("previous_share_by_count", "share", "Kỳ trước: tỷ lệ KTM theo số GD", "Previous: share by count"),
+    ("previous_share_by_value", "share", "Kỳ trước: tỷ lệ KTM theo giá trị", "Previous: share by value"),
+]
+LABELS = {
+    "vi": {"title": "Báo cáo thanh toán không tiền mặt tại chợ", "period": "Kỳ báo cáo", "previous": "Kỳ trước",
+           "produced": "Lập lúc", "active": "Sạp hoạt động: ít nhất {n} giao dịch không tiền mặt trong kỳ",
+           "other": "Các chợ khác ({n} chợ dưới {k} sạp hoạt động)", "district_total": "Cộng {name}",
+           "total": "Tổng cộng {name}", "no_district": "(không thuộc huyện cũ)",
+           "note": "Tỷ lệ để trống khi chợ không ghi nhận tiền mặt. Cộng huyện cũ gồm các chợ liệt kê; "
+                   "tổng cộng gồm cả các chợ khác."},
+    "en": {"title": "Cashless payments in markets", "period": "Period", "previous": "Previous period",
+           "produced": "Produced", "active": "Active stall: at least {n} cashless payments in the period",
+           "other": "Other markets ({n} with fewer than {k} active stalls)", "district_total": "Subtotal {name}",
+           "total": "Total {name}", "no_district": "(no former district)",
+           "note": "Shares are empty where a market records no cash. District subtotals add the markets listed; "
+                   "the total includes the other markets."},
+}
+
+
+def _period_text(period) -> str:
+    return f"{format_date(period.first)} – {format_date(period.last)}"
+
+
+def row_values(row: Row, report: AdoptionReport, lang: str) -> dict:
+    """Every column's value for one row (numbers as numbers, shares as fractions or None)."""
+    f = row.figures
+    label = LABELS[lang]
+    name = row.market_name
+    if row.kind == "other_markets":
+        name = label["other"].format(n=f.markets, k=MIN_ACTIVE_STALLS)
+    elif row.kind == "district_total":
+        name = label["district_total"].format(name=row.district_name or label["no_district"])
+    elif row.kind == "total":
+        name = label["total"].format(name=report.scope_name).strip()
+    return {
+        "kind": row.kind, "district": row.district_name, "district_code": row.district_code,
+        "commune": row.commune_name, "commune_code": row.commune_code, "market_code": row.market_code,
+        "market_name": name, "markets": f.markets, "stalls_registered": f.stalls_registered,
+        "stalls_with_qr": f.stalls_with_qr, "active_stalls": f.active_stalls, "cashless_count": f.cashless_count,
+        "cashless_value": f.cashless_value, "confirmed_value": f.confirmed_value,
+        "provisional_value": f.provisional_value, "cash_count": f.cash_count, "cash_value": f.cash_value,
+        "share_by_count": f.share_by_count, "share_by_value": f.share_by_value,
+        "markets_with_cash": f.markets_with_cash,
+        **{f"previous_{key}": value for key, value in f.previous.items()},
+        "previous_share_by_count": f.previous_share_by_count, "previous_share_by_value": f.previous_share_by_value,
+    }
+
+
+def as_json(report: AdoptionReport, lang: str = "vi") -> dict:
+    return {
+        "scope": {"code": report.scope_code, "name": report.scope_name, "kind": report.scope_kind},
+        "from": report.period.first.isoformat(), "to": report.period.last.isoformat(),
+        "previous_from": report.previous_period.first.isoformat(),
+        "previous_to": report.previous_period.last.isoformat(),
+        "active_min": report.active_min, "produced_at": report.produced_at.isoformat(),
+        "rows": [row_values(row, report, lang) for row in report.rows],
+        "weekly": [{**week, "week_start": week["week_start"].isoformat()} for week in report.weekly],
+    }
+
+
+def file_name(report: AdoptionReport, extension: str) -> str:
+    return (f"bao-cao-khong-tien-mat-{report.scope_code}-{report.period.first:%Y%m%d}-"
+            f"{report.period.last:%Y%m%d}.{extension}")
+
+
+def _heading_lines(report: AdoptionReport, lang: str) -> list[str]:
+    label = LABELS[lang]
+    return [f"{label['title']} – {report.scope_name} ({report.scope_code})",
+            f"{label['period']}: {_period_text(report.period)}; {label['previous']}: "
+            f"{_period_text(report.previous_period)}",
+            f"{label['active'].format(n=report.active_min)}. {label['produced']}: "
+            f"{format_datetime(report.produced_at)}",
+            label["note"]]
+
+
+def _csv_share(value, lang):
+    if value is None:
+        return ""
+    text = f"{value * 100:.1f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def as_csv(report: AdoptionReport, lang: str = "vi") -> bytes:
+    """UTF-8 with a BOM (Excel then shows the diacritics); a header row, one row per line of the
+    report, amounts in whole đồng, shares in percent; the title and period after a blank line."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    index = 2 if lang == "vi" else 3
+    writer.writerow([column[index] + (" (%)" if column[1] == "share" else " (₫)" if column[1] == "vnd" else "")
+                     for column in COLUMNS])
+    for row in report.rows:
+        values = row_values(row, report, lang)
+        writer.writerow([_csv_share(values[key], lang) if kind == "share" else values[key]
+                         for key, kind, *_ in COLUMNS])
+    writer.writerow([])
+    for line in _heading_lines(report, lang):
+        writer.writerow([line])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+VND_FORMAT = '#,##0 "₫"'
+SHARE_FORMAT = "0.0%"
+HEADER_ROW = 6
+
+
+def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
+    """A sheet with the title, period and production time above a frozen header row; đồng and
+    percentage number formats; the subtotal and total rows in bold."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Báo cáo" if lang == "vi" else "Report"
+    for number, line in enumerate(_heading_lines(report, lang), start=1):
+        sheet.cell(row=number, column=1, value=line).font = Font(bold=number == 1, size=14 if number == 1 else 11)
+    index = 2 if lang == "vi" else 3
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for col, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=col, value=column[index])
+        cell.font, cell.fill = Font(bold=True), fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(col)].width = 28 if column[1] == "text" else 16
+    for offset, row in enumerate(report.rows, start=1):
+        values = row_values(row, report, lang)
+        bold = row.kind != "market"
+        for col, (key, kind, *_) in enumerate(COLUMNS, start=1):
+            cell = sheet.cell(row=HEADER_ROW + offset, column=col, value=values[key])
+            if kind == "vnd":
+                cell.number_format = VND_FORMAT
+            elif kind == "share":
+                cell.number_format = SHARE_FORMAT
+            if bold:
+                cell.font = Font(bold=True)
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=5)  # header row and the market's name
+    book.properties.title = _heading_lines(report, lang)[0]
+    book.properties.created = report.produced_at.replace(tzinfo=None)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

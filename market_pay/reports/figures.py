@@ -1,0 +1,117 @@
+"""The adoption figures of a set of markets over a period, per stall, from the rollups or (to
+check them, and as the benchmark's baseline) straight from the base tables."""
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select, union_all
+
+from ..cash.models import CashSale
+from ..common.bulk import in_values
+from ..extensions import db
+from ..vendors.models import ReceivingAccount, Vendor
+from .models import StallDayTotal, StallMonthTotal
+from .periods import Period
+from .rollups import FIGURES, base_stall_figures, zone
+
+
+def _market_filter(column, market_ids):
+    return [] if market_ids is None else [in_values(column, market_ids)]
+
+
+def stall_figures(market_ids, period: Period, source: str = "rollup") -> dict:
+    """{vendor_id: (market_id, {figure: value})} of the stalls with any figure in the period.
+    market_ids None: every market."""
+    if source == "base":
+        return _stall_figures_from_base(market_ids, period)
+    day, month = StallDayTotal, StallMonthTotal
+    sums = lambda table: [getattr(table, name) for name in FIGURES]  # noqa: E731
+    whole = period.whole_months()
+    if whole is None:
+        pieces = [select(day.vendor_id, day.market_id, *sums(day)).where(
+            day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids))]
+    else:
+        # Whole months from the month rows (a year is 12 rows per stall), the ragged ends by day.
+        pieces = [
+            select(month.vendor_id, month.market_id, *sums(month)).where(
+                month.month >= whole[0], month.month < whole[1], *_market_filter(month.market_id, market_ids)),
+            select(day.vendor_id, day.market_id, *sums(day)).where(
+                or_(and_(day.day >= period.first, day.day < whole[0]),
+                    and_(day.day >= whole[1], day.day <= period.last)),
+                *_market_filter(day.market_id, market_ids)),
+        ]
+    rows = union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
+    query = (select(rows.c.vendor_id, rows.c.market_id, *(func.sum(rows.c[name]) for name in FIGURES))
+             .group_by(rows.c.vendor_id, rows.c.market_id))
+    return {vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values)})
+            for vendor_id, market_id, *values in db.session.execute(query)}
+
+
+def _stall_figures_from_base(market_ids, period: Period) -> dict:
+    vendors = select(Vendor.id, Vendor.market_id).where(*_market_filter(Vendor.market_id, market_ids))
+    market_of = dict(db.session.execute(vendors).all())
+    return {vendor_id: (market_of[vendor_id], values)
+            for vendor_id, values in base_stall_figures(*period.utc_bounds(), list(market_of)).items()
+            if vendor_id in market_of}
+
+
+def survey_cash(market_ids, period: Period) -> dict:
+    """{market_id: (count, value)} of market-wide survey counts (no stall named)."""
+    start, end = period.utc_bounds()
+    query = (select(CashSale.market_id, func.sum(CashSale.count), func.sum(CashSale.amount))
+             .where(CashSale.vendor_id.is_(None), CashSale.occurred_at >= start, CashSale.occurred_at < end,
+                    *_market_filter(CashSale.market_id, market_ids))
+             .group_by(CashSale.market_id))
+    return {market_id: (int(count), int(value)) for market_id, count, value in db.session.execute(query)}
+
+
+def registry(market_ids, period: Period) -> dict:
+    """{market_id: (stalls registered by the period's end, of them with a QR account live then)}."""
+    end = period.utc_bounds()[1]
+    registered = (select(Vendor.market_id, func.count()).where(Vendor.created_at < end,
+                                                               *_market_filter(Vendor.market_id, market_ids))
+                  .group_by(Vendor.market_id))
+    live_account = (select(ReceivingAccount.id).where(
+        ReceivingAccount.vendor_id == Vendor.id, ReceivingAccount.created_at < end,
+        or_(ReceivingAccount.deactivated_at.is_(None), ReceivingAccount.deactivated_at >= end)).exists())
+    with_qr = (select(Vendor.market_id, func.count()).where(Vendor.created_at < end, live_account,
+                                                           *_market_filter(Vendor.market_id, market_ids))
+               .group_by(Vendor.market_id))
+    counts = defaultdict(lambda: [0, 0])
+    for market_id, count in db.session.execute(registered):
+        counts[market_id][0] = count
+    for market_id, count in db.session.execute(with_qr):
+        counts[market_id][1] = count
+    return {market_id: tuple(pair) for market_id, pair in counts.items()}
+
+
+def daily_values(market_ids, period: Period) -> dict:
+    """{day: (cashless_value, cash_value, cashless_count, cash_count)} over the markets (the trend)."""
+    day = StallDayTotal
+    query = (select(day.day, func.sum(day.cashless_value), func.sum(day.cash_value), func.sum(day.cashless_count),
+                    func.sum(day.cash_count))
+             .where(day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids))
+             .group_by(day.day))
+    result = {row[0]: tuple(int(value) for value in row[1:]) for row in db.session.execute(query)}
+    start, end = period.utc_bounds()
+    # Market-wide survey cash, by its local day.
+    surveys = select(CashSale.occurred_at, CashSale.count, CashSale.amount).where(
+        CashSale.vendor_id.is_(None), CashSale.occurred_at >= start, CashSale.occurred_at < end,
+        *_market_filter(CashSale.market_id, market_ids))
+    for occurred_at, count, amount in db.session.execute(surveys):
+        local_day = occurred_at.astimezone(zone()).date()
+        cashless, cash, cashless_count, cash_count = result.get(local_day, (0, 0, 0, 0))
+        result[local_day] = (cashless, cash + amount, cashless_count, cash_count + count)
+    return result
+
+
+def weekly_trend(market_ids, period: Period) -> list[dict]:
+    days = daily_values(market_ids, period)
+    weeks = []
+    for monday in period.weeks():
+        totals = [0, 0, 0, 0]
+        for offset in range(7):
+            for index, value in enumerate(days.get(monday + timedelta(days=offset), (0, 0, 0, 0))):
+                totals[index] += value
+        weeks.append({"week_start": monday, "cashless_value": totals[0], "cash_value": totals[1],
+                      "cashless_count": totals[2], "cash_count": totals[3]})
+    return weeks

@@ -1,0 +1,231 @@
+"""The adoption report: figures per market, pooling of small markets, totals, previous period,
+the three formats, scope, and bad queries."""
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from market_pay.extensions import db
+from market_pay.reports.adoption import adoption_report
+from tests.factories import auth_header, make_market, make_region, make_user, make_vendor
+from tests.reports.helpers import at, cash, credit
+
+pytestmark = pytest.mark.usefixtures("app")
+NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+
+
+@pytest.fixture
+def tree():
+    """Province P: district D1 (communes C1, C2), district D2 (commune C3); markets M1 (4 stalls),
+    M2 (2 stalls: always pooled), M3 (3 stalls, no cash recorded)."""
+    province = make_region("P", "province", name="Tỉnh Thử")
+    d1 = make_region("D1", "former_district", province, name="Huyện Một")
+    d2 = make_region("D2", "former_district", province, name="Huyện Hai")
+    c1, c2 = make_region("C1", "commune", d1, name="Xã Một"), make_region("C2", "commune", d1, name="Xã Hai")
+    c3 = make_region("C3", "commune", d2, name="Xã Ba")
+    m1 = make_market("M1", c1, "Chợ Một")
+    m2 = make_market("M2", c2, "Chợ Hai")
+    m3 = make_market("M3", c3, "Chợ Ba")
+    stalls = {code: [make_vendor(market) for _ in range(n)] for code, market, n in (("M1", m1, 4), ("M2", m2, 2),
+                                                                                   ("M3", m3, 3))}
+    s = stalls
+    for stall in (v for group in stalls.values() for v in group):  # registered in the summer
+        stall.created_at = stall.accounts[0].created_at = at("2026-08-01 08:00")
+    db.session.commit()
+    # November. M1: three active stalls (the fourth has no payment), some confirmed, one reversed.
+    credit(s["M1"][0], 100_000, "2026-11-01 00:05", "confirmed")
+    credit(s["M1"][0], 50_000, "2026-11-30 23:55")
+    credit(s["M1"][1], 20_000, "2026-11-15 10:00", "recovered")
+    credit(s["M1"][2], 30_000, "2026-11-16 10:00")
+    credit(s["M1"][3], 999_000, "2026-11-16 11:00", reversed_=True)  # reversed: counts nowhere
+    cash(m1, 60_000, "2026-11-02 08:00", 3, s["M1"][0])
+    cash(m1, 40_000, "2026-11-20 08:00", 2, source="survey")  # market-wide survey
+    # M2: one stall pays, cash recorded.
+    credit(s["M2"][0], 10_000, "2026-11-10 09:00")
+    cash(m2, 5_000, "2026-11-10 09:30", 1, s["M2"][1])
+    # M3: three active stalls, no cash at all.
+    for n, stall in enumerate(s["M3"]):
+        credit(stall, 10_000 * (n + 1), f"2026-11-0{n + 3} 12:00")
+    # Outside the period: October 31st 23:59 (previous period) and December 1st 00:00 (neither).
+    credit(s["M1"][0], 7_000, "2026-10-31 23:59")
+    cash(m1, 3_000, "2026-10-05 10:00", 1, s["M1"][1])
+    credit(s["M1"][0], 8_000, "2026-12-01 00:00")
+    return {"regions": (province, d1, d2, c1, c2, c3), "markets": (m1, m2, m3), "stalls": stalls}
+
+
+def rows_by_kind(body):
+    return {(row["kind"], row["market_code"] or row["district_code"]): row for row in body["rows"]}
+
+
+def get_report(client, user, **query):
+    return client.get("/api/v1/reports/adoption", headers=auth_header(user), query_string={**NOVEMBER, **query})
+
+
+def test_the_province_report_per_market_pooled_and_totalled(client, tree):
+    admin = make_user("admin")
+    response = get_report(client, admin, region="P")
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["scope"] == {"code": "P", "name": "Tỉnh Thử", "kind": "province"}
+    assert (body["previous_from"], body["previous_to"]) == ("2026-10-02", "2026-10-31")
+    rows = rows_by_kind(body)
+    assert [row["kind"] for row in body["rows"]] == ["market", "market", "other_markets", "district_total",
+                                                     "district_total", "total"]
+    m1 = rows[("market", "M1")]
+    assert (m1["district"], m1["commune"], m1["market_name"]) == ("Huyện Một", "Xã Một", "Chợ Một")
+    assert (m1["stalls_registered"], m1["stalls_with_qr"], m1["active_stalls"]) == (4, 4, 3)
+    assert (m1["cashless_count"], m1["cashless_value"]) == (4, 200_000)
+    assert (m1["confirmed_value"], m1["provisional_value"]) == (120_000, 80_000)
+    assert (m1["cash_count"], m1["cash_value"]) == (5, 100_000)
+    assert m1["share_by_count"] == pytest.approx(4 / 9)
+    assert m1["share_by_value"] == pytest.approx(200_000 / 300_000)
+    assert (m1["previous_cashless_count"], m1["previous_cashless_value"], m1["previous_active_stalls"]) == (1, 7_000, 1)
+    assert (m1["previous_cash_count"], m1["previous_cash_value"]) == (1, 3_000)
+    assert m1["previous_share_by_value"] == pytest.approx(0.7)
+    m3 = rows[("market", "M3")]
+    assert (m3["active_stalls"], m3["cashless_value"], m3["cash_count"]) == (3, 60_000, 0)
+    assert m3["share_by_count"] is None and m3["share_by_value"] is None  # never a misleading 100 %
+    # M2 has one active stall: it is not named anywhere, only pooled.
+    assert not any(row["market_code"] == "M2" for row in body["rows"])
+    other = rows[("other_markets", "")]
+    assert (other["markets"], other["active_stalls"], other["cashless_value"], other["cash_value"]) == (1, 1, 10_000,
+                                                                                                          5_000)
+    # District subtotals add up the markets listed under them; the total covers everything.
+    assert rows[("district_total", "D1")]["cashless_value"] == 200_000
+    assert rows[("district_total", "D2")]["cashless_value"] == 60_000
+    total = rows[("total", "")]
+    assert (total["markets"], total["stalls_registered"], total["active_stalls"]) == (3, 9, 7)
+    assert (total["cashless_count"], total["cashless_value"], total["cash_value"]) == (8, 270_000, 105_000)
+    # The total's shares are taken over the markets that record cash (M1, M2), not M3.
+    assert total["markets_with_cash"] == 2
+    assert total["share_by_value"] == pytest.approx(210_000 / 315_000)
+    weeks = {week["week_start"]: week for week in body["weekly"]}
+    assert list(weeks)[0] == "2026-10-26" and sum(w["cashless_value"] for w in weeks.values()) == 270_000
+    assert sum(w["cash_value"] for w in weeks.values()) == 105_000
+
+
+def test_active_min_raises_the_bar(client, tree):
+    body = get_report(client, make_user("admin"), region="P", active_min=2).json
+    # Only M1's first stall has two payments: every market is now pooled.
+    assert [row["kind"] for row in body["rows"]] == ["other_markets", "total"]
+    assert body["rows"][-1]["active_stalls"] == 1
+
+
+def test_a_commune_report_and_a_market_report(client, tree):
+    staff = make_user("region_staff", "C1")
+    body = get_report(client, staff, region="C1").json
+    assert [(row["kind"], row["market_code"]) for row in body["rows"]] == [("market", "M1"), ("total", "")]
+    manager = make_user("market_manager", "M1")
+    body = get_report(client, manager, market="M1").json
+    assert body["scope"]["kind"] == "market" and body["rows"][0]["cashless_value"] == 200_000
+
+
+@pytest.mark.parametrize("role, scope, query, status", [
+    ("region_staff", "D1", {"region": "D1"}, 200),
+    ("region_staff", "D1", {"region": "C2"}, 200),
+    ("region_staff", "D1", {"region": "P"}, 403),
+    ("region_staff", "D1", {"region": "D2"}, 403),
+    ("region_staff", "D1", {"market": "M3"}, 403),
+    ("market_manager", "M1", {"market": "M1"}, 200),
+    ("market_manager", "M1", {"market": "M2"}, 403),
+    ("market_manager", "M1", {"region": "C1"}, 403),
+    ("admin", None, {"region": "NOPE"}, 404),
+])
+def test_scope(client, tree, role, scope, query, status):
+    assert get_report(client, make_user(role, scope), **query).status_code == status
+
+
+def test_stalls_and_strangers_get_no_report(client, tree):
+    stall = tree["stalls"]["M1"][0]
+    vendor = make_user("vendor", f"M1/{stall.stall_code}")
+    assert get_report(client, vendor, market="M1").status_code == 403
+    assert client.get("/api/v1/reports/adoption", query_string={"region": "P", **NOVEMBER}).status_code == 401
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"region": "P", "market": "M1", **NOVEMBER}, "region"),
+    ({**NOVEMBER}, "region"),
+    ({"region": "P", "from": "2026-11-30", "to": "2026-11-01"}, "to"),
+    ({"region": "P", "from": "2020-01-01", "to": "2026-11-01"}, "to"),
+    ({"region": "P", "from": "01/11/2026", "to": "2026-11-30"}, "from"),
+    ({"region": "P", "to": "2026-11-30"}, "from"),
+    ({"region": "P", "format": "pdf", **NOVEMBER}, "format"),
+    ({"region": "P", "active_min": "0", **NOVEMBER}, "active_min"),
+    ({"region": "P", "bogus": "1", **NOVEMBER}, "bogus"),
+])
+def test_bad_queries_are_422_naming_the_field(client, tree, query, field):
+    response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")), query_string=query)
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+
+
+def test_csv_has_a_bom_vietnamese_headings_and_the_json_figures(client, tree):
+    admin = make_user("admin")
+    body = get_report(client, admin, region="P").json
+    response = get_report(client, admin, region="P", format="csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="bao-cao-khong-tien-mat-P-20261101-20261130.csv"' in response.headers["Content-Disposition"]
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, table = lines[0], lines[1:1 + len(body["rows"])]
+    assert header[:4] == ["Huyện cũ", "Xã / phường", "Mã chợ", "Chợ"]
+    assert "Tỷ lệ KTM theo giá trị (%)" in header and "Giá trị không tiền mặt (₫)" in header
+    m1 = dict(zip(header, table[0]))
+    assert (m1["Mã chợ"], m1["Giá trị không tiền mặt (₫)"], m1["Tỷ lệ KTM theo giá trị (%)"]) == ("M1", "200000", "66,7")
+    assert dict(zip(header, table[1]))["Tỷ lệ KTM theo giá trị (%)"] == ""  # M3 records no cash
+    trailer = [line[0] for line in lines[2 + len(body["rows"]):]]
+    assert trailer[1].startswith("Kỳ báo cáo: 01/11/2026 – 30/11/2026; Kỳ trước: 02/10/2026 – 31/10/2026")
+    english = get_report(client, admin, region="P", format="csv", lang="en").data.decode("utf-8-sig")
+    assert english.startswith("Former district,") and ",66.7," in english
+
+
+def test_xlsx_opens_with_formats_frozen_header_period_and_totals(client, tree):
+    admin = make_user("admin")
+    body = get_report(client, admin, region="P").json
+    response = get_report(client, admin, region="P", format="xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('bao-cao-khong-tien-mat-P-20261101-20261130.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet["A1"].value.startswith("Báo cáo thanh toán không tiền mặt tại chợ – Tỉnh Thử")
+    assert "01/11/2026 – 30/11/2026" in sheet["A2"].value
+    assert "Lập lúc" in sheet["A3"].value
+    header = [cell.value for cell in sheet[6]]
+    assert header[:4] == ["Huyện cũ", "Xã / phường", "Mã chợ", "Chợ"]
+    assert sheet.freeze_panes == "E7"
+    rows = list(sheet.iter_rows(min_row=7, values_only=True))
+    assert len(rows) == len(body["rows"])
+    value_col = header.index("Giá trị không tiền mặt") + 1
+    share_col = header.index("Tỷ lệ KTM theo giá trị") + 1
+    assert [row[value_col - 1] for row in rows] == [row["cashless_value"] for row in body["rows"]]
+    assert sheet.cell(7, value_col).number_format == '#,##0 "₫"'
+    assert sheet.cell(7, share_col).number_format == "0.0%"
+    assert sheet.cell(7, share_col).value == pytest.approx(2 / 3)
+    assert rows[-1][3] == "Tổng cộng Tỉnh Thử" and sheet.cell(7 + len(rows) - 1, 4).font.bold
+
+
+def test_the_report_from_rollups_equals_a_direct_aggregation(tree):
+    """Random extra history over three months; every period shape (inside a month, across months,
+    whole months, a year) gives the same report from the rollups as from the base tables."""
+    rng = random.Random(11)
+    markets, stalls = tree["markets"], [s for group in tree["stalls"].values() for s in group]
+    for _ in range(150):
+        stall = rng.choice(stalls)
+        when = f"{date(2026, 9, 1) + timedelta(days=rng.randrange(0, 91)):%Y-%m-%d} {rng.randrange(0, 24):02d}:30"
+        if rng.random() < 0.6:
+            credit(stall, rng.randrange(1, 200) * 1_000, when, rng.choice(["provisional", "confirmed"]))
+        else:
+            cash(stall.market, rng.randrange(1, 50) * 1_000, when, rng.randrange(1, 4),
+                 stall if rng.random() < 0.8 else None, "stall")
+    admin = make_user("admin")
+    for first, last in [(date(2026, 11, 3), date(2026, 11, 17)), (date(2026, 9, 20), date(2026, 11, 10)),
+                        (date(2026, 9, 1), date(2026, 11, 30)), (date(2026, 1, 1), date(2026, 12, 31))]:
+        for region in ("P", "D1", "C3"):
+            from_rollups = adoption_report(admin, region_code=region, first=first, last=last)
+            from_base = adoption_report(admin, region_code=region, first=first, last=last, source="base")
+            assert [vars(row) | {"figures": vars(row.figures)} for row in from_rollups.rows] == \
+                   [vars(row) | {"figures": vars(row.figures)} for row in from_base.rows], (region, first, last)
+    db.session.rollback()
+    assert markets and at("2026-11-01 00:00")
