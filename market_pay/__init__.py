@@ -19,6 +19,7 @@ def _blueprints():
     from .reconciliation import api as reconciliation_api
     from .regions import api as regions_api
     from .reports import api as reports_api
+    from .reports import pages as report_pages
     from .vendors import api as vendors_api
     from .vietqr import api as vietqr_api
     from .payments import pages as pay_pages
@@ -28,7 +29,8 @@ def _blueprints():
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
-            cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp)
+            cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp,
+            report_pages.bp)
 
 
 def create_app(test_config=None):

@@ -7,10 +7,10 @@ from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerC
                               PaymentRequest, SuspenseItem)
 from .reconciliation.models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
 from .regions.models import Region
-from .reports.models import RollupDirty, StallDayTotal, StallMonthTotal
+from .reports.models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 from .throttling.models import RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
 __all__ = ["AuditLog", "CashSale", "ApiToken", "LoginFailure", "User", "Market", "Region",
            "BankTransaction", "FeedCounter", "InboxEntry", "PartnerCredential", "PaymentRequest",
-           "SuspenseItem", "RollupDirty", "StallDayTotal", "StallMonthTotal", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "ReceivingAccount", "Vendor"]
+           "SuspenseItem", "MarketDayTotal", "RollupDirty", "StallDayTotal", "StallMonthTotal", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "ReceivingAccount", "Vendor"]

@@ -14,6 +14,7 @@ from ..markets.models import Market
 from ..markets.services import create_market
 from ..payments.partners import credentials, set_credentials
 from ..regions.importer import import_regions_csv
+from ..regions.models import Region
 from ..extensions import db
 from ..vendors.models import Vendor
 from ..vendors.services import register_vendor
@@ -84,13 +85,27 @@ def _stalls(market_code: str, taken_accounts: set) -> list[dict]:
     return stalls
 
 
-def load_demo() -> str:
-    """Create whatever of the demo is missing; return a summary with the demo logins."""
+def _more_markets(count: int) -> list[tuple]:
+    """Up to `count` markets beyond the named ones, one per commune or ward not yet holding one."""
+    used = {region_code for _, _, region_code, _ in MARKETS}
+    places = db.session.execute(select(Region.code, Region.name).where(
+        Region.kind.in_(("commune", "ward")), Region.code.not_in(used)).order_by(Region.code)).all()
+    markets = []
+    for code, name in places[:max(0, count - len(MARKETS))]:
+        place = name.removeprefix("Xã ").removeprefix("Phường ")
+        markets.append((f"CHO-{code}", f"Chợ {place}", code, f"Trung tâm {name.lower()}"))
+    return markets
+
+
+def load_demo(markets: int = len(MARKETS)) -> str:
+    """Create whatever of the demo is missing; return a summary with the demo logins. `markets`
+    beyond the dozen named ones adds one generated market per further commune (the benchmark's
+    60 markets of about 2,500 stalls)."""
     text = resources.files("market_pay.data").joinpath("regions_ha_giang.csv").read_text(encoding="utf-8")
     regions = import_regions_csv(text)
     markets_created = vendors_created = 0
     taken_accounts = set()
-    for code, name, region_code, address in MARKETS:
+    for code, name, region_code, address in MARKETS + _more_markets(markets):
         market = db.session.scalar(select(Market).where(Market.code == code))
         if market is None:
             market = create_market(None, {"code": code, "name": name, "region_code": region_code,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import region_subtree_ids, require_market_read, require_region_read
@@ -128,8 +129,8 @@ def _scope_markets(actor, region_code, market_code):
     region = find_region(region_code)
     if actor is not None:
         require_region_read(actor, region)
-    markets = db.session.scalars(select(Market).where(Market.region_id.in_(region_subtree_ids(region)))
-                                 .order_by(Market.code)).all()
+    markets = db.session.scalars(select(Market).options(joinedload(Market.region))
+                                 .where(Market.region_id.in_(region_subtree_ids(region))).order_by(Market.code)).all()
     return (region.code, region.name, region.kind), markets
 
 
@@ -196,10 +197,10 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
 
     The rollups are brought up to date first, so the report includes every committed change;
     source="base" aggregates the base tables instead (tests, the benchmark's baseline)."""
-    (scope_code, scope_name, scope_kind), markets = _scope_markets(actor, region_code, market_code)
     if source == "rollup":
         rollups.refresh()
-        db.session.commit()
+        db.session.commit()  # before loading anything: a commit expires what the session holds
+    (scope_code, scope_name, scope_kind), markets = _scope_markets(actor, region_code, market_code)
     period = Period(first, last)
     previous = period.previous()
     ids = _market_ids(markets)

@@ -9,7 +9,7 @@ from ..cash.models import CashSale
 from ..common.bulk import in_values
 from ..extensions import db
 from ..vendors.models import ReceivingAccount, Vendor
-from .models import StallDayTotal, StallMonthTotal
+from .models import MarketDayTotal, StallDayTotal, StallMonthTotal
 from .periods import Period
 from .rollups import FIGURES, base_stall_figures, zone
 
@@ -86,7 +86,7 @@ def registry(market_ids, period: Period) -> dict:
 
 def daily_values(market_ids, period: Period) -> dict:
     """{day: (cashless_value, cash_value, cashless_count, cash_count)} over the markets (the trend)."""
-    day = StallDayTotal
+    day = MarketDayTotal
     query = (select(day.day, func.sum(day.cashless_value), func.sum(day.cash_value), func.sum(day.cashless_count),
                     func.sum(day.cash_count))
              .where(day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids))

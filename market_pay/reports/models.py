@@ -1,4 +1,5 @@
-"""Rollups of the figures the adoption report needs, per stall and day and per stall and month.
+"""Rollups of the figures the adoption report needs: per stall and day, per stall and month, and
+per market and day.
 
 They are derived data: rebuilt from bank_transaction and cash_sale by reports/rollups.py, which
 recomputes every (stall, day) that a database trigger marked as touched (see reports/triggers.py).
@@ -34,6 +35,21 @@ class StallMonthTotal(_StallTotals, db.Model):
     __table_args__ = (db.Index("ix_stall_month_total_market_month", "market_id", "month"),)
 
     month = db.Column(db.Date, primary_key=True)  # the first day of the month
+
+
+class MarketDayTotal(db.Model):
+    """The sum of a market's stall-day rows: the dashboard's trend reads a year of a province as
+    60 × 365 rows instead of 2,500 × 365."""
+
+    __tablename__ = "market_day_total"
+
+    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), primary_key=True)
+    day = db.Column(db.Date, primary_key=True)
+    cashless_count = db.Column(db.Integer, nullable=False, default=0)
+    cashless_value = db.Column(db.BigInteger, nullable=False, default=0)
+    confirmed_value = db.Column(db.BigInteger, nullable=False, default=0)
+    cash_count = db.Column(db.Integer, nullable=False, default=0)
+    cash_value = db.Column(db.BigInteger, nullable=False, default=0)
 
 
 class RollupDirty(db.Model):

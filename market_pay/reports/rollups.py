@@ -22,7 +22,7 @@ from ..common.bulk import in_values
 from ..extensions import db
 from ..payments.models import BankTransaction
 from ..vendors.models import Vendor
-from .models import RollupDirty, StallDayTotal, StallMonthTotal
+from .models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 
 # Any fixed number: the advisory lock that makes refreshes take turns.
 ROLLUP_LOCK_KEY = 7_340_002
@@ -76,10 +76,11 @@ def base_stall_figures(start: datetime, end: datetime, vendor_ids=None):
 
 
 def recompute_days(day: date, vendor_ids=None):
-    """Rewrite the day's rows of these stalls (None: every stall) from the base tables."""
+    """Rewrite the day's rows of these stalls (None: every stall) from the base tables, then
+    their markets' day rows from the stall rows."""
     figures = base_stall_figures(*day_bounds(day), vendor_ids)
     markets = dict(db.session.execute(select(Vendor.id, Vendor.market_id).where(
-        in_values(Vendor.id, figures.keys()))).all()) if figures else {}
+        *([] if vendor_ids is None else [in_values(Vendor.id, vendor_ids)]))).all())
     stale = delete(StallDayTotal).where(StallDayTotal.day == day)
     if vendor_ids is not None:
         stale = stale.where(in_values(StallDayTotal.vendor_id, vendor_ids))
@@ -88,6 +89,21 @@ def recompute_days(day: date, vendor_ids=None):
             for vendor_id, values in figures.items() if any(values.values())]
     if rows:
         db.session.execute(insert(StallDayTotal), rows)
+    recompute_market_day(day, None if vendor_ids is None else set(markets.values()))
+
+
+def recompute_market_day(day: date, market_ids=None):
+    stale = delete(MarketDayTotal).where(MarketDayTotal.day == day)
+    sums = (select(StallDayTotal.market_id, *(func.sum(getattr(StallDayTotal, name)) for name in FIGURES))
+            .where(StallDayTotal.day == day).group_by(StallDayTotal.market_id))
+    if market_ids is not None:
+        stale = stale.where(in_values(MarketDayTotal.market_id, market_ids))
+        sums = sums.where(in_values(StallDayTotal.market_id, market_ids))
+    db.session.execute(stale)
+    rows = [{"market_id": market_id, "day": day, **{name: int(value) for name, value in zip(FIGURES, values)}}
+            for market_id, *values in db.session.execute(sums)]
+    if rows:
+        db.session.execute(insert(MarketDayTotal), rows)
 
 
 def recompute_months(month: date, vendor_ids=None):

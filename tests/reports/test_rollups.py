@@ -23,7 +23,7 @@ from market_pay.payments.models import BankTransaction, SuspenseItem
 from market_pay.payments.suspense import resolve_suspense
 from market_pay.reconciliation.services import reconcile_file
 from market_pay.reports import rollups
-from market_pay.reports.models import RollupDirty, StallDayTotal, StallMonthTotal
+from market_pay.reports.models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 from market_pay.vendors.models import Vendor
 from tests.factories import account_data, make_market, make_vendor
 from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
@@ -56,12 +56,26 @@ def expected_totals():
     return drop_empty(days), drop_empty(months)
 
 
+def expected_market_days(days):
+    market_of = dict(db.session.execute(select(Vendor.id, Vendor.market_id)).all())
+    totals = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    for (vendor_id, day), row in days.items():
+        for name in FIGURES:
+            totals[(market_of[vendor_id], day)][name] += row[name]
+    return dict(totals)
+
+
 def rollup_totals():
     days = {(r.vendor_id, r.day): {name: getattr(r, name) for name in FIGURES}
             for r in db.session.scalars(select(StallDayTotal))}
     months = {(r.vendor_id, r.month): {name: getattr(r, name) for name in FIGURES}
               for r in db.session.scalars(select(StallMonthTotal))}
     return days, months
+
+
+def market_day_totals():
+    return {(r.market_id, r.day): {name: getattr(r, name) for name in FIGURES}
+            for r in db.session.scalars(select(MarketDayTotal))}
 
 
 def assert_rollups_exact():
@@ -72,6 +86,7 @@ def assert_rollups_exact():
     actual_days, actual_months = rollup_totals()
     assert actual_days == expected_days
     assert actual_months == expected_months
+    assert market_day_totals() == expected_market_days(expected_days)
     # Every stall-day row carries its stall's market.
     for row in db.session.scalars(select(StallDayTotal)):
         assert row.market_id == db.session.get(Vendor, row.vendor_id).market_id
@@ -148,12 +163,12 @@ def test_rebuild_gives_the_same_rows_as_the_incremental_refresh(client, stalls):
                                     count=rng.randrange(1, 3), occurred_at=when + timedelta(minutes=5), source="survey"))
             db.session.commit()
     assert_rollups_exact()
-    incremental = rollup_totals()
-    db.session.execute(db.delete(StallDayTotal))
-    db.session.execute(db.delete(StallMonthTotal))
+    incremental = rollup_totals(), market_day_totals()
+    for model in (StallDayTotal, StallMonthTotal, MarketDayTotal):
+        db.session.execute(db.delete(model))
     rollups.rebuild(start.date() - timedelta(days=1), (start + timedelta(days=71)).date())
     db.session.commit()
-    assert rollup_totals() == incremental
+    assert (rollup_totals(), market_day_totals()) == incremental
 
 
 @pytest.mark.parametrize("seed", range(4))

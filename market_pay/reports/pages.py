@@ -1,0 +1,163 @@
+"""The staff dashboard (/reports): pick a region and a period; the table, two charts and the
+downloads. Staff sign in here with username and password (a session cookie, like the stall board)."""
+from datetime import datetime, timedelta
+
+from flask import Blueprint, redirect, request, session, url_for
+from marshmallow import ValidationError
+
+from ..auth.models import STALL_ROLES
+from ..auth.services import revoke_token, sign_in, user_for_token
+from ..common.formatting import format_date, format_vnd
+from ..common.page_texts import text
+from ..common.web import page_lang, render_page, require_csrf, security_headers
+from ..errors import AuthenticationRequired, TooManyRequests
+from ..extensions import db
+from ..regions.services import region_tree
+from . import charts
+from .adoption import adoption_report
+from .api import report_response
+from .exports import row_values
+from .rollups import zone
+from .schemas import AdoptionQuerySchema
+
+bp = Blueprint("report_pages", __name__)
+bp.after_request(security_headers)
+SESSION_TOKEN = "staff_token"
+DEFAULT_DAYS = 28
+
+
+def _actor():
+    token = session.get(SESSION_TOKEN)
+    user = user_for_token(token) if token else None
+    return user if user is not None and user.role not in STALL_ROLES else None
+
+
+@bp.get("/staff/login")
+def login_page():
+    if _actor() is not None:
+        return redirect(url_for("report_pages.dashboard"))
+    return render_page("staff/login.html")
+
+
+@bp.post("/staff/login")
+def login():
+    require_csrf()
+    lang = page_lang()
+    username, password = request.form.get("username", ""), request.form.get("password", "")
+    try:
+        signed_in = sign_in(username, password, request.remote_addr or "")
+    except TooManyRequests as throttled:
+        return render_page("staff/login.html", 429, username=username,
+                           error=text(lang, "too_many", minutes=max(1, throttled.retry_after // 60)))
+    if signed_in is None:
+        db.session.commit()  # the failure counts in every worker
+        return render_page("staff/login.html", 401, error=text(lang, "bad_login"), username=username)
+    user, token, _ = signed_in
+    if user.role in STALL_ROLES:
+        revoke_token(token)
+        db.session.commit()
+        return render_page("staff/login.html", 403, error=text(lang, "not_staff"), username=username)
+    db.session.commit()
+    session.clear()
+    session[SESSION_TOKEN] = token
+    return redirect(url_for("report_pages.dashboard"))
+
+
+@bp.post("/staff/logout")
+def logout():
+    require_csrf()
+    if session.get(SESSION_TOKEN):
+        revoke_token(session[SESSION_TOKEN])
+        db.session.commit()
+    session.clear()
+    return redirect(url_for("report_pages.login_page"))
+
+
+def _region_choices(actor) -> list[tuple[str, str, int]]:
+    """(code, name, depth) of every region the actor may report on, in tree order."""
+    if actor.role == "market_manager":
+        return []
+    choices = []
+
+    def walk(nodes, depth):
+        for node in nodes:
+            choices.append((node["code"], node["name"], depth))
+            walk(node["children"], depth + 1)
+
+    walk(region_tree(actor), 0)
+    return choices
+
+
+def _query(actor, choices):
+    """The form's query with defaults (the actor's own scope, the last four weeks)."""
+    today = datetime.now(zone()).date()
+    args = {key: value for key, value in request.args.items() if key in ("region", "market", "from", "to",
+                                                                         "active_min", "format")}
+    if not args.get("region") and not args.get("market"):
+        if actor.role == "market_manager":
+            args["market"] = actor.market.code
+        elif actor.role == "region_staff":
+            args["region"] = actor.region.code
+        elif choices:
+            args["region"] = choices[0][0]
+    args.setdefault("from", f"{today - timedelta(days=DEFAULT_DAYS - 1):%Y-%m-%d}")
+    args.setdefault("to", f"{today:%Y-%m-%d}")
+    return args
+
+
+@bp.get("/reports")
+def dashboard():
+    actor = _actor()
+    if actor is None:
+        return redirect(url_for("report_pages.login_page"))
+    lang = page_lang()
+    choices = _region_choices(actor)
+    args = _query(actor, choices)
+    try:
+        query = AdoptionQuerySchema().load(args)
+    except ValidationError as invalid:
+        reason = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in invalid.messages.items())
+        return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
+                           choices=choices, args=args, report=None)
+    report = adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
+                             last=query["last"], active_min=query["active_min"])
+    bars = [(row.market_name or text(lang, "market"), row.figures.share_by_value) for row in report.rows
+            if row.kind == "market"]
+    bars += [(f"{row.figures.markets} …", row.figures.share_by_value) for row in report.rows
+             if row.kind == "other_markets"]
+    download = {key: value for key, value in args.items() if key != "format"}
+    return render_page(
+        "reports/dashboard.html", choices=choices, args=args, report=report, lang_rows=_display_rows(report, lang),
+        share_chart=charts.share_bars(bars, text(lang, "no_cash_recorded"), lang),
+        trend_chart=charts.weekly_lines(report.weekly, (text(lang, "cashless"), text(lang, "cash_word")), lang),
+        csv_url=url_for("report_pages.download", format="csv", lang=lang, **download),
+        xlsx_url=url_for("report_pages.download", format="xlsx", lang=lang, **download),
+        period_line=text(lang, "period_line", first=format_date(report.period.first),
+                         last=format_date(report.period.last), pfirst=format_date(report.previous_period.first),
+                         plast=format_date(report.previous_period.last)))
+
+
+def _display_rows(report, lang):
+    """The report's rows with Vietnamese (or English) number formats, for the table."""
+    shown = []
+    for row in report.rows:
+        values = row_values(row, report, lang)
+        share = lambda value: "—" if value is None else charts.percent(value, lang)  # noqa: E731
+        shown.append({**values, "cashless_value_text": format_vnd(values["cashless_value"]),
+                      "cash_value_text": format_vnd(values["cash_value"]),
+                      "share_by_count_text": share(values["share_by_count"]),
+                      "share_by_value_text": share(values["share_by_value"]),
+                      "previous_share_text": share(values["previous_share_by_value"])})
+    return shown
+
+
+@bp.get("/reports/download")
+def download():
+    """The same report as the API's CSV / XLSX, for a signed-in page."""
+    actor = _actor()
+    if actor is None:
+        raise AuthenticationRequired("Sign in on the staff page again.")
+    query = AdoptionQuerySchema().load(request.args.to_dict(flat=True))
+    report = adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
+                             last=query["last"], active_min=query["active_min"])
+    return report_response(report, query["format"], query["lang"])

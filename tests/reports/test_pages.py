@@ -1,0 +1,72 @@
+"""The staff dashboard through the Flask client: sign-in, defaults, the table, the charts, downloads."""
+import re
+
+import pytest
+
+from tests.factories import STAFF_PASSWORD, make_user
+from tests.reports.test_adoption import tree  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def sign_in(client, user, password=STAFF_PASSWORD):
+    page = client.get("/staff/login").get_data(as_text=True)
+    return client.post("/staff/login", data={"username": user.username, "password": password,
+                                             "csrf_token": csrf_of(page)})
+
+
+def test_staff_sign_in_and_the_dashboard_shows_table_and_charts(client, tree):  # noqa: F811
+    staff = make_user("region_staff", "P")
+    assert client.get("/reports").headers["Location"].endswith("/staff/login")
+    response = sign_in(client, staff)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/reports")
+    page = client.get("/reports?from=2026-11-01&to=2026-11-30")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "Thanh toán không tiền mặt – Tỉnh Thử" in html
+    assert 'data-market="M1"' in html and 'data-market="M2"' not in html  # pooled
+    assert "200.000 ₫" in html and "66,7 %" in html
+    # Bars for M1 and the pool (M2 records cash); M3 records none, so it is said, not drawn as 0 %.
+    assert re.findall(r'class="bar" data-share="([0-9.]+)"', html) == ["0.6667", "0.6667"]
+    assert "chưa ghi tiền mặt" in html and 'class="series"' in html
+    assert 'href="/reports/download?' in html
+    csv_link = re.search(r'id="download-csv" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    download = client.get(csv_link)
+    assert download.status_code == 200 and download.data.startswith(b"\xef\xbb\xbf")
+    assert "Chợ Một" in download.data.decode("utf-8-sig")
+
+
+def test_the_dashboard_defaults_to_the_staff_scope_and_four_weeks(client, tree):  # noqa: F811
+    sign_in(client, make_user("region_staff", "D1"))
+    html = client.get("/reports").get_data(as_text=True)
+    assert "– Huyện Một" in html
+    assert '<option value="D1" selected>' in html and 'value="P"' not in html and 'value="C1"' in html
+
+
+def test_a_manager_gets_their_market_and_english_on_request(client, tree):  # noqa: F811
+    sign_in(client, make_user("market_manager", "M1"))
+    html = client.get("/reports?lang=en&from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert "Cashless payments – Chợ Một" in html and "66.7 %" in html and "<select" not in html
+
+
+def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tree):  # noqa: F811
+    sign_in(client, make_user("region_staff", "D1"))
+    page = client.get("/reports?from=2026-11-30&to=2026-11-01")
+    assert page.status_code == 422 and "The period ends before it starts" in page.get_data(as_text=True)
+    assert client.get("/reports?region=P").status_code == 403
+    assert client.get("/reports/download?region=D1&from=2026-11-01&to=2026-11-30&format=pdf").status_code == 422
+
+
+def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):  # noqa: F811
+    stall = tree["stalls"]["M1"][0]
+    vendor = make_user("vendor", f"M1/{stall.stall_code}")
+    assert sign_in(client, vendor, "123456").status_code == 403
+    assert sign_in(client, make_user("admin"), "wrong-password").status_code == 401
+    assert client.get("/reports/download?region=P&from=2026-11-01&to=2026-11-30").status_code == 401
+    page = client.get("/staff/login").get_data(as_text=True)
+    assert client.post("/staff/login", data={"username": "x", "password": "y"}).status_code == 403  # no CSRF
+    assert csrf_of(page)
