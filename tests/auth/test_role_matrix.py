@@ -106,6 +106,14 @@ ACTIONS = {
                                                           json={"amount": 20_000}, headers=h), {"admin"}),
     "list reconciliation runs": (lambda c, w, h: c.get("/api/v1/reconciliation-runs", headers=h),
                                  {"admin", "region_staff", "market_manager"}),
+    "report on own subtree": (lambda c, w, h: c.get("/api/v1/reports/adoption?region=D1&from=2026-11-01&to=2026-11-30",
+                                                    headers=h), {"admin", "region_staff"}),
+    "report on the province": (lambda c, w, h: c.get("/api/v1/reports/adoption?region=P&from=2026-11-01&to=2026-11-30",
+                                                     headers=h), {"admin"}),
+    "report on own market": (lambda c, w, h: c.get("/api/v1/reports/adoption?market=MA&from=2026-11-01&to=2026-11-30",
+                                                   headers=h), {"admin", "region_staff", "market_manager"}),
+    "report on other market": (lambda c, w, h: c.get(
+        "/api/v1/reports/adoption?market=MB&from=2026-11-01&to=2026-11-30&format=xlsx", headers=h), {"admin"}),
 }
 
 

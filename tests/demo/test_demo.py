@@ -49,3 +49,40 @@ def test_running_the_demo_twice_changes_nothing(runner):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
     assert counts() == before
+
+
+def test_the_demo_brings_weeks_of_history_that_the_reports_read_exactly(runner):
+    from datetime import datetime, timedelta
+
+    from market_pay.payments.models import BankTransaction, FeedCounter
+    from market_pay.reports.adoption import adoption_report
+    from market_pay.reports.rollups import zone
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "History: " in result.output and "over 21 days" in result.output
+    credits = db.session.scalar(select(func.count()).select_from(BankTransaction))
+    assert 18_000 <= credits <= 22_000
+    # Feed numbers continue where the history left them, per stall.
+    last = dict(db.session.execute(select(BankTransaction.vendor_id, func.max(BankTransaction.feed_seq))
+                                   .group_by(BankTransaction.vendor_id)).all())
+    assert dict(db.session.execute(select(FeedCounter.vendor_id, FeedCounter.last_seq)).all()) == last
+    today = datetime.now(zone()).date()
+    first = today - timedelta(days=20)
+    fast = adoption_report(None, region_code="08", first=first, last=today)
+    slow = adoption_report(None, region_code="08", first=first, last=today, source="base")
+    assert [vars(r.figures) for r in fast.rows] == [vars(r.figures) for r in slow.rows]
+    total = fast.rows[-1].figures
+    assert total.markets == len(MARKETS) and total.cashless_value > 0 and 0 < total.share_by_value < 1
+    assert sum(week["cashless_value"] for week in fast.weekly) == total.cashless_value
+    again = runner.invoke(args=["demo"])
+    assert "History: already present; nothing added." in again.output
+
+
+def test_a_larger_history_on_demand(runner):
+    from market_pay.payments.models import BankTransaction
+    result = runner.invoke(args=["demo", "--transactions", "6000", "--days", "30", "--markets", "20"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Market.id))) == 20
+    credits = db.session.scalar(select(func.count()).select_from(BankTransaction).where(
+        BankTransaction.direction == "in"))
+    assert 5_000 <= credits <= 7_000
