@@ -26,7 +26,8 @@ from .periods import Period
 MIN_ACTIVE_STALLS = 3
 SUMMED = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
           "confirmed_value", "cash_count", "cash_value")
-PREVIOUS = ("active_stalls", "cashless_count", "cashless_value", "cash_count", "cash_value")
+PREVIOUS = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
+            "confirmed_value", "cash_count", "cash_value")
 
 
 @dataclass
@@ -168,6 +169,9 @@ def _market_figures(markets, ids, period, previous, active_min, source):
     for market_id, (registered, with_qr) in figures.registry(ids, period).items():
         if market_id in by_market:
             by_market[market_id].stalls_registered, by_market[market_id].stalls_with_qr = registered, with_qr
+    for market_id, (registered, with_qr) in figures.registry(ids, previous).items():
+        if market_id in by_market:
+            by_market[market_id].previous.update(stalls_registered=registered, stalls_with_qr=with_qr)
     for row in by_market.values():
         if row.cash_count > 0:
             row.markets_with_cash = 1
@@ -186,7 +190,7 @@ def _add_stall(row: Figures, target: str, values: dict, active_min: int):
             setattr(row, name, getattr(row, name) + values.get(name, 0))
         row.active_stalls += active
     else:
-        for name in ("cashless_count", "cashless_value", "cash_count", "cash_value"):
+        for name in ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value"):
             row.previous[name] += values.get(name, 0)
         row.previous["active_stalls"] += active
 

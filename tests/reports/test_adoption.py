@@ -84,6 +84,7 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     assert m1["share_by_value"] == pytest.approx(200_000 / 300_000)
     assert (m1["previous_cashless_count"], m1["previous_cashless_value"], m1["previous_active_stalls"]) == (1, 7_000, 1)
     assert (m1["previous_cash_count"], m1["previous_cash_value"]) == (1, 3_000)
+    assert (m1["previous_stalls_registered"], m1["previous_stalls_with_qr"], m1["previous_confirmed_value"]) == (4, 4, 0)
     assert m1["previous_share_by_value"] == pytest.approx(0.7)
     m3 = rows[("market", "M3")]
     assert (m3["active_stalls"], m3["cashless_value"], m3["cash_count"]) == (3, 60_000, 0)
