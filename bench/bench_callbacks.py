@@ -161,7 +161,8 @@ def check_ledger(url: str, ledger: dict, issued: list) -> dict:
 
 
 def start_matcher(env):
-    return subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "market_pay.cli", "matcher", "run"],
+    # `matcher run` lowers its own priority (payments/matcher.py: yield_to_requests).
+    return subprocess.Popen([sys.executable, "-m", "market_pay.cli", "matcher", "run"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

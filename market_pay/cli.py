@@ -158,8 +158,9 @@ def matcher_run(once):
 
     from flask import current_app
 
-    from .payments.matcher import COALESCE_SECONDS, drain
+    from .payments.matcher import COALESCE_SECONDS, drain, yield_to_requests
     app = current_app._get_current_object()
+    yield_to_requests()
     while True:
         matched = drain(app)
         if once:

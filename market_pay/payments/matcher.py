@@ -13,6 +13,7 @@ One matcher at a time keeps feed numbers in matching order and avoids lock-order
 between batches that touch the same stalls' counters and requests.
 """
 import logging
+import os
 import threading
 import time
 from contextlib import nullcontext
@@ -34,7 +35,14 @@ POLL_SECONDS = 1.0
 # batch then holds many transactions instead of one or two, so the per-batch statements are paid
 # once for all of them (and leave the CPU to the web workers), at ≤ 0.2 s of extra latency.
 COALESCE_SECONDS = 0.2
+# How much lower than the web workers the matcher runs (see yield_to_requests).
+MATCHER_NICENESS = 19
 
+
+# The report rollups are brought up to date at most this often by a matcher (a report refreshes
+# them itself before reading, so this only keeps the backlog of marked stall-days short).
+ROLLUP_REFRESH_SECONDS = 2.0
+_last_refresh = [0.0]
 
 # Any fixed number: the key of the advisory lock that makes one matcher run at a time.
 MATCHER_LOCK_KEY = 7_340_001
@@ -67,9 +75,9 @@ def match_pending(limit: int = BATCH) -> int:
 
 
 def drain(app) -> int:
-    """Match until nothing is pending; one commit per batch; then bring the report rollups up to
-    date with what was matched (and with cash sales, reconciliations… since the last drain).
-    Returns the number matched."""
+    """Match until nothing is pending; one commit per batch; then, every ROLLUP_REFRESH_SECONDS,
+    bring the report rollups up to date (matches, cash sales, reconciliations… since the last
+    time). Returns the number matched."""
     total = 0
     # Inline mode runs inside the callback's request and reuses its context; threads need one.
     with nullcontext() if has_app_context() else app.app_context():
@@ -83,13 +91,28 @@ def drain(app) -> int:
             total += done
             if done < BATCH:
                 break
-        try:
-            rollups.refresh()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+        if time.monotonic() - _last_refresh[0] >= ROLLUP_REFRESH_SECONDS:
+            _last_refresh[0] = time.monotonic()
+            try:
+                rollups.refresh()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
     return total
+
+
+def yield_to_requests():
+    """Lower this process's CPU priority: `market-pay matcher run`, beside the web workers.
+
+    Matching is deferred work; acknowledging a callback is not (it must commit before the 2xx,
+    and a bank retries a slow answer). On a saturated machine the matcher therefore waits for
+    the web workers and catches up in the first idle moment, instead of taking CPU from them.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, MATCHER_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
+        pass
 
 
 class MatcherThread:
@@ -103,7 +126,6 @@ class MatcherThread:
         self._lock = threading.Lock()
 
     def wake(self, app):
-        import os
         with self._lock:
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
                 self._pid = os.getpid()
@@ -119,6 +141,8 @@ class MatcherThread:
             self._thread.join(timeout)
 
     def _run(self, app):
+        # Not niced (see yield_to_requests): it shares the GIL with this worker's request
+        # threads, and a descheduled low-priority holder of the GIL would stall them.
         while not self._stopping:
             self._wake.wait(POLL_SECONDS)
             if self._stopping:

@@ -27,15 +27,26 @@ class InboxEntry(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     partner = db.Column(db.String(20), nullable=False)
-    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     remote_addr = db.Column(db.String(64), nullable=False, default="")
     auth_header = db.Column(db.String(600), nullable=False, default="")
     body = db.Column(db.Text, nullable=False)
-    body_sha256 = db.Column(db.String(64), nullable=False, index=True)
+    body_sha256 = db.Column(db.String(64), nullable=False)
     # accepted | duplicate | rejected | malformed
     outcome = db.Column(db.String(20), nullable=False)
     reason = db.Column(db.String(300), nullable=False, default="")
-    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"), index=True)
+    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"))
+
+    # Indexes only where a lookup needs them, and partial: an accepted delivery (the hot path)
+    # then writes no index entry besides its primary key.
+    __table_args__ = (
+        # A malformed delivery is filed in suspense once, however often it is re-delivered.
+        db.Index("ix_inbox_entry_malformed", "partner", "body_sha256",
+                 postgresql_where=db.text("outcome = 'malformed'"), sqlite_where=db.text("outcome = 'malformed'")),
+        # Reconciliation counts the repeated deliveries of the callbacks it confirmed.
+        db.Index("ix_inbox_entry_duplicate_of", "transaction_id",
+                 postgresql_where=db.text("outcome = 'duplicate'"), sqlite_where=db.text("outcome = 'duplicate'")),
+    )
 
 
 class PaymentRequest(db.Model):
@@ -79,7 +90,19 @@ class BankTransaction(db.Model):
         db.Index("ix_bank_transaction_pending", "id", postgresql_where=db.text("match_kind = 'pending'"),
                  sqlite_where=db.text("match_kind = 'pending'")),
         # A stall's credits of a day: the rollup refresh (reports/rollups.py) and the board's totals.
-        db.Index("ix_bank_transaction_vendor_booked", "vendor_id", "booked_at"),
+        db.Index("ix_bank_transaction_vendor_booked", "vendor_id", "booked_at",
+                 postgresql_where=db.text("vendor_id IS NOT NULL"), sqlite_where=db.text("vendor_id IS NOT NULL")),
+        # Indexes for the rare cases only: the transactions of a request, a reversal's original
+        # (which may arrive after it), the transactions a reconciliation run touched.
+        db.Index("ix_bank_transaction_request", "payment_request_id",
+                 postgresql_where=db.text("payment_request_id IS NOT NULL"),
+                 sqlite_where=db.text("payment_request_id IS NOT NULL")),
+        db.Index("ix_bank_transaction_reverses", "reverses_txn_id",
+                 postgresql_where=db.text("reverses_txn_id IS NOT NULL"),
+                 sqlite_where=db.text("reverses_txn_id IS NOT NULL")),
+        db.Index("ix_bank_transaction_run", "reconciliation_run_id",
+                 postgresql_where=db.text("reconciliation_run_id IS NOT NULL"),
+                 sqlite_where=db.text("reconciliation_run_id IS NOT NULL")),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -96,13 +119,13 @@ class BankTransaction(db.Model):
     payer_name = db.Column(db.String(200))
     payer_account = db.Column(db.String(40))
     payer_bin = db.Column(db.String(10))
-    # Indexed: every credit looks for a reversal that arrived before it (out-of-order delivery).
-    reverses_txn_id = db.Column(db.String(200), index=True)
+    # Indexed (see above): every credit looks for a reversal that arrived before it (out of order).
+    reverses_txn_id = db.Column(db.String(200))
 
     match_kind = db.Column(db.String(10), nullable=False)
-    receiving_account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"), index=True)
+    receiving_account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"))
     vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"))
-    payment_request_id = db.Column(db.Integer, db.ForeignKey("payment_request.id"), index=True)
+    payment_request_id = db.Column(db.Integer, db.ForeignKey("payment_request.id"))
     reverses_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"))
     underpaid = db.Column(db.Boolean, nullable=False, default=False)
     overpaid = db.Column(db.Boolean, nullable=False, default=False)
@@ -113,7 +136,7 @@ class BankTransaction(db.Model):
     # provisional (callback only) until a statement confirms it; recovered when only the statement
     # had it; disputed when the statement disagrees on a field (never overwritten). See reconciliation/.
     confirmation = db.Column(db.String(12), nullable=False, default="provisional")
-    reconciliation_run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"), index=True)
+    reconciliation_run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"))
 
     payment_request = db.relationship("PaymentRequest")
     vendor = db.relationship("Vendor")
