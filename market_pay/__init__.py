@@ -47,6 +47,8 @@ def create_app(test_config=None):
             configure_sqlite_engine(db.engine)
 
     register_error_handlers(app)
+    from . import observability
+    observability.init_app(app)
     from .common.requests import refuse_nul_in_url
     app.before_request(refuse_nul_in_url)
     for blueprint in _blueprints():

@@ -30,7 +30,9 @@ DEFAULTS = {
     "DEMO": False,
     # Where bank transactions are matched to stalls: thread | inline | off (payments/matcher.py).
     "MATCHER": "thread",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a database error in the log never shows the statement's values (account
+    # numbers, callback bodies, tokens' hashes).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     # The stall board's sign-in cookie: a month on the stall's phone, never readable by scripts,
     # not sent on cross-site requests; Secure when MARKET_PAY_SECURE_COOKIES=1 (behind HTTPS).
     "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
@@ -58,6 +60,7 @@ def load_config(app, test_config=None):
     app.config["SECRET_KEY"] = env.get("MARKET_PAY_SECRET_KEY")
     app.config["SESSION_COOKIE_SECURE"] = env.get("MARKET_PAY_SECURE_COOKIES") == "1"
     app.config["MATCHER"] = env.get("MARKET_PAY_MATCHER", DEFAULTS["MATCHER"])
+    app.config["METRICS_TOKEN"] = env.get("MARKET_PAY_METRICS_TOKEN") or None
     # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")

@@ -2,7 +2,7 @@
 the answer is in the partner's own format, sent only after the commit."""
 import time
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from ..errors import NotFound
 from ..extensions import db
@@ -32,6 +32,7 @@ def receive(partner):
     # Committed before answering: an acknowledged callback is never lost. A rejected delivery
     # is committed too (kept for forensics), but never becomes money.
     db.session.commit()
+    g.callback_partner, g.callback_outcome = partner, outcome.kind  # for the log line and /metrics
     if outcome.kind == "accepted":
         after_callback_commit(current_app._get_current_object())
     return _partner_answer(partner, outcome.kind, outcome.reason)
