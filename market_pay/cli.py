@@ -372,9 +372,44 @@ def kits_build(market_code, vendor_id, layout, output):
     click.echo(f"Wrote {output}: {len(cards)} card(s), layout {layout}.")
 
 
+@click.command("serve")
+@click.option("--pool", type=click.Choice(["all", "api", "streams"]), default="all", show_default=True,
+              help="all: one machine serves everything; api: callbacks, API and pages; streams: the stall "
+                   "boards' event streams (see docs/DEPLOY.md).")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Override the pool's worker count.")
+@click.option("--threads", type=click.IntRange(1, 2000), default=None, help="Override the pool's threads.")
+@click.option("--skip-migration-check", is_flag=True, help="Start even if the database is not migrated to head.")
+@with_appcontext
+def serve_command(pool, bind, workers, threads, skip_migration_check):
+    """Run gunicorn with the documented worker model (refuses an unmigrated database)."""
+    import os
+    import tempfile
+
+    from flask import current_app
+
+    from .serving import migrations_at_head
+    from .serving.settings import POOLS, gunicorn_arguments
+    if not skip_migration_check:
+        current, head = migrations_at_head(current_app)
+        if current != head:
+            click.echo(f"Error: the database is at migration {current or 'none'}, the code needs {head}. "
+                       "Run `market-pay db upgrade` first.", err=True)
+            sys.exit(1)
+    chosen = POOLS[pool]
+    # Each server process's metrics go in files here, so a scrape adds up every worker.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                          os.path.join(tempfile.gettempdir(), f"market_pay-metrics-{bind.replace(':', '-')}"))
+    arguments = gunicorn_arguments(chosen, bind, workers, threads)
+    click.echo(f"Serving {chosen.purpose} on http://{bind} ({workers or chosen.workers} workers × "
+               f"{threads or chosen.threads} threads)")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *arguments])
+
+
 def register_commands(app):
     for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
-                  bank_cli, reconcile_command, kits_cli, report_command, cash_cli):
+                  bank_cli, reconcile_command, kits_cli, report_command, cash_cli,
+                  serve_command):
         app.cli.add_command(group)
 
 
