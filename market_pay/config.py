@@ -61,6 +61,8 @@ def load_config(app, test_config=None):
     app.config["SESSION_COOKIE_SECURE"] = env.get("MARKET_PAY_SECURE_COOKIES") == "1"
     app.config["MATCHER"] = env.get("MARKET_PAY_MATCHER", DEFAULTS["MATCHER"])
     app.config["METRICS_TOKEN"] = env.get("MARKET_PAY_METRICS_TOKEN") or None
+    # Off on a read replica: reports then read the rollups as the primary keeps them.
+    app.config["REPORT_REFRESH"] = env.get("MARKET_PAY_REPORT_REFRESH", "1") != "0"
     # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")

@@ -8,6 +8,7 @@ recovers a pooled market; the grand total covers everything, pooled markets incl
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -201,7 +202,7 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
 
     The rollups are brought up to date first, so the report includes every committed change;
     source="base" aggregates the base tables instead (tests, the benchmark's baseline)."""
-    if source == "rollup":
+    if source == "rollup" and current_app.config.get("REPORT_REFRESH", True):
         rollups.refresh()
         db.session.commit()  # before loading anything: a commit expires what the session holds
     (scope_code, scope_name, scope_kind), markets = _scope_markets(actor, region_code, market_code)
