@@ -74,7 +74,10 @@ def start_gunicorn(env, workers: int, threads: int, port: int):
             "--backlog", "2048", "bench.ceiling_wsgi:app"]
     if threads > 1:
         args[3:3] = ["--threads", str(threads)]
-    server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A file, not a pipe: the service logs a line per request, and an unread pipe blocks it.
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    server.stderr_file = log
     import urllib.request
     for _ in range(300):
         try:
@@ -218,8 +221,9 @@ def bench(url: str, label: str, args) -> list:
                 matcher.terminate()
                 matcher.wait(timeout=30)
             server.terminate()
-            _, stderr = server.communicate(timeout=30)
-            if b"database is locked" in stderr:
+            server.wait(timeout=30)
+            server.stderr_file.seek(0)
+            if b"database is locked" in server.stderr_file.read():
                 print(f"{label}: 'database is locked' appeared in the server log", flush=True)
     return rows
 

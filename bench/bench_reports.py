@@ -1,10 +1,10 @@
 """Adoption reports over a large history, side by side with a direct GROUP BY over the base table.
 
 Load the history once per database (minutes; see BENCHMARKS.md):
-    MARKET_PAY_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/market_pay_bench MARKET_PAY_SECRET_KEY=x \\
+    MARKET_PAY_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/market_pay_reports MARKET_PAY_SECRET_KEY=x \\
         .venv/bin/market-pay db upgrade && .venv/bin/market-pay demo --transactions 10000000 --days 365
 then, in the same run for each database:
-    .venv/bin/python bench/bench_reports.py --database postgresql://postgres@127.0.0.1:5432/market_pay_bench \\
+    .venv/bin/python bench/bench_reports.py --database postgresql://postgres@127.0.0.1:5432/market_pay_reports \\
         --database sqlite:////tmp/bench_reports.db
 
 Cases: the whole province over the last 365 days, and one commune over the last whole month.

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -58,9 +59,12 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
     """Yield the base URL of a gunicorn serving the app; stop it afterwards. Its stderr is
     available as the generator's `.log` once stopped (see `stopped_log`)."""
     port = free_port()
+    # A file, not a pipe: the service writes a log line per request, and a pipe nobody reads
+    # until the end fills up and blocks the workers.
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
                                str(threads), "--bind", f"127.0.0.1:{port}", *extra_args, "wsgi:app"],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -75,8 +79,10 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
         yield base
     finally:
         server.terminate()
-        _, stderr = server.communicate(timeout=30)
-        gunicorn.last_log = stderr.decode(errors="replace")
+        server.wait(timeout=30)
+        log.seek(0)
+        gunicorn.last_log = log.read().decode(errors="replace")
+        log.close()
 
 
 def call(url, body=None, token=None):

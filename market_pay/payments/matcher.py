@@ -36,7 +36,7 @@ POLL_SECONDS = 1.0
 # once for all of them (and leave the CPU to the web workers), at ≤ 0.2 s of extra latency.
 COALESCE_SECONDS = 0.2
 # How much lower than the web workers the matcher runs (see yield_to_requests).
-MATCHER_NICENESS = 19
+MATCHER_NICENESS = 10
 
 
 # The report rollups are brought up to date at most this often by a matcher (a report refreshes
@@ -106,8 +106,10 @@ def yield_to_requests():
     """Lower this process's CPU priority: `market-pay matcher run`, beside the web workers.
 
     Matching is deferred work; acknowledging a callback is not (it must commit before the 2xx,
-    and a bank retries a slow answer). On a saturated machine the matcher therefore waits for
-    the web workers and catches up in the first idle moment, instead of taking CPU from them.
+    and a bank retries a slow answer). On a saturated machine the matcher therefore gives way to
+    the web workers and catches up in idle moments. Not lower than 10: a batch holds row locks
+    that a repeated delivery of the same transaction waits on, and at nice 19 a starved batch made
+    such retries wait for seconds (measured).
     """
     try:
         os.setpriority(os.PRIO_PROCESS, 0, MATCHER_NICENESS)

@@ -18,9 +18,12 @@ TRANSACTION_COLUMNS = "vendor_id, match_kind, reversed, confirmation, amount, di
 CASH_COLUMNS = "vendor_id, amount, count, occurred_at"
 
 def _postgresql_triggers(table: str, columns: str, instant: str) -> list[str]:
-    # One function per table: PL/pgSQL resolves NEW.<column> against the table's row type.
+    # One function per table: PL/pgSQL resolves NEW.<column> against the table's row type. One
+    # trigger per event, each with a WHEN clause, so a row without a stall (every callback as it
+    # is recorded, before matching) never calls the function: that path is the hot one.
+    function = f"{table}_mark_rollup"
     return [
-        f"""CREATE FUNCTION {table}_mark_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.vendor_id IS NOT NULL THEN
                 INSERT INTO rollup_dirty (vendor_id, at) VALUES (OLD.vendor_id, OLD.{instant});
@@ -30,16 +33,23 @@ def _postgresql_triggers(table: str, columns: str, instant: str) -> list[str]:
             END IF;
             RETURN NULL;
         END $$""",
-        f"""CREATE TRIGGER {table}_rollup AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table}
-            FOR EACH ROW EXECUTE FUNCTION {table}_mark_rollup()""",
+        f"""CREATE TRIGGER {table}_rollup_insert AFTER INSERT ON {table}
+            FOR EACH ROW WHEN (NEW.vendor_id IS NOT NULL) EXECUTE FUNCTION {function}()""",
+        f"""CREATE TRIGGER {table}_rollup_update AFTER UPDATE OF {columns} ON {table}
+            FOR EACH ROW WHEN (OLD.vendor_id IS NOT NULL OR NEW.vendor_id IS NOT NULL) EXECUTE FUNCTION {function}()""",
+        f"""CREATE TRIGGER {table}_rollup_delete AFTER DELETE ON {table}
+            FOR EACH ROW WHEN (OLD.vendor_id IS NOT NULL) EXECUTE FUNCTION {function}()""",
     ]
 
 
 _POSTGRESQL = (_postgresql_triggers("bank_transaction", TRANSACTION_COLUMNS, "booked_at")
                + _postgresql_triggers("cash_sale", CASH_COLUMNS, "occurred_at"))
+# Every name any version used (0007 had one trigger per table for all three events).
 _POSTGRESQL_DROP = [statement for table in ("bank_transaction", "cash_sale")
-                    for statement in (f"DROP TRIGGER IF EXISTS {table}_rollup ON {table}",
-                                      f"DROP FUNCTION IF EXISTS {table}_mark_rollup()")]
+                    for statement in ([f"DROP TRIGGER IF EXISTS {table}_rollup ON {table}"]
+                                      + [f"DROP TRIGGER IF EXISTS {table}_rollup_{event} ON {table}"
+                                         for event in ("insert", "update", "delete")]
+                                      + [f"DROP FUNCTION IF EXISTS {table}_mark_rollup()"])]
 
 
 def _sqlite_triggers(table: str, columns: str, instant: str) -> list[str]:
@@ -50,6 +60,7 @@ def _sqlite_triggers(table: str, columns: str, instant: str) -> list[str]:
         f"""CREATE TRIGGER {table}_rollup_delete AFTER DELETE ON {table} WHEN OLD.vendor_id IS NOT NULL
             BEGIN INSERT INTO rollup_dirty (vendor_id, at) VALUES (OLD.vendor_id, OLD.{instant}); END""",
         f"""CREATE TRIGGER {table}_rollup_update AFTER UPDATE OF {columns} ON {table}
+            WHEN OLD.vendor_id IS NOT NULL OR NEW.vendor_id IS NOT NULL
             BEGIN
                 INSERT INTO rollup_dirty (vendor_id, at)
                 SELECT OLD.vendor_id, OLD.{instant} WHERE OLD.vendor_id IS NOT NULL
@@ -65,7 +76,7 @@ _SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {table}_rollup_{event}"
 
 
 def install(connection):
-    """Create the triggers (the migration, and the bulk loader after its load)."""
+    """Create the triggers (the migrations, and the bulk loader after its load)."""
     for statement in _POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE:
         connection.execute(text(statement))
 
