@@ -1,5 +1,6 @@
 """market_pay: the backend for chợ 4.0 cashless markets. create_app() builds the Flask app."""
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .errors import register_error_handlers
@@ -33,6 +34,16 @@ def _blueprints():
             report_pages.bp)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in a route matches ids a database column can hold (1 … 2³¹−1): a larger number
+    is an unknown id (404), not an integer overflow deep in the driver (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
@@ -51,6 +62,7 @@ def create_app(test_config=None):
     observability.init_app(app)
     from .common.requests import refuse_nul_in_url
     app.before_request(refuse_nul_in_url)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 

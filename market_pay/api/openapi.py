@@ -17,7 +17,7 @@ from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySc
                                       RunSchema)
 from ..reports.schemas import AdoptionQuerySchema, AdoptionReportSchema
 from ..stalls.schemas import QuietStallSchema
-from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema
+from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema, RegionTreeSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
                                VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
 from ..vietqr.schemas import (DecodedSchema, DecodeRequestSchema, ImageQuerySchema, StallCodeSchema,
@@ -52,7 +52,8 @@ ENDPOINTS = [
     ("post", "/api/v1/users", "Create a user (admin)", UserCreateSchema, None, 201, UserSchema),
     ("get", "/api/v1/users", "List users (admin)", None, UserListQuerySchema, 200, "UserSchema[]"),
     ("post", "/api/v1/users/{user_id}/deactivate", "Deactivate a user and revoke their tokens", None, None, 200, UserSchema),
-    ("get", "/api/v1/regions", "List regions (flat by parent, or ?tree=true)", None, RegionListQuerySchema, 200, "RegionSchema[]"),
+    ("get", "/api/v1/regions", "List regions (flat by parent, or ?tree=true with children)", None, RegionListQuerySchema,
+     200, "RegionTreeSchema[]"),
     ("post", "/api/v1/regions", "Create a region (admin)", RegionCreateSchema, None, 201, RegionSchema),
     ("get", "/api/v1/regions/{code}", "One region", None, None, 200, RegionSchema),
     ("post", "/api/v1/markets", "Register a market (admin)", MarketCreateSchema, None, 201, MarketSchema),
@@ -114,7 +115,7 @@ ENDPOINTS = [
 ]
 PUBLIC = {"/api/v1/auth/token", "/api/v1/verify", "/api/v1/callbacks/{partner}"}
 ERRORS = {"400": "Unreadable body", "401": "No or bad token", "403": "Out of scope", "404": "Unknown id",
-          "409": "Conflict", "413": "Body too large", "415": "Wrong content type", "422": "Invalid fields",
+          "405": "Method not allowed here", "409": "Conflict", "413": "Body too large", "415": "Wrong content type", "422": "Invalid fields",
           "429": "Too many attempts"}
 
 
@@ -177,8 +178,12 @@ def build_spec() -> dict:
     spec.components.schema("Run", schema=RunSchema)
     spec.components.schema("Break", schema=BreakSchema)
     spec.components.schema("QuietStall", schema=QuietStallSchema)
+    spec.components.schema("RegionTree", schema=RegionTreeSchema)
     for method, path, summary, body, query, status, response in ENDPOINTS:
         operation = {"summary": summary, "responses": {str(status): _response(response)}}
+        if response == "partner":  # a refused delivery is answered in the partner's format too
+            operation["responses"]["401"] = {"description": "Refused (signature, timestamp), in the partner's format",
+                                             "content": {"application/json": {"schema": {"type": "object"}}}}
         for code, text in ERRORS.items():
             operation["responses"].setdefault(code, {
                 "description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
