@@ -33,6 +33,8 @@ class Summary:
     outcomes: Counter = field(default_factory=Counter)  # accepted / duplicate / rejected / failed
     retried: int = 0
     elapsed: float = 0.0
+    # Every attempt's HTTP status ("network" when no answer came): what a fault run looks at.
+    statuses: Counter = field(default_factory=Counter)
 
     def as_text(self) -> str:
         o = self.outcomes
@@ -131,7 +133,9 @@ def plan_deliveries(lines, factory, stalls, rng, faults, day) -> list:
     return deliveries
 
 
-def deliver(client, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay):
+def deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay):
+    """Send every delivery; with several servers each attempt goes to one at random, so retries
+    and duplicates land on different servers, as behind a load balancer."""
     lock, started = threading.Lock(), time.monotonic()
 
     def one(item):
@@ -144,8 +148,15 @@ def deliver(client, deliveries, secret, summary, concurrency, rate, max_attempts
 
         def attempt():
             key = "forger-secret-xx" if forged else secret
-            status, reply = client.request("POST", CALLBACK_PATH, body,
-                                           {"X-Signature": sign_simbank(key, body, int(time.time()))})
+            try:
+                status, reply = random.choice(clients).request(
+                    "POST", CALLBACK_PATH, body, {"X-Signature": sign_simbank(key, body, int(time.time()))})
+            except OSError:
+                with lock:
+                    summary.statuses["network"] += 1
+                raise
+            with lock:
+                summary.statuses[status] += 1
             answers.append(reply)
             return status
 
@@ -171,12 +182,14 @@ def deliver(client, deliveries, secret, summary, concurrency, rate, max_attempts
 def simulate(base_url: str, username: str, password: str, secret: str, *, market_code=None, payments=200,
              seed=None, faults: Faults | None = None, dynamic_share=0.3, day: date | None = None, concurrency=8,
              rate=0.0, max_attempts=6, base_delay=0.05, statement_out=None):
-    """Returns (Summary, ledger lines). The seed makes the day (not the timing) repeatable."""
+    """Returns (Summary, ledger lines). The seed makes the day (not the timing) repeatable.
+    `base_url` may name several servers, comma-separated: callbacks are spread over them."""
     seed = seed if seed is not None else random.randrange(10**6)
     faults, day = faults or Faults(), day or datetime.now(VIETNAM).date()
     rng = random.Random(seed)
     tag = f"{day:%y%m%d}{seed % 10**6:06d}"
-    client = HttpClient(base_url)
+    clients = [HttpClient(url.strip()) for url in base_url.split(",") if url.strip()]
+    client = clients[0]
     status, body = client.json("POST", "/api/v1/auth/token", {"username": username, "password": password})
     if status != 201:
         raise SimulationError(f"signing in answered {status}: {body}")
@@ -192,7 +205,9 @@ def simulate(base_url: str, username: str, password: str, secret: str, *, market
     summary.forgotten = sum(line.forgotten for line in lines)
     summary.forged = sum(forged for _, forged in deliveries)
     started = time.monotonic()
-    deliver(client, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay)
+    for other in clients[1:]:
+        other.token = client.token
+    deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay)
     summary.elapsed = time.monotonic() - started
     if statement_out:
         write_statement(statement_out, lines, random.Random(seed))
