@@ -33,10 +33,10 @@ def _matches_any(expected_by_secret, candidates) -> bool:
 
 
 def _check_timestamp(raw: str, now: float) -> int:
-    try:
-        timestamp = int(raw)
-    except (TypeError, ValueError):
-        raise SignatureInvalid("missing or unreadable timestamp") from None
+    # ASCII digits only: int() would also read "١٧٠٠…" or " 17 ", which no partner sends.
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise SignatureInvalid("missing or unreadable timestamp")
+    timestamp = int(raw)
     if abs(now - timestamp) > TOLERANCE_SECONDS:
         raise SignatureInvalid("timestamp outside the ±300 s window (stale or from the future)")
     return timestamp
