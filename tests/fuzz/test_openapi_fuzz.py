@@ -16,28 +16,16 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
-from sqlalchemy import create_engine, text
 
 from market_pay.auth.models import User
 from market_pay.extensions import db
 from tests.conftest import PG_URL, make_app
+from tests.servers import scratch_postgres
 from tests.factories import account_data, auth_header, make_market, make_user, make_vendor
 
 # Bounded for CI; MARKET_PAY_FUZZ_EXAMPLES=200 for a longer hunt.
 EXAMPLES_PER_OPERATION = int(os.environ.get("MARKET_PAY_FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-def _postgres_sibling(url: str) -> str:
-    """A fresh database beside the test one (the suite's own fixtures reset that one's schema)."""
-    base, name = url.rsplit("/", 1)
-    fuzz_url = f"{base}/{name}_fuzz"
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_fuzz"'))
-        conn.execute(text(f'CREATE DATABASE "{name}_fuzz"'))
-    engine.dispose()
-    return fuzz_url
 
 
 def _fuzzed_app(url: str):
@@ -87,5 +75,5 @@ SQLITE_APP = _fuzzed_app(f"sqlite:///{tempfile.mkdtemp(prefix='market_pay-fuzz-'
 test_sqlite_no_5xx_and_every_answer_as_documented = _fuzz_test(SQLITE_APP, _schema(SQLITE_APP))
 
 if PG_URL:
-    POSTGRES_APP = _fuzzed_app(_postgres_sibling(PG_URL))
+    POSTGRES_APP = _fuzzed_app(scratch_postgres(PG_URL, "fuzz"))
     test_postgresql_no_5xx_and_every_answer_as_documented = _fuzz_test(POSTGRES_APP, _schema(POSTGRES_APP))

@@ -1,0 +1,47 @@
+"""Rate limits hold across gunicorn workers (and so across servers): the counts live in the
+database. Each request opens its own connection, so they spread over the workers."""
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from market_pay.vietqr.codec import build
+from tests.conftest import PG_URL
+from tests.servers import cli, fresh_database_url, gunicorn, service_env
+
+pytestmark = pytest.mark.slow
+
+
+def status_of(request) -> int:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def service(request, tmp_path):
+    env = service_env(fresh_database_url(request.param, tmp_path, PG_URL))
+    cli(env, "db", "upgrade")
+    cli(env, "users", "create", "--username", "staff.one", "--password", "right-password-1", "--role", "admin")
+    with gunicorn(env, workers=3, threads=1) as base:
+        yield base
+
+
+def test_failed_sign_ins_are_throttled_whichever_worker_answers(service):
+    attempt = lambda: status_of(urllib.request.Request(  # noqa: E731
+        f"{service}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"username": "staff.one", "password": "wrong"}).encode()))
+    answers = [attempt() for _ in range(8)]
+    assert answers == [401] * 5 + [429] * 3
+
+
+def test_the_public_verify_limit_is_one_count_for_all_workers(service):
+    if 60 - time.time() % 60 < 15:  # the limit counts per minute: stay inside one
+        time.sleep(60 - time.time() % 60 + 0.5)
+    payload = urllib.request.quote(build("970436", "0011001234567"))
+    answers = [status_of(f"{service}/api/v1/verify?payload={payload}") for _ in range(40)]
+    assert answers.count(429) == 10 and set(answers[:30]) == {200}
