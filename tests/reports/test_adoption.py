@@ -230,3 +230,13 @@ def test_the_report_from_rollups_equals_a_direct_aggregation(tree):
                    [vars(row) | {"figures": vars(row.figures)} for row in from_base.rows], (region, first, last)
     db.session.rollback()
     assert markets and at("2026-11-01 00:00")
+
+
+def test_a_region_without_markets_reports_an_empty_total_in_every_format(client, tree):
+    make_region("EMPTY", "commune", tree["regions"][0])
+    admin = make_user("admin")
+    body = get_report(client, admin, region="EMPTY").json
+    assert [(row["kind"], row["markets"], row["cashless_value"], row["share_by_value"]) for row in body["rows"]] == [
+        ("total", 0, 0, None)]
+    for file_format in ("csv", "xlsx"):
+        assert get_report(client, admin, region="EMPTY", format=file_format).status_code == 200
