@@ -42,3 +42,15 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_in_production(client
     with production.test_client() as https_client:
         cookie = https_client.get("/stall/login", base_url="https://localhost").headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+@pytest.mark.parametrize("path, fields", [("/staff/login", {"username": "a\x00b", "password": "x"}),
+                                          ("/stall/login", {"phone": "09\x0012", "pin": "123456"}),
+                                          ("/verify", {"payload": "0002\x0001"})])
+def test_a_nul_in_a_form_field_is_a_400_not_a_database_error(client, path, fields):
+    """PostgreSQL text cannot hold NUL; the sign-in would otherwise record it as a failure key."""
+    import re
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post(path, data={**fields, "csrf_token": token})
+    assert response.status_code == 400

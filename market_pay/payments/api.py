@@ -26,8 +26,10 @@ def _dump_request(payment_request):
 @login_required
 def create_payment_request(vendor_id):
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 100:
-        raise ValidationFailed(errors={"Idempotency-Key": ["1 to 100 characters."]})
+    # Printable ASCII only: a NUL or control character would reach the database (PostgreSQL text
+    # refuses NUL) and no client needs one in a key.
+    if key is not None and not (1 <= len(key) <= 100 and key.isascii() and key.isprintable()):
+        raise ValidationFailed(errors={"Idempotency-Key": ["1 to 100 printable ASCII characters."]})
     created_request, created = payment_requests.create_payment_request(
         g.actor, vendor_id, load_json(PaymentRequestCreateSchema()), key)
     db.session.commit()

@@ -28,7 +28,12 @@ class CallbackOutcome:
 
 
 def _auth_header(partner: str, headers) -> str:
-    """What the delivery was signed with, for forensics; API keys are never stored."""
+    """What the delivery was signed with, for forensics; API keys are never stored. A NUL (an
+    attacker's) becomes U+FFFD: PostgreSQL text cannot hold it, and the attempt must be kept."""
+    return _signed_with(partner, headers).replace("\x00", "\ufffd")
+
+
+def _signed_with(partner: str, headers) -> str:
     if partner == "simbank":
         return headers.get("X-Signature", "")[:600]
     if partner == "sepay":

@@ -37,8 +37,9 @@ def test_odd_addresses_are_4xx(client, headers, path):
     assert 400 <= response.status_code < 500, (path, response.status_code)
 
 
-def test_an_overlong_idempotency_key_is_a_422(client, headers):
+@pytest.mark.parametrize("key", ["k" * 101, "", "sale\x0042", "bán-hàng-1"])
+def test_an_overlong_or_unprintable_idempotency_key_is_a_422(client, headers, key):
     vendor, auth = headers
     response = client.post(f"/api/v1/vendors/{vendor.id}/payment-requests", json={"amount": 1000},
-                           headers={**auth, "Idempotency-Key": "k" * 101})
+                           headers={**auth, "Idempotency-Key": key})
     assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]

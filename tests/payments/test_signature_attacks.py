@@ -89,6 +89,7 @@ def test_forged_or_injected_signature_headers_are_refused(client, account, forge
     signed_for_old = hmac_sha256_hex(SIMBANK_SECRET, f"{now - 3600}.".encode() + raw)
     response = send(client, raw, forge(now, signed_for_old))
     assert response.status_code == 401 and money() == 0
+    assert len(rejected()) == 1  # kept for forensics (a NUL included: PostgreSQL once refused it)
 
 
 def test_a_huge_signature_header_is_refused_and_not_stored_whole(client, account):
