@@ -9,7 +9,8 @@ then, in the same run for each database:
 
 Cases: the whole province over the last 365 days, and one commune over the last whole month.
 Measured, alternating, --repeat times each (medians reported):
-- report:  adoption_report() as the API serves it (rollups; both periods, registry, weekly trend);
+- report:  the report as the API serves it (a rollup refresh and commit, then both periods, the
+           registry, the weekly trend, pooling and totals from the rollups);
 - base:    the same report aggregated from bank_transaction and cash_sale (the exactness check too);
 - groupby: the plain direct GROUP BY the issue names — credits per market over the period, one query.
 """
@@ -60,6 +61,7 @@ def run(url: str, repeat: int):
     from market_pay.extensions import db
     from market_pay.payments.models import BankTransaction
     from market_pay.reports.adoption import adoption_report
+    from market_pay.reports.responses import fresh_report
     from market_pay.reports.rollups import zone
     app = create_app()
     with app.app_context():
@@ -72,7 +74,8 @@ def run(url: str, repeat: int):
         for label, region, first, last in cases:
             times = {"report": [], "base": [], "groupby": []}
             for _ in range(repeat):
-                elapsed, fast = timed(lambda: adoption_report(None, region_code=region, first=first, last=last))
+                elapsed, fast = timed(lambda: fresh_report(None, {"region": region, "market": None, "first": first,
+                                                                  "last": last, "active_min": 1}))
                 times["report"].append(elapsed)
                 elapsed, slow = timed(lambda: adoption_report(None, region_code=region, first=first, last=last,
                                                               source="base"))

@@ -322,12 +322,13 @@ def reconcile_command(file, partner, statement_date):
 def report_command(region_code, market_code, first, last, file_format, active_min, lang, output):
     """Write the adoption report (cashless share per market) as CSV or XLSX."""
     from .reports import exports
-    from .reports.adoption import adoption_report
+    from .reports.adoption import adoption_report, bring_rollups_up_to_date
     from .reports.schemas import AdoptionQuerySchema
     query = _load_or_exit(AdoptionQuerySchema(), {
         key: value for key, value in {"region": region_code, "market": market_code, "from": f"{first:%Y-%m-%d}",
                                       "to": f"{last:%Y-%m-%d}", "active_min": active_min}.items()
         if value is not None})
+    bring_rollups_up_to_date()
     report = adoption_report(None, region_code=query["region"], market_code=query["market"], first=query["first"],
                              last=query["last"], active_min=query["active_min"])
     body = exports.as_csv(report, lang) if file_format == "csv" else exports.as_xlsx(report, lang)

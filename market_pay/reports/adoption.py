@@ -196,15 +196,19 @@ def _add_stall(row: Figures, target: str, values: dict, active_min: int):
         row.previous["active_stalls"] += active
 
 
+def bring_rollups_up_to_date():
+    """Recompute the stall-days changed since the last refresh, so a report includes every
+    committed change; flushes. Off on a read replica (MARKET_PAY_REPORT_REFRESH=0), where the
+    primary's matchers keep the rollups."""
+    if current_app.config.get("REPORT_REFRESH", True):
+        rollups.refresh()
+
+
 def adoption_report(actor, *, region_code=None, market_code=None, first, last, active_min=1,
                     source="rollup") -> AdoptionReport:
-    """The report for a region (any kind of node) or one market over [first, last] (local dates).
-
-    The rollups are brought up to date first, so the report includes every committed change;
-    source="base" aggregates the base tables instead (tests, the benchmark's baseline)."""
-    if source == "rollup" and current_app.config.get("REPORT_REFRESH", True):
-        rollups.refresh()
-        db.session.commit()  # before loading anything: a commit expires what the session holds
+    """The report for a region (any kind of node) or one market over [first, last] (local dates),
+    read from the rollups — the caller brings them up to date first (bring_rollups_up_to_date) —
+    or, with source="base", aggregated from the base tables (tests, the benchmark's baseline)."""
     (scope_code, scope_name, scope_kind), markets = _scope_markets(actor, region_code, market_code)
     period = Period(first, last)
     previous = period.previous()

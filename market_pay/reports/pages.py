@@ -14,8 +14,7 @@ from ..errors import AuthenticationRequired, TooManyRequests
 from ..extensions import db
 from ..regions.services import region_tree
 from . import charts
-from .adoption import adoption_report
-from .api import report_response
+from .responses import fresh_report, report_response
 from .exports import row_values
 from .rollups import zone
 from .schemas import AdoptionQuerySchema
@@ -119,8 +118,7 @@ def dashboard():
         reason = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in invalid.messages.items())
         return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
                            choices=choices, args=args, report=None)
-    report = adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
-                             last=query["last"], active_min=query["active_min"])
+    report = fresh_report(actor, query)
     bars = [(row.market_name or text(lang, "market"), row.figures.share_by_value) for row in report.rows
             if row.kind == "market"]
     bars += [(f"{row.figures.markets} …", row.figures.share_by_value) for row in report.rows
@@ -158,6 +156,4 @@ def download():
     if actor is None:
         raise AuthenticationRequired("Sign in on the staff page again.")
     query = AdoptionQuerySchema().load(request.args.to_dict(flat=True))
-    report = adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
-                             last=query["last"], active_min=query["active_min"])
-    return report_response(report, query["format"], query["lang"])
+    return report_response(fresh_report(actor, query), query["format"], query["lang"])

@@ -1,0 +1,27 @@
+"""What the report routes (API and pages) share: a fresh report, and the answer in the asked format."""
+from flask import Response, jsonify
+
+from ..extensions import db
+from . import exports
+from .adoption import adoption_report, bring_rollups_up_to_date
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def fresh_report(actor, query: dict):
+    """Rollups brought up to date and committed (which also ends their lock, so matchers and
+    other reports need not wait for this one's reading), then the report."""
+    bring_rollups_up_to_date()
+    db.session.commit()
+    return adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
+                           last=query["last"], active_min=query["active_min"])
+
+
+def report_response(report, file_format: str, lang: str):
+    """The report in the asked format; files come as attachments with a name that says what they are."""
+    if file_format == "json":
+        return jsonify(exports.as_json(report, lang))
+    body = exports.as_csv(report, lang) if file_format == "csv" else exports.as_xlsx(report, lang)
+    return Response(body, mimetype=MIMETYPES[file_format], headers={
+        "Content-Disposition": f'attachment; filename="{exports.file_name(report, file_format)}"'})
