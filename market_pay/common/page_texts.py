@@ -26,6 +26,8 @@ TEXTS = {
         "payload": "Nội dung mã", "check": "Kiểm tra", "photo": "Ảnh mã QR", "scan": "Quét bằng camera",
         "no_qr_in_photo": "Không tìm thấy mã QR trong ảnh.", "not_vietqr": "Đây không phải mã VietQR hợp lệ: {reason}",
         "genuine": "Mã thật", "not_genuine": "Cảnh báo",
+        "quiet_now": "Sạp vắng chuyển khoản bất thường (lúc này)", "quiet_for": "{minutes} phút chưa có khoản nào",
+        "quiet_none": "Không có sạp nào vắng chuyển khoản bất thường.",
         "col_stalls": "Sạp: đăng ký / có QR / hoạt động", "col_count": "Số GD", "col_value": "Giá trị",
         "col_share_count": "Tỷ lệ KTM (số GD)", "col_share_value": "Tỷ lệ KTM (giá trị)",
         "col_previous": "Kỳ trước (giá trị)",
@@ -40,6 +42,8 @@ TEXTS = {
         "quiet_alert": "Đã {minutes} phút chưa có khoản chuyển khoản nào, lâu hơn nhiều so với thường lệ. Hãy kiểm tra thẻ mã QR có bị che hoặc bị tráo không.",
     },
     "en": {
+        "quiet_now": "Stalls unusually quiet (now)", "quiet_for": "no payment for {minutes} minutes",
+        "quiet_none": "No stall is unusually quiet.",
         "col_stalls": "Stalls: registered / QR / active", "col_count": "Payments", "col_value": "Value",
         "col_share_count": "Cashless share (count)", "col_share_value": "Cashless share (value)",
         "col_previous": "Previous (value)",

@@ -13,6 +13,7 @@ from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired, TooManyRequests
 from ..extensions import db
 from ..regions.services import region_tree
+from ..stalls.services import market_quiet_stalls
 from . import charts
 from .responses import fresh_report, report_response
 from .exports import row_values
@@ -124,8 +125,12 @@ def dashboard():
     bars += [(f"{row.figures.markets} …", row.figures.share_by_value) for row in report.rows
              if row.kind == "other_markets"]
     download = {key: value for key, value in args.items() if key != "format"}
+    # One market on screen: also the stalls whose payments stopped in their usual hours, now (a
+    # covered or swapped QR card), which the manager should go and look at.
+    quiet = market_quiet_stalls(actor, report.scope_code) if report.scope_kind == "market" else None
     return render_page(
         "reports/dashboard.html", choices=choices, args=args, report=report, lang_rows=_display_rows(report, lang),
+        quiet=quiet,
         share_chart=charts.share_bars(bars, text(lang, "no_cash_recorded"), lang),
         trend_chart=charts.weekly_lines(report.weekly, (text(lang, "cashless"), text(lang, "cash_word")), lang),
         csv_url=url_for("report_pages.download", format="csv", lang=lang, **download),

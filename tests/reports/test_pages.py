@@ -70,3 +70,19 @@ def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):  # no
     page = client.get("/staff/login").get_data(as_text=True)
     assert client.post("/staff/login", data={"username": "x", "password": "y"}).status_code == 403  # no CSRF
     assert csrf_of(page)
+
+
+def test_a_market_on_screen_also_lists_its_stalls_that_went_quiet(client, tree, monkeypatch):  # noqa: F811
+    """The alert itself is tested in tests/stalls; here: the manager sees it beside the figures."""
+    from market_pay.reports import pages
+    stall = tree["stalls"]["M1"][1]
+    monkeypatch.setattr(pages, "market_quiet_stalls", lambda actor, code: [
+        {"vendor_id": stall.id, "stall_code": stall.stall_code, "display_name": "Rau sạch bà Hoa",
+         "quiet_minutes": 95}] if code == "M1" else [])
+    sign_in(client, make_user("market_manager", "M1"))
+    html = client.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert "Sạp vắng chuyển khoản bất thường" in html and f'data-stall="{stall.stall_code}"' in html
+    assert "95 phút chưa có khoản nào" in html
+    staff_browser = client.application.test_client()
+    sign_in(staff_browser, make_user("region_staff", "P"))
+    assert "quiet-stalls" not in staff_browser.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
