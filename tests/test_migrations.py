@@ -54,3 +54,44 @@ def test_downgrade_to_nothing_and_upgrade_again(empty_database_url):
     assert table_names(app) <= {"alembic_version"}
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert table_names(app) == EXPECTED_TABLES
+
+
+def test_history_recorded_before_the_rollups_existed_is_rolled_up_after_the_upgrade(empty_database_url):
+    """A database at 0006 with credits and cash (one stall, two local days, one of them across
+    UTC midnight) gets its stall-days marked by 0007; the first refresh then computes them."""
+    from sqlalchemy import text
+
+    from market_pay.reports import rollups
+    from market_pay.reports.models import StallDayTotal
+    app = make_app(empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0006_cash_sales"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            now = "2026-11-20 00:00:00+00" if conn.dialect.name == "postgresql" else "2026-11-20 00:00:00.000000"
+            conn.execute(text("INSERT INTO region (id, code, name, kind, path, created_at) "
+                              "VALUES (1, 'C1', 'Xã', 'commune', '/C1/', :t)"), {"t": now})
+            conn.execute(text("INSERT INTO market (id, code, name, region_id, address, created_at, updated_at) "
+                              "VALUES (1, 'M1', 'Chợ', 1, '', :t, :t)"), {"t": now})
+            conn.execute(text("INSERT INTO vendor (id, market_id, stall_code, display_name, phone, status, created_at, "
+                              "updated_at) VALUES (1, 1, 'A', 'A', '0912345678', 'active', :t, :t)"), {"t": now})
+            for n, (booked, amount) in enumerate([("2026-11-20 16:30:00", 10_000),   # 23:30 on the 20th, Vietnam
+                                                  ("2026-11-20 17:30:00", 20_000),   # 00:30 on the 21st
+                                                  ("2026-11-21 02:00:00", 30_000)]):  # 09:00 on the 21st
+                conn.execute(text(
+                    "INSERT INTO bank_transaction (partner, partner_txn_id, bank_reference, account_number, amount, "
+                    "direction, description, booked_at, received_at, match_kind, vendor_id, underpaid, overpaid, "
+                    "below_floor, late, reversed, confirmation) VALUES ('simbank', :id, :id, '1', :amount, 'in', '', "
+                    ":booked, :booked, 'static', 1, false, false, false, false, false, 'provisional')"),
+                    {"id": f"T{n}", "amount": amount,
+                     "booked": booked + ("+00" if conn.dialect.name == "postgresql" else ".000000")})
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        rollups.refresh()
+        db.session.commit()
+        days = {(row.day.isoformat(), row.cashless_count, row.cashless_value)
+                for row in db.session.scalars(db.select(StallDayTotal))}
+        db.session.remove()
+        db.engine.dispose()
+    assert days == {("2026-11-20", 1, 10_000), ("2026-11-21", 2, 50_000)}

@@ -66,13 +66,27 @@ def upgrade():
         batch_op.create_index('ix_cash_sale_market_survey', ['market_id', 'occurred_at'], unique=False, postgresql_where=sa.text('vendor_id IS NULL'), sqlite_where=sa.text('vendor_id IS NULL'))
 
     # ### end Alembic commands ###
-    # Installed as they are now; changing market_pay/reports/triggers.py needs a new migration.
+    # Installs triggers.py as it is; 0010 reinstalls them for databases migrated before it.
     triggers.install(op.get_bind())
-    # Existing history: every stall-day there is becomes stale, for the first refresh to compute.
-    op.execute("INSERT INTO rollup_dirty (vendor_id, at) SELECT DISTINCT vendor_id, booked_at FROM bank_transaction "
-               "WHERE vendor_id IS NOT NULL")
-    op.execute("INSERT INTO rollup_dirty (vendor_id, at) SELECT DISTINCT vendor_id, occurred_at FROM cash_sale "
-               "WHERE vendor_id IS NOT NULL")
+    _mark_existing_history()
+
+
+def _mark_existing_history():
+    """Every stall-day already in the base tables becomes stale, for the first refresh to compute:
+    one marker per stall and local day (not one per row: millions of rows, far fewer days)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+    zone = current_app.config["TIMEZONE"]
+    for table, instant in (("bank_transaction", "booked_at"), ("cash_sale", "occurred_at")):
+        if op.get_bind().dialect.name == "postgresql":
+            day = f"({instant} AT TIME ZONE '{zone}')::date"
+        else:  # SQLite has no zones: the zone's offset now (Vietnam has had no daylight saving since 1975)
+            hours = ZoneInfo(zone).utcoffset(datetime.now()).total_seconds() / 3600
+            day = f"date({instant}, '{hours:+g} hours')"
+        op.execute(f"INSERT INTO rollup_dirty (vendor_id, at) SELECT vendor_id, min({instant}) FROM {table} "
+                   f"WHERE vendor_id IS NOT NULL GROUP BY vendor_id, {day}")
 
 
 def downgrade():
