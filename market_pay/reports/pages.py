@@ -6,12 +6,12 @@ from flask import Blueprint, redirect, request, session, url_for
 from marshmallow import ValidationError
 
 from ..auth.models import STALL_ROLES
-from ..auth.services import revoke_token, sign_in, user_for_token
+from ..auth.services import user_for_token
 from ..common.formatting import format_date, format_vnd
 from ..common.page_texts import text
-from ..common.web import page_lang, render_page, require_csrf, security_headers
-from ..errors import AuthenticationRequired, TooManyRequests
-from ..extensions import db
+from ..common.page_sign_in import sign_in_from_form, sign_out
+from ..common.web import page_lang, render_page, security_headers
+from ..errors import AuthenticationRequired
 from ..regions.services import region_tree
 from ..stalls.services import market_quiet_stalls
 from . import charts
@@ -41,36 +41,14 @@ def login_page():
 
 @bp.post("/staff/login")
 def login():
-    require_csrf()
-    lang = page_lang()
-    username, password = request.form.get("username", ""), request.form.get("password", "")
-    try:
-        signed_in = sign_in(username, password, request.remote_addr or "")
-    except TooManyRequests as throttled:
-        return render_page("staff/login.html", 429, username=username,
-                           error=text(lang, "too_many", minutes=max(1, throttled.retry_after // 60)))
-    if signed_in is None:
-        db.session.commit()  # the failure counts in every worker
-        return render_page("staff/login.html", 401, error=text(lang, "bad_login"), username=username)
-    user, token, _ = signed_in
-    if user.role in STALL_ROLES:
-        revoke_token(token)
-        db.session.commit()
-        return render_page("staff/login.html", 403, error=text(lang, "not_staff"), username=username)
-    db.session.commit()
-    session.clear()
-    session[SESSION_TOKEN] = token
-    return redirect(url_for("report_pages.dashboard"))
+    return sign_in_from_form(template="staff/login.html", login_field="username", secret_field="password",
+                             accepts=lambda user: user.role not in STALL_ROLES, refused_text="not_staff",
+                             session_key=SESSION_TOKEN, home="report_pages.dashboard")
 
 
 @bp.post("/staff/logout")
 def logout():
-    require_csrf()
-    if session.get(SESSION_TOKEN):
-        revoke_token(session[SESSION_TOKEN])
-        db.session.commit()
-    session.clear()
-    return redirect(url_for("report_pages.login_page"))
+    return sign_out(SESSION_TOKEN, "report_pages.login_page")
 
 
 def _region_choices(actor) -> list[tuple[str, str, int]]:

@@ -4,14 +4,14 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request, session, url_for
 
-from ..auth.services import revoke_token, sign_in
+from ..auth.models import STALL_ROLES
 from ..cash.schemas import CashSaleCreateSchema
 from ..cash.services import delete_cash_sale, record_cash_sale
 from ..common.formatting import format_vnd
-from ..common.page_texts import text
+from ..common.page_sign_in import sign_in_from_form, sign_out
 from ..common.requests import load_json
 from ..common.web import page_lang, render_page, require_csrf, security_headers
-from ..errors import AuthenticationRequired, TooManyRequests, ValidationFailed
+from ..errors import AuthenticationRequired, ValidationFailed
 from ..extensions import db
 from ..payments import payment_requests
 from ..payments.schemas import PaymentRequestCreateSchema
@@ -46,37 +46,15 @@ def login_page():
 
 @bp.post("/stall/login")
 def login():
-    require_csrf()
-    lang = page_lang()
-    phone, pin = request.form.get("phone", ""), request.form.get("pin", "")
-    try:
-        signed_in = sign_in(phone, pin, request.remote_addr or "")
-    except TooManyRequests as throttled:
-        return render_page("stall/login.html", 429, error=text(lang, "too_many", minutes=max(1, throttled.retry_after // 60)),
-                     phone=phone)
-    if signed_in is None:
-        db.session.commit()  # the failure counts in every worker
-        return render_page("stall/login.html", 401, error=text(lang, "bad_login"), phone=phone)
-    user, token, _ = signed_in
-    if services.board_user(token) is None:
-        revoke_token(token)
-        db.session.commit()
-        return render_page("stall/login.html", 403, error=text(lang, "not_stall"), phone=phone)
-    db.session.commit()
-    session.clear()
-    session.permanent = True  # the stall's phone stays signed in (the token lives 30 days)
-    session[SESSION_TOKEN] = token
-    return redirect(url_for("stall_pages.board"))
+    # The stall's phone stays signed in (its token lives 30 days).
+    return sign_in_from_form(template="stall/login.html", login_field="phone", secret_field="pin",
+                             accepts=lambda user: user.role in STALL_ROLES, refused_text="not_stall",
+                             session_key=SESSION_TOKEN, home="stall_pages.board", permanent=True)
 
 
 @bp.post("/stall/logout")
 def logout():
-    require_csrf()
-    if session.get(SESSION_TOKEN):
-        revoke_token(session[SESSION_TOKEN])
-        db.session.commit()
-    session.clear()
-    return redirect(url_for("stall_pages.login_page"))
+    return sign_out(SESSION_TOKEN, "stall_pages.login_page")
 
 
 @bp.get("/stall")

@@ -4,7 +4,6 @@ import re
 import pytest
 
 from tests.factories import STAFF_PASSWORD, make_user
-from tests.reports.test_adoption import tree  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -19,7 +18,7 @@ def sign_in(client, user, password=STAFF_PASSWORD):
                                              "csrf_token": csrf_of(page)})
 
 
-def test_staff_sign_in_and_the_dashboard_shows_table_and_charts(client, tree):  # noqa: F811
+def test_staff_sign_in_and_the_dashboard_shows_table_and_charts(client, tree):
     staff = make_user("region_staff", "P")
     assert client.get("/reports").headers["Location"].endswith("/staff/login")
     response = sign_in(client, staff)
@@ -40,20 +39,20 @@ def test_staff_sign_in_and_the_dashboard_shows_table_and_charts(client, tree):  
     assert "Chợ Một" in download.data.decode("utf-8-sig")
 
 
-def test_the_dashboard_defaults_to_the_staff_scope_and_four_weeks(client, tree):  # noqa: F811
+def test_the_dashboard_defaults_to_the_staff_scope_and_four_weeks(client, tree):
     sign_in(client, make_user("region_staff", "D1"))
     html = client.get("/reports").get_data(as_text=True)
     assert "– Huyện Một" in html
     assert '<option value="D1" selected>' in html and 'value="P"' not in html and 'value="C1"' in html
 
 
-def test_a_manager_gets_their_market_and_english_on_request(client, tree):  # noqa: F811
+def test_a_manager_gets_their_market_and_english_on_request(client, tree):
     sign_in(client, make_user("market_manager", "M1"))
     html = client.get("/reports?lang=en&from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     assert "Cashless payments – Chợ Một" in html and "66.7 %" in html and "<select" not in html
 
 
-def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tree):  # noqa: F811
+def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tree):
     sign_in(client, make_user("region_staff", "D1"))
     page = client.get("/reports?from=2026-11-30&to=2026-11-01")
     assert page.status_code == 422 and "The period ends before it starts" in page.get_data(as_text=True)
@@ -61,7 +60,7 @@ def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tr
     assert client.get("/reports/download?region=D1&from=2026-11-01&to=2026-11-30&format=pdf").status_code == 422
 
 
-def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):  # noqa: F811
+def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):
     stall = tree["stalls"]["M1"][0]
     vendor = make_user("vendor", f"M1/{stall.stall_code}")
     assert sign_in(client, vendor, "123456").status_code == 403
@@ -72,7 +71,7 @@ def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):  # no
     assert csrf_of(page)
 
 
-def test_a_market_on_screen_also_lists_its_stalls_that_went_quiet(client, tree, monkeypatch):  # noqa: F811
+def test_a_market_on_screen_also_lists_its_stalls_that_went_quiet(client, tree, monkeypatch):
     """The alert itself is tested in tests/stalls; here: the manager sees it beside the figures."""
     from market_pay.reports import pages
     stall = tree["stalls"]["M1"][1]
