@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from benchlib import market_database, market_pay  # noqa: E402
+from cpu_accounting import per_request_us, snapshot  # noqa: E402
 
 SECRET = "bench-simbank-secret"
 CALLBACK_PATH = "/api/v1/callbacks/simbank"
@@ -94,6 +95,15 @@ def run_wrk(port: int, path: str, lines: Path, duration: int, connections: int, 
                              str(lines), str(wrk_threads), path], capture_output=True, text=True, check=True).stdout
     result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def measured(server, matcher, port: int, path: str, lines: Path, args) -> dict:
+    """run_wrk, plus the CPU each part of the stack spent per request meanwhile."""
+    before = snapshot(server.pid, matcher.pid if matcher else None)
+    result = run_wrk(port, path, lines, args.duration, args.connections, args.wrk_threads)
+    after = snapshot(server.pid, matcher.pid if matcher else None)
+    result["cpu_us"] = per_request_us(before, after, result["requests"])
     return result
 
 
@@ -197,8 +207,8 @@ def bench(url: str, label: str, args) -> list:
                 count = args.duration * args.max_rate
                 ledger = write_bodies(lines, accounts, count, f"R{round_number}{label[:2].upper()}",
                                       random.Random(round_number))
-                ceiling = run_wrk(port, "/bench/ceiling", lines, args.duration, args.connections, args.wrk_threads)
-                callbacks = run_wrk(port, CALLBACK_PATH, lines, args.duration, args.connections, args.wrk_threads)
+                ceiling = measured(server, matcher, port, "/bench/ceiling", lines, args)
+                callbacks = measured(server, matcher, port, CALLBACK_PATH, lines, args)
                 assert sum(callbacks["issued"]) < count, "ran out of pre-signed callbacks: raise --max-rate"
                 started = time.monotonic()
                 if args.matcher == "after" and matcher is None:
@@ -212,7 +222,9 @@ def bench(url: str, label: str, args) -> list:
                              "replay": replay["outcomes"], "check": check})
                 print(json.dumps({"label": label, "round": round_number, "ceiling_rps": round(ceiling["rps"]),
                                   "callbacks_rps": round(callbacks["rps"]), "p50": callbacks["p50_ms"],
-                                  "p99": callbacks["p99_ms"], "non2xx": callbacks["non2xx"],
+                                  "p99": callbacks["p99_ms"],
+                                  "cpu_us": {"ceiling": ceiling["cpu_us"], "callbacks": callbacks["cpu_us"]},
+                                  "non2xx": callbacks["non2xx"],
                                   "matching_lag_s": round(callbacks["matching_lag_s"], 2),
                                   "errors": callbacks["errors"], "replay": {f"{k[0]} {k[1]}": v for k, v in replay["outcomes"].items()},
                                   "check": check}), flush=True)

@@ -15,6 +15,7 @@ from .models import BankTransaction, InboxEntry, SuspenseItem
 from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
                               parse_sepay, parse_simbank)
 from .partners import credentials
+from .references import find_references
 from .signatures import SignatureInvalid, verify_payos, verify_sepay, verify_simbank
 
 
@@ -25,6 +26,8 @@ class CallbackOutcome:
     kind: str
     reason: str = ""
     transaction_id: int | None = None
+    # False when recording already allocated it (a plain static sale on PostgreSQL).
+    awaits_matching: bool = False
 
 
 def _auth_header(partner: str, headers) -> str:
@@ -98,46 +101,82 @@ def _hot_statement(name: str):
     return _STATEMENTS[key]
 
 
-# PostgreSQL: the transaction and its inbox row in one round trip (a data-modifying CTE). The
-# inbox row says "duplicate" when the ON CONFLICT took effect. Column defaults are spelled out
-# because raw SQL bypasses the model's Python-side defaults.
+# PostgreSQL: the delivery recorded in one round trip (data-modifying CTEs), and when it is a plain
+# static-QR sale — money in, a BIN, no payment reference in the content (decided in Python, as
+# :static_sale), exactly one active account with that BIN and number, no reversal already waiting
+# for it, not seen before — allocated to its stall in the same statement, so the row is written
+# once, already matched, and the matcher never touches it (its outcome is static_batch's exactly).
+# Everything else is inserted `pending` for the matcher. The inbox row says "duplicate" when the
+# ON CONFLICT took effect. Column defaults are spelled out: raw SQL bypasses the model's.
+#
+# Feed order: the counter upsert holds the stall's counter row until commit, so a stall's feed
+# numbers become visible strictly in order, whichever worker commits first (as in the matcher).
+# Locks: this statement takes at most one counter, after which it can wait only on a racing
+# duplicate's insert; the duplicate checks keep a repeat from taking (and skipping) a number.
 _RECORD_SQL = text("""
-WITH inserted AS (
+WITH sale AS (
+    SELECT account.id AS account_id, account.vendor_id,
+        COALESCE(vendor.floor_amount, 0) > 0 AND :amount < vendor.floor_amount AS below_floor
+    FROM receiving_account AS account JOIN vendor ON vendor.id = account.vendor_id
+    WHERE :static_sale AND account.active AND account.bin = :bin AND account.account_number = :account_number
+      AND NOT EXISTS (SELECT 1 FROM bank_transaction AS waiting
+                      WHERE waiting.reverses_txn_id = :partner_txn_id AND waiting.partner = :partner)
+      AND NOT EXISTS (SELECT 1 FROM bank_transaction AS seen
+                      WHERE seen.partner = :partner AND seen.partner_txn_id = :partner_txn_id)
+      AND NOT EXISTS (SELECT 1 FROM bank_transaction AS seen
+                      WHERE seen.account_number = :account_number AND seen.bank_reference = :bank_reference
+                        AND seen.amount = :amount AND seen.direction = :direction)),
+feed AS (
+    INSERT INTO feed_counter (vendor_id, last_seq) SELECT vendor_id, 1 FROM sale
+    ON CONFLICT (vendor_id) DO UPDATE SET last_seq = feed_counter.last_seq + 1
+    RETURNING last_seq),
+inserted AS (
     INSERT INTO bank_transaction (partner, partner_txn_id, bank_reference, bin, account_number, amount, direction,
         description, booked_at, received_at, payer_name, payer_account, payer_bin, reverses_txn_id, match_kind,
+        vendor_id, receiving_account_id, feed_seq,
         underpaid, overpaid, below_floor, late, reversed, confirmation)
-    VALUES (:partner, :partner_txn_id, :bank_reference, :bin, :account_number, :amount, :direction,
-        :description, :booked_at, :received_at, :payer_name, :payer_account, :payer_bin, :reverses_txn_id, 'pending',
-        false, false, false, false, false, 'provisional')
+    SELECT :partner, :partner_txn_id, :bank_reference, :bin, :account_number, :amount, :direction,
+        :description, :booked_at, :received_at, :payer_name, :payer_account, :payer_bin, :reverses_txn_id,
+        CASE WHEN sale.vendor_id IS NULL THEN 'pending' ELSE 'static' END,
+        sale.vendor_id, sale.account_id, (SELECT last_seq FROM feed),
+        false, false, COALESCE(sale.below_floor, false), false, false, 'provisional'
+    FROM (VALUES (1)) AS one LEFT JOIN sale ON true
     ON CONFLICT DO NOTHING
-    RETURNING id)
+    RETURNING id, match_kind)
 INSERT INTO inbox_entry (partner, received_at, remote_addr, auth_header, body, body_sha256, outcome, reason,
     transaction_id)
 SELECT :partner, :received_at, :remote_addr, :auth_header, :body, :body_sha256,
     CASE WHEN EXISTS (SELECT 1 FROM inserted) THEN 'accepted' ELSE 'duplicate' END, '',
     (SELECT id FROM inserted)
-RETURNING id, transaction_id
+RETURNING id, transaction_id, (SELECT match_kind FROM inserted)
 """)
 
 
-def _record_in_one_statement(transfer: IncomingTransfer, inbox: InboxEntry) -> int | None:
+def is_static_sale_candidate(transfer: IncomingTransfer) -> bool:
+    """What can be told without the database of a plain static sale (static_batch.plan's test)."""
+    return transfer.direction == "in" and bool(transfer.bin) and not find_references(transfer.description)
+
+
+def _record_in_one_statement(transfer: IncomingTransfer, delivery: "Delivery") -> tuple[int | None, str | None]:
+    """(transaction id or None for a duplicate, its match kind: 'static' when already allocated)."""
     params = {name: getattr(transfer, name) for name in (
         "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
         "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
-    params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=inbox.remote_addr,
-                  auth_header=inbox.auth_header, body=inbox.body, body_sha256=inbox.body_sha256)
-    inbox_id, transaction_id = db.session.execute(_RECORD_SQL, params).one()
+    params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=delivery.remote_addr,
+                  auth_header=delivery.auth_header, body=delivery.body, body_sha256=delivery.body_sha256,
+                  static_sale=is_static_sale_candidate(transfer))
+    inbox_id, transaction_id, match_kind = db.session.execute(_RECORD_SQL, params).one()
     if transaction_id is None:  # a duplicate: link the delivery to the transaction it repeats
         db.session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
                            .values(transaction_id=_existing_id(transfer)))
-    return transaction_id
+    return transaction_id, match_kind
 
 
-def _store_inbox(inbox: InboxEntry):
+def _store_inbox(delivery: "Delivery", outcome: str, transaction_id: int | None):
     db.session.execute(_hot_statement("inbox"), {
-        "partner": inbox.partner, "remote_addr": inbox.remote_addr, "auth_header": inbox.auth_header,
-        "body": inbox.body, "body_sha256": inbox.body_sha256, "outcome": inbox.outcome,
-        "reason": inbox.reason or "", "transaction_id": inbox.transaction_id})
+        "partner": delivery.partner, "remote_addr": delivery.remote_addr, "auth_header": delivery.auth_header,
+        "body": delivery.body, "body_sha256": delivery.body_sha256, "outcome": outcome, "reason": "",
+        "transaction_id": transaction_id})
 
 
 def _existing_id(transfer: IncomingTransfer) -> int | None:
@@ -153,46 +192,63 @@ def _existing_id(transfer: IncomingTransfer) -> int | None:
         BankTransaction.amount == transfer.amount, BankTransaction.direction == transfer.direction))
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What the raw inbox keeps of one delivery (a plain record: the accepted path writes it with
+    Core, and building an ORM object for it cost more than the rest of the parsing)."""
+
+    partner: str
+    remote_addr: str
+    auth_header: str
+    body: str
+    body_sha256: str
+
+    @classmethod
+    def of(cls, partner: str, headers, body: bytes, remote_addr: str) -> "Delivery":
+        return cls(partner=partner, remote_addr=remote_addr or "", auth_header=_auth_header(partner, headers),
+                   # PostgreSQL text cannot hold NUL; the hash keeps the exact bytes' identity.
+                   body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+                   body_sha256=hashlib.sha256(body).hexdigest())
+
+    def entry(self, outcome: str, reason: str = "") -> InboxEntry:
+        return InboxEntry(partner=self.partner, remote_addr=self.remote_addr, auth_header=self.auth_header,
+                          body=self.body, body_sha256=self.body_sha256, outcome=outcome, reason=reason)
+
+
 def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: float) -> CallbackOutcome:
     """Everything one delivery changes; the caller commits once, then answers the partner."""
     assert partner in PARTNERS
-    inbox = InboxEntry(partner=partner, remote_addr=remote_addr or "", auth_header=_auth_header(partner, headers),
-                       # PostgreSQL text cannot hold NUL; the hash keeps the exact bytes' identity.
-                       body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
-                       body_sha256=hashlib.sha256(body).hexdigest(),
-                       outcome="accepted")
+    delivery = Delivery.of(partner, headers, body, remote_addr)
     try:
         transfer = _verify_and_parse(partner, headers, body, now)
     except SignatureInvalid as rejected:
-        inbox.outcome, inbox.reason = "rejected", rejected.reason
-        db.session.add(inbox)
+        db.session.add(delivery.entry("rejected", rejected.reason))
         return CallbackOutcome("rejected", rejected.reason)
     except PartnerTestDelivery:
         return CallbackOutcome("test")
     except MalformedCallback as malformed:
-        return _file_malformed(inbox, malformed.reason)
+        return _file_malformed(delivery, malformed.reason)
 
     if db.session.get_bind().dialect.name == "postgresql":
-        transaction_id = _record_in_one_statement(transfer, inbox)
+        transaction_id, match_kind = _record_in_one_statement(transfer, delivery)
         if transaction_id is None:
             return CallbackOutcome("duplicate", transaction_id=_existing_id(transfer))
-        return CallbackOutcome("accepted", transaction_id=transaction_id)
+        return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=match_kind == "pending")
     transaction_id = _insert_transaction(transfer)
     if transaction_id is None:
-        inbox.outcome, inbox.transaction_id = "duplicate", _existing_id(transfer)
-        _store_inbox(inbox)
-        return CallbackOutcome("duplicate", transaction_id=inbox.transaction_id)
-    inbox.transaction_id = transaction_id
-    _store_inbox(inbox)
-    return CallbackOutcome("accepted", transaction_id=transaction_id)
+        transaction_id = _existing_id(transfer)
+        _store_inbox(delivery, "duplicate", transaction_id)
+        return CallbackOutcome("duplicate", transaction_id=transaction_id)
+    _store_inbox(delivery, "accepted", transaction_id)
+    return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=True)
 
 
-def _file_malformed(inbox: InboxEntry, reason: str) -> CallbackOutcome:
+def _file_malformed(delivery: Delivery, reason: str) -> CallbackOutcome:
     """Authentic but unusable: keep it, and put it in suspense once (a re-delivery is not new)."""
     seen = db.session.scalar(select(InboxEntry.id).where(
-        InboxEntry.partner == inbox.partner, InboxEntry.body_sha256 == inbox.body_sha256,
+        InboxEntry.partner == delivery.partner, InboxEntry.body_sha256 == delivery.body_sha256,
         InboxEntry.outcome == "malformed"))
-    inbox.outcome, inbox.reason = "malformed", reason[:300]
+    inbox = delivery.entry("malformed", reason[:300])
     db.session.add(inbox)
     if seen is None:
         db.session.flush()

@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 from ..extensions import db
 from ..reports import rollups
 from . import static_batch
-from .matching import allocate
+from .matching import allocate, settle_reversals_whose_credit_arrived
 from .models import BankTransaction
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def match_pending(limit: int = BATCH) -> int:
         allocate(txn)
         db.session.flush()  # later transactions of the batch must see this one (reversals, requests)
     static_batch.apply(run, sales)
+    settle_reversals_whose_credit_arrived()
     return len(rows)
 
 

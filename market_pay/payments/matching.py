@@ -1,6 +1,7 @@
 """Allocate a recorded bank transaction: to a payment request, as a static-QR sale, as a
 reversal, or to suspense with a reason (CALLBACKS.md, "Matching a credit")."""
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from ..common.types import utcnow
 from ..common.upsert import dialect_insert
@@ -147,6 +148,27 @@ def _settle_early_reversal(credit: BankTransaction):
         return
     item.status, item.resolution, item.resolved_at = "resolved", "auto_matched", utcnow()
     item.note = "the reversed credit arrived after its reversal"
+
+
+def settle_reversals_whose_credit_arrived() -> int:
+    """The one race the serial matcher cannot see: a plain static sale allocated by its own
+    callback (callbacks.py) while a matcher batch, not seeing that uncommitted credit, filed its
+    reversal as unmatched. Each batch looks for open unmatched reversals whose credit is now
+    allocated and settles them as _settle_early_reversal would have. Open suspense items are few,
+    so this is one small indexed query. Returns how many were settled."""
+    reversal = aliased(BankTransaction)
+    credits = db.session.scalars(
+        select(BankTransaction)
+        .join(reversal, (reversal.partner == BankTransaction.partner)
+              & (reversal.reverses_txn_id == BankTransaction.partner_txn_id))
+        .join(SuspenseItem, SuspenseItem.transaction_id == reversal.id)
+        .where(SuspenseItem.status == "open", SuspenseItem.reason == "unmatched_reversal",
+               reversal.direction == "out", reversal.match_kind == "suspense",
+               BankTransaction.direction == "in", BankTransaction.match_kind != "pending",
+               BankTransaction.reversed.is_(False))).all()
+    for credit in credits:
+        _settle_early_reversal(credit)
+    return len(credits)
 
 
 def allocate(txn: BankTransaction):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction
+from market_pay.payments.references import new_reference
 from tests.factories import account_data, make_vendor
 from tests.payments.helpers import post_sepay, post_simbank, set_partners, simbank_transfer
 
@@ -40,26 +41,35 @@ def thread_mode(committed, monkeypatch):
 
 def test_the_background_thread_matches_right_after_the_callback_commits(committed, stall, thread_mode):
     vendor_id, account = stall
-    response = post_simbank(committed.test_client(), simbank_transfer(account, 12_000))
+    client = committed.test_client()
+    # A reference in the content: the matcher's work whatever the database (an unknown one).
+    response = post_simbank(client, simbank_transfer(account, 12_000, description=f"TT {new_reference()}"))
     assert response.status_code == 200
     deadline = time.monotonic() + 5
-    while kinds() != ["static"] and time.monotonic() < deadline:
+    while kinds() != ["suspense"] and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert kinds() == ["static"]
-    assert db.session.scalar(select(BankTransaction.vendor_id)) == vendor_id
+    assert kinds() == ["suspense"]
+    # A plain static sale: allocated by the callback itself (PostgreSQL) or by the thread.
+    assert post_simbank(client, simbank_transfer(account, 15_000)).status_code == 200
+    while kinds() != ["suspense", "static"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sorted(kinds()) == ["static", "suspense"]
+    assert db.session.scalar(select(BankTransaction.vendor_id).where(BankTransaction.match_kind == "static")) \
+        == vendor_id
     db.session.rollback()
 
 
 def test_with_the_matcher_off_transactions_wait_for_the_matcher_process(committed, stall, monkeypatch):
     monkeypatch.setitem(committed.config, "MATCHER", "off")
     _, account = stall
-    post_simbank(committed.test_client(), simbank_transfer(account, 12_000))
+    # A reference in the content: never allocated by recording alone (a static sale may be).
+    post_simbank(committed.test_client(), simbank_transfer(account, 12_000, description=f"TT {new_reference()}"))
     time.sleep(0.2)
     assert kinds() == ["pending"]
     db.session.close()
     result = committed.test_cli_runner().invoke(args=["matcher", "run", "--once"])
     assert result.exit_code == 0 and "Matched 1" in result.output
-    assert kinds() == ["static"]
+    assert kinds() == ["suspense"]  # unknown reference
 
 
 def test_a_reversal_matched_in_the_same_batch_before_its_credit_still_undoes_it(committed, stall, monkeypatch):
@@ -79,13 +89,17 @@ def test_a_reversal_matched_in_the_same_batch_before_its_credit_still_undoes_it(
     assert rows == [("out", "reversal", vendor_id, False), ("in", "static", vendor_id, True)]
 
 
-@pytest.mark.parametrize("path", ["batched", "one_by_one"])
+@pytest.mark.parametrize("path", ["batched", "one_by_one", "at_recording"])
 def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypatch, path):
-    """The same pending mix through the set-based static path and through allocate() alone."""
-    from market_pay.payments import static_batch
+    """The same mix through the set-based static path, through allocate() alone, and (on
+    PostgreSQL) with the plain static sales allocated by the callback's own statement."""
+    from market_pay.payments import callbacks, static_batch
     from market_pay.payments.matcher import match_pending
     from market_pay.payments.references import new_reference
     from tests.factories import make_market
+    allocated_at_recording = path == "at_recording" and db.engine.dialect.name == "postgresql"
+    if path != "at_recording":  # everything waits for the matcher
+        monkeypatch.setattr(callbacks, "is_static_sale_candidate", lambda transfer: False)
     if path == "one_by_one":
         monkeypatch.setattr(static_batch, "plan", lambda rows: {})
     monkeypatch.setitem(app.config, "MATCHER", "off")
@@ -113,22 +127,81 @@ def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypat
     for body in deliveries:
         post = post_sepay if "gateway" in body else post_simbank
         assert post(client, body).status_code == 200
-    assert match_pending() == len(deliveries)
+    # Recording allocates the four plain sales with a BIN; the rest waits for the matcher.
+    assert match_pending() == len(deliveries) - (4 if allocated_at_recording else 0)
     db.session.commit()
     rows = db.session.execute(select(
         BankTransaction.partner_txn_id, BankTransaction.match_kind, BankTransaction.vendor_id,
         BankTransaction.receiving_account_id, BankTransaction.below_floor, BankTransaction.feed_seq,
         BankTransaction.reversed).order_by(BankTransaction.id)).all()
     ids = [str(body.get("transaction_id", body.get("id"))) for body in deliveries]
+    # Feed numbers follow allocation order: at recording, the sales recorded later but allocated
+    # at once come before the ones that waited for the matcher.
+    hoa_seqs, binh_seqs = ((1, 2, 4, 3), (3, 1, 2)) if allocated_at_recording else ((1, 2, 4, 3), (1, 2, 3))
     assert [tuple(row[1:]) for row in rows] == [
-        ("static", hoa.id, a.id, False, 1, False),
-        ("static", binh.id, b.id, False, 1, False),
-        ("static", hoa.id, a.id, True, 2, False),
-        ("reversal", hoa.id, a.id, False, 4, False),              # its credit, later in the batch, first
+        ("static", hoa.id, a.id, False, hoa_seqs[0], False),
+        ("static", binh.id, b.id, False, binh_seqs[0], False),    # SePay without a BIN: the matcher
+        ("static", hoa.id, a.id, True, hoa_seqs[1], False),
+        ("reversal", hoa.id, a.id, False, hoa_seqs[2], False),    # its credit, later in the batch, first
         ("suspense", None, None, False, None, False),             # unknown account
-        ("static", binh.id, b.id, False, 2, False),
-        ("static", hoa.id, a.id, False, 3, True),                 # …allocated by the reversal, reversed
+        ("static", binh.id, b.id, False, binh_seqs[1], False),
+        ("static", hoa.id, a.id, False, hoa_seqs[3], True),       # …allocated by the reversal, reversed
         ("suspense", None, None, False, None, False),             # unknown reference
-        ("static", binh.id, b.id, False, 3, False),
+        ("static", binh.id, b.id, False, binh_seqs[2], False),
     ]
     assert [row[0] for row in rows] == ids
+
+
+def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settled_by_the_next_batch(
+        committed, stall, monkeypatch):
+    """The race of allocating at recording (PostgreSQL): the credit's callback has written its
+    static sale but not committed; meanwhile its reversal arrives and a matcher batch, not seeing
+    the credit, files the reversal as unmatched. The next batch must settle it."""
+    import json
+    import threading
+
+    from market_pay.payments.callbacks import receive_callback
+    from market_pay.payments.matcher import match_pending
+    from market_pay.payments.models import SuspenseItem
+    from market_pay.payments.signatures import sign_simbank
+    from tests.payments.helpers import SIMBANK_SECRET
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers, and its callbacks leave every credit to the matcher")
+    monkeypatch.setitem(committed.config, "MATCHER", "off")
+    vendor_id, account = stall
+    credit = simbank_transfer(account, 80_000)
+    recorded, release = threading.Event(), threading.Event()
+
+    def record_credit_slowly():
+        with committed.app_context():
+            body = json.dumps(credit).encode()
+            outcome = receive_callback("simbank", {"X-Signature": sign_simbank(SIMBANK_SECRET, body, int(time.time()))},
+                                       body, "127.0.0.1", time.time())
+            assert outcome.kind == "accepted" and not outcome.awaits_matching
+            recorded.set()
+            release.wait(10)
+            db.session.commit()
+
+    recorder = threading.Thread(target=record_credit_slowly)
+    recorder.start()
+    assert recorded.wait(10)
+    client = committed.test_client()
+    reversal = simbank_transfer(account, 80_000, direction="out", reverses=credit["transaction_id"])
+    assert post_simbank(client, reversal).status_code == 200
+    db.session.close()
+    with committed.app_context():
+        match_pending()  # the credit is not visible yet: the reversal goes to suspense
+        db.session.commit()
+        assert db.session.scalar(select(SuspenseItem.reason).where(SuspenseItem.status == "open")) \
+            == "unmatched_reversal"
+    release.set()
+    recorder.join(10)
+    with committed.app_context():
+        match_pending()
+        db.session.commit()
+        rows = db.session.execute(select(BankTransaction.direction, BankTransaction.match_kind,
+                                         BankTransaction.vendor_id, BankTransaction.reversed)
+                                  .order_by(BankTransaction.id)).all()
+        item = db.session.scalar(select(SuspenseItem))
+        assert rows == [("in", "static", vendor_id, True), ("out", "reversal", vendor_id, False)]
+        assert (item.status, item.resolution) == ("resolved", "auto_matched")

@@ -109,3 +109,38 @@ def test_the_feed_cursor_never_skips_or_repeats_while_callbacks_commit_concurren
     poller.join(timeout=60)
     assert codes == [200] * total
     assert len(seen) == total and len(set(seen)) == total
+
+
+def test_a_callback_aborted_by_a_deadlock_is_recorded_again_not_answered_with_an_error(committed, monkeypatch):
+    """PostgreSQL aborts one side of a deadlock (40P01); the callback's transaction rolled back
+    whole, so the route records it again. Other database errors still give the partner a 503."""
+    from sqlalchemy.exc import OperationalError
+
+    from market_pay.payments import callbacks_api
+    make_stall()
+    real, calls = callbacks_api.receive_callback, []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def deadlocked_once(*args):
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise OperationalError("INSERT …", {}, Deadlock("deadlock detected"))
+        return real(*args)
+
+    monkeypatch.setattr(callbacks_api, "receive_callback", deadlocked_once)
+    body = simbank(7)
+    response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    assert response.status_code == 200 and response.get_json() == {"status": "accepted"} and len(calls) == 2
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 1
+
+    class ConnectionLost(Exception):
+        sqlstate = "08006"
+
+    monkeypatch.setattr(callbacks_api, "receive_callback",
+                        lambda *args: (_ for _ in ()).throw(OperationalError("…", {}, ConnectionLost("gone"))))
+    body = simbank(8)
+    response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    assert response.status_code == 503
