@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Engine, select, text, update
 
 from ..common.types import utcnow
 
@@ -229,7 +229,15 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
     except MalformedCallback as malformed:
         return _file_malformed(delivery, malformed.reason)
 
-    if db.session.get_bind().dialect.name == "postgresql":
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        # (A session bound to a connection already in a transaction — the tests' rollback
+        # fixture — keeps its transaction.)
+        if isinstance(bind, Engine) and not db.session().in_transaction():
+            # Recording is one statement, which PostgreSQL runs atomically and commits as it
+            # completes: in autocommit it needs no BEGIN and no COMMIT round trip (the caller's
+            # commit is then a no-op). Committed before the answer either way.
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         transaction_id, match_kind = _record_in_one_statement(transfer, delivery)
         if transaction_id is None:
             return CallbackOutcome("duplicate", transaction_id=_existing_id(transfer))

@@ -40,8 +40,11 @@ MATCHER_NICENESS = 10
 
 
 # The report rollups are brought up to date at most this often by a matcher (a report refreshes
-# them itself before reading, so this only keeps the backlog of marked stall-days short).
-ROLLUP_REFRESH_SECONDS = 2.0
+# them itself before reading, so this only keeps the backlog of marked stall-days short). A
+# refresh recomputes each touched stall-day whole, so its cost grows with the stalls touched, not
+# with the callbacks: every 10 s instead of every 2 s cut the matcher's share of a 1,000/s burst
+# by about half (bench_callbacks.py, "matcher" CPU per callback).
+ROLLUP_REFRESH_SECONDS = 10.0
 _last_refresh = [0.0]
 
 # Any fixed number: the key of the advisory lock that makes one matcher run at a time.

@@ -144,3 +144,18 @@ def test_a_callback_aborted_by_a_deadlock_is_recorded_again_not_answered_with_an
     body = simbank(8)
     response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
     assert response.status_code == 503
+
+
+def test_a_pooled_connection_a_callback_used_in_autocommit_is_transactional_again(committed):
+    """The PostgreSQL callback records in autocommit (one statement); the pool must hand the
+    connection on with transactions back, or a later rollback would undo nothing."""
+    from sqlalchemy import text
+    make_stall()
+    for n in range(3):
+        body = simbank(200 + n)
+        assert send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))}
+                    ).status_code == 200
+    with committed.app_context():
+        db.session.execute(text("UPDATE feed_counter SET last_seq = last_seq + 1000"))
+        db.session.rollback()
+        assert db.session.scalar(text("SELECT max(last_seq) FROM feed_counter")) < 1000
