@@ -15,6 +15,7 @@ from .models import BankTransaction, InboxEntry, SuspenseItem
 from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
                               parse_sepay, parse_simbank)
 from .partners import credentials
+from .recording_engine import recording_connection
 from .references import find_references
 from .signatures import SignatureInvalid, verify_payos, verify_sepay, verify_simbank
 
@@ -157,19 +158,23 @@ def is_static_sale_candidate(transfer: IncomingTransfer) -> bool:
     return transfer.direction == "in" and bool(transfer.bin) and not find_references(transfer.description)
 
 
-def _record_in_one_statement(transfer: IncomingTransfer, delivery: "Delivery") -> tuple[int | None, str | None]:
-    """(transaction id or None for a duplicate, its match kind: 'static' when already allocated)."""
+def _record_in_one_statement(connection, transfer: IncomingTransfer,
+                             delivery: "Delivery") -> tuple[int | None, str | None, int | None]:
+    """(transaction id or None for a duplicate, its match kind — 'static' when already allocated —,
+    and for a duplicate the transaction it repeats)."""
     params = {name: getattr(transfer, name) for name in (
         "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
         "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
     params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=delivery.remote_addr,
                   auth_header=delivery.auth_header, body=delivery.body, body_sha256=delivery.body_sha256,
                   static_sale=is_static_sale_candidate(transfer))
-    inbox_id, transaction_id, match_kind = db.session.execute(_RECORD_SQL, params).one()
-    if transaction_id is None:  # a duplicate: link the delivery to the transaction it repeats
-        db.session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
-                           .values(transaction_id=_existing_id(transfer)))
-    return transaction_id, match_kind
+    inbox_id, transaction_id, match_kind = connection.execute(_RECORD_SQL, params).one()
+    if transaction_id is not None:
+        return transaction_id, match_kind, None
+    # A duplicate: link the delivery to the transaction it repeats.
+    repeated = _existing_id(transfer, connection)
+    connection.execute(update(InboxEntry).where(InboxEntry.id == inbox_id).values(transaction_id=repeated))
+    return None, None, repeated
 
 
 def _store_inbox(delivery: "Delivery", outcome: str, transaction_id: int | None):
@@ -179,14 +184,15 @@ def _store_inbox(delivery: "Delivery", outcome: str, transaction_id: int | None)
         "transaction_id": transaction_id})
 
 
-def _existing_id(transfer: IncomingTransfer) -> int | None:
+def _existing_id(transfer: IncomingTransfer, connection=None) -> int | None:
     """The transaction a duplicate repeats. Two lookups, each on its own unique index (an OR of
     the two keys would make PostgreSQL scan the table)."""
-    by_partner_id = db.session.scalar(select(BankTransaction.id).where(
+    connection = connection or db.session
+    by_partner_id = connection.scalar(select(BankTransaction.id).where(
         BankTransaction.partner == transfer.partner, BankTransaction.partner_txn_id == transfer.partner_txn_id))
     if by_partner_id is not None:
         return by_partner_id
-    return db.session.scalar(select(BankTransaction.id).where(
+    return connection.scalar(select(BankTransaction.id).where(
         BankTransaction.account_number == transfer.account_number,
         BankTransaction.bank_reference == transfer.bank_reference,
         BankTransaction.amount == transfer.amount, BankTransaction.direction == transfer.direction))
@@ -231,16 +237,13 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
 
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
-        # (A session bound to a connection already in a transaction — the tests' rollback
-        # fixture — keeps its transaction.)
-        if isinstance(bind, Engine) and not db.session().in_transaction():
-            # Recording is one statement, which PostgreSQL runs atomically and commits as it
-            # completes: in autocommit it needs no BEGIN and no COMMIT round trip (the caller's
-            # commit is then a no-op). Committed before the answer either way.
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        transaction_id, match_kind = _record_in_one_statement(transfer, delivery)
+        if isinstance(bind, Engine):
+            with recording_connection() as connection:
+                transaction_id, match_kind, repeated = _record_in_one_statement(connection, transfer, delivery)
+        else:  # a session bound to a connection in a transaction (the tests' rollback fixture)
+            transaction_id, match_kind, repeated = _record_in_one_statement(db.session, transfer, delivery)
         if transaction_id is None:
-            return CallbackOutcome("duplicate", transaction_id=_existing_id(transfer))
+            return CallbackOutcome("duplicate", transaction_id=repeated)
         return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=match_kind == "pending")
     transaction_id = _insert_transaction(transfer)
     if transaction_id is None:

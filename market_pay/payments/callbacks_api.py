@@ -3,7 +3,7 @@ the answer is in the partner's own format, sent only after the commit."""
 import time
 
 from flask import Blueprint, current_app, g, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import NotFound
 from ..extensions import db
@@ -25,14 +25,19 @@ def _partner_answer(partner: str, kind: str, reason: str):
     return {"success": True}, 200
 
 
-# A deadlock between a callback and a matcher batch is possible in theory (a callback allocating
-# a stall's sale takes that stall's feed counter; see callbacks.py) and PostgreSQL then aborts
-# one of them. The callback's whole transaction rolled back, so it is simply recorded again.
+# Recording again is safe (it is idempotent) and is what a bank would do anyway; here it happens
+# before the bank sees an error, for two transient failures:
+# - a connection that died while pooled (a database restart): the recording connections have no
+#   pre-ping (recording_engine.py), so the first statement on one finds out, and the pool is
+#   invalidated;
+# - a deadlock between a callback and a matcher batch, possible in theory (a callback allocating
+#   a stall's sale takes that stall's feed counter; see callbacks.py): PostgreSQL aborts one side.
 TRANSIENT_ATTEMPTS = 3
 
 
-def _is_transient(error: OperationalError) -> bool:
-    return (getattr(error.orig, "sqlstate", None) or "").startswith("40")  # deadlock, serialization failure
+def _is_transient(error: DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return error.connection_invalidated or sqlstate.startswith("40")  # deadlock, serialization failure
 
 
 def _record_and_commit(partner: str):
@@ -44,10 +49,10 @@ def _record_and_commit(partner: str):
             # delivery is committed too (kept for forensics), but never becomes money.
             db.session.commit()
             return outcome
-        except OperationalError as error:
+        except DBAPIError as error:
             db.session.rollback()
             if attempt == TRANSIENT_ATTEMPTS or not _is_transient(error):
-                raise  # a 503 (errors.py): the partner retries later
+                raise  # a 503 for a database that is down (errors.py): the partner retries later
 
 
 @bp.post("/<partner>")

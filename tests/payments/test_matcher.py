@@ -154,17 +154,16 @@ def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypat
 
 def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settled_by_the_next_batch(
         committed, stall, monkeypatch):
-    """The race of allocating at recording (PostgreSQL): the credit's callback has written its
+    """The race of allocating at recording (PostgreSQL): the credit's statement has written its
     static sale but not committed; meanwhile its reversal arrives and a matcher batch, not seeing
     the credit, files the reversal as unmatched. The next batch must settle it."""
     import json
     import threading
 
-    from market_pay.payments.callbacks import receive_callback
+    from market_pay.payments.callbacks import Delivery, _record_in_one_statement
     from market_pay.payments.matcher import match_pending
     from market_pay.payments.models import SuspenseItem
-    from market_pay.payments.signatures import sign_simbank
-    from tests.payments.helpers import SIMBANK_SECRET
+    from market_pay.payments.partner_formats import parse_simbank
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers, and its callbacks leave every credit to the matcher")
     monkeypatch.setitem(committed.config, "MATCHER", "off")
@@ -173,11 +172,12 @@ def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settl
     recorded, release = threading.Event(), threading.Event()
 
     def record_credit_slowly():
+        # The callback's own statement, held open before its commit (a slow statement, stretched).
         with committed.app_context():
             body = json.dumps(credit).encode()
-            outcome = receive_callback("simbank", {"X-Signature": sign_simbank(SIMBANK_SECRET, body, int(time.time()))},
-                                       body, "127.0.0.1", time.time())
-            assert outcome.kind == "accepted" and not outcome.awaits_matching
+            delivery = Delivery.of("simbank", {}, body, "127.0.0.1")
+            transaction_id, match_kind, _ = _record_in_one_statement(db.session, parse_simbank(body), delivery)
+            assert transaction_id is not None and match_kind == "static"
             recorded.set()
             release.wait(10)
             db.session.commit()

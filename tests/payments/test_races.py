@@ -159,3 +159,29 @@ def test_a_pooled_connection_a_callback_used_in_autocommit_is_transactional_agai
         db.session.execute(text("UPDATE feed_counter SET last_seq = last_seq + 1000"))
         db.session.rollback()
         assert db.session.scalar(text("SELECT max(last_seq) FROM feed_counter")) < 1000
+
+
+def test_a_callback_on_a_pooled_connection_the_database_dropped_is_recorded_on_a_fresh_one(committed):
+    """Recording connections have no pre-ping (payments/recording_engine.py): after the
+    database dropped them (a restart), the first callback finds out, and is recorded again on a
+    new connection instead of answering 503."""
+    import pytest
+    from sqlalchemy import text
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
+    make_stall()
+    headers = lambda body: {"X-Signature": sign_simbank(SECRET, body, int(time.time()))}  # noqa: E731
+    first = simbank(300)
+    assert send(committed, "simbank", first, headers(first)).status_code == 200
+    with committed.app_context():
+        recording = committed.extensions["market_pay_recording_engine"]
+        assert recording.pool.checkedin() >= 1  # the connection that recorded it waits in the pool
+        db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                "AND application_name = '' AND state = 'idle'"))
+        db.session.commit()
+    second = simbank(301)
+    response = send(committed, "simbank", second, headers(second))
+    assert response.status_code == 200 and response.get_json() == {"status": "accepted"}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 2
