@@ -49,6 +49,8 @@ def create_app(test_config=None):
     load_config(app, test_config)
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON
     app.json.sort_keys = False
+    from .common.sessions import CookieSessionInterface
+    app.session_interface = CookieSessionInterface()
 
     db.init_app(app)
     from . import models  # noqa: F401  (register every model with the metadata)

@@ -30,7 +30,8 @@ def refuse_nul_in_url():
     """before_request: a NUL in the path, the query or a page's form fields is never meaningful,
     and PostgreSQL would refuse it deep inside a query; answer 400 up front instead. (JSON bodies
     go through the schemas, which refuse control characters; uploads' files are not looked at.)"""
-    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+    if "\x00" in request.path or (request.query_string and any(
+            "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))):
         raise BadRequest("The address contains a NUL character.")
     if request.mimetype == "application/x-www-form-urlencoded" or (
             request.mimetype == "multipart/form-data" and not request.path.startswith("/api/")):
