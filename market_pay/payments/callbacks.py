@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text, update
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from ..common.types import utcnow
 
@@ -15,7 +16,7 @@ from .models import BankTransaction, InboxEntry, SuspenseItem
 from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
                               parse_sepay, parse_simbank)
 from .partners import credentials
-from .recording_engine import recording_connection
+from . import recording_engine
 from .references import find_references
 from .signatures import SignatureInvalid, verify_payos, verify_sepay, verify_simbank
 
@@ -158,23 +159,31 @@ def is_static_sale_candidate(transfer: IncomingTransfer) -> bool:
     return transfer.direction == "in" and bool(transfer.bin) and not find_references(transfer.description)
 
 
-def _record_in_one_statement(connection, transfer: IncomingTransfer,
-                             delivery: "Delivery") -> tuple[int | None, str | None, int | None]:
+def _record_in_one_statement(transfer: IncomingTransfer, delivery: "Delivery",
+                             on_session: bool = False) -> tuple[int | None, str | None, int | None]:
     """(transaction id or None for a duplicate, its match kind — 'static' when already allocated —,
-    and for a duplicate the transaction it repeats)."""
+    and for a duplicate the transaction it repeats). On a recording connection (autocommit, at
+    the driver: recording_engine.py), or with `on_session` in the session's transaction."""
     params = {name: getattr(transfer, name) for name in (
         "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
         "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
     params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=delivery.remote_addr,
                   auth_header=delivery.auth_header, body=delivery.body, body_sha256=delivery.body_sha256,
                   static_sale=is_static_sale_candidate(transfer))
-    inbox_id, transaction_id, match_kind = connection.execute(_RECORD_SQL, params).one()
+    if on_session:
+        inbox_id, transaction_id, match_kind = db.session.execute(_RECORD_SQL, params).one()
+    else:
+        ((inbox_id, transaction_id, match_kind),) = recording_engine.execute(_RECORD_SQL_PSYCOPG, params)
     if transaction_id is not None:
         return transaction_id, match_kind, None
-    # A duplicate: link the delivery to the transaction it repeats.
-    repeated = _existing_id(transfer, connection)
-    connection.execute(update(InboxEntry).where(InboxEntry.id == inbox_id).values(transaction_id=repeated))
+    # A duplicate (the rarer path, on the session): link the delivery to the transaction it repeats.
+    repeated = _existing_id(transfer)
+    db.session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id).values(transaction_id=repeated))
     return None, None, repeated
+
+
+# The same statement with the driver's placeholders, for recording_engine.execute.
+_RECORD_SQL_PSYCOPG = str(_RECORD_SQL.compile(dialect=postgresql_psycopg.dialect()))
 
 
 def _store_inbox(delivery: "Delivery", outcome: str, transaction_id: int | None):
@@ -184,15 +193,14 @@ def _store_inbox(delivery: "Delivery", outcome: str, transaction_id: int | None)
         "transaction_id": transaction_id})
 
 
-def _existing_id(transfer: IncomingTransfer, connection=None) -> int | None:
+def _existing_id(transfer: IncomingTransfer) -> int | None:
     """The transaction a duplicate repeats. Two lookups, each on its own unique index (an OR of
     the two keys would make PostgreSQL scan the table)."""
-    connection = connection or db.session
-    by_partner_id = connection.scalar(select(BankTransaction.id).where(
+    by_partner_id = db.session.scalar(select(BankTransaction.id).where(
         BankTransaction.partner == transfer.partner, BankTransaction.partner_txn_id == transfer.partner_txn_id))
     if by_partner_id is not None:
         return by_partner_id
-    return connection.scalar(select(BankTransaction.id).where(
+    return db.session.scalar(select(BankTransaction.id).where(
         BankTransaction.account_number == transfer.account_number,
         BankTransaction.bank_reference == transfer.bank_reference,
         BankTransaction.amount == transfer.amount, BankTransaction.direction == transfer.direction))
@@ -237,11 +245,10 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
 
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
-        if isinstance(bind, Engine):
-            with recording_connection() as connection:
-                transaction_id, match_kind, repeated = _record_in_one_statement(connection, transfer, delivery)
-        else:  # a session bound to a connection in a transaction (the tests' rollback fixture)
-            transaction_id, match_kind, repeated = _record_in_one_statement(db.session, transfer, delivery)
+        # (A session bound to a connection in a transaction — the tests' rollback fixture — must
+        # see and undo what it records: it records in that transaction.)
+        transaction_id, match_kind, repeated = _record_in_one_statement(transfer, delivery,
+                                                                        on_session=not isinstance(bind, Engine))
         if transaction_id is None:
             return CallbackOutcome("duplicate", transaction_id=repeated)
         return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=match_kind == "pending")

@@ -176,7 +176,7 @@ def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settl
         with committed.app_context():
             body = json.dumps(credit).encode()
             delivery = Delivery.of("simbank", {}, body, "127.0.0.1")
-            transaction_id, match_kind, _ = _record_in_one_statement(db.session, parse_simbank(body), delivery)
+            transaction_id, match_kind, _ = _record_in_one_statement(parse_simbank(body), delivery, on_session=True)
             assert transaction_id is not None and match_kind == "static"
             recorded.set()
             release.wait(10)
