@@ -1,6 +1,8 @@
 """receive_callback(): verify, then store the raw delivery and record the transaction
-idempotently — one commit, made before the partner gets its 2xx. Matching to a stall happens
-just after, off the request path (payments/matcher.py): persist first, answer fast, then match."""
+idempotently — one commit, made before the partner gets its 2xx. On PostgreSQL a plain static-QR
+sale is allocated to its stall by that same statement; everything else (and, on SQLite,
+everything) is matched just after, off the request path (payments/matcher.py): persist first,
+answer fast, then match."""
 import hashlib
 import json
 from dataclasses import dataclass

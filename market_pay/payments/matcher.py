@@ -1,7 +1,8 @@
 """Match recorded transactions to stalls, off the callback's request path.
 
 Callbacks commit transactions as `pending` and answer at once; match_pending() then allocates
-them in id order, in batches, in its own transaction. It runs:
+them in id order, in batches, in its own transaction. (On PostgreSQL a plain static-QR sale never
+waits here: its callback's statement allocates it — callbacks.py.) It runs:
 - `thread` (default): a daemon thread in each web worker, woken right after a callback commits
   (so a stall hears its payment well within a second) and polling as a safety net;
 - `inline`: in the callback request itself, after the commit (tests; tiny installations);
