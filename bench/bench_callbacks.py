@@ -104,6 +104,8 @@ def measured(server, matcher, port: int, path: str, lines: Path, args) -> dict:
     result = run_wrk(port, path, lines, args.duration, args.connections, args.wrk_threads)
     after = snapshot(server.pid, matcher.pid if matcher else None)
     result["cpu_us"] = per_request_us(before, after, result["requests"])
+    if path != CALLBACK_PATH and (result["non2xx"] or result["errors"]):  # a broken ceiling measures nothing
+        raise RuntimeError(f"{path}: {result['non2xx']} non-2xx answers, {result['errors']} errors")
     return result
 
 

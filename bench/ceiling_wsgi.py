@@ -26,5 +26,6 @@ def ceiling():
 def ceiling_lean():
     if db.engine.dialect.name != "postgresql":  # SQLite has no recording connections
         return ceiling()
-    recording_engine.execute("INSERT INTO bench_ceiling (body) VALUES (%(body)s)", {"body": request.get_data(as_text=True)})
+    recording_engine.execute("INSERT INTO bench_ceiling (body) VALUES (%(body)s) RETURNING id",
+                             {"body": request.get_data(as_text=True)})
     return {"status": "accepted"}

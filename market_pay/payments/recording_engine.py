@@ -44,7 +44,10 @@ def _engine():
 def execute(sql: str, params: dict) -> list[tuple]:
     """Run one statement (psycopg's %(name)s placeholders) in autocommit; its rows."""
     engine = _engine()
-    connection = engine.raw_connection()
+    try:
+        connection = engine.raw_connection()
+    except psycopg.Error as error:  # the database is down: a 503 for the bank to retry (errors.py)
+        raise DBAPIError.instance(None, None, error, psycopg.Error, hide_parameters=True) from error
     try:
         return connection.driver_connection.execute(sql, params).fetchall()
     except psycopg.Error as error:

@@ -185,3 +185,24 @@ def test_a_callback_on_a_pooled_connection_the_database_dropped_is_recorded_on_a
     assert response.status_code == 200 and response.get_json() == {"status": "accepted"}
     db.session.rollback()
     assert db.session.scalar(select(func.count(BankTransaction.id))) == 2
+
+
+def test_a_callback_when_the_recording_connections_cannot_reach_the_database_is_a_503(committed):
+    """The database refusing connections (down, restarting): the bank gets 503 and retries,
+    never a 500 (a real refused connection: the recording engine aimed at a closed port)."""
+    import pytest
+    from sqlalchemy import create_engine
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
+    make_stall()
+    unreachable = create_engine(db.engine.url.set(host="127.0.0.1", port=1), isolation_level="AUTOCOMMIT")
+    committed.extensions["market_pay_recording_engine"] = unreachable
+    try:
+        body = simbank(400)
+        response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    finally:
+        committed.extensions.pop("market_pay_recording_engine")
+        unreachable.dispose()
+    assert response.status_code == 503 and response.get_json()["code"] == 503
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 0
