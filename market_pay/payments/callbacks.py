@@ -70,15 +70,20 @@ def _verify_and_parse(partner: str, headers, body: bytes, now: float) -> Incomin
     return parse_payos(payload)
 
 
+def _transfer_values(transfer: IncomingTransfer) -> dict:
+    """The transfer's columns of bank_transaction, as statement parameters."""
+    return {name: getattr(transfer, name) for name in (
+        "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
+        "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
+
+
 def _insert_transaction(transfer: IncomingTransfer) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING on both idempotency keys; None when it is a duplicate.
 
     One atomic statement: of two identical deliveries racing in two workers, exactly one
     inserts; the other waits for it to commit and then inserts nothing.
     """
-    values = {name: getattr(transfer, name) for name in (
-        "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
-        "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
+    values = _transfer_values(transfer)
     values.update(reverses_txn_id=transfer.reverses, match_kind="pending")
     return db.session.execute(_hot_statement("transaction"), values).scalar_one_or_none()
 
@@ -87,7 +92,8 @@ _STATEMENTS: dict = {}
 
 
 def _hot_statement(name: str):
-    """The callback path's two inserts, built once per dialect and executed with parameters.
+    """SQLite's callback path: its two inserts, built once and executed with parameters
+    (PostgreSQL records in one statement, _RECORD_SQL).
 
     Core, not the ORM (the row needs no identity-map object), and one statement object reused
     with bound parameters, so SQLAlchemy finds it compiled instead of re-deriving a cache key
@@ -166,9 +172,7 @@ def _record_in_one_statement(transfer: IncomingTransfer, delivery: "Delivery",
     """(transaction id or None for a duplicate, its match kind — 'static' when already allocated —,
     and for a duplicate the transaction it repeats). On a recording connection (autocommit, at
     the driver: recording_engine.py), or with `on_session` in the session's transaction."""
-    params = {name: getattr(transfer, name) for name in (
-        "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
-        "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
+    params = _transfer_values(transfer)
     params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=delivery.remote_addr,
                   auth_header=delivery.auth_header, body=delivery.body, body_sha256=delivery.body_sha256,
                   static_sale=is_static_sale_candidate(transfer))
