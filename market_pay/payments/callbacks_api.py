@@ -46,8 +46,10 @@ def _record_and_commit(partner: str):
             outcome = receive_callback(partner, request.headers, request.get_data(), request.remote_addr,
                                        time.time())
             # Committed before answering: an acknowledged callback is never lost. A rejected
-            # delivery is committed too (kept for forensics), but never becomes money.
-            db.session.commit()
+            # delivery is committed too (kept for forensics), but never becomes money. A new sale
+            # on PostgreSQL is already committed by its one statement and never opened a session.
+            if db.session.registry.has():
+                db.session.commit()
             return outcome
         except DBAPIError as error:
             db.session.rollback()
