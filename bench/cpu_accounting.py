@@ -21,7 +21,7 @@ def snapshot(server_pid: int, matcher_pid: int | None = None) -> dict:
     """CPU seconds so far of: the gunicorn master and workers, every postgres process, the
     matcher, and this process's finished children (wrk)."""
     workers = _children(server_pid) | {server_pid}
-    totals = {"service": 0.0, "postgres": 0.0, "matcher": 0.0}
+    totals = {"service": {}, "postgres": {}, "matcher": {}}
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -35,15 +35,19 @@ def snapshot(server_pid: int, matcher_pid: int | None = None) -> dict:
         seconds = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
         pid = int(name)
         if command == "postgres":
-            totals["postgres"] += seconds
+            totals["postgres"][pid] = seconds
         elif pid in workers:
-            totals["service"] += seconds
+            totals["service"][pid] = seconds
         elif pid == matcher_pid:
-            totals["matcher"] += seconds
+            totals["matcher"][pid] = seconds
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    totals["load generator"] = usage.ru_utime + usage.ru_stime  # wrk, once it has exited
+    totals["load generator"] = {0: usage.ru_utime + usage.ru_stime}  # wrk, once it has exited
     return totals
 
 
 def per_request_us(before: dict, after: dict, requests: int) -> dict:
-    return {part: round((after[part] - before[part]) / max(requests, 1) * 1e6) for part in before}
+    """Per process, so that one ending in between (a PostgreSQL backend whose client closed)
+    does not make a part's figure negative; the CPU such a process spent in the run is missed,
+    so a figure can be a little low, never less than zero."""
+    return {part: round(sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
+                        / max(requests, 1) * 1e6) for part in before}
