@@ -206,3 +206,43 @@ def test_a_callback_when_the_recording_connections_cannot_reach_the_database_is_
     assert response.status_code == 503 and response.get_json()["code"] == 503
     db.session.rollback()
     assert db.session.scalar(select(func.count(BankTransaction.id))) == 0
+
+
+def test_every_outcome_is_committed_before_its_answer_and_a_new_sale_opens_no_session(committed, monkeypatch):
+    """The route commits only a session that exists (callbacks_api.py). On PostgreSQL a new sale
+    is committed by its own statement and never opens one; a repeat, a forged delivery and a
+    malformed one do, and each is committed before its answer all the same."""
+    from market_pay.payments import callbacks_api
+    make_stall()
+    opened = []
+    record = callbacks_api.receive_callback
+
+    def watched(*args):
+        outcome = record(*args)
+        opened.append((outcome.kind, db.session.registry.has()))
+        return outcome
+
+    monkeypatch.setattr(callbacks_api, "receive_callback", watched)
+
+    def deliver(body, secret=SECRET):
+        # From a thread of its own, as under gunicorn: the request gets its own app context.
+        headers = {"X-Signature": sign_simbank(secret, body, int(time.time()))}
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(send, committed, "simbank", body, headers).result()
+
+    # The first delivery reads the partner's credentials (cached per process for 10 s), which
+    # opens a session; the next new sale finds them cached.
+    assert deliver(simbank(399)).get_json() == {"status": "accepted"}
+    sale = simbank(400)
+    assert deliver(sale).get_json() == {"status": "accepted"}
+    assert deliver(sale).get_json() == {"status": "duplicate"}
+    assert deliver(simbank(401), secret="not-the-secret").status_code == 401
+    assert deliver(json.dumps({"transaction_id": "T402"}).encode()).status_code == 200
+
+    db.session.rollback()  # read what the requests committed
+    assert sorted(db.session.scalars(select(InboxEntry.outcome))) == ["accepted", "accepted", "duplicate",
+                                                                      "malformed", "rejected"]
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 2
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert opened == [("accepted", True), ("accepted", not postgresql), ("duplicate", True), ("rejected", True),
+                      ("malformed", True)]
