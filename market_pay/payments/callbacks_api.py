@@ -52,7 +52,8 @@ def _record_and_commit(partner: str):
                 db.session.commit()
             return outcome
         except DBAPIError as error:
-            db.session.rollback()
+            if db.session.registry.has():  # (the recording connection failed: no session to undo)
+                db.session.rollback()
             if attempt == TRANSIENT_ATTEMPTS or not _is_transient(error):
                 raise  # a 503 for a database that is down (errors.py): the partner retries later
 
