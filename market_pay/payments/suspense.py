@@ -1,5 +1,5 @@
 """The suspense queue: list (scoped) and resolve (assign, refund, dismiss), audit-logged."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..audit.services import record_change
 from ..auth.scopes import require_admin, require_market_manage, visible_markets_condition
@@ -64,18 +64,41 @@ def resolve_suspense(actor, item_id: int, data: dict) -> SuspenseItem:
                 raise ValidationFailed(errors={"vendor_id": ["Name the stall to assign to."]})
             vendor, request = find_vendor(data["vendor_id"]), None
         require_market_manage(actor, vendor.market)
+        if item.market_id is not None and vendor.market_id != item.market_id:
+            # Money that reached a stall account of one market never pays another market's stall.
+            raise ValidationFailed(errors={"reference" if request else "vendor_id": [
+                "This money arrived at another market: assign it to a stall of that market."]})
+        _claim(item, actor, note)
         _assign(txn, vendor, request)
         item.resolved_vendor_id, item.resolved_request_id = vendor.id, request.id if request else None
         item.resolution = "assigned"
     else:
-        item.resolution = "refund" if action == "refund" else "dismissed"
         if not note:
             raise ValidationFailed(errors={"note": ["Say why (it goes in the audit log)."]})
-    item.status, item.note, item.resolved_by_user_id, item.resolved_at = "resolved", note, actor.id, utcnow()
+        _claim(item, actor, note)
+        item.resolution = "refund" if action == "refund" else "dismissed"
     record_change(actor, f"suspense.{action}", "suspense_item", item.id, {
         "reason": item.reason, "transaction_id": txn.id if txn else None, "amount": txn.amount if txn else None,
         "vendor_id": item.resolved_vendor_id, "request_id": item.resolved_request_id, "note": note})
     return item
+
+
+def _claim(item: SuspenseItem, actor, note: str):
+    """Take the item out of the queue, or raise Conflict when a concurrent resolution already did.
+
+    One conditional UPDATE (open → resolved) decides between concurrent resolutions: on
+    PostgreSQL the second waits on the first's row lock and, once that commits, finds the row no
+    longer open (0 rows); on SQLite every transaction is BEGIN IMMEDIATE, so they run one after
+    the other and the second finds it resolved. Only the winner goes on to move any money.
+    """
+    resolved_at = utcnow()
+    claimed = db.session.execute(
+        update(SuspenseItem).where(SuspenseItem.id == item.id, SuspenseItem.status == "open")
+        .values(status="resolved", note=note, resolved_by_user_id=actor.id, resolved_at=resolved_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict("This item is already resolved.")
+    item.status, item.note, item.resolved_by_user_id, item.resolved_at = "resolved", note, actor.id, resolved_at
 
 
 def _assign(txn: BankTransaction, vendor, request):

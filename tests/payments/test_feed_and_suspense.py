@@ -122,3 +122,38 @@ def test_resolutions_are_validated(client, stall, body, field):
     item = suspense_item(client, stall)
     response = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=auth_header(make_user("admin")), json=body)
     assert response.status_code == 422 and field in response.get_json()["errors"]
+
+
+def test_a_second_resolution_of_one_item_is_409_and_credits_nothing_more(client, stall):
+    item = suspense_item(client, stall)
+    admin = auth_header(make_user("admin"))
+    first = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
+                        json={"action": "assign_stall", "vendor_id": stall.id, "note": "a"})
+    second = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
+                         json={"action": "assign_stall", "vendor_id": stall.id, "note": "b"})
+    assert (first.status_code, second.status_code) == (200, 409)
+    assert second.get_json()["code"] == 409
+    txn = db.session.scalar(select(BankTransaction))
+    assert txn.feed_seq == 1 and db.session.get(SuspenseItem, item.id).note == "a"
+    assert len(db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "suspense_item")).all()) == 1
+
+
+def test_money_that_reached_one_market_never_pays_a_request_of_another(client, stall):
+    stall.accounts[0].active = False
+    db.session.commit()
+    post_simbank(client, simbank_transfer(stall.accounts[0], 30_000))  # inactive → the stall's market
+    item = db.session.scalar(select(SuspenseItem))
+    assert item.market_id == stall.market_id
+    elsewhere = make_vendor()
+    other_vendor = auth_header(make_user("vendor", scope=scope_of(elsewhere)))
+    reference = client.post(f"/api/v1/vendors/{elsewhere.id}/payment-requests", json={"amount": 30_000},
+                            headers=other_vendor).get_json()["reference"]
+    admin = auth_header(make_user("admin"))
+    to_request = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
+                             json={"action": "assign_request", "reference": reference})
+    to_stall = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
+                           json={"action": "assign_stall", "vendor_id": elsewhere.id})
+    assert (to_request.status_code, to_stall.status_code) == (422, 422)
+    assert "reference" in to_request.get_json()["errors"] and "vendor_id" in to_stall.get_json()["errors"]
+    assert client.get(f"/api/v1/payment-requests/{reference}", headers=other_vendor).get_json()["status"] == "pending"
+    assert db.session.get(SuspenseItem, item.id).status == "open"
