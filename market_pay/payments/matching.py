@@ -1,6 +1,6 @@
 """Allocate a recorded bank transaction: to a payment request, as a static-QR sale, as a
 reversal, or to suspense with a reason (CALLBACKS.md, "Matching a credit")."""
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.orm import aliased
 
 from ..common.types import utcnow
@@ -104,12 +104,32 @@ def allocate_credit(txn: BankTransaction):
     return None
 
 
+def same_account(one: BankTransaction, other: BankTransaction) -> bool:
+    """Same account number, and the same bank when both name one (payOS and a SePay without a
+    gateway give no BIN: then the number decides)."""
+    return one.account_number == other.account_number and (not one.bin or not other.bin or one.bin == other.bin)
+
+
+def _same_account_condition(one, other):
+    """same_account() as SQL, for two aliases of BankTransaction."""
+    return and_(one.account_number == other.account_number,
+                or_(one.bin.is_(None), other.bin.is_(None), one.bin == other.bin))
+
+
 def allocate_reversal(txn: BankTransaction):
     """An outgoing transfer that reverses an earlier credit: undo its allocation, keep both."""
     original = db.session.scalar(select(BankTransaction).where(
         BankTransaction.partner == txn.partner, BankTransaction.partner_txn_id == txn.reverses_txn_id))
     if original is None or original.direction != "in" or original.reversed:
         return to_suspense(txn, "unmatched_reversal", f"nothing to reverse for {txn.reverses_txn_id}")
+    if not same_account(txn, original):
+        # A partner's id names a credit, but money only ever goes back out of the account it came in
+        # to: a reversal reported on another account must not take a stall's credit away.
+        account, former = _receiving_account(txn)
+        known = account or former
+        return to_suspense(txn, "unmatched_reversal",
+                           f"{txn.reverses_txn_id} is a credit of another account, not {txn.bin or '?'}/"
+                           f"{txn.account_number}", known.vendor.market_id if known else None)
     if original.match_kind == "pending":
         # Recorded but not yet allocated (delivered out of order, both waiting in one batch):
         # allocate the credit first, or its stall would keep money the reversal took back.
@@ -139,7 +159,10 @@ def _settle_early_reversal(credit: BankTransaction):
     the credit it undoes. Now that the credit is here, apply it and close that suspense item."""
     waiting = db.session.scalar(select(BankTransaction).where(
         BankTransaction.partner == credit.partner, BankTransaction.reverses_txn_id == credit.partner_txn_id,
-        BankTransaction.direction == "out", BankTransaction.match_kind == "suspense"))
+        BankTransaction.direction == "out", BankTransaction.match_kind == "suspense",
+        # A reversal reported on another account stays in suspense (allocate_reversal says why).
+        BankTransaction.account_number == credit.account_number,
+        or_(BankTransaction.bin.is_(None), BankTransaction.bin == credit.bin) if credit.bin else true()))
     if waiting is None:
         return
     item = db.session.scalar(select(SuspenseItem).where(SuspenseItem.transaction_id == waiting.id,
@@ -160,7 +183,8 @@ def settle_reversals_whose_credit_arrived() -> int:
     credits = db.session.scalars(
         select(BankTransaction)
         .join(reversal, (reversal.partner == BankTransaction.partner)
-              & (reversal.reverses_txn_id == BankTransaction.partner_txn_id))
+              & (reversal.reverses_txn_id == BankTransaction.partner_txn_id)
+              & _same_account_condition(reversal, BankTransaction))
         .join(SuspenseItem, SuspenseItem.transaction_id == reversal.id)
         .where(SuspenseItem.status == "open", SuspenseItem.reason == "unmatched_reversal",
                reversal.direction == "out", reversal.match_kind == "suspense",
