@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint
 from marshmallow import Schema, fields
 
+from ..audit.schemas import AuditItemSchema, AuditQuerySchema
 from ..cash.schemas import CashSaleCreateSchema, CashSaleSchema
 from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
 from ..kits.schemas import KitQuerySchema
@@ -110,6 +111,8 @@ ENDPOINTS = [
      "for much longer than their usual gap (a covered or swapped QR)", None, None, 200, "QuietStallSchema{}"),
     ("get", "/api/v1/reports/adoption", "Cashless adoption per market for a region or a market and a period "
      "(JSON, or a CSV / XLSX download)", None, AdoptionQuerySchema, 200, "report"),
+    ("get", "/api/v1/audit-log", "Who changed what (accounts, money, users), oldest first: admin all, region staff "
+     "their area, a manager their market, a vendor their stall", None, AuditQuerySchema, 200, "AuditItemSchema[]"),
     ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
      "raw", None, 200, "partner"),
 ]
@@ -176,6 +179,7 @@ def build_spec() -> dict:
     spec.components.schema("StallCode", schema=StallCodeSchema)  # referenced by name below
     spec.components.schema("SuspenseItem", schema=SuspenseItemSchema)
     spec.components.schema("Run", schema=RunSchema)
+    spec.components.schema("AuditItem", schema=AuditItemSchema)
     spec.components.schema("Break", schema=BreakSchema)
     spec.components.schema("QuietStall", schema=QuietStallSchema)
     spec.components.schema("RegionTree", schema=RegionTreeSchema)

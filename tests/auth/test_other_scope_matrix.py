@@ -65,7 +65,7 @@ def fill_path(path: str, world: dict) -> str:
 QUERIES = {"/api/v1/vendors": "?market_code=MB-OTHER", "/api/v1/markets": "?region_code=C2",
            "/api/v1/regions": "?parent_code=D2", "/api/v1/suspense": "?market_code=MB-OTHER",
            "/api/v1/reports/adoption": "?market=MB-OTHER&from=2026-11-01&to=2026-11-30",
-           "/api/v1/users": "", "/api/v1/reconciliation-runs": ""}
+           "/api/v1/users": "", "/api/v1/reconciliation-runs": "", "/api/v1/audit-log": "?market=MB-OTHER"}
 BODIES = {
     ("post", "/api/v1/users"): {"username": "ql.new", "password": "new-password-1", "role": "market_manager",
                                 "scope": "MB-OTHER"},
