@@ -6,6 +6,7 @@ from ..common.requests import load_json, load_query
 from ..errors import ValidationFailed
 from ..extensions import db
 from . import feed, payment_requests, suspense
+from .privacy import hidden_payer_fields
 from .schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
                       SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
 
@@ -13,7 +14,7 @@ bp = Blueprint("payments", __name__, url_prefix="/api/v1")
 
 
 def _dump_request(payment_request):
-    return PaymentRequestSchema().dump({
+    return PaymentRequestSchema(exclude=hidden_payer_fields(g.actor, "payment_request")).dump({
         **{c: getattr(payment_request, c) for c in ("id", "reference", "vendor_id", "account_id", "amount",
                                                     "paid_amount", "note", "payload", "created_at", "expires_at")},
         "status": payment_requests.effective_status(payment_request),
@@ -55,7 +56,7 @@ def cancel_payment_request(reference):
 def stall_feed(vendor_id):
     query = load_query(FeedQuerySchema())
     items, cursor = feed.stall_feed(g.actor, vendor_id, query["after"], query["limit"])
-    return FeedSchema().dump({"items": items, "next": cursor})
+    return FeedSchema(exclude=hidden_payer_fields(g.actor, "feed")).dump({"items": items, "next": cursor})
 
 
 @bp.get("/suspense")
@@ -64,7 +65,8 @@ def list_suspense():
     query = load_query(SuspenseQuerySchema())
     items, next_cursor = suspense.list_suspense(g.actor, query["status"], query["market_code"], query["reason"],
                                                 query["limit"], query["cursor"])
-    return {"items": SuspenseItemSchema(many=True).dump(items), "next": next_cursor}
+    shown = SuspenseItemSchema(many=True, exclude=hidden_payer_fields(g.actor, "suspense"))
+    return {"items": shown.dump(items), "next": next_cursor}
 
 
 @bp.post("/suspense/<int:item_id>/resolve")
@@ -72,4 +74,4 @@ def list_suspense():
 def resolve_suspense(item_id):
     item = suspense.resolve_suspense(g.actor, item_id, load_json(SuspenseResolveSchema()))
     db.session.commit()
-    return SuspenseItemSchema().dump(item)
+    return SuspenseItemSchema(exclude=hidden_payer_fields(g.actor, "suspense")).dump(item)

@@ -6,6 +6,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..vendors.services import find_vendor
 from .models import BankTransaction, PaymentRequest
+from .privacy import start_of_today, today_only
 
 MAX_LIMIT = 500
 
@@ -25,11 +26,15 @@ def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[li
     vendor = find_vendor(vendor_id)
     require_vendor_read(actor, vendor)
     since = parse_after(after)
-    rows = db.session.execute(
-        select(BankTransaction, PaymentRequest.reference)
-        .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
-        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq > since)
-        .order_by(BankTransaction.feed_seq).limit(min(limit, MAX_LIMIT))).all()
+    query = (select(BankTransaction, PaymentRequest.reference)
+             .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
+             .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq > since))
+    if today_only(actor):
+        # Booked or confirmed today: a credit booked just before midnight and reported after it
+        # is still announced on the assistant's board.
+        today = start_of_today()
+        query = query.where((BankTransaction.booked_at >= today) | (BankTransaction.received_at >= today))
+    rows = db.session.execute(query.order_by(BankTransaction.feed_seq).limit(min(limit, MAX_LIMIT))).all()
     items = [_item(txn, reference) for txn, reference in rows]
     cursor = str(rows[-1][0].feed_seq) if rows else str(since)
     return items, cursor

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..vendors.services import find_vendor
 from ..vietqr.codec import MAX_SUBFIELD, build
 from .models import BankTransaction, PaymentRequest
+from .privacy import start_of_today, today_only
 from .references import new_reference
 
 DEFAULT_EXPIRY = 600
@@ -105,6 +106,8 @@ def get_payment_request(actor, reference: str) -> PaymentRequest:
     if request is None:
         raise NotFound(f"No payment request {reference}.")
     require_vendor_read(actor, request.vendor)
+    if today_only(actor) and request.created_at < start_of_today():
+        raise Forbidden("An assistant sees today's payment requests only; ask the stall's owner.")
     return request
 
 
