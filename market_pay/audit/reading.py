@@ -21,7 +21,8 @@ def _run_markets():
 
 def _scope_condition(actor, markets_condition):
     """Admin all; region staff their area; a manager their market; a vendor their stall. A
-    reconciliation run over several markets is read by whoever may read one of them."""
+    reconciliation run over several markets is read by whoever may read all of them, as the runs
+    themselves are (reconciliation/services.py)."""
     if actor is None or actor.role == "admin":  # None: the operator's command line
         return None
     if actor.role == "vendor":
@@ -29,9 +30,11 @@ def _scope_condition(actor, markets_condition):
     if actor.role not in ("region_staff", "market_manager"):
         raise Forbidden("The audit log is for the stall's owner and the staff responsible for it.")
     link = _run_markets()
-    run_ids = select(cast(link.c.run_id, String)).where(link.c.market_id.in_(markets_condition))
+    touching = select(cast(link.c.run_id, String)).where(link.c.market_id.in_(markets_condition))
+    beyond = select(cast(link.c.run_id, String)).where(link.c.market_id.not_in(markets_condition))
     return or_(AuditLog.market_id.in_(markets_condition),
-               (AuditLog.entity_type == "reconciliation_run") & AuditLog.entity_id.in_(run_ids))
+               (AuditLog.entity_type == "reconciliation_run") & AuditLog.entity_id.in_(touching)
+               & AuditLog.entity_id.not_in(beyond))
 
 
 def _markets_in_scope(actor):

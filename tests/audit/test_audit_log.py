@@ -149,3 +149,30 @@ def test_the_command_line_prints_the_same_rows(runner, world):
     assert {item["market_code"] for item in items} == {va.market.code} and len(items) >= 3
     bad = runner.invoke(args=["audit", "--from", "yesterday"])
     assert bad.exit_code == 1 and "from" in bad.output
+
+
+def test_a_statement_run_is_in_the_log_of_the_staff_who_may_read_the_run(client, world, tmp_path):
+    from market_pay.reconciliation.services import reconcile_file
+    from tests.payments.helpers import set_partners
+    from tests.reconciliation.statements import line, write_statement
+    set_partners()
+    va, vb = world["va"], world["vb"]
+
+    def block(vendor, n):
+        account = vendor.accounts[0]
+        return (account.bin, account.account_number, 0,
+                [line(f"AUD-{n}", f"FT-AUD-{n}", "2026-11-21T09:00:00+07:00", 10_000)], None)
+
+    one, _ = reconcile_file(None, str(write_statement(tmp_path / "a.csv", [block(va, 1)])), "simbank", None, "a.csv")
+    both, _ = reconcile_file(None, str(write_statement(tmp_path / "ab.csv", [block(va, 2), block(vb, 3)])),
+                             "simbank", None, "ab.csv")
+    db.session.commit()
+
+    def runs(headers):
+        return {int(item["entity"].split(":")[1]) for item in read(client, headers, "?action=reconcile")["items"]}
+
+    assert runs(auth_header(make_user("market_manager", scope=world["ma"].code))) == {one.id}
+    assert runs(auth_header(make_user("region_staff", scope=world["d1"].code))) == {one.id}
+    province = world["d1"].parent.code
+    assert runs(auth_header(make_user("region_staff", scope=province))) == {one.id, both.id}
+    assert runs(auth_header(world["admin"])) == {one.id, both.id}
