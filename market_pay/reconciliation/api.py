@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 from ..auth.guard import login_required
 from ..common.paging import decode_cursor, encode_cursor
 from ..common.requests import load_query
-from ..errors import BadRequest, UnsupportedMediaType
+from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from . import services
 from .messages import CLASS_LABELS, describe_break, local_time
@@ -43,8 +43,13 @@ def _dump_break(row, lang) -> dict:
 @bp.post("/statements")
 @login_required
 def upload_statement():
-    # A province's day can be tens of megabytes; the default limit is for JSON bodies.
-    request.max_content_length = current_app.config["STATEMENT_MAX_BYTES"]
+    # The role first, from the headers alone: nothing of the body is read for someone who may not
+    # reconcile. Then the size allowed to that role (a province's day for an administrator).
+    services.require_may_reconcile(g.actor)
+    limit = services.upload_limit(g.actor, current_app.config)
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"A statement may have at most {limit:,} bytes for your role.".replace(",", "."))
+    request.max_content_length = limit
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the statement as multipart/form-data: field 'file', plus 'partner' "
                                    "and optionally 'date' (YYYY-MM-DD).")

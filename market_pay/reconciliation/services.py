@@ -16,7 +16,7 @@ from ..payments.partner_formats import PARTNERS
 from ..vendors.models import ReceivingAccount, Vendor
 from .classify import Classifier
 from .models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
-from .statement_file import StatementUnreadable, check_statement
+from .statement_file import MAX_REPORTED_ROWS, StatementUnreadable, check_statement
 
 log = logging.getLogger(__name__)
 # Any fixed number: the advisory lock that makes reconciliation runs take turns on PostgreSQL.
@@ -41,25 +41,55 @@ def _checked(path, statement_date):
     return check
 
 
-def _market_ids(accounts) -> set:
-    """The markets whose stalls own the statement's accounts (active or not)."""
-    keys, found = set(accounts), set()
+def _owning_markets(accounts) -> dict:
+    """(bin, account_number) → the market of the stall it is registered to (active or not)."""
+    keys, found = set(accounts), {}
     numbers = sorted({number for _, number in keys})
     for start in range(0, len(numbers), 1000):
         rows = db.session.execute(select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
                                   .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
                                   .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000])))
-        found |= {market_id for bin_code, number, market_id in rows if (bin_code, number) in keys}
+        found.update({(bin_code, number): market_id for bin_code, number, market_id in rows
+                      if (bin_code, number) in keys})
     return found
 
 
-def _require_may_reconcile(actor, market_ids: set):
-    """Admin, or the manager of every market the file touches (the command line is the operator)."""
+def require_may_reconcile(actor):
+    """Before anything of the upload is read: only those who receive bank or partner statements
+    reconcile them — an administrator, or region staff (for their area). The command line
+    (actor None) is the operator."""
+    if actor is None or actor.role in ("admin", "region_staff"):
+        return
+    raise Forbidden("Only an administrator or region staff may reconcile a statement.")
+
+
+def upload_limit(actor, config) -> int:
+    """Bytes a statement upload may have, by role: a province's day for an administrator, an
+    area's for region staff (issue 18 item 10: work in proportion to the role)."""
+    if actor.role == "admin":
+        return config["STATEMENT_MAX_BYTES"]
+    return config["STATEMENT_MAX_BYTES_REGION"]
+
+
+def _require_accounts_in_scope(actor, check, owners: dict):
+    """Every block of a region staff member's file must be for an account registered (BIN and
+    number) to a stall of their area; otherwise the whole file is refused, naming the blocks'
+    rows. An administrator (and the command line, the operator) may also reconcile accounts no
+    stall owns: a partner's statement lists every account of the merchant. Such lines are
+    recovered into suspense ("unknown_account"), are on no stall, and — like every recovered
+    line — occupy no partner transaction id (classify.py)."""
     if actor is None or actor.role == "admin":
         return
-    if actor.role == "market_manager" and market_ids <= {actor.market_id}:
-        return
-    raise Forbidden("Only an administrator, or the manager of every market this statement covers, may reconcile it.")
+    allowed = set(db.session.scalars(select(Market.id).where(visible_markets_condition(actor))))
+    errors = {}
+    for key, account in sorted(check.accounts.items(), key=lambda item: item[1].opening_row):
+        if owners.get(key) not in allowed:
+            errors[f"row {account.opening_row}"] = {"account_number": [
+                f"Account {account.bin}/{account.account_number} (rows {account.opening_row}–{account.closing_row}) "
+                "is not registered to a stall you may reconcile."]}
+    if errors:
+        raise ValidationFailed("The statement has accounts outside your scope; nothing was reconciled.",
+                               dict(list(errors.items())[:MAX_REPORTED_ROWS]))
 
 
 def _existing_run(partner, sha256):
@@ -72,9 +102,11 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
     Returns (run, created). The same file again returns the earlier run and changes nothing."""
     if partner not in PARTNERS:
         raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
+    require_may_reconcile(actor)
     check = _checked(path, statement_date)
-    market_ids = _market_ids(check.accounts)
-    _require_may_reconcile(actor, market_ids)
+    owners = _owning_markets(check.accounts)
+    _require_accounts_in_scope(actor, check, owners)
+    market_ids = set(owners.values())
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({RECONCILE_LOCK_KEY})"))
     existing = _existing_run(partner, check.sha256)
