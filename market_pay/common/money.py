@@ -10,6 +10,10 @@ BigInteger rollups cannot overflow.
 """
 
 MAX_LINE_AMOUNT = 1_000_000_000
+# Where it applies: callbacks (payments/partner_formats.py: above it a signed delivery is kept as
+# "malformed" in the inbox and suspense, never booked), statement lines (reconciliation/
+# statement_file.py), cash sales (cash/schemas.py), survey rows (per sale: cash/survey_import.py).
+# Payment requests and stall floors keep NAPAS247's tighter 499,999,999 ₫ (vietqr/codec.py).
 
 AMOUNT_TOO_LARGE = f"At most {MAX_LINE_AMOUNT:,} đồng per line (the service's single bound on money).".replace(",", ".")
 

@@ -4,7 +4,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import exists, not_, select, text
+from sqlalchemy import exists, or_, select, text
 
 from ..audit.services import record_change
 from ..auth.scopes import visible_markets_condition
@@ -141,12 +141,11 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
 
 # -- reading runs -------------------------------------------------------------------------------------
 def _visible_runs_condition(actor):
-    """Admins see every run; market and region staff the runs whose markets all lie in their
-    scope (a run with no market — only unknown accounts — is for admins)."""
+    """Market and region staff see the runs that touch a market of their scope (a run with no
+    market — only unknown accounts — is for admins); what they see of it is scoped below."""
     link = ReconciliationRunMarket
-    outside = (select(link.run_id).join(Market, Market.id == link.market_id)
-               .where(link.run_id == ReconciliationRun.id, not_(visible_markets_condition(actor))))
-    return exists(select(link.run_id).where(link.run_id == ReconciliationRun.id)) & ~exists(outside)
+    return exists(select(link.run_id).join(Market, Market.id == link.market_id)
+                  .where(link.run_id == ReconciliationRun.id, visible_markets_condition(actor)))
 
 
 def _require_staff(actor):
@@ -178,19 +177,52 @@ def get_run(actor, run_id: int) -> ReconciliationRun:
     return run
 
 
-def run_markets(run) -> list:
+def sees_whole_run(actor, run) -> bool:
+    """Whether every market the run touched is in the reader's scope (then its file-wide class
+    totals are theirs to read; otherwise they would tell another market's money)."""
+    if actor is None or actor.role == "admin":
+        return True
+    ids = {link.market_id for link in run.markets}
+    visible = set(db.session.scalars(select(Market.id).where(Market.id.in_(ids), visible_markets_condition(actor))))
+    return bool(ids) and ids <= visible
+
+
+def run_markets(run, actor=None) -> list:
     ids = [link.market_id for link in run.markets]
-    return db.session.scalars(select(Market.code).where(Market.id.in_(ids)).order_by(Market.code)).all() if ids else []
+    if not ids:
+        return []
+    query = select(Market.code).where(Market.id.in_(ids)).order_by(Market.code)
+    if actor is not None and actor.role != "admin":
+        query = query.where(visible_markets_condition(actor))
+    return db.session.scalars(query).all()
 
 
-def breaks_by_kind(run) -> dict:
-    rows = db.session.execute(select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
-                              .where(ReconciliationBreak.run_id == run.id).group_by(ReconciliationBreak.kind))
-    return dict(sorted(rows.all()))
+def _breaks_in_scope(actor):
+    """The breaks a reader may see: those of a transaction on a stall of their markets, or of an
+    account (BIN and number; a BIN-less callback's number) registered to a stall of their markets."""
+    from ..payments.models import BankTransaction
+    item = ReconciliationBreak
+    markets = select(Market.id).where(visible_markets_condition(actor))
+    by_transaction = exists(select(BankTransaction.id).join(Vendor, Vendor.id == BankTransaction.vendor_id)
+                            .where(BankTransaction.id == item.transaction_id, Vendor.market_id.in_(markets)))
+    by_account = exists(select(ReceivingAccount.id).join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
+                        .where(ReceivingAccount.account_number == item.account_number,
+                               or_(item.bin.is_(None), ReceivingAccount.bin == item.bin),
+                               Vendor.market_id.in_(markets)))
+    return by_transaction | by_account
 
 
-def break_rows(run, kind=None, after_id=0, limit=None):
-    """Breaks with the stall they concern (when the money reached one), in id order."""
+def breaks_by_kind(run, actor=None) -> dict:
+    query = (select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
+             .where(ReconciliationBreak.run_id == run.id).group_by(ReconciliationBreak.kind))
+    if actor is not None and actor.role != "admin":
+        query = query.where(_breaks_in_scope(actor))
+    return dict(sorted(db.session.execute(query).all()))
+
+
+def break_rows(run, kind=None, after_id=0, limit=None, actor=None):
+    """Breaks with the stall they concern (when the money reached one), in id order; for market
+    and region staff, only those of their markets' accounts."""
     from ..payments.models import BankTransaction
     query = (select(ReconciliationBreak, Vendor.stall_code, Market.code)
              .outerjoin(BankTransaction, BankTransaction.id == ReconciliationBreak.transaction_id)
@@ -200,6 +232,8 @@ def break_rows(run, kind=None, after_id=0, limit=None):
              .order_by(ReconciliationBreak.id))
     if kind:
         query = query.where(ReconciliationBreak.kind == kind)
+    if actor is not None and actor.role != "admin":
+        query = query.where(_breaks_in_scope(actor))
     if limit:
         query = query.limit(limit)
     return db.session.execute(query)

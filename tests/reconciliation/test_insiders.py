@@ -163,3 +163,57 @@ def test_a_statement_line_above_the_money_bound_is_refused(client, world, tmp_pa
     assert response.status_code == 422, response.get_json()
     assert "amount" in response.get_json()["errors"]["row 3"]
     assert counts() == before
+
+
+# -- who reads a run ----------------------------------------------------------------------------------
+def test_each_market_reads_a_province_run_and_only_its_own_breaks(client, world, tmp_path):
+    """A run over A's and B's accounts: A's manager and B's region staff each read it, each sees
+    their own market's breaks (the recovered credits to review among them), never the other's."""
+    path = write_statement(tmp_path / "province.csv", [
+        (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
+        (*B_ACCOUNT, 0, [line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
+                         line("SIM-B3", "FTB3", f"{DAY}T10:00:00+07:00", 30_000)], None)])
+    response = upload(client, path, make_user("admin"))
+    assert response.status_code == 201 and response.get_json()["partial"] is False
+    run_id = response.get_json()["id"]
+    readers = {"A": make_user("market_manager", world["A"].code),
+               "B": make_user("region_staff", world["B"].region.code)}
+    for market, user in readers.items():
+        headers = auth_header(user)
+        run = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=headers).get_json()
+        assert run["markets"] == [world[market].code] and run["partial"] is True and run["classes"] == []
+        assert run["breaks_by_kind"] == {"missing_callback": 1}
+        assert [item["id"] for item in client.get("/api/v1/reconciliation-runs", headers=headers)
+                .get_json()["items"]] == [run_id]
+        review = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks?kind=missing_callback",
+                            headers=headers).get_json()["items"]
+        assert [(item["bank_txn_id"], item["stall_code"]) for item in review] == [
+            {"A": ("SIM-A1", world["stall_a"].stall_code), "B": ("SIM-B3", world["stall_b"].stall_code)}[market]]
+        csv_text = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv", headers=headers).get_data(
+            as_text=True)
+        other = "B" if market == "A" else "A"
+        assert world[f"stall_{other.lower()}"].stall_code not in csv_text
+    outsider = make_user("market_manager", make_market().code)
+    assert client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(outsider)).status_code == 404
+
+
+def test_a_recovered_credit_is_marked_on_the_stall_feed(client, world, tmp_path):
+    path = write_statement(tmp_path / "a.csv", [
+        (*A_ACCOUNT, 0, [line("SIM-A7", "FTA7", f"{DAY}T10:00:00+07:00", 35_000)], None)])
+    assert upload(client, path, make_user("admin")).status_code == 201
+    feed = client.get(f"/api/v1/vendors/{world['stall_a'].id}/payments", headers=auth_header(make_user("admin")))
+    [item] = feed.get_json()["items"]
+    assert (item["amount"], item["confirmation"], item["recovered"]) == (35_000, "recovered", True)
+
+
+def test_the_adoption_report_shows_recovered_money_beside_the_confirmed(client, world, tmp_path):
+    path = write_statement(tmp_path / "b.csv", [
+        (*B_ACCOUNT, 0, [line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
+                         line("SIM-B4", "FTB4", f"{DAY}T10:00:00+07:00", 15_000)], None)])
+    assert upload(client, path, make_user("admin")).status_code == 201
+    headers = auth_header(make_user("region_staff", world["B"].region.code))
+    url = f"/api/v1/reports/adoption?market={world['B'].code}&from=2026-11-01&to=2026-11-30"
+    row = client.get(url, headers=headers).get_json()["rows"][0]
+    assert (row["cashless_value"], row["confirmed_value"], row["recovered_value"]) == (85_000, 85_000, 15_000)
+    csv_text = client.get(url + "&format=csv&lang=en", headers=headers).get_data(as_text=True)
+    assert "Of which recovered from statements" in csv_text
