@@ -15,6 +15,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Bank statement uploads (POST /api/v1/statements) may be far larger: a province's day.
     "STATEMENT_MAX_BYTES": 512 * 1024 * 1024,
+    # Region staff reconcile their area's accounts only: a smaller limit (issue 18 item 10).
+    "STATEMENT_MAX_BYTES_REGION": 64 * 1024 * 1024,
     "TOKEN_TTL_SECONDS": 12 * 3600,
     # A stall's phone stays signed in: vendors and assistants get long-lived tokens.
     "VENDOR_TOKEN_TTL_SECONDS": 30 * 24 * 3600,

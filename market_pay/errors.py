@@ -62,6 +62,11 @@ class UnsupportedMediaType(AppError):
     message = "Send the body as application/json."
 
 
+class PayloadTooLarge(AppError):
+    code = 413
+    message = "The body is too large."
+
+
 class ValidationFailed(AppError):
     code = 422
     message = "Some fields are invalid."

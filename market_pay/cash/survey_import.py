@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from ..audit.services import record_change
 from ..common.csv_import import csv_rows, raise_row_errors
+from ..common.money import MAX_LINE_AMOUNT
 from ..common.types import utcnow
 from ..extensions import db
 from ..markets.models import Market
@@ -66,6 +67,9 @@ def _parse(reader, markets: dict, stalls: dict, today: date):
         value = _whole_number(row.get("value", ""), "value", problems, 0, MAX_VALUE)
         if count == 0 and value:
             problems["count"] = ["A value needs at least one sale."]
+        elif count and value and value > count * MAX_LINE_AMOUNT:
+            # A survey row adds up `count` sales: none of them may pass the bound on one line.
+            problems["value"] = [f"At most {MAX_LINE_AMOUNT:,} đồng per sale ({count} sales).".replace(",", ".")]
         key = (market, vendor_id, day)
         if not problems and key in seen:
             problems["date"] = [f"Repeats row {seen[key]} (same market, stall and day)."]

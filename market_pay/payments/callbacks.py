@@ -7,14 +7,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, select, text, true, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from ..common.types import utcnow
 
 from ..common.upsert import dialect_insert
 from ..extensions import db
-from .models import BankTransaction, InboxEntry, SuspenseItem
+from .models import RECOVERED_ID_PREFIX, BankTransaction, InboxEntry, SuspenseItem
 from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
                               parse_sepay, parse_simbank)
 from .partners import credentials
@@ -253,15 +253,35 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
         transaction_id, match_kind, repeated = _record_in_one_statement(transfer, delivery,
                                                                         on_session=_session_is_on_a_connection())
         if transaction_id is None:
+            _confirm_recovered(transfer, repeated)
             return CallbackOutcome("duplicate", transaction_id=repeated)
         return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=match_kind == "pending")
     transaction_id = _insert_transaction(transfer)
     if transaction_id is None:
         transaction_id = _existing_id(transfer)
         _store_inbox(delivery, "duplicate", transaction_id)
+        _confirm_recovered(transfer, transaction_id)
         return CallbackOutcome("duplicate", transaction_id=transaction_id)
     _store_inbox(delivery, "accepted", transaction_id)
     return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=True)
+
+
+def _confirm_recovered(transfer: IncomingTransfer, transaction_id: int | None) -> None:
+    """The signed callback for money a statement recovered (the same money key, the same
+    partner and BIN): it confirms that transaction and gives it the partner's own id in place of
+    our placeholder. Only on the duplicate path, which is rare: the hot path is untouched."""
+    if transaction_id is None:
+        return
+    table = BankTransaction
+    taken = select(table.id).where(table.partner == transfer.partner,
+                                   table.partner_txn_id == transfer.partner_txn_id).exists()
+    db.session.execute(
+        update(table).where(table.id == transaction_id, table.confirmation == "recovered",
+                            table.partner == transfer.partner,
+                            table.partner_txn_id.startswith(RECOVERED_ID_PREFIX, autoescape=True),
+                            table.bin == transfer.bin if transfer.bin else true(), ~taken)
+        .values(partner_txn_id=transfer.partner_txn_id, confirmation="confirmed")
+        .execution_options(synchronize_session=False))
 
 
 def _session_is_on_a_connection() -> bool:

@@ -45,4 +45,6 @@ def _item(txn: BankTransaction, request_reference: str | None) -> dict:
     return {"id": txn.id, "seq": txn.feed_seq, "kind": "reversal" if txn.match_kind == "reversal" else "credit",
             "amount": txn.amount, "booked_at": txn.booked_at, "received_at": txn.received_at,
             "payer_name": txn.payer_name, "bank_reference": txn.bank_reference,
-            "request_reference": request_reference, "flags": flags, "confirmation": txn.confirmation}
+            "request_reference": request_reference, "flags": flags, "confirmation": txn.confirmation,
+            # Booked from a bank statement, no bank callback (yet): shown as such, for review.
+            "recovered": txn.confirmation == "recovered"}

@@ -7,6 +7,9 @@ REQUEST_STATUSES = ("pending", "paid", "underpaid", "overpaid", "expired", "paid
 # How a transaction was allocated: to a payment request, as a static-QR sale by account, as the
 # reversal of an earlier credit, as an outgoing debit (not a sale), or held in suspense.
 MATCH_KINDS = ("request", "static", "reversal", "debit", "suspense")
+# The partner_txn_id of a transaction recovered from a statement: "statement:<run id>:<row>", ours,
+# never a partner's, so the partner's real id stays free for its signed callback (statement_txn_id).
+RECOVERED_ID_PREFIX = "statement:"
 SUSPENSE_REASONS = ("unknown_account", "inactive_account", "unknown_reference", "foreign_reference",
                     "ambiguous", "malformed", "unmatched_reversal")
 
@@ -103,6 +106,10 @@ class BankTransaction(db.Model):
         db.Index("ix_bank_transaction_run", "reconciliation_run_id",
                  postgresql_where=db.text("reconciliation_run_id IS NOT NULL"),
                  sqlite_where=db.text("reconciliation_run_id IS NOT NULL")),
+        # A recovered transaction's statement id: a later statement finds it by that id.
+        db.Index("ix_bank_transaction_statement_id", "partner", "statement_txn_id",
+                 postgresql_where=db.text("statement_txn_id IS NOT NULL"),
+                 sqlite_where=db.text("statement_txn_id IS NOT NULL")),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -137,6 +144,10 @@ class BankTransaction(db.Model):
     # had it; disputed when the statement disagrees on a field (never overwritten). See reconciliation/.
     confirmation = db.Column(db.String(12), nullable=False, default="provisional")
     reconciliation_run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"))
+    # The transaction id a statement gave a line recovered from it (no callback yet). Such a row's
+    # partner_txn_id is a placeholder of ours (RECOVERED_ID_PREFIX…), never the partner's id: a
+    # statement cannot claim an id that a genuine signed callback will bring (issue 17, finding 2).
+    statement_txn_id = db.Column(db.String(200))
 
     payment_request = db.relationship("PaymentRequest")
     vendor = db.relationship("Vendor")

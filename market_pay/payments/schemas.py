@@ -2,13 +2,19 @@
 from marshmallow import fields, validate
 
 from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed
+from ..common.money import MAX_LINE_AMOUNT
 from ..vietqr.codec import MAX_AMOUNT
 from .models import SUSPENSE_REASONS
 from .suspense import ACTIONS
 
+# A request is one transfer: NAPAS247's ceiling, inside the service's bound (common/money.py).
+MAX_REQUEST_AMOUNT = min(MAX_AMOUNT, MAX_LINE_AMOUNT)
+
 
 class PaymentRequestCreateSchema(StrictSchema):
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT))
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=MAX_REQUEST_AMOUNT,
+        error=f"A whole number of đồng from 1 to {MAX_REQUEST_AMOUNT:,} (one transfer).".replace(",", ".")))
     account_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     note = Trimmed(load_default="", validate=validate.Length(max=100))
     expires_in = fields.Integer(load_default=None, allow_none=True, strict=True,
@@ -64,6 +70,7 @@ class FeedItemSchema(StrictSchema):
     request_reference = fields.String(allow_none=True)
     flags = fields.List(fields.String())
     confirmation = fields.String()
+    recovered = fields.Boolean()
 
 
 class FeedSchema(StrictSchema):

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 from ..auth.guard import login_required
 from ..common.paging import decode_cursor, encode_cursor
 from ..common.requests import load_query
-from ..errors import BadRequest, UnsupportedMediaType
+from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from . import services
 from .messages import CLASS_LABELS, describe_break, local_time
@@ -20,14 +20,20 @@ from .schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQue
 bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1")
 
 
-def dump_run(run, lang="vi", already_reconciled=False) -> dict:
-    classes = [{"name": name, "label": CLASS_LABELS[name][lang], **run.totals.get(name, {})} for name in CLASSES]
+def dump_run(run, actor, lang="vi", already_reconciled=False) -> dict:
+    """The run as `actor` may see it: a reader whose scope covers only some of its markets gets
+    their markets, their breaks, and no file-wide class totals ("partial": true)."""
+    whole = services.sees_whole_run(actor, run)
+    classes = [{"name": name, "label": CLASS_LABELS[name][lang], **run.totals.get(name, {})}
+               for name in CLASSES] if whole else []
+    by_kind = services.breaks_by_kind(run, actor)
     return RunSchema().dump({
         "id": run.id, "partner": run.partner, "statement_date": run.statement_date, "file_name": run.file_name,
         "file_sha256": run.file_sha256, "line_count": run.line_count, "account_count": run.account_count,
-        "markets": services.run_markets(run), "classes": classes, "break_count": run.break_count,
-        "breaks_by_kind": services.breaks_by_kind(run), "created_at": run.created_at,
-        "created_by": run.actor_label, "duration_ms": run.duration_ms, "already_reconciled": already_reconciled})
+        "markets": services.run_markets(run, actor), "classes": classes,
+        "break_count": run.break_count if whole else sum(by_kind.values()), "breaks_by_kind": by_kind,
+        "created_at": run.created_at, "created_by": run.actor_label, "duration_ms": run.duration_ms,
+        "already_reconciled": already_reconciled, "partial": not whole})
 
 
 def _dump_break(row, lang) -> dict:
@@ -43,8 +49,13 @@ def _dump_break(row, lang) -> dict:
 @bp.post("/statements")
 @login_required
 def upload_statement():
-    # A province's day can be tens of megabytes; the default limit is for JSON bodies.
-    request.max_content_length = current_app.config["STATEMENT_MAX_BYTES"]
+    # The role first, from the headers alone: nothing of the body is read for someone who may not
+    # reconcile. Then the size allowed to that role (a province's day for an administrator).
+    services.require_may_reconcile(g.actor)
+    limit = services.upload_limit(g.actor, current_app.config)
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"A statement may have at most {limit:,} bytes for your role.".replace(",", "."))
+    request.max_content_length = limit
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the statement as multipart/form-data: field 'file', plus 'partner' "
                                    "and optionally 'date' (YYYY-MM-DD).")
@@ -61,7 +72,7 @@ def upload_statement():
         db.session.commit()
     finally:
         os.unlink(path)
-    return dump_run(run, already_reconciled=not created), 201 if created else 200
+    return dump_run(run, g.actor, already_reconciled=not created), 201 if created else 200
 
 
 @bp.get("/reconciliation-runs")
@@ -70,14 +81,14 @@ def list_runs():
     query = load_query(RunListQuerySchema())
     runs, next_cursor = services.list_runs(g.actor, query["partner"], query["statement_date"], query["limit"],
                                            query["cursor"])
-    return {"items": [dump_run(run, query["lang"]) for run in runs], "next": next_cursor}
+    return {"items": [dump_run(run, g.actor, query["lang"]) for run in runs], "next": next_cursor}
 
 
 @bp.get("/reconciliation-runs/<int:run_id>")
 @login_required
 def get_run(run_id):
     lang = load_query(LangQuerySchema())["lang"]
-    return dump_run(services.get_run(g.actor, run_id), lang)
+    return dump_run(services.get_run(g.actor, run_id), g.actor, lang)
 
 
 @bp.get("/reconciliation-runs/<int:run_id>/breaks")
@@ -87,7 +98,7 @@ def list_breaks(run_id):
     run = services.get_run(g.actor, run_id)
     limit = min(query["limit"] or current_app.config["PAGE_SIZE_DEFAULT"], current_app.config["PAGE_SIZE_MAX"])
     after = decode_cursor(query["cursor"]) if query["cursor"] else 0
-    rows = services.break_rows(run, query["kind"], after, limit + 1).all()
+    rows = services.break_rows(run, query["kind"], after, limit + 1, g.actor).all()
     items = [_dump_break(row, query["lang"]) for row in rows[:limit]]
     return {"items": items, "next": encode_cursor(items[-1]["id"]) if len(rows) > limit else None}
 
@@ -106,7 +117,8 @@ DIRECTIONS = {"vi": {"in": "vào", "out": "ra"}, "en": {"in": "in", "out": "out"
 def breaks_csv(run_id):
     """Every break, streamed: a spreadsheet-ready UTF-8 file (with BOM, so Excel shows the accents)."""
     lang = load_query(LangQuerySchema())["lang"]
-    run = services.get_run(g.actor, run_id)
+    actor = g.actor
+    run = services.get_run(actor, run_id)
     zone = services.zone()
 
     def lines():
@@ -116,7 +128,7 @@ def breaks_csv(run_id):
         yield "\ufeff" + buffer.getvalue()
         after = 0
         while True:
-            rows = services.break_rows(run, None, after, 1000).all()
+            rows = services.break_rows(run, None, after, 1000, actor).all()
             if not rows:
                 return
             buffer.seek(0)

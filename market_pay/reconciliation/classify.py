@@ -11,14 +11,15 @@ import re
 from datetime import timedelta
 from itertools import islice
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 
 from ..common.bulk import in_values
 from ..common.types import utcnow
 from ..common.upsert import dialect_insert
 from ..extensions import db
 from ..payments.matcher import BATCH, match_pending
-from ..payments.models import BankTransaction, InboxEntry, SuspenseItem
+from ..payments.models import RECOVERED_ID_PREFIX, BankTransaction, InboxEntry, SuspenseItem
+from ..vendors.models import ReceivingAccount
 from .models import CLASSES, ReconciliationBreak
 from .statement_file import StatementCheck, StatementLine, day_bounds, read_lines
 
@@ -27,8 +28,31 @@ _TOKEN = re.compile(r"[A-Z0-9]{4,}")
 # Callback columns the classification compares or reports.
 _TABLE = BankTransaction.__table__
 _TXN = _TABLE.c
+# account_bin: the BIN of the account the money was allocated to, which tells a BIN-less callback
+# (payOS, SePay without a gateway) of one account from its namesake number under another BIN.
+_ACCOUNT_BIN = (select(ReceivingAccount.bin).where(ReceivingAccount.id == _TXN.receiving_account_id)
+                .scalar_subquery().label("account_bin"))
 _TXN_COLUMNS = (_TXN.id, _TXN.partner_txn_id, _TXN.bin, _TXN.account_number, _TXN.bank_reference, _TXN.amount,
-                _TXN.direction, _TXN.booked_at, _TXN.confirmation, _TXN.reconciliation_run_id, _TXN.reverses_txn_id)
+                _TXN.direction, _TXN.booked_at, _TXN.confirmation, _TXN.reconciliation_run_id, _TXN.reverses_txn_id,
+                _TXN.statement_txn_id, _ACCOUNT_BIN)
+
+
+def _owns(bin_code: str, account_number: str, txn) -> bool:
+    """Is the transaction on this (BIN, account)? Matching never crosses accounts (issue 17): a
+    number alone is not an account — the same digits may be another bank's account elsewhere."""
+    if txn.account_number != account_number:
+        return False
+    if txn.bin is not None:
+        return txn.bin == bin_code
+    return txn.account_bin is None or txn.account_bin == bin_code
+
+
+def _owned_condition(bin_code: str, account_number: str):
+    """_owns() as a WHERE condition on bank_transaction."""
+    foreign_account = exists(select(ReceivingAccount.id).where(ReceivingAccount.id == _TXN.receiving_account_id,
+                                                              ReceivingAccount.bin != bin_code))
+    return (_TXN.account_number == account_number) & (
+        (_TXN.bin == bin_code) | (_TXN.bin.is_(None) & ~foreign_account))
 
 
 def _chunks(iterable, size):
@@ -59,7 +83,8 @@ class Classifier:
         self._breaks.append({
             "run_id": self.run.id, "kind": kind, "row_number": line.row if line is not None else None,
             "bin": source.bin, "account_number": source.account_number,
-            "bank_txn_id": line.transaction_id if line is not None else txn.partner_txn_id,
+            # A recovered transaction's id is the statement's, not our placeholder.
+            "bank_txn_id": line.transaction_id if line is not None else (txn.statement_txn_id or txn.partner_txn_id),
             "bank_reference": source.bank_reference, "booked_at": source.booked_at, "direction": source.direction,
             "amount": source.amount, "transaction_id": txn.id if txn is not None else None, "detail": detail})
         self.break_count += 1
@@ -78,12 +103,12 @@ class Classifier:
     def classify_statement(self, path):
         broken = {key for key, account in self.check.accounts.items() if account.broken}
         for chunk in _chunks(read_lines(path, self.zone), CHUNK):
-            by_id, by_money = self._lookups([line for line in chunk if line.account not in broken])
+            lookups = self._lookups([line for line in chunk if line.account not in broken])
             for line in chunk:
                 if line.account in broken:
                     self._count("broken_chain", line.direction, line.amount)
                 else:
-                    self._classify_line(line, by_id, by_money)
+                    self._classify_line(line, *lookups)
             self._flush()
         for key in sorted(broken):
             account = self.check.accounts[key]
@@ -96,13 +121,24 @@ class Classifier:
         self._flush()
 
     def _lookups(self, lines):
-        by_id, by_money = {}, {}
+        """by_id: the partner's transactions with the lines' ids (callbacks: whichever account they
+        are on); by_statement: transactions earlier statements recovered under those ids on the
+        lines' own accounts; by_money: for the rest, the lines' own accounts' transactions with
+        their bank references."""
+        by_id, by_statement, by_money = {}, {}, {}
         if not lines:
-            return by_id, by_money
+            return by_id, by_statement, by_money
+        ids = {line.transaction_id for line in lines}
         for row in db.session.execute(select(*_TXN_COLUMNS).where(
-                _TXN.partner == self.partner, in_values(_TXN.partner_txn_id, {line.transaction_id for line in lines}))):
+                _TXN.partner == self.partner, in_values(_TXN.partner_txn_id, ids))):
             by_id[row.partner_txn_id] = row
-        rest = [line for line in lines if line.transaction_id not in by_id]
+        rest_ids = ids - by_id.keys()
+        if rest_ids:
+            for row in db.session.execute(select(*_TXN_COLUMNS).where(
+                    _TXN.partner == self.partner, in_values(_TXN.statement_txn_id, rest_ids))):
+                by_statement.setdefault(row.statement_txn_id, []).append(row)
+        rest = [line for line in lines if line.transaction_id not in by_id
+                and _own(line, by_statement.get(line.transaction_id, ())) is None]
         if rest:
             # The money key (account, bank reference): another partner may have reported the same
             # money, or the same reference may come back with another amount (a disagreement).
@@ -110,24 +146,29 @@ class Classifier:
                     in_values(_TXN.account_number, {line.account_number for line in rest}),
                     in_values(_TXN.bank_reference, {line.bank_reference for line in rest}))):
                 by_money.setdefault((row.account_number, row.bank_reference), []).append(row)
-        return by_id, by_money
+        return by_id, by_statement, by_money
 
-    def _classify_line(self, line: StatementLine, by_id, by_money):
+    def _classify_line(self, line: StatementLine, by_id, by_statement, by_money, retry=True):
         if line.row in self.check.duplicate_rows:
             self._count("duplicate", line.direction, line.amount)
             self._break("duplicate", line, problem="listed_twice")
             return
         txn = by_id.get(line.transaction_id)
+        if txn is not None and not _owns(line.bin, line.account_number, txn):
+            # The partner gave this id to money on another account: this line changes nothing there.
+            return self._other_account(line, "id")
         if txn is None:
-            candidates = by_money.get((line.account_number, line.bank_reference), [])
+            txn = _own(line, by_statement.get(line.transaction_id, ()))
+        if txn is None:
+            candidates = _own(line, by_money.get((line.account_number, line.bank_reference), []), every=True)
             exact = [c for c in candidates if c.amount == line.amount and c.direction == line.direction]
             if not exact and candidates:
                 return self._disagreement(line, candidates[0])
             txn = exact[0] if exact else None
         if txn is None:
-            return self._recover(line)
+            return self._recover(line, retry)
         if (line.account_number, line.bank_reference, line.amount, line.direction) != (
-                txn.account_number, txn.bank_reference, txn.amount, txn.direction) or (txn.bin and txn.bin != line.bin):
+                txn.account_number, txn.bank_reference, txn.amount, txn.direction):
             return self._disagreement(line, txn)
         if txn.id in self._claimed or txn.reconciliation_run_id == self.run.id:
             # Two lines with different ids but the same money: one transfer, counted once.
@@ -138,6 +179,12 @@ class Classifier:
         if txn.confirmation == "provisional":
             self._confirm.append(txn.id)
         self._count(self._matched_class(line, txn), line.direction, line.amount, callbacks=1)
+
+    def _other_account(self, line, problem: str):
+        """A break that names no transaction: the one it collides with is another account's, whose
+        stall the run's readers may not see."""
+        self._count("other_account", line.direction, line.amount)
+        self._break("other_account", line, problem=problem)
 
     def _matched_class(self, line, txn) -> str:
         if line.direction == "out" and txn.reverses_txn_id:
@@ -162,11 +209,15 @@ class Classifier:
         self._count("field_disagreement", line.direction, line.amount, callbacks=1)
         self._break("field_disagreement", line, txn, differences=differences)
 
-    def _recover(self, line: StatementLine):
-        """Create the transaction the callback would have created; the matcher allocates it."""
+    def _recover(self, line: StatementLine, retry: bool = True):
+        """Create the transaction the callback would have created; the matcher allocates it. Its
+        partner_txn_id is ours (RECOVERED_ID_PREFIX): the statement's id is kept in
+        statement_txn_id, so the partner's genuine callback with that id is never a duplicate of
+        it — it is deduplicated by the money key instead, and confirms it (payments/callbacks.py)."""
         reverses = self._reversed_credit(line) if line.direction == "out" else None
         values = {
-            "partner": self.partner, "partner_txn_id": line.transaction_id, "bank_reference": line.bank_reference,
+            "partner": self.partner, "partner_txn_id": f"{RECOVERED_ID_PREFIX}{self.run.id}:{line.row}",
+            "statement_txn_id": line.transaction_id, "bank_reference": line.bank_reference,
             "bin": line.bin, "account_number": line.account_number, "amount": line.amount,
             "direction": line.direction, "description": line.description, "booked_at": line.booked_at,
             "received_at": utcnow(), "reverses_txn_id": reverses, "match_kind": "pending",
@@ -174,21 +225,24 @@ class Classifier:
         table = BankTransaction.__table__
         txn_id = db.session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()
                                     .returning(table.c.id)).scalar_one_or_none()
-        if txn_id is None:  # a callback for it committed since the lookup: classify against it
-            by_id, by_money = self._lookups([line])
-            return self._classify_line(line, by_id, by_money)
+        if txn_id is None:
+            if retry:  # a callback for it committed since the lookup: classify against it
+                return self._classify_line(line, *self._lookups([line]), retry=False)
+            # The money key is taken by the same number under another BIN: not this account's.
+            return self._other_account(line, "money")
         self._claimed.add(txn_id)
         self._count("missing_callback", line.direction, line.amount)
         self._break("missing_callback", line, _Recovered(txn_id, line), reverses=reverses)
 
     def _reversed_credit(self, line) -> str | None:
         """The credit an unreported outgoing line gives back: banks name its reference in the
-        description ("HOAN TRA GD FT…"). Its partner transaction id, or None (an ordinary debit)."""
+        description ("HOAN TRA GD FT…"). Its partner transaction id, or None (an ordinary debit).
+        Only a credit of the line's own (BIN, account) can be given back by it."""
         tokens = set(_TOKEN.findall(line.description.upper()))
         if not tokens:
             return None
         return db.session.scalar(select(_TXN.partner_txn_id).where(
-            _TXN.partner == self.partner, _TXN.account_number == line.account_number, _TXN.direction == "in",
+            _TXN.partner == self.partner, _owned_condition(line.bin, line.account_number), _TXN.direction == "in",
             _TXN.bank_reference.in_(tokens)).order_by(_TXN.id).limit(1))
 
     # -- callbacks of the period ------------------------------------------------------------------
@@ -202,10 +256,11 @@ class Classifier:
                 in_values(_TXN.account_number, {number for _, number in chunk}),
                 _TXN.booked_at >= start, _TXN.booked_at < end, _TXN.confirmation == "provisional")
                 .order_by(_TXN.id)).all()
-            # A callback without a BIN belongs to whichever statement account has its number.
+            # A callback without a BIN belongs to the statement account with its number, unless it
+            # was allocated to an account of another BIN.
             for txn in rows:
-                if (txn.bin, txn.account_number) not in wanted and not (
-                        txn.bin is None and any(number == txn.account_number for _, number in chunk)):
+                if not any(_owns(bin_code, number, txn) for bin_code, number in wanted
+                           if number == txn.account_number):
                     continue
                 self._count("not_on_statement", txn.direction, txn.amount, lines=0, callbacks=1)
                 near_midnight = end - txn.booked_at <= timedelta(minutes=30)
@@ -244,7 +299,13 @@ class _Recovered:
     """The fields of a just-recovered transaction, for its break row."""
 
     def __init__(self, txn_id, line):
-        self.id, self.partner_txn_id = txn_id, line.transaction_id
+        self.id, self.partner_txn_id, self.statement_txn_id = txn_id, line.transaction_id, line.transaction_id
+
+
+def _own(line: StatementLine, rows, every=False):
+    """The first of `rows` on the line's own (BIN, account) (None), or all of them (`every`)."""
+    owned = [row for row in rows if _owns(line.bin, line.account_number, row)]
+    return owned if every else (owned[0] if owned else None)
 
 
 def _differences(line: StatementLine, txn) -> list:

@@ -15,6 +15,7 @@ CLASS_LABELS = {
     "day_cutoff": {"vi": "Lệch ngày (qua nửa đêm)", "en": "Day cut-off"},
     "broken_chain": {"vi": "Số dư không liên tục", "en": "Broken balance chain"},
     "in_suspense": {"vi": "Đang chờ xử lý (treo)", "en": "In suspense"},
+    "other_account": {"vi": "Mã giao dịch thuộc tài khoản khác", "en": "Id belongs to another account"},
 }
 
 FIELD_LABELS = {
@@ -99,6 +100,15 @@ def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | N
                 else "The statement lists this transaction twice; counted once.")
     if kind == "broken_chain":
         return _broken_chain(detail, lang, zone)
+    if kind == "other_account":
+        if detail.get("problem") == "money":
+            return ("Cùng số tham chiếu và số tiền đã có trên một tài khoản khác cùng số (khác ngân hàng); "
+                    "không thay đổi gì, cần kiểm tra." if vi else
+                    "The same reference and amount are already on another account with this number (another "
+                    "bank); nothing was changed, check it.")
+        return ("Mã giao dịch này thuộc giao dịch của một tài khoản khác; không thay đổi giao dịch đó, cần kiểm tra."
+                if vi else "This transaction id belongs to another account's transaction; that transaction was "
+                           "not changed, check it.")
     if kind == "in_suspense":
         reason = SUSPENSE_REASONS.get(detail.get("reason"), {}).get(lang, detail.get("reason", ""))
         return (f"Tiền có trên sao kê nhưng đang treo chờ xử lý: {reason}." if vi

@@ -3,12 +3,14 @@ from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
 # Every statement line and every callback of the period lands in exactly one class (CALLBACKS.md).
+# other_account: the line's id (or money key) belongs to another account's transaction — a break
+# that changes nothing (issue 17, finding 1).
 CLASSES = ("matched", "missing_callback", "not_on_statement", "field_disagreement", "duplicate", "reversal",
-           "day_cutoff", "broken_chain")
+           "day_cutoff", "broken_chain", "other_account")
 # Breaks: the classes that need a person's eye, plus money that is on the statement but sits in
 # suspense (explained, but not on a stall).
 BREAK_KINDS = ("missing_callback", "not_on_statement", "field_disagreement", "duplicate", "broken_chain",
-               "in_suspense")
+               "in_suspense", "other_account")
 
 
 class ReconciliationRun(db.Model):

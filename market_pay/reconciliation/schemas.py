@@ -56,6 +56,9 @@ class RunSchema(StrictSchema):
     duration_ms = fields.Integer()
     # True when this exact file had been reconciled before: the answer is that earlier run.
     already_reconciled = fields.Boolean()
+    # True when the reader's scope covers only some of the run's markets: markets and breaks are
+    # theirs only, and the file-wide class totals are left out.
+    partial = fields.Boolean()
 
 
 class BreakSchema(StrictSchema):

@@ -4,7 +4,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import exists, not_, select, text
+from sqlalchemy import exists, or_, select, text
 
 from ..audit.services import record_change
 from ..auth.scopes import visible_markets_condition
@@ -16,7 +16,7 @@ from ..payments.partner_formats import PARTNERS
 from ..vendors.models import ReceivingAccount, Vendor
 from .classify import Classifier
 from .models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
-from .statement_file import StatementUnreadable, check_statement
+from .statement_file import MAX_REPORTED_ROWS, StatementUnreadable, check_statement
 
 log = logging.getLogger(__name__)
 # Any fixed number: the advisory lock that makes reconciliation runs take turns on PostgreSQL.
@@ -41,25 +41,55 @@ def _checked(path, statement_date):
     return check
 
 
-def _market_ids(accounts) -> set:
-    """The markets whose stalls own the statement's accounts (active or not)."""
-    keys, found = set(accounts), set()
+def _owning_markets(accounts) -> dict:
+    """(bin, account_number) → the market of the stall it is registered to (active or not)."""
+    keys, found = set(accounts), {}
     numbers = sorted({number for _, number in keys})
     for start in range(0, len(numbers), 1000):
         rows = db.session.execute(select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
                                   .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
                                   .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000])))
-        found |= {market_id for bin_code, number, market_id in rows if (bin_code, number) in keys}
+        found.update({(bin_code, number): market_id for bin_code, number, market_id in rows
+                      if (bin_code, number) in keys})
     return found
 
 
-def _require_may_reconcile(actor, market_ids: set):
-    """Admin, or the manager of every market the file touches (the command line is the operator)."""
+def require_may_reconcile(actor):
+    """Before anything of the upload is read: only those who receive bank or partner statements
+    reconcile them — an administrator, or region staff (for their area). The command line
+    (actor None) is the operator."""
+    if actor is None or actor.role in ("admin", "region_staff"):
+        return
+    raise Forbidden("Only an administrator or region staff may reconcile a statement.")
+
+
+def upload_limit(actor, config) -> int:
+    """Bytes a statement upload may have, by role: a province's day for an administrator, an
+    area's for region staff (issue 18 item 10: work in proportion to the role)."""
+    if actor.role == "admin":
+        return config["STATEMENT_MAX_BYTES"]
+    return config["STATEMENT_MAX_BYTES_REGION"]
+
+
+def _require_accounts_in_scope(actor, check, owners: dict):
+    """Every block of a region staff member's file must be for an account registered (BIN and
+    number) to a stall of their area; otherwise the whole file is refused, naming the blocks'
+    rows. An administrator (and the command line, the operator) may also reconcile accounts no
+    stall owns: a partner's statement lists every account of the merchant. Such lines are
+    recovered into suspense ("unknown_account"), are on no stall, and — like every recovered
+    line — occupy no partner transaction id (classify.py)."""
     if actor is None or actor.role == "admin":
         return
-    if actor.role == "market_manager" and market_ids <= {actor.market_id}:
-        return
-    raise Forbidden("Only an administrator, or the manager of every market this statement covers, may reconcile it.")
+    allowed = set(db.session.scalars(select(Market.id).where(visible_markets_condition(actor))))
+    errors = {}
+    for key, account in sorted(check.accounts.items(), key=lambda item: item[1].opening_row):
+        if owners.get(key) not in allowed:
+            errors[f"row {account.opening_row}"] = {"account_number": [
+                f"Account {account.bin}/{account.account_number} (rows {account.opening_row}–{account.closing_row}) "
+                "is not registered to a stall you may reconcile."]}
+    if errors:
+        raise ValidationFailed("The statement has accounts outside your scope; nothing was reconciled.",
+                               dict(list(errors.items())[:MAX_REPORTED_ROWS]))
 
 
 def _existing_run(partner, sha256):
@@ -72,9 +102,11 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
     Returns (run, created). The same file again returns the earlier run and changes nothing."""
     if partner not in PARTNERS:
         raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
+    require_may_reconcile(actor)
     check = _checked(path, statement_date)
-    market_ids = _market_ids(check.accounts)
-    _require_may_reconcile(actor, market_ids)
+    owners = _owning_markets(check.accounts)
+    _require_accounts_in_scope(actor, check, owners)
+    market_ids = set(owners.values())
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({RECONCILE_LOCK_KEY})"))
     existing = _existing_run(partner, check.sha256)
@@ -109,12 +141,11 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
 
 # -- reading runs -------------------------------------------------------------------------------------
 def _visible_runs_condition(actor):
-    """Admins see every run; market and region staff the runs whose markets all lie in their
-    scope (a run with no market — only unknown accounts — is for admins)."""
+    """Market and region staff see the runs that touch a market of their scope (a run with no
+    market — only unknown accounts — is for admins); what they see of it is scoped below."""
     link = ReconciliationRunMarket
-    outside = (select(link.run_id).join(Market, Market.id == link.market_id)
-               .where(link.run_id == ReconciliationRun.id, not_(visible_markets_condition(actor))))
-    return exists(select(link.run_id).where(link.run_id == ReconciliationRun.id)) & ~exists(outside)
+    return exists(select(link.run_id).join(Market, Market.id == link.market_id)
+                  .where(link.run_id == ReconciliationRun.id, visible_markets_condition(actor)))
 
 
 def _require_staff(actor):
@@ -146,19 +177,52 @@ def get_run(actor, run_id: int) -> ReconciliationRun:
     return run
 
 
-def run_markets(run) -> list:
+def sees_whole_run(actor, run) -> bool:
+    """Whether every market the run touched is in the reader's scope (then its file-wide class
+    totals are theirs to read; otherwise they would tell another market's money)."""
+    if actor is None or actor.role == "admin":
+        return True
+    ids = {link.market_id for link in run.markets}
+    visible = set(db.session.scalars(select(Market.id).where(Market.id.in_(ids), visible_markets_condition(actor))))
+    return bool(ids) and ids <= visible
+
+
+def run_markets(run, actor=None) -> list:
     ids = [link.market_id for link in run.markets]
-    return db.session.scalars(select(Market.code).where(Market.id.in_(ids)).order_by(Market.code)).all() if ids else []
+    if not ids:
+        return []
+    query = select(Market.code).where(Market.id.in_(ids)).order_by(Market.code)
+    if actor is not None and actor.role != "admin":
+        query = query.where(visible_markets_condition(actor))
+    return db.session.scalars(query).all()
 
 
-def breaks_by_kind(run) -> dict:
-    rows = db.session.execute(select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
-                              .where(ReconciliationBreak.run_id == run.id).group_by(ReconciliationBreak.kind))
-    return dict(sorted(rows.all()))
+def _breaks_in_scope(actor):
+    """The breaks a reader may see: those of a transaction on a stall of their markets, or of an
+    account (BIN and number; a BIN-less callback's number) registered to a stall of their markets."""
+    from ..payments.models import BankTransaction
+    item = ReconciliationBreak
+    markets = select(Market.id).where(visible_markets_condition(actor))
+    by_transaction = exists(select(BankTransaction.id).join(Vendor, Vendor.id == BankTransaction.vendor_id)
+                            .where(BankTransaction.id == item.transaction_id, Vendor.market_id.in_(markets)))
+    by_account = exists(select(ReceivingAccount.id).join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
+                        .where(ReceivingAccount.account_number == item.account_number,
+                               or_(item.bin.is_(None), ReceivingAccount.bin == item.bin),
+                               Vendor.market_id.in_(markets)))
+    return by_transaction | by_account
 
 
-def break_rows(run, kind=None, after_id=0, limit=None):
-    """Breaks with the stall they concern (when the money reached one), in id order."""
+def breaks_by_kind(run, actor=None) -> dict:
+    query = (select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
+             .where(ReconciliationBreak.run_id == run.id).group_by(ReconciliationBreak.kind))
+    if actor is not None and actor.role != "admin":
+        query = query.where(_breaks_in_scope(actor))
+    return dict(sorted(db.session.execute(query).all()))
+
+
+def break_rows(run, kind=None, after_id=0, limit=None, actor=None):
+    """Breaks with the stall they concern (when the money reached one), in id order; for market
+    and region staff, only those of their markets' accounts."""
     from ..payments.models import BankTransaction
     query = (select(ReconciliationBreak, Vendor.stall_code, Market.code)
              .outerjoin(BankTransaction, BankTransaction.id == ReconciliationBreak.transaction_id)
@@ -168,6 +232,8 @@ def break_rows(run, kind=None, after_id=0, limit=None):
              .order_by(ReconciliationBreak.id))
     if kind:
         query = query.where(ReconciliationBreak.kind == kind)
+    if actor is not None and actor.role != "admin":
+        query = query.where(_breaks_in_scope(actor))
     if limit:
         query = query.limit(limit)
     return db.session.execute(query)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from ..common.money import AMOUNT_TOO_LARGE, MAX_LINE_AMOUNT
+
 COLUMNS = ["transaction_id", "bank_reference", "booked_at", "bin", "account_number", "direction", "amount",
            "description", "balance_after"]
 LINE_DIRECTIONS = ("in", "out")
@@ -71,6 +73,8 @@ class AccountCheck:
     closed: bool = False
     broken: dict | None = None  # {"row": n, "problem": code, ...} → the message parameters
     open_ids: set = field(default_factory=set)
+    opening_row: int = 0
+    closing_row: int = 0
 
     def break_chain(self, **detail):
         if self.broken is None:
@@ -195,6 +199,9 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
     if amount is None or amount <= 0:
         check.error(number, "amount", "A positive whole number of đồng, digits only (1250000).")
         ok = False
+    elif amount > MAX_LINE_AMOUNT:
+        check.error(number, "amount", AMOUNT_TOO_LARGE)
+        ok = False
     booked_at = _booked_at(booked_text, zone)
     if booked_at is None:
         check.error(number, "booked_at", "An ISO 8601 time, e.g. 2026-11-22T09:15:00+07:00.")
@@ -217,12 +224,13 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
                 check.error(number, "direction", f"A second opening row for account {account_number}.")
                 return
             check.accounts[(bin_code, account_number)] = AccountCheck(bin_code, account_number, opening=balance,
-                                                                      balance=balance)
+                                                                      balance=balance, opening_row=number)
             return
         if account is None or account.closed:
             check.error(number, "direction", f"A closing row for account {account_number} without its opening row.")
             return
         account.closed, account.closing, account.open_ids = True, balance, set()
+        account.closing_row = number
         if balance != account.balance:
             account.break_chain(row=number, problem="closing", opening=account.opening, credits=account.credits,
                                 debits=account.debits, expected=account.balance, closing=balance)

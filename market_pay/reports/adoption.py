@@ -26,7 +26,10 @@ from .periods import Period
 
 MIN_ACTIVE_STALLS = 3
 SUMMED = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
-          "confirmed_value", "cash_count", "cash_value")
+          "confirmed_value", "recovered_value", "cash_count", "cash_value")
+# A stall's figures added into a row: this period's, and (without the recovered part) the previous one's.
+CURRENT = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
+EARLIER = ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value")
 PREVIOUS = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
             "confirmed_value", "cash_count", "cash_value")
 
@@ -40,6 +43,8 @@ class Figures:
     cashless_count: int = 0
     cashless_value: int = 0
     confirmed_value: int = 0
+    # Of the confirmed value: booked from a statement alone, no bank callback (for review).
+    recovered_value: int = 0
     cash_count: int = 0
     cash_value: int = 0
     # The part of the row's figures from markets that record cash: what the shares are taken over.
@@ -187,11 +192,11 @@ def _market_figures(markets, ids, period, previous, active_min, source):
 def _add_stall(row: Figures, target: str, values: dict, active_min: int):
     active = values.get("cashless_count", 0) >= active_min and values.get("cashless_count", 0) > 0
     if target == "current":
-        for name in ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value"):
+        for name in CURRENT:
             setattr(row, name, getattr(row, name) + values.get(name, 0))
         row.active_stalls += active
     else:
-        for name in ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value"):
+        for name in EARLIER:
             row.previous[name] += values.get(name, 0)
         row.previous["active_stalls"] += active
 

@@ -19,6 +19,10 @@ class _StallTotals:
     cashless_value = db.Column(db.BigInteger, nullable=False, default=0)
     # Of that value, what a bank statement has confirmed (or recovered); the rest is provisional.
     confirmed_value = db.Column(db.BigInteger, nullable=False, default=0)
+    # Of the confirmed value, what only a statement had (no bank callback): shown apart, for review.
+    recovered_value = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
+    # Counts stay Integer: a stall would need 2^31 sales in a month. Values are BigInteger and
+    # each line is at most common/money.MAX_LINE_AMOUNT, so no sum the service accepts overflows.
     cash_count = db.Column(db.Integer, nullable=False, default=0)
     cash_value = db.Column(db.BigInteger, nullable=False, default=0)
 
@@ -48,6 +52,7 @@ class MarketDayTotal(db.Model):
     cashless_count = db.Column(db.Integer, nullable=False, default=0)
     cashless_value = db.Column(db.BigInteger, nullable=False, default=0)
     confirmed_value = db.Column(db.BigInteger, nullable=False, default=0)
+    recovered_value = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
     cash_count = db.Column(db.Integer, nullable=False, default=0)
     cash_value = db.Column(db.BigInteger, nullable=False, default=0)
 

@@ -10,12 +10,14 @@ those changes; a change committed later keeps its own marker for the next refres
 take turns (an advisory lock on PostgreSQL; SQLite has one writer anyway), so an older
 recomputation never overwrites a newer one.
 """
+import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import case, delete, func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..cash.models import CashSale
 from ..common.bulk import in_values
@@ -24,12 +26,13 @@ from ..payments.models import BankTransaction
 from ..vendors.models import Vendor
 from .models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 
+log = logging.getLogger(__name__)
 # Any fixed number: the advisory lock that makes refreshes take turns.
 ROLLUP_LOCK_KEY = 7_340_002
 # What counts as a stall's cashless sale: a credit allocated to it, not reversed since.
 SALE_KINDS = ("request", "static")
 CONFIRMED = ("confirmed", "recovered")
-FIGURES = ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value")
+FIGURES = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
 
 
 def zone() -> ZoneInfo:
@@ -58,7 +61,8 @@ def sale_filter(table=BankTransaction):
 def base_stall_figures(start: datetime, end: datetime, vendor_ids=None):
     """{vendor_id: {figure: value}} straight from the base tables for [start, end)."""
     confirmed = func.sum(case((BankTransaction.confirmation.in_(CONFIRMED), BankTransaction.amount), else_=0))
-    bank = (select(BankTransaction.vendor_id, func.count(), func.sum(BankTransaction.amount), confirmed)
+    recovered = func.sum(case((BankTransaction.confirmation == "recovered", BankTransaction.amount), else_=0))
+    bank = (select(BankTransaction.vendor_id, func.count(), func.sum(BankTransaction.amount), confirmed, recovered)
             .where(*sale_filter(), BankTransaction.booked_at >= start, BankTransaction.booked_at < end)
             .group_by(BankTransaction.vendor_id))
     cash = (select(CashSale.vendor_id, func.sum(CashSale.count), func.sum(CashSale.amount))
@@ -68,8 +72,9 @@ def base_stall_figures(start: datetime, end: datetime, vendor_ids=None):
         bank = bank.where(in_values(BankTransaction.vendor_id, vendor_ids))
         cash = cash.where(in_values(CashSale.vendor_id, vendor_ids))
     figures = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    for vendor_id, count, value, confirmed_value in db.session.execute(bank):
-        figures[vendor_id].update(cashless_count=count, cashless_value=int(value), confirmed_value=int(confirmed_value))
+    for vendor_id, count, value, confirmed_value, recovered_value in db.session.execute(bank):
+        figures[vendor_id].update(cashless_count=count, cashless_value=int(value), confirmed_value=int(confirmed_value),
+                                  recovered_value=int(recovered_value))
     for vendor_id, count, value in db.session.execute(cash):
         figures[vendor_id].update(cash_count=int(count), cash_value=int(value))
     return figures
@@ -129,9 +134,33 @@ def _take_turn():
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK_KEY})"))
 
 
+def _isolated(work, vendor_ids: set) -> set:
+    """Run work(vendor_ids) in a savepoint; if it fails, run it stall by stall, each in its own
+    savepoint. Returns the stalls whose work failed (their rows are left as they were): one
+    stall's bad data never stops the others' figures, nor makes a report answer 500."""
+    try:
+        with db.session.begin_nested():
+            work(vendor_ids)
+        return set()
+    except (SQLAlchemyError, OverflowError) as error:
+        if getattr(error, "connection_invalidated", False):
+            raise  # the database is gone: not one stall's problem
+    failed = set()
+    for vendor_id in sorted(vendor_ids):
+        try:
+            with db.session.begin_nested():
+                work({vendor_id})
+        except (SQLAlchemyError, OverflowError) as error:
+            if getattr(error, "connection_invalidated", False):
+                raise
+            failed.add(vendor_id)
+    return failed
+
+
 def refresh() -> int:
     """Recompute every marked stall-day and its month; the caller commits. Returns the number
-    of stall-days recomputed."""
+    of stall-days recomputed. A stall whose recomputation fails keeps its markers (retried on the
+    next refresh) and is logged; every other stall is brought up to date."""
     _take_turn()
     claimed = db.session.execute(delete(RollupDirty).returning(RollupDirty.vendor_id, RollupDirty.at)).all()
     if not claimed:
@@ -140,13 +169,18 @@ def refresh() -> int:
     by_day = defaultdict(set)
     for vendor_id, at in claimed:
         by_day[at.astimezone(tz).date()].add(vendor_id)
-    by_month = defaultdict(set)
+    by_month, failed = defaultdict(set), set()
     for day, vendor_ids in sorted(by_day.items()):
-        recompute_days(day, vendor_ids)
-        by_month[month_start(day)].update(vendor_ids)
+        failed |= _isolated(lambda ids, day=day: recompute_days(day, ids), vendor_ids)
+        by_month[month_start(day)].update(vendor_ids - failed)
     for month, vendor_ids in sorted(by_month.items()):
-        recompute_months(month, vendor_ids)
-    return sum(len(vendor_ids) for vendor_ids in by_day.values())
+        failed |= _isolated(lambda ids, month=month: recompute_months(month, ids), vendor_ids - failed)
+    if failed:
+        log.error("rollup refresh failed for stalls %s; their markers are kept for a retry", sorted(failed))
+        kept = {(vendor_id, at.astimezone(tz).date()): at for vendor_id, at in claimed if vendor_id in failed}
+        db.session.execute(insert(RollupDirty), [{"vendor_id": vendor_id, "at": at}
+                                                 for (vendor_id, _), at in sorted(kept.items())])
+    return sum(len(vendor_ids - failed) for vendor_ids in by_day.values())
 
 
 def rebuild(first: date, last: date) -> None:

@@ -44,6 +44,7 @@ class ReportRowSchema(StrictSchema):
     cashless_count = fields.Integer()
     cashless_value = fields.Integer()
     confirmed_value = fields.Integer()
+    recovered_value = fields.Integer()
     provisional_value = fields.Integer()
     cash_count = fields.Integer()
     cash_value = fields.Integer()

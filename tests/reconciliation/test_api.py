@@ -35,19 +35,20 @@ def upload(client, path, user, partner="simbank", **fields):
                            data={"file": (handle, path.name), "partner": partner, **fields})
 
 
-def test_a_manager_uploads_the_days_statement_and_reads_the_run(client, setup):
+def test_region_staff_upload_the_days_statement_and_the_manager_reads_the_run(client, setup):
     market, stall, statement = setup
     manager = make_user("market_manager", market.code)
-    response = upload(client, statement, manager)
+    region_staff = make_user("region_staff", market.region.code)
+    response = upload(client, statement, region_staff)
     assert response.status_code == 201, response.get_json()
     run = response.get_json()
     assert run["already_reconciled"] is False and run["markets"] == [market.code]
     classes = {c["name"]: c for c in run["classes"]}
     assert classes["matched"]["lines"] == 1 and classes["missing_callback"]["amount_in"] == 1_250_000
     assert classes["missing_callback"]["label"] == "Thiếu thông báo (đã bổ sung từ sao kê)"
-    assert run["breaks_by_kind"] == {"missing_callback": 1} and run["created_by"] == manager.username
+    assert run["breaks_by_kind"] == {"missing_callback": 1} and run["created_by"] == region_staff.username
 
-    again = upload(client, statement, manager)
+    again = upload(client, statement, region_staff)
     assert again.status_code == 200 and again.get_json()["already_reconciled"] is True
     assert again.get_json()["id"] == run["id"]
 
@@ -84,9 +85,12 @@ def test_who_may_reconcile_and_read(client, setup):
     market, stall, statement = setup
     other_manager = make_user("market_manager", make_market().code)
     assert upload(client, statement, other_manager).status_code == 403
+    assert upload(client, statement, make_user("market_manager", market.code)).status_code == 403
     assert upload(client, statement, make_user("vendor", scope_of(stall))).status_code == 403
     region_staff = make_user("region_staff", market.region.code)
-    assert upload(client, statement, region_staff).status_code == 403
+    other_region_staff = make_user("region_staff", make_market().region.code)
+    refused = upload(client, statement, other_region_staff)
+    assert refused.status_code == 422 and "row 2" in refused.get_json()["errors"], refused.get_json()
     assert db.session.scalar(select(func.count(ReconciliationRun.id))) == 0
 
     run_id = upload(client, statement, make_user("admin")).get_json()["id"]

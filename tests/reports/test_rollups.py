@@ -44,6 +44,7 @@ def expected_totals():
         row["cashless_count"] += 1
         row["cashless_value"] += txn.amount
         row["confirmed_value"] += txn.amount if txn.confirmation in ("confirmed", "recovered") else 0
+        row["recovered_value"] += txn.amount if txn.confirmation == "recovered" else 0
     for sale in db.session.scalars(select(CashSale).where(CashSale.vendor_id.is_not(None))):
         row = days[(sale.vendor_id, sale.occurred_at.astimezone(VN).date())]
         row["cash_count"] += sale.count
