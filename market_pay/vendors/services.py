@@ -31,12 +31,6 @@ def _market_for_create(actor, code: str) -> Market:
     return market
 
 
-def active_account_owner(bin_code: str, account_number: str) -> ReceivingAccount | None:
-    return db.session.scalar(select(ReceivingAccount).where(
-        ReceivingAccount.bin == bin_code, ReceivingAccount.account_number == account_number,
-        ReceivingAccount.active.is_(True)))
-
-
 # Finding 8 of issue 17: the answer never says whose the number is (another market's stall).
 NUMBER_TAKEN = "This account number is already registered to a stall (under this or another bank)."
 
@@ -197,16 +191,16 @@ def deactivate_account(actor, vendor_id: int, account_id: int) -> ReceivingAccou
         withdraw(account)
         db.session.flush()
         audit_account(actor, "account.reject", account, change="add", withdrawn=True)
-    elif account.status == "active" and account.pending_change is None:
+    elif account.status == "active":
         others_live = any(a.active and a.id != account.id for a in vendor.accounts)
-        if needs_confirmation(actor) and not others_live:
-            account.pending_change, account.requested_by, account.requested_at = "deactivate", actor, utcnow()
-            db.session.flush()
-            audit_account(actor, "account.request_deactivate", account)
-        else:
+        if not needs_confirmation(actor) or others_live:
             retire(account)
             db.session.flush()
             audit_account(actor, "account.deactivate", account)
+        elif account.pending_change is None:  # asking twice changes nothing
+            account.pending_change, account.requested_by, account.requested_at = "deactivate", actor, utcnow()
+            db.session.flush()
+            audit_account(actor, "account.request_deactivate", account)
     return account
 
 
