@@ -35,12 +35,16 @@ def account_data(bin_code="970405", account_number=None, account_name="NGUYỄN 
             "account_name": account_name}
 
 
-def make_vendor(market=None, stall_code=None, accounts=None, phone="0912345678", floor_amount=None):
+def make_vendor(market=None, stall_code=None, accounts=None, phone="0912345678", floor_amount=None,
+                legal_name=None):
+    """Registered by the operator (actor None): its accounts are active at once. The legal name
+    is the first account's name unless given (account names must match it)."""
     market = market or make_market()
+    accounts = accounts or [account_data()]
     vendor = register_vendor(None, {
         "market_code": market.code, "stall_code": stall_code or f"S-{next(_seq)}",
-        "display_name": "Rau sạch bà Hoa", "phone": phone, "floor_amount": floor_amount,
-        "accounts": accounts or [account_data()]})
+        "display_name": "Rau sạch bà Hoa", "legal_name": legal_name or accounts[0]["account_name"],
+        "phone": phone, "floor_amount": floor_amount, "accounts": accounts})
     db.session.commit()
     return vendor
 

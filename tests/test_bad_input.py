@@ -58,7 +58,7 @@ def test_wrong_types_and_out_of_range_values_are_422(client, admin, floor):
 
 def test_missing_required_fields_are_each_named(client, admin):
     body = assert_error_shape(client.post("/api/v1/vendors", headers=admin, json={}), 422)
-    assert set(body["errors"]) == {"market_code", "stall_code", "display_name", "phone", "accounts"}
+    assert set(body["errors"]) == {"market_code", "stall_code", "display_name", "legal_name", "phone", "accounts"}
 
 
 def test_body_over_the_limit_is_413(client, admin):

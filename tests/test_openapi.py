@@ -29,6 +29,8 @@ def test_documented_schemas_use_the_field_names_scripts_rely_on(client):
     schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert set(schemas["Region"]["properties"]) >= {"code", "name", "kind", "parent_code"}
     assert set(schemas["Market"]["properties"]) == {"code", "name", "region_code", "address"}
-    assert set(schemas["VendorCreate"]["properties"]) == {"market_code", "stall_code", "display_name", "phone",
-                                                          "floor_amount", "accounts"}
-    assert set(schemas["Account"]["properties"]) == {"id", "bin", "bank", "account_number", "account_name", "active"}
+    assert set(schemas["VendorCreate"]["properties"]) == {"market_code", "stall_code", "display_name", "legal_name",
+                                                          "phone", "floor_amount", "accounts"}
+    assert "legal_name" in schemas["VendorCreate"]["required"]
+    assert set(schemas["Account"]["properties"]) == {"id", "bin", "bank", "account_number", "account_name", "active",
+                                                     "status", "pending_change", "requested_by", "requested_at"}

@@ -19,7 +19,7 @@ from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySc
 from ..reports.schemas import AdoptionQuerySchema, AdoptionReportSchema
 from ..stalls.schemas import QuietStallSchema
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema, RegionTreeSchema
-from ..vendors.schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema,
+from ..vendors.schemas import (AccountCreateSchema, AccountDecisionSchema, AccountSchema, VendorCreateSchema,
                                VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
 from ..vietqr.schemas import (DecodedSchema, DecodeRequestSchema, ImageQuerySchema, StallCodeSchema,
                               VerifyQuerySchema, VerifyResultSchema)
@@ -70,6 +70,10 @@ ENDPOINTS = [
     ("post", "/api/v1/vendors/{vendor_id}/reactivate", "Reactivate a stall", None, None, 200, VendorSchema),
     ("post", "/api/v1/vendors/{vendor_id}/accounts", "Add a receiving account", AccountCreateSchema, None, 201, AccountSchema),
     ("post", "/api/v1/vendors/{vendor_id}/accounts/{account_id}/deactivate", "Deactivate an account", None, None, 200, AccountSchema),
+    ("post", "/api/v1/accounts/{account_id}/confirm", "Confirm a pending account change: the stall's vendor "
+     "with their PIN, or an administrator with no body", AccountDecisionSchema, None, 200, AccountSchema),
+    ("post", "/api/v1/accounts/{account_id}/reject", "Reject a pending account change: the vendor (PIN), an "
+     "administrator, or the market's manager withdrawing it", AccountDecisionSchema, None, 200, AccountSchema),
     ("get", "/api/v1/vendors/{vendor_id}/qr", "The stall's static VietQR per active account", None, None, 200, "StallCodeSchema{}"),
     ("get", "/api/v1/accounts/{account_id}/qr.{image_format}", "QR image of an account's static code (ETag, cached)",
      None, ImageQuerySchema, 200, "image"),

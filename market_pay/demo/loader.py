@@ -73,14 +73,15 @@ def _stalls(market_code: str, taken_accounts: set) -> list[dict]:
             while True:
                 bin_code = rng.choice(BANK_BINS)
                 account_number = str(rng.randint(10**11, 10**13 - 1))
-                if (bin_code, account_number) not in taken_accounts and bin_code not in {a["bin"] for a in accounts}:
+                # One number, one stall, whatever the bank (as registration requires).
+                if account_number not in taken_accounts and bin_code not in {a["bin"] for a in accounts}:
                     break
-            taken_accounts.add((bin_code, account_number))
+            taken_accounts.add(account_number)
             accounts.append({"bin": bin_code, "account_number": account_number,
                              "account_name": fold_upper(person)})
         phone = DEMO_VENDOR_PHONE if (market_code, number) == ("HG-TTHG", 1) else f"09{rng.randint(10**7, 10**8 - 1)}"
         stalls.append({"market_code": market_code, "stall_code": f"{section}-{number:02d}",
-                       "display_name": f"{GOODS[section]} – {person}", "phone": phone,
+                       "display_name": f"{GOODS[section]} – {person}", "legal_name": person, "phone": phone,
                        "floor_amount": 1000, "accounts": accounts})
     return stalls
 

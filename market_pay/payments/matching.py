@@ -81,8 +81,10 @@ def allocate_credit(txn: BankTransaction):
     account, former = _receiving_account(txn)
     if account is None:
         if former is not None:
-            return to_suspense(txn, "inactive_account", "the account was deactivated for its stall",
-                               former.vendor.market_id)
+            # Never credited: a pending account is not the stall's until the vendor confirms it.
+            detail = ("the account awaits the vendor's confirmation" if former.status == "pending"
+                      else "the account is not active for its stall")
+            return to_suspense(txn, "inactive_account", detail, former.vendor.market_id)
         return to_suspense(txn, "unknown_account", f"no stall receives on {txn.bin or '?'}/{txn.account_number}")
     market_id = account.vendor.market_id
     references = find_references(txn.description)

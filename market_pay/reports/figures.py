@@ -72,6 +72,8 @@ def registry(market_ids, period: Period) -> dict:
                   .group_by(Vendor.market_id))
     live_account = (select(ReceivingAccount.id).where(
         ReceivingAccount.vendor_id == Vendor.id, ReceivingAccount.created_at < end,
+        # A pending or rejected account was never live (it waits for, or lacked, the vendor's PIN).
+        ReceivingAccount.status.in_(("active", "inactive")),
         or_(ReceivingAccount.deactivated_at.is_(None), ReceivingAccount.deactivated_at >= end)).exists())
     with_qr = (select(Vendor.market_id, func.count()).where(Vendor.created_at < end, live_account,
                                                            *_market_filter(Vendor.market_id, market_ids))

@@ -11,10 +11,11 @@ from ..common.formatting import format_vnd
 from ..common.page_sign_in import sign_in_from_form, sign_out
 from ..common.requests import load_json
 from ..common.web import page_lang, render_page, require_csrf, security_headers
-from ..errors import AuthenticationRequired, ValidationFailed
+from ..errors import AuthenticationRequired, Conflict, TooManyRequests, ValidationFailed
 from ..extensions import db
 from ..payments import payment_requests
 from ..payments.schemas import PaymentRequestCreateSchema
+from ..vendors.confirmations import confirm_account, reject_account
 from . import services
 from .events import hub_for
 from .spoken_amounts import missed_sentence
@@ -62,8 +63,36 @@ def board():
     actor = _actor()
     if actor is None:
         return redirect(url_for("stall_pages.login_page"))
+    notice = request.args.get("notice")
     return render_page("stall/board.html", vendor=actor.vendor, summary=services.board_summary(actor),
-                 seq=services.current_seq(actor.vendor_id), role=actor.role)
+                       seq=services.current_seq(actor.vendor_id), role=actor.role,
+                       changes=services.pending_account_changes(actor),
+                       notice=notice if notice in ACCOUNT_NOTICES else None)
+
+
+# What the board says after a confirm/reject form (only these keys are ever shown).
+ACCOUNT_NOTICES = ("change_confirmed", "change_rejected", "wrong_pin", "pin_needed", "pin_too_many",
+                   "nothing_pending")
+
+
+@bp.post("/stall/accounts/<int:account_id>/<any(confirm, reject):decision>")
+def decide_account(account_id, decision):
+    """The notice's form: the vendor's PIN and one of two buttons. Assistants get the API's 403."""
+    require_csrf()
+    actor = _require_actor()
+    decide = confirm_account if decision == "confirm" else reject_account
+    try:
+        account = decide(actor, account_id, request.form.get("pin") or None)
+    except ValidationFailed:
+        notice = "pin_needed"
+    except TooManyRequests:
+        notice = "pin_too_many"
+    except Conflict:
+        notice = "nothing_pending"
+    else:
+        db.session.commit()  # a wrong PIN is kept too: the throttle counts it
+        notice = "wrong_pin" if account is None else f"change_{decision}ed"
+    return redirect(url_for("stall_pages.board", notice=notice))
 
 
 @bp.get("/stall/summary")

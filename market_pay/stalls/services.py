@@ -9,10 +9,12 @@ from sqlalchemy import select
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_token
 from ..cash.services import today_totals
-from ..common.formatting import format_vnd
+from ..banks.directory import find_bank
+from ..common.formatting import format_vnd, mask_account
 from ..extensions import db
 from ..payments.feed import stall_feed
 from ..payments.models import FeedCounter
+from ..vendors.models import ReceivingAccount
 from .spoken_amounts import daily_summary_sentence, received_sentence, reversed_sentence
 
 # A page that reconnects after a long outage is sent at most this many missed items at once;
@@ -54,6 +56,25 @@ def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH) -> tuple[l
     return [announcement(item) for item in items], int(cursor)
 
 
+def _requests_waiting(vendor_id: int):
+    return select(ReceivingAccount).where(ReceivingAccount.vendor_id == vendor_id,
+                                          ReceivingAccount.pending_change.is_not(None))
+
+
+def pending_account_changes(actor) -> list[dict]:
+    """The stall's account changes waiting for the vendor (README, "Vendor-confirmed accounts"):
+    which bank, the number masked, the name, who asked and when, for the board's notice."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    accounts = db.session.scalars(_requests_waiting(actor.vendor_id).order_by(ReceivingAccount.id)).all()
+    return [{"account_id": account.id, "change": account.pending_change, "bank": find_bank(account.bin).short_name,
+             "account_number_masked": mask_account(account.account_number), "account_name": account.account_name,
+             "requested_by": (account.requested_by.display_name or account.requested_by.username)
+             if account.requested_by else "",
+             "requested_at": account.requested_at.astimezone(zone).strftime("%H:%M %d/%m/%Y")
+             if account.requested_at else ""}
+            for account in accounts]
+
+
 def board_summary(actor, with_quiet: bool = True) -> dict:
     """Today's big numbers for the actor's stall, with their display text. `with_quiet` adds the
     quiet-stall alert, which reads two weeks of credits: the page and its once-a-minute refresh
@@ -64,7 +85,10 @@ def board_summary(actor, with_quiet: bool = True) -> dict:
             "cash_text": format_vnd(totals["cash_total"]),
             "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
                                              totals["cash_count"], totals["cash_total"]),
-            "date": datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y")}
+            "date": datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y"),
+            # The page reloads when this changes, so a new request shows within a refresh.
+            "pending_changes": len(db.session.scalars(_requests_waiting(actor.vendor_id)
+                                                      .with_only_columns(ReceivingAccount.id)).all())}
 
 
 def request_view(payment_request, lang: str = "vi") -> dict:

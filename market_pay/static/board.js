@@ -33,6 +33,10 @@
   }
 
   function showSummary(summary) {
+    // An account change asked (or settled) elsewhere: reload to show its notice, unless the
+    // vendor is in the middle of a dialog (the next refresh does it).
+    if ("pending_changes" in summary && String(summary.pending_changes) !== root.dataset.pending &&
+        !document.querySelector("dialog[open]")) { location.reload(); return; }
     $("cashless-total").textContent = summary.cashless_text;
     $("cashless-count").textContent = summary.cashless_count;
     $("cash-total").textContent = summary.cash_text;

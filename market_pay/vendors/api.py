@@ -4,11 +4,12 @@ from flask import Blueprint, g, request
 from ..auth.guard import login_required
 from ..common.requests import load_json, load_query
 from ..common.schemas import StrictSchema, Trimmed
-from ..errors import BadRequest, UnsupportedMediaType
+from ..errors import BadRequest, Forbidden, UnsupportedMediaType
 from ..extensions import db
 from . import services
 from .importer import import_vendors_csv
-from .schemas import (AccountCreateSchema, AccountSchema, VendorCreateSchema, VendorListQuerySchema,
+from .confirmations import confirm_account, reject_account
+from .schemas import (AccountCreateSchema, AccountDecisionSchema, AccountSchema, VendorCreateSchema, VendorListQuerySchema,
                       VendorSchema, VendorUpdateSchema)
 
 bp = Blueprint("vendors", __name__, url_prefix="/api/v1")
@@ -73,6 +74,20 @@ def add_account(vendor_id):
 def deactivate_account(vendor_id, account_id):
     account = services.deactivate_account(g.actor, vendor_id, account_id)
     db.session.commit()
+    return AccountSchema().dump(account)
+
+
+@bp.post("/accounts/<int:account_id>/confirm")
+@bp.post("/accounts/<int:account_id>/reject")
+@login_required
+def decide_account(account_id):
+    """The vendor (PIN in the body) or an administrator (no body) decides a pending change."""
+    body = load_json(AccountDecisionSchema()) if request.content_length else {"pin": None}
+    decide = confirm_account if request.path.endswith("/confirm") else reject_account
+    account = decide(g.actor, account_id, body["pin"])
+    db.session.commit()  # also keeps a wrong PIN's record, which the throttle counts
+    if account is None:
+        raise Forbidden("Wrong PIN.", {"pin": ["Wrong PIN."]})
     return AccountSchema().dump(account)
 
 

@@ -1,22 +1,33 @@
 """Bulk vendor import from a market board's spreadsheet (CSV): all rows or none.
 
-Columns: stall_code, display_name, phone, floor_amount (optional), bin, account_number,
-account_name. A stall with two banks takes two rows with the same stall_code and details.
+Columns: stall_code, display_name, legal_name (optional), phone, floor_amount (optional), bin,
+account_number, account_name. A stall with two banks takes two rows with the same stall_code and
+details. Without legal_name, the stall's legal name is its first row's account name (the bank's
+record of the holder) and its other accounts must carry the same name. Accounts imported by a
+market manager wait for the vendor's confirmation like any the manager adds.
 """
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..auth.scopes import require_market_manage
 from ..common.csv_import import csv_rows, raise_row_errors
+from ..common.textfold import fold_upper
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..markets.services import find_market
 from .models import Vendor
 from .schemas import VendorCreateSchema
-from .services import active_account_owner, register_vendor
+from .services import NUMBER_TAKEN, name_mismatch, number_taken, register_vendor
 
 REQUIRED_COLUMNS = ("stall_code", "display_name", "phone", "bin", "account_number", "account_name")
-STALL_FIELDS = ("display_name", "phone", "floor_amount")
+STALL_FIELDS = ("display_name", "legal_name", "phone", "floor_amount")
+
+
+def _same_field(field: str, a, b) -> bool:
+    # Legal names compare as banks compare holders' names: folded ('NGUYỄN THỊ HOA' = 'NGUYEN THI HOA').
+    if field == "legal_name":
+        return fold_upper(a or "") == fold_upper(b or "")
+    return a == b
 
 
 def _parse_rows(reader, market_code: str):
@@ -29,6 +40,7 @@ def _parse_rows(reader, market_code: str):
         candidate = {
             "market_code": market_code, "stall_code": row.get("stall_code", ""),
             "display_name": row.get("display_name", ""), "phone": row.get("phone", ""),
+            "legal_name": row.get("legal_name") or row.get("account_name", ""),
             "floor_amount": int(floor) if floor and floor.isdigit() else floor,
             "accounts": [{k: row.get(k, "") for k in ("bin", "account_number", "account_name")}]}
         try:
@@ -40,7 +52,7 @@ def _parse_rows(reader, market_code: str):
             stalls[data["stall_code"]] = (number, data)
             continue
         first_number, first = stalls[data["stall_code"]]
-        differing = [f for f in STALL_FIELDS if first[f] != data[f]]
+        differing = [f for f in STALL_FIELDS if not _same_field(f, first[f], data[f])]
         account = data["accounts"][0]
         if differing:
             errors[f"row {number}"] = {f: [f"Differs from row {first_number} for the same stall."] for f in differing}
@@ -64,8 +76,8 @@ def _flatten_account_errors(messages: dict) -> dict:
 
 
 def _same_as_registered(vendor: Vendor, data: dict) -> bool:
-    active = {(a.bin, a.account_number) for a in vendor.accounts if a.active}
-    return (all(getattr(vendor, f) == data[f] for f in STALL_FIELDS)
+    active = {(a.bin, a.account_number) for a in vendor.accounts if a.status in ("active", "pending")}
+    return (all(_same_field(f, getattr(vendor, f), data[f]) for f in STALL_FIELDS)
             and {(a["bin"], a["account_number"]) for a in data["accounts"]} <= active)
 
 
@@ -93,15 +105,16 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
                     "Already registered with other details; edit that stall instead."]
             continue
         for account in data["accounts"]:
-            key = (account["bin"], account["account_number"])
+            key = account["account_number"]  # one number, one stall, whatever the bank
+            mismatch = name_mismatch(data["legal_name"], account["account_name"])
+            if mismatch:
+                errors.setdefault(f"row {number}", {})["account_name"] = [mismatch]
             if key in account_rows:
                 errors.setdefault(f"row {number}", {})["account_number"] = [
                     f"Also given to another stall on row {account_rows[key]}."]
             account_rows.setdefault(key, number)
-            owner = active_account_owner(*key)
-            if owner is not None:
-                errors.setdefault(f"row {number}", {})["account_number"] = [
-                    f"Already active for stall {owner.vendor.market.code}/{owner.vendor.stall_code}."]
+            if number_taken(account["account_number"]):
+                errors.setdefault(f"row {number}", {})["account_number"] = [NUMBER_TAKEN]
         to_create.append(data)
     raise_row_errors(errors)
     for data in to_create:

@@ -3,6 +3,14 @@ from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
 VENDOR_STATUSES = ("active", "suspended")
+# A receiving account's life (README, "Vendor-confirmed accounts"): `pending` until the vendor
+# confirms it with their PIN or an admin approves it, then `active`; `rejected` if refused,
+# `inactive` once deactivated. Only an `active` account is live: on codes, kits, requests and
+# verify answers, and credited by the matcher.
+ACCOUNT_STATUSES = ("active", "pending", "rejected", "inactive")
+# What a pending request asks for: a new account (status pending) or the deactivation of a
+# stall's last live account (status still active until confirmed).
+ACCOUNT_CHANGES = ("add", "deactivate")
 
 
 class Vendor(db.Model):
@@ -12,6 +20,9 @@ class Vendor(db.Model):
     market_id = db.Column(db.Integer, db.ForeignKey("market.id"), nullable=False, index=True)
     stall_code = db.Column(db.String(40), nullable=False)
     display_name = db.Column(db.String(200), nullable=False)
+    # The holder's name as on their ID card or business registration. Thông tư 25/2025/TT-NHNN
+    # makes a bank account's name equal it from 01/03/2026: every receiving account must match it.
+    legal_name = db.Column(db.String(100), nullable=False, server_default="")
     phone = db.Column(db.String(20), nullable=False)
     status = db.Column(db.String(20), nullable=False, default="active")
     # Credits below this many đồng are announced with a warning (the "200 đ" trick).
@@ -37,6 +48,15 @@ class ReceivingAccount(db.Model):
         # exactly one stall to go to. Deactivated rows keep their history.
         db.Index("uq_receiving_account_active_bin_account", "bin", "account_number", unique=True,
                  sqlite_where=db.text("active"), postgresql_where=db.text("active")),
+        # One number, one stall, whatever the BIN: partners that send no BIN (payOS, SePay without
+        # a gateway) find the stall by number alone, so a second live or pending row under another
+        # bank would divert them (issue 17, finding 5).
+        db.Index("uq_receiving_account_live_number", "account_number", unique=True,
+                 sqlite_where=db.text("status IN ('active', 'pending')"),
+                 postgresql_where=db.text("status IN ('active', 'pending')")),
+        # `active` is the one "live" flag every reader filters on (codes, kits, requests, verify,
+        # the matcher and the PostgreSQL recording statement): it can never disagree with status.
+        db.CheckConstraint("active = (status = 'active')", name="live_is_active"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -48,10 +68,21 @@ class ReceivingAccount(db.Model):
     # ASCII upper-case form for VietQR fields and callback matching.
     account_name_folded = db.Column(db.String(100), nullable=False)
     active = db.Column(db.Boolean, nullable=False, default=True)
+    status = db.Column(db.String(20), nullable=False, default="active", server_default="active")
+    # The open request on this account, if any (ACCOUNT_CHANGES), who asked and when.
+    pending_change = db.Column(db.String(20))
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    requested_at = db.Column(UTCDateTime)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     deactivated_at = db.Column(UTCDateTime)
 
     vendor = db.relationship("Vendor", back_populates="accounts")
+    requested_by = db.relationship("User")
+
+    def set_status(self, status: str):
+        """The one way to change status: keeps the live flag in step (see the check constraint)."""
+        self.status = status
+        self.active = status == "active"
 
     def __repr__(self):
         return f"<ReceivingAccount {self.bin}:{self.account_number}>"

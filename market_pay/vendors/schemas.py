@@ -41,12 +41,25 @@ class AccountSchema(StrictSchema):
     account_number = fields.String()
     account_name = fields.String()
     active = fields.Boolean()
+    # active | pending | rejected | inactive; only an active account is on codes, kits, requests.
+    status = fields.String()
+    # The open request ("add" or "deactivate"), who asked and when; null when none.
+    pending_change = fields.String(allow_none=True)
+    requested_by = fields.Function(lambda account: account.requested_by.username if account.requested_by else None)
+    requested_at = fields.DateTime(allow_none=True)
+
+
+class AccountDecisionSchema(StrictSchema):
+    """Confirm or reject a pending change: the vendor sends their PIN; an administrator nothing."""
+    pin = Trimmed(load_default=None, validate=validate.Length(max=100))
 
 
 class VendorCreateSchema(StrictSchema):
     market_code = Trimmed(required=True, validate=code_field_validator)
     stall_code = Trimmed(required=True, validate=code_field_validator)
     display_name = Trimmed(required=True, validate=validate.Length(min=1, max=200))
+    # As on the vendor's ID card or business registration; every account's name must match it.
+    legal_name = Trimmed(required=True, validate=validate.Length(min=1, max=100))
     phone = Phone(required=True)
     floor_amount = fields.Integer(load_default=None, allow_none=True, strict=True,
                                   validate=validate.Range(min=0, max=MAX_FLOOR))
@@ -64,6 +77,7 @@ class VendorCreateSchema(StrictSchema):
 class VendorUpdateSchema(StrictSchema):
     stall_code = Trimmed(validate=code_field_validator)
     display_name = Trimmed(validate=validate.Length(min=1, max=200))
+    legal_name = Trimmed(validate=validate.Length(min=1, max=100))  # administrators only
     phone = Phone()
     floor_amount = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_FLOOR))
 
@@ -73,6 +87,7 @@ class VendorSchema(StrictSchema):
     market_code = fields.String()
     stall_code = fields.String()
     display_name = fields.String()
+    legal_name = fields.String()
     phone = fields.String()
     status = fields.String()
     floor_amount = fields.Integer(allow_none=True)

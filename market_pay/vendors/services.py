@@ -8,7 +8,7 @@ from ..auth.scopes import (require_market_manage, require_market_read, require_v
 from ..common.paging import paginate
 from ..common.textfold import fold_upper
 from ..common.types import utcnow
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.services import find_market
@@ -31,21 +31,48 @@ def _market_for_create(actor, code: str) -> Market:
     return market
 
 
-def active_account_owner(bin_code: str, account_number: str) -> ReceivingAccount | None:
-    return db.session.scalar(select(ReceivingAccount).where(
-        ReceivingAccount.bin == bin_code, ReceivingAccount.account_number == account_number,
-        ReceivingAccount.active.is_(True)))
+# Finding 8 of issue 17: the answer never says whose the number is (another market's stall).
+NUMBER_TAKEN = "This account number is already registered to a stall (under this or another bank)."
 
 
-def _new_account(data: dict, field: str) -> ReceivingAccount:
-    owner = active_account_owner(data["bin"], data["account_number"])
-    if owner is not None:
-        raise Conflict(errors={field: [
-            f"Account {data['bin']}/{data['account_number']} is already active for stall "
-            f"{owner.vendor.market.code}/{owner.vendor.stall_code}."]})
-    return ReceivingAccount(bin=data["bin"], account_number=data["account_number"],
-                            account_name=data["account_name"],
-                            account_name_folded=fold_upper(data["account_name"]))
+def number_taken(account_number: str) -> bool:
+    """Is this number live or awaiting confirmation at any stall, under any BIN? Partners that
+    send no BIN find the stall by number alone (finding 5), so one number belongs to one stall."""
+    return db.session.scalar(select(ReceivingAccount.id).where(
+        ReceivingAccount.account_number == account_number,
+        ReceivingAccount.status.in_(("active", "pending"))).limit(1)) is not None
+
+
+def needs_confirmation(actor) -> bool:
+    """Four eyes: a change by anyone but an administrator (or the operator's CLI, actor None)
+    waits for the vendor's PIN or an administrator's approval."""
+    return actor is not None and actor.role != "admin"
+
+
+def name_mismatch(legal_name: str, account_name: str) -> str | None:
+    """Thông tư 25/2025/TT-NHNN: from 01/03/2026 an account's name is the holder's ID name, so a
+    receiving account whose folded name differs from the vendor's legal name is someone else's."""
+    if fold_upper(account_name) == fold_upper(legal_name):
+        return None
+    return f"The account name must be the vendor's legal name as on their ID ({legal_name})."
+
+
+def _new_account(actor, data: dict, legal_name: str, field: str) -> ReceivingAccount:
+    """`field` is where errors point (the account's position in the request)."""
+    mismatch = name_mismatch(legal_name, data["account_name"])
+    if mismatch:
+        raise ValidationFailed(errors={field.replace("account_number", "account_name"): [mismatch]})
+    if number_taken(data["account_number"]):
+        raise Conflict(errors={field: [NUMBER_TAKEN]})
+    account = ReceivingAccount(bin=data["bin"], account_number=data["account_number"],
+                               account_name=data["account_name"],
+                               account_name_folded=fold_upper(data["account_name"]))
+    if needs_confirmation(actor):
+        account.set_status("pending")
+        account.pending_change, account.requested_by, account.requested_at = "add", actor, utcnow()
+    else:
+        account.set_status("active")
+    return account
 
 
 def _flush_or_conflict(message: str):
@@ -66,15 +93,20 @@ def register_vendor(actor, data: dict) -> Vendor:
     market = _market_for_create(actor, data["market_code"])
     if _stall_taken(market.id, data["stall_code"]):
         raise Conflict(errors={"stall_code": [f"Stall {data['stall_code']} exists in {market.code}."]})
+    # The API requires the legal name; the CLI and CSV files without the column take the first
+    # account's name (the bank's record of the holder), which every other account must match.
+    legal_name = data.get("legal_name") or data["accounts"][0]["account_name"]
     vendor = Vendor(market=market, stall_code=data["stall_code"], display_name=data["display_name"],
-                    phone=data["phone"], floor_amount=data.get("floor_amount"), status="active")
-    vendor.accounts = [_new_account(account, f"accounts.{i}.account_number")
+                    legal_name=legal_name, phone=data["phone"], floor_amount=data.get("floor_amount"),
+                    status="active")
+    vendor.accounts = [_new_account(actor, account, legal_name, f"accounts.{i}.account_number")
                        for i, account in enumerate(data["accounts"])]
     db.session.add(vendor)
     _flush_or_conflict("A stall or account in this request was registered at the same moment.")
     record_change(actor, "vendor.create", "vendor", vendor.id, {
         "market_code": market.code, "stall_code": vendor.stall_code,
-        "accounts": [f"{a.bin}/{a.account_number}" for a in vendor.accounts]})
+        "accounts": [f"{a.bin}/{a.account_number}" for a in vendor.accounts],
+        "account_status": vendor.accounts[0].status})
     return vendor
 
 
@@ -106,6 +138,10 @@ def _managed_vendor(actor, vendor_id: int) -> Vendor:
 
 def update_vendor(actor, vendor_id: int, changes: dict) -> Vendor:
     vendor = _managed_vendor(actor, vendor_id)
+    if "legal_name" in changes and changes["legal_name"] != vendor.legal_name and needs_confirmation(actor):
+        # The name every account is checked against: a manager who could change it could
+        # then register an account in any name.
+        raise Forbidden("Only an administrator may correct a vendor's legal name.")
     new_code = changes.get("stall_code")
     if new_code and new_code != vendor.stall_code and _stall_taken(vendor.market_id, new_code):
         raise Conflict(errors={"stall_code": [f"Stall {new_code} exists in {vendor.market.code}."]})
@@ -127,25 +163,68 @@ def set_vendor_status(actor, vendor_id: int, status: str, reason: str = "") -> V
     return vendor
 
 
+def audit_account(actor, action: str, account: ReceivingAccount, **details):
+    record_change(actor, action, "receiving_account", account.id, {
+        "vendor_id": account.vendor_id, "account": f"{account.bin}/{account.account_number}",
+        "status": account.status, **details})
+
+
 def add_account(actor, vendor_id: int, data: dict) -> ReceivingAccount:
+    """Admin/CLI: live at once. The market's manager: pending until the vendor confirms it."""
     vendor = _managed_vendor(actor, vendor_id)
-    account = _new_account(data, "account_number")
+    account = _new_account(actor, data, vendor.legal_name, "account_number")
     vendor.accounts.append(account)
-    _flush_or_conflict("This account was registered at the same moment.")
-    record_change(actor, "account.add", "receiving_account", account.id,
-                  {"vendor_id": vendor.id, "account": f"{account.bin}/{account.account_number}"})
+    _flush_or_conflict(NUMBER_TAKEN)
+    audit_account(actor, "account.add", account)
     return account
 
 
 def deactivate_account(actor, vendor_id: int, account_id: int) -> ReceivingAccount:
+    """Admin/CLI: at once. The manager: at once while another account stays live; the stall's
+    last live account only once the vendor confirms (else the stall could be left with none,
+    or with only the manager's new one). A pending account is withdrawn (rejected)."""
     vendor = _managed_vendor(actor, vendor_id)
     account = next((a for a in vendor.accounts if a.id == account_id), None)
     if account is None:
         raise NotFound(f"Vendor {vendor_id} has no account {account_id}.")
-    if account.active:
-        account.active = False
-        account.deactivated_at = utcnow()
+    if account.status == "pending":
+        withdraw(account)
         db.session.flush()
-        record_change(actor, "account.deactivate", "receiving_account", account.id,
-                      {"vendor_id": vendor.id})
+        audit_account(actor, "account.reject", account, change="add", withdrawn=True)
+    elif account.status == "active":
+        others_live = any(a.active and a.id != account.id for a in vendor.accounts)
+        if not needs_confirmation(actor) or others_live:
+            retire(account)
+            db.session.flush()
+            audit_account(actor, "account.deactivate", account)
+        elif account.pending_change is None:  # asking twice changes nothing
+            account.pending_change, account.requested_by, account.requested_at = "deactivate", actor, utcnow()
+            db.session.flush()
+            audit_account(actor, "account.request_deactivate", account)
     return account
+
+
+def _clear_request(account: ReceivingAccount):
+    account.pending_change = account.requested_by = account.requested_at = None
+
+
+def retire(account: ReceivingAccount):
+    account.set_status("inactive")
+    account.deactivated_at = utcnow()
+    _clear_request(account)
+
+
+def withdraw(account: ReceivingAccount):
+    """Refuse the open request: a new account is rejected, a live one stays live."""
+    if account.status == "pending":
+        account.set_status("rejected")
+    _clear_request(account)
+
+
+def carry_out(account: ReceivingAccount):
+    """Do what the confirmed request asked."""
+    if account.pending_change == "deactivate":
+        retire(account)
+    else:
+        account.set_status("active")
+        _clear_request(account)

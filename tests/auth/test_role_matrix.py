@@ -8,7 +8,9 @@ import io
 
 import pytest
 
-from tests.factories import account_data, auth_header, make_market, make_region, make_user, make_vendor
+from market_pay.extensions import db
+from market_pay.vendors.services import add_account
+from tests.factories import VENDOR_PIN, account_data, auth_header, make_market, make_region, make_user, make_vendor
 
 ROLES = ["admin", "region_staff", "market_manager", "vendor", "vendor_assistant"]
 EVERYONE = set(ROLES)
@@ -22,7 +24,11 @@ def world(app):
     c1, c2 = make_region("C1", parent=d1), make_region("C2", parent=d2)
     ma, mb = make_market("MA", region=c1), make_market("MB", region=c2)
     va, vb = make_vendor(ma, stall_code="VA"), make_vendor(mb, stall_code="VB")
-    return {"MA": ma, "MB": mb, "VA": va, "VB": vb, "C2": c2}
+    # An account change each market's manager asked for, waiting for its vendor.
+    pa = add_account(make_user("market_manager", "MA"), va.id, account_data())
+    pb = add_account(make_user("market_manager", "MB"), vb.id, account_data())
+    db.session.commit()
+    return {"MA": ma, "MB": mb, "VA": va, "VB": vb, "C2": c2, "PA": pa.id, "PB": pb.id}
 
 
 def login(role):
@@ -32,8 +38,8 @@ def login(role):
 
 
 def new_vendor(market_code):
-    return {"market_code": market_code, "stall_code": "NEW", "display_name": "Mới", "phone": "0912345678",
-            "accounts": [account_data()]}
+    return {"market_code": market_code, "stall_code": "NEW", "display_name": "Mới", "legal_name": "Nguyễn Thị Hoa",
+            "phone": "0912345678", "accounts": [account_data()]}
 
 
 def statement_of(vendor):
@@ -85,6 +91,14 @@ ACTIONS = {
         f"/api/v1/vendors/{w['VA'].id}/accounts/{w['VA'].accounts[0].id}/deactivate", headers=h), {"admin", "market_manager"}),
     "deactivate other account": (lambda c, w, h: c.post(
         f"/api/v1/vendors/{w['VB'].id}/accounts/{w['VB'].accounts[0].id}/deactivate", headers=h), {"admin"}),
+    "confirm own stall's account change": (lambda c, w, h: c.post(
+        f"/api/v1/accounts/{w['PA']}/confirm", json={"pin": VENDOR_PIN}, headers=h), {"admin", "vendor"}),
+    "reject own stall's account change": (lambda c, w, h: c.post(
+        f"/api/v1/accounts/{w['PA']}/reject", json={"pin": VENDOR_PIN}, headers=h), {"admin", "market_manager", "vendor"}),
+    "confirm other stall's account change": (lambda c, w, h: c.post(
+        f"/api/v1/accounts/{w['PB']}/confirm", json={"pin": VENDOR_PIN}, headers=h), {"admin"}),
+    "reject other stall's account change": (lambda c, w, h: c.post(
+        f"/api/v1/accounts/{w['PB']}/reject", json={"pin": VENDOR_PIN}, headers=h), {"admin"}),
     "import into own market": (lambda c, w, h: c.post("/api/v1/markets/MA/vendors/import", data=CSV.format(n=1).encode(),
                                                       content_type="text/csv", headers=h), {"admin", "market_manager"}),
     "import into other market": (lambda c, w, h: c.post(

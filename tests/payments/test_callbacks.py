@@ -84,7 +84,7 @@ def test_an_unknown_account_goes_to_suspense_with_the_reason(client, stall):
 
 
 def test_a_deactivated_account_goes_to_suspense_for_its_market(client, stall):
-    stall.accounts[0].active = False
+    stall.accounts[0].set_status("inactive")
     db.session.commit()
     post_simbank(client, simbank_transfer(stall.accounts[0]))
     item = db.session.scalar(select(SuspenseItem))

@@ -86,7 +86,7 @@ def test_admin_assigns_unknown_account_money_to_a_stall(client, stall):
 
 
 def test_managers_see_and_resolve_only_their_markets_items(client, stall):
-    stall.accounts[0].active = False
+    stall.accounts[0].set_status("inactive")
     db.session.commit()
     post_simbank(client, simbank_transfer(stall.accounts[0], 10_000))  # inactive → stall's market
     suspense_item(client, stall)  # unknown account → admins only

@@ -1,0 +1,88 @@
+"""Four eyes on receiving accounts: the vendor (with their PIN) or an administrator confirms or
+rejects a change the market's manager asked for (README, "Vendor-confirmed accounts")."""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from ..auth.models import LoginFailure
+from ..auth.scopes import require_vendor_read
+from ..common.types import utcnow
+from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from ..extensions import db
+from .models import ReceivingAccount
+from .services import NUMBER_TAKEN, audit_account, _flush_or_conflict, carry_out, withdraw
+
+
+def _pending_account(actor, account_id: int) -> ReceivingAccount:
+    """The account with an open request, if the actor may see its stall (403/404 as elsewhere)."""
+    account = db.session.get(ReceivingAccount, account_id)
+    if account is None:
+        raise NotFound(f"No account with id {account_id}.")
+    require_vendor_read(actor, account.vendor)
+    return account
+
+
+def _pin_key(actor) -> str:
+    return f"pin:{actor.id}"
+
+
+def _pin_is_right(actor, pin: str | None) -> bool:
+    """The vendor's PIN (their sign-in secret), throttled like sign-in: a borrowed phone with an
+    open session is not enough to guess it. A wrong PIN is recorded; the route commits it."""
+    if not pin:
+        raise ValidationFailed(errors={"pin": ["Enter your PIN to confirm."]})
+    config = current_app.config
+    window = timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
+    count, oldest = db.session.execute(
+        select(func.count(LoginFailure.id), func.min(LoginFailure.at))
+        .where(LoginFailure.key == _pin_key(actor), LoginFailure.at > utcnow() - window)).one()
+    if count >= config["LOGIN_MAX_FAILURES_PER_USER"]:
+        raise TooManyRequests(max(1, int((oldest + window - utcnow()).total_seconds()) + 1))
+    if check_password_hash(actor.password_hash, pin):
+        return True
+    db.session.add(LoginFailure(key=_pin_key(actor)))
+    return False
+
+
+def _decide(actor, account_id: int, pin: str | None, may_without_pin) -> ReceivingAccount | None:
+    account = _pending_account(actor, account_id)
+    if actor.role == "vendor":
+        if account.pending_change is None:
+            raise Conflict("This account has no change waiting for a decision.")
+        return account if _pin_is_right(actor, pin) else None
+    if not may_without_pin(actor, account):
+        raise Forbidden("Only the stall's vendor (with their PIN) or an administrator may decide this.")
+    if account.pending_change is None:
+        raise Conflict("This account has no change waiting for a decision.")
+    return account
+
+
+def confirm_account(actor, account_id: int, pin: str | None) -> ReceivingAccount | None:
+    """Carry out the open request. Returns None when the vendor's PIN was wrong (recorded)."""
+    account = _decide(actor, account_id, pin, lambda a, _: a.role == "admin")
+    if account is None:
+        return None
+    change = account.pending_change
+    carry_out(account)
+    _flush_or_conflict(NUMBER_TAKEN)
+    audit_account(actor, "account.confirm", account, change=change)
+    return account
+
+
+def _may_withdraw(actor, account) -> bool:
+    # The market's manager may take back a request (only managers of that market make them).
+    return actor.role == "admin" or (actor.role == "market_manager" and actor.market_id == account.vendor.market_id)
+
+
+def reject_account(actor, account_id: int, pin: str | None) -> ReceivingAccount | None:
+    """Refuse (or, for the manager, withdraw) the open request; None on a wrong PIN."""
+    account = _decide(actor, account_id, pin, _may_withdraw)
+    if account is None:
+        return None
+    change = account.pending_change
+    withdraw(account)
+    db.session.flush()
+    audit_account(actor, "account.reject", account, change=change, withdrawn=actor.role == "market_manager")
+    return account
