@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, InboxEntry
 from tests.conftest import PG_URL
-from tests.factories import account_data, make_vendor
+from tests.factories import account_data, auth_header, make_user, make_vendor
 from tests.payments.helpers import SIMBANK_SECRET, set_partners, simbank_transfer
 from tests.servers import cli, fresh_database_url, gunicorn, service_env
 
@@ -103,3 +103,52 @@ def test_non_ascii_signature_bytes_over_real_http_are_401_in_the_partners_format
         assert status == 401, (path, lines, status, answer)
         decoded = json.loads(answer)
         assert decoded.get("status") == "rejected" or decoded.get("success") is False
+
+
+# --- 2. deeply nested JSON -----------------------------------------------------------------
+
+DEEP = [b"[" * 100_000, b"[" * 900 + b"]" * 900, b'{"a":' * 40 + b"1" + b"}" * 40,
+        b'{"code": "X", "name": ' + b"[" * 50 + b"]" * 50 + b"}"]
+
+
+def assert_error_shape(response, code):
+    body = response.get_json()
+    assert response.status_code == code, (response.status_code, body)
+    assert set(body) == {"code", "status", "message", "errors"} and body["code"] == code
+    return body
+
+
+@pytest.mark.parametrize("raw", DEEP, ids=["open-100k", "balanced-900", "objects-40", "inside-a-field"])
+@pytest.mark.parametrize("path,role", [("/api/v1/auth/token", None), ("/api/v1/markets", "admin"),
+                                       ("/api/v1/vendors", "admin"), ("/api/v1/qr/decode", "admin"),
+                                       ("/api/v1/users", "admin")])
+def test_deeply_nested_json_is_400_with_the_error_shape(client, app, raw, path, role):
+    headers = auth_header(make_user(role)) if role else {}
+    response = client.post(path, data=raw, content_type="application/json", headers=headers)
+    assert_error_shape(response, 400)
+
+
+def test_json_nested_as_deep_as_the_bound_is_still_read(client, app):
+    from market_pay.common.jsontext import MAX_DEPTH, loads
+    assert loads(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) is not None
+    assert loads(b'"' + b"[" * 100 + b'"') == "[" * 100  # brackets inside a string are not nesting
+
+
+@pytest.mark.parametrize("raw", DEEP[:3], ids=["open-100k", "balanced-900", "objects-40"])
+def test_deeply_nested_callbacks_are_refused_in_the_partners_format_and_kept(client, stall, raw):
+    for partner in ("simbank", "sepay", "payos"):
+        response = client.post(f"/api/v1/callbacks/{partner}", data=raw, content_type="application/json")
+        assert response.status_code == 401 and REJECTED_FORMAT[partner](response.get_json()), partner
+    assert count(InboxEntry, InboxEntry.outcome == "rejected") == 3
+    # Signed but unreadable: authentic, so kept and filed as malformed (never a 500).
+    from tests.payments.helpers import post_simbank
+    signed = post_simbank(client, None, raw=raw)
+    assert signed.status_code == 200
+    assert count(InboxEntry, InboxEntry.outcome == "malformed") == 1 and count(BankTransaction) == 0
+
+
+def test_a_payos_body_with_deeply_nested_data_is_refused_not_a_server_error(client, stall):
+    nested = json.loads(b"[" * 200 + b"]" * 200)
+    body = json.dumps({"data": {"amount": 1, "extra": nested}, "signature": "00"})
+    response = client.post("/api/v1/callbacks/payos", data=body, content_type="application/json")
+    assert response.status_code == 401 and response.get_json()["success"] is False
