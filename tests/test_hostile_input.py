@@ -245,3 +245,145 @@ def test_statement_ids_shaped_as_formulas_are_plain_text_in_breaks_csv(client, s
     cells = [cell for row in rows[1:] for cell in row]
     assert "'=1+2" in cells and "'@SUM(A1)" in cells and "'-5+5" in cells and "'+FT2" in cells
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells), rows
+
+
+# --- 8. numbers and dates beyond what the database holds --------------------------------------
+
+def encoded_cursor(text: str) -> str:
+    import base64
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("after", ["999999999999", "2147483648", "١٢", "1_000"])
+def test_a_feed_cursor_beyond_the_database_integers_is_422(client, stall, after):
+    admin = auth_header(make_user("admin"))
+    response = client.get(f"/api/v1/vendors/{stall.id}/payments", headers=admin, query_string={"after": after})
+    assert "after" in assert_error_shape(response, 422)["errors"]
+
+
+def test_the_largest_feed_cursor_is_still_read(client, stall):
+    admin = auth_header(make_user("admin"))
+    response = client.get(f"/api/v1/vendors/{stall.id}/payments?after=2147483647", headers=admin)
+    assert response.status_code == 200 and response.get_json()["items"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/vendors", "/api/v1/markets", "/api/v1/users", "/api/v1/regions",
+                                  "/api/v1/suspense", "/api/v1/reconciliation-runs"])
+@pytest.mark.parametrize("cursor", ["id:99999999999999", "id:-99999999999999", "id:١٢", "id:" + "9" * 5000])
+def test_a_list_cursor_beyond_the_database_integers_is_422(client, app, path, cursor):
+    admin = auth_header(make_user("admin"))
+    response = client.get(path, headers=admin, query_string={"cursor": encoded_cursor(cursor)[:64]})
+    assert "cursor" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("account_id", [10**12, 2**31, -(2**31) - 1, 0])
+def test_a_payment_request_for_an_account_id_out_of_range_is_422(client, stall, account_id):
+    admin = auth_header(make_user("admin"))
+    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", headers=admin,
+                           json={"amount": 10_000, "account_id": account_id})
+    assert "account_id" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("vendor_id", [10**12, 2**31, -1])
+def test_a_suspense_assignment_to_a_vendor_id_out_of_range_is_422(client, stall, vendor_id):
+    from tests.payments.helpers import post_simbank
+    post_simbank(client, simbank_transfer(stall.accounts[0], 30_000, account_number="9999"))
+    from market_pay.payments.models import SuspenseItem
+    item = db.session.scalar(select(SuspenseItem))
+    response = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=auth_header(make_user("admin")),
+                           json={"action": "assign_stall", "vendor_id": vendor_id, "note": "x"})
+    assert "vendor_id" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("first,last", [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31"),
+                                        ("1899-12-01", "1899-12-31"), ("2300-01-01", "2300-01-02")])
+def test_a_report_period_far_outside_the_service_s_years_is_422(client, app, first, last):
+    from tests.factories import make_region
+    make_region("P", "province")
+    response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")),
+                          query_string={"region": "P", "from": first, "to": last})
+    assert assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_other_date_query_parameters_in_year_1_or_9999_are_422(client, app, day):
+    admin = auth_header(make_user("admin"))
+    response = client.get("/api/v1/reconciliation-runs", headers=admin, query_string={"statement_date": day})
+    assert "statement_date" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-07:00",
+                                    "0001-01-01T00:00:00+00:00"])
+def test_a_cash_sale_at_a_time_no_one_sells_is_422(client, stall, moment):
+    response = client.post(f"/api/v1/vendors/{stall.id}/cash-sales", headers=auth_header(make_user("admin")),
+                           json={"amount": 5_000, "occurred_at": moment})
+    assert "occurred_at" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("field,day", [("valid_from", "0001-01-01"), ("valid_to", "9999-12-31")])
+def test_a_region_valid_in_year_1_or_9999_is_422(client, app, field, day):
+    response = client.post("/api/v1/regions", headers=auth_header(make_user("admin")),
+                           json={"code": "X1", "name": "Xã", "kind": "commune", field: day})
+    assert field in assert_error_shape(response, 422)["errors"]
+
+
+VENDOR_HEADER = "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
+GOOD_VENDOR = "A-01,Rau bà Hoa,0912345678,1000,970405,1111111111,NGUYEN THI HOA\n"
+
+
+@pytest.mark.parametrize("text,where", [
+    (VENDOR_HEADER + GOOD_VENDOR + "B-01," + "x" * 131_073 + ",0912345678,,970405,2222,X\n", "row 3"),
+    (VENDOR_HEADER + "B-01,\"" + "x" * 140_000 + "\",0912345678,,970405,2222,X\n", "row 2"),
+    ("stall_code," + "x" * 131_073 + "\n" + GOOD_VENDOR, "header"),
+])
+def test_a_vendor_csv_field_over_the_csv_limit_is_422_naming_the_row(client, app, text, where):
+    from tests.factories import make_market
+    market = make_market()
+    response = client.post(f"/api/v1/markets/{market.code}/vendors/import", data=text.encode(),
+                           content_type="text/csv", headers=auth_header(make_user("admin")))
+    assert list(assert_error_shape(response, 422)["errors"]) == [where]
+
+
+def test_a_vendor_csv_field_over_the_csv_limit_is_a_clear_cli_error(runner, app, tmp_path):
+    from tests.factories import make_market
+    market = make_market()
+    path = tmp_path / "sap.csv"
+    path.write_text(VENDOR_HEADER + "B-01," + "x" * 131_073 + ",0912345678,,970405,2222,X\n", encoding="utf-8")
+    result = runner.invoke(args=["vendors", "import", str(path), "--market", market.code])
+    assert result.exit_code == 1 and "row 2" in result.output and result.exception.__class__ is SystemExit
+
+
+@pytest.mark.parametrize("note", ["Hà Giang before 0001-01-01", "Hà Giang before 2025-13-45"])
+def test_a_region_file_with_an_impossible_before_date_is_a_clear_cli_error(runner, app, tmp_path, note):
+    path = tmp_path / "vung.csv"
+    path.write_text(f"code,name,kind,parent_code,note\nP9,Tỉnh,province,,{note}\n", encoding="utf-8")
+    result = runner.invoke(args=["regions", "import", str(path)])
+    assert result.exit_code == 1 and "row 2" in result.output and "note" in result.output, result.output
+
+
+@pytest.mark.parametrize("booked_at", ["9999-12-31T23:59:59-07:00", "0001-01-01T00:00:00+07:00",
+                                       "0001-01-01T00:00:00", "9999-12-31T23:59:59"])
+def test_a_statement_line_booked_in_year_1_or_9999_is_a_row_error(client, stall, tmp_path, booked_at):
+    from tests.reconciliation.statements import line, write_statement
+    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
+        line("SIM-9", "FT9", booked_at, 1_000)], None)])
+    with open(statement, "rb") as handle:
+        response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                               content_type="multipart/form-data",
+                               data={"file": (handle, "sao-ke.csv"), "partner": "simbank", "date": "2026-11-21"})
+    body = assert_error_shape(response, 422)
+    assert "booked_at" in json.dumps(body["errors"]) and "row 3" in json.dumps(body["errors"])
+
+
+@pytest.mark.parametrize("after", ["999999999999", "2147483648", "١٢"])
+def test_a_stall_event_stream_cursor_beyond_the_database_integers_is_422(client, app, after):
+    from market_pay.stalls.events import FeedHub
+    from tests.factories import VENDOR_PIN, scope_of
+    from tests.stalls.test_board_pages import sign_in
+    app.extensions["market_pay_feed_hub"] = FeedHub(app, poll_seconds=3600)
+    vendor = make_vendor()
+    sign_in(client, make_user("vendor", scope_of(vendor)), VENDOR_PIN)
+    response = client.get("/stall/events", query_string={"after": after}, headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    response = client.get("/stall/events", headers={"Last-Event-ID": after, "Accept": "application/json"})
+    assert response.status_code == 422
