@@ -4,6 +4,7 @@ import binascii
 
 from flask import current_app
 from ..errors import ValidationFailed
+from .schemas import db_int_or_none
 from ..extensions import db
 
 
@@ -16,9 +17,10 @@ def decode_cursor(cursor: str) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "id":
+        number = db_int_or_none(value)  # what an id column can hold, never more (a 500 on PostgreSQL)
+        if prefix != "id" or number is None:
             raise ValueError
-        return int(value)
+        return number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed(errors={"cursor": ["Not a cursor this service issued."]}) from None
 

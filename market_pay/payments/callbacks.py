@@ -4,12 +4,12 @@ sale is allocated to its stall by that same statement; everything else (and, on 
 everything) is matched just after, off the request path (payments/matcher.py): persist first,
 answer fast, then match."""
 import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text, true, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
+from ..common import jsontext
 from ..common.types import utcnow
 
 from ..common.upsert import dialect_insert
@@ -61,8 +61,8 @@ def _verify_and_parse(partner: str, headers, body: bytes, now: float) -> Incomin
         verify_sepay(headers, body, secrets, api_keys, now)
         return parse_sepay(body)
     try:  # payOS signs fields inside the body: it must be read before it can be verified
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = jsontext.loads(body)
+    except (ValueError, UnicodeDecodeError):  # nested too deep included
         raise SignatureInvalid("body unreadable, so its signature cannot be checked") from None
     if not isinstance(payload, dict):
         raise SignatureInvalid("body is not an object, so its signature cannot be checked")

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from ..auth.scopes import require_vendor_read
+from ..common.schemas import db_int_or_none
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..vendors.services import find_vendor
@@ -15,9 +16,10 @@ def parse_after(after: str | None) -> int:
     """The cursor is the last feed number seen ("0" or absent: from the start)."""
     if after in (None, ""):
         return 0
-    if not after.isdigit() or len(after) > 12:
+    since = db_int_or_none(after)  # a feed number is a database integer: nothing beyond
+    if since is None:
         raise ValidationFailed(errors={"after": ["Not a cursor this service issued."]})
-    return int(after)
+    return since
 
 
 def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[list, str | None]:

@@ -3,13 +3,13 @@
 A body that is authentic but unusable raises MalformedCallback: the caller stores it, answers
 2xx so the partner stops retrying, and files it in suspense with the reason.
 """
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..banks.directory import all_banks
+from ..common import jsontext
 from ..common.money import MAX_LINE_AMOUNT
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -48,8 +48,8 @@ class IncomingTransfer:
 
 def _json_object(body: bytes) -> dict:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = jsontext.loads(body)
+    except (ValueError, UnicodeDecodeError):  # nested too deep included
         raise MalformedCallback("body is not JSON") from None
     if not isinstance(data, dict):
         raise MalformedCallback("body is not a JSON object")

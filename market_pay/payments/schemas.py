@@ -1,8 +1,8 @@
 """Payment schemas: requests, transactions, the stall feed, suspense."""
 from marshmallow import fields, validate
 
-from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed
 from ..common.money import MAX_LINE_AMOUNT
+from ..common.schemas import BoundedInteger, PageQuerySchema, StrictSchema, Trimmed
 from ..vietqr.codec import MAX_AMOUNT
 from .models import SUSPENSE_REASONS
 from .suspense import ACTIONS
@@ -15,7 +15,7 @@ class PaymentRequestCreateSchema(StrictSchema):
     amount = fields.Integer(required=True, strict=True, validate=validate.Range(
         min=1, max=MAX_REQUEST_AMOUNT,
         error=f"A whole number of đồng from 1 to {MAX_REQUEST_AMOUNT:,} (one transfer).".replace(",", ".")))
-    account_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    account_id = BoundedInteger(load_default=None, allow_none=True, strict=True)
     note = Trimmed(load_default="", validate=validate.Length(max=100))
     expires_in = fields.Integer(load_default=None, allow_none=True, strict=True,
                                 validate=validate.Range(min=60, max=86_400))
@@ -100,6 +100,6 @@ class SuspenseItemSchema(StrictSchema):
 
 class SuspenseResolveSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    vendor_id = fields.Integer(load_default=None, strict=True)
+    vendor_id = BoundedInteger(load_default=None, strict=True)
     reference = Trimmed(load_default=None, validate=validate.Length(max=16))
     note = Trimmed(load_default="", validate=validate.Length(max=500))

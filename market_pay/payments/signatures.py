@@ -23,12 +23,19 @@ def hmac_sha256_hex(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _as_bytes(text: str) -> bytes:
+    """Text given by the sender, as bytes for hmac.compare_digest, which refuses str with
+    non-ASCII characters (a TypeError, once a 500): headers arrive latin-1-decoded and a payOS
+    body may hold any character, even a lone surrogate, so none of it can be assumed ASCII."""
+    return text.encode("utf-8", "replace")
+
+
 def _matches_any(expected_by_secret, candidates) -> bool:
     # Compare against every (secret, candidate) pair without stopping early on a match.
     ok = False
     for expected in expected_by_secret:
         for candidate in candidates:
-            ok |= hmac.compare_digest(expected, candidate.lower())
+            ok |= hmac.compare_digest(expected.encode(), _as_bytes(candidate.lower()))
     return ok
 
 
@@ -71,7 +78,7 @@ def verify_sepay(headers, body: bytes, secrets: list[str], api_keys: list[str], 
     authorization = headers.get("Authorization", "")
     if authorization.lower().startswith("apikey "):
         given = authorization[7:].strip()
-        if not any([hmac.compare_digest(key.encode(), given.encode()) for key in api_keys]):
+        if not any([hmac.compare_digest(_as_bytes(key), _as_bytes(given)) for key in api_keys]):
             raise SignatureInvalid("API key does not match")
         return
     signature = headers.get("X-SePay-Signature", "")

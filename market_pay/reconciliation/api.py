@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 from ..auth.guard import login_required
 from ..common.paging import decode_cursor, encode_cursor
 from ..common.requests import load_query
+from ..common.spreadsheet import csv_row
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from . import services
@@ -134,12 +135,12 @@ def breaks_csv(run_id):
             buffer.seek(0)
             buffer.truncate()
             for item, stall_code, market_code in rows:
-                writer.writerow([
+                writer.writerow(csv_row([  # statement ids and descriptions come from the bank's file
                     CLASS_LABELS[item.kind][lang], item.kind, item.row_number or "", item.bin or "",
                     item.account_number, market_code or "", stall_code or "", item.bank_txn_id or "",
                     item.bank_reference or "", local_time(item.booked_at, zone),
                     DIRECTIONS[lang].get(item.direction, ""), "" if item.amount is None else item.amount,
-                    item.transaction_id or "", describe_break(item.kind, item.detail, lang)])
+                    item.transaction_id or "", describe_break(item.kind, item.detail, lang)]))
             after = rows[-1][0].id
             yield buffer.getvalue()
 

@@ -1,7 +1,7 @@
 """Reconciliation request and response shapes (the OpenAPI document is built from these)."""
 from marshmallow import fields, validate
 
-from ..common.schemas import PageQuerySchema, StrictSchema
+from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema
 from ..payments.partner_formats import PARTNERS
 from .models import BREAK_KINDS, CLASSES
 
@@ -12,12 +12,12 @@ class StatementUploadSchema(StrictSchema):
     """The form fields beside the file."""
 
     partner = fields.String(required=True, validate=validate.OneOf(PARTNERS))
-    date = fields.Date(load_default=None, format="%Y-%m-%d")
+    date = BoundedDate(load_default=None)
 
 
 class RunListQuerySchema(PageQuerySchema):
     partner = fields.String(load_default=None, validate=validate.OneOf(PARTNERS))
-    statement_date = fields.Date(load_default=None, format="%Y-%m-%d")
+    statement_date = BoundedDate(load_default=None)
     lang = LANG
 
 

@@ -161,6 +161,10 @@ def _booked_at(text: str, zone: ZoneInfo) -> datetime | None:
         moment = datetime.fromisoformat((text or "").strip())
     except ValueError:
         return None
+    # Year 1 or 9999 parses, then overflows when moved to UTC or matched across ±1 day (a 500):
+    # no bank books a line outside these years, so it is a bad row like any unreadable time.
+    if not 1900 <= moment.year <= 2199:
+        return None
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 

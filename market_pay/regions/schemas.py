@@ -1,7 +1,7 @@
 """Region schemas: {code, name, kind, parent_code, valid_from, valid_to}."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed, code_field_validator
+from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema, Trimmed, code_field_validator
 
 
 class RegionSchema(StrictSchema):
@@ -23,8 +23,8 @@ class RegionCreateSchema(StrictSchema):
     kind = Trimmed(required=True, validate=validate.Regexp(
         r"^[a-z][a-z_]{1,39}$", error="Use lower-case letters and '_' (e.g. commune, ward)."))
     parent_code = Trimmed(load_default=None, allow_none=True, validate=code_field_validator)
-    valid_from = fields.Date(load_default=None, allow_none=True)
-    valid_to = fields.Date(load_default=None, allow_none=True)
+    valid_from = BoundedDate(load_default=None, allow_none=True)
+    valid_to = BoundedDate(load_default=None, allow_none=True)
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):

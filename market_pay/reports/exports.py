@@ -7,6 +7,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..common.formatting import format_date, format_datetime
+from ..common.spreadsheet import csv_row, set_xlsx_cell
 from .adoption import MIN_ACTIVE_STALLS, AdoptionReport, Row
 
 # (key, kind, Vietnamese heading, English heading). kind: text | int | vnd | share.
@@ -129,11 +130,11 @@ def as_csv(report: AdoptionReport, lang: str = "vi") -> bytes:
                      for column in COLUMNS])
     for row in report.rows:
         values = row_values(row, report, lang)
-        writer.writerow([_csv_share(values[key], lang) if kind == "share" else values[key]
-                         for key, kind, *_ in COLUMNS])
+        writer.writerow(csv_row([_csv_share(values[key], lang) if kind == "share" else values[key]
+                                 for key, kind, *_ in COLUMNS]))
     writer.writerow([])
-    for line in _heading_lines(report, lang):
-        writer.writerow([line])
+    for line in _heading_lines(report, lang):  # (it names the region: text from the registry)
+        writer.writerow(csv_row([line]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -149,7 +150,7 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
     sheet = book.active
     sheet.title = "Báo cáo" if lang == "vi" else "Report"
     for number, line in enumerate(_heading_lines(report, lang), start=1):
-        sheet.cell(row=number, column=1, value=line).font = Font(bold=number == 1, size=14 if number == 1 else 11)
+        set_xlsx_cell(sheet, number, 1, line).font = Font(bold=number == 1, size=14 if number == 1 else 11)
     index = 2 if lang == "vi" else 3
     fill = PatternFill("solid", fgColor="DDEBF7")
     for col, column in enumerate(COLUMNS, start=1):
@@ -161,7 +162,7 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
         values = row_values(row, report, lang)
         bold = row.kind != "market"
         for col, (key, kind, *_) in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=HEADER_ROW + offset, column=col, value=values[key])
+            cell = set_xlsx_cell(sheet, HEADER_ROW + offset, col, values[key])
             if kind == "vnd":
                 cell.number_format = VND_FORMAT
             elif kind == "share":

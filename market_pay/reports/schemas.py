@@ -1,7 +1,7 @@
 """Adoption report query and response shapes (the OpenAPI document is built from these)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..common.schemas import StrictSchema, Trimmed, code_field_validator
+from ..common.schemas import BoundedDate, StrictSchema, Trimmed, code_field_validator
 from .periods import MAX_DAYS
 
 FORMATS = ("json", "csv", "xlsx")
@@ -12,8 +12,8 @@ class AdoptionQuerySchema(StrictSchema):
 
     region = Trimmed(load_default=None, validate=code_field_validator)
     market = Trimmed(load_default=None, validate=code_field_validator)
-    first = fields.Date(required=True, data_key="from", format="%Y-%m-%d")
-    last = fields.Date(required=True, data_key="to", format="%Y-%m-%d")
+    first = BoundedDate(required=True, data_key="from")
+    last = BoundedDate(required=True, data_key="to")
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
     active_min = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     lang = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))

@@ -10,6 +10,7 @@ from ..cash.services import delete_cash_sale, record_cash_sale
 from ..common.formatting import format_vnd
 from ..common.page_sign_in import sign_in_from_form, sign_out
 from ..common.requests import load_json
+from ..common.schemas import db_int_or_none
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired, Conflict, TooManyRequests, ValidationFailed
 from ..extensions import db
@@ -147,9 +148,10 @@ def _start_cursor() -> int | None:
     given = request.headers.get("Last-Event-ID") or request.args.get("after") or ""
     if given == "":
         return None
-    if not given.isdigit() or len(given) > 12:
+    cursor = db_int_or_none(given)  # a feed number: a database integer, nothing beyond
+    if cursor is None:
         raise ValidationFailed(errors={"after": ["Not a cursor this service issued."]})
-    return int(given)
+    return cursor
 
 
 @bp.get("/stall/events")

