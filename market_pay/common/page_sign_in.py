@@ -1,6 +1,8 @@
 """Signing in and out of the pages (stall board, staff dashboard): the throttled sign-in, the
 token kept in the session cookie, one behaviour for both. The routes commit here because each
 answer depends on what was written (a failure must count in every worker before the 401)."""
+import math
+
 from flask import redirect, request, session, url_for
 
 from ..auth.services import revoke_token, sign_in
@@ -22,8 +24,12 @@ def sign_in_from_form(*, template: str, login_field: str, secret_field: str, acc
     try:
         signed_in = sign_in(login, secret, request.remote_addr or "")
     except TooManyRequests as throttled:
-        return render_page(template, 429, error=text(lang, "too_many", minutes=max(1, throttled.retry_after // 60)),
-                           **echo)
+        # The sign-in page again, saying how long to wait (whole minutes, rounded up), in the
+        # reader's language, and the same wait for scripts in Retry-After.
+        minutes = max(1, math.ceil(throttled.retry_after / 60))
+        page = render_page(template, 429, error=text(lang, "too_many", minutes=minutes), **echo)
+        page.headers["Retry-After"] = str(throttled.retry_after)
+        return page
     if signed_in is None:
         db.session.commit()  # the failure counts in every worker
         return render_page(template, 401, error=text(lang, "bad_login"), **echo)
