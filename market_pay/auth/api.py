@@ -1,21 +1,33 @@
 """Sign-in (bearer tokens) and user administration."""
+import hashlib
+
 from flask import Blueprint, g, request
 
 from ..common.requests import load_json, load_query
 from ..errors import InvalidCredentials
 from ..extensions import db
-from . import services
+from . import services, sign_in
 from .guard import bearer_token, login_required
 from .schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
 
+def _trusted_device():
+    """(user id, device id) when the request carries a live token: that user's own device."""
+    token = bearer_token()
+    user = services.user_for_token(token) if token else None
+    return (user.id, "token:" + hashlib.sha256(token.encode()).hexdigest()[:24]) if user else None
+
+
 @bp.post("/auth/token")
 def issue_token():
     data = load_json(TokenRequestSchema())
-    outcome = services.sign_in(data["username"], data["password"], request.remote_addr or "unknown")
-    # Commit either way: a failure must be counted by the throttle in every worker.
+    attempt = sign_in.begin_sign_in(data["username"], request.remote_addr or "unknown", _trusted_device())
+    # The attempt is counted and committed before the password is checked: the count holds in
+    # every worker, and no counter row stays locked during the slow hash check.
+    db.session.commit()
+    outcome = sign_in.finish_sign_in(attempt, data["password"])
     db.session.commit()
     if outcome is None:
         raise InvalidCredentials()
