@@ -17,13 +17,13 @@ from ..extensions import db
 from ..markets.models import Market
 from ..regions.models import Region
 from ..vendors.models import Vendor
+from .credential_rules import password_problem, pin_problem
 from .models import ROLES, STALL_ROLES, ApiToken, User
 from .scopes import require_admin
 
 TOKEN_PREFIX = "mp_"
 # Page session ids look different, so one pasted where a bearer token goes is recognisably wrong.
 PAGE_SESSION_PREFIX = "mps_"
-_PIN = re.compile(r"^\d{6,12}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$")
 
 
@@ -73,13 +73,15 @@ def _check_credentials_shape(role: str, username: str, password: str) -> str:
         phone = normalise_phone(username)
         if phone is None:
             raise ValidationFailed(errors={"username": ["Vendors sign in with a Vietnamese phone number."]})
-        if not _PIN.match(password):
-            raise ValidationFailed(errors={"password": ["A PIN is 6 to 12 digits."]})
+        problem = pin_problem(password, phone)
+        if problem:
+            raise ValidationFailed(errors={"password": [problem]})
         return phone
     if not _USERNAME.match(username):
         raise ValidationFailed(errors={"username": ["Use 3–80 letters, digits, '.', '_', '@' or '-'."]})
-    if len(password) < 10:
-        raise ValidationFailed(errors={"password": ["Staff passwords need at least 10 characters."]})
+    problem = password_problem(password, username)
+    if problem:
+        raise ValidationFailed(errors={"password": [problem]})
     return username
 
 
