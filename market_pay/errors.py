@@ -48,6 +48,15 @@ class Forbidden(AppError):
     message = "You do not have access to this."
 
 
+class PinChangeRequired(Forbidden):
+    """A PIN reset by a manager is known to them: its owner must choose their own first."""
+
+    message = "Your PIN was reset: choose your own with POST /api/v1/auth/pin before anything else."
+
+    def __init__(self, message=None):
+        super().__init__(message, {"must_change_pin": ["Change your PIN: POST /api/v1/auth/pin."]})
+
+
 class NotFound(AppError):
     code = 404
     message = "Not found."

@@ -6,9 +6,10 @@ from flask import Blueprint, g, request
 from ..common.requests import load_json, load_query
 from ..errors import InvalidCredentials
 from ..extensions import db
-from . import services, sign_in
+from . import accounts, services, sign_in
 from .guard import bearer_token, login_required
-from .schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
+from .schemas import (PasswordChangeSchema, PinChangeSchema, PinResetSchema, TokenRequestSchema, TokenSchema,
+                      UserCreateSchema, UserListQuerySchema, UserSchema)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
@@ -33,6 +34,29 @@ def issue_token():
         raise InvalidCredentials()
     user, token, expires_at = outcome
     return TokenSchema().dump({"token": token, "expires_at": expires_at, "user": user}), 201
+
+
+@bp.post("/auth/password")
+@login_required
+def change_password():
+    data = load_json(PasswordChangeSchema())
+    # Counted and committed before the old password is checked, like a sign-in.
+    accounts.count_secret_check(g.actor)
+    db.session.commit()
+    user = accounts.change_own_password(g.actor, data["old_password"], data["new_password"], bearer_token())
+    db.session.commit()
+    return UserSchema().dump(user)
+
+
+@bp.post("/auth/pin")
+@login_required
+def change_pin():
+    data = load_json(PinChangeSchema())
+    accounts.count_secret_check(g.actor)
+    db.session.commit()
+    user = accounts.change_own_pin(g.actor, data["old_pin"], data["new_pin"], bearer_token())
+    db.session.commit()
+    return UserSchema().dump(user)
 
 
 @bp.post("/auth/revoke")
@@ -73,3 +97,20 @@ def deactivate_user(user_id):
     user = services.deactivate_user(g.actor, user_id)
     db.session.commit()
     return UserSchema().dump(user)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@login_required
+def reactivate_user(user_id):
+    user = accounts.reactivate_user(g.actor, user_id)
+    db.session.commit()
+    return UserSchema().dump(user)
+
+
+@bp.post("/users/<int:user_id>/reset-pin")
+@login_required
+def reset_pin(user_id):
+    user, pin = accounts.reset_pin(g.actor, user_id)
+    db.session.commit()
+    # The new PIN is in this answer only: no cache may keep it.
+    return PinResetSchema().dump({"user": user, "pin": pin}), 200, {"Cache-Control": "no-store"}
