@@ -20,10 +20,16 @@ DEFAULTS = {
     "TOKEN_TTL_SECONDS": 12 * 3600,
     # A stall's phone stays signed in: vendors and assistants get long-lived tokens.
     "VENDOR_TOKEN_TTL_SECONDS": 30 * 24 * 3600,
-    # Failed logins allowed in the window, per username and per client address.
-    "LOGIN_MAX_FAILURES_PER_USER": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    # Sign-in attempts (counted before the password is checked; a success is taken back).
+    # Per account and client (address, or the account's own trusted device) in the window:
+    "LOGIN_MAX_FAILURES_PER_USER_AND_CLIENT": 5,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    # A slower ceiling per account from anywhere except its own trusted device (guessing spread
+    # over many addresses): at most 20 an hour, 480 a day, for 10^6 six-digit PINs.
+    "LOGIN_MAX_FAILURES_PER_USER": 20,
+    "LOGIN_USER_WINDOW_SECONDS": 3600,
+    # Per client address, whatever the account (one address guessing many accounts).
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
     # The public "is this code genuine?" check, per client address.
     "VERIFY_RATE_LIMIT": 30,
     "VERIFY_RATE_WINDOW_SECONDS": 60,

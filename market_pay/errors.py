@@ -1,5 +1,6 @@
 """AppError hierarchy and the handlers that turn every error into one JSON shape (or an HTML page)."""
 import logging
+import math
 from http import HTTPStatus
 
 from flask import jsonify, render_template_string, request
@@ -47,6 +48,15 @@ class Forbidden(AppError):
     message = "You do not have access to this."
 
 
+class PinChangeRequired(Forbidden):
+    """A PIN reset by a manager is known to them: its owner must choose their own first."""
+
+    message = "Your PIN was reset: choose your own with POST /api/v1/auth/pin before anything else."
+
+    def __init__(self, message=None):
+        super().__init__(message, {"must_change_pin": ["Change your PIN: POST /api/v1/auth/pin."]})
+
+
 class NotFound(AppError):
     code = 404
     message = "Not found."
@@ -76,8 +86,10 @@ class TooManyRequests(AppError):
     code = 429
     message = "Too many attempts; wait and try again."
 
-    def __init__(self, retry_after: int, message=None):
-        super().__init__(message, None, {"Retry-After": str(int(retry_after))})
+    def __init__(self, retry_after: float, message=None):
+        # Whole seconds, at least one: a client told "Retry-After: 0" would retry at once.
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(message, None, {"Retry-After": str(self.retry_after)})
 
 
 class ServiceUnavailable(AppError):

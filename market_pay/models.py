@@ -1,6 +1,6 @@
 """Every feature's models in one place, for Alembic autogenerate and `flask shell`."""
 from .audit.models import AuditLog
-from .auth.models import ApiToken, LoginFailure, User
+from .auth.models import ApiToken, User
 from .cash.models import CashSale
 from .markets.models import Market
 from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerCredential,
@@ -8,9 +8,9 @@ from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerC
 from .reconciliation.models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
 from .regions.models import Region
 from .reports.models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
-from .throttling.models import RateCounter
+from .throttling.models import AttemptCounter, RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
-__all__ = ["AuditLog", "CashSale", "ApiToken", "LoginFailure", "User", "Market", "Region",
+__all__ = ["AuditLog", "CashSale", "ApiToken", "User", "Market", "Region",
            "BankTransaction", "FeedCounter", "InboxEntry", "PartnerCredential", "PaymentRequest",
-           "SuspenseItem", "MarketDayTotal", "RollupDirty", "StallDayTotal", "StallMonthTotal", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "ReceivingAccount", "Vendor"]
+           "SuspenseItem", "MarketDayTotal", "RollupDirty", "StallDayTotal", "StallMonthTotal", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "AttemptCounter", "ReceivingAccount", "Vendor"]

@@ -8,7 +8,7 @@ from market_pay.extensions import db
 from tests.conftest import PG_URL, make_app
 from tests.servers import scratch_postgres
 
-EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "login_failure", "rate_counter",
+EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "attempt_counter", "rate_counter",
                    "partner_credential", "inbox_entry", "payment_request", "bank_transaction", "suspense_item",
                    "feed_counter", "reconciliation_run", "reconciliation_run_market", "reconciliation_break",
                    "cash_sale", "audit_log", "stall_day_total", "stall_month_total", "rollup_dirty", "market_day_total",

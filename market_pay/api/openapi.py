@@ -9,7 +9,8 @@ from marshmallow import Schema, fields
 
 from ..audit.schemas import AuditItemSchema, AuditQuerySchema
 from ..cash.schemas import CashSaleCreateSchema, CashSaleSchema
-from ..auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
+from ..auth.schemas import (PasswordChangeSchema, PinChangeSchema, PinResetSchema, TokenRequestSchema, TokenSchema,
+                            UserCreateSchema, UserListQuerySchema, UserSchema)
 from ..kits.schemas import KitQuerySchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
 from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
@@ -50,9 +51,17 @@ ENDPOINTS = [
     ("post", "/api/v1/auth/token", "Sign in; vendors use phone + PIN", TokenRequestSchema, None, 201, TokenSchema),
     ("post", "/api/v1/auth/revoke", "Revoke the token in use", None, None, 204, None),
     ("get", "/api/v1/auth/me", "The signed-in user", None, None, 200, UserSchema),
+    ("post", "/api/v1/auth/password", "Change your own password (staff; the old one required; your other "
+     "sessions end)", PasswordChangeSchema, None, 200, UserSchema),
+    ("post", "/api/v1/auth/pin", "Change your own PIN (vendor, assistant; the old one required; ends a reset's "
+     "must_change_pin)", PinChangeSchema, None, 200, UserSchema),
     ("post", "/api/v1/users", "Create a user (admin)", UserCreateSchema, None, 201, UserSchema),
     ("get", "/api/v1/users", "List users (admin)", None, UserListQuerySchema, 200, "UserSchema[]"),
     ("post", "/api/v1/users/{user_id}/deactivate", "Deactivate a user and revoke their tokens", None, None, 200, UserSchema),
+    ("post", "/api/v1/users/{user_id}/reactivate", "Let a deactivated user sign in again (admin)", None, None, 200,
+     UserSchema),
+    ("post", "/api/v1/users/{user_id}/reset-pin", "A new random PIN for a vendor or assistant (their market's "
+     "manager, admin), shown once; they must change it at their next sign-in", None, None, 200, PinResetSchema),
     ("get", "/api/v1/regions", "List regions (flat by parent, or ?tree=true with children)", None, RegionListQuerySchema,
      200, "RegionTreeSchema[]"),
     ("post", "/api/v1/regions", "Create a region (admin)", RegionCreateSchema, None, 201, RegionSchema),

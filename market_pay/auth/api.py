@@ -1,26 +1,62 @@
 """Sign-in (bearer tokens) and user administration."""
+import hashlib
+
 from flask import Blueprint, g, request
 
 from ..common.requests import load_json, load_query
 from ..errors import InvalidCredentials
 from ..extensions import db
-from . import services
+from . import accounts, services, sign_in
 from .guard import bearer_token, login_required
-from .schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserListQuerySchema, UserSchema
+from .schemas import (PasswordChangeSchema, PinChangeSchema, PinResetSchema, TokenRequestSchema, TokenSchema,
+                      UserCreateSchema, UserListQuerySchema, UserSchema)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
+
+
+def _trusted_device():
+    """(user id, device id) when the request carries a live token: that user's own device."""
+    token = bearer_token()
+    user = services.user_for_token(token) if token else None
+    return (user.id, "token:" + hashlib.sha256(token.encode()).hexdigest()[:24]) if user else None
 
 
 @bp.post("/auth/token")
 def issue_token():
     data = load_json(TokenRequestSchema())
-    outcome = services.sign_in(data["username"], data["password"], request.remote_addr or "unknown")
-    # Commit either way: a failure must be counted by the throttle in every worker.
+    attempt = sign_in.begin_sign_in(data["username"], request.remote_addr or "unknown", _trusted_device())
+    # The attempt is counted and committed before the password is checked: the count holds in
+    # every worker, and no counter row stays locked during the slow hash check.
+    db.session.commit()
+    outcome = sign_in.finish_sign_in(attempt, data["password"])
     db.session.commit()
     if outcome is None:
         raise InvalidCredentials()
     user, token, expires_at = outcome
     return TokenSchema().dump({"token": token, "expires_at": expires_at, "user": user}), 201
+
+
+@bp.post("/auth/password")
+@login_required
+def change_password():
+    data = load_json(PasswordChangeSchema())
+    # Counted and committed before the old password is checked, like a sign-in.
+    accounts.count_secret_check(g.actor)
+    db.session.commit()
+    user = accounts.change_own_password(g.actor, data["old_password"], data["new_password"], bearer_token())
+    db.session.commit()
+    return UserSchema().dump(user)
+
+
+@bp.post("/auth/pin")
+@login_required
+def change_pin():
+    data = load_json(PinChangeSchema())
+    accounts.count_secret_check(g.actor)
+    db.session.commit()
+    user = accounts.change_own_pin(g.actor, data["old_pin"], data["new_pin"], bearer_token())
+    db.session.commit()
+    return UserSchema().dump(user)
 
 
 @bp.post("/auth/revoke")
@@ -61,3 +97,20 @@ def deactivate_user(user_id):
     user = services.deactivate_user(g.actor, user_id)
     db.session.commit()
     return UserSchema().dump(user)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@login_required
+def reactivate_user(user_id):
+    user = accounts.reactivate_user(g.actor, user_id)
+    db.session.commit()
+    return UserSchema().dump(user)
+
+
+@bp.post("/users/<int:user_id>/reset-pin")
+@login_required
+def reset_pin(user_id):
+    user, pin = accounts.reset_pin(g.actor, user_id)
+    db.session.commit()
+    # The new PIN is in this answer only: no cache may keep it.
+    return PinResetSchema().dump({"user": user, "pin": pin}), 200, {"Cache-Control": "no-store"}

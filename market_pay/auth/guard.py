@@ -3,8 +3,12 @@ from functools import wraps
 
 from flask import g, request
 
-from ..errors import AuthenticationRequired
+from ..errors import AuthenticationRequired, PinChangeRequired
 from .services import user_for_token
+
+
+# What a user whose PIN a manager reset may still do: change it, see who they are, sign out.
+OPEN_WHILE_PIN_RESET = {"auth.change_pin", "auth.whoami", "auth.revoke_token"}
 
 
 def bearer_token() -> str | None:
@@ -26,6 +30,8 @@ def login_required(view):
         actor = user_for_token(token)
         if actor is None:
             raise AuthenticationRequired("The token is unknown, expired or revoked; sign in again.")
+        if actor.must_change_pin and request.endpoint not in OPEN_WHILE_PIN_RESET:
+            raise PinChangeRequired()
         g.actor = actor
         return view(*args, **kwargs)
 

@@ -1,7 +1,12 @@
-"""User (a role and a scope), ApiToken (stored hashed) and LoginFailure (for throttling)."""
+"""User (a role and a scope) and ApiToken (stored hashed; API tokens and page sessions).
+
+Sign-in attempts are counted in throttling.models.AttemptCounter."""
+from sqlalchemy import false
+
 from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
+TOKEN_PURPOSES = ("api", "page")
 ROLES = ("admin", "region_staff", "market_manager", "vendor", "vendor_assistant")
 STALL_ROLES = ("vendor", "vendor_assistant")
 
@@ -21,6 +26,9 @@ class User(db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(UTCDateTime)
+    # Set when a manager resets a stall user's PIN: until they choose their own, the API answers
+    # only the PIN change (403 elsewhere) and the board asks for a new PIN.
+    must_change_pin = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
 
     region = db.relationship("Region")
     market = db.relationship("Market")
@@ -49,18 +57,8 @@ class ApiToken(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = db.Column(UTCDateTime, nullable=False)
     revoked_at = db.Column(UTCDateTime)
+    # "api": a bearer token (Authorization header). "page": a page session id kept in the signed
+    # session cookie; the API guard refuses it, so a copied cookie never opens the API.
+    purpose = db.Column(db.String(10), nullable=False, default="api", server_default="api")
 
     user = db.relationship("User")
-
-
-class LoginFailure(db.Model):
-    """One failed sign-in, keyed by username and by client address.
-
-    Kept in the database so the throttle holds across every gunicorn worker and app server.
-    """
-
-    id = db.Column(db.Integer, primary_key=True)
-    key = db.Column(db.String(200), nullable=False)
-    at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (db.Index("ix_login_failure_key_at", "key", "at"),)

@@ -13,6 +13,26 @@ class TokenRequestSchema(StrictSchema):
 class TokenSchema(StrictSchema):
     token = fields.String()
     expires_at = fields.AwareDateTime()
+    # True after a manager's PIN reset: every other API call answers 403 until POST /auth/pin.
+    must_change_pin = fields.Boolean(attribute="user.must_change_pin")
+    user = fields.Nested(lambda: UserSchema())
+
+
+class PasswordChangeSchema(StrictSchema):
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PinChangeSchema(StrictSchema):
+    old_pin = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_pin = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PinResetSchema(StrictSchema):
+    """The answer to a PIN reset: the new PIN, shown this once (it is stored only hashed)."""
+
+    pin = fields.String()
+    must_change_pin = fields.Boolean(attribute="user.must_change_pin")
     user = fields.Nested(lambda: UserSchema())
 
 
@@ -33,6 +53,7 @@ class UserSchema(StrictSchema):
     active = fields.Boolean()
     created_at = fields.AwareDateTime()
     last_login_at = fields.AwareDateTime(allow_none=True)
+    must_change_pin = fields.Boolean()
 
 
 class UserListQuerySchema(PageQuerySchema):

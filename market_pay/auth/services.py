@@ -1,30 +1,30 @@
-"""Users, sign-in with throttling, and bearer tokens."""
+"""Users and tokens (bearer tokens and page sessions). Sign-in itself: sign_in.py."""
 import hashlib
 import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
 
 from ..audit.services import record_change
 from ..common.paging import paginate
 from ..common.phone import normalise_phone
 from ..common.types import utcnow
-from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
 from ..regions.models import Region
 from ..vendors.models import Vendor
-from .models import ROLES, STALL_ROLES, ApiToken, LoginFailure, User
+from .credential_rules import password_problem, pin_problem
+from .models import ROLES, STALL_ROLES, ApiToken, User
 from .scopes import require_admin
 
 TOKEN_PREFIX = "mp_"
-_PIN = re.compile(r"^\d{6,12}$")
+# Page session ids look different, so one pasted where a bearer token goes is recognisably wrong.
+PAGE_SESSION_PREFIX = "mps_"
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$")
-# Checked when the username does not exist, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def _hash_token(token: str) -> str:
@@ -73,13 +73,15 @@ def _check_credentials_shape(role: str, username: str, password: str) -> str:
         phone = normalise_phone(username)
         if phone is None:
             raise ValidationFailed(errors={"username": ["Vendors sign in with a Vietnamese phone number."]})
-        if not _PIN.match(password):
-            raise ValidationFailed(errors={"password": ["A PIN is 6 to 12 digits."]})
+        problem = pin_problem(password, phone)
+        if problem:
+            raise ValidationFailed(errors={"password": [problem]})
         return phone
     if not _USERNAME.match(username):
         raise ValidationFailed(errors={"username": ["Use 3–80 letters, digits, '.', '_', '@' or '-'."]})
-    if len(password) < 10:
-        raise ValidationFailed(errors={"password": ["Staff passwords need at least 10 characters."]})
+    problem = password_problem(password, username)
+    if problem:
+        raise ValidationFailed(errors={"password": [problem]})
     return username
 
 
@@ -129,67 +131,29 @@ def deactivate_user(actor, user_id: int) -> User:
     return user
 
 
-def _failures_since(key: str, since):
-    return db.session.execute(
-        select(func.count(LoginFailure.id), func.min(LoginFailure.at))
-        .where(LoginFailure.key == key, LoginFailure.at > since)).one()
-
-
-def _throttle(keys_and_limits):
-    config = current_app.config
-    window = timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    now = utcnow()
-    for key, limit in keys_and_limits:
-        count, oldest = _failures_since(key, now - window)
-        if count >= limit:
-            retry_after = max(1, int((oldest + window - now).total_seconds()) + 1)
-            raise TooManyRequests(retry_after)
-
-
-def sign_in(username: str, password: str, client_address: str):
-    """Check a username (or a vendor's phone) and password; return (user, token, expires_at).
-
-    Returns None on bad credentials after recording the failure: the caller commits that record
-    and then answers 401, so the throttle counts it in every worker. Raises TooManyRequests when
-    this username or this address failed too often in the window.
-    """
-    config = current_app.config
-    login = normalise_phone(username) or username.strip()
-    user_key, address_key = f"user:{login.lower()}", f"addr:{client_address}"
-    _throttle([(user_key, config["LOGIN_MAX_FAILURES_PER_USER"]),
-               (address_key, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])])
-    user = db.session.scalar(select(User).where(User.username == login))
-    good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if not (user and good and user.active):
-        db.session.add_all([LoginFailure(key=user_key), LoginFailure(key=address_key)])
-        _forget_old_failures()
-        return None
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == user_key))
-    user.last_login_at = utcnow()
-    token, expires_at = issue_token(user)
-    return user, token, expires_at
-
-
-def _forget_old_failures():
-    horizon = utcnow() - timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at < horizon))
-
-
-def issue_token(user: User):
+def issue_token(user: User, purpose: str = "api"):
+    """A new random token (stored hashed). "api": a bearer token; "page": a page session id,
+    which the API guard refuses."""
     config = current_app.config
     ttl = config["VENDOR_TOKEN_TTL_SECONDS"] if user.role in STALL_ROLES else config["TOKEN_TTL_SECONDS"]
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = (PAGE_SESSION_PREFIX if purpose == "page" else TOKEN_PREFIX) + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=ttl)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=expires_at))
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=expires_at,
+                            purpose=purpose))
     return token, expires_at
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user behind a live (unexpired, unrevoked) token, else None."""
+def user_for_token(token: str, purpose: str = "api") -> User | None:
+    """The active user behind a live (unexpired, unrevoked) token of this purpose, else None."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if row is None or row.purpose != purpose or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row.user if row.user.active else None
+
+
+def user_for_page_session(token: str | None) -> User | None:
+    """The active user behind a page session id (from the session cookie), else None."""
+    return user_for_token(token, "page") if token else None
 
 
 def revoke_token(token: str):

@@ -1,13 +1,32 @@
-"""Signing in and out of the pages (stall board, staff dashboard): the throttled sign-in, the
-token kept in the session cookie, one behaviour for both. The routes commit here because each
+"""Signing in and out of the pages (stall board, staff dashboard): the throttled sign-in, a page
+session id kept in the session cookie (refused by the API), one behaviour for both. The routes commit here because each
 answer depends on what was written (a failure must count in every worker before the 401)."""
+import math
+import secrets
+
 from flask import redirect, request, session, url_for
 
-from ..auth.services import revoke_token, sign_in
+from ..auth.services import revoke_token
+from ..auth.sign_in import begin_sign_in, finish_sign_in
 from ..errors import TooManyRequests
 from ..extensions import db
 from .page_texts import text
 from .web import page_lang, render_page, require_csrf
+
+
+# The browser's device id and the user who last signed in on it. Kept across sign-out: a phone its
+# user signed in on before is that user's trusted device, which others' guesses cannot lock out
+# (the session cookie is signed, so neither value can be forged).
+DEVICE, TRUSTED_USER = "device", "trusted_user"
+
+
+def _trusted_device():
+    device, user_id = session.get(DEVICE), session.get(TRUSTED_USER)
+    return (user_id, "page:" + device) if device and isinstance(user_id, int) else None
+
+
+def _trust_device(device: str, user_id: int):
+    session[DEVICE], session[TRUSTED_USER] = device, user_id
 
 
 def sign_in_from_form(*, template: str, login_field: str, secret_field: str, accepts, refused_text: str,
@@ -20,12 +39,17 @@ def sign_in_from_form(*, template: str, login_field: str, secret_field: str, acc
     login, secret = request.form.get(login_field, ""), request.form.get(secret_field, "")
     echo = {login_field: login}
     try:
-        signed_in = sign_in(login, secret, request.remote_addr or "")
+        attempt = begin_sign_in(login, request.remote_addr or "", _trusted_device())
     except TooManyRequests as throttled:
-        return render_page(template, 429, error=text(lang, "too_many", minutes=max(1, throttled.retry_after // 60)),
-                           **echo)
+        # The sign-in page again, saying how long to wait (whole minutes, rounded up), in the
+        # reader's language, and the same wait for scripts in Retry-After.
+        minutes = max(1, math.ceil(throttled.retry_after / 60))
+        page = render_page(template, 429, error=text(lang, "too_many", minutes=minutes), **echo)
+        page.headers["Retry-After"] = str(throttled.retry_after)
+        return page
+    db.session.commit()  # counted in every worker before the PIN or password is checked
+    signed_in = finish_sign_in(attempt, secret, purpose="page")
     if signed_in is None:
-        db.session.commit()  # the failure counts in every worker
         return render_page(template, 401, error=text(lang, "bad_login"), **echo)
     user, token, _ = signed_in
     if not accepts(user):
@@ -33,9 +57,11 @@ def sign_in_from_form(*, template: str, login_field: str, secret_field: str, acc
         db.session.commit()
         return render_page(template, 403, error=text(lang, refused_text), **echo)
     db.session.commit()
+    device = session.get(DEVICE) or secrets.token_urlsafe(16)
     session.clear()
     session.permanent = permanent
     session[session_key] = token
+    _trust_device(device, user.id)
     return redirect(url_for(home))
 
 
@@ -45,5 +71,8 @@ def sign_out(session_key: str, login_page: str):
     if session.get(session_key):
         revoke_token(session[session_key])
         db.session.commit()
+    device, trusted = session.get(DEVICE), session.get(TRUSTED_USER)
     session.clear()
+    if device and trusted:
+        _trust_device(device, trusted)
     return redirect(url_for(login_page))

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, request, session, url_for
 from marshmallow import ValidationError
 
 from ..auth.models import STALL_ROLES
-from ..auth.services import user_for_token
+from ..auth.services import user_for_page_session
 from ..common.formatting import format_date, format_vnd
 from ..common.page_texts import text
 from ..common.page_sign_in import sign_in_from_form, sign_out
@@ -27,8 +27,7 @@ DEFAULT_DAYS = 28
 
 
 def _actor():
-    token = session.get(SESSION_TOKEN)
-    user = user_for_token(token) if token else None
+    user = user_for_page_session(session.get(SESSION_TOKEN))
     return user if user is not None and user.role not in STALL_ROLES else None
 
 

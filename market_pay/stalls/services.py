@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..auth.models import STALL_ROLES
-from ..auth.services import user_for_token
+from ..auth.services import user_for_page_session
 from ..cash.services import today_totals
 from ..banks.directory import find_bank
 from ..common.formatting import format_vnd, mask_account
@@ -24,9 +24,7 @@ REPLAY_BATCH = 100
 
 def board_user(token: str | None):
     """The vendor or assistant behind a board session's token; None when signed out or revoked."""
-    if not token:
-        return None
-    user = user_for_token(token)
+    user = user_for_page_session(token)
     return user if user is not None and user.role in STALL_ROLES else None
 
 

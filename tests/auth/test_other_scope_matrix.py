@@ -21,8 +21,9 @@ from tests.factories import account_data, auth_header, make_market, make_region,
 from tests.payments.helpers import set_partners
 from tests.reconciliation.statements import line, write_statement
 
-# Needs no scope: signing in and out, one's own user, decoding a payload, the public pages' API.
-UNSCOPED = PUBLIC | {"/api/v1/auth/revoke", "/api/v1/auth/me", "/api/v1/qr/decode"}
+# Needs no scope: signing in and out, one's own user and secret, decoding a payload, the public pages' API.
+UNSCOPED = PUBLIC | {"/api/v1/auth/revoke", "/api/v1/auth/me", "/api/v1/auth/password", "/api/v1/auth/pin",
+                     "/api/v1/qr/decode"}
 ROLES = {"region_staff": "D1", "market_manager": "MA", "vendor": "MA/VA", "vendor_assistant": "MA/VA"}
 # Strings only MB's objects carry: none may appear in a 2xx answer to these roles.
 MARKERS = ("MB-OTHER", "Chợ Xa Lạ", "9876543210987", "ql.other")

@@ -108,10 +108,10 @@ ACTIONS = {
                                                                   "role": "admin"}, headers=h), {"admin"}),
     "list users": (lambda c, w, h: c.get("/api/v1/users", headers=h), {"admin"}),
     "create login for own stall": (lambda c, w, h: c.post("/api/v1/users", json={
-        "username": "0911222333", "password": "654321", "role": "vendor_assistant", "scope": "MA/VA"}, headers=h),
+        "username": "0911222333", "password": "480257", "role": "vendor_assistant", "scope": "MA/VA"}, headers=h),
         {"admin", "market_manager"}),
     "create login for other stall": (lambda c, w, h: c.post("/api/v1/users", json={
-        "username": "0911222333", "password": "654321", "role": "vendor", "scope": "MB/VB"}, headers=h), {"admin"}),
+        "username": "0911222333", "password": "480257", "role": "vendor", "scope": "MB/VB"}, headers=h), {"admin"}),
     # Only those who receive statements reconcile them: not a market's manager (issue 17).
     "reconcile own market's statement": (lambda c, w, h: c.post(
         "/api/v1/statements", data=statement_of(w["VA"]), content_type="multipart/form-data", headers=h),

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from market_pay.auth.models import ApiToken, LoginFailure
+from market_pay.auth.models import ApiToken
+from market_pay.throttling.models import AttemptCounter
 from market_pay.common.types import utcnow
 from market_pay.extensions import db
 from tests.factories import STAFF_PASSWORD, VENDOR_PIN, auth_header, make_user, make_vendor, scope_of
@@ -57,14 +58,24 @@ def test_wrong_password_and_unknown_user_get_the_same_401(client):
     assert wrong.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_failed_sign_ins_are_throttled_per_username(client):
+def test_failed_sign_ins_are_throttled_per_username_and_address(client):
     make_user("admin", username="boss")
-    for attempt in range(5):
-        assert sign_in(client, "boss", "wrong", address=f"10.0.0.{attempt}").status_code == 401
-    blocked = sign_in(client, "boss", STAFF_PASSWORD, address="10.9.9.9")
+    for _ in range(5):
+        assert sign_in(client, "boss", "wrong", address="10.0.0.1").status_code == 401
+    blocked = sign_in(client, "boss", STAFF_PASSWORD, address="10.0.0.1")
     assert blocked.status_code == 429
-    assert int(blocked.headers["Retry-After"]) > 0
+    assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
     assert blocked.get_json()["code"] == 429
+    # Someone else's guesses do not lock the account out from another address.
+    assert sign_in(client, "boss", STAFF_PASSWORD, address="10.9.9.9").status_code == 201
+
+
+def test_guesses_spread_over_addresses_meet_a_slower_ceiling_per_account(client):
+    make_user("admin", username="boss")
+    for attempt in range(20):
+        assert sign_in(client, "boss", "wrong", address=f"10.0.{attempt}.1").status_code == 401
+    blocked = sign_in(client, "boss", STAFF_PASSWORD, address="10.9.9.9")
+    assert blocked.status_code == 429 and 15 * 60 < int(blocked.headers["Retry-After"]) <= 3600
 
 
 def test_failed_sign_ins_are_throttled_per_client_address(client, app):
@@ -81,8 +92,8 @@ def test_failed_sign_ins_are_throttled_per_client_address(client, app):
 
 def test_failures_are_kept_in_the_database_so_every_worker_sees_them(client):
     sign_in(client, "boss", "wrong")
-    keys = set(db.session.scalars(select(LoginFailure.key)))
-    assert keys == {"user:boss", "addr:10.0.0.1"}
+    counts = dict(db.session.execute(select(AttemptCounter.key, AttemptCounter.count)).all())
+    assert counts == {"acct-addr:boss|10.0.0.1": 1, "acct:boss": 1, "addr:10.0.0.1": 1}
 
 
 def test_a_successful_sign_in_clears_the_username_failures(client):

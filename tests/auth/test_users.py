@@ -41,7 +41,7 @@ def test_scope_must_fit_the_role(client):
     ]
     for extra, field in cases:
         username = "0912111222" if extra["role"] == "vendor" else "someone"
-        password = "123456" if extra["role"] == "vendor" else "a-long-password"
+        password = "480257" if extra["role"] == "vendor" else "a-long-password"
         response = client.post("/api/v1/users", headers=headers,
                                json={"username": username, "password": password, **extra})
         assert response.status_code == 422, extra

@@ -81,7 +81,7 @@ def test_two_partners_reporting_the_same_money_at_once_record_it_once(committed)
 def test_the_feed_cursor_never_skips_or_repeats_while_callbacks_commit_concurrently(committed):
     vendor_id = make_stall()
     from market_pay.auth.services import create_user, issue_token
-    user = create_user(None, "0912000999", "123456", "vendor", "M1/A1")
+    user = create_user(None, "0912000999", "480257", "vendor", "M1/A1")
     token, _ = issue_token(user)
     db.session.commit()
     db.session.close()

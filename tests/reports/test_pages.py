@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.factories import STAFF_PASSWORD, make_user
+from tests.factories import STAFF_PASSWORD, VENDOR_PIN, make_user
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -63,7 +63,7 @@ def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tr
 def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):
     stall = tree["stalls"]["M1"][0]
     vendor = make_user("vendor", f"M1/{stall.stall_code}")
-    assert sign_in(client, vendor, "123456").status_code == 403
+    assert sign_in(client, vendor, VENDOR_PIN).status_code == 403
     assert sign_in(client, make_user("admin"), "wrong-password").status_code == 401
     assert client.get("/reports/download?region=P&from=2026-11-01&to=2026-11-30").status_code == 401
     page = client.get("/staff/login").get_data(as_text=True)
