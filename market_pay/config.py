@@ -25,6 +25,10 @@ DEFAULTS = {
     # The public "is this code genuine?" check, per client address.
     "VERIFY_RATE_LIMIT": 30,
     "VERIFY_RATE_WINDOW_SECONDS": 60,
+    # An uploaded photo (POST /verify) is refused from its header, before decoding, beyond these
+    # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels).
+    "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 4096 * 4096,
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": 500,
     "DEMO": False,
