@@ -33,6 +33,17 @@ DEFAULTS = {
     # The public "is this code genuine?" check, per client address.
     "VERIFY_RATE_LIMIT": 30,
     "VERIFY_RATE_WINDOW_SECONDS": 60,
+    # An uploaded photo (POST /verify) is refused from its header, before decoding, beyond these
+    # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels).
+    "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 4096 * 4096,
+    # Stall boards' event streams (stalls/stream_slots.py), counted per worker process: a board
+    # needs one; a few tabs are allowed, then 429. A stream ends after STREAM_MAX_SECONDS and the
+    # page reconnects, so one a sleeping phone left behind is freed even if no write ever fails.
+    "STREAMS_PER_SESSION": 3,
+    "STREAMS_PER_STALL": 6,
+    "STREAM_MAX_SECONDS": 10 * 60,
+    "STREAM_HEARTBEAT_SECONDS": 15,
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": 500,
     "DEMO": False,
@@ -73,6 +84,9 @@ def load_config(app, test_config=None):
     app.config["REPORT_REFRESH"] = env.get("MARKET_PAY_REPORT_REFRESH", "1") != "0"
     # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
+    for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
+        if env.get(f"MARKET_PAY_{key}", "").isdigit():
+            app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = env.get("MARKET_PAY_DATABASE_URL", default_db)
     if test_config:

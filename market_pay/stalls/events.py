@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..common.bulk import in_values
 from ..extensions import db
 from ..payments.models import FeedCounter
+from .stream_slots import StreamSlots
 
 log = logging.getLogger(__name__)
 # A tenth of a second: the one query costs next to nothing, and it is most of a confirmation's
@@ -104,3 +105,12 @@ def hub_for(app) -> FeedHub:
     if hub is None:
         hub = app.extensions.setdefault("market_pay_feed_hub", FeedHub(app))
     return hub
+
+
+def slots_for(app) -> StreamSlots:
+    """This process's stream ceilings (stalls/stream_slots.py), created on first use like the hub."""
+    slots = app.extensions.get("market_pay_stream_slots")
+    if slots is None:
+        slots = app.extensions.setdefault("market_pay_stream_slots", StreamSlots(
+            app.config["STREAMS_PER_SESSION"], app.config["STREAMS_PER_STALL"]))
+    return slots

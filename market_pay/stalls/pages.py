@@ -1,4 +1,5 @@
 """The stall board (vendor and assistant, signed in with phone + PIN) and its live event stream."""
+import hashlib
 import json
 import time
 
@@ -18,14 +19,16 @@ from ..payments import payment_requests
 from ..payments.schemas import PaymentRequestCreateSchema
 from ..vendors.confirmations import confirm_account, reject_account
 from . import services
-from .events import hub_for
+from .events import hub_for, slots_for
 from .spoken_amounts import missed_sentence
 
 bp = Blueprint("stall_pages", __name__)
 bp.after_request(security_headers)
 SESSION_TOKEN = "stall_token"
-# A comment line this often keeps proxies from closing a quiet stream and notices a gone page.
-HEARTBEAT_SECONDS = 15
+# A comment line every STREAM_HEARTBEAT_SECONDS keeps proxies from closing a quiet stream, and
+# its failed write is how a gone page (a phone that slept) is noticed and its slot freed.
+# How long a page waits before trying again once its stall has all the streams it may have.
+STREAMS_RETRY_AFTER = 30
 
 
 def _actor():
@@ -165,38 +168,51 @@ def events():
     cursor = start if resumed else services.current_seq(actor.vendor_id)
     token, vendor_id = session[SESSION_TOKEN], actor.vendor_id
     app = current_app._get_current_object()
+    heartbeat, ends_at = app.config["STREAM_HEARTBEAT_SECONDS"], time.monotonic() + app.config["STREAM_MAX_SECONDS"]
+    slot = slots_for(app).acquire(hashlib.sha256(str(token).encode()).hexdigest(), vendor_id)
+    if slot is None:
+        raise TooManyRequests(STREAMS_RETRY_AFTER, "This stall already has its live boards open here; "
+                                                   "close another tab, or wait and the page retries.")
     subscription = hub_for(app).subscribe(vendor_id)
 
     def stream():
         nonlocal cursor
-        try:
-            yield "retry: 2000\n\n"
-            first = True
-            while True:
-                with app.app_context():
-                    actor = services.board_user(token)
-                    if actor is None:
-                        yield _event("signed_out", {})
-                        return
-                    missed = services.current_seq(vendor_id) - cursor if first and resumed else 0
-                    items, cursor = services.confirmations_after(actor, cursor)
-                    summary = services.board_summary(actor, with_quiet=False) if items or first else None
-                if missed > 0:
-                    yield _event("missed", {"count": missed, "speech": missed_sentence(missed)})
-                for item in items:
-                    yield _event("payment", item, item["seq"])
-                if summary is not None:
-                    yield _event("summary", summary)
-                first = False
-                if len(items) == services.REPLAY_BATCH:
-                    continue
-                if not subscription.wait(HEARTBEAT_SECONDS):
-                    yield f": {int(time.time())}\n\n"
-        finally:
-            subscription.close()
+        yield "retry: 2000\n\n"
+        first = True
+        while True:
+            with app.app_context():
+                actor = services.board_user(token)
+                if actor is None:
+                    yield _event("signed_out", {})
+                    return
+                missed = services.current_seq(vendor_id) - cursor if first and resumed else 0
+                items, cursor = services.confirmations_after(actor, cursor)
+                summary = services.board_summary(actor, with_quiet=False) if items or first else None
+            if missed > 0:
+                yield _event("missed", {"count": missed, "speech": missed_sentence(missed)})
+            for item in items:
+                yield _event("payment", item, item["seq"])
+            if summary is not None:
+                yield _event("summary", summary)
+            first = False
+            if len(items) == services.REPLAY_BATCH:
+                continue
+            remaining = ends_at - time.monotonic()
+            if remaining <= 0:
+                return  # the browser reconnects by itself (Last-Event-ID), on a fresh slot
+            if not subscription.wait(min(heartbeat, remaining)):
+                yield f": {int(time.time())}\n\n"
 
-    return Response(stream(), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    def free():
+        # Called when the server closes the response: the stream ended, the client went away, or
+        # a heartbeat could not be written; also when the generator never started.
+        subscription.close()
+        slot.release()
+
+    response = Response(stream(), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response.call_on_close(free)
+    return response
 
 
 def _event(name: str, data: dict, event_id: int | None = None) -> str:

@@ -90,15 +90,25 @@
   }
 
   var source = null;
+  // A refused or failed stream (429 once the stall has its boards open, a restart, no network) is
+  // retried later and later, with jitter, so many tabs or phones never retry in step or in a loop.
+  var retryDelay = 3000;
   function connect() {
     var after = localStorage.getItem(lastKey);
     // First visit on this device: start from now (the server sends nothing old).
     source = new EventSource("/stall/events" + (after ? "?after=" + encodeURIComponent(after) : ""));
-    source.addEventListener("open", function () { $("link-state").textContent = words.live; root.classList.remove("offline"); });
+    source.addEventListener("open", function () {
+      retryDelay = 3000;
+      $("link-state").textContent = words.live; root.classList.remove("offline");
+    });
     source.addEventListener("error", function () {
       $("link-state").textContent = words.offline;
       root.classList.add("offline");
-      if (source.readyState === EventSource.CLOSED) { setTimeout(connect, 3000); checkSignedIn(); }
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(connect, retryDelay + Math.random() * retryDelay / 2);
+        retryDelay = Math.min(retryDelay * 2, 60000);
+        checkSignedIn();
+      }
     });
     source.addEventListener("missed", function (event) {
       var data = JSON.parse(event.data);

@@ -1,15 +1,13 @@
 """/verify: a shopper pastes a payload, uploads a photo of a QR, or scans it, and reads the verdict."""
-import io
-
 import zxingcpp
 from flask import Blueprint, current_app, request
-from PIL import Image, UnidentifiedImageError
 
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..throttling.services import hit
+from .photos import PhotoRefused, open_photo
 from .services import verify_code
 
 bp = Blueprint("verify_pages", __name__)
@@ -49,13 +47,30 @@ def verify_photo():
     _throttle()
     lang = page_lang()
     upload = request.files.get("photo")
+    config = current_app.config
     try:
-        image = Image.open(io.BytesIO(upload.read())) if upload else None
-        image.load() if image else None
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        image = None
-    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)] if image else []
+        # At most one byte past the limit is read, so an oversized file is known without keeping it.
+        data = upload.read(config["PHOTO_MAX_BYTES"] + 1) if upload else b""
+        image = open_photo(data, config["PHOTO_MAX_BYTES"], config["PHOTO_MAX_PIXELS"])
+    except PhotoRefused as refused:
+        if refused.reason == "unreadable":
+            return _no_qr(lang)
+        message = text(lang, f"photo_{refused.reason}", limit=_limit_words(refused, lang))
+        return render_page("verify.html", 413, payload="", verdict={"genuine": False, "status": "photo_too_large",
+                                                              "message": message})
+    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
     if not found:
-        return render_page("verify.html", 422, payload="", verdict={"genuine": False, "status": "no_qr",
-                                                              "message": text(lang, "no_qr_in_photo")})
+        return _no_qr(lang)
     return render_page("verify.html", payload=found[0], verdict=_verdict(found[0][:MAX_PAYLOAD], lang))
+
+
+def _no_qr(lang: str):
+    return render_page("verify.html", 422, payload="", verdict={"genuine": False, "status": "no_qr",
+                                                          "message": text(lang, "no_qr_in_photo")})
+
+
+def _limit_words(refused: PhotoRefused, lang: str) -> str:
+    """The limit as a person reads it: megabytes or megapixels, with a decimal comma in Vietnamese."""
+    unit = 1024 * 1024 if refused.reason == "too_many_bytes" else 1_000_000
+    words = f"{refused.limit / unit:.1f}".removesuffix(".0")
+    return words.replace(".", ",") if lang == "vi" else words
