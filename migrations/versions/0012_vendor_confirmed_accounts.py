@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_vendor_confirmed_accounts'
-down_revision = '0010_rollup_trigger_when'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010_rollup_trigger_when'
+down_revision = '0012_vendor_confirmed_accounts'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_accounts_self_service'
-down_revision = '0010_rollup_trigger_when'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
