@@ -1,16 +1,12 @@
 """Four eyes on receiving accounts: the vendor (with their PIN) or an administrator confirms or
 rejects a change the market's manager asked for (README, "Vendor-confirmed accounts")."""
-from datetime import timedelta
-
 from flask import current_app
-from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from ..auth.models import LoginFailure
 from ..auth.scopes import require_vendor_read
-from ..common.types import utcnow
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from ..extensions import db
+from ..throttling.attempts import count_attempt, uncount_attempt
 from .models import ReceivingAccount
 from .services import NUMBER_TAKEN, audit_account, _flush_or_conflict, carry_out, withdraw
 
@@ -30,19 +26,17 @@ def _pin_key(actor) -> str:
 
 def _pin_is_right(actor, pin: str | None) -> bool:
     """The vendor's PIN (their sign-in secret), throttled like sign-in: a borrowed phone with an
-    open session is not enough to guess it. A wrong PIN is recorded; the route commits it."""
+    open session is not enough to guess it. Each check is counted atomically before it is made
+    (throttling/attempts.py); a right PIN takes its count back. The route commits either way."""
     if not pin:
         raise ValidationFailed(errors={"pin": ["Enter your PIN to confirm."]})
     config = current_app.config
-    window = timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    count, oldest = db.session.execute(
-        select(func.count(LoginFailure.id), func.min(LoginFailure.at))
-        .where(LoginFailure.key == _pin_key(actor), LoginFailure.at > utcnow() - window)).one()
-    if count >= config["LOGIN_MAX_FAILURES_PER_USER"]:
-        raise TooManyRequests(max(1, int((oldest + window - utcnow()).total_seconds()) + 1))
+    count, wait = count_attempt(_pin_key(actor), config["LOGIN_THROTTLE_WINDOW_SECONDS"])
+    if count > config["LOGIN_MAX_FAILURES_PER_USER_AND_CLIENT"]:
+        raise TooManyRequests(wait)
     if check_password_hash(actor.password_hash, pin):
+        uncount_attempt(_pin_key(actor))
         return True
-    db.session.add(LoginFailure(key=_pin_key(actor)))
     return False
 
 

@@ -6,7 +6,7 @@ else from their display name. A database holding one account number live under t
 cleaned by hand first: the new index refuses it (finding 5 of issue 17).
 
 Revision ID: 0012_vendor_confirmed_accounts
-Revises: 0010_rollup_trigger_when
+Revises: (previous file in the chain)
 Create Date: 2026-12-01 20:00:00
 
 """

@@ -5,7 +5,7 @@ payment request, a cash sale, a suspense item, a user with a market or stall sco
 reconciliation run over one market); the rest stay null (administrators read them).
 
 Revision ID: 0013
-Revises: 0010_rollup_trigger_when
+Revises: (previous file in the chain)
 Create Date: 2026-12-01 20:00:00
 
 """

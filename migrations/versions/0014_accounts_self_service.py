@@ -2,7 +2,7 @@
 reset by a manager must be changed
 
 Revision ID: 0014_accounts_self_service
-Revises: 0010_rollup_trigger_when
+Revises: (previous file in the chain)
 Create Date: 2026-12-01 20:10:00
 
 """
