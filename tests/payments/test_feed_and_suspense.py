@@ -139,7 +139,7 @@ def test_a_second_resolution_of_one_item_is_409_and_credits_nothing_more(client,
 
 
 def test_money_that_reached_one_market_never_pays_a_request_of_another(client, stall):
-    stall.accounts[0].active = False
+    stall.accounts[0].set_status("inactive")
     db.session.commit()
     post_simbank(client, simbank_transfer(stall.accounts[0], 30_000))  # inactive → the stall's market
     item = db.session.scalar(select(SuspenseItem))

@@ -53,7 +53,7 @@ def test_region_staff_see_a_request_s_payments_without_the_payer(client, stall):
 
 
 def test_region_staff_see_suspense_amounts_but_not_the_payer_or_the_transfer_s_content(client, stall):
-    stall.accounts[0].active = False
+    stall.accounts[0].set_status("inactive")
     db.session.commit()
     post_simbank(client, simbank_transfer(stall.accounts[0], 40_000, payer_name=PAYER,
                                           description=f"{PAYER} chuyen tien"))
