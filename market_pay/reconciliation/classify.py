@@ -226,9 +226,14 @@ class Classifier:
         txn_id = db.session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()
                                     .returning(table.c.id)).scalar_one_or_none()
         if txn_id is None:
+            holder = db.session.execute(select(*_TXN_COLUMNS).where(
+                _TXN.account_number == line.account_number, _TXN.bank_reference == line.bank_reference,
+                _TXN.amount == line.amount, _TXN.direction == line.direction)).first()
+            if holder is not None and not _owns(line.bin, line.account_number, holder):
+                # The money key is held by the same number under another BIN: not this account's.
+                return self._other_account(line, "money")
             if retry:  # a callback for it committed since the lookup: classify against it
                 return self._classify_line(line, *self._lookups([line]), retry=False)
-            # The money key is taken by the same number under another BIN: not this account's.
             return self._other_account(line, "money")
         self._claimed.add(txn_id)
         self._count("missing_callback", line.direction, line.amount)
