@@ -106,8 +106,9 @@ ENDPOINTS = [
      200, "pdf"),
     ("get", "/api/v1/vendors/{vendor_id}/kit.pdf", "Print-ready cards of one stall (ETag)", None, KitQuerySchema,
      200, "pdf"),
-    ("post", "/api/v1/statements", "Reconcile a bank statement CSV (admin, or region staff for "
-     "their area's stalls; 413 above the role's size); the same file again answers 200 with the earlier run", "statement", None, 201, RunSchema),
+    ("post", "/api/v1/statements", "Reconcile a bank statement CSV (admin, or region staff for their area's "
+     "stalls; 413 above the role's size); the same file again answers 200 with the earlier run", "statement", None,
+     201, RunSchema),
     ("get", "/api/v1/reconciliation-runs", "Reconciliation runs in your scope", None, RunListQuerySchema, 200,
      "RunSchema[]"),
     ("get", "/api/v1/reconciliation-runs/{run_id}", "One run: counts and sums per class, breaks per kind", None,

@@ -6,7 +6,8 @@ from ..common.schemas import StrictSchema
 
 # One cash entry is one line of money: the service's single bound (common/money.py).
 MAX_CASH_AMOUNT = MAX_LINE_AMOUNT
-AMOUNT_RANGE = f"A whole number of đồng from 1 to {MAX_CASH_AMOUNT:,} (the bound on one line of money).".replace(",", ".")
+AMOUNT_RANGE = (f"A whole number of đồng from 1 to {MAX_CASH_AMOUNT:,} (the bound on one line of money)."
+                .replace(",", "."))
 
 
 class CashSaleCreateSchema(StrictSchema):

@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from itertools import islice
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import case, exists, func, select, update
 
 from ..common.bulk import in_values
 from ..common.types import utcnow
@@ -30,8 +30,10 @@ _TABLE = BankTransaction.__table__
 _TXN = _TABLE.c
 # account_bin: the BIN of the account the money was allocated to, which tells a BIN-less callback
 # (payOS, SePay without a gateway) of one account from its namesake number under another BIN.
-_ACCOUNT_BIN = (select(ReceivingAccount.bin).where(ReceivingAccount.id == _TXN.receiving_account_id)
-                .scalar_subquery().label("account_bin"))
+# Looked up only for a BIN-less row (CASE evaluates lazily): most callbacks carry their BIN.
+_ACCOUNT_BIN = case((_TXN.bin.is_(None), select(ReceivingAccount.bin)
+                     .where(ReceivingAccount.id == _TXN.receiving_account_id).scalar_subquery()),
+                    else_=None).label("account_bin")
 _TXN_COLUMNS = (_TXN.id, _TXN.partner_txn_id, _TXN.bin, _TXN.account_number, _TXN.bank_reference, _TXN.amount,
                 _TXN.direction, _TXN.booked_at, _TXN.confirmation, _TXN.reconciliation_run_id, _TXN.reverses_txn_id,
                 _TXN.statement_txn_id, _ACCOUNT_BIN)
@@ -226,9 +228,14 @@ class Classifier:
         txn_id = db.session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()
                                     .returning(table.c.id)).scalar_one_or_none()
         if txn_id is None:
+            holder = db.session.execute(select(*_TXN_COLUMNS).where(
+                _TXN.account_number == line.account_number, _TXN.bank_reference == line.bank_reference,
+                _TXN.amount == line.amount, _TXN.direction == line.direction)).first()
+            if holder is not None and not _owns(line.bin, line.account_number, holder):
+                # The money key is held by the same number under another BIN: not this account's.
+                return self._other_account(line, "money")
             if retry:  # a callback for it committed since the lookup: classify against it
                 return self._classify_line(line, *self._lookups([line]), retry=False)
-            # The money key is taken by the same number under another BIN: not this account's.
             return self._other_account(line, "money")
         self._claimed.add(txn_id)
         self._count("missing_callback", line.direction, line.amount)
@@ -251,7 +258,9 @@ class Classifier:
         start, end = day_bounds(self.check.statement_date, self.zone)
         accounts = sorted(key for key, account in self.check.accounts.items() if not account.broken)
         for chunk in _chunks(accounts, CHUNK):
-            wanted = set(chunk)
+            bins_of = {}
+            for bin_code, number in chunk:
+                bins_of.setdefault(number, []).append(bin_code)
             rows = db.session.execute(select(*_TXN_COLUMNS).where(
                 in_values(_TXN.account_number, {number for _, number in chunk}),
                 _TXN.booked_at >= start, _TXN.booked_at < end, _TXN.confirmation == "provisional")
@@ -259,8 +268,8 @@ class Classifier:
             # A callback without a BIN belongs to the statement account with its number, unless it
             # was allocated to an account of another BIN.
             for txn in rows:
-                if not any(_owns(bin_code, number, txn) for bin_code, number in wanted
-                           if number == txn.account_number):
+                bins = bins_of.get(txn.account_number, ())
+                if not any(_owns(bin_code, txn.account_number, txn) for bin_code in bins):
                     continue
                 self._count("not_on_statement", txn.direction, txn.amount, lines=0, callbacks=1)
                 near_midnight = end - txn.booked_at <= timedelta(minutes=30)

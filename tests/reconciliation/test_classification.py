@@ -114,7 +114,8 @@ def test_the_money_lands_where_the_statement_says(day):
     reconcile_file(None, day.statement, "simbank")
     db.session.commit()
     # Confirmed, recovered, disputed, or still provisional — never overwritten.
-    states = {t.statement_txn_id or t.partner_txn_id: t.confirmation for t in db.session.scalars(select(BankTransaction))}
+    states = {t.statement_txn_id or t.partner_txn_id: t.confirmation
+              for t in db.session.scalars(select(BankTransaction))}
     assert states == {"SIM-1": "confirmed", "SIM-2": "confirmed", "SIM-3": "confirmed", "SIM-4": "recovered",
                       "SIM-5": "recovered", "SIM-6": "disputed", "SIM-7": "confirmed", "SIM-8": "provisional",
                       "SIM-9": "recovered", "SIM-10": "provisional"}
