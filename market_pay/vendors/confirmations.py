@@ -8,15 +8,17 @@ from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationF
 from ..extensions import db
 from ..throttling.attempts import count_attempt, uncount_attempt
 from .models import ReceivingAccount
-from .services import NUMBER_TAKEN, audit_account, _flush_or_conflict, carry_out, withdraw
+from .services import NUMBER_TAKEN, _flush_or_conflict, audit_account, carry_out, lock_stall, withdraw
 
 
 def _pending_account(actor, account_id: int) -> ReceivingAccount:
     """The account with an open request, if the actor may see its stall (403/404 as elsewhere)."""
-    account = db.session.get(ReceivingAccount, account_id)
-    if account is None:
+    vendor_id = db.session.scalar(select(ReceivingAccount.vendor_id).where(ReceivingAccount.id == account_id))
+    if vendor_id is None:
         raise NotFound(f"No account with id {account_id}.")
+    account = db.session.get(ReceivingAccount, account_id)
     require_vendor_read(actor, account.vendor)
+    lock_stall(vendor_id)  # re-reads the account: a decision made meanwhile is seen
     return account
 
 

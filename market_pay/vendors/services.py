@@ -184,6 +184,7 @@ def deactivate_account(actor, vendor_id: int, account_id: int) -> ReceivingAccou
     last live account only once the vendor confirms (else the stall could be left with none,
     or with only the manager's new one). A pending account is withdrawn (rejected)."""
     vendor = _managed_vendor(actor, vendor_id)
+    lock_stall(vendor.id)  # two deactivations at once must not each see the other account live
     account = next((a for a in vendor.accounts if a.id == account_id), None)
     if account is None:
         raise NotFound(f"Vendor {vendor_id} has no account {account_id}.")
@@ -202,6 +203,15 @@ def deactivate_account(actor, vendor_id: int, account_id: int) -> ReceivingAccou
             db.session.flush()
             audit_account(actor, "account.request_deactivate", account)
     return account
+
+
+def lock_stall(vendor_id: int):
+    """Serialise changes to one stall's accounts: lock the stall's row until commit, then read its
+    accounts afresh (PostgreSQL; SQLite transactions are serial already). Of concurrent decisions
+    on one request exactly one finds it still open."""
+    db.session.execute(select(Vendor.id).where(Vendor.id == vendor_id).with_for_update())
+    db.session.scalars(select(ReceivingAccount).where(ReceivingAccount.vendor_id == vendor_id)
+                       .execution_options(populate_existing=True)).all()
 
 
 def _clear_request(account: ReceivingAccount):
