@@ -92,14 +92,16 @@ ENDPOINTS = [
     ("post", "/api/v1/vendors/{vendor_id}/payment-requests",
      "Create a dynamic QR payment request (honours Idempotency-Key)", PaymentRequestCreateSchema, None, 201,
      PaymentRequestSchema),
-    ("get", "/api/v1/payment-requests/{reference}", "A payment request with its status and transactions", None,
-     None, 200, PaymentRequestSchema),
+    ("get", "/api/v1/payment-requests/{reference}", "A payment request with its status and transactions (payer "
+     "names for the stall, its manager and admins; an assistant today's requests only)", None, None, 200,
+     PaymentRequestSchema),
     ("post", "/api/v1/payment-requests/{reference}/cancel", "Cancel a pending request", None, None, 200,
      PaymentRequestSchema),
-    ("get", "/api/v1/vendors/{vendor_id}/payments", "The stall feed: credits in commit order, after a cursor",
-     None, FeedQuerySchema, 200, FeedSchema),
-    ("get", "/api/v1/suspense", "Money that could not be matched (scoped)", None, SuspenseQuerySchema, 200,
-     "SuspenseItemSchema[]"),
+    ("get", "/api/v1/vendors/{vendor_id}/payments", "The stall feed: credits in commit order, after a cursor "
+     "(payer names for the stall, its manager and admins; an assistant today's only)", None, FeedQuerySchema, 200,
+     FeedSchema),
+    ("get", "/api/v1/suspense", "Money that could not be matched (scoped; no payer name or transfer content for "
+     "region staff)", None, SuspenseQuerySchema, 200, "SuspenseItemSchema[]"),
     ("post", "/api/v1/suspense/{item_id}/resolve", "Assign, mark for refund or dismiss a suspense item",
      SuspenseResolveSchema, None, 200, SuspenseItemSchema),
     ("get", "/api/v1/markets/{code}/kits.pdf", "Print-ready stall cards of a market (ETag)", None, KitQuerySchema,

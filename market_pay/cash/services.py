@@ -51,7 +51,8 @@ def record_cash_sale(actor, vendor_id: int, amount: int, count: int = 1, occurre
     db.session.add(sale)
     db.session.flush()
     record_change(actor, "cash_sale.create", "cash_sale", sale.id,
-                  {"vendor_id": vendor.id, "amount": amount, "count": count})
+                  {"vendor_id": vendor.id, "amount": amount, "count": count},
+                  market_id=vendor.market_id, vendor_id=vendor.id)
     return sale
 
 
@@ -69,7 +70,8 @@ def delete_cash_sale(actor, sale_id: int) -> CashSale:
         if utcnow() - sale.created_at > timedelta(minutes=UNDO_MINUTES):
             raise Conflict(f"A sale can be undone only in the first {UNDO_MINUTES} minutes; ask the market's manager.")
     record_change(actor, "cash_sale.delete", "cash_sale", sale.id,
-                  {"vendor_id": sale.vendor_id, "amount": sale.amount, "count": sale.count})
+                  {"vendor_id": sale.vendor_id, "amount": sale.amount, "count": sale.count},
+                  market_id=vendor.market_id, vendor_id=vendor.id)
     db.session.delete(sale)
     db.session.flush()
     return sale

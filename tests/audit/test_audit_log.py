@@ -176,3 +176,21 @@ def test_a_statement_run_is_in_the_log_of_the_staff_who_may_read_the_run(client,
     province = world["d1"].parent.code
     assert runs(auth_header(make_user("region_staff", scope=province))) == {one.id, both.id}
     assert runs(auth_header(world["admin"])) == {one.id, both.id}
+
+
+def test_a_stall_reads_who_changed_its_accounts_and_logins(client, world):
+    va = world["va"]
+    manager = make_user("market_manager", scope=world["ma"].code)
+    managed = auth_header(manager)
+    account = client.post(f"/api/v1/vendors/{va.id}/accounts", headers=managed, json=account_data()).get_json()
+    assert client.post(f"/api/v1/vendors/{va.id}/accounts/{account['id']}/deactivate",
+                       headers=managed).status_code == 200
+    assistant = make_user("vendor_assistant", scope=scope_of(va))
+    assert client.post(f"/api/v1/users/{assistant.id}/deactivate",
+                       headers=auth_header(world["admin"])).status_code == 200
+    vendor = auth_header(make_user("vendor", scope=scope_of(va)))
+    log = read(client, vendor, "?limit=500")["items"]
+    changes = {(item["action"], item["actor"]) for item in log}
+    assert {("account.add", manager.username), ("account.deactivate", manager.username),
+            ("user.deactivate", world["admin"].username)} <= changes
+    assert {item["market_code"] for item in log} == {va.market.code}
