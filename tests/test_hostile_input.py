@@ -387,3 +387,32 @@ def test_a_stall_event_stream_cursor_beyond_the_database_integers_is_422(client,
     assert response.status_code == 422
     response = client.get("/stall/events", headers={"Last-Event-ID": after, "Accept": "application/json"})
     assert response.status_code == 422
+
+
+# --- pages and any route: a query string that is not UTF-8 ----------------------------------
+
+@pytest.mark.parametrize("path", ["/verify", "/stall", "/reports", "/reports/download", "/stall/login",
+                                  "/api/v1/verify", "/api/v1/vendors", "/pay/ABC"])
+def test_a_query_string_of_raw_non_utf8_bytes_is_400(client, app, path):
+    response = client.get(path, environ_overrides={"QUERY_STRING": "lang=\xff\xfe"})  # latin-1 str, as in WSGI
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert_error_shape(response, 400)
+
+
+def raw_get(base: str, target: bytes) -> int:
+    """A GET whose request line holds exactly these bytes (no client library lets one send them)."""
+    import socket
+    parsed = urllib.parse.urlsplit(base)
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=30) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.slow
+def test_raw_non_utf8_query_bytes_over_real_http_are_never_a_server_error(served):
+    for target in (b"/verify?lang=\xff", b"/api/v1/verify?payload=\xc3\x28", b"/stall?\xff=\xfe"):
+        assert raw_get(served, target) == 400, target

@@ -34,6 +34,10 @@ def refuse_nul_in_url():
     """before_request: a NUL in the path, the query or a page's form fields is never meaningful,
     and PostgreSQL would refuse it deep inside a query; answer 400 up front instead. (JSON bodies
     go through the schemas, which refuse control characters; uploads' files are not looked at.)"""
+    try:  # raw bytes that are not UTF-8 (not %-escaped): werkzeug's request.args would raise a 500
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        raise BadRequest("The address is not UTF-8 text.") from None
     if "\x00" in request.path or (request.query_string and any(
             "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))):
         raise BadRequest("The address contains a NUL character.")
