@@ -44,7 +44,7 @@ def session_cookies(env, vendors: int) -> list[tuple[int, str]]:
                         display_name="bench", active=True)
             db.session.add(user)
             db.session.flush()
-            token, _ = issue_token(user)
+            token, _ = issue_token(user, "page")  # a page session id, as /stall/login issues
             cookies.append((vendor.id, serializer.dumps({"stall_token": token, "_permanent": True})))
         db.session.commit()
     return cookies

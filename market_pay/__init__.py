@@ -13,6 +13,7 @@ def _blueprints():
     from .api import openapi
     from .audit import api as audit_api
     from .auth import api as auth_api
+    from .auth import pages as account_pages
     from .cash import api as cash_api
     from .kits import api as kits_api
     from .markets import api as markets_api
@@ -32,7 +33,7 @@ def _blueprints():
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
             cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp,
-            report_pages.bp, audit_api.bp)
+            report_pages.bp, audit_api.bp, account_pages.bp)
 
 
 class DatabaseIdConverter(IntegerConverter):

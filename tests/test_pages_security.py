@@ -14,9 +14,10 @@ def page_post_routes(app):
 
 def test_every_form_route_is_known_and_refuses_a_missing_csrf_token(app, client):
     routes = page_post_routes(app)
-    assert routes == ["/staff/login", "/staff/logout", "/stall/accounts/<int:account_id>/<any(confirm, reject):decision>",
+    assert routes == ["/staff/login", "/staff/logout", "/staff/password",
+                      "/stall/accounts/<int:account_id>/<any(confirm, reject):decision>",
                       "/stall/cash", "/stall/cash/<int:sale_id>/undo",
-                      "/stall/login", "/stall/logout", "/stall/qr", "/verify"]  # a new form must be added here
+                      "/stall/login", "/stall/logout", "/stall/pin", "/stall/qr", "/verify"]  # a new form must be added here
     client.get("/stall/login")  # a session with a CSRF token exists; the request below does not echo it
     for route in routes:
         path = route.replace("<int:sale_id>", "1").replace("<int:account_id>", "1")

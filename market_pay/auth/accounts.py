@@ -15,7 +15,7 @@ from ..throttling.attempts import count_attempt, forget_attempts
 from .credential_rules import password_problem, pin_problem
 from .models import STALL_ROLES, ApiToken, User
 from .scopes import require_admin
-from .services import _hash_password, _hash_token, revoke_all_tokens
+from .services import hash_password, hash_token, revoke_all_tokens
 
 
 def _change_key(user: User) -> str:
@@ -34,7 +34,7 @@ def count_secret_check(actor: User):
 def _revoke_other_tokens(user: User, current_token: str | None):
     """Every session and token of the user but the one making the change: a changed secret
     signs out whoever else knew the old one."""
-    keep = _hash_token(current_token) if current_token else None
+    keep = hash_token(current_token) if current_token else None
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
                                               ApiToken.token_hash != keep)
                        .values(revoked_at=utcnow()))
@@ -49,7 +49,7 @@ def _set_secret(actor: User, old: str, new: str, problem: str | None, current_to
     if new == old:
         raise ValidationFailed(errors={new_field: ["Choose a new one, not the current one."]})
     forget_attempts(_change_key(actor))
-    actor.password_hash = _hash_password(new)
+    actor.password_hash = hash_password(new)
     _revoke_other_tokens(actor, current_token)
 
 
@@ -100,7 +100,7 @@ def reset_pin(actor: User, user_id: int) -> tuple[User, str]:
     if user.role not in STALL_ROLES:
         raise ValidationFailed(errors={"user_id": ["Only vendors and assistants have a PIN; staff change their password."]})
     pin = random_pin()
-    user.password_hash = _hash_password(pin)
+    user.password_hash = hash_password(pin)
     user.must_change_pin = True
     revoke_all_tokens(user)
     # The per-account ceiling starts over: its owner is about to sign in with the new PIN.

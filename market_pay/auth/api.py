@@ -1,6 +1,4 @@
 """Sign-in (bearer tokens) and user administration."""
-import hashlib
-
 from flask import Blueprint, g, request
 
 from ..common.requests import load_json, load_query
@@ -18,7 +16,7 @@ def _trusted_device():
     """(user id, device id) when the request carries a live token: that user's own device."""
     token = bearer_token()
     user = services.user_for_token(token) if token else None
-    return (user.id, "token:" + hashlib.sha256(token.encode()).hexdigest()[:24]) if user else None
+    return (user.id, "token:" + services.hash_token(token)[:24]) if user else None
 
 
 @bp.post("/auth/token")

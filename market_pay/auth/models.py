@@ -6,7 +6,6 @@ from sqlalchemy import false
 from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
-TOKEN_PURPOSES = ("api", "page")
 ROLES = ("admin", "region_staff", "market_manager", "vendor", "vendor_assistant")
 STALL_ROLES = ("vendor", "vendor_assistant")
 

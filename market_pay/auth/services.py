@@ -27,11 +27,11 @@ PAGE_SESSION_PREFIX = "mps_"
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$")
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _hash_password(password: str) -> str:
+def hash_password(password: str) -> str:
     # werkzeug's default (scrypt) unless configured; the test suite picks a cheap method.
     method = current_app.config.get("PASSWORD_HASH_METHOD")
     return generate_password_hash(password, method) if method else generate_password_hash(password)
@@ -103,7 +103,7 @@ def create_user(actor, username: str, password: str, role: str, scope_code=None,
             raise Forbidden("You can create logins only for stalls of your own market.")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(errors={"username": ["This username is taken."]})
-    user = User(username=username, password_hash=_hash_password(password), role=role,
+    user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name, **scope)
     db.session.add(user)
     db.session.flush()
@@ -138,14 +138,14 @@ def issue_token(user: User, purpose: str = "api"):
     ttl = config["VENDOR_TOKEN_TTL_SECONDS"] if user.role in STALL_ROLES else config["TOKEN_TTL_SECONDS"]
     token = (PAGE_SESSION_PREFIX if purpose == "page" else TOKEN_PREFIX) + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=ttl)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=expires_at,
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at,
                             purpose=purpose))
     return token, expires_at
 
 
 def user_for_token(token: str, purpose: str = "api") -> User | None:
     """The active user behind a live (unexpired, unrevoked) token of this purpose, else None."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.purpose != purpose or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row.user if row.user.active else None
@@ -157,7 +157,7 @@ def user_for_page_session(token: str | None) -> User | None:
 
 
 def revoke_token(token: str):
-    db.session.execute(update(ApiToken).where(ApiToken.token_hash == _hash_token(token),
+    db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(token),
                                               ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
 

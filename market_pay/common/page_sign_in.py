@@ -14,6 +14,8 @@ from .page_texts import text
 from .web import page_lang, render_page, require_csrf
 
 
+# Where each page keeps its session id in the signed cookie.
+STALL_SESSION, STAFF_SESSION = "stall_token", "staff_token"
 # The browser's device id and the user who last signed in on it. Kept across sign-out: a phone its
 # user signed in on before is that user's trusted device, which others' guesses cannot lock out
 # (the session cookie is signed, so neither value can be forged).
@@ -62,6 +64,8 @@ def sign_in_from_form(*, template: str, login_field: str, secret_field: str, acc
     session.permanent = permanent
     session[session_key] = token
     _trust_device(device, user.id)
+    if user.must_change_pin:  # a manager's reset: their own PIN first
+        return redirect(url_for("account_pages.stall_pin"))
     return redirect(url_for(home))
 
 

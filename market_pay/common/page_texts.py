@@ -106,6 +106,30 @@ TEXTS = {
         "quiet_alert": "No transfer for {minutes} minutes, much longer than usual. Check that the QR card is not covered or swapped.",
     },
 }
+
+# Changing one's own PIN or password (auth/pages.py); kept apart so the lists above stay readable.
+TEXTS["vi"].update({
+    "change_pin": "Đổi mã PIN", "old_pin": "Mã PIN hiện tại", "new_pin": "Mã PIN mới", "save": "Lưu",
+    "rules_pin": "6 đến 12 chữ số; không dùng dãy (123456), số lặp (111111, 121212) hay số lấy từ số điện thoại.",
+    "pin_was_reset": "Ban quản lý chợ đã cấp lại mã PIN cho bạn. Hãy đặt mã PIN của riêng bạn trước khi dùng tiếp.",
+    "wrong_old_pin": "Mã PIN hiện tại không đúng.",
+    "weak_new_pin": "Mã PIN mới quá dễ đoán hoặc trùng mã cũ. Hãy chọn mã khác.",
+    "change_password": "Change password", "old_password": "Current password", "new_password": "New password",
+    "rules_password": "At least 10 characters; not your username, not a common password.",
+    "wrong_old_password": "The current password is wrong.",
+    "weak_new_password": "The new password is too weak or is the current one; choose another.",
+})
+TEXTS["en"].update({
+    "change_pin": "Change PIN", "old_pin": "Current PIN", "new_pin": "New PIN", "save": "Save",
+    "rules_pin": "6 to 12 digits; no runs (123456), repeats (111111, 121212) or digits from your phone number.",
+    "pin_was_reset": "Your market manager reset your PIN. Choose your own PIN before you continue.",
+    "wrong_old_pin": "The current PIN is wrong.",
+    "weak_new_pin": "The new PIN is too easy to guess or is the current one; choose another.",
+    "change_password": "Change password", "old_password": "Current password", "new_password": "New password",
+    "rules_password": "At least 10 characters; not your username, not a common password.",
+    "wrong_old_password": "The current password is wrong.",
+    "weak_new_password": "The new password is too weak or is the current one; choose another.",
+})
 LANGS = tuple(TEXTS)
 
 

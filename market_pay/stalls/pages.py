@@ -9,7 +9,7 @@ from ..auth.models import STALL_ROLES
 from ..cash.schemas import CashSaleCreateSchema
 from ..cash.services import delete_cash_sale, record_cash_sale
 from ..common.formatting import format_vnd
-from ..common.page_sign_in import sign_in_from_form, sign_out
+from ..common.page_sign_in import STALL_SESSION, sign_in_from_form, sign_out
 from ..common.requests import load_json
 from ..common.schemas import db_int_or_none
 from ..common.web import page_lang, render_page, require_csrf, security_headers
@@ -24,7 +24,7 @@ from .spoken_amounts import missed_sentence
 
 bp = Blueprint("stall_pages", __name__)
 bp.after_request(security_headers)
-SESSION_TOKEN = "stall_token"
+SESSION_TOKEN = STALL_SESSION
 # A comment line every STREAM_HEARTBEAT_SECONDS keeps proxies from closing a quiet stream, and
 # its failed write is how a gone page (a phone that slept) is noticed and its slot freed.
 # How long a page waits before trying again once its stall has all the streams it may have.

@@ -25,7 +25,8 @@ REPLAY_BATCH = 100
 def board_user(token: str | None):
     """The vendor or assistant behind a board session's token; None when signed out or revoked."""
     user = user_for_page_session(token)
-    return user if user is not None and user.role in STALL_ROLES else None
+    # A PIN a manager reset opens nothing but the PIN change page (auth/pages.py) until changed.
+    return user if user is not None and user.role in STALL_ROLES and not user.must_change_pin else None
 
 
 def current_seq(vendor_id: int) -> int:
