@@ -95,3 +95,38 @@ def test_history_recorded_before_the_rollups_existed_is_rolled_up_after_the_upgr
         db.session.remove()
         db.engine.dispose()
     assert days == {("2026-11-20", 1, 10_000), ("2026-11-21", 2, 50_000)}
+
+
+def test_0012_keeps_every_accounts_state_and_gives_vendors_a_legal_name(empty_database_url):
+    """Existing accounts stay as they were (live → active, deactivated → inactive); a vendor's
+    legal name is its oldest live account's name, else its display name."""
+    from sqlalchemy import text
+    app = make_app(empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0010_rollup_trigger_when"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            now = "2026-11-20 00:00:00+00" if conn.dialect.name == "postgresql" else "2026-11-20 00:00:00.000000"
+            conn.execute(text("INSERT INTO region (id, code, name, kind, path, created_at) "
+                              "VALUES (1, 'C1', 'Xã', 'commune', '/C1/', :t)"), {"t": now})
+            conn.execute(text("INSERT INTO market (id, code, name, region_id, address, created_at, updated_at) "
+                              "VALUES (1, 'M1', 'Chợ', 1, '', :t, :t)"), {"t": now})
+            for vendor_id, display in ((1, "Rau bà Hoa"), (2, "Không tài khoản")):
+                conn.execute(text("INSERT INTO vendor (id, market_id, stall_code, display_name, phone, status, "
+                                  "created_at, updated_at) VALUES (:id, 1, :code, :name, '0912345678', 'active', :t, :t)"),
+                             {"id": vendor_id, "code": f"A{vendor_id}", "name": display, "t": now})
+            for account_id, number, name, active in ((1, "111", "TRAN THI CU", False), (2, "222", "NGUYỄN THỊ HOA", True)):
+                conn.execute(text("INSERT INTO receiving_account (id, vendor_id, bin, account_number, account_name, "
+                                  "account_name_folded, active, created_at) VALUES (:id, 1, '970405', :n, :name, "
+                                  ":name, :active, :t)"),
+                             {"id": account_id, "n": number, "name": name, "active": active, "t": now})
+        db.engine.dispose()
+    upgrade = runner.invoke(args=["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            statuses = dict(conn.execute(text("SELECT id, status FROM receiving_account")).all())
+            names = dict(conn.execute(text("SELECT id, legal_name FROM vendor")).all())
+        db.engine.dispose()
+    assert statuses == {1: "inactive", 2: "active"}
+    assert names == {1: "NGUYỄN THỊ HOA", 2: "Không tài khoản"}

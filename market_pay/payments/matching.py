@@ -30,7 +30,9 @@ def to_suspense(txn: BankTransaction, reason: str, detail: str = "", market_id=N
 
 def _receiving_account(txn: BankTransaction):
     """(active account, None) or (None, the inactive account that once had this number)."""
-    query = select(ReceivingAccount).where(ReceivingAccount.account_number == txn.account_number)
+    # A rejected account never belonged to its stall: its market must not see this money either.
+    query = select(ReceivingAccount).where(ReceivingAccount.account_number == txn.account_number,
+                                           ReceivingAccount.status != "rejected")
     if txn.bin:
         query = query.where(ReceivingAccount.bin == txn.bin)
     accounts = db.session.scalars(query.order_by(ReceivingAccount.active.desc(), ReceivingAccount.id.desc())).all()

@@ -268,3 +268,12 @@ def test_a_stall_whose_only_account_waits_for_the_vendor_has_no_live_qr_in_repor
     make_vendor(market, accounts=[account_data("970405", "4440001112224", HOLDER)])
     today = date.today()
     assert registry([market.id], Period(today - timedelta(days=1), today + timedelta(days=1))) == {market.id: (2, 1)}
+
+
+def test_money_to_a_rejected_account_is_unknown_and_not_shown_to_its_market(client, stall, manager, vendor):
+    added, _ = redirect(client, stall, manager)
+    client.post(f"/api/v1/accounts/{added['id']}/reject", headers=vendor, json={"pin": VENDOR_PIN})
+    rejected = db.session.get(ReceivingAccount, added["id"])
+    assert post_simbank(client, simbank_transfer(rejected, 40_000)).status_code == 200
+    item = db.session.scalar(select(SuspenseItem))
+    assert item.reason == "unknown_account" and item.market_id is None
