@@ -1,5 +1,6 @@
 """Register and edit vendors (stalls) and their receiving accounts, within the actor's scope."""
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
@@ -120,10 +121,10 @@ def register_checked_vendors(actor, market: Market, stalls: list[dict]) -> int:
     if not stalls:
         return 0
     try:
-        db.session.execute(insert(Vendor.__table__), [_vendor_values(market, data) for data in stalls])
+        _insert_many(Vendor.__table__, [_vendor_values(market, data) for data in stalls])
         ids = dict(db.session.execute(select(Vendor.stall_code, Vendor.id).where(
             Vendor.market_id == market.id, in_values(Vendor.stall_code, [data["stall_code"] for data in stalls]))).all())
-        db.session.execute(insert(ReceivingAccount.__table__), [
+        _insert_many(ReceivingAccount.__table__, [
             {**_account_values(account), "vendor_id": ids[data["stall_code"]]}
             for data in stalls for account in data["accounts"]])
     except IntegrityError:
@@ -132,6 +133,25 @@ def register_checked_vendors(actor, market: Market, stalls: list[dict]) -> int:
         _record_created(actor, market, ids[data["stall_code"]], data["stall_code"], data["accounts"])
     db.session.flush()
     return len(stalls)
+
+
+def _insert_many(table, rows: list[dict]) -> None:
+    """INSERT every row (all with the same keys) in as few statements as the database allows.
+
+    PostgreSQL: one statement whatever the number of rows, each column sent as one array
+    (`INSERT … SELECT unnest(…), unnest(…)`); the driver would otherwise spell out (and parse) a
+    placeholder per value. SQLite: the driver's executemany, already one prepared statement.
+    Columns the rows leave out get their Python-side default, once for all rows (a timestamp)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    given = list(rows[0])
+    defaults = {c.key: c.default.arg(None) if c.default.is_callable else c.default.arg for c in table.columns
+                if c.key not in given and c.default is not None and not c.primary_key}
+    arrays = [func.unnest(bindparam(f"column_{n}", [row[key] for row in rows], type_=ARRAY(table.c[key].type)))
+              for n, key in enumerate(given)]
+    constants = [bindparam(f"default_{key}", value, type_=table.c[key].type) for key, value in defaults.items()]
+    db.session.execute(insert(table).from_select(given + list(defaults), select(*arrays, *constants)))
 
 
 def list_vendors(actor, market_code=None, status=None, limit=None, cursor=None):
