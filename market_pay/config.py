@@ -26,7 +26,8 @@ DEFAULTS = {
     "VERIFY_RATE_LIMIT": 30,
     "VERIFY_RATE_WINDOW_SECONDS": 60,
     # An uploaded photo (POST /verify) is refused from its header, before decoding, beyond these
-    # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels).
+    # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels). MAX_CONTENT_LENGTH
+    # applies first, to the whole request: raise both to accept larger phone photos.
     "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 4096 * 4096,
     # Stall boards' event streams (stalls/stream_slots.py), counted per worker process: a board
