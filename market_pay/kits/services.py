@@ -1,6 +1,8 @@
 """Which cards a kit holds, who may print it, and the PDF itself."""
 import hashlib
 import json
+import logging
+import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from .builds import KitStore
 from .cards import KitCard, make_card
 from .render import LAYOUTS, render_pdf
 
+log = logging.getLogger(__name__)
 STAFF_ROLES = ("admin", "region_staff", "market_manager")
 # Part of every cached kit's name: bump it when render.py's output changes for the same cards.
 RENDERER_VERSION = "1"
@@ -109,6 +112,8 @@ def cached_kit_pdf(builder_id: int | None, layout: str, title: str, cards: list[
                                                      "ask again when it is ready.")
         pdf = store.get(key)  # finished by someone else while we waited for the slot
         if pdf is None:
+            started = time.monotonic()
             pdf = kit_pdf(layout, title, cards)
             store.put(key, pdf)
+            log.info("kit built: %d cards, layout %s, %.1f s", len(cards), layout, time.monotonic() - started)
     return pdf
