@@ -34,7 +34,8 @@ DEFAULTS = {
     "VERIFY_RATE_LIMIT": 30,
     "VERIFY_RATE_WINDOW_SECONDS": 60,
     # An uploaded photo (POST /verify) is refused from its header, before decoding, beyond these
-    # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels).
+    # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels). MAX_CONTENT_LENGTH
+    # applies first, to the whole request: raise both to accept larger phone photos.
     "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 4096 * 4096,
     # Stall boards' event streams (stalls/stream_slots.py), counted per worker process: a board
@@ -82,6 +83,9 @@ def load_config(app, test_config=None):
     app.config["METRICS_TOKEN"] = env.get("MARKET_PAY_METRICS_TOKEN") or None
     # Off on a read replica: reports then read the rollups as the primary keeps them.
     app.config["REPORT_REFRESH"] = env.get("MARKET_PAY_REPORT_REFRESH", "1") != "0"
+    # Built kit PDFs, by content (kits/builds.py): shared by the machine's workers, bounded.
+    app.config["KIT_CACHE_DIR"] = env.get("MARKET_PAY_KIT_CACHE_DIR", os.path.join(app.instance_path, "kit_cache"))
+    app.config["KIT_CACHE_MAX_BYTES"] = 512 * 1024 * 1024
     # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
     for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):

@@ -2,6 +2,7 @@
 inside a transaction that is rolled back. Every test that uses `app` runs on SQLite, and on
 PostgreSQL too when MARKET_PAY_TEST_DATABASE_URL is set."""
 import os
+import tempfile
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -37,7 +38,9 @@ def make_app(url: str):
                        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                        # Match in the callback request, so a test sees the outcome at once;
                        # tests/payments/test_matcher.py covers the background modes.
-                       "MATCHER": "inline"})
+                       "MATCHER": "inline",
+                       # Built kits are kept by content; never in the checkout's instance folder.
+                       "KIT_CACHE_DIR": tempfile.mkdtemp(prefix="market_pay_kits_")})
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -104,9 +104,10 @@ ENDPOINTS = [
      "region staff)", None, SuspenseQuerySchema, 200, "SuspenseItemSchema[]"),
     ("post", "/api/v1/suspense/{item_id}/resolve", "Assign, mark for refund or dismiss a suspense item",
      SuspenseResolveSchema, None, 200, SuspenseItemSchema),
-    ("get", "/api/v1/markets/{code}/kits.pdf", "Print-ready stall cards of a market (ETag)", None, KitQuerySchema,
+    ("get", "/api/v1/markets/{code}/kits.pdf", "Print-ready stall cards of a market (ETag; built once per content "
+     "and kept; one build at a time per user, else 429 with Retry-After)", None, KitQuerySchema,
      200, "pdf"),
-    ("get", "/api/v1/vendors/{vendor_id}/kit.pdf", "Print-ready cards of one stall (ETag)", None, KitQuerySchema,
+    ("get", "/api/v1/vendors/{vendor_id}/kit.pdf", "Print-ready cards of one stall (ETag; kept like a market's kit)", None, KitQuerySchema,
      200, "pdf"),
     ("post", "/api/v1/statements", "Reconcile a bank statement CSV (admin, or region staff for their area's "
      "stalls; 413 above the role's size); the same file again answers 200 with the earlier run", "statement", None,

@@ -1,8 +1,10 @@
-"""GET …/kits.pdf and …/kit.pdf: print-ready stall cards (ETag: unchanged data is not rebuilt)."""
+"""GET …/kits.pdf and …/kit.pdf: print-ready stall cards (ETag: unchanged data is not sent again;
+a kit already built is served from the store, and one user builds one kit at a time)."""
 from flask import Blueprint, Response, g, request
 
 from ..auth.guard import login_required
 from ..common.requests import load_query
+from ..extensions import db
 from . import services
 from .schemas import KitQuerySchema
 
@@ -10,10 +12,14 @@ bp = Blueprint("kits", __name__, url_prefix="/api/v1")
 
 
 def _pdf_response(title, cards, layout, filename):
-    etag = services.kit_fingerprint(layout, cards)
+    etag, builder = services.kit_fingerprint(layout, cards), g.actor.id
+    # The cards are plain data now: end the transaction (and hand its connection back) before a
+    # build that may take a minute; on SQLite every transaction holds the write lock. Nothing
+    # below touches the database again (not even g.actor, which the commit expired).
+    db.session.commit()
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    pdf = services.kit_pdf(layout, title, cards)
+    pdf = services.cached_kit_pdf(builder, layout, title, cards, etag)
     return Response(pdf, mimetype="application/pdf", headers={
         "ETag": f'"{etag}"', "Cache-Control": "private, no-cache",
         "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,6 +1,8 @@
 """Which cards a kit holds, who may print it, and the PDF itself."""
 import hashlib
 import json
+import logging
+import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -11,15 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.scopes import can_read_market, require_vendor_read
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound, TooManyRequests
 from ..extensions import db
 from ..markets.services import find_market
 from ..vendors.models import Vendor
 from ..vendors.services import find_vendor
+from .builds import KitStore
 from .cards import KitCard, make_card
 from .render import LAYOUTS, render_pdf
 
+log = logging.getLogger(__name__)
 STAFF_ROLES = ("admin", "region_staff", "market_manager")
+# Part of every cached kit's name: bump it when render.py's output changes for the same cards.
+RENDERER_VERSION = "1"
+# What a second request gets while the same user's kit is still being built.
+BUILD_RETRY_AFTER = 30
 
 
 def _today():
@@ -78,3 +86,34 @@ def kit_pdf(layout: str, title: str, cards: list[KitCard]) -> bytes:
     assert layout in LAYOUTS
     # A generator: each card's QR is rendered as it is printed, not all held at once.
     return render_pdf(Path(current_app.config["KITS_DIR"]), layout, (c.as_template_data() for c in cards), title)
+
+
+def _store() -> KitStore:
+    """This app's kit store (created on first use; the folder is shared by the machine's workers)."""
+    store = current_app.extensions.get("market_pay_kit_store")
+    if store is None:
+        store = current_app.extensions.setdefault("market_pay_kit_store", KitStore(
+            Path(current_app.config["KIT_CACHE_DIR"]), current_app.config["KIT_CACHE_MAX_BYTES"]))
+    return store
+
+
+def cached_kit_pdf(builder_id: int | None, layout: str, title: str, cards: list[KitCard], fingerprint: str) -> bytes:
+    """The kit's PDF from the store, or built now (then kept) if no one has built these exact
+    cards yet. One build at a time per user (`builder_id`, None for the command line):
+    TooManyRequests while that user's previous build runs. Reads no database."""
+    store = _store()
+    key = hashlib.sha256(f"{RENDERER_VERSION}\0{fingerprint}\0{title}".encode()).hexdigest()
+    pdf = store.get(key)
+    if pdf is not None:
+        return pdf
+    with store.one_build(str(builder_id) if builder_id is not None else "cli") as mine:
+        if not mine:
+            raise TooManyRequests(BUILD_RETRY_AFTER, "Your previous kit is still being built; "
+                                                     "ask again when it is ready.")
+        pdf = store.get(key)  # finished by someone else while we waited for the slot
+        if pdf is None:
+            started = time.monotonic()
+            pdf = kit_pdf(layout, title, cards)
+            store.put(key, pdf)
+            log.info("kit built: %d cards, layout %s, %.1f s", len(cards), layout, time.monotonic() - started)
+    return pdf

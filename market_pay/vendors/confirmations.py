@@ -1,6 +1,7 @@
 """Four eyes on receiving accounts: the vendor (with their PIN) or an administrator confirms or
 rejects a change the market's manager asked for (README, "Vendor-confirmed accounts")."""
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from ..auth.scopes import require_vendor_read

@@ -1,6 +1,7 @@
 """/verify: a shopper pastes a payload, uploads a photo of a QR, or scans it, and reads the verdict."""
 import zxingcpp
 from flask import Blueprint, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, require_csrf, security_headers
@@ -62,6 +63,18 @@ def verify_photo():
     if not found:
         return _no_qr(lang)
     return render_page("verify.html", payload=found[0], verdict=_verdict(found[0][:MAX_PAYLOAD], lang))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photo_over_request_limit(_exc):
+    """A body over MAX_CONTENT_LENGTH is refused while the form is read (before the view runs):
+    answer with the page and its message, not the bare error page."""
+    lang = page_lang()
+    limit = min(current_app.config["PHOTO_MAX_BYTES"], current_app.config["MAX_CONTENT_LENGTH"] or 0) or \
+        current_app.config["PHOTO_MAX_BYTES"]
+    message = text(lang, "photo_too_many_bytes", limit=_limit_words(PhotoRefused("too_many_bytes", limit), lang))
+    return render_page("verify.html", 413, payload="", verdict={"genuine": False, "status": "photo_too_large",
+                                                          "message": message})
 
 
 def _no_qr(lang: str):

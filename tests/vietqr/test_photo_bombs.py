@@ -77,7 +77,17 @@ def test_verify_page_refuses_a_decompression_bomb_without_decoding_it(client, no
 def test_verify_page_refuses_a_photo_over_the_byte_limit(app, client, no_decoding, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 1000)
     response = client.post("/verify", data={"photo": (BytesIO(b"\xff\xd8" + b"\x00" * 2000), "qr.jpg"),
-                                            "csrf_token": _csrf(client), "lang": "en"},
+                                            "csrf_token": _csrf(client)},
                            content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "too large" in response.get_data(as_text=True) or "quá lớn" in response.get_data(as_text=True)
+    assert 'data-status="photo_too_large"' in response.get_data(as_text=True)
+
+
+def test_verify_page_answers_a_body_over_the_request_limit_with_its_message(app, client, monkeypatch):
+    token = _csrf(client)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    response = client.post("/verify", data={"photo": (BytesIO(b"\xff\xd8" + b"\x00" * 8000), "qr.jpg"),
+                                            "csrf_token": token}, content_type="multipart/form-data")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert 'data-status="photo_too_large"' in page and "Ảnh quá lớn" in page
