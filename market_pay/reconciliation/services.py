@@ -135,7 +135,11 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
         log.warning("reconciliation run %s (%s, %s): %s", run.id, partner, run.statement_date, alerts)
     record_change(actor, "reconcile", "reconciliation_run", run.id, {
         "partner": partner, "statement_date": run.statement_date.isoformat(), "lines": run.line_count,
-        "breaks": run.break_count, "file_sha256": run.file_sha256})
+        "breaks": run.break_count, "file_sha256": run.file_sha256, "market_ids": sorted(market_ids),
+        # What the run changed: money booked from the statement alone, callbacks it put in dispute.
+        "recovered": run.totals["missing_callback"]["lines"], "disputed": run.totals["field_disagreement"]["callbacks"],
+        "matched": run.totals["matched"]["callbacks"] + run.totals["day_cutoff"]["callbacks"]
+        + run.totals["reversal"]["callbacks"]})
     return run, True
 
 

@@ -15,15 +15,16 @@ class _StallTotals:
     # Denormalised from the stall so a report reads one range of one index per market.
     market_id = db.Column(db.Integer, db.ForeignKey("market.id"), nullable=False)
     # Credits allocated to the stall (a request or a static-QR sale), not reversed.
-    cashless_count = db.Column(db.Integer, nullable=False, default=0)
+    cashless_count = db.Column(db.BigInteger, nullable=False, default=0)
     cashless_value = db.Column(db.BigInteger, nullable=False, default=0)
     # Of that value, what a bank statement has confirmed (or recovered); the rest is provisional.
     confirmed_value = db.Column(db.BigInteger, nullable=False, default=0)
     # Of the confirmed value, what only a statement had (no bank callback): shown apart, for review.
     recovered_value = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
-    # Counts stay Integer: a stall would need 2^31 sales in a month. Values are BigInteger and
-    # each line is at most common/money.MAX_LINE_AMOUNT, so no sum the service accepts overflows.
-    cash_count = db.Column(db.Integer, nullable=False, default=0)
+    # Every figure is BigInteger: cash entries carry counts (up to 1,000 a sale, 1,000,000 a survey
+    # row), and each line of money is at most common/money.MAX_LINE_AMOUNT, so no sum of what the
+    # service accepts can overflow (issue 17, finding 3).
+    cash_count = db.Column(db.BigInteger, nullable=False, default=0)
     cash_value = db.Column(db.BigInteger, nullable=False, default=0)
 
 
@@ -49,11 +50,11 @@ class MarketDayTotal(db.Model):
 
     market_id = db.Column(db.Integer, db.ForeignKey("market.id"), primary_key=True)
     day = db.Column(db.Date, primary_key=True)
-    cashless_count = db.Column(db.Integer, nullable=False, default=0)
+    cashless_count = db.Column(db.BigInteger, nullable=False, default=0)
     cashless_value = db.Column(db.BigInteger, nullable=False, default=0)
     confirmed_value = db.Column(db.BigInteger, nullable=False, default=0)
     recovered_value = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
-    cash_count = db.Column(db.Integer, nullable=False, default=0)
+    cash_count = db.Column(db.BigInteger, nullable=False, default=0)
     cash_value = db.Column(db.BigInteger, nullable=False, default=0)
 
 

@@ -1,5 +1,6 @@
 """Recovered transactions keep the statement's id in their own column, so a statement line never
 occupies a partner transaction id (issue 17, finding 2); the rollups keep the recovered value apart
+and count in BigInteger (finding 3)
 
 Revision ID: 0011
 Revises: 0010_rollup_trigger_when
@@ -8,6 +9,8 @@ Create Date: 2026-12-01 20:00:00
 """
 from alembic import op
 import sqlalchemy as sa
+
+from market_pay.reports import triggers
 
 
 # revision identifiers, used by Alembic.
@@ -26,6 +29,12 @@ def upgrade():
                     sqlite_where=sa.text('statement_txn_id IS NOT NULL'))
     for table in ROLLUP_TABLES:
         op.add_column(table, sa.Column('recovered_value', sa.BigInteger(), nullable=False, server_default='0'))
+        # Counts as wide as the values: no sum of what the service accepts overflows. (The rollup
+        # tables carry no triggers, so SQLite's table rebuild loses nothing.)
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in ('cashless_count', 'cash_count'):
+                batch_op.alter_column(column, existing_type=sa.Integer(), type_=sa.BigInteger(),
+                                      existing_nullable=False)
     # The stall-days holding recovered credits are recomputed by the next refresh.
     op.execute("INSERT INTO rollup_dirty (vendor_id, at) SELECT DISTINCT vendor_id, booked_at FROM bank_transaction "
                "WHERE confirmation = 'recovered' AND vendor_id IS NOT NULL")
@@ -34,7 +43,13 @@ def upgrade():
 def downgrade():
     for table in ROLLUP_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in ('cashless_count', 'cash_count'):
+                batch_op.alter_column(column, existing_type=sa.BigInteger(), type_=sa.Integer(),
+                                      existing_nullable=False)
             batch_op.drop_column('recovered_value')
     op.drop_index('ix_bank_transaction_statement_id', table_name='bank_transaction')
     with op.batch_alter_table('bank_transaction', schema=None) as batch_op:
         batch_op.drop_column('statement_txn_id')
+    # SQLite rebuilt bank_transaction to drop the column, and its triggers with it.
+    triggers.remove(op.get_bind())
+    triggers.install(op.get_bind())

@@ -6,6 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, InboxEntry
 from market_pay.reconciliation.models import ReconciliationBreak, ReconciliationRun
@@ -148,6 +149,8 @@ def test_the_genuine_callback_for_recovered_money_confirms_it(client, world, tmp
     assert upload(client, path, make_user("region_staff", world["A"].region.code)).status_code == 201
     recovered = db.session.scalar(select(BankTransaction).where(BankTransaction.statement_txn_id == "SIM-A5"))
     assert recovered.confirmation == "recovered" and recovered.partner_txn_id != "SIM-A5"
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "reconcile"))
+    assert (audit.details["recovered"], audit.details["market_ids"]) == (1, [world["A"].id])
     response = post_simbank(client, simbank_transfer(world["stall_a"].accounts[0], 45_000, transaction_id="SIM-A5",
                                                      bank_reference="FTA5", booked_at=f"{DAY}T10:00:00+07:00"))
     assert response.status_code == 200
