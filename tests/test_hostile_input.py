@@ -416,3 +416,42 @@ def raw_get(base: str, target: bytes) -> int:
 def test_raw_non_utf8_query_bytes_over_real_http_are_never_a_server_error(served):
     for target in (b"/verify?lang=\xff", b"/api/v1/verify?payload=\xc3\x28", b"/stall?\xff=\xfe"):
         assert raw_get(served, target) == 400, target
+
+
+# --- the command line: odd arguments and environments are a clear error, never a traceback ---
+
+def run_cli(env_changes: dict, *args: str):
+    import os
+    import subprocess
+    import sys
+    from tests.servers import ROOT
+    env = {**os.environ, "MARKET_PAY_SECRET_KEY": "cli-secret", **env_changes}
+    env = {key: value for key, value in env.items() if value is not None}
+    return subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("env_changes,says", [
+    ({"MARKET_PAY_SECRET_KEY": None}, "MARKET_PAY_SECRET_KEY"),
+    ({"MARKET_PAY_DATABASE_URL": "nonsense://x"}, "MARKET_PAY_DATABASE_URL"),
+    ({"MARKET_PAY_DATABASE_URL": "not a url"}, "MARKET_PAY_DATABASE_URL"),
+    ({"MARKET_PAY_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nothing"}, "Cannot use the database"),
+    ({"MARKET_PAY_DATABASE_URL": "sqlite:////nonexistent-dir/x.db"}, "Cannot use the database"),
+])
+def test_the_cli_with_a_broken_configuration_says_what_to_fix_without_a_traceback(env_changes, says):
+    result = run_cli(env_changes, "partners", "list")
+    assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_the_cli_on_a_database_without_tables_says_to_migrate(tmp_path):
+    result = run_cli({"MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}, "partners", "list")
+    assert result.returncode == 1 and "db upgrade" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("first,last", [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")])
+def test_the_report_command_for_year_1_or_9999_names_the_dates(runner, app, tmp_path, first, last):
+    from tests.factories import make_region
+    make_region("P", "province")
+    result = runner.invoke(args=["report", "--region", "P", "--from", first, "--to", last,
+                                 "-o", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 1 and "1900-01-01" in result.output, result.output
