@@ -455,3 +455,34 @@ def test_the_report_command_for_year_1_or_9999_names_the_dates(runner, app, tmp_
     result = runner.invoke(args=["report", "--region", "P", "--from", first, "--to", last,
                                  "-o", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 1 and "1900-01-01" in result.output, result.output
+
+
+# --- NUL characters that would reach PostgreSQL from a statement upload -----------------------
+
+GOOD_STATEMENT = ("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+                  "balance_after\n,,,970436,0011001234567,opening,0,,0\n"
+                  "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n"
+                  ",,,970436,0011001234567,closing,0,,5000\n")
+
+
+def upload_statement(client, text: str, filename: str = "sao-ke.csv"):
+    import io
+    return client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(text.encode()), filename), "partner": "simbank"})
+
+
+def test_a_statement_file_name_with_a_nul_is_kept_without_it(client, stall):
+    response = upload_statement(client, GOOD_STATEMENT, "sao\x00ke.csv")
+    assert response.status_code == 201, response.get_json()
+    from market_pay.reconciliation.models import ReconciliationRun
+    names = [value for value in db.session.scalar(select(ReconciliationRun)).__dict__.values()
+             if isinstance(value, str) and "sao" in value]
+    assert names and all("\x00" not in name for name in names)
+
+
+@pytest.mark.parametrize("field,text", [("transaction_id", GOOD_STATEMENT.replace("SIM-1", "SIM\x001")),
+                                        ("bank_reference", GOOD_STATEMENT.replace("FT1", "F\x00T1"))])
+def test_a_statement_line_with_a_nul_in_its_ids_is_a_row_error(client, stall, field, text):
+    body = assert_error_shape(upload_statement(client, text), 422)
+    assert field in json.dumps(body["errors"])
