@@ -486,3 +486,52 @@ def test_a_statement_file_name_with_a_nul_is_kept_without_it(client, stall):
 def test_a_statement_line_with_a_nul_in_its_ids_is_a_row_error(client, stall, field, text):
     body = assert_error_shape(upload_statement(client, text), 422)
     assert field in json.dumps(body["errors"])
+
+
+# --- 9. payOS test deliveries: kept, and decided by what payOS marks, never by the words ------
+
+def payos_data(**changes):
+    data = {"orderCode": 5, "amount": 45_000, "description": "thanh toan", "accountNumber": "0011001234567",
+            "reference": "FT-PAYOS-9", "transactionDateTime": "2026-11-22 11:00:00", "currency": "VND",
+            "paymentLinkId": "9f2c41d0aa6b4e0b9c3d5e7f8a1b2c3d", "code": "00", "desc": "success",
+            "counterAccountName": "LE VAN C", "counterAccountNumber": "123", "counterAccountBankId": "970415",
+            "counterAccountBankName": "", "virtualAccountName": "", "virtualAccountNumber": ""}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("description", ["VQRIO123", "Ma giao dich thu nghiem", "CK VQRIO123 mua rau",
+                                         "Ma giao dich thu nghiem 45000"])
+def test_a_real_payos_payment_whose_content_looks_like_a_test_is_recorded_and_credited(client, stall, description):
+    from tests.payments.helpers import post_payos
+    response = post_payos(client, payos_data(description=description))
+    assert response.status_code == 200 and response.get_json() == {"success": True}
+    txn = db.session.scalar(select(BankTransaction))
+    assert (txn.vendor_id, txn.amount, txn.description) == (stall.id, 45_000, description)
+    assert db.session.scalar(select(InboxEntry.outcome)) == "accepted"
+
+
+@pytest.mark.parametrize("changes", [
+    {},  # payOS's documented sample exactly
+    {"description": "Ma giao dich thu nghiem", "reference": "MA_GIAO_DICH_THU_NGHIEM"},
+    {"accountNumber": "0011001234567", "amount": 10_000},  # aimed at a real account: still payOS's sample link
+])
+def test_payos_s_confirmation_sample_is_acknowledged_and_kept_as_a_test(client, stall, changes):
+    from tests.payments.helpers import post_payos
+    sample = payos_data(orderCode=123, amount=3000, description="VQRIO123", accountNumber="12345678",
+                        reference="TF230204212323", transactionDateTime="2023-02-04 18:25:00",
+                        paymentLinkId="124c33293c43417ab7879e14c8d9eb18", desc="Thành công", counterAccountName="",
+                        counterAccountNumber="", counterAccountBankId="")
+    sample.update(changes)
+    response = post_payos(client, sample)
+    assert response.status_code == 200 and response.get_json() == {"success": True}
+    assert count(BankTransaction) == 0
+    assert [(e.outcome, e.partner) for e in db.session.scalars(select(InboxEntry))] == [("test", "payos")]
+
+
+def test_an_unsigned_payos_sample_is_rejected_not_taken_for_a_test(client, stall):
+    body = {"code": "00", "desc": "success", "success": True, "signature": "00" * 32,
+            "data": payos_data(orderCode=123, paymentLinkId="124c33293c43417ab7879e14c8d9eb18")}
+    response = client.post("/api/v1/callbacks/payos", json=body)
+    assert response.status_code == 401
+    assert db.session.scalar(select(InboxEntry.outcome)) == "rejected"
