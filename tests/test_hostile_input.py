@@ -535,3 +535,58 @@ def test_an_unsigned_payos_sample_is_rejected_not_taken_for_a_test(client, stall
     response = client.post("/api/v1/callbacks/payos", json=body)
     assert response.status_code == 401
     assert db.session.scalar(select(InboxEntry.outcome)) == "rejected"
+
+
+# --- 10. reports check the caller before refreshing rollups -----------------------------------
+
+@pytest.fixture
+def marked_stall_day(app):
+    """A market in province P (commune C1) and one outside it (province Q), with a credit whose
+    stall-day is marked for the next refresh."""
+    from market_pay.reports.models import RollupDirty
+    from tests.factories import make_market, make_region
+    from tests.reports.helpers import credit
+    province = make_region("P", "province")
+    market = make_market("M1", make_region("C1", "commune", province))
+    other = make_market("M9", make_region("C9", "commune", make_region("Q", "province")))
+    stall = make_vendor(market)
+    credit(stall, 10_000, "2026-11-05 10:00")
+    assert db.session.scalar(select(func.count()).select_from(RollupDirty)) > 0
+    return {"stall": stall, "market": market, "other": other}
+
+
+def markers():
+    from market_pay.reports.models import RollupDirty
+    return db.session.scalar(select(func.count()).select_from(RollupDirty))
+
+
+def forbidden_callers(world):
+    from tests.factories import scope_of
+    return [
+        (make_user("vendor", scope_of(world["stall"])), {"market": "M1"}),
+        (make_user("vendor", scope_of(world["stall"])), {"region": "P"}),
+        (make_user("region_staff", "Q"), {"region": "P"}),
+        (make_user("region_staff", "Q"), {"market": "M1"}),
+        (make_user("market_manager", "M9"), {"market": "M1"}),
+        (make_user("market_manager", "M1"), {"region": "P"}),
+    ]
+
+
+def test_a_forbidden_report_is_403_and_refreshes_no_rollup(client, marked_stall_day):
+    before = markers()
+    for user, scope in forbidden_callers(marked_stall_day):
+        for file_format in ("json", "csv", "xlsx"):
+            response = client.get("/api/v1/reports/adoption", headers=auth_header(user), query_string={
+                "from": "2026-11-01", "to": "2026-11-30", "format": file_format, **scope})
+            assert response.status_code == 403, (user.role, scope, response.get_json())
+            assert markers() == before, (user.role, scope)
+    allowed = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("region_staff", "P")),
+                         query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "P"})
+    assert allowed.status_code == 200 and markers() == 0  # the same request, allowed, does refresh
+
+
+def test_a_report_on_an_unknown_region_refreshes_no_rollup(client, marked_stall_day):
+    before = markers()
+    response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")),
+                          query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "NOPE"})
+    assert response.status_code == 404 and markers() == before
