@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from .common.schemas import DB_INT_MAX
 from .errors import AppError
 from .extensions import db
 
@@ -358,7 +359,8 @@ kits_cli = click.Group("kits", help="Printable stall cards (templates in vendor_
 
 @kits_cli.command("build")
 @click.option("--market", "market_code", default=None, help="Every active stall of this market.")
-@click.option("--vendor", "vendor_id", type=int, default=None, help="Only this stall (its id).")
+@click.option("--vendor", "vendor_id", type=click.IntRange(1, DB_INT_MAX), default=None,
+              help="Only this stall (its id).")
 @click.option("--layout", type=click.Choice(["a6", "a4x4"]), default="a6", show_default=True,
               help="a6: one card per A6 page; a4x4: four cards on each A4 sheet, with cut lines.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))

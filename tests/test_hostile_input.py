@@ -590,3 +590,9 @@ def test_a_report_on_an_unknown_region_refreshes_no_rollup(client, marked_stall_
     response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")),
                           query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "NOPE"})
     assert response.status_code == 404 and markers() == before
+
+
+@pytest.mark.parametrize("vendor_id", ["99999999999999", "2147483648", "0", "-1"])
+def test_a_kit_for_a_vendor_id_beyond_the_database_integers_is_a_usage_error(runner, app, tmp_path, vendor_id):
+    result = runner.invoke(args=["kits", "build", "--vendor", vendor_id, "-o", str(tmp_path / "k.pdf")])
+    assert result.exit_code == 2 and "--vendor" in result.output and result.exception.__class__ is SystemExit
