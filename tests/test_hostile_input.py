@@ -596,3 +596,43 @@ def test_a_report_on_an_unknown_region_refreshes_no_rollup(client, marked_stall_
 def test_a_kit_for_a_vendor_id_beyond_the_database_integers_is_a_usage_error(runner, app, tmp_path, vendor_id):
     result = runner.invoke(args=["kits", "build", "--vendor", vendor_id, "-o", str(tmp_path / "k.pdf")])
     assert result.exit_code == 2 and "--vendor" in result.output and result.exception.__class__ is SystemExit
+
+
+# --- JSON strings that are not text (lone surrogates) -------------------------------------------
+
+@pytest.mark.parametrize("path,body,role", [
+    ("/api/v1/auth/token", b'{"username": "\\ud800", "password": "\\udfff"}', None),
+    ("/api/v1/regions", b'{"code": "Q1", "name": "X\\ud800", "kind": "commune"}', "admin"),
+    ("/api/v1/users", b'{"username": "ab\\udc00", "password": "abcdefghijkl", "role": "admin"}', "admin"),
+    ("/api/v1/qr/decode", b'{"payload": "\\ud800"}', "admin"),
+    ("/api/v1/markets", b'{"\\ud800": 1}', "admin"),
+])
+def test_a_json_string_with_a_lone_surrogate_is_400(client, app, path, body, role):
+    headers = auth_header(make_user(role)) if role else {}
+    assert_error_shape(client.post(path, data=body, content_type="application/json", headers=headers), 400)
+
+
+def test_a_payment_request_note_with_a_lone_surrogate_is_400(client, stall):
+    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", headers=auth_header(make_user("admin")),
+                           data=b'{"amount": 5000, "note": "\\ud800"}', content_type="application/json")
+    assert_error_shape(response, 400)
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(client, app):
+    from tests.factories import make_region
+    commune = make_region("C7", "commune")
+    response = client.post("/api/v1/markets", headers=auth_header(make_user("admin")), content_type="application/json",
+                           data=b'{"code": "M7", "name": "Ch\\u1ee3 \\ud83c\\udf4e", "region_code": "C7"}')
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "Chợ 🍎" and commune
+
+
+def test_callbacks_with_a_lone_surrogate_are_kept_never_a_server_error(client, stall):
+    from tests.payments.helpers import PAYOS_KEY, post_simbank
+    unsigned = b'{"data": {"amount": 1, "description": "\\ud800"}, "signature": "00"}'
+    response = client.post("/api/v1/callbacks/payos", data=unsigned, content_type="application/json")
+    assert response.status_code == 401 and response.get_json()["success"] is False
+    signed = json.dumps(simbank_transfer(stall.accounts[0])).replace('"chuyen tien"', '"\\ud800"').encode()
+    assert post_simbank(client, None, raw=signed).status_code == 200
+    assert sorted(db.session.scalars(select(InboxEntry.outcome))) == ["malformed", "rejected"]
+    assert count(BankTransaction) == 0 and PAYOS_KEY
