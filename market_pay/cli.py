@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from .common.schemas import DB_INT_MAX
 from .errors import AppError
 from .extensions import db
 
@@ -325,8 +326,8 @@ def report_command(region_code, market_code, first, last, file_format, active_mi
     from .reports.adoption import adoption_report, bring_rollups_up_to_date
     from .reports.schemas import AdoptionQuerySchema
     query = _load_or_exit(AdoptionQuerySchema(), {
-        key: value for key, value in {"region": region_code, "market": market_code, "from": f"{first:%Y-%m-%d}",
-                                      "to": f"{last:%Y-%m-%d}", "active_min": active_min}.items()
+        key: value for key, value in {"region": region_code, "market": market_code, "from": first.date().isoformat(),
+                                      "to": last.date().isoformat(), "active_min": active_min}.items()
         if value is not None})
     bring_rollups_up_to_date()
     report = adoption_report(None, region_code=query["region"], market_code=query["market"], first=query["first"],
@@ -358,7 +359,8 @@ kits_cli = click.Group("kits", help="Printable stall cards (templates in vendor_
 
 @kits_cli.command("build")
 @click.option("--market", "market_code", default=None, help="Every active stall of this market.")
-@click.option("--vendor", "vendor_id", type=int, default=None, help="Only this stall (its id).")
+@click.option("--vendor", "vendor_id", type=click.IntRange(1, DB_INT_MAX), default=None,
+              help="Only this stall (its id).")
 @click.option("--layout", type=click.Choice(["a6", "a4x4"]), default="a6", show_default=True,
               help="a6: one card per A6 page; a4x4: four cards on each A4 sheet, with cut lines.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
@@ -423,7 +425,32 @@ def main():
     # Found before the app is loaded, so support staff can decode codes without a configured server.
     group.add_command(qr_cli)
     group.add_command(bank_cli)
-    group()
+    try:
+        group()
+    except Exception as error:  # noqa: BLE001 (only start-up and database failures are answered here)
+        message = _startup_failure(error)
+        if message is None:
+            raise
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(1)
+
+
+def _startup_failure(error: Exception) -> str | None:
+    """A clear line for a configuration the app cannot start with, or a database it cannot reach
+    (an operator's mistake, not a bug: no traceback); None for anything else."""
+    from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+
+    from .config import ConfigError
+    if isinstance(error, ConfigError):
+        return str(error)
+    if isinstance(error, ArgumentError):  # also NoSuchModuleError: an unknown scheme in the URL
+        return f"MARKET_PAY_DATABASE_URL is not a database URL this service can use ({error})."
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:300]
+    if getattr(getattr(error, "orig", None), "sqlstate", None) == "42P01" or "no such table" in reason:
+        return "The database has no tables yet: run `market-pay db upgrade` first."
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return f"Cannot use the database at MARKET_PAY_DATABASE_URL: {reason}"
+    return None
 
 
 if __name__ == "__main__":

@@ -416,3 +416,223 @@ def raw_get(base: str, target: bytes) -> int:
 def test_raw_non_utf8_query_bytes_over_real_http_are_never_a_server_error(served):
     for target in (b"/verify?lang=\xff", b"/api/v1/verify?payload=\xc3\x28", b"/stall?\xff=\xfe"):
         assert raw_get(served, target) == 400, target
+
+
+# --- the command line: odd arguments and environments are a clear error, never a traceback ---
+
+def run_cli(env_changes: dict, *args: str):
+    import os
+    import subprocess
+    import sys
+    from tests.servers import ROOT
+    env = {**os.environ, "MARKET_PAY_SECRET_KEY": "cli-secret", **env_changes}
+    env = {key: value for key, value in env.items() if value is not None}
+    return subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("env_changes,says", [
+    ({"MARKET_PAY_SECRET_KEY": None}, "MARKET_PAY_SECRET_KEY"),
+    ({"MARKET_PAY_DATABASE_URL": "nonsense://x"}, "MARKET_PAY_DATABASE_URL"),
+    ({"MARKET_PAY_DATABASE_URL": "not a url"}, "MARKET_PAY_DATABASE_URL"),
+    ({"MARKET_PAY_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nothing"}, "Cannot use the database"),
+    ({"MARKET_PAY_DATABASE_URL": "sqlite:////nonexistent-dir/x.db"}, "Cannot use the database"),
+])
+def test_the_cli_with_a_broken_configuration_says_what_to_fix_without_a_traceback(env_changes, says):
+    result = run_cli(env_changes, "partners", "list")
+    assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_the_cli_on_a_database_without_tables_says_to_migrate(tmp_path):
+    result = run_cli({"MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}, "partners", "list")
+    assert result.returncode == 1 and "db upgrade" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("first,last", [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")])
+def test_the_report_command_for_year_1_or_9999_names_the_dates(runner, app, tmp_path, first, last):
+    from tests.factories import make_region
+    make_region("P", "province")
+    result = runner.invoke(args=["report", "--region", "P", "--from", first, "--to", last,
+                                 "-o", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 1 and "1900-01-01" in result.output, result.output
+
+
+# --- NUL characters that would reach PostgreSQL from a statement upload -----------------------
+
+GOOD_STATEMENT = ("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+                  "balance_after\n,,,970436,0011001234567,opening,0,,0\n"
+                  "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n"
+                  ",,,970436,0011001234567,closing,0,,5000\n")
+
+
+def upload_statement(client, text: str, filename: str = "sao-ke.csv"):
+    import io
+    return client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(text.encode()), filename), "partner": "simbank"})
+
+
+def test_a_statement_file_name_with_a_nul_is_kept_without_it(client, stall):
+    response = upload_statement(client, GOOD_STATEMENT, "sao\x00ke.csv")
+    assert response.status_code == 201, response.get_json()
+    from market_pay.reconciliation.models import ReconciliationRun
+    names = [value for value in db.session.scalar(select(ReconciliationRun)).__dict__.values()
+             if isinstance(value, str) and "sao" in value]
+    assert names and all("\x00" not in name for name in names)
+
+
+@pytest.mark.parametrize("field,text", [("transaction_id", GOOD_STATEMENT.replace("SIM-1", "SIM\x001")),
+                                        ("bank_reference", GOOD_STATEMENT.replace("FT1", "F\x00T1"))])
+def test_a_statement_line_with_a_nul_in_its_ids_is_a_row_error(client, stall, field, text):
+    body = assert_error_shape(upload_statement(client, text), 422)
+    assert field in json.dumps(body["errors"])
+
+
+# --- 9. payOS test deliveries: kept, and decided by what payOS marks, never by the words ------
+
+def payos_data(**changes):
+    data = {"orderCode": 5, "amount": 45_000, "description": "thanh toan", "accountNumber": "0011001234567",
+            "reference": "FT-PAYOS-9", "transactionDateTime": "2026-11-22 11:00:00", "currency": "VND",
+            "paymentLinkId": "9f2c41d0aa6b4e0b9c3d5e7f8a1b2c3d", "code": "00", "desc": "success",
+            "counterAccountName": "LE VAN C", "counterAccountNumber": "123", "counterAccountBankId": "970415",
+            "counterAccountBankName": "", "virtualAccountName": "", "virtualAccountNumber": ""}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("description", ["VQRIO123", "Ma giao dich thu nghiem", "CK VQRIO123 mua rau",
+                                         "Ma giao dich thu nghiem 45000"])
+def test_a_real_payos_payment_whose_content_looks_like_a_test_is_recorded_and_credited(client, stall, description):
+    from tests.payments.helpers import post_payos
+    response = post_payos(client, payos_data(description=description))
+    assert response.status_code == 200 and response.get_json() == {"success": True}
+    txn = db.session.scalar(select(BankTransaction))
+    assert (txn.vendor_id, txn.amount, txn.description) == (stall.id, 45_000, description)
+    assert db.session.scalar(select(InboxEntry.outcome)) == "accepted"
+
+
+@pytest.mark.parametrize("changes", [
+    {},  # payOS's documented sample exactly
+    {"description": "Ma giao dich thu nghiem", "reference": "MA_GIAO_DICH_THU_NGHIEM"},
+    {"accountNumber": "0011001234567", "amount": 10_000},  # aimed at a real account: still payOS's sample link
+])
+def test_payos_s_confirmation_sample_is_acknowledged_and_kept_as_a_test(client, stall, changes):
+    from tests.payments.helpers import post_payos
+    sample = payos_data(orderCode=123, amount=3000, description="VQRIO123", accountNumber="12345678",
+                        reference="TF230204212323", transactionDateTime="2023-02-04 18:25:00",
+                        paymentLinkId="124c33293c43417ab7879e14c8d9eb18", desc="Thành công", counterAccountName="",
+                        counterAccountNumber="", counterAccountBankId="")
+    sample.update(changes)
+    response = post_payos(client, sample)
+    assert response.status_code == 200 and response.get_json() == {"success": True}
+    assert count(BankTransaction) == 0
+    assert [(e.outcome, e.partner) for e in db.session.scalars(select(InboxEntry))] == [("test", "payos")]
+
+
+def test_an_unsigned_payos_sample_is_rejected_not_taken_for_a_test(client, stall):
+    body = {"code": "00", "desc": "success", "success": True, "signature": "00" * 32,
+            "data": payos_data(orderCode=123, paymentLinkId="124c33293c43417ab7879e14c8d9eb18")}
+    response = client.post("/api/v1/callbacks/payos", json=body)
+    assert response.status_code == 401
+    assert db.session.scalar(select(InboxEntry.outcome)) == "rejected"
+
+
+# --- 10. reports check the caller before refreshing rollups -----------------------------------
+
+@pytest.fixture
+def marked_stall_day(app):
+    """A market in province P (commune C1) and one outside it (province Q), with a credit whose
+    stall-day is marked for the next refresh."""
+    from market_pay.reports.models import RollupDirty
+    from tests.factories import make_market, make_region
+    from tests.reports.helpers import credit
+    province = make_region("P", "province")
+    market = make_market("M1", make_region("C1", "commune", province))
+    other = make_market("M9", make_region("C9", "commune", make_region("Q", "province")))
+    stall = make_vendor(market)
+    credit(stall, 10_000, "2026-11-05 10:00")
+    assert db.session.scalar(select(func.count()).select_from(RollupDirty)) > 0
+    return {"stall": stall, "market": market, "other": other}
+
+
+def markers():
+    from market_pay.reports.models import RollupDirty
+    return db.session.scalar(select(func.count()).select_from(RollupDirty))
+
+
+def forbidden_callers(world):
+    from tests.factories import scope_of
+    return [
+        (make_user("vendor", scope_of(world["stall"])), {"market": "M1"}),
+        (make_user("vendor", scope_of(world["stall"])), {"region": "P"}),
+        (make_user("region_staff", "Q"), {"region": "P"}),
+        (make_user("region_staff", "Q"), {"market": "M1"}),
+        (make_user("market_manager", "M9"), {"market": "M1"}),
+        (make_user("market_manager", "M1"), {"region": "P"}),
+    ]
+
+
+def test_a_forbidden_report_is_403_and_refreshes_no_rollup(client, marked_stall_day):
+    before = markers()
+    for user, scope in forbidden_callers(marked_stall_day):
+        for file_format in ("json", "csv", "xlsx"):
+            response = client.get("/api/v1/reports/adoption", headers=auth_header(user), query_string={
+                "from": "2026-11-01", "to": "2026-11-30", "format": file_format, **scope})
+            assert response.status_code == 403, (user.role, scope, response.get_json())
+            assert markers() == before, (user.role, scope)
+    allowed = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("region_staff", "P")),
+                         query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "P"})
+    assert allowed.status_code == 200 and markers() == 0  # the same request, allowed, does refresh
+
+
+def test_a_report_on_an_unknown_region_refreshes_no_rollup(client, marked_stall_day):
+    before = markers()
+    response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")),
+                          query_string={"from": "2026-11-01", "to": "2026-11-30", "region": "NOPE"})
+    assert response.status_code == 404 and markers() == before
+
+
+@pytest.mark.parametrize("vendor_id", ["99999999999999", "2147483648", "0", "-1"])
+def test_a_kit_for_a_vendor_id_beyond_the_database_integers_is_a_usage_error(runner, app, tmp_path, vendor_id):
+    result = runner.invoke(args=["kits", "build", "--vendor", vendor_id, "-o", str(tmp_path / "k.pdf")])
+    assert result.exit_code == 2 and "--vendor" in result.output and result.exception.__class__ is SystemExit
+
+
+# --- JSON strings that are not text (lone surrogates) -------------------------------------------
+
+@pytest.mark.parametrize("path,body,role", [
+    ("/api/v1/auth/token", b'{"username": "\\ud800", "password": "\\udfff"}', None),
+    ("/api/v1/regions", b'{"code": "Q1", "name": "X\\ud800", "kind": "commune"}', "admin"),
+    ("/api/v1/users", b'{"username": "ab\\udc00", "password": "abcdefghijkl", "role": "admin"}', "admin"),
+    ("/api/v1/qr/decode", b'{"payload": "\\ud800"}', "admin"),
+    ("/api/v1/markets", b'{"\\ud800": 1}', "admin"),
+])
+def test_a_json_string_with_a_lone_surrogate_is_400(client, app, path, body, role):
+    headers = auth_header(make_user(role)) if role else {}
+    assert_error_shape(client.post(path, data=body, content_type="application/json", headers=headers), 400)
+
+
+def test_a_payment_request_note_with_a_lone_surrogate_is_400(client, stall):
+    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", headers=auth_header(make_user("admin")),
+                           data=b'{"amount": 5000, "note": "\\ud800"}', content_type="application/json")
+    assert_error_shape(response, 400)
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(client, app):
+    from tests.factories import make_region
+    commune = make_region("C7", "commune")
+    response = client.post("/api/v1/markets", headers=auth_header(make_user("admin")), content_type="application/json",
+                           data=b'{"code": "M7", "name": "Ch\\u1ee3 \\ud83c\\udf4e", "region_code": "C7"}')
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "Chợ 🍎" and commune
+
+
+def test_callbacks_with_a_lone_surrogate_are_kept_never_a_server_error(client, stall):
+    from tests.payments.helpers import PAYOS_KEY, post_simbank
+    unsigned = b'{"data": {"amount": 1, "description": "\\ud800"}, "signature": "00"}'
+    response = client.post("/api/v1/callbacks/payos", data=unsigned, content_type="application/json")
+    assert response.status_code == 401 and response.get_json()["success"] is False
+    signed = json.dumps(simbank_transfer(stall.accounts[0])).replace('"chuyen tien"', '"\\ud800"').encode()
+    assert post_simbank(client, None, raw=signed).status_code == 200
+    assert sorted(db.session.scalars(select(InboxEntry.outcome))) == ["malformed", "rejected"]
+    assert count(BankTransaction) == 0 and PAYOS_KEY

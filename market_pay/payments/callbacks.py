@@ -244,7 +244,8 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
     except SignatureInvalid as rejected:
         db.session.add(delivery.entry("rejected", rejected.reason))
         return CallbackOutcome("rejected", rejected.reason)
-    except PartnerTestDelivery:
+    except PartnerTestDelivery:  # acknowledged and kept, never money (payOS's confirm-webhook sample)
+        db.session.add(delivery.entry("test", "the partner's own test delivery"))
         return CallbackOutcome("test")
     except MalformedCallback as malformed:
         return _file_malformed(delivery, malformed.reason)

@@ -35,7 +35,7 @@ class InboxEntry(db.Model):
     auth_header = db.Column(db.String(600), nullable=False, default="")
     body = db.Column(db.Text, nullable=False)
     body_sha256 = db.Column(db.String(64), nullable=False)
-    # accepted | duplicate | rejected | malformed
+    # accepted | duplicate | rejected | malformed | test (a partner's own test delivery)
     outcome = db.Column(db.String(20), nullable=False)
     reason = db.Column(db.String(300), nullable=False, default="")
     transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"))

@@ -15,8 +15,13 @@ from ..common.money import MAX_LINE_AMOUNT
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 PARTNERS = ("simbank", "sepay", "payos")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9]{1,19}$")
-# payOS sends a signed sample when a webhook URL is confirmed; it is not money.
-PAYOS_TEST_DESCRIPTIONS = ("VQRIO123", "Ma giao dich thu nghiem")
+# payOS's confirm-webhook step sends its documented sample delivery, signed with the merchant's
+# checksum key: payment link 124c33293c43417ab7879e14c8d9eb18, order 123. That link id is payOS's
+# own and belongs to no merchant's link, so the pair marks the test. The description never does:
+# it is whatever the payer typed ("VQRIO123", "Ma giao dich thu nghiem" included), and money that
+# arrives with those words is real money.
+PAYOS_TEST_PAYMENT_LINK_ID = "124c33293c43417ab7879e14c8d9eb18"
+PAYOS_TEST_ORDER_CODE = 123
 
 
 class MalformedCallback(Exception):
@@ -26,7 +31,7 @@ class MalformedCallback(Exception):
 
 
 class PartnerTestDelivery(Exception):
-    """A partner's own test delivery: acknowledge, record nothing."""
+    """A partner's own test delivery: acknowledge it and keep it in the inbox, as no money."""
 
 
 @dataclass(frozen=True)
@@ -150,12 +155,19 @@ def parse_sepay(body: bytes) -> IncomingTransfer:
         booked_at=_local_time(data, "transactionDate"))
 
 
+def is_payos_test(data: dict) -> bool:
+    """Whether `data` is payOS's confirm-webhook sample (by its link id and order code only)."""
+    order_code = data.get("orderCode")
+    return (data.get("paymentLinkId") == PAYOS_TEST_PAYMENT_LINK_ID and not isinstance(order_code, bool)
+            and order_code == PAYOS_TEST_ORDER_CODE)
+
+
 def parse_payos(payload: dict) -> IncomingTransfer:
     """`payload` is the already-verified body; money is in `data`."""
     data = payload.get("data")
     if not isinstance(data, dict):
         raise MalformedCallback("data is not an object")
-    if data.get("description") in PAYOS_TEST_DESCRIPTIONS:
+    if is_payos_test(data):
         raise PartnerTestDelivery()
     if data.get("code") not in (None, "00") or payload.get("success") is False:
         raise MalformedCallback(f"payOS reports code {data.get('code')!r}: not a successful payment")

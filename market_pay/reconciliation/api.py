@@ -68,8 +68,9 @@ def upload_statement():
     try:
         with os.fdopen(handle, "wb") as target:
             upload.save(target)
+        # The name is kept with the run; PostgreSQL text cannot hold an attacker's NUL (a 500 once).
         run, created = services.reconcile_file(g.actor, path, fields["partner"], fields["date"],
-                                               upload.filename or "")
+                                               (upload.filename or "").replace("\x00", "\ufffd"))
         db.session.commit()
     finally:
         os.unlink(path)

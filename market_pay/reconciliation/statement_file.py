@@ -193,11 +193,11 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
         check.error(number, "direction", "One of: in, out, opening, closing.")
         return None
     transaction_id, reference = transaction_id.strip(), reference.strip()
-    if not 1 <= len(transaction_id) <= 200:
-        check.error(number, "transaction_id", "Required, at most 200 characters.")
+    if not 1 <= len(transaction_id) <= 200 or "\x00" in transaction_id:  # (PostgreSQL text holds no NUL)
+        check.error(number, "transaction_id", "Required, at most 200 characters, no NUL.")
         ok = False
-    if not 1 <= len(reference) <= 100:
-        check.error(number, "bank_reference", "Required, at most 100 characters.")
+    if not 1 <= len(reference) <= 100 or "\x00" in reference:
+        check.error(number, "bank_reference", "Required, at most 100 characters, no NUL.")
         ok = False
     amount = _integer(amount_text)
     if amount is None or amount <= 0:

@@ -141,6 +141,12 @@ def _scope_markets(actor, region_code, market_code):
     return (region.code, region.name, region.kind), markets
 
 
+def require_report_scope(actor, region_code=None, market_code=None) -> None:
+    """403 (or 404) unless `actor` may report on that region or market: checked before any work
+    on the caller's behalf (a rollup refresh), so a forbidden caller costs a lookup, nothing more."""
+    _scope_markets(actor, region_code, market_code)
+
+
 def _places(markets):
     """{market_id: (commune region, former district region or None)}."""
     codes = {code for market in markets for code in market.region.path.split("/") if code}

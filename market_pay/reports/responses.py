@@ -3,15 +3,17 @@ from flask import Response, jsonify
 
 from ..extensions import db
 from . import exports
-from .adoption import adoption_report, bring_rollups_up_to_date
+from .adoption import adoption_report, bring_rollups_up_to_date, require_report_scope
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def fresh_report(actor, query: dict):
-    """Rollups brought up to date and committed (which also ends their lock, so matchers and
-    other reports need not wait for this one's reading), then the report."""
+    """The caller's permission checked first; then the rollups brought up to date and committed
+    (which also ends their lock, so matchers and other reports need not wait for this one's
+    reading), then the report."""
+    require_report_scope(actor, query["region"], query["market"])
     bring_rollups_up_to_date()
     db.session.commit()
     return adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
