@@ -25,6 +25,22 @@
     $("sound").hidden = true;
   });
 
+  // ---- fitting long figures ------------------------------------------------------------------
+  // CSS clamp() sizes a figure for the phone; a long one (9.999.999.999 ₫) may still not fit its
+  // box, so it is shrunk until it does: an amount is never cut, wrapped or wider than the screen.
+  function fit(el) {
+    el.style.fontSize = "";
+    if (!el.clientWidth) return;                       // hidden (a closed dialog): fitted when shown
+    var size = parseFloat(getComputedStyle(el).fontSize);
+    for (var i = 0; i < 12 && el.scrollWidth > el.clientWidth + 1 && size > 12; i++) {
+      size = Math.max(12, Math.floor(size * el.clientWidth / el.scrollWidth * 10) / 10 - 0.5);
+      el.style.fontSize = size + "px";
+    }
+  }
+  function fitAll() { Array.prototype.forEach.call(document.querySelectorAll("[data-fit]"), fit); }
+  window.addEventListener("resize", fitAll);
+  fitAll();
+
   function toast(message) {
     var el = $("toast");
     el.textContent = message;
@@ -41,6 +57,7 @@
     $("cashless-count").textContent = summary.cashless_count;
     $("cash-total").textContent = summary.cash_text;
     $("cash-count").textContent = summary.cash_count;
+    fit($("cashless-total")); fit($("cash-total"));
     if (!("quiet" in summary)) return;                 // the event stream leaves the alert to the refresh
     var quiet = $("quiet");
     quiet.hidden = !summary.quiet;
@@ -130,10 +147,10 @@
   // ---- keypad (cash and QR amounts) ----------------------------------------------------------
   var keypad = $("keypad"), typed = "", onConfirm = null;
   function formatVnd(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + " ₫"; }
-  function render() { $("keypad-amount").textContent = formatVnd(parseInt(typed || "0", 10)); }
+  function render() { $("keypad-amount").textContent = formatVnd(parseInt(typed || "0", 10)); fit($("keypad-amount")); }
   function openKeypad(title, confirm) {
-    typed = ""; render(); $("keypad-title").textContent = title; onConfirm = confirm;
-    keypad.showModal();
+    typed = ""; $("keypad-title").textContent = title; onConfirm = confirm;
+    keypad.showModal(); render();
   }
   keypad.addEventListener("click", function (event) {
     var key = event.target.dataset.key, preset = event.target.dataset.preset;

