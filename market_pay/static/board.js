@@ -145,18 +145,22 @@
   connect();
 
   // ---- keypad (cash and QR amounts) ----------------------------------------------------------
-  var keypad = $("keypad"), typed = "", onConfirm = null;
+  // A preset REPLACES the amount, and the first digit after it starts a new amount (50.000 then
+  // "2" is 2 ₫, never 500.002 ₫); ⌫ after a preset clears it.
+  var keypad = $("keypad"), typed = "", fromPreset = false, onConfirm = null;
   function formatVnd(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + " ₫"; }
   function render() { $("keypad-amount").textContent = formatVnd(parseInt(typed || "0", 10)); fit($("keypad-amount")); }
   function openKeypad(title, confirm) {
-    typed = ""; $("keypad-title").textContent = title; onConfirm = confirm;
+    typed = ""; fromPreset = false; $("keypad-title").textContent = title; onConfirm = confirm;
     keypad.showModal(); render();
   }
   keypad.addEventListener("click", function (event) {
     var key = event.target.dataset.key, preset = event.target.dataset.preset;
-    if (preset) { typed = preset; }
-    else if (key === "⌫") { typed = typed.slice(0, -1); }
-    else if (key && (typed + key).length <= 10) { typed = (typed + key).replace(/^0+/, ""); }
+    if (!preset && !key) return;
+    if (preset) { typed = preset; fromPreset = true; render(); return; }
+    if (fromPreset) { typed = ""; fromPreset = false; }
+    if (key === "⌫") { typed = typed.slice(0, -1); }
+    else if ((typed + key).length <= 10) { typed = (typed + key).replace(/^0+/, ""); }
     render();
   });
   $("keypad-cancel").addEventListener("click", function () { keypad.close(); });

@@ -67,3 +67,42 @@ def test_board_fits_the_phone_and_no_amount_wraps(browser, service, viewport):
     assert_fits(page)
     page.screenshot(path=f"{SHOTS}/keypad-{viewport['width']}.png")
     ctx.close()
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_keypad_presets_fit_and_replace_the_amount(browser, service, viewport):
+    ctx = phone(browser, viewport)
+    page = ctx.new_page()
+    sign_in(page, service)
+    page.click("#open-cash")
+    dialog = box(page, "#keypad")
+    presets = page.locator(".presets button")
+    assert presets.count() == 4
+    for i in range(4):
+        button = presets.nth(i)
+        edge = button.bounding_box()
+        assert dialog["x"] <= edge["x"] and edge["x"] + edge["width"] <= dialog["x"] + dialog["width"]
+        assert edge["x"] + edge["width"] <= viewport["width"]
+        # Its label is not clipped inside the button.
+        assert button.evaluate("b => b.scrollWidth <= b.clientWidth")
+    assert_fits(page)
+
+    def press(*keys):
+        for key in keys:
+            page.click(f"button[data-preset='{key[1:]}']" if key.startswith("p") else f".keys button[data-key='{key}']")
+        return page.inner_text("#keypad-amount")
+
+    assert press("p50000") == "50.000 ₫"
+    assert press("2") == "2 ₫"                       # a new amount, never 500.002 ₫
+    assert press("5") == "25 ₫"
+    assert press("p100000") == "100.000 ₫"          # a preset replaces what was typed
+    assert press("p20000") == "20.000 ₫"
+    assert press("⌫") == "0 ₫"                       # ⌫ after a preset clears it
+    assert press("3", "000") == "3.000 ₫"
+    assert press("p10000", "000") == "0 ₫"
+    assert press("p50000") == "50.000 ₫"
+    before = int(page.inner_text("#cash-count"))
+    page.click("#keypad-confirm")
+    wait_js(page, f"document.getElementById('cash-count').textContent === '{before + 1}'")
+    assert "Đã ghi tiền mặt 50.000 ₫" in page.inner_text("#toast")
+    ctx.close()
