@@ -120,7 +120,8 @@ ENDPOINTS = [
      BreakQuerySchema, 200, "BreakSchema[]"),
     ("get", "/api/v1/reconciliation-runs/{run_id}/breaks.csv", "A run's breaks as a spreadsheet (UTF-8 CSV)", None,
      LangQuerySchema, 200, "csv"),
-    ("post", "/api/v1/vendors/{vendor_id}/cash-sales", "Record a cash sale of the stall (vendor, assistant, manager)",
+    ("post", "/api/v1/vendors/{vendor_id}/cash-sales", "Record a cash sale of the stall (vendor, assistant, manager; honours "
+     "Idempotency-Key: the same key again returns the first sale, 200)",
      CashSaleCreateSchema, None, 201, CashSaleSchema),
     ("delete", "/api/v1/cash-sales/{sale_id}", "Undo a cash sale (its author within 10 minutes, or a manager)", None,
      None, 200, CashSaleSchema),

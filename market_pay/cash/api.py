@@ -1,11 +1,11 @@
 """Cash sales over the JSON API."""
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
 from ..common.requests import load_json
 from ..extensions import db
 from . import services
-from .schemas import CashSaleCreateSchema, CashSaleSchema
+from .schemas import CashSaleCreateSchema, CashSaleSchema, idempotency_key
 
 bp = Blueprint("cash", __name__, url_prefix="/api/v1")
 
@@ -13,10 +13,12 @@ bp = Blueprint("cash", __name__, url_prefix="/api/v1")
 @bp.post("/vendors/<int:vendor_id>/cash-sales")
 @login_required
 def record_cash_sale(vendor_id):
+    key = idempotency_key(request.headers)
     data = load_json(CashSaleCreateSchema())
-    sale = services.record_cash_sale(g.actor, vendor_id, data["amount"], data["count"], data["occurred_at"])
+    sale, created = services.record_cash_sale_once(g.actor, vendor_id, data["amount"], key, data["count"],
+                                                   data["occurred_at"])
     db.session.commit()
-    return CashSaleSchema().dump(sale), 201
+    return CashSaleSchema().dump(sale), 201 if created else 200
 
 
 @bp.delete("/cash-sales/<int:sale_id>")

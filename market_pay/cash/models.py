@@ -21,8 +21,14 @@ class CashSale(db.Model):
     source = db.Column(db.String(10), nullable=False, default="stall")
     recorded_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # The client's key for one sale (the stall board's offline queue resends with the same key), so
+    # a sale sent twice over a weak signal is recorded once. Unique per stall.
+    idempotency_key = db.Column(db.String(100))
 
     __table_args__ = (
+        # A unique index (not a constraint): adding it needs no table rebuild on SQLite, which
+        # would drop the rollup triggers on this table.
+        db.Index("ix_cash_sale_vendor_idempotency", "vendor_id", "idempotency_key", unique=True),
         db.Index("ix_cash_sale_vendor_occurred", "vendor_id", "occurred_at"),
         # Market-wide survey counts, which the adoption report reads directly (no stall rollup).
         db.Index("ix_cash_sale_market_survey", "market_id", "occurred_at",

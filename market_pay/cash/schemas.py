@@ -3,6 +3,7 @@ from marshmallow import fields, validate
 
 from ..common.money import MAX_LINE_AMOUNT
 from ..common.schemas import StrictSchema
+from ..errors import ValidationFailed
 
 # One cash entry is one line of money: the service's single bound (common/money.py).
 MAX_CASH_AMOUNT = MAX_LINE_AMOUNT
@@ -26,3 +27,12 @@ class CashSaleSchema(StrictSchema):
     occurred_at = fields.AwareDateTime()
     source = fields.String()
     created_at = fields.AwareDateTime()
+
+
+def idempotency_key(headers) -> str | None:
+    """The request's Idempotency-Key header: 1 to 100 printable ASCII characters (a NUL would
+    reach the database, which PostgreSQL refuses), or None when absent."""
+    key = headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 100 and key.isascii() and key.isprintable()):
+        raise ValidationFailed(errors={"Idempotency-Key": ["1 to 100 printable ASCII characters."]})
+    return key

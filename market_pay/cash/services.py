@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
 from ..auth.models import STALL_ROLES
@@ -36,8 +37,30 @@ def _require_take_payments(actor, vendor):
 def record_cash_sale(actor, vendor_id: int, amount: int, count: int = 1, occurred_at: datetime | None = None) -> CashSale:
     """A cash sale of the stall. 404 unknown stall, 403 out of scope, 409 suspended stall,
     422 a time in the future or more than BACKDATE_DAYS back."""
+    return record_cash_sale_once(actor, vendor_id, amount, None, count, occurred_at)[0]
+
+
+def _sale_with_key(vendor_id: int, key: str):
+    return db.session.scalar(select(CashSale).where(CashSale.vendor_id == vendor_id, CashSale.idempotency_key == key))
+
+
+def _replay(existing: CashSale, amount: int, count: int) -> tuple[CashSale, bool]:
+    if (existing.amount, existing.count) != (amount, count):
+        raise Conflict("This Idempotency-Key was used with a different cash sale.")
+    return existing, False
+
+
+def record_cash_sale_once(actor, vendor_id: int, amount: int, idempotency_key: str | None, count: int = 1,
+                          occurred_at: datetime | None = None) -> tuple[CashSale, bool]:
+    """(sale, created). The same key again (a resend after a lost answer, the board's offline
+    queue) returns the first sale; with another amount or count it is a 409. Errors as
+    record_cash_sale. The unique (vendor, key) constraint settles two sends racing."""
     vendor = find_vendor(vendor_id)
     _require_take_payments(actor, vendor)
+    if idempotency_key:
+        existing = _sale_with_key(vendor.id, idempotency_key)
+        if existing is not None:
+            return _replay(existing, amount, count)
     if vendor.status != "active":
         raise Conflict("This stall is suspended; it cannot record sales.")
     now = utcnow()
@@ -47,13 +70,22 @@ def record_cash_sale(actor, vendor_id: int, amount: int, count: int = 1, occurre
     if occurred_at < now - timedelta(days=BACKDATE_DAYS):
         raise ValidationFailed(errors={"occurred_at": [f"At most {BACKDATE_DAYS} days back."]})
     sale = CashSale(market_id=vendor.market_id, vendor_id=vendor.id, amount=amount, count=count,
-                    occurred_at=occurred_at, source="stall", recorded_by_user_id=actor.id, created_at=now)
+                    occurred_at=occurred_at, source="stall", recorded_by_user_id=actor.id, created_at=now,
+                    idempotency_key=idempotency_key)
     db.session.add(sale)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # The same key raced in from another worker: answer as the replay it is.
+        existing = _sale_with_key(vendor.id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, amount, count)
     record_change(actor, "cash_sale.create", "cash_sale", sale.id,
                   {"vendor_id": vendor.id, "amount": amount, "count": count},
                   market_id=vendor.market_id, vendor_id=vendor.id)
-    return sale
+    return sale, True
 
 
 def delete_cash_sale(actor, sale_id: int) -> CashSale:

@@ -2,16 +2,18 @@
 import hashlib
 import json
 import time
+from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request, session, url_for
 
 from ..auth.models import STALL_ROLES
-from ..cash.schemas import CashSaleCreateSchema
-from ..cash.services import delete_cash_sale, record_cash_sale
+from ..cash.schemas import idempotency_key
+from ..cash.services import delete_cash_sale, record_cash_sale_once
 from ..common.formatting import format_vnd
 from ..common.page_sign_in import STALL_SESSION, sign_in_from_form, sign_out
 from ..common.requests import load_json
 from ..common.schemas import db_int_or_none
+from ..common.types import utcnow
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired, Conflict, TooManyRequests, ValidationFailed
 from ..extensions import db
@@ -20,6 +22,7 @@ from ..payments.schemas import PaymentRequestCreateSchema
 from ..vendors.confirmations import confirm_account, reject_account
 from . import services
 from .events import hub_for, slots_for
+from .schemas import BoardCashSchema
 from .spoken_amounts import missed_sentence
 
 bp = Blueprint("stall_pages", __name__)
@@ -106,13 +109,17 @@ def summary():
 
 @bp.post("/stall/cash")
 def record_cash():
+    """A cash sale from the board. The page sends an Idempotency-Key per sale and resends a sale
+    it queued while offline with the same key: it is recorded once (200 for the replay)."""
     require_csrf()
     actor = _require_actor()
-    data = load_json(CashSaleCreateSchema(only=("amount",)))
-    sale = record_cash_sale(actor, actor.vendor_id, data["amount"])
+    key = idempotency_key(request.headers)
+    data = load_json(BoardCashSchema())
+    occurred_at = utcnow() - timedelta(seconds=data["age_seconds"])
+    sale, created = record_cash_sale_once(actor, actor.vendor_id, data["amount"], key, occurred_at=occurred_at)
     db.session.commit()
     return jsonify({"id": sale.id, "amount": sale.amount, "amount_text": format_vnd(sale.amount),
-                    "summary": services.board_summary(actor)}), 201
+                    "summary": services.board_summary(actor)}), 201 if created else 200
 
 
 @bp.post("/stall/cash/<int:sale_id>/undo")
