@@ -130,6 +130,21 @@ TEXTS["en"].update({
     "wrong_old_password": "The current password is wrong.",
     "weak_new_password": "The new password is too weak or is the current one; choose another.",
 })
+# The stall board's weak-signal queue and its "Vừa nhận" reasons (issue 19).
+TEXTS["vi"].update({
+    "offline_bar": "Mất kết nối — các khoản tiền mặt sẽ được gửi khi có mạng",
+    "queue_title": "Tiền mặt chờ gửi", "queued": "chờ gửi", "cash_queued": "Chưa có mạng: đã giữ {amount}, sẽ gửi sau",
+    "cash_sent_later": "Đã gửi tiền mặt {amount} (nhập lúc {time})", "cash_refused": "Không ghi được {amount}: {reason}",
+    "why_below_floor": "dưới mức tối thiểu {floor}", "why_underpaid": "thiếu {short} so với yêu cầu",
+    "why_reversal": "ngân hàng đã lấy lại khoản này", "missed_tap": "Bấm để bật loa và nghe các khoản đã lỡ",
+})
+TEXTS["en"].update({
+    "offline_bar": "No connection — cash sales will be sent when the signal is back",
+    "queue_title": "Cash waiting to be sent", "queued": "waiting", "cash_queued": "Offline: kept {amount}, will send later",
+    "cash_sent_later": "Cash sale sent: {amount} (typed at {time})", "cash_refused": "Could not record {amount}: {reason}",
+    "why_below_floor": "below the minimum of {floor}", "why_underpaid": "{short} short of the amount asked",
+    "why_reversal": "the bank took this back", "missed_tap": "Tap to turn the sound on and hear what you missed",
+})
 LANGS = tuple(TEXTS)
 
 

@@ -67,14 +67,20 @@
   function post(url, body, extraHeaders) {
     var headers = {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf};
     for (var name in (extraHeaders || {})) headers[name] = extraHeaders[name];
+    // A failed request is marked `retry` when sending it again later may work (no signal, the
+    // service restarting, a proxy's HTML error page, too many requests); other errors are final.
+    function later() { var error = new Error(words.error_retry); error.retry = true; throw error; }
     return fetch(url, {method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "same-origin"})
       .then(function (response) {
-        if (response.status === 401) { location.href = "/stall/login"; throw new Error("signed out"); }
+        if (response.status === 401) {
+          location.href = "/stall/login"; var out = new Error("signed out"); out.retry = true; throw out;
+        }
+        if (response.status >= 500 || response.status === 429 || response.status === 403) later();
         return response.json().then(function (data) {
           if (!response.ok) throw new Error(data.message || words.error_retry);
           return data;
-        });
-      });
+        }, later);
+      }, later);
   }
 
   // ---- live confirmations ------------------------------------------------------------------
@@ -117,6 +123,7 @@
     source.addEventListener("open", function () {
       retryDelay = 3000;
       $("link-state").textContent = words.live; root.classList.remove("offline");
+      setOnline(true); sendQueue();
     });
     source.addEventListener("error", function () {
       $("link-state").textContent = words.offline;
@@ -169,18 +176,83 @@
     if (amount > 0 && onConfirm) { keypad.close(); onConfirm(amount); }
   });
 
-  // ---- cash --------------------------------------------------------------------------------
-  var lastCash = null;
-  $("open-cash").addEventListener("click", function () {
-    openKeypad(words.cash, function (amount) {
-      post("/stall/cash", {amount: amount}).then(function (sale) {
-        lastCash = sale;
-        showSummary(sale.summary);
-        toast(words.cash_saved.replace("{amount}", sale.amount_text));
-        $("undo-cash").hidden = false;
-      }).catch(function (error) { toast(error.message); });
+  // ---- cash, kept through a lost signal ------------------------------------------------------
+  // A sale gets its Idempotency-Key when it is typed and goes into a queue on the phone first;
+  // the queue is sent in order, each sale with its own key, so a resend after a lost answer is
+  // recorded once. Offline, the sale waits (shown in the queue) and goes when the signal is back.
+  var lastCash = null, queueKey = "market_pay:cash-queue:" + vendor, sending = false;
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
+  }
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function clock(ms) { var d = new Date(ms); return two(d.getHours()) + ":" + two(d.getMinutes()); }
+  function showQueue(queue) {
+    var list = $("queue-list");
+    list.textContent = "";
+    queue.forEach(function (sale) {
+      var li = document.createElement("li"), amount = document.createElement("span"), meta = document.createElement("span");
+      amount.className = "amount"; amount.textContent = formatVnd(sale.amount);
+      meta.className = "meta"; meta.textContent = clock(sale.at) + " · " + words.queued;
+      li.appendChild(amount); li.appendChild(meta); list.appendChild(li);
     });
-  });
+    $("cash-queue").hidden = queue.length === 0;
+  }
+  function saveQueue(queue) { localStorage.setItem(queueKey, JSON.stringify(queue)); showQueue(queue); }
+  function dropFromQueue(key) { saveQueue(loadQueue().filter(function (sale) { return sale.key !== key; })); }
+  function setOnline(online) {
+    $("offline-bar").hidden = online;
+    root.classList.toggle("no-signal", !online);
+    if (!online) { $("link-state").textContent = words.offline; root.classList.add("offline"); }
+  }
+  function sendQueue() {
+    var sale = loadQueue()[0];
+    if (sending || !sale) return;
+    sending = true;
+    var age = Math.max(0, Math.round((Date.now() - sale.at) / 1000));
+    post("/stall/cash", {amount: sale.amount, age_seconds: age}, {"Idempotency-Key": sale.key}).then(function (saved) {
+      sending = false;
+      dropFromQueue(sale.key);
+      setOnline(true);
+      lastCash = saved;
+      showSummary(saved.summary);
+      toast(sale.waited ? words.cash_sent_later.replace("{amount}", saved.amount_text).replace("{time}", clock(sale.at))
+        : words.cash_saved.replace("{amount}", saved.amount_text));
+      $("undo-cash").hidden = false;
+      sendQueue();
+    }, function (error) {
+      sending = false;
+      if (error.retry) {                                // kept: sent again when the signal is back
+        var queue = loadQueue();
+        if (queue.length && !queue[0].waited) {
+          queue[0].waited = true; saveQueue(queue);
+          toast(words.cash_queued.replace("{amount}", formatVnd(sale.amount)));
+        }
+        if (!navigator.onLine || error.message === words.error_retry) setOnline(false);
+        return;
+      }
+      dropFromQueue(sale.key);                          // refused for good (409, 422): say why
+      toast(words.cash_refused.replace("{amount}", formatVnd(sale.amount)).replace("{reason}", error.message));
+      sendQueue();
+    });
+  }
+  function queueCash(amount) {
+    var key = "cash-" + Date.now() + "-" + Math.random().toString(36).slice(2);
+    var queue = loadQueue();
+    queue.push({key: key, amount: amount, at: Date.now(), waited: !navigator.onLine});
+    saveQueue(queue);
+    if (!navigator.onLine) {
+      setOnline(false);
+      toast(words.cash_queued.replace("{amount}", formatVnd(amount)));
+    }
+    sendQueue();
+  }
+  $("open-cash").addEventListener("click", function () { openKeypad(words.cash, queueCash); });
+  window.addEventListener("offline", function () { setOnline(false); });
+  window.addEventListener("online", function () { setOnline(true); sendQueue(); });
+  setInterval(sendQueue, 15000);                       // a weak signal may come back unannounced
+  showQueue(loadQueue());
+  if (!navigator.onLine) setOnline(false);
+  sendQueue();                                         // what an earlier visit left unsent
   $("undo-cash").addEventListener("click", function () {
     if (!lastCash) return;
     post("/stall/cash/" + lastCash.id + "/undo").then(function (undone) {

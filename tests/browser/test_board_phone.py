@@ -35,7 +35,8 @@ def assert_fits(page):
 
 
 def phone(browser, viewport):
-    ctx = browser.new_context(locale="vi-VN", viewport=viewport, device_scale_factor=1)
+    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport=viewport,
+                              device_scale_factor=1)
     ctx.add_init_script(CAPTURE_SPEECH)
     return ctx
 
@@ -105,4 +106,62 @@ def test_keypad_presets_fit_and_replace_the_amount(browser, service, viewport):
     page.click("#keypad-confirm")
     wait_js(page, f"document.getElementById('cash-count').textContent === '{before + 1}'")
     assert "Đã ghi tiền mặt 50.000 ₫" in page.inner_text("#toast")
+    ctx.close()
+
+
+def cash_sales_of_amount(amount: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    from tests.browser.conftest import SERVICE
+    engine = create_engine(SERVICE["database_url"])
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM cash_sale WHERE amount = :a"), {"a": amount})
+    finally:
+        engine.dispose()
+
+
+def type_cash(page, *keys):
+    page.click("#open-cash")
+    for key in keys:
+        page.click(f".keys button[data-key='{key}']")
+    page.click("#keypad-confirm")
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_cash_typed_offline_is_queued_and_sent_once_when_back_online(browser, service, viewport):
+    amount = 37_000 if viewport["width"] == 360 else 38_000
+    ctx = phone(browser, viewport)
+    page = ctx.new_page()
+    sign_in(page, service)
+    ctx.set_offline(True)
+    wait_js(page, "!document.getElementById('offline-bar').hidden")
+    assert page.inner_text("#offline-bar") == "Mất kết nối — các khoản tiền mặt sẽ được gửi khi có mạng"
+    assert page.inner_text("#link-state") != "Đang nhận tin"
+    type_cash(page, str(amount // 1000)[0], str(amount // 1000)[1], "000")
+    wait_js(page, "!document.getElementById('cash-queue').hidden")
+    assert page.locator("#queue-list li").count() == 1
+    assert f"{amount // 1000}.000 ₫" in page.inner_text("#queue-list") and "chờ gửi" in page.inner_text("#queue-list")
+    assert "sẽ gửi sau" in page.inner_text("#toast")
+    assert_fits(page)
+    page.screenshot(path=f"{SHOTS}/offline-{viewport['width']}.png", full_page=True)
+    # A reload while offline is not possible; the queue survives a closed tab though (localStorage).
+    assert len(page.evaluate("JSON.parse(localStorage.getItem('market_pay:cash-queue:' + "
+                             "document.getElementById('board').dataset.vendor))")) == 1
+    assert cash_sales_of_amount(amount) == 0
+    ctx.set_offline(False)
+    wait_js(page, "document.getElementById('cash-queue').hidden", timeout=30_000)
+    wait_js(page, "document.getElementById('offline-bar').hidden")
+    assert "Đã gửi tiền mặt" in page.inner_text("#toast")
+    assert cash_sales_of_amount(amount) == 1
+    # The same key sent again (an answer lost on the way back) records nothing more.
+    replay = page.evaluate("""(amount) => fetch('/stall/cash', {method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'replay-' + amount,
+                  'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({amount})}).then(r => r.status)""", amount + 1)
+    again = page.evaluate("""(amount) => fetch('/stall/cash', {method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'replay-' + amount,
+                  'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({amount})}).then(r => r.status)""", amount + 1)
+    assert (replay, again) == (201, 200) and cash_sales_of_amount(amount + 1) == 1
     ctx.close()
