@@ -50,3 +50,18 @@ def _item(txn: BankTransaction, request_reference: str | None) -> dict:
             "request_reference": request_reference, "flags": flags, "confirmation": txn.confirmation,
             # Booked from a bank statement, no bank callback (yet): shown as such, for review.
             "recovered": txn.confirmation == "recovered"}
+
+
+def todays_feed(actor, vendor_id: int, limit: int) -> list:
+    """The stall's latest `limit` feed items booked or confirmed today (local day), oldest first:
+    what the board lists under "Vừa nhận" when it opens."""
+    vendor = find_vendor(vendor_id)
+    require_vendor_read(actor, vendor)
+    today = start_of_today()
+    rows = db.session.execute(
+        select(BankTransaction, PaymentRequest.reference)
+        .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
+        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq.is_not(None),
+               (BankTransaction.booked_at >= today) | (BankTransaction.received_at >= today))
+        .order_by(BankTransaction.feed_seq.desc()).limit(min(limit, MAX_LIMIT))).all()
+    return [_item(txn, reference) for txn, reference in reversed(rows)]

@@ -73,6 +73,7 @@ def board():
     notice = request.args.get("notice")
     return render_page("stall/board.html", vendor=actor.vendor, summary=services.board_summary(actor),
                        seq=services.current_seq(actor.vendor_id), role=actor.role,
+                       recent=services.todays_confirmations(actor),
                        changes=services.pending_account_changes(actor),
                        notice=notice if notice in ACCOUNT_NOTICES else None)
 

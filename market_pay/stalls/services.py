@@ -12,7 +12,7 @@ from ..cash.services import today_totals
 from ..banks.directory import find_bank
 from ..common.formatting import format_vnd, mask_account
 from ..extensions import db
-from ..payments.feed import stall_feed
+from ..payments.feed import stall_feed, todays_feed
 from ..payments.models import FeedCounter
 from ..vendors.models import ReceivingAccount
 from .spoken_amounts import daily_summary_sentence, received_sentence, reversed_sentence
@@ -34,8 +34,35 @@ def current_seq(vendor_id: int) -> int:
     return db.session.scalar(select(FeedCounter.last_seq).where(FeedCounter.vendor_id == vendor_id)) or 0
 
 
-def announcement(item: dict) -> dict:
-    """A feed item as the board shows and speaks it."""
+def _reasons(actor, items: list[dict]) -> dict[int, dict]:
+    """{feed number: why} for the warning rows: a credit below the stall's floor names the floor,
+    an underpaid request what is still short of what was asked. The board words them in the
+    page's language (the stream has no reader's language)."""
+    from ..payments.models import PaymentRequest
+
+    references = {item["request_reference"] for item in items
+                  if "underpaid" in item["flags"] and item["request_reference"]}
+    asked = {r.reference: r for r in db.session.scalars(
+        select(PaymentRequest).where(PaymentRequest.reference.in_(references)))} if references else {}
+    floor = actor.vendor.floor_amount or 0
+    reasons = {}
+    for item in items:
+        request = asked.get(item["request_reference"])
+        if item["kind"] == "reversal":
+            reasons[item["seq"]] = {"reversal": True}
+        elif request is not None:
+            # What the request still lacks; once paid in full later, what this payment lacked.
+            short = request.amount - request.paid_amount
+            short = short if short > 0 else request.amount - item["amount"]
+            if short > 0:
+                reasons[item["seq"]] = {"underpaid": format_vnd(short)}
+        elif "below_floor" in item["flags"] and floor:
+            reasons[item["seq"]] = {"below_floor": format_vnd(floor)}
+    return reasons
+
+
+def announcement(item: dict, why: dict | None = None) -> dict:
+    """A feed item as the board shows and speaks it; `why` says what a warning row warns of."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     warning = bool({"underpaid", "below_floor"} & set(item["flags"]))
     if item["kind"] == "reversal":
@@ -46,13 +73,26 @@ def announcement(item: dict) -> dict:
     return {"seq": item["seq"], "kind": item["kind"], "amount": item["amount"], "amount_text": format_vnd(item["amount"]),
             "time": booked.astimezone(zone).strftime("%H:%M"), "day": booked.astimezone(zone).strftime("%d/%m/%Y"),
             "payer_name": item["payer_name"], "request_reference": item["request_reference"],
-            "flags": item["flags"], "warning": warning, "speech": speech}
+            "flags": item["flags"], "warning": warning, "why": why or {}, "speech": speech}
 
 
 def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH) -> tuple[list[dict], int]:
     """(announcements after feed number `after`, the last feed number among them)."""
     items, cursor = stall_feed(actor, actor.vendor_id, str(after), limit)
-    return [announcement(item) for item in items], int(cursor)
+    reasons = _reasons(actor, items)
+    return [announcement(item, reasons.get(item["seq"])) for item in items], int(cursor)
+
+
+# How many of today's confirmations the board lists when it opens (it keeps 30).
+TODAY_ON_OPEN = 30
+
+
+def todays_confirmations(actor) -> list[dict]:
+    """Today's latest confirmations, oldest first, as the board lists them under "Vừa nhận" when
+    it opens (a reload no longer empties the list)."""
+    items = todays_feed(actor, actor.vendor_id, TODAY_ON_OPEN)
+    reasons = _reasons(actor, items)
+    return [announcement(item, reasons.get(item["seq"])) for item in items]
 
 
 def _requests_waiting(vendor_id: int):

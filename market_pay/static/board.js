@@ -86,7 +86,17 @@
   // ---- live confirmations ------------------------------------------------------------------
   function announced() { return parseInt(localStorage.getItem(lastKey) || "0", 10); }
 
+  // Why a warning row warns, in the page's language (the server sends the figures only).
+  function whyText(item) {
+    var why = item.why || {};
+    if (why.below_floor) return words.why_below_floor.replace("{floor}", why.below_floor);
+    if (why.underpaid) return words.why_underpaid.replace("{short}", why.underpaid);
+    if (why.reversal) return words.why_reversal;
+    return "";
+  }
+
   function showPayment(item) {
+    if (document.querySelector('#payments li[data-seq="' + Number(item.seq) + '"]')) return;
     var li = document.createElement("li");
     li.className = item.warning ? "payment warning" : "payment";
     li.dataset.seq = item.seq;
@@ -99,6 +109,12 @@
       (item.kind === "reversal" ? " · " + words.reversed : item.warning ? " · " + words.warning : "");
     li.appendChild(amount);
     li.appendChild(meta);
+    if (whyText(item)) {
+      var why = document.createElement("span");
+      why.className = "why";
+      why.textContent = whyText(item);
+      li.appendChild(why);
+    }
     var list = $("payments");
     list.insertBefore(li, list.firstChild);
     while (list.children.length > 30) list.removeChild(list.lastChild);
@@ -148,6 +164,8 @@
     fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { if (r.status === 401) location.href = "/stall/login"; }).catch(function () {});
   }
+  // Today's confirmations so far (a reload no longer empties "Vừa nhận"); shown, not spoken.
+  JSON.parse(root.dataset.recent || "[]").forEach(showPayment);
   if (!localStorage.getItem(lastKey)) localStorage.setItem(lastKey, root.dataset.seq);
   connect();
 

@@ -165,3 +165,41 @@ def test_cash_typed_offline_is_queued_and_sent_once_when_back_online(browser, se
         body: JSON.stringify({amount})}).then(r => r.status)""", amount + 1)
     assert (replay, again) == (201, 200) and cash_sales_of_amount(amount + 1) == 1
     ctx.close()
+
+
+def make_qr(page, amount: int) -> str:
+    return page.evaluate("""(amount) => fetch('/stall/qr', {method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'qr-test-' + amount + '-' + Date.now(),
+                  'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({amount})}).then(r => r.json()).then(v => v.reference)""", amount)
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_vua_nhan_lists_todays_credits_after_a_reload_and_says_why_a_row_warns(browser, service, viewport):
+    ctx = phone(browser, viewport)
+    page = ctx.new_page()
+    sign_in(page, service)
+    floor_amount, asked = (300, 120_000) if viewport["width"] == 360 else (400, 130_000)
+    reference = make_qr(page, asked)
+    send_callback(service, floor_amount)                                  # below the stall's 1.000 ₫
+    send_callback(service, 120, description=f"MBVCB.1234567.{reference} CHUYEN TIEN")  # far short of the request
+    send_callback(service, 56_000)
+    page.wait_for_selector("#payments li:has-text('56.000 ₫')", timeout=10_000)
+    short = f"{asked - 120:,}".replace(",", ".")
+    below = page.locator(f"#payments li.warning:has-text('{floor_amount} ₫')")
+    assert "dưới mức tối thiểu 1.000 ₫" in below.inner_text()
+    underpaid = page.locator("#payments li.warning:has-text('120 ₫')").first
+    assert f"thiếu {short} ₫ so với yêu cầu" in underpaid.inner_text()
+    shown = page.locator("#payments li").count()
+    page.reload()
+    # Not empty after the reload: today's credits, the newest first, with their reasons; not spoken again.
+    assert page.locator("#payments li").count() == shown >= 3
+    assert page.locator("#payments li").first.inner_text().startswith("56.000 ₫")
+    assert "dưới mức tối thiểu 1.000 ₫" in page.locator(f"#payments li.warning:has-text('{floor_amount} ₫')").inner_text()
+    assert f"thiếu {short} ₫ so với yêu cầu" in page.locator("#payments li.warning:has-text('120 ₫')").first.inner_text()
+    assert_fits(page)
+    page.screenshot(path=f"{SHOTS}/recent-{viewport['width']}.png", full_page=True)
+    page.click("#sound")
+    page.wait_for_timeout(500)
+    assert [s for s in page.evaluate("window.__spoken") if s["text"].startswith(("Đã nhận", "Chú ý"))] == []
+    ctx.close()
