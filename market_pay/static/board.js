@@ -11,7 +11,15 @@
   var $ = function (id) { return document.getElementById(id); };
 
   // ---- speech ---------------------------------------------------------------------------
+  // Browsers refuse speech before the page's first tap: until "Bấm để bật loa" is tapped, what
+  // should be said (the "missed while offline" sentence, the payments after it) waits, in order,
+  // and is said right after the tap.
+  var soundOn = false, unsaid = [];
   function say(sentence) {
+    if (!soundOn) { if (unsaid.length < 40) unsaid.push(sentence); return; }
+    speak(sentence);
+  }
+  function speak(sentence) {
     if (!("speechSynthesis" in window)) return;
     var utterance = new SpeechSynthesisUtterance(sentence);
     utterance.lang = "vi-VN";
@@ -21,7 +29,9 @@
     speechSynthesis.speak(utterance);
   }
   $("sound").addEventListener("click", function () {
-    say(words.live);                                   // browsers speak only after a tap
+    soundOn = true;
+    speak(words.live);                                 // browsers speak only after a tap
+    unsaid.splice(0).forEach(speak);
     $("sound").hidden = true;
   });
 
@@ -154,6 +164,7 @@
       var data = JSON.parse(event.data);
       $("missed").hidden = false;
       $("missed").textContent = data.speech;
+      if (!soundOn) $("sound").textContent = "🔊 " + words.missed_tap;
       say(data.speech);
     });
     source.addEventListener("payment", function (event) { onPayment(JSON.parse(event.data)); });

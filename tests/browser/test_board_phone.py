@@ -179,27 +179,58 @@ def test_vua_nhan_lists_todays_credits_after_a_reload_and_says_why_a_row_warns(b
     ctx = phone(browser, viewport)
     page = ctx.new_page()
     sign_in(page, service)
-    floor_amount, asked = (300, 120_000) if viewport["width"] == 360 else (400, 130_000)
+    # Amounts of their own per phone size: the list also holds the other run's rows.
+    floor_amount, asked, paid, plain = (300, 120_000, 120, 56_000) if viewport["width"] == 360 else (400, 130_000, 130, 57_000)
     reference = make_qr(page, asked)
     send_callback(service, floor_amount)                                  # below the stall's 1.000 ₫
-    send_callback(service, 120, description=f"MBVCB.1234567.{reference} CHUYEN TIEN")  # far short of the request
-    send_callback(service, 56_000)
-    page.wait_for_selector("#payments li:has-text('56.000 ₫')", timeout=10_000)
-    short = f"{asked - 120:,}".replace(",", ".")
-    below = page.locator(f"#payments li.warning:has-text('{floor_amount} ₫')")
-    assert "dưới mức tối thiểu 1.000 ₫" in below.inner_text()
-    underpaid = page.locator("#payments li.warning:has-text('120 ₫')").first
-    assert f"thiếu {short} ₫ so với yêu cầu" in underpaid.inner_text()
-    shown = page.locator("#payments li").count()
+    send_callback(service, paid, description=f"MBVCB.1234567.{reference} CHUYEN TIEN")  # far short of the request
+    send_callback(service, plain)
+    plain_text = f"{plain // 1000}.000 ₫"
+    page.wait_for_selector(f"#payments li:has-text('{plain_text}')", timeout=10_000)
+    short = f"{asked - paid:,}".replace(",", ".")
+
+    def check_rows():
+        below = page.locator(f"#payments li.warning:has-text('{floor_amount} ₫')")
+        assert "dưới mức tối thiểu 1.000 ₫" in below.inner_text()
+        underpaid = page.locator(f"#payments li.warning:has-text('{paid} ₫')")
+        assert f"thiếu {short} ₫ so với yêu cầu" in underpaid.inner_text()
+
+    check_rows()
     page.reload()
     # Not empty after the reload: today's credits, the newest first, with their reasons; not spoken again.
-    assert page.locator("#payments li").count() == shown >= 3
-    assert page.locator("#payments li").first.inner_text().startswith("56.000 ₫")
-    assert "dưới mức tối thiểu 1.000 ₫" in page.locator(f"#payments li.warning:has-text('{floor_amount} ₫')").inner_text()
-    assert f"thiếu {short} ₫ so với yêu cầu" in page.locator("#payments li.warning:has-text('120 ₫')").first.inner_text()
+    assert page.locator("#payments li").count() >= 3
+    assert page.locator("#payments li").first.inner_text().startswith(plain_text)
+    check_rows()
     assert_fits(page)
     page.screenshot(path=f"{SHOTS}/recent-{viewport['width']}.png", full_page=True)
     page.click("#sound")
     page.wait_for_timeout(500)
     assert [s for s in page.evaluate("window.__spoken") if s["text"].startswith(("Đã nhận", "Chú ý"))] == []
+    ctx.close()
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_the_missed_while_offline_sentence_waits_for_the_tap_that_enables_sound(browser, service, viewport):
+    from tests.browser.conftest import wait_matched
+    ctx = phone(browser, viewport)
+    page = ctx.new_page()
+    sign_in(page, service)
+    page.close()                                           # the phone loses its signal
+    first, second = (61_000, 62_000) if viewport["width"] == 360 else (63_000, 64_000)
+    send_callback(service, first)
+    send_callback(service, second)
+    wait_matched()
+    page = ctx.new_page()                                  # back, on the same phone: no tap yet
+    page.goto(f"{service}/stall")
+    page.wait_for_selector("#missed:not([hidden])", timeout=10_000)
+    page.wait_for_selector(f"#payments li:has-text('{second // 1000}.000 ₫')", timeout=10_000)
+    assert page.inner_text("#missed") == "Có hai khoản nhận được khi mất mạng"
+    assert page.evaluate("window.__spoken") == []          # a browser would refuse it before the tap
+    assert "nghe các khoản đã lỡ" in page.inner_text("#sound")
+    assert_fits(page)
+    page.screenshot(path=f"{SHOTS}/missed-{viewport['width']}.png")
+    page.click("#sound")
+    said = [entry["text"] for entry in page.evaluate("window.__spoken")]
+    assert said[:2] == ["Đang nhận tin", "Có hai khoản nhận được khi mất mạng"]
+    assert len([s for s in said if s.startswith("Đã nhận")]) == 2 and len(said) == 4
     ctx.close()
