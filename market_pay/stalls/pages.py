@@ -78,6 +78,28 @@ def board():
                        notice=notice if notice in ACCOUNT_NOTICES else None)
 
 
+@bp.get("/stall/manifest.webmanifest")
+def manifest():
+    """The board as an app on the home screen (no sign-in needed: it holds no data)."""
+    icons = [{"src": url_for("static", filename=f"board-icon-{size}.png"), "sizes": f"{size}x{size}",
+              "type": "image/png", "purpose": "any maskable"} for size in (192, 512)]
+    body = {"name": "chợ 4.0 · Sạp của tôi", "short_name": "Sạp của tôi", "lang": "vi", "start_url": "/stall",
+            "scope": "/stall", "display": "standalone", "orientation": "portrait",
+            "background_color": "#f6f7f4", "theme_color": "#0b6e4f", "icons": icons}
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/stall/sw.js")
+def service_worker():
+    """The board's service worker, served under /stall so that its scope covers the board."""
+    response = current_app.send_static_file("board-sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/stall"
+    return response
+
+
 # What the board says after a confirm/reject form (only these keys are ever shown).
 ACCOUNT_NOTICES = ("change_confirmed", "change_rejected", "wrong_pin", "pin_needed", "pin_too_many",
                    "nothing_pending")

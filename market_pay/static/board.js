@@ -334,6 +334,32 @@
       .then(function (r) { return r.json(); }).then(function (summary) { showSummary(summary); say(summary.speech); })
       .catch(function () { toast(words.error_retry); });
   });
+  // ---- like a speaker: installable, awake, still speaking after the screen was off ------------
+  // The service worker lets the board open with no signal (see board-sw.js); signing out forgets it.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/stall/sw.js", {scope: "/stall"}).catch(function () {});
+    $("logout").addEventListener("submit", function () {
+      if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("signed-out");
+    });
+  }
+  // The screen stays on while the board is open (Wake Lock where the browser has it). The browser
+  // drops the lock whenever the page is hidden, so it is asked for again each time it is shown.
+  var wakeLock = null;
+  function keepAwake() {
+    if (!("wakeLock" in navigator) || document.visibilityState !== "visible") return;
+    if (wakeLock && !wakeLock.released) return;
+    navigator.wakeLock.request("screen").then(function (lock) { wakeLock = lock; }).catch(function () {});
+  }
+  keepAwake();
+  $("sound").addEventListener("click", keepAwake);     // some browsers grant it only after a tap
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") return;
+    keepAwake();
+    // After the screen was off, mobile browsers may leave speech paused or stuck behind an
+    // utterance that never ended: clear it and resume, so the next payment is heard.
+    if (soundOn && "speechSynthesis" in window) { speechSynthesis.cancel(); speechSynthesis.resume(); }
+  });
+
   setInterval(function () {                            // cash typed on another device, the date turning
     fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; }).then(function (s) { if (s) showSummary(s); })

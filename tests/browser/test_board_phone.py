@@ -234,3 +234,58 @@ def test_the_missed_while_offline_sentence_waits_for_the_tap_that_enables_sound(
     assert said[:2] == ["Đang nhận tin", "Có hai khoản nhận được khi mất mạng"]
     assert len([s for s in said if s.startswith("Đã nhận")]) == 2 and len(said) == 4
     ctx.close()
+
+
+# A screen wake lock and speech calls the test can see (headless Chromium grants no wake lock).
+FAKE_WAKE_LOCK = """
+window.__locks = [];
+window.__speechResets = 0;
+Object.defineProperty(navigator, 'wakeLock', {configurable: true, value: {request: function (kind) {
+  var lock = {type: kind, released: false, release: function () { lock.released = true; return Promise.resolve(); }};
+  window.__locks.push(lock); return Promise.resolve(lock);
+}}});
+if (window.speechSynthesis) {
+  window.speechSynthesis.cancel = function () { window.__speechResets++; };
+  window.speechSynthesis.resume = function () {};
+}
+"""
+
+
+@pytest.mark.parametrize("viewport", PHONES)
+def test_the_board_installs_opens_offline_keeps_the_screen_awake_and_speech_alive(browser, service, viewport):
+    import json as _json
+    import urllib.request
+    with urllib.request.urlopen(f"{service}/stall/manifest.webmanifest") as response:
+        manifest = _json.loads(response.read())
+        assert response.headers["Content-Type"].startswith("application/manifest+json")
+    assert manifest["start_url"] == "/stall" and manifest["display"] == "standalone"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+    for icon in manifest["icons"]:
+        with urllib.request.urlopen(f"{service}{icon['src']}") as response:
+            assert response.headers["Content-Type"] == "image/png"
+    ctx = phone(browser, viewport)
+    ctx.add_init_script(FAKE_WAKE_LOCK)
+    page = ctx.new_page()
+    sign_in(page, service)
+    assert page.get_attribute("link[rel=manifest]", "href") == "/stall/manifest.webmanifest"
+    # The service worker takes the board, then the board opens with no signal at all.
+    wait_js(page, "!!navigator.serviceWorker.controller", timeout=20_000)  # clients.claim(): no reload needed
+    page.reload()
+    wait_js(page, "document.getElementById('link-state').textContent === 'Đang nhận tin'")
+    ctx.set_offline(True)
+    page.reload()
+    assert page.locator("#board").count() == 1 and page.locator(".totals").count() == 1
+    wait_js(page, "!document.getElementById('offline-bar').hidden")
+    page.screenshot(path=f"{SHOTS}/offline-shell-{viewport['width']}.png")
+    ctx.set_offline(False)
+    page.reload()
+    wait_js(page, "document.getElementById('link-state').textContent === 'Đang nhận tin'")
+    # The screen is kept on, and asked for again after the screen was off (the lock is dropped).
+    wait_js(page, "window.__locks.length >= 1 && window.__locks[0].type === 'screen'")
+    page.evaluate("window.__locks.forEach(l => l.released = true); document.dispatchEvent(new Event('visibilitychange'))")
+    wait_js(page, "window.__locks.some(l => !l.released)")
+    # Once sound is on, coming back from a dark screen resets the speech engine.
+    page.click("#sound")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    assert page.evaluate("window.__speechResets") >= 1
+    ctx.close()
