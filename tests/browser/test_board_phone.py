@@ -180,7 +180,8 @@ def test_vua_nhan_lists_todays_credits_after_a_reload_and_says_why_a_row_warns(b
     page = ctx.new_page()
     sign_in(page, service)
     # Amounts of their own per phone size: the list also holds the other run's rows.
-    floor_amount, asked, paid, plain = (300, 120_000, 120, 56_000) if viewport["width"] == 360 else (400, 130_000, 130, 57_000)
+    floor_amount, asked, paid, plain = ((300, 120_000, 120, 56_000) if viewport["width"] == 360
+                                        else (400, 130_000, 130, 57_000))
     reference = make_qr(page, asked)
     send_callback(service, floor_amount)                                  # below the stall's 1.000 ₫
     send_callback(service, paid, description=f"MBVCB.1234567.{reference} CHUYEN TIEN")  # far short of the request
