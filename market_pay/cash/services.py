@@ -72,9 +72,11 @@ def record_cash_sale_once(actor, vendor_id: int, amount: int, idempotency_key: s
     sale = CashSale(market_id=vendor.market_id, vendor_id=vendor.id, amount=amount, count=count,
                     occurred_at=occurred_at, source="stall", recorded_by_user_id=actor.id, created_at=now,
                     idempotency_key=idempotency_key)
-    db.session.add(sale)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending before it starts, and
+        # a duplicate key raised there would break the whole transaction instead of the savepoint.
         with db.session.begin_nested():
+            db.session.add(sale)
             db.session.flush()
     except IntegrityError:
         # The same key raced in from another worker: answer as the replay it is.

@@ -72,3 +72,29 @@ def test_the_cash_api_honours_an_idempotency_key_per_stall(client, stall):
     # Another stall's key is its own.
     assert post(other, other_user, "k").status_code == 201
     assert (sales_of(vendor), sales_of(other)) == (1, 1)
+
+
+def test_twenty_sends_of_one_sale_at_once_record_it_once(committed):
+    """The unique (stall, key) index settles sends that race past the replay check (a queue
+    flushed from two tabs, a retry while the first is still on its way): real concurrent
+    transactions on each database."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    vendor = make_vendor()
+    headers = {**auth_header(make_user("vendor", scope_of(vendor))), "Idempotency-Key": "cash-race-1"}
+    vendor_id = vendor.id
+    db.session.commit()
+    db.session.close()  # on SQLite an open transaction would hold the write lock the senders need
+    barrier = threading.Barrier(20)
+
+    def send(_):
+        client = committed.test_client()
+        barrier.wait()
+        return client.post(f"/api/v1/vendors/{vendor_id}/cash-sales", json={"amount": 42_000}, headers=headers)
+
+    with ThreadPoolExecutor(20) as pool:
+        responses = list(pool.map(send, range(20)))
+    assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    assert db.session.scalar(select(func.count()).select_from(CashSale).where(CashSale.vendor_id == vendor_id)) == 1
