@@ -78,9 +78,11 @@ def create_payment_request(actor, vendor_id: int, data: dict, idempotency_key: s
                                                    purpose=_purpose(reference, data.get("note") or "")),
         expires_at=utcnow() + timedelta(seconds=expires_in), created_by_user_id=actor.id,
         idempotency_key=idempotency_key, request_fingerprint=fingerprint)
-    db.session.add(request)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending before it starts, and
+        # a duplicate key raised there would break the whole transaction (a 500) instead of the savepoint.
         with db.session.begin_nested():
+            db.session.add(request)
             db.session.flush()
     except IntegrityError:
         # The same key raced in from another worker: answer as the replay it is.
