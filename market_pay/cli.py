@@ -425,6 +425,15 @@ def main():
     # Found before the app is loaded, so support staff can decode codes without a configured server.
     group.add_command(qr_cli)
     group.add_command(bank_cli)
+    # Bytes that are not UTF-8 reach Python as lone surrogates, which no database or file accepts
+    # (a traceback deep inside a command once): refuse them before any command runs.
+    for argument in sys.argv[1:]:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            click.echo(f"Error: the argument {argument.encode('utf-8', 'replace').decode()!r} is not UTF-8 text.",
+                       err=True)
+            sys.exit(2)
     try:
         group()
     except Exception as error:  # noqa: BLE001 (only start-up and database failures are answered here)
