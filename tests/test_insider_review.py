@@ -49,3 +49,28 @@ def test_a_sepay_callback_booked_in_year_1_is_kept_as_malformed(client, stall):
     assert response.status_code == 200
     assert count(BankTransaction) == 0
     assert count(InboxEntry, InboxEntry.outcome == "malformed") == 1
+
+
+# --- 2. the same cash sale undone twice at once: two "successes", two audit rows --------------------
+
+def test_concurrent_undos_of_one_cash_sale_give_one_success_and_one_audit_row(committed):
+    """Both databases: ten threads, each its own session. One DELETE decides; the rest are 404."""
+    vendor = make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+    db.session.commit()
+    headers = auth_header(make_user("vendor", f"{vendor.market.code}/{vendor.stall_code}"))
+    client = committed.test_client()
+    sale = client.post(f"/api/v1/vendors/{vendor.id}/cash-sales", headers=headers, json={"amount": 15_000})
+    assert sale.status_code == 201
+    sale_id = sale.get_json()["id"]
+    db.session.close()
+    barrier = threading.Barrier(10)
+
+    def undo(_):
+        worker = committed.test_client()
+        barrier.wait()
+        return worker.delete(f"/api/v1/cash-sales/{sale_id}", headers=headers).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = sorted(pool.map(undo, range(10)))
+    assert statuses == [200] + [404] * 9
+    assert count(AuditLog, AuditLog.action == "cash_sale.delete") == 1
