@@ -74,3 +74,37 @@ def test_concurrent_undos_of_one_cash_sale_give_one_success_and_one_audit_row(co
         statuses = sorted(pool.map(undo, range(10)))
     assert statuses == [200] + [404] * 9
     assert count(AuditLog, AuditLog.action == "cash_sale.delete") == 1
+
+
+# --- 3. four eyes with one pair: the manager resets the vendor's PIN and confirms as the vendor -------
+
+def _sign_in(client, username, secret):
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": secret})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def test_a_manager_who_reset_the_vendor_s_pin_cannot_confirm_their_own_account_change_as_the_vendor(client):
+    vendor = make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+    vendor_user = make_user("vendor", f"{vendor.market.code}/{vendor.stall_code}")
+    manager = auth_header(make_user("market_manager", vendor.market.code))
+    added = client.post(f"/api/v1/vendors/{vendor.id}/accounts", headers=manager, json=account_data(
+        "970418", "8877665544", "NGUYEN THI HOA"))
+    assert added.status_code == 201 and added.get_json()["status"] == "pending"
+    account_id = added.get_json()["id"]
+    # The manager learns the vendor's PIN by resetting it, and signs in as the vendor.
+    reset = client.post(f"/api/v1/users/{vendor_user.id}/reset-pin", headers=manager)
+    assert reset.status_code == 200
+    as_vendor = _sign_in(client, vendor_user.username, reset.get_json()["pin"])
+    assert client.post("/api/v1/auth/pin", headers=as_vendor, json={
+        "old_pin": reset.get_json()["pin"], "new_pin": "370159"}).status_code == 200
+    as_vendor = _sign_in(client, vendor_user.username, "370159")
+    confirmed = client.post(f"/api/v1/accounts/{account_id}/confirm", headers=as_vendor, json={"pin": "370159"})
+    assert confirmed.status_code == 403
+    assert client.get(f"/api/v1/vendors/{vendor.id}", headers=manager).status_code == 200
+    pending = [a for a in client.get(f"/api/v1/vendors/{vendor.id}", headers=manager).get_json()["accounts"]
+               if a["id"] == account_id]
+    assert pending[0]["status"] == "pending"
+    # An administrator's approval still carries it out; the vendor may still reject it.
+    admin = auth_header(make_user("admin"))
+    assert client.post(f"/api/v1/accounts/{account_id}/confirm", headers=admin).status_code == 200
