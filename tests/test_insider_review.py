@@ -108,3 +108,17 @@ def test_a_manager_who_reset_the_vendor_s_pin_cannot_confirm_their_own_account_c
     # An administrator's approval still carries it out; the vendor may still reject it.
     admin = auth_header(make_user("admin"))
     assert client.post(f"/api/v1/accounts/{account_id}/confirm", headers=admin).status_code == 200
+
+
+# --- 4. the audit log's day filters in year 1 or 9999 were a 500 -------------------------------------
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=9999-12-31"])
+def test_audit_log_days_in_year_1_or_9999_are_422(client, query):
+    response = client.get(f"/api/v1/audit-log?{query}", headers=auth_header(make_user("admin")))
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) <= {"from", "to"}
+
+
+def test_the_audit_command_with_a_day_in_year_9999_is_a_clear_error(runner):
+    result = runner.invoke(args=["audit", "--to", "9999-12-31"])
+    assert result.exit_code == 1 and "to" in result.output, result.output
