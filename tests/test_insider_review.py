@@ -122,3 +122,41 @@ def test_audit_log_days_in_year_1_or_9999_are_422(client, query):
 def test_the_audit_command_with_a_day_in_year_9999_is_a_clear_error(runner):
     result = runner.invoke(args=["audit", "--to", "9999-12-31"])
     assert result.exit_code == 1 and "to" in result.output, result.output
+
+
+# --- 5. a statement changed a stall's money, and the stall could not read who did it -------------
+
+def test_a_stall_reads_in_its_audit_log_what_a_statement_changed_on_its_money(client, tmp_path):
+    from market_pay.payments.models import BankTransaction as Txn
+    from tests.reconciliation.statements import line, write_statement
+    set_partners()
+    stall = make_vendor(accounts=[account_data("970405", "1234567890", "TRAN VAN BINH")])
+    other = make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+    assert post_simbank(client, simbank_transfer(stall.accounts[0], 70_000, transaction_id="SIM-B1",
+                                                 bank_reference="FTB1",
+                                                 booked_at="2026-11-21T09:00:00+07:00")).status_code == 200
+    staff = make_user("region_staff", stall.market.region.code)
+    path = write_statement(tmp_path / "s.csv", [("970405", "1234567890", 70_000, [
+        line("STB-R1", "FTREV1", "2026-11-21T10:00:00+07:00", 70_000, "out", "HOAN TRA GD FTB1"),
+        line("STB-N1", "FTNEW1", "2026-11-21T11:00:00+07:00", 25_000)], None)])
+    with open(path, "rb") as handle:
+        uploaded = client.post("/api/v1/statements", headers=auth_header(staff), content_type="multipart/form-data",
+                               data={"file": (handle, "s.csv"), "partner": "simbank"})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    assert db.session.scalar(select(Txn.reversed).where(Txn.partner_txn_id == "SIM-B1")) is True
+    vendor = auth_header(make_user("vendor", f"{stall.market.code}/{stall.stall_code}"))
+    items = [item for item in client.get("/api/v1/audit-log", headers=vendor).get_json()["items"]
+             if item["action"] == "reconcile.stall"]
+    assert len(items) == 1
+    item = items[0]
+    assert item["actor"] == staff.username and item["vendor_id"] == stall.id
+    assert item["entity"] == f"reconciliation_run:{uploaded.get_json()['id']}"
+    assert item["detail"]["recovered_in"] == {"lines": 1, "amount": 25_000}
+    assert item["detail"]["reversals"] == {"lines": 1, "amount": 70_000}
+    # The other stall's log has nothing of it; its manager's log has the stall's row.
+    other_vendor = auth_header(make_user("vendor", f"{other.market.code}/{other.stall_code}"))
+    assert not [i for i in client.get("/api/v1/audit-log", headers=other_vendor).get_json()["items"]
+                if i["action"].startswith("reconcile")]
+    manager = auth_header(make_user("market_manager", stall.market.code))
+    assert [i["vendor_id"] for i in client.get("/api/v1/audit-log?action=reconcile.stall",
+                                               headers=manager).get_json()["items"]] == [stall.id]
