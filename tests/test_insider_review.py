@@ -160,3 +160,30 @@ def test_a_stall_reads_in_its_audit_log_what_a_statement_changed_on_its_money(cl
     manager = auth_header(make_user("market_manager", stall.market.code))
     assert [i["vendor_id"] for i in client.get("/api/v1/audit-log?action=reconcile.stall",
                                                headers=manager).get_json()["items"]] == [stall.id]
+
+
+def test_the_stall_board_says_an_administrator_must_approve_a_change_whose_requester_reset_the_pin(app, client):
+    from market_pay.auth.accounts import reset_pin
+    from market_pay.auth.services import hash_password
+    from market_pay.stalls.events import FeedHub
+    from market_pay.vendors.models import ReceivingAccount
+    from market_pay.vendors.services import add_account
+    from tests.factories import VENDOR_PIN, scope_of
+    from tests.stalls.test_board_pages import csrf_of, sign_in
+    app.extensions["market_pay_feed_hub"] = FeedHub(app, poll_seconds=3600)
+    vendor = make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYỄN THỊ HOA")])
+    manager = make_user("market_manager", vendor.market.code)
+    pending = add_account(manager, vendor.id, account_data("970422", "7770001112223", "Nguyễn Thị Hoa"))
+    vendor_user = make_user("vendor", scope_of(vendor))
+    reset_pin(manager, vendor_user.id)
+    # ... and the manager, signed in as the vendor with the shown PIN, chose one.
+    vendor_user.password_hash, vendor_user.must_change_pin = hash_password(VENDOR_PIN), False
+    db.session.commit()
+    sign_in(client, vendor_user)
+    answer = client.post(f"/stall/accounts/{pending.id}/confirm",
+                         data={"pin": VENDOR_PIN, "csrf_token": csrf_of(client, "/stall")})
+    assert answer.status_code == 302 and "notice=needs_admin" in answer.headers["Location"]
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "cần quản trị viên duyệt" in page
+    db.session.expire_all()
+    assert db.session.get(ReceivingAccount, pending.id).status == "pending"

@@ -57,6 +57,10 @@ def _decide(actor, account_id: int, pin: str | None, may_without_pin) -> Receivi
     return account
 
 
+class ResetByRequester(Forbidden):
+    """The vendor may not confirm: the change's requester has reset their PIN (needs an admin)."""
+
+
 def _pin_reset_by_requester(actor, account) -> bool:
     """Whether the person who asked for this change once reset this vendor's PIN. A reset shows
     the new PIN to the one who made it: a manager could add an account, reset the vendor's PIN,
@@ -76,7 +80,7 @@ def confirm_account(actor, account_id: int, pin: str | None) -> ReceivingAccount
     if actor.role == "vendor":
         account = _pending_account(actor, account_id)
         if account.pending_change is not None and _pin_reset_by_requester(actor, account):
-            raise Forbidden("The person who asked for this change has reset your PIN: an administrator must "
+            raise ResetByRequester("The person who asked for this change has reset your PIN: an administrator must "
                             "approve it (you may still reject it).")
     account = _decide(actor, account_id, pin, lambda a, _: a.role == "admin")
     if account is None:
