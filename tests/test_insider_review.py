@@ -187,3 +187,24 @@ def test_the_stall_board_says_an_administrator_must_approve_a_change_whose_reque
     assert "cần quản trị viên duyệt" in page
     db.session.expire_all()
     assert db.session.get(ReceivingAccount, pending.id).status == "pending"
+
+
+def test_a_manager_cannot_confirm_their_own_account_change_through_a_vendor_login_they_created(client):
+    vendor = make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+    manager = auth_header(make_user("market_manager", vendor.market.code))
+    added = client.post(f"/api/v1/vendors/{vendor.id}/accounts", headers=manager, json=account_data(
+        "970418", "8877665544", "NGUYEN THI HOA"))
+    account_id = added.get_json()["id"]
+    created = client.post("/api/v1/users", headers=manager, json={
+        "username": "0933444555", "password": "370159", "role": "vendor",
+        "scope": f"{vendor.market.code}/{vendor.stall_code}"})
+    assert created.status_code == 201
+    as_vendor = _sign_in(client, "0933444555", "370159")
+    confirmed = client.post(f"/api/v1/accounts/{account_id}/confirm", headers=as_vendor, json={"pin": "370159"})
+    assert confirmed.status_code == 403
+    # The stall's own vendor (whose login the manager neither created nor reset) still confirms.
+    own = make_user("vendor", f"{vendor.market.code}/{vendor.stall_code}")
+    from tests.factories import VENDOR_PIN
+    confirmed = client.post(f"/api/v1/accounts/{account_id}/confirm", headers=auth_header(own),
+                            json={"pin": VENDOR_PIN})
+    assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "active"
