@@ -208,3 +208,34 @@ def test_a_manager_cannot_confirm_their_own_account_change_through_a_vendor_logi
     confirmed = client.post(f"/api/v1/accounts/{account_id}/confirm", headers=auth_header(own),
                             json={"pin": VENDOR_PIN})
     assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "active"
+
+
+# --- 6. an account number once registered in my area, now live in another's ---------------------
+
+def test_a_statement_for_an_account_now_live_at_another_area_s_stall_is_refused_whatever_the_row_order(
+        client, tmp_path):
+    """A vendor moved from market A to market B with their bank account: A's old registration is
+    inactive, B's is live. Region staff of A's area must not reconcile it (nor reverse B's credit
+    with it), whichever registration the database happens to return last."""
+    from market_pay.payments.models import BankTransaction as Txn
+    from market_pay.vendors.models import ReceivingAccount
+    from tests.reconciliation.statements import line, write_statement
+    set_partners()
+    stall_b = make_vendor(accounts=[account_data("970405", "1234567890", "TRAN VAN BINH")])
+    stall_a = make_vendor(accounts=[account_data("970436", "0011001234567", "TRAN VAN BINH")])
+    # A's old registration of the same account, inactive, written after B's live one.
+    db.session.add(ReceivingAccount(vendor_id=stall_a.id, bin="970405", account_number="1234567890",
+                                    account_name="TRAN VAN BINH", account_name_folded="TRAN VAN BINH",
+                                    active=False, status="inactive"))
+    db.session.commit()
+    assert post_simbank(client, simbank_transfer(stall_b.accounts[0], 70_000, transaction_id="SIM-B1",
+                                                 bank_reference="FTB1",
+                                                 booked_at="2026-11-21T09:00:00+07:00")).status_code == 200
+    staff_a = make_user("region_staff", stall_a.market.region.code)
+    path = write_statement(tmp_path / "s.csv", [("970405", "1234567890", 70_000, [
+        line("STA-R1", "FTATK1", "2026-11-21T10:00:00+07:00", 70_000, "out", "HOAN TRA GD FTB1")], None)])
+    with open(path, "rb") as handle:
+        uploaded = client.post("/api/v1/statements", headers=auth_header(staff_a), content_type="multipart/form-data",
+                               data={"file": (handle, "s.csv"), "partner": "simbank"})
+    assert uploaded.status_code == 422
+    assert db.session.scalar(select(Txn.reversed).where(Txn.partner_txn_id == "SIM-B1")) is False

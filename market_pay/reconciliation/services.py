@@ -43,13 +43,21 @@ def _checked(path, statement_date):
 
 
 def _owning_markets(accounts) -> dict:
-    """(bin, account_number) → the market of the stall it is registered to (active or not)."""
+    """(bin, account_number) → the market of the stall it is registered to (active or not).
+
+    An account registered at several stalls over time (a vendor who moved market, a rejected
+    request) belongs to the stall where it is live (active or pending); only without one does an
+    older registration count. Rows are read live-last so the live one decides: in whatever order
+    the database returned them, an old registration in region staff's area let them reconcile —
+    and reverse — another area's stall's money."""
     keys, found = set(accounts), {}
     numbers = sorted({number for _, number in keys})
+    live_last = case((ReceivingAccount.status.in_(("active", "pending")), 1), else_=0)
     for start in range(0, len(numbers), 1000):
         rows = db.session.execute(select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
                                   .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
-                                  .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000])))
+                                  .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000]))
+                                  .order_by(live_last, ReceivingAccount.id))
         found.update({(bin_code, number): market_id for bin_code, number, market_id in rows
                       if (bin_code, number) in keys})
     return found
