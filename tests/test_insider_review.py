@@ -239,3 +239,27 @@ def test_a_statement_for_an_account_now_live_at_another_area_s_stall_is_refused_
                                data={"file": (handle, "s.csv"), "partner": "simbank"})
     assert uploaded.status_code == 422
     assert db.session.scalar(select(Txn.reversed).where(Txn.partner_txn_id == "SIM-B1")) is False
+
+
+# --- 7. a stall's row of a run is read by that stall's people, not by every reader of the run ------
+
+def test_a_stall_s_row_of_a_run_is_not_read_through_the_run_by_another_market_s_manager(client):
+    from datetime import date
+    from market_pay.audit.services import record_change
+    from market_pay.reconciliation.models import ReconciliationRun, ReconciliationRunMarket
+    stall_a, stall_b = make_vendor(), make_vendor()
+    run = ReconciliationRun(partner="simbank", statement_date=date(2026, 11, 21), file_name="s.csv",
+                            file_sha256="0" * 64, line_count=1, account_count=1, totals={}, break_count=0,
+                            actor_label="cli")
+    run.markets = [ReconciliationRunMarket(market_id=stall_a.market_id)]
+    db.session.add(run)
+    db.session.flush()
+    # e.g. a disputed callback still allocated to a stall of market B under an old registration
+    record_change(None, "reconcile.stall", "reconciliation_run", run.id, {"disputed": {"lines": 1, "amount": 5}},
+                  market_id=stall_b.market_id, vendor_id=stall_b.id)
+    record_change(None, "reconcile", "reconciliation_run", run.id, {"lines": 1})
+    db.session.commit()
+    manager_a = auth_header(make_user("market_manager", stall_a.market.code))
+    actions = [item["action"] for item in client.get("/api/v1/audit-log", headers=manager_a).get_json()["items"]
+               if item["entity"] == f"reconciliation_run:{run.id}"]
+    assert actions == ["reconcile"]
