@@ -52,6 +52,7 @@ TEXTS = {
         "notice_wrong_pin": "Mã PIN không đúng.", "notice_pin_needed": "Hãy nhập mã PIN.",
         "notice_pin_too_many": "Sai mã PIN quá nhiều lần. Thử lại sau.",
         "notice_nothing_pending": "Yêu cầu này không còn chờ xác nhận.",
+        "notice_needs_admin": "Người yêu cầu thay đổi này đã tạo hoặc đặt lại mã PIN của bạn: cần quản trị viên duyệt. Bạn vẫn có thể từ chối.",
         "quiet_alert": "Đã {minutes} phút chưa có khoản chuyển khoản nào, lâu hơn nhiều so với thường lệ. Hãy kiểm tra thẻ mã QR có bị che hoặc bị tráo không.",
     },
     "en": {
@@ -103,6 +104,7 @@ TEXTS = {
         "notice_wrong_pin": "Wrong PIN.", "notice_pin_needed": "Enter your PIN.",
         "notice_pin_too_many": "Too many wrong PINs. Try again later.",
         "notice_nothing_pending": "This request is no longer waiting.",
+        "notice_needs_admin": "The person who asked for this change set up or reset your PIN: an administrator must approve it. You may still reject it.",
         "quiet_alert": "No transfer for {minutes} minutes, much longer than usual. Check that the QR card is not covered or swapped.",
     },
 }

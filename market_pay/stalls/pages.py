@@ -17,7 +17,7 @@ from ..errors import AuthenticationRequired, Conflict, TooManyRequests, Validati
 from ..extensions import db
 from ..payments import payment_requests
 from ..payments.schemas import PaymentRequestCreateSchema
-from ..vendors.confirmations import confirm_account, reject_account
+from ..vendors.confirmations import ResetByRequester, confirm_account, reject_account
 from . import services
 from .events import hub_for, slots_for
 from .spoken_amounts import missed_sentence
@@ -76,7 +76,7 @@ def board():
 
 # What the board says after a confirm/reject form (only these keys are ever shown).
 ACCOUNT_NOTICES = ("change_confirmed", "change_rejected", "wrong_pin", "pin_needed", "pin_too_many",
-                   "nothing_pending")
+                   "nothing_pending", "needs_admin")
 
 
 @bp.post("/stall/accounts/<int:account_id>/<any(confirm, reject):decision>")
@@ -93,6 +93,8 @@ def decide_account(account_id, decision):
         notice = "pin_too_many"
     except Conflict:
         notice = "nothing_pending"
+    except ResetByRequester:
+        notice = "needs_admin"
     else:
         db.session.commit()  # a wrong PIN is kept too: the throttle counts it
         notice = "wrong_pin" if account is None else f"change_{decision}ed"
