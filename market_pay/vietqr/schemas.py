@@ -44,6 +44,14 @@ class VerifyQuerySchema(StrictSchema):
     lang = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
 
 
+class VerifiedRequestSchema(StrictSchema):
+    """A payment request the verified code belongs to: what the shopper needs, nothing more."""
+    reference = fields.String()
+    amount = fields.Integer()
+    validity = fields.String(metadata={"description": "pending, paid, underpaid, expired or cancelled"})
+    expires_at = fields.DateTime()
+
+
 class VerifyResultSchema(StrictSchema):
     registered = fields.Boolean(required=True)
     genuine = fields.Boolean(required=True)
@@ -57,6 +65,7 @@ class VerifyResultSchema(StrictSchema):
     bank = fields.String()
     account_number_masked = fields.String()
     check_code = fields.String()
+    payment_request = fields.Nested(VerifiedRequestSchema)
 
 
 class ImageQuerySchema(StrictSchema):

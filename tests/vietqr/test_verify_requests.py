@@ -1,0 +1,100 @@
+"""/api/v1/verify and /verify on the dynamic codes this service issues (issue 19, Verify):
+our own code is genuine with its amount, stall and validity; a changed one is the warning."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from market_pay.common.types import utcnow
+from market_pay.extensions import db
+from market_pay.payments.models import PaymentRequest
+from market_pay.payments.references import new_reference
+from market_pay.vietqr.check_code import check_code
+from market_pay.vietqr.codec import build, parse
+from tests.factories import account_data, auth_header, make_market, make_user, make_vendor, scope_of
+from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+@pytest.fixture
+def stall(app):
+    set_partners()
+    return make_vendor(make_market(name="Chợ Đồng Văn"), stall_code="A-01",
+                       accounts=[account_data("970436", "0011001234567", "Đặng Thị Hoà")])
+
+
+@pytest.fixture
+def issued(client, stall):
+    headers = auth_header(make_user("vendor", scope=scope_of(stall)))
+    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": 50_000, "note": "rau"},
+                           headers=headers)
+    assert response.status_code == 201
+    return response.get_json() | {"headers": headers}
+
+
+def verify(client, payload, **query):
+    response = client.get("/api/v1/verify", query_string={"payload": payload, **query})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_a_pending_request_we_issued_is_genuine_with_amount_stall_and_validity(client, stall, issued):
+    body = verify(client, issued["payload"])
+    assert body["genuine"] is True and body["status"] == "genuine" and body["registered"] is True
+    assert body["payment_request"]["reference"] == issued["reference"]
+    assert body["payment_request"]["amount"] == 50_000 and body["payment_request"]["validity"] == "pending"
+    assert (body["stall_code"], body["market_name"], body["account_name"]) == ("A-01", "Chợ Đồng Văn", "Đặng Thị Hoà")
+    assert body["check_code"] == check_code(build("970436", "0011001234567"))
+    assert "Mã thanh toán đúng của sạp A-01" in body["message"] and "50.000 ₫" in body["message"]
+    assert "Cảnh báo" not in body["message"] and "0011001234567" not in str(body)
+
+
+def test_a_paid_request_is_still_ours_but_says_not_to_pay_again(client, stall, issued):
+    transfer = simbank_transfer(stall.accounts[0], amount=50_000, description=f"MBVCB.1 {issued['reference']}")
+    assert post_simbank(client, transfer).status_code == 200
+    body = verify(client, issued["payload"])
+    assert body["genuine"] is True and body["payment_request"]["validity"] == "paid"
+    assert "đã được thanh toán" in body["message"]
+
+
+def test_an_expired_or_cancelled_request_says_so(client, stall, issued):
+    db.session.execute(update(PaymentRequest).values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    expired = verify(client, issued["payload"])
+    assert expired["genuine"] is True and expired["payment_request"]["validity"] == "expired"
+    assert "hết hạn" in expired["message"]
+    cancel = client.post(f"/api/v1/payment-requests/{issued['reference']}/cancel", headers=issued["headers"])
+    assert cancel.status_code == 200
+    cancelled = verify(client, issued["payload"], lang="en")
+    assert cancelled["payment_request"]["validity"] == "cancelled" and "cancelled" in cancelled["message"]
+
+
+def test_our_reference_with_another_amount_or_account_is_the_warning(client, stall, issued):
+    purpose = parse(issued["payload"]).purpose
+    more = verify(client, build("970436", "0011001234567", amount=500_000, purpose=purpose))
+    assert more["genuine"] is False and more["status"] == "modified" and more["differences"] == ["amount"]
+    assert "Cảnh báo" in more["message"] and "số tiền" in more["message"] and "payment_request" not in more
+    elsewhere = verify(client, build("970422", "9990001112223", amount=50_000, purpose=purpose))
+    assert elsewhere["genuine"] is False and elsewhere["differences"] == ["account"]
+
+
+def test_a_reference_we_never_issued_is_the_warning(client, stall, issued):
+    forged = build("970436", "0011001234567", amount=50_000, purpose=new_reference())
+    body = verify(client, forged)
+    assert body["genuine"] is False and body["status"] == "modified"
+
+
+def test_a_request_whose_account_is_no_longer_active_is_not_genuine(client, stall, issued):
+    admin = auth_header(make_user("admin"))
+    client.post(f"/api/v1/vendors/{stall.id}/accounts", headers=admin, json=account_data("970422", "0352350917"))
+    response = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[0].id}/deactivate", headers=admin)
+    assert response.status_code == 200 and response.get_json()["active"] is False
+    body = verify(client, issued["payload"])
+    assert body["genuine"] is False and body["status"] == "unknown_account"
+
+
+def test_the_verify_page_shows_the_same_verdict_for_our_dynamic_code(client, stall, issued):
+    page = client.get("/verify", query_string={"payload": issued["payload"]}).get_data(as_text=True)
+    assert 'data-status="genuine"' in page and "Mã thanh toán đúng của sạp A-01" in page and "50.000 ₫" in page
+    assert "altered" not in page and "thêm số tiền" not in page
