@@ -98,3 +98,12 @@ def test_the_verify_page_shows_the_same_verdict_for_our_dynamic_code(client, sta
     page = client.get("/verify", query_string={"payload": issued["payload"]}).get_data(as_text=True)
     assert 'data-status="genuine"' in page and "Mã thanh toán đúng của sạp A-01" in page and "50.000 ₫" in page
     assert "altered" not in page and "thêm số tiền" not in page
+
+
+def test_the_verdict_shows_the_check_code_printed_on_the_stalls_card(client, stall, issued):
+    card_code = check_code(build("970436", "0011001234567"))
+    for payload in (build("970436", "0011001234567"), issued["payload"]):
+        page = client.get("/verify", query_string={"payload": payload}).get_data(as_text=True)
+        assert f'<strong id="check-code">{card_code}</strong>' in page and "Mã kiểm tra in trên thẻ" in page
+    unknown = client.get("/verify", query_string={"payload": build("970436", "42")}).get_data(as_text=True)
+    assert 'id="check-code"' not in unknown
