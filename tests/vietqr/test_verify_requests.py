@@ -107,3 +107,32 @@ def test_the_verdict_shows_the_check_code_printed_on_the_stalls_card(client, sta
         assert f'<strong id="check-code">{card_code}</strong>' in page and "Mã kiểm tra in trên thẻ" in page
     unknown = client.get("/verify", query_string={"payload": build("970436", "42")}).get_data(as_text=True)
     assert 'id="check-code"' not in unknown
+
+
+def test_the_page_speaks_plainly_with_one_heading_and_one_check_button(client, stall):
+    for payload in ("hello", build("970436", "0011001234567")[:-4] + "0000", "000201010211"):
+        page = client.get("/verify", query_string={"payload": payload}).get_data(as_text=True)
+        assert 'data-status="invalid"' in page and "Mã này không đọc được. Hãy thử chụp lại" in page
+        assert "field" not in page and "position" not in page and "CRC" not in page
+        assert page.count("<h1") == 1 and page.count('type="submit"') == 1 and "<h1>Không đọc được mã</h1>" in page
+    genuine = client.get("/verify", query_string={"payload": build("970436", "0011001234567")}).get_data(as_text=True)
+    assert genuine.count("<h1") == 1 and "<h1>Mã thật</h1>" in genuine
+    empty = client.get("/verify").get_data(as_text=True)
+    assert empty.count("<h1") == 1 and empty.count('type="submit"') == 1 and ">Kiểm tra</button>" in empty
+    # The camera is promised only by verify.js, where the browser can scan.
+    assert '<button id="scan" type="button" hidden>' in empty and "camera" not in empty.split('id="scan"')[0].lower()
+
+
+def test_the_one_form_checks_pasted_content_as_well_as_a_photo(client, stall):
+    import re
+    page = client.get("/verify").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    pasted = client.post("/verify", data={"payload": build("970436", "0011001234567"), "csrf_token": token})
+    assert pasted.status_code == 200 and 'data-status="genuine"' in pasted.get_data(as_text=True)
+    nothing = client.post("/verify", data={"payload": "  ", "csrf_token": token})
+    assert nothing.status_code == 422 and "Hãy chọn ảnh mã QR hoặc dán nội dung mã." in nothing.get_data(as_text=True)
+
+
+def test_the_api_keeps_the_technical_detail(client):
+    response = client.get("/api/v1/verify", query_string={"payload": "000201010211"})
+    assert response.status_code == 422 and "63" in response.get_json()["errors"]["payload"][0]
