@@ -37,6 +37,7 @@ class DecodedSchema(StrictSchema):
     terminal_label = fields.String(allow_none=True)
     purpose = fields.String(allow_none=True)
     crc = fields.String()
+    warnings = fields.List(fields.String(), metadata={"description": "where the code bends the VietQR standard"})
 
 
 class VerifyQuerySchema(StrictSchema):
@@ -66,6 +67,7 @@ class VerifyResultSchema(StrictSchema):
     account_number_masked = fields.String()
     check_code = fields.String()
     payment_request = fields.Nested(VerifiedRequestSchema)
+    warnings = fields.List(fields.String(), metadata={"description": "where the code bends the VietQR standard"})
 
 
 class ImageQuerySchema(StrictSchema):

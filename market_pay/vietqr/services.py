@@ -11,7 +11,7 @@ from ..payments.references import find_references
 from ..vendors.models import ReceivingAccount
 from ..vendors.services import get_vendor
 from .check_code import check_code
-from .codec import VietQR, VietQRError, build, parse
+from .codec import SERVICE_CASH, SERVICE_MERCHANT, Reading, VietQR, VietQRError, build, read
 
 STAFF_ROLES = ("admin", "region_staff", "market_manager")
 
@@ -45,17 +45,18 @@ def account_for_image(actor, account_id: int) -> ReceivingAccount:
     return account
 
 
-def parse_or_422(text: str) -> VietQR:
+def read_or_422(text: str) -> Reading:
+    """Any real VietQR form (codec.read), or a 422 naming the field and position in `errors`."""
     try:
-        return parse(text.strip())
+        return read(text.strip())
     except VietQRError as error:
         raise ValidationFailed("This is not a valid VietQR code.", {"payload": [str(error)]}) from None
 
 
-def decode_for_staff(actor, text: str) -> VietQR:
+def decode_for_staff(actor, text: str) -> Reading:
     if actor.role not in STAFF_ROLES:
         raise Forbidden("Decoding codes is for staff.")
-    return parse_or_422(text)
+    return read_or_422(text)
 
 
 MESSAGES = {
@@ -69,6 +70,14 @@ MESSAGES = {
                   "en": "Warning: stall {stall} – {market} is suspended. Ask the market office."},
     "unknown_account": {"vi": "Mã QR này không thuộc sạp nào đã đăng ký. Đừng thanh toán nếu không chắc chắn.",
                         "en": "This code does not belong to any registered stall. Do not pay unless you are sure."},
+    "foreign_merchant": {"vi": "Không phải mã của sạp đã đăng ký ở chợ này. Đây là mã thanh toán cửa hàng do ngân hàng "
+                               "{bank} cấp{named}. Chỉ thanh toán nếu bạn đang mua ở chính cửa hàng đó.",
+                         "en": "Not a code of a registered stall of this market. It is a shop's payment code issued "
+                               "by {bank}{named}. Pay only if you are buying from that shop."},
+    "cash_code": {"vi": "Không phải mã của sạp đã đăng ký ở chợ này. Đây là mã rút tiền mặt ở cây ATM, "
+                        "không phải mã để trả tiền cho người bán.",
+                  "en": "Not a code of a registered stall of this market. It is an ATM cash-withdrawal code, "
+                        "not a code to pay a vendor."},
 }
 # What a shopper should do with a code we issued, by the request's state (validity).
 REQUEST_MESSAGES = {
@@ -181,7 +190,27 @@ def verify_code(text: str, lang: str = "vi") -> dict:
     genuine when it carries the reference of a request we issued, with that request's account and
     amount; any other amount or content on a stall's account is the "altered" warning.
     """
-    code = parse_or_422(text)
+    reading = read_or_422(text)
+    verdict = _verify(reading.code, lang)
+    if reading.warnings:
+        verdict["warnings"] = list(reading.warnings)
+    return verdict
+
+
+def _not_a_stall(code: VietQR, lang: str) -> dict:
+    """A bank's merchant code (QRPUSH) or an ATM's cash code (QRCASH): real, but never a stall's."""
+    bank = find_bank(code.bin)
+    bank_name = bank.short_name if bank else code.bin
+    if code.service_code == SERVICE_CASH:
+        return {"registered": False, "genuine": False, "status": "cash_code", "message": MESSAGES["cash_code"][lang]}
+    named = f" ({code.merchant_name.strip()})" if code.merchant_name and code.merchant_name.strip() else ""
+    return {"registered": False, "genuine": False, "status": "foreign_merchant", "bank": bank_name,
+            "message": MESSAGES["foreign_merchant"][lang].format(bank=bank_name, named=named)}
+
+
+def _verify(code: VietQR, lang: str) -> dict:
+    if code.service_code in (SERVICE_MERCHANT, SERVICE_CASH):
+        return _not_a_stall(code, lang)
     request = _issued_request(code) if code.amount is not None or code.is_dynamic else None
     if request is not None:
         verdict = _verify_request(code, request, lang)

@@ -136,3 +136,30 @@ def test_the_one_form_checks_pasted_content_as_well_as_a_photo(client, stall):
 def test_the_api_keeps_the_technical_detail(client):
     response = client.get("/api/v1/verify", query_string={"payload": "000201010211"})
     assert response.status_code == 422 and "63" in response.get_json()["errors"]["payload"][0]
+
+
+def test_a_banks_merchant_code_is_not_a_registered_stall_not_invalid(client, stall):
+    from tests.vietqr.test_read_wild import merchant_code
+    body = verify(client, merchant_code(name="CỬA HÀNG ĐỒNG XANH"))
+    assert body["status"] == "foreign_merchant" and body["genuine"] is False and body["registered"] is False
+    assert body["message"].startswith("Không phải mã của sạp đã đăng ký ở chợ này")
+    assert "Vietcombank" in body["message"] and "CỬA HÀNG ĐỒNG XANH" in body["message"]
+    assert any("UTF-8" in warning for warning in body["warnings"])
+    page = client.get("/verify", query_string={"payload": merchant_code()}).get_data(as_text=True)
+    assert 'data-status="foreign_merchant"' in page and "<h1>Không phải mã của sạp đã đăng ký ở chợ này</h1>" in page
+    assert "không đọc được" not in page
+
+
+def test_an_atm_cash_code_is_not_a_stalls_code(client, stall):
+    from tests.vietqr.test_read_wild import merchant_code
+    body = verify(client, merchant_code(service="QRCASH"))
+    assert body["status"] == "cash_code" and "ATM" in body["message"]
+
+
+def test_staff_decode_reads_a_merchant_code_with_its_warnings(client):
+    from tests.vietqr.test_read_wild import merchant_code
+    response = client.post("/api/v1/qr/decode", json={"payload": merchant_code(amount="120000.00")},
+                           headers=auth_header(make_user("admin")))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["service_code"] == "QRPUSH" and body["amount"] == 120_000 and "field 54" in body["warnings"][0]
