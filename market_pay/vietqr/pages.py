@@ -1,6 +1,9 @@
 """/verify: a shopper pastes a payload, uploads a photo of a QR, or scans it, and reads the verdict."""
+import re
+
 import zxingcpp
 from flask import Blueprint, current_app, request
+from markupsafe import Markup, escape
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..common.page_texts import text
@@ -47,8 +50,25 @@ def _presentation(verdict: dict | None) -> dict:
     return {"verdict_heading": "verdict_warning", "verdict_tone": "warning"}
 
 
+def _message(verdict: dict, heading: str) -> Markup:
+    """The verdict's sentence for the page: without the heading's words again, and with the stall
+    code and amounts kept on one line ("A-07" never splits at its hyphen on a narrow phone)."""
+    message = verdict["message"].removeprefix(heading + ". ")
+    html = escape(message)
+    keep = [verdict.get("stall_code")] + _AMOUNT.findall(message)
+    for words in filter(None, dict.fromkeys(keep)):
+        html = html.replace(escape(words), Markup('<span class="nowrap">%s</span>') % words)
+    return html
+
+
+_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})*\s₫")
+
+
 def _page(status: int = 200, payload: str = "", verdict: dict | None = None):
-    return render_page("verify.html", status, payload=payload, verdict=verdict, **_presentation(verdict))
+    shown = _presentation(verdict)
+    if verdict is not None:
+        shown["verdict_message"] = _message(verdict, text(page_lang(), shown["verdict_heading"]))
+    return render_page("verify.html", status, payload=payload, verdict=verdict, **shown)
 
 
 def _throttle():
