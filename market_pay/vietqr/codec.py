@@ -328,6 +328,10 @@ def read(payload: str) -> Reading:
     """
     if not isinstance(payload, str) or not payload:
         raise VietQRError("payload", "is empty")
+    try:
+        payload.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate (undecodable bytes on a command line)
+        raise VietQRError("payload", "is not valid text", error.start) from None
     crc = _check_crc(payload)
     warnings: list[str] = []
     if payload.isascii():

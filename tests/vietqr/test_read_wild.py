@@ -59,7 +59,9 @@ def test_our_own_codes_read_exactly_as_parse_reads_them_without_warnings(payload
 
 
 @pytest.mark.parametrize("payload", ["", "hello", merchant_code()[:-4] + "0000", merchant_code(service="QRXXXX"),
-                                     with_crc("000201010212" + "5303704" + "5802VN")])
+                                     with_crc("000201010212" + "5303704" + "5802VN"),
+                                     merchant_code()[:30] + "\udcff" + merchant_code()[30:],
+                                     merchant_code(name="CỬA\x07HÀNG")])
 def test_what_no_bank_could_pay_is_still_refused(payload):
     with pytest.raises(VietQRError):
         read(payload)
