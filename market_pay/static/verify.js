@@ -4,15 +4,20 @@
 (function () {
   "use strict";
   var button = document.getElementById("scan"), video = document.getElementById("camera");
+  // The decision, for tests and support: data-camera="yes" or "no" on <body>.
+  function decided(offer) { document.body.setAttribute("data-camera", offer ? "yes" : "no"); }
   if (!button || !("BarcodeDetector" in window) || !navigator.mediaDevices ||
-      typeof navigator.mediaDevices.getUserMedia !== "function") return;
+      typeof navigator.mediaDevices.getUserMedia !== "function") { decided(false); return; }
   var formats = typeof BarcodeDetector.getSupportedFormats === "function"
     ? BarcodeDetector.getSupportedFormats() : Promise.resolve(["qr_code"]);
   formats.then(function (supported) {
-    if (supported.indexOf("qr_code") < 0) return;
-    button.hidden = false;
-    button.addEventListener("click", scan);
-  }).catch(function () { /* no detector after all: the camera is never offered */ });
+    var offer = supported.indexOf("qr_code") >= 0;
+    if (offer) {
+      button.hidden = false;
+      button.addEventListener("click", scan);
+    }
+    decided(offer);
+  }).catch(function () { decided(false); /* no detector after all: the camera is never offered */ });
 
   function scan() {
     var detector = new BarcodeDetector({formats: ["qr_code"]});

@@ -9,7 +9,7 @@ import pytest
 
 from market_pay.vietqr.check_code import check_code
 from market_pay.vietqr.codec import build
-from tests.browser.conftest import ACCOUNT, BIN, PHONE, PIN, send_callback, wait_matched
+from tests.browser.conftest import ACCOUNT, BIN, PHONE, PIN, send_callback, wait_js, wait_matched
 from tests.vietqr.test_read_wild import merchant_code
 
 pytestmark = pytest.mark.slow
@@ -53,6 +53,7 @@ def check(page, base, payload, shot):
     assert page.locator("h1").count() == 1 and page.locator("button[type=submit]").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # Headless Chromium has no BarcodeDetector: the camera is not promised.
+    wait_js(page, "document.body.getAttribute('data-camera') === 'no'")
     assert page.locator("#scan").is_hidden()
     return page.locator("#verdict")
 
@@ -84,3 +85,19 @@ def test_garbage_gets_plain_words_not_parser_text(phone, service):
     text = verdict.inner_text()
     assert verdict.get_attribute("data-status") == "invalid" and "Hãy thử chụp lại" in text
     assert "field" not in text and "position" not in text
+
+
+@pytest.mark.parametrize("formats, offered", [('["qr_code", "ean_13"]', True), ('["ean_13"]', False)])
+def test_the_camera_is_offered_only_where_the_browser_can_read_a_qr(browser, service, formats, offered):
+    ctx = browser.new_context(locale="vi-VN", viewport={"width": 360, "height": 780})
+    # A browser with a barcode reader (Chrome on Android has one; headless Chromium has none).
+    ctx.add_init_script("window.BarcodeDetector = function () {};"
+                        f"window.BarcodeDetector.getSupportedFormats = function () {{ return Promise.resolve({formats}); }};")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{service}/verify")
+        wait_js(page, "document.body.hasAttribute('data-camera')")
+        assert page.get_attribute("body", "data-camera") == ("yes" if offered else "no")
+        assert page.locator("#scan").is_visible() is offered
+    finally:
+        ctx.close()
