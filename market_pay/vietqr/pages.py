@@ -53,7 +53,11 @@ def _presentation(verdict: dict | None) -> dict:
 def _message(verdict: dict, heading: str) -> Markup:
     """The verdict's sentence for the page: without the heading's words again, and with the stall
     code and amounts kept on one line ("A-07" never splits at its hyphen on a narrow phone)."""
-    message = verdict["message"].removeprefix(heading + ". ")
+    message = verdict["message"]
+    for joint in (". ", ": "):
+        if message.startswith(heading + joint):
+            message = message[len(heading + joint):]
+            message = message[:1].upper() + message[1:]
     html = escape(message)
     keep = [verdict.get("stall_code")] + _AMOUNT.findall(message)
     for words in filter(None, dict.fromkeys(keep)):

@@ -167,3 +167,11 @@ def test_staff_decode_reads_a_merchant_code_with_its_warnings(client):
     assert response.status_code == 200
     body = response.get_json()
     assert body["service_code"] == "QRPUSH" and body["amount"] == 120_000 and "field 54" in body["warnings"][0]
+
+
+def test_the_heading_is_not_said_twice(client, stall, issued):
+    import re
+    purpose = parse(issued["payload"]).purpose
+    page = client.get("/verify", query_string={"payload": build("970436", "0011001234567", amount=9, purpose=purpose)})
+    text = re.sub(r"<[^>]+>", "", page.get_data(as_text=True))
+    assert text.count("Cảnh báo") == 1 and "Mã này mang số tham chiếu" in text
