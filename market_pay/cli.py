@@ -242,11 +242,18 @@ def qr_encode(bin_code, account, amount, purpose, service, bill_number, referenc
 @qr_cli.command("decode")
 @click.argument("payload")
 def qr_decode(payload):
-    """Print every field of PAYLOAD as one JSON object."""
-    from .vietqr.codec import VietQRError, parse
+    """Print every field of PAYLOAD as one JSON object.
+
+    Reads every real VietQR form (merchant QRPUSH, ATM QRCASH, UTF-8 text); where the code bends
+    the standard, says so on stderr ("Warning: …") and still exits 0.
+    """
+    from .vietqr.codec import VietQRError, read
     from .vietqr.decoding import decoded_fields
     try:
-        click.echo(json.dumps(decoded_fields(parse(payload)), ensure_ascii=False))
+        reading = read(payload)
+        for warning in reading.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo(json.dumps(decoded_fields(reading.code), ensure_ascii=False))
     except VietQRError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
