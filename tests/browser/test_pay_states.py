@@ -128,3 +128,55 @@ def test_underpaid_shows_what_is_owed_and_only_the_remainders_code(browser, serv
     finally:
         board_ctx.close()
         shopper_ctx.close()
+
+
+def _set(reference: str, sql: str):
+    """Age or cancel a request in the service's database (what time or the vendor's API would do)."""
+    from sqlalchemy import create_engine, text
+
+    from tests.browser.conftest import SERVICE
+    engine = create_engine(SERVICE["database_url"])
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE payment_request SET {sql} WHERE reference = :ref"), {"ref": reference})
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("width", sorted(PHONES))
+@pytest.mark.parametrize("end", ["expired", "cancelled"])
+def test_an_expired_or_cancelled_code_turns_final_live(browser, service, width, end):
+    board_ctx, shopper_ctx = _context(browser, width), _context(browser, width)
+    try:
+        board = board_ctx.new_page()
+        sign_in(board, service)
+        _make_qr(board, "30000")
+        reference = parse(_codes(board, "#qr-image")[0]).purpose.split()[0]
+        shopper = shopper_ctx.new_page()
+        shopper.goto(f"{service}/pay/{reference}")
+        shopper.wait_for_selector("#pay-code svg")
+        if end == "expired":
+            _set(reference, "expires_at = created_at - interval '1' minute"
+                 if SERVICE_IS_POSTGRES() else "expires_at = '2000-01-01 00:00:00.000000'")
+        else:
+            _set(reference, "status = 'cancelled', cancelled_at = created_at")
+        headline = "Mã đã hết hạn" if end == "expired" else "Đã huỷ"
+        wait_js(shopper, f"document.getElementById('pay').dataset.status === '{end}'", timeout=10_000)
+        assert shopper.locator("svg").count() == 0 and shopper.locator("#pay-details").count() == 0
+        assert shopper.inner_text("#final-headline") == headline
+        assert shopper.inner_text("#final-next") == "Hãy nhờ người bán tạo mã mới."
+        _shot(shopper, f"pay-{end}", width)
+        wait_js(board, "!document.getElementById('qr-final').hidden", timeout=10_000)
+        assert board.locator("#qr-image svg").count() == 0 and _codes(board, "#qr-screen") == []
+        assert board.inner_text("#qr-final-headline") == headline
+        _shot(board, f"board-qr-{end}", width)
+        shopper.reload()
+        assert shopper.locator("svg").count() == 0 and shopper.inner_text("#final-headline") == headline
+    finally:
+        board_ctx.close()
+        shopper_ctx.close()
+
+
+def SERVICE_IS_POSTGRES() -> bool:
+    from tests.browser.conftest import SERVICE
+    return SERVICE["database_url"].startswith("postgresql")
