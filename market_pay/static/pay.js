@@ -31,9 +31,10 @@
           showFinal(view);
           return;
         }
-        if (view.status !== root.dataset.status || String(view.due) !== root.dataset.due) {
-          // A partial payment: the code on screen is for the full amount; take it away at once,
-          // then load the remainder's code.
+        if (view.status !== root.dataset.status || String(view.due) !== root.dataset.due ||
+            (view.payable ? "1" : "0") !== root.dataset.payable) {
+          // A partial payment (the code on screen is for the full amount) or the remainder's code
+          // expired: take the code away at once, then load the page as it is now.
           var code = $("pay-code");
           if (code) code.parentNode.removeChild(code);
           var details = $("pay-details");

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from market_pay.vietqr.codec import parse
-from tests.browser.conftest import ACCOUNT, BIN, CAPTURE_SPEECH, send_callback, sign_in, wait_js
+from tests.browser.conftest import ACCOUNT, BIN, CAPTURE_SPEECH, send_callback, sign_in, wait_js, wait_matched
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(os.environ.get("MARKET_PAY_SHOTS", "/tmp/p1-shots"))
@@ -172,6 +172,29 @@ def test_an_expired_or_cancelled_code_turns_final_live(browser, service, width, 
         _shot(board, f"board-qr-{end}", width)
         shopper.reload()
         assert shopper.locator("svg").count() == 0 and shopper.inner_text("#final-headline") == headline
+    finally:
+        board_ctx.close()
+        shopper_ctx.close()
+
+
+def test_the_remainders_code_leaves_the_page_when_it_expires(browser, service):
+    board_ctx, shopper_ctx = _context(browser, 360), _context(browser, 360)
+    try:
+        board = board_ctx.new_page()
+        sign_in(board, service)
+        _make_qr(board, "80000")
+        reference = parse(_codes(board, "#qr-image")[0]).purpose.split()[0]
+        send_callback(service, 50_000, description=f"{reference} CHUYEN TIEN")
+        wait_matched()
+        shopper = shopper_ctx.new_page()
+        shopper.goto(f"{service}/pay/{reference}")
+        assert shopper.inner_text(".owed") == "Còn thiếu 30.000 ₫"
+        assert parse(_codes(shopper, "#pay-code")[0]).amount == 30_000
+        _set(reference, "expires_at = '2000-01-01 00:00:00.000000'")
+        shopper.wait_for_selector("#pay[data-payable='0']", timeout=10_000)
+        assert shopper.locator("svg").count() == 0 and shopper.locator("#pay-details").count() == 0
+        assert "tạo mã mới cho số còn thiếu" in shopper.inner_text(".owed-detail")
+        _shot(shopper, "pay-underpaid-expired", 360)
     finally:
         board_ctx.close()
         shopper_ctx.close()

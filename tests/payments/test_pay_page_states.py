@@ -122,7 +122,7 @@ def test_an_underpaid_request_past_its_expiry_shows_no_code(client, stall):
     db.session.commit()
     page = _page(client, reference)
     assert "Còn thiếu 119.880 ₫" in page and "tạo mã mới cho số còn thiếu" in page
-    assert "<svg" not in page and "Số tài khoản" not in page
+    assert "<svg" not in page and "Số tài khoản" not in page and 'data-payable="0"' in page
 
 
 def test_the_boards_poll_carries_the_payer_and_no_code_once_paid(client, stall):
