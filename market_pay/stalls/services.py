@@ -110,9 +110,9 @@ def request_view(payment_request, lang: str = "vi", *, svg: bool = True, payer: 
     state = state_view(payment_request, status, lang)
     payload = payable_payload(payment_request) if state["payable"] else None
     view = {"reference": payment_request.reference, "amount": payment_request.amount,
-            "amount_text": format_vnd(payment_request.amount), "status": status,
+            "amount_text": format_vnd(payment_request.amount, lang), "status": status,
             "status_text": text(lang, f"pay_status_{status}"), "paid_amount": payment_request.paid_amount,
-            "paid_amount_text": format_vnd(payment_request.paid_amount),
+            "paid_amount_text": format_vnd(payment_request.paid_amount, lang),
             "expires_at": payment_request.expires_at.isoformat(),
             "expires_time": payment_request.expires_at.astimezone(zone).strftime("%H:%M"),
             "payload": payload, "pay_url": f"/pay/{payment_request.reference}", "stall_code": vendor.stall_code,

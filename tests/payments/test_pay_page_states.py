@@ -122,6 +122,8 @@ def test_an_underpaid_request_past_its_expiry_shows_no_code(client, stall):
     db.session.commit()
     page = _page(client, reference)
     assert "Còn thiếu 119.880 ₫" in page and "tạo mã mới cho số còn thiếu" in page
+    english = _page(client, reference, "en")                 # English readers group with commas
+    assert "Still owed: 119,880 ₫" in english and "Received 130,120 ₫ of 250,000 ₫." in english
     assert "<svg" not in page and "Số tài khoản" not in page and 'data-payable="0"' in page
 
 
