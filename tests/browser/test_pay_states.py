@@ -157,7 +157,7 @@ def test_an_expired_or_cancelled_code_turns_final_live(browser, service, width, 
         shopper.wait_for_selector("#pay-code svg")
         if end == "expired":
             _set(reference, "expires_at = created_at - interval '1' minute"
-                 if SERVICE_IS_POSTGRES() else "expires_at = '2000-01-01 00:00:00.000000'")
+                 if _service_on_postgres() else "expires_at = '2000-01-01 00:00:00.000000'")
         else:
             _set(reference, "status = 'cancelled', cancelled_at = created_at")
         headline = "Mã đã hết hạn" if end == "expired" else "Đã huỷ"
@@ -200,6 +200,6 @@ def test_the_remainders_code_leaves_the_page_when_it_expires(browser, service):
         shopper_ctx.close()
 
 
-def SERVICE_IS_POSTGRES() -> bool:
+def _service_on_postgres() -> bool:
     from tests.browser.conftest import SERVICE
     return SERVICE["database_url"].startswith("postgresql")
