@@ -152,3 +152,48 @@ LANGS = tuple(TEXTS)
 def text(lang: str, key: str, **values) -> str:
     words = TEXTS.get(lang, TEXTS["vi"])[key]
     return words.format(**values) if values else words
+
+# A dynamic QR's final and underpaid states (payments/request_states.py), the front door and the
+# error pages (common/front_door.py); kept apart so the lists above stay readable.
+TEXTS["vi"].update({
+    "final_paid": "Đã thanh toán", "final_expired": "Mã đã hết hạn", "final_cancelled": "Đã huỷ",
+    "final_ask_new": "Hãy nhờ người bán tạo mã mới.",
+    "still_owed": "Còn thiếu {amount}", "received_of": "Đã nhận {paid} trên {amount}.",
+    "scan_remainder": "Quét mã dưới đây để trả số còn thiếu.",
+    "remainder_expired": "Mã đã hết hạn. Hãy nhờ người bán tạo mã mới cho số còn thiếu.",
+    "payee_name": "Tên tài khoản nhận", "payee_hint": "Hãy so với tên ứng dụng ngân hàng hiện ra.",
+    "bad_login_staff": "Sai tên đăng nhập hoặc mật khẩu.",
+    "title_home": "Thanh toán chợ 4.0",
+    "home_intro": "Thanh toán không dùng tiền mặt ở chợ: người bán nhận tiền qua mã VietQR, người mua kiểm tra mã trước khi trả.",
+    "home_stall": "Tôi là người bán", "home_stall_hint": "Mở bảng sạp: tổng tiền hôm nay, thông báo tiền về, tạo mã QR.",
+    "home_verify": "Tôi là người mua", "home_verify_hint": "Kiểm tra mã QR của sạp trước khi chuyển tiền.",
+    "home_staff": "Cán bộ quản lý", "home_staff_hint": "Báo cáo tỉ lệ thanh toán không dùng tiền mặt theo chợ, xã, tỉnh.",
+    "error_home": "Về trang chủ", "error_retry_page": "Tải lại trang",
+    "error_404": "Không tìm thấy trang này", "error_404_next": "Địa chỉ có thể đã gõ sai hoặc mã đã bị xoá. Hãy về trang chủ.",
+    "error_401": "Cần đăng nhập", "error_401_next": "Hãy đăng nhập rồi thử lại.",
+    "error_403": "Không được phép", "error_403_next": "Tài khoản này không được làm việc này. Nếu là biểu mẫu, hãy tải lại trang rồi thử lại.",
+    "error_429": "Quá nhiều yêu cầu", "error_429_next": "Hãy đợi một lát rồi thử lại.",
+    "error_500": "Có lỗi ở máy chủ", "error_500_next": "Lỗi đã được ghi lại. Hãy thử lại sau ít phút.",
+    "error_other": "Không thực hiện được", "error_other_next": "Hãy quay lại và thử lại.",
+})
+TEXTS["en"].update({
+    "final_paid": "Paid", "final_expired": "This code has expired", "final_cancelled": "Cancelled",
+    "final_ask_new": "Ask the vendor to make a new code.",
+    "still_owed": "Still owed: {amount}", "received_of": "Received {paid} of {amount}.",
+    "scan_remainder": "Scan the code below to pay the rest.",
+    "remainder_expired": "The code has expired. Ask the vendor for a new code for the rest.",
+    "payee_name": "Account holder", "payee_hint": "Compare it with the name your bank app shows.",
+    "bad_login_staff": "Wrong username or password.",
+    "title_home": "chợ 4.0 payments",
+    "home_intro": "Cashless payments at the market: vendors are paid by VietQR, shoppers check a code before they pay.",
+    "home_stall": "I sell at a stall", "home_stall_hint": "Open the stall board: today's totals, payment alerts, QR codes.",
+    "home_verify": "I am a shopper", "home_verify_hint": "Check a stall's QR code before you transfer.",
+    "home_staff": "Market and region staff", "home_staff_hint": "Cashless share reports per market, commune and province.",
+    "error_home": "Go to the home page", "error_retry_page": "Reload the page",
+    "error_404": "Page not found", "error_404_next": "The address may be mistyped or the code removed. Go to the home page.",
+    "error_401": "Sign-in needed", "error_401_next": "Sign in, then try again.",
+    "error_403": "Not allowed", "error_403_next": "This account may not do this. If it was a form, reload the page and try again.",
+    "error_429": "Too many requests", "error_429_next": "Wait a moment, then try again.",
+    "error_500": "Server error", "error_500_next": "The error has been logged. Try again in a few minutes.",
+    "error_other": "That did not work", "error_other_next": "Go back and try again.",
+})

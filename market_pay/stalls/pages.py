@@ -143,8 +143,12 @@ def make_qr():
 
 @bp.get("/stall/qr/<reference>")
 def qr_status(reference):
+    """The QR screen's poll: the image only when asked (`?svg=1`, when the code to show changed:
+    the remainder of an underpaid request); the payer's name as the stall sees payers."""
+    from ..payments.privacy import sees_payers
     actor = _require_actor()
-    return jsonify(services.request_view(payment_requests.get_payment_request(actor, reference), page_lang()))
+    return jsonify(services.request_view(payment_requests.get_payment_request(actor, reference), page_lang(),
+                                         svg=request.args.get("svg") == "1", payer=sees_payers(actor)))
 
 
 def _start_cursor() -> int | None:
