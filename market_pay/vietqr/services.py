@@ -158,7 +158,10 @@ def _verify_request(code: VietQR, request: PaymentRequest, lang: str) -> dict | 
     from ..payments.payment_requests import effective_status  # payments imports this package's codec
     issued = request.account
     vendor = request.vendor
-    changes = [name for name, same in (("amount", code.amount == request.amount),
+    # The pay page and the board show an underpaid request's remainder (amount − paid) with the
+    # same content (payments/request_states.py): that code is ours too.
+    issued_amounts = {request.amount, request.amount - request.paid_amount} if request.paid_amount else {request.amount}
+    changes = [name for name, same in (("amount", code.amount in issued_amounts),
                                        ("account", (code.bin, code.account) == (issued.bin, issued.account_number)))
                if not same]
     words = {"stall": vendor.stall_code, "market": vendor.market.name}

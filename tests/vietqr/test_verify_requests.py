@@ -175,3 +175,14 @@ def test_the_heading_is_not_said_twice(client, stall, issued):
     page = client.get("/verify", query_string={"payload": build("970436", "0011001234567", amount=9, purpose=purpose)})
     text = re.sub(r"<[^>]+>", "", page.get_data(as_text=True))
     assert text.count("Cảnh báo") == 1 and "Mã này mang số tham chiếu" in text
+
+
+def test_the_remainder_code_of_an_underpaid_request_is_ours_too(client, stall, issued):
+    """The pay page shows an underpaid request's remainder with the same content: not altered."""
+    transfer = simbank_transfer(stall.accounts[0], amount=20_000, description=f"MBVCB.1 {issued['reference']}")
+    assert post_simbank(client, transfer).status_code == 200
+    purpose = parse(issued["payload"]).purpose
+    body = verify(client, build("970436", "0011001234567", amount=30_000, purpose=purpose))
+    assert body["genuine"] is True and body["payment_request"]["validity"] == "underpaid"
+    other = verify(client, build("970436", "0011001234567", amount=29_000, purpose=purpose))
+    assert other["genuine"] is False and other["differences"] == ["amount"]
