@@ -242,11 +242,18 @@ def qr_encode(bin_code, account, amount, purpose, service, bill_number, referenc
 @qr_cli.command("decode")
 @click.argument("payload")
 def qr_decode(payload):
-    """Print every field of PAYLOAD as one JSON object."""
-    from .vietqr.codec import VietQRError, parse
+    """Print every field of PAYLOAD as one JSON object.
+
+    Reads every real VietQR form (merchant QRPUSH, ATM QRCASH, UTF-8 text); where the code bends
+    the standard, says so on stderr ("Warning: …") and still exits 0.
+    """
+    from .vietqr.codec import VietQRError, read
     from .vietqr.decoding import decoded_fields
     try:
-        click.echo(json.dumps(decoded_fields(parse(payload)), ensure_ascii=False))
+        reading = read(payload)
+        for warning in reading.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo(json.dumps(decoded_fields(reading.code), ensure_ascii=False))
     except VietQRError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
@@ -425,6 +432,15 @@ def main():
     # Found before the app is loaded, so support staff can decode codes without a configured server.
     group.add_command(qr_cli)
     group.add_command(bank_cli)
+    # Bytes that are not UTF-8 reach Python as lone surrogates, which no database or file accepts
+    # (a traceback deep inside a command once): refuse them before any command runs.
+    for argument in sys.argv[1:]:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            click.echo(f"Error: the argument {argument.encode('utf-8', 'replace').decode()!r} is not UTF-8 text.",
+                       err=True)
+            sys.exit(2)
     try:
         group()
     except Exception as error:  # noqa: BLE001 (only start-up and database failures are answered here)

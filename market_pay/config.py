@@ -33,6 +33,9 @@ DEFAULTS = {
     # The public "is this code genuine?" check, per client address.
     "VERIFY_RATE_LIMIT": 30,
     "VERIFY_RATE_WINDOW_SECONDS": 60,
+    # Where shoppers reach this service ("https://cho.example.vn"): printed on stall cards as the
+    # verify address. Unset: the address a request came to; the CLI prints http://localhost:8000.
+    "PUBLIC_BASE_URL": None,
     # An uploaded photo (POST /verify) is refused from its header, before decoding, beyond these
     # (vietqr/photos.py: a 37 KB PNG can announce 13,000 × 13,000 pixels). MAX_CONTENT_LENGTH
     # applies first, to the whole request: raise both to accept larger phone photos.
@@ -80,6 +83,7 @@ def load_config(app, test_config=None):
     app.config["SECRET_KEY"] = env.get("MARKET_PAY_SECRET_KEY")
     app.config["SESSION_COOKIE_SECURE"] = env.get("MARKET_PAY_SECURE_COOKIES") == "1"
     app.config["MATCHER"] = env.get("MARKET_PAY_MATCHER", DEFAULTS["MATCHER"])
+    app.config["PUBLIC_BASE_URL"] = env.get("MARKET_PAY_PUBLIC_BASE_URL") or None
     app.config["METRICS_TOKEN"] = env.get("MARKET_PAY_METRICS_TOKEN") or None
     # Off on a read replica: reports then read the rollups as the primary keeps them.
     app.config["REPORT_REFRESH"] = env.get("MARKET_PAY_REPORT_REFRESH", "1") != "0"

@@ -115,9 +115,19 @@ def _respond(code: int, message: str, errors=None, headers=None):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = jsonify(error_body(code, message, errors))
     else:
-        response = render_template_string(_HTML_ERROR, code=code, status=HTTPStatus(code).phrase,
-                                          message=message)
+        response = _html_error(code, message)
     return response, code, headers or {}
+
+
+def _html_error(code: int, message: str):
+    """The styled, Vietnamese-first page (common/front_door.py); the bare page only if that one
+    cannot be drawn (an error while answering an error must not become a second 500)."""
+    from .common.front_door import error_page
+    try:
+        return error_page(code, message)
+    except Exception:
+        log.warning("the error page could not be rendered", exc_info=True)
+        return render_template_string(_HTML_ERROR, code=code, status=HTTPStatus(code).phrase, message=message)
 
 
 def register_error_handlers(app):

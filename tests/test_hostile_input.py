@@ -636,3 +636,19 @@ def test_callbacks_with_a_lone_surrogate_are_kept_never_a_server_error(client, s
     assert post_simbank(client, None, raw=signed).status_code == 200
     assert sorted(db.session.scalars(select(InboxEntry.outcome))) == ["malformed", "rejected"]
     assert count(BankTransaction) == 0 and PAYOS_KEY
+
+
+@pytest.mark.parametrize("args", [("kits", "build", "--market", b"\xff", "-o", "k.pdf"),
+                                  ("partners", "set", "simbank", "--secret", b"abcdefgh\xff"),
+                                  ("vendors", "import", "none.csv", "--market", b"M\xfe")])
+def test_a_cli_argument_that_is_not_utf8_is_a_clear_error(tmp_path, args):
+    import os
+    import subprocess
+    import sys
+    from tests.servers import ROOT
+    env = {**os.environ, "MARKET_PAY_SECRET_KEY": "cli-secret",
+           "MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT,
+                            capture_output=True, timeout=120)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2 and "not UTF-8" in stderr and "Traceback" not in stderr, stderr

@@ -32,9 +32,11 @@ def _scope_condition(actor, markets_condition):
     link = _run_markets()
     touching = select(cast(link.c.run_id, String)).where(link.c.market_id.in_(markets_condition))
     beyond = select(cast(link.c.run_id, String)).where(link.c.market_id.not_in(markets_condition))
+    # Only the run's own row ("reconcile") is read through the run; a stall's row of it
+    # ("reconcile.stall") is read by that stall's market like any other stall's row.
     return or_(AuditLog.market_id.in_(markets_condition),
-               (AuditLog.entity_type == "reconciliation_run") & AuditLog.entity_id.in_(touching)
-               & AuditLog.entity_id.not_in(beyond))
+               (AuditLog.entity_type == "reconciliation_run") & (AuditLog.action == "reconcile")
+               & AuditLog.entity_id.in_(touching) & AuditLog.entity_id.not_in(beyond))
 
 
 def _markets_in_scope(actor):

@@ -1,7 +1,7 @@
 """Audit log schemas: the list's query and its items."""
 from marshmallow import fields, validate
 
-from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed
+from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema, Trimmed
 
 _INT32 = validate.Range(min=1, max=2**31 - 1)
 
@@ -12,8 +12,9 @@ class AuditQuerySchema(PageQuerySchema):
     actor = Trimmed(load_default=None, validate=validate.Length(max=120))
     action = Trimmed(load_default=None, validate=validate.Length(max=60))
     # Inclusive local (Asia/Ho_Chi_Minh) days.
-    first = fields.Date(load_default=None, data_key="from", format="%Y-%m-%d")
-    last = fields.Date(load_default=None, data_key="to", format="%Y-%m-%d")
+    # Bounded (1900-2199): the local day's start in year 1 or the day after 9999-12-31 was a 500.
+    first = BoundedDate(load_default=None, data_key="from")
+    last = BoundedDate(load_default=None, data_key="to")
 
 
 class AuditItemSchema(StrictSchema):

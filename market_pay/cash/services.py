@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
@@ -103,11 +103,17 @@ def delete_cash_sale(actor, sale_id: int) -> CashSale:
             raise Forbidden("Only the person who recorded this sale, or the market's manager, may undo it.")
         if utcnow() - sale.created_at > timedelta(minutes=UNDO_MINUTES):
             raise Conflict(f"A sale can be undone only in the first {UNDO_MINUTES} minutes; ask the market's manager.")
+    # One conditional DELETE decides between concurrent undos of the sale: on PostgreSQL the
+    # second waits on the first's row lock and then deletes nothing (SQLite runs them one after
+    # the other). Only the winner is audited; the others find no such sale.
+    deleted = db.session.execute(delete(CashSale).where(CashSale.id == sale.id)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if deleted != 1:
+        raise NotFound("No such cash sale.")
+    db.session.expunge(sale)
     record_change(actor, "cash_sale.delete", "cash_sale", sale.id,
                   {"vendor_id": sale.vendor_id, "amount": sale.amount, "count": sale.count},
                   market_id=vendor.market_id, vendor_id=vendor.id)
-    db.session.delete(sale)
-    db.session.flush()
     return sale
 
 

@@ -3,9 +3,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
-def format_vnd(amount: int) -> str:
-    """1250000 → '1.250.000 ₫' (dots group thousands in Vietnamese)."""
-    return f"{amount:,}".replace(",", ".") + " ₫"
+def format_vnd(amount: int, lang: str = "vi") -> str:
+    """1250000 → '1.250.000 ₫' (dots group thousands in Vietnamese); '1,250,000 ₫' for an
+    English page (commas, as English readers group them)."""
+    grouped = f"{amount:,}"
+    return (grouped if lang == "en" else grouped.replace(",", ".")) + " ₫"
 
 
 def format_date(value: date) -> str:

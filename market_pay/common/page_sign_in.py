@@ -32,7 +32,7 @@ def _trust_device(device: str, user_id: int):
 
 
 def sign_in_from_form(*, template: str, login_field: str, secret_field: str, accepts, refused_text: str,
-                      session_key: str, home: str, permanent: bool = False):
+                      session_key: str, home: str, permanent: bool = False, bad_login_text: str = "bad_login"):
     """POST of a sign-in form: 429 throttled, 401 bad credentials, 403 an account of the wrong kind
     (`accepts(user)` false; its new token is revoked at once), else the token in the session and a
     redirect to `home`. The form field `login_field` is echoed back on an error."""
@@ -52,7 +52,7 @@ def sign_in_from_form(*, template: str, login_field: str, secret_field: str, acc
     db.session.commit()  # counted in every worker before the PIN or password is checked
     signed_in = finish_sign_in(attempt, secret, purpose="page")
     if signed_in is None:
-        return render_page(template, 401, error=text(lang, "bad_login"), **echo)
+        return render_page(template, 401, error=text(lang, bad_login_text), **echo)
     user, token, _ = signed_in
     if not accepts(user):
         revoke_token(token)

@@ -23,6 +23,7 @@ class KitCard:
     payload: str             # the static VietQR the code carries
     check_code: str
     print_date: str          # dd/mm/yyyy
+    verify_address: str = ""  # where a shopper checks the code, without the scheme: "cho.example.vn/verify"
 
     def as_template_data(self) -> dict:
         """The fields, plus the QR image: rendered here, when the card is printed, so building the
@@ -34,12 +35,21 @@ class KitCard:
 CARD_FIELDS = tuple(field.name for field in fields(KitCard)) + ("qr_png",)
 
 
+def verify_address(public_base_url: str) -> str:
+    """The verify page's address as printed: no scheme, no trailing slash ("cho.example.vn/verify")."""
+    base = public_base_url.strip().rstrip("/")
+    for scheme in ("https://", "http://"):
+        base = base.removeprefix(scheme)
+    return f"{base}/verify"
+
+
 def make_card(*, market_name, market_code, stall_code, display_name, account_name, bin_code, account_number,
-              printed_on: date) -> KitCard:
+              printed_on: date, public_base_url: str = "http://localhost:8000") -> KitCard:
     payload = build(bin_code, account_number)
     bank = find_bank(bin_code)
     return KitCard(
         market_name=market_name, market_code=market_code, stall_code=stall_code, display_name=display_name,
         account_name=account_name, bank_short_name=bank.short_name if bank else bin_code,
         bank_name=bank.name if bank else bin_code, bin=bin_code, account_number=account_number, payload=payload,
-        check_code=check_code(payload), print_date=f"{printed_on:%d/%m/%Y}")
+        check_code=check_code(payload), print_date=f"{printed_on:%d/%m/%Y}",
+        verify_address=verify_address(public_base_url))

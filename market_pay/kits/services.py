@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -28,17 +28,29 @@ STAFF_ROLES = ("admin", "region_staff", "market_manager")
 RENDERER_VERSION = "1"
 # What a second request gets while the same user's kit is still being built.
 BUILD_RETRY_AFTER = 30
+# The address printed on cards built away from a request (the CLI) when PUBLIC_BASE_URL is unset.
+DEFAULT_PUBLIC_BASE_URL = "http://localhost:8000"
 
 
 def _today():
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
+def public_base_url() -> str:
+    """Where shoppers reach this service: PUBLIC_BASE_URL, else the address this request came to,
+    else (the CLI) the documented default."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured
+    return request.host_url if has_request_context() else DEFAULT_PUBLIC_BASE_URL
+
+
 def vendor_cards(vendor: Vendor, printed_on) -> list[KitCard]:
     """One card per active account (a stall with two accounts gets two), oldest account first."""
+    base = public_base_url()
     return [make_card(market_name=vendor.market.name, market_code=vendor.market.code, stall_code=vendor.stall_code,
                       display_name=vendor.display_name, account_name=account.account_name, bin_code=account.bin,
-                      account_number=account.account_number, printed_on=printed_on)
+                      account_number=account.account_number, printed_on=printed_on, public_base_url=base)
             for account in sorted(vendor.accounts, key=lambda a: a.id) if account.active]
 
 

@@ -34,8 +34,8 @@ def pay_page(reference):
 
 @bp.get("/pay/<reference>/status")
 def pay_status(reference):
-    view = request_view(_find(reference), page_lang())
-    del view["svg"]
+    # The page reloads itself for a new code (the remainder's), so the poll carries no image.
+    view = request_view(_find(reference), page_lang(), svg=False)
     response = jsonify(view)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,12 +5,13 @@ A body that is authentic but unusable raises MalformedCallback: the caller store
 """
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from ..banks.directory import all_banks
 from ..common import jsontext
 from ..common.money import MAX_LINE_AMOUNT
+from ..common.schemas import FIRST_DATE, LAST_DATE
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 PARTNERS = ("simbank", "sepay", "payos")
@@ -97,9 +98,24 @@ def _local_time(data: dict, key: str) -> datetime:
     """'YYYY-MM-DD HH:MM:SS' in Vietnam time (SePay, payOS send no zone)."""
     value = _text(data, key)
     try:
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=VIETNAM)
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=VIETNAM)
     except ValueError:
         raise MalformedCallback(f"{key} is not 'YYYY-MM-DD HH:MM:SS'") from None
+    return _within_years(moment, key)
+
+
+def _within_years(moment: datetime, key: str) -> datetime:
+    """A booking time in the years the service handles (common/schemas.py FIRST_DATE..LAST_DATE,
+    in UTC and in Vietnam time). Year 1 at +07:00 is 1 BC in UTC and year 9999 at -12:00 is year
+    10000: PostgreSQL stores both, but Python cannot read them back, so one such signed callback
+    made the stall's feed, board and reports answer 500 from then on. Kept as malformed instead."""
+    try:
+        years = {moment.astimezone(timezone.utc).year, moment.astimezone(VIETNAM).year}
+    except (OverflowError, ValueError):
+        years = {0}
+    if not all(FIRST_DATE.year <= year <= LAST_DATE.year for year in years):
+        raise MalformedCallback(f"{key} is outside the years {FIRST_DATE.year}-{LAST_DATE.year}")
+    return moment
 
 
 def parse_simbank(body: bytes) -> IncomingTransfer:
@@ -116,6 +132,7 @@ def parse_simbank(body: bytes) -> IncomingTransfer:
         raise MalformedCallback("booked_at is not ISO 8601") from None
     if booked_at.tzinfo is None:
         raise MalformedCallback("booked_at has no UTC offset")
+    booked_at = _within_years(booked_at, "booked_at")
     return IncomingTransfer(
         partner="simbank", partner_txn_id=_text(data, "transaction_id", limit=100),
         bank_reference=_text(data, "bank_reference", limit=100), bin=bin_code,

@@ -4,7 +4,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, text
+from sqlalchemy import case, exists, func, or_, select, text
 
 from ..audit.services import record_change
 from ..auth.scopes import visible_markets_condition
@@ -12,6 +12,7 @@ from ..common.paging import paginate
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
+from ..payments.models import BankTransaction
 from ..payments.partner_formats import PARTNERS
 from ..vendors.models import ReceivingAccount, Vendor
 from .classify import Classifier
@@ -42,13 +43,21 @@ def _checked(path, statement_date):
 
 
 def _owning_markets(accounts) -> dict:
-    """(bin, account_number) → the market of the stall it is registered to (active or not)."""
+    """(bin, account_number) → the market of the stall it is registered to (active or not).
+
+    An account registered at several stalls over time (a vendor who moved market, a rejected
+    request) belongs to the stall where it is live (active or pending); only without one does an
+    older registration count. Rows are read live-last so the live one decides: in whatever order
+    the database returned them, an old registration in region staff's area let them reconcile —
+    and reverse — another area's stall's money."""
     keys, found = set(accounts), {}
     numbers = sorted({number for _, number in keys})
+    live_last = case((ReceivingAccount.status.in_(("active", "pending")), 1), else_=0)
     for start in range(0, len(numbers), 1000):
         rows = db.session.execute(select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
                                   .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
-                                  .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000])))
+                                  .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000]))
+                                  .order_by(live_last, ReceivingAccount.id))
         found.update({(bin_code, number): market_id for bin_code, number, market_id in rows
                       if (bin_code, number) in keys})
     return found
@@ -133,6 +142,7 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
               if run.totals[name]["callbacks"]}
     if alerts:  # money we announced that the bank does not (yet) confirm: operators must look
         log.warning("reconciliation run %s (%s, %s): %s", run.id, partner, run.statement_date, alerts)
+    _record_stall_changes(actor, run)
     record_change(actor, "reconcile", "reconciliation_run", run.id, {
         "partner": partner, "statement_date": run.statement_date.isoformat(), "lines": run.line_count,
         "breaks": run.break_count, "file_sha256": run.file_sha256, "market_ids": sorted(market_ids),
@@ -141,6 +151,28 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
         "matched": run.totals["matched"]["callbacks"] + run.totals["day_cutoff"]["callbacks"]
         + run.totals["reversal"]["callbacks"]})
     return run, True
+
+
+def _record_stall_changes(actor, run):
+    """One audit row per stall whose money the run changed (credits booked from the statement
+    alone, reversals it carried out, callbacks it put in dispute), in that stall's log: the run's
+    own row names no stall, so a vendor whose credit a statement reversed could not read who did
+    it. Each row holds only its stall's figures (a province run's readers see only their own)."""
+    txn = BankTransaction
+    kind = case((txn.confirmation == "disputed", "disputed"), (txn.direction == "out", "reversals"),
+                else_="recovered_in")
+    rows = db.session.execute(
+        select(txn.vendor_id, Vendor.market_id, kind, func.count(), func.sum(txn.amount))
+        .join(Vendor, Vendor.id == txn.vendor_id)
+        .where(txn.reconciliation_run_id == run.id, txn.confirmation.in_(("recovered", "disputed")))
+        .group_by(txn.vendor_id, Vendor.market_id, kind).order_by(txn.vendor_id)).all()
+    changed = {}
+    for vendor_id, market_id, name, lines, amount in rows:
+        changed.setdefault((vendor_id, market_id), {})[name] = {"lines": lines, "amount": int(amount or 0)}
+    for (vendor_id, market_id), figures in changed.items():
+        record_change(actor, "reconcile.stall", "reconciliation_run", run.id, {
+            "partner": run.partner, "statement_date": run.statement_date.isoformat(), **figures},
+            market_id=market_id, vendor_id=vendor_id)
 
 
 # -- reading runs -------------------------------------------------------------------------------------

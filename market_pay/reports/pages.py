@@ -42,7 +42,8 @@ def login_page():
 def login():
     return sign_in_from_form(template="staff/login.html", login_field="username", secret_field="password",
                              accepts=lambda user: user.role not in STALL_ROLES, refused_text="not_staff",
-                             session_key=SESSION_TOKEN, home="report_pages.dashboard")
+                             session_key=SESSION_TOKEN, home="report_pages.dashboard",
+                             bad_login_text="bad_login_staff")  # staff have a username and password
 
 
 @bp.post("/staff/logout")

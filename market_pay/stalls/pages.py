@@ -19,7 +19,7 @@ from ..errors import AuthenticationRequired, Conflict, TooManyRequests, Validati
 from ..extensions import db
 from ..payments import payment_requests
 from ..payments.schemas import PaymentRequestCreateSchema
-from ..vendors.confirmations import confirm_account, reject_account
+from ..vendors.confirmations import ResetByRequester, confirm_account, reject_account
 from . import services
 from .events import hub_for, slots_for
 from .schemas import BoardCashSchema
@@ -102,7 +102,7 @@ def service_worker():
 
 # What the board says after a confirm/reject form (only these keys are ever shown).
 ACCOUNT_NOTICES = ("change_confirmed", "change_rejected", "wrong_pin", "pin_needed", "pin_too_many",
-                   "nothing_pending")
+                   "nothing_pending", "needs_admin")
 
 
 @bp.post("/stall/accounts/<int:account_id>/<any(confirm, reject):decision>")
@@ -119,6 +119,8 @@ def decide_account(account_id, decision):
         notice = "pin_too_many"
     except Conflict:
         notice = "nothing_pending"
+    except ResetByRequester:
+        notice = "needs_admin"
     else:
         db.session.commit()  # a wrong PIN is kept too: the throttle counts it
         notice = "wrong_pin" if account is None else f"change_{decision}ed"
@@ -171,8 +173,12 @@ def make_qr():
 
 @bp.get("/stall/qr/<reference>")
 def qr_status(reference):
+    """The QR screen's poll: the image only when asked (`?svg=1`, when the code to show changed:
+    the remainder of an underpaid request); the payer's name as the stall sees payers."""
+    from ..payments.privacy import sees_payers
     actor = _require_actor()
-    return jsonify(services.request_view(payment_requests.get_payment_request(actor, reference), page_lang()))
+    return jsonify(services.request_view(payment_requests.get_payment_request(actor, reference), page_lang(),
+                                         svg=request.args.get("svg") == "1", payer=sees_payers(actor)))
 
 
 def _start_cursor() -> int | None:

@@ -293,23 +293,47 @@
   });
 
   // ---- dynamic QR --------------------------------------------------------------------------
-  var qr = {reference: null, timer: null};
+  // The screen is scannable only while paying it is right: once paid, expired or cancelled the
+  // code gives way to one final state; once underpaid it shows the remainder's code (the server
+  // decides: payments/request_states.py).
+  var qr = {reference: null, timer: null, due: null};
+  function showQrFinal(view) {
+    $("qr-image").innerHTML = "";
+    $("qr-amount").textContent = "";
+    $("qr-final-mark").textContent = ["paid", "overpaid", "paid_late"].indexOf(view.status) >= 0 ? "✓" : "✕";
+    $("qr-final-headline").textContent = view.headline;
+    $("qr-final-amount").textContent = view.final_amount_text || "";
+    $("qr-final-time").textContent = view.settled_text + (view.payer_name ? " · " + view.payer_name : "");
+    $("qr-final-detail").textContent = view.next_step || view.detail || "";
+    $("qr-final").hidden = false;
+    $("qr-status").textContent = "";
+    $("qr-expiry").textContent = "";
+  }
   function showQr(view) {
     qr.reference = view.reference;
     var screen = $("qr-screen");
     screen.className = "qr-screen status-" + view.status;
-    $("qr-amount").textContent = view.amount_text;
-    if (view.svg) $("qr-image").innerHTML = view.svg;   // our own server-rendered SVG
-    var paid = ["paid", "overpaid", "paid_late"].indexOf(view.status) >= 0;
-    $("qr-status").textContent = paid ? words.qr_paid : view.status === "expired" ? words.qr_expired :
-      view.status === "underpaid" ? words.qr_underpaid + " (" + view.paid_amount_text + ")" : words.qr_waiting;
-    $("qr-expiry").textContent = words.qr_expires.replace("{time}", view.expires_time);
-    if (paid || view.status === "expired" || view.status === "cancelled") clearInterval(qr.timer);
+    $("qr-stall").textContent = words.stall + " " + view.stall_code + " · " + view.stall_name;
+    $("qr-account-name").textContent = view.account_name;
+    if (view.final) { showQrFinal(view); clearInterval(qr.timer); return; }
+    $("qr-final").hidden = true;
+    if (!view.payable) $("qr-image").innerHTML = "";      // underpaid after the expiry: no code
+    else if (view.svg) $("qr-image").innerHTML = view.svg; // our own server-rendered SVG
+    else if (qr.due !== null && qr.due !== view.due) { $("qr-image").innerHTML = ""; refreshQr(true); }
+    qr.due = view.due;
+    if (view.status === "underpaid") {
+      $("qr-amount").textContent = view.headline;
+      $("qr-status").textContent = view.payable ? view.detail : view.next_step;
+    } else {
+      $("qr-amount").textContent = view.amount_text;
+      $("qr-status").textContent = words.qr_waiting;
+    }
+    $("qr-expiry").textContent = view.payable ? words.qr_expires.replace("{time}", view.expires_time) : "";
   }
-  function refreshQr() {
+  function refreshQr(withCode) {
     if (!qr.reference) return;
-    fetch("/stall/qr/" + qr.reference, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
-      .then(function (r) { return r.json(); }).then(function (view) { delete view.svg; showQr(view); })
+    fetch("/stall/qr/" + qr.reference + (withCode ? "?svg=1" : ""), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (r) { return r.json(); }).then(showQr)
       .catch(function () {});
   }
   $("open-qr").addEventListener("click", function () {
@@ -325,7 +349,7 @@
     });
   });
   $("qr-close").addEventListener("click", function () {
-    clearInterval(qr.timer); qr.reference = null; $("qr-screen").close();
+    clearInterval(qr.timer); qr.reference = null; qr.due = null; $("qr-screen").close();
   });
 
   // ---- today -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from ..audit.models import AuditLog
 from ..auth.scopes import require_vendor_read
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from ..extensions import db
@@ -56,8 +57,32 @@ def _decide(actor, account_id: int, pin: str | None, may_without_pin) -> Receivi
     return account
 
 
+class ResetByRequester(Forbidden):
+    """The vendor may not confirm: the change's requester has set or reset their PIN (needs an admin)."""
+
+
+def _pin_known_to_requester(actor, account) -> bool:
+    """Whether the person who asked for this change created this vendor login or reset its PIN:
+    both show them the PIN. A manager could add an account, then create a second vendor login
+    for the stall (or reset the vendor's PIN), sign in as "the vendor" and confirm their own
+    request — four eyes with one pair. The audit log says who did (auth/services.py create_user,
+    auth/accounts.py reset_pin)."""
+    if account.requested_by_id is None or account.requested_by_id == actor.id:
+        return False
+    return db.session.scalar(select(AuditLog.id).where(
+        AuditLog.action.in_(("user.create", "user.reset_pin")), AuditLog.entity_type == "user",
+        AuditLog.entity_id == str(actor.id), AuditLog.actor_user_id == account.requested_by_id).limit(1)) is not None
+
+
 def confirm_account(actor, account_id: int, pin: str | None) -> ReceivingAccount | None:
-    """Carry out the open request. Returns None when the vendor's PIN was wrong (recorded)."""
+    """Carry out the open request. Returns None when the vendor's PIN was wrong (recorded). A
+    vendor cannot confirm a change asked for by someone who created their login or reset their
+    PIN: an administrator approves it (the vendor may still reject it)."""
+    if actor.role == "vendor":
+        account = _pending_account(actor, account_id)
+        if account.pending_change is not None and _pin_known_to_requester(actor, account):
+            raise ResetByRequester("The person who asked for this change set up or reset your PIN: an administrator "
+                                   "must approve it (you may still reject it).")
     account = _decide(actor, account_id, pin, lambda a, _: a.role == "admin")
     if account is None:
         return None

@@ -45,8 +45,8 @@ def account_image(account_id, image_format):
 @bp.post("/qr/decode")
 @login_required
 def decode():
-    code = services.decode_for_staff(g.actor, load_json(DecodeRequestSchema())["payload"])
-    return DecodedSchema().dump(decoded_fields(code))
+    reading = services.decode_for_staff(g.actor, load_json(DecodeRequestSchema())["payload"])
+    return DecodedSchema().dump(decoded_fields(reading.code, reading.warnings))
 
 
 @bp.get("/verify")

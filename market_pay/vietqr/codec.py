@@ -3,6 +3,8 @@
 build() makes a payload and refuses, naming the field, anything a bank app would reject.
 parse() reads any valid payload (objects in any order, lower-case CRC) into a frozen VietQR and
 refuses anything else with an error naming the problem and its position.
+read() is parse() for what a shopper may scan in the wild: it also takes banks' merchant codes
+(QRPUSH), ATM cash codes (QRCASH) and UTF-8 text, and lists where the standard is bent.
 Facts: ../shared/docs/VIETQR.md (NAPAS VietQR v1.0, 09/2021).
 """
 import re
@@ -15,6 +17,11 @@ NAPAS_GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
 SERVICE_TO_CARD = "QRIBFTTC"
 SERVICE_CODES = (SERVICE_TO_ACCOUNT, SERVICE_TO_CARD)
+# Real VietQR codes that are not a transfer to a person's account: a shop's code from its bank
+# (the "account" is a merchant id) and an ATM's cash-withdrawal code. read() takes them; build()
+# never makes them.
+SERVICE_MERCHANT, SERVICE_CASH = "QRPUSH", "QRCASH"
+READABLE_SERVICE_CODES = SERVICE_CODES + (SERVICE_MERCHANT, SERVICE_CASH)
 STATIC, DYNAMIC = "11", "12"
 CURRENCY_VND, COUNTRY_VN = "704", "VN"
 # One NAPAS247 transfer must stay under 500 million đồng.
@@ -226,8 +233,9 @@ def _check_crc(payload: str) -> str:
     return found
 
 
-def _account_block(value: str):
-    """(bin, account, service, unknown) from template 38; fast when it has the usual shape."""
+def _account_block(value: str, warnings: list | None = None):
+    """(bin, account, service, unknown) from template 38; fast when it has the usual shape.
+    With a `warnings` list (read()), merchant and cash codes and odd account ids are let through."""
     match = _ACCOUNT_BLOCK.fullmatch(value)
     if match:
         beneficiary_length, bin_code, account_length, account, service = match.groups()
@@ -244,16 +252,24 @@ def _account_block(value: str):
         raise VietQRError("38.01.00", f"BIN {bin_code!r} must be 6 digits")
     account = beneficiary.get("01", "")
     if not 1 <= len(account) <= 19 or not _ALNUM.issuperset(account):
-        raise VietQRError("38.01.01", f"account {account!r} must be 1 to 19 letters or digits")
+        if warnings is None or not account or not account.isprintable():
+            raise VietQRError("38.01.01", f"account {account!r} must be 1 to 19 letters or digits")
+        warnings.append(f"field 38.01.01: account or merchant id {account!r} is not 1 to 19 letters or digits")
     service = inner.get("02")
-    if service not in SERVICE_CODES:
-        raise VietQRError("38.02", f"service code {service!r} must be {' or '.join(SERVICE_CODES)}")
+    allowed = SERVICE_CODES if warnings is None else READABLE_SERVICE_CODES
+    if service not in allowed:
+        raise VietQRError("38.02", f"service code {service!r} must be {' or '.join(allowed)}")
     unknown = [(f"38.{t}", v) for t, v in inner.items() if t not in ("00", "01", "02")]
     unknown += [(f"38.01.{t}", v) for t, v in beneficiary.items() if t not in ("00", "01")]
     return bin_code, account, service, unknown
 
 
-def _amount(value: str) -> int:
+def _amount(value: str, warnings: list | None = None) -> int:
+    if warnings is not None:
+        whole, dot, cents = value.partition(".")
+        if whole and _DIGITS.issuperset(whole) and (not dot or set(cents) <= {"0"}) and value != whole.lstrip("0"):
+            warnings.append(f"field 54: amount {value!r} is not written as whole đồng without leading zeros")
+            value = whole.lstrip("0") or value
     if not _DIGITS.issuperset(value) or value[0] == "0" or len(value) > 13:
         raise VietQRError("54", f"amount {value!r} must be whole đồng: digits, no leading zero")
     amount = int(value)
@@ -273,8 +289,13 @@ def parse(payload: str) -> VietQR:
         raise VietQRError("payload", "contains non-ASCII characters",
                           next(i for i, c in enumerate(payload) if not c.isascii()))
     crc = _check_crc(payload)
+    return _located(payload, lambda: _parse_checked(payload, crc))
+
+
+def _located(payload: str, parse_checked):
+    """Run a parse of `payload`, turning any error into a VietQRError with its position in it."""
     try:
-        return _parse_checked(payload, crc)
+        return parse_checked()
     except _HeaderError as error:
         base = _value_offset(payload, error.path.rstrip(".")) if error.path else 0
         raise VietQRError(error.field, error.problem, base + error.position) from None
@@ -285,7 +306,58 @@ def parse(payload: str) -> VietQR:
         raise VietQRError(error.field, error.problem, _value_offset(payload, error.field)) from None
 
 
-def _parse_checked(payload: str, crc: str) -> VietQR:
+@dataclass(frozen=True)
+class Reading:
+    """What read() made of a payload, and each way it departs from the standard (plain English)."""
+
+    code: VietQR
+    warnings: tuple = ()
+
+
+_TEXT_FIELDS = ("merchant_name", "merchant_city", "bill_number", "reference_label", "terminal_label", "purpose")
+
+
+def read(payload: str) -> Reading:
+    """Lenient parse() for codes found in the wild; raises VietQRError only for what no bank app
+    could pay (a bad CRC, a missing account block, broken structure).
+
+    Besides parse(): service codes QRPUSH (a shop's merchant code) and QRCASH (ATM cash), text
+    in UTF-8 (a Vietnamese merchant name), with lengths counted in characters or, as some
+    encoders do, in UTF-8 bytes; an amount with zero cents or leading zeros; an account id that
+    is not 1 to 19 letters or digits. Each is named in `warnings`.
+    """
+    if not isinstance(payload, str) or not payload:
+        raise VietQRError("payload", "is empty")
+    try:
+        payload.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate (undecodable bytes on a command line)
+        raise VietQRError("payload", "is not valid text", error.start) from None
+    crc = _check_crc(payload)
+    warnings: list[str] = []
+    if payload.isascii():
+        return Reading(_located(payload, lambda: _parse_checked(payload, crc, warnings)), tuple(warnings))
+    if not payload.isprintable():
+        raise VietQRError("payload", "contains control characters",
+                          next(i for i, c in enumerate(payload) if not c.isprintable()))
+    warnings.append("text in UTF-8 (non-ASCII characters); the standard asks for ASCII")
+    try:
+        code = _located(payload, lambda: _parse_checked(payload, crc, warnings))
+    except VietQRError as by_characters:
+        # Some encoders count a field's length in UTF-8 bytes: read the bytes one per character
+        # (Latin-1), so lengths are byte counts, then turn the text fields back into UTF-8.
+        as_bytes = payload.encode("utf-8").decode("latin-1")
+        try:
+            code = _parse_checked(as_bytes, crc, warnings)
+        except (VietQRError, _HeaderError):
+            raise by_characters from None
+        fixed = {name: getattr(code, name).encode("latin-1").decode("utf-8", "replace")
+                 for name in _TEXT_FIELDS if getattr(code, name) is not None}
+        code = VietQR._from_parsed({**code.__dict__, **fixed})
+        warnings.append("field lengths count UTF-8 bytes, not characters")
+    return Reading(code, tuple(dict.fromkeys(warnings)))
+
+
+def _parse_checked(payload: str, crc: str, warnings: list | None = None) -> VietQR:
     if not payload.startswith("000201"):
         raise VietQRError("00", "the payload must start with 000201 (format indicator 01)", 0)
     root = _objects(payload[:-8], "")
@@ -297,7 +369,7 @@ def _parse_checked(payload: str, crc: str) -> VietQR:
     initiation = root["01"]
     if initiation != STATIC and initiation != DYNAMIC:
         raise VietQRError("01", f"point of initiation {initiation!r} must be 11 (static) or 12 (dynamic)")
-    bin_code, account, service, unknown = _account_block(root["38"])
+    bin_code, account, service, unknown = _account_block(root["38"], warnings)
     if root["53"] != CURRENCY_VND:
         raise VietQRError("53", f"currency {root['53']!r} must be 704 (VND)")
     if root["58"] != COUNTRY_VN:
@@ -314,7 +386,7 @@ def _parse_checked(payload: str, crc: str) -> VietQR:
         unknown += [(tag, value) for tag, value in root.items() if tag not in _KNOWN_ROOT]
     return VietQR._from_parsed({
         "point_of_initiation": initiation, "bin": bin_code, "account": account, "service_code": service,
-        "amount": _amount(root["54"]) if "54" in root else None, "currency": CURRENCY_VND,
+        "amount": _amount(root["54"], warnings) if "54" in root else None, "currency": CURRENCY_VND,
         "country": COUNTRY_VN, "merchant_category_code": root.get("52"), "merchant_name": root.get("59"),
         "merchant_city": root.get("60"), "crc": crc, "payload_format_indicator": "01",
         "guid": NAPAS_GUID, "unknown": tuple(unknown), **extra})

@@ -3,9 +3,10 @@ from ..banks.directory import find_bank
 from .codec import VietQR
 
 
-def decoded_fields(code: VietQR) -> dict:
+def decoded_fields(code: VietQR, warnings: tuple = ()) -> dict:
+    """Every field; `warnings` (from codec.read) only when there are some."""
     bank = find_bank(code.bin)
-    return {
+    fields = {
         "point_of_initiation": "dynamic" if code.is_dynamic else "static",
         "bin": code.bin, "bank": bank.short_name if bank else None, "account": code.account,
         "service_code": code.service_code, "amount": code.amount, "currency": code.currency,
@@ -13,3 +14,6 @@ def decoded_fields(code: VietQR) -> dict:
         "bill_number": code.bill_number, "reference_label": code.reference_label,
         "terminal_label": code.terminal_label, "purpose": code.purpose, "crc": code.crc,
     }
+    if warnings:
+        fields["warnings"] = list(warnings)
+    return fields

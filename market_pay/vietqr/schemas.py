@@ -37,11 +37,20 @@ class DecodedSchema(StrictSchema):
     terminal_label = fields.String(allow_none=True)
     purpose = fields.String(allow_none=True)
     crc = fields.String()
+    warnings = fields.List(fields.String(), metadata={"description": "where the code bends the VietQR standard"})
 
 
 class VerifyQuerySchema(StrictSchema):
     payload = fields.String(required=True, validate=validate.Length(min=1, max=PAYLOAD_LIMIT))
     lang = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+
+
+class VerifiedRequestSchema(StrictSchema):
+    """A payment request the verified code belongs to: what the shopper needs, nothing more."""
+    reference = fields.String()
+    amount = fields.Integer()
+    validity = fields.String(metadata={"description": "pending, paid, underpaid, expired or cancelled"})
+    expires_at = fields.DateTime()
 
 
 class VerifyResultSchema(StrictSchema):
@@ -57,6 +66,8 @@ class VerifyResultSchema(StrictSchema):
     bank = fields.String()
     account_number_masked = fields.String()
     check_code = fields.String()
+    payment_request = fields.Nested(VerifiedRequestSchema)
+    warnings = fields.List(fields.String(), metadata={"description": "where the code bends the VietQR standard"})
 
 
 class ImageQuerySchema(StrictSchema):

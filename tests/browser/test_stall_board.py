@@ -93,9 +93,9 @@ def test_dynamic_qr_fills_the_screen_and_turns_paid(context, service):
     assert "Đang chờ" in shopper.inner_text("#pay-status")
     send_callback(service, 45_000, description=f"MBVCB.1234567.{reference} CHUYEN TIEN")
     page.wait_for_selector("#qr-screen.status-paid", timeout=10_000)
-    assert page.inner_text("#qr-status") == "Đã thanh toán"
+    assert page.inner_text("#qr-final-headline") == "Đã thanh toán"
     wait_js(shopper, "document.getElementById('pay').dataset.status === 'paid'", timeout=10_000)
-    assert "Đã thanh toán" in shopper.inner_text("#pay-status")
+    assert "Đã thanh toán" in shopper.inner_text("#final-headline")
     shopper.context.close()
 
 

@@ -195,3 +195,17 @@ def test_the_command_line_builds_a_market_kit(runner, market_of_stalls, tmp_path
     assert result.exit_code == 0, result.output
     assert "4 card(s)" in result.output and output.read_bytes().startswith(b"%PDF")
     assert runner.invoke(args=["kits", "build", "-o", str(output)]).exit_code != 0
+
+
+def test_the_card_prints_the_verify_address_of_the_request_host_or_the_configured_one(app, client, market_of_stalls):
+    market, stalls = market_of_stalls
+    headers = auth_header(make_user("vendor", scope_of(stalls[0])))
+    [(text, codes)] = pages_of(client.get(f"/api/v1/vendors/{stalls[0].id}/kit.pdf", headers=headers).data)
+    assert "Kiểm tra mã thật: localhost/verify" in text and len(codes) == 1
+    app.config["PUBLIC_BASE_URL"] = "https://cho.example.vn/"
+    try:
+        [(text, codes)] = pages_of(client.get(f"/api/v1/vendors/{stalls[0].id}/kit.pdf", headers=headers).data)
+    finally:
+        app.config["PUBLIC_BASE_URL"] = None
+    assert "Kiểm tra mã thật: cho.example.vn/verify" in text
+    assert [decoded for decoded, _ in codes] == [build("970436", "0011001234567")]

@@ -62,3 +62,12 @@ def test_the_qr_commands_work_without_any_server_configuration():
                              capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert process.returncode == 0, process.stderr
     assert json.loads(process.stdout)["account"] == "0011001234567"
+
+
+def test_decode_reads_a_banks_merchant_code_with_a_utf8_name_warning_on_stderr():
+    from tests.vietqr.test_read_wild import merchant_code
+    result = CliRunner().invoke(qr_cli, ["decode", merchant_code(name="CỬA HÀNG ĐỒNG XANH")])
+    assert result.exit_code == 0
+    decoded = json.loads(result.stdout)
+    assert decoded["service_code"] == "QRPUSH" and decoded["merchant_name"] == "CỬA HÀNG ĐỒNG XANH"
+    assert "Warning:" in result.stderr and "UTF-8" in result.stderr and "warnings" not in decoded
