@@ -70,10 +70,10 @@ def board():
     actor = _actor()
     if actor is None:
         return redirect(url_for("stall_pages.login_page"))
-    notice = request.args.get("notice")
-    return render_page("stall/board.html", vendor=actor.vendor, summary=services.board_summary(actor),
+    notice, lang = request.args.get("notice"), page_lang()
+    return render_page("stall/board.html", vendor=actor.vendor, summary=services.board_summary(actor, lang=lang),
                        seq=services.current_seq(actor.vendor_id), role=actor.role,
-                       recent=services.todays_confirmations(actor),
+                       recent=services.todays_confirmations(actor, lang),
                        changes=services.pending_account_changes(actor),
                        notice=notice if notice in ACCOUNT_NOTICES else None)
 
@@ -129,7 +129,7 @@ def decide_account(account_id, decision):
 
 @bp.get("/stall/summary")
 def summary():
-    return jsonify(services.board_summary(_require_actor()))
+    return jsonify(services.board_summary(_require_actor(), lang=page_lang()))
 
 
 @bp.post("/stall/cash")
@@ -143,8 +143,9 @@ def record_cash():
     occurred_at = utcnow() - timedelta(seconds=data["age_seconds"])
     sale, created = record_cash_sale_once(actor, actor.vendor_id, data["amount"], key, occurred_at=occurred_at)
     db.session.commit()
-    return jsonify({"id": sale.id, "amount": sale.amount, "amount_text": format_vnd(sale.amount),
-                    "summary": services.board_summary(actor)}), 201 if created else 200
+    lang = page_lang()
+    return jsonify({"id": sale.id, "amount": sale.amount, "amount_text": format_vnd(sale.amount, lang),
+                    "summary": services.board_summary(actor, lang=lang)}), 201 if created else 200
 
 
 @bp.post("/stall/cash/<int:sale_id>/undo")
@@ -153,7 +154,9 @@ def undo_cash(sale_id):
     actor = _require_actor()
     sale = delete_cash_sale(actor, sale_id)
     db.session.commit()
-    return jsonify({"id": sale.id, "amount_text": format_vnd(sale.amount), "summary": services.board_summary(actor)})
+    lang = page_lang()
+    return jsonify({"id": sale.id, "amount_text": format_vnd(sale.amount, lang),
+                    "summary": services.board_summary(actor, lang=lang)})
 
 
 @bp.post("/stall/qr")
@@ -203,6 +206,10 @@ def events():
     resumed = start is not None
     cursor = start if resumed else services.current_seq(actor.vendor_id)
     token, vendor_id = session[SESSION_TOKEN], actor.vendor_id
+    # The sentences are made here, in the page's language (it passes ?lang=, else the cookie): one
+    # pure, tested module words them for every reader, and the page only says what it is sent.
+    # Read now: the generator below runs outside this request.
+    lang = page_lang()
     app = current_app._get_current_object()
     heartbeat, ends_at = app.config["STREAM_HEARTBEAT_SECONDS"], time.monotonic() + app.config["STREAM_MAX_SECONDS"]
     slot = slots_for(app).acquire(hashlib.sha256(str(token).encode()).hexdigest(), vendor_id)
@@ -222,10 +229,10 @@ def events():
                     yield _event("signed_out", {})
                     return
                 missed = services.current_seq(vendor_id) - cursor if first and resumed else 0
-                items, cursor = services.confirmations_after(actor, cursor)
-                summary = services.board_summary(actor, with_quiet=False) if items or first else None
+                items, cursor = services.confirmations_after(actor, cursor, lang=lang)
+                summary = services.board_summary(actor, with_quiet=False, lang=lang) if items or first else None
             if missed > 0:
-                yield _event("missed", {"count": missed, "speech": missed_sentence(missed)})
+                yield _event("missed", {"count": missed, "speech": missed_sentence(missed, lang)})
             for item in items:
                 yield _event("payment", item, item["seq"])
             if summary is not None:

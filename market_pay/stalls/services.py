@@ -34,7 +34,7 @@ def current_seq(vendor_id: int) -> int:
     return db.session.scalar(select(FeedCounter.last_seq).where(FeedCounter.vendor_id == vendor_id)) or 0
 
 
-def _reasons(actor, items: list[dict]) -> dict[int, dict]:
+def _reasons(actor, items: list[dict], lang: str = "vi") -> dict[int, dict]:
     """{feed number: why} for the warning rows: a credit below the stall's floor names the floor,
     an underpaid request what is still short of what was asked. The board words them in the
     page's language (the stream has no reader's language)."""
@@ -55,44 +55,45 @@ def _reasons(actor, items: list[dict]) -> dict[int, dict]:
             short = request.amount - request.paid_amount
             short = short if short > 0 else request.amount - item["amount"]
             if short > 0:
-                reasons[item["seq"]] = {"underpaid": format_vnd(short)}
+                reasons[item["seq"]] = {"underpaid": format_vnd(short, lang)}
         elif "below_floor" in item["flags"] and floor:
-            reasons[item["seq"]] = {"below_floor": format_vnd(floor)}
+            reasons[item["seq"]] = {"below_floor": format_vnd(floor, lang)}
     return reasons
 
 
-def announcement(item: dict, why: dict | None = None) -> dict:
-    """A feed item as the board shows and speaks it; `why` says what a warning row warns of."""
+def announcement(item: dict, why: dict | None = None, lang: str = "vi") -> dict:
+    """A feed item as the board shows and speaks it, in the page's language (`lang`: its amount
+    text and its sentence); `why` says what a warning row warns of."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     warning = bool({"underpaid", "below_floor"} & set(item["flags"]))
     if item["kind"] == "reversal":
-        speech, warning = reversed_sentence(item["amount"]), True
+        speech, warning = reversed_sentence(item["amount"], lang), True
     else:
-        speech = received_sentence(item["amount"], warning=warning)
+        speech = received_sentence(item["amount"], warning=warning, lang=lang)
     booked = item["booked_at"]
-    return {"seq": item["seq"], "kind": item["kind"], "amount": item["amount"], "amount_text": format_vnd(item["amount"]),
+    return {"seq": item["seq"], "kind": item["kind"], "amount": item["amount"], "amount_text": format_vnd(item["amount"], lang),
             "time": booked.astimezone(zone).strftime("%H:%M"), "day": booked.astimezone(zone).strftime("%d/%m/%Y"),
             "payer_name": item["payer_name"], "request_reference": item["request_reference"],
             "flags": item["flags"], "warning": warning, "why": why or {}, "speech": speech}
 
 
-def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH) -> tuple[list[dict], int]:
+def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH, lang: str = "vi") -> tuple[list[dict], int]:
     """(announcements after feed number `after`, the last feed number among them)."""
     items, cursor = stall_feed(actor, actor.vendor_id, str(after), limit)
-    reasons = _reasons(actor, items)
-    return [announcement(item, reasons.get(item["seq"])) for item in items], int(cursor)
+    reasons = _reasons(actor, items, lang)
+    return [announcement(item, reasons.get(item["seq"]), lang) for item in items], int(cursor)
 
 
 # How many of today's confirmations the board lists when it opens (it keeps 30).
 TODAY_ON_OPEN = 30
 
 
-def todays_confirmations(actor) -> list[dict]:
+def todays_confirmations(actor, lang: str = "vi") -> list[dict]:
     """Today's latest confirmations, oldest first, as the board lists them under "Vừa nhận" when
     it opens (a reload no longer empties the list)."""
     items = todays_feed(actor, actor.vendor_id, TODAY_ON_OPEN)
-    reasons = _reasons(actor, items)
-    return [announcement(item, reasons.get(item["seq"])) for item in items]
+    reasons = _reasons(actor, items, lang)
+    return [announcement(item, reasons.get(item["seq"]), lang) for item in items]
 
 
 def _requests_waiting(vendor_id: int):
@@ -114,16 +115,16 @@ def pending_account_changes(actor) -> list[dict]:
             for account in accounts]
 
 
-def board_summary(actor, with_quiet: bool = True) -> dict:
+def board_summary(actor, with_quiet: bool = True, lang: str = "vi") -> dict:
     """Today's big numbers for the actor's stall, with their display text. `with_quiet` adds the
     quiet-stall alert, which reads two weeks of credits: the page and its once-a-minute refresh
     ask for it, the event stream (after every credit) does not."""
     totals = today_totals(actor.vendor)
     quiet = {"quiet": quiet_alerts([actor.vendor_id]).get(actor.vendor_id)} if with_quiet else {}
-    return {**totals, **quiet, "cashless_text": format_vnd(totals["cashless_total"]),
-            "cash_text": format_vnd(totals["cash_total"]),
+    return {**totals, **quiet, "cashless_text": format_vnd(totals["cashless_total"], lang),
+            "cash_text": format_vnd(totals["cash_total"], lang),
             "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
-                                             totals["cash_count"], totals["cash_total"]),
+                                             totals["cash_count"], totals["cash_total"], lang),
             "date": datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y"),
             # The page reloads when this changes, so a new request shows within a refresh.
             "pending_changes": len(db.session.scalars(_requests_waiting(actor.vendor_id)
