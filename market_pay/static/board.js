@@ -1,4 +1,4 @@
-// The stall board: live confirmations (server-sent events), spoken in Vietnamese; cash in two
+// The stall board: live confirmations (server-sent events), spoken in the page's language; cash in two
 // taps; a dynamic QR that turns green when the bank confirms it. Plain JS, no framework: the
 // page must load fast on a weak 3G signal.
 (function () {
@@ -9,6 +9,14 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var lastKey = "market_pay:last-seq:" + vendor;      // the feed number announced last
   var $ = function (id) { return document.getElementById(id); };
+  // The page's language (?lang=en, else Vietnamese). The server makes the sentences and amount
+  // texts (stalls/spoken_amounts.py, one tested place for every reader), so the page passes its
+  // own language on every URL it calls: the stream has no other way to know its reader, and a
+  // Vietnamese tab stays Vietnamese even when another tab remembered English in the cookie.
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
+  function withLang(url) { return url + (url.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang; }
+  // Amounts as the server's format_vnd writes them: 1.250.000 ₫ in Vietnamese, 1,250,000 ₫ in English.
+  function formatVnd(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, lang === "en" ? "," : ".") + " ₫"; }
 
   // ---- speech ---------------------------------------------------------------------------
   // Browsers refuse speech before the page's first tap: until "Bấm để bật loa" is tapped, what
@@ -22,8 +30,8 @@
   function speak(sentence) {
     if (!("speechSynthesis" in window)) return;
     var utterance = new SpeechSynthesisUtterance(sentence);
-    utterance.lang = "vi-VN";
-    var voice = speechSynthesis.getVoices().filter(function (v) { return /^vi/i.test(v.lang); })[0];
+    utterance.lang = lang === "en" ? "en-US" : "vi-VN";   // the sentences come in the page's language
+    var voice = speechSynthesis.getVoices().filter(function (v) { return v.lang.slice(0, 2).toLowerCase() === lang; })[0];
     if (voice) utterance.voice = voice;
     utterance.rate = 0.9;                              // a little slower: a noisy market, older ears
     speechSynthesis.speak(utterance);
@@ -80,7 +88,7 @@
     // A failed request is marked `retry` when sending it again later may work (no signal, the
     // service restarting, a proxy's HTML error page, too many requests); other errors are final.
     function later() { var error = new Error(words.error_retry); error.retry = true; throw error; }
-    return fetch(url, {method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "same-origin"})
+    return fetch(withLang(url), {method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "same-origin"})
       .then(function (response) {
         if (response.status === 401) {
           location.href = "/stall/login"; var out = new Error("signed out"); out.retry = true; throw out;
@@ -145,7 +153,7 @@
   function connect() {
     var after = localStorage.getItem(lastKey);
     // First visit on this device: start from now (the server sends nothing old).
-    source = new EventSource("/stall/events" + (after ? "?after=" + encodeURIComponent(after) : ""));
+    source = new EventSource(withLang("/stall/events" + (after ? "?after=" + encodeURIComponent(after) : "")));
     source.addEventListener("open", function () {
       retryDelay = 3000;
       $("link-state").textContent = words.live; root.classList.remove("offline");
@@ -172,7 +180,7 @@
     source.addEventListener("signed_out", function () { source.close(); location.href = "/stall/login"; });
   }
   function checkSignedIn() {
-    fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+    fetch(withLang("/stall/summary"), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { if (r.status === 401) location.href = "/stall/login"; }).catch(function () {});
   }
   // Today's confirmations so far (a reload no longer empties "Vừa nhận"); shown, not spoken.
@@ -184,7 +192,6 @@
   // A preset REPLACES the amount, and the first digit after it starts a new amount (50.000 then
   // "2" is 2 ₫, never 500.002 ₫); ⌫ after a preset clears it.
   var keypad = $("keypad"), typed = "", fromPreset = false, onConfirm = null;
-  function formatVnd(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + " ₫"; }
   function render() { $("keypad-amount").textContent = formatVnd(parseInt(typed || "0", 10)); fit($("keypad-amount")); }
   function openKeypad(title, confirm) {
     typed = ""; fromPreset = false; $("keypad-title").textContent = title; onConfirm = confirm;
@@ -332,7 +339,7 @@
   }
   function refreshQr(withCode) {
     if (!qr.reference) return;
-    fetch("/stall/qr/" + qr.reference + (withCode ? "?svg=1" : ""), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+    fetch(withLang("/stall/qr/" + qr.reference + (withCode ? "?svg=1" : "")), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { return r.json(); }).then(showQr)
       .catch(function () {});
   }
@@ -354,7 +361,7 @@
 
   // ---- today -------------------------------------------------------------------------------
   $("today").addEventListener("click", function () {
-    fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+    fetch(withLang("/stall/summary"), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { return r.json(); }).then(function (summary) { showSummary(summary); say(summary.speech); })
       .catch(function () { toast(words.error_retry); });
   });
@@ -385,7 +392,7 @@
   });
 
   setInterval(function () {                            // cash typed on another device, the date turning
-    fetch("/stall/summary", {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+    fetch(withLang("/stall/summary"), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; }).then(function (s) { if (s) showSummary(s); })
       .catch(function () {});
   }, 60000);

@@ -1,5 +1,7 @@
 """The stall board, the shopper's pay page and /verify in a real browser."""
 import io
+import os
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -9,6 +11,7 @@ from market_pay.vietqr.codec import build, parse
 from tests.browser.conftest import ACCOUNT, BIN, send_callback, sign_in, spoken, wait_js, wait_matched
 
 pytestmark = pytest.mark.slow
+SHOTS = Path(os.environ.get("MARKET_PAY_SHOTS", "/tmp/p4-shots"))
 
 
 def test_a_signed_callback_appears_and_is_spoken_in_vietnamese(context, service):
@@ -111,3 +114,36 @@ def test_verify_page_for_a_genuine_and_a_fake_code(context, service):
     page.goto(f"{service}/verify?payload={build('970436', '9999999999')}")
     assert page.get_attribute("#verdict", "data-status") == "unknown_account"
     assert "verdict warning" in page.get_attribute("#verdict", "class")
+
+
+def test_the_english_board_groups_amounts_with_commas_and_speaks_english(context, service):
+    page = context.new_page()
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, service)
+    page.goto(f"{service}/stall?lang=en")
+    page.click("#sound")
+    wait_js(page, "document.getElementById('link-state').textContent === 'Live'")
+    send_callback(service, 1_234_000)
+    page.wait_for_selector("#payments li:has-text('1,234,000 ₫')", timeout=10_000)
+    wait_js(page, "window.__spoken.some(s => s.text.startsWith('Received'))", timeout=5_000)
+    english = [entry for entry in page.evaluate("window.__spoken") if entry["text"] != "Live"]
+    assert {"text": "Received one million two hundred thirty-four thousand dong", "lang": "en-US"} in english
+    assert {entry["lang"] for entry in page.evaluate("window.__spoken")} == {"en-US"}
+    wait_js(page, "/^[0-9,]+ ₫$/.test(document.getElementById('cashless-total').textContent)")
+    # The keypad, its presets and the cash toast group with commas too.
+    page.click("#open-cash")
+    assert page.inner_text("button[data-preset='20000']") == "20,000"
+    page.click(".keys button[data-key='1']")
+    page.click(".keys button[data-key='000']")
+    page.click(".keys button[data-key='000']")
+    assert page.inner_text("#keypad-amount") == "1,000,000 ₫"
+    page.click("#keypad-confirm")
+    wait_js(page, "document.getElementById('toast').textContent.includes('1,000,000 ₫')")
+    page.click("#today")
+    wait_js(page, "window.__spoken.some(s => s.text.startsWith('Today'))")
+    assert any(s["text"].startswith("Today, ") and s["text"].endswith(" dong") and s["lang"] == "en-US"
+               for s in page.evaluate("window.__spoken"))
+    page.click("#undo-cash")
+    wait_js(page, "document.getElementById('toast').textContent.startsWith('Removed 1,000,000 ₫')")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "stall-en-360.png"), full_page=True)
