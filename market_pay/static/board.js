@@ -191,6 +191,7 @@
   // ---- keypad (cash and QR amounts) ----------------------------------------------------------
   // A preset REPLACES the amount, and the first digit after it starts a new amount (50.000 then
   // "2" is 2 ₫, never 500.002 ₫); ⌫ after a preset clears it.
+  var MAX_SALE = 1000000000;
   var keypad = $("keypad"), typed = "", fromPreset = false, onConfirm = null;
   function render() { $("keypad-amount").textContent = formatVnd(parseInt(typed || "0", 10)); fit($("keypad-amount")); }
   function openKeypad(title, confirm) {
@@ -203,7 +204,11 @@
     if (preset) { typed = preset; fromPreset = true; render(); return; }
     if (fromPreset) { typed = ""; fromPreset = false; }
     if (key === "⌫") { typed = typed.slice(0, -1); }
-    else if ((typed + key).length <= 10) { typed = (typed + key).replace(/^0+/, ""); }
+    else {
+      var next = (typed + key).replace(/^0+/, "");
+      // Nothing above the service's bound for one sale (common/money.py): the server would refuse it.
+      if (parseInt(next || "0", 10) <= MAX_SALE) { typed = next; }
+    }
     render();
   });
   $("keypad-cancel").addEventListener("click", function () { keypad.close(); });
