@@ -130,10 +130,10 @@ TEXTS["vi"].update({
     "pin_was_reset": "Ban quản lý chợ đã cấp lại mã PIN cho bạn. Hãy đặt mã PIN của riêng bạn trước khi dùng tiếp.",
     "wrong_old_pin": "Mã PIN hiện tại không đúng.",
     "weak_new_pin": "Mã PIN mới quá dễ đoán hoặc trùng mã cũ. Hãy chọn mã khác.",
-    "change_password": "Change password", "old_password": "Current password", "new_password": "New password",
-    "rules_password": "At least 10 characters; not your username, not a common password.",
-    "wrong_old_password": "The current password is wrong.",
-    "weak_new_password": "The new password is too weak or is the current one; choose another.",
+    "change_password": "Đổi mật khẩu", "old_password": "Mật khẩu hiện tại", "new_password": "Mật khẩu mới",
+    "rules_password": "Ít nhất 10 ký tự; không trùng tên đăng nhập, không phải mật khẩu phổ biến.",
+    "wrong_old_password": "Mật khẩu hiện tại không đúng.",
+    "weak_new_password": "Mật khẩu mới quá yếu hoặc trùng mật khẩu cũ. Hãy chọn mật khẩu khác.",
 })
 TEXTS["en"].update({
     "change_pin": "Change PIN", "old_pin": "Current PIN", "new_pin": "New PIN", "save": "Save",
