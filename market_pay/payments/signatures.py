@@ -1,7 +1,7 @@
 """Signature checks for each callback partner. Pure module: bytes and secrets in, verdicts out.
 
 Every comparison is constant-time (hmac.compare_digest) and every check accepts several live
-secrets, so a partner's secret can rotate without downtime. See ../shared/docs/CALLBACKS.md.
+secrets, so a partner's secret can rotate without downtime. See docs/CALLBACKS.md.
 """
 import hashlib
 import hmac

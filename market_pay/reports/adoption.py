@@ -1,9 +1,9 @@
 """The adoption report: per market, per former district and in total, for a region or a market.
 
-Disclosure rule (PRODUCT.md: vendors fear tax visibility): a market with fewer than
-MIN_ACTIVE_STALLS active stalls is not shown on its own; such markets are pooled into one
-"other markets" row. District totals add up the markets shown under them, so no subtraction
-recovers a pooled market; the grand total covers everything, pooled markets included.
+Disclosure rule (vendors fear tax visibility; README.md "Adoption reports", docs/SECURITY.md): a
+market with fewer than MIN_ACTIVE_STALLS active stalls is not shown on its own; such markets are
+pooled into one "other markets" row. District totals add up the markets shown under them, so no
+subtraction recovers a pooled market; the grand total covers everything, pooled markets included.
 """
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -5,7 +5,7 @@ parse() reads any valid payload (objects in any order, lower-case CRC) into a fr
 refuses anything else with an error naming the problem and its position.
 read() is parse() for what a shopper may scan in the wild: it also takes banks' merchant codes
 (QRPUSH), ATM cash codes (QRCASH) and UTF-8 text, and lists where the standard is bent.
-Facts: ../shared/docs/VIETQR.md (NAPAS VietQR v1.0, 09/2021).
+Facts: docs/VIETQR.md (NAPAS VietQR v1.0, 09/2021).
 """
 import re
 from binascii import crc_hqx
