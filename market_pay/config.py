@@ -101,6 +101,8 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("CLI_HELP_ONLY"):
+        return  # an app that only lists the CLI's commands (cli.py): it never serves nor runs one
 
     if not app.config.get("SECRET_KEY"):
         if app.config["DEMO"] or app.config.get("TESTING"):
