@@ -110,7 +110,8 @@ def load_config(app, test_config=None):
         else:
             raise ConfigError(
                 "MARKET_PAY_SECRET_KEY is not set. Set it to a long random string, e.g. "
-                "export MARKET_PAY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                "export MARKET_PAY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))') "
+                "(or MARKET_PAY_DEMO=1 for the demo)"
             )
     if app.config["MATCHER"] not in ("thread", "inline", "off"):
         raise ConfigError("MARKET_PAY_MATCHER must be thread, inline or off")

@@ -85,7 +85,7 @@ def test_a_command_needing_the_secret_refuses_with_one_line(tmp_path, args):
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: MARKET_PAY_SECRET_KEY is not set"), result.stderr
-    assert "export MARKET_PAY_SECRET_KEY=" in lines[0]
+    assert "export MARKET_PAY_SECRET_KEY=" in lines[0] and "MARKET_PAY_DEMO=1" in lines[0]
 
 
 def test_qr_commands_need_no_configuration(tmp_path):
