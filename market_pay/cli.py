@@ -1,11 +1,13 @@
 """The `market-pay` command line: thin wrappers that parse, call a service and commit."""
+import copy
 import json
+import secrets
 import sys
 from functools import wraps
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from .common.schemas import DB_INT_MAX
 from .errors import AppError
@@ -428,7 +430,7 @@ def register_commands(app):
 def main():
     """Console script entry point: the app's Flask CLI (db, run, shell and our own commands)."""
     from . import create_app
-    group = FlaskGroup(create_app=create_app, help="market_pay command line.")
+    group = _MarketPayGroup(create_app=create_app, help="market_pay command line.")
     # Found before the app is loaded, so support staff can decode codes without a configured server.
     group.add_command(qr_cli)
     group.add_command(bank_cli)
@@ -449,6 +451,76 @@ def main():
             raise
         click.echo(f"Error: {message}", err=True)
         sys.exit(1)
+
+
+class _MarketPayGroup(FlaskGroup):
+    """Flask's group, whose command list and every `--help` work without a usable configuration.
+
+    Flask creates the app to list the app's commands; without MARKET_PAY_SECRET_KEY (or with a
+    broken setting) that failed with a traceback and most commands were hidden. Then the commands
+    are listed from a help-only app (in-memory database, never served), and each of them, when
+    run, refuses with the start-up error's one line instead of running on that app.
+    """
+
+    _help_app = None
+    _startup_error: str | None = None
+
+    def _app_for_listing(self, ctx):
+        """The configured app; else (a start-up failure) the help-only app; None if even that fails."""
+        info = ctx.ensure_object(ScriptInfo)
+        try:
+            return info.load_app()
+        except Exception as error:  # noqa: BLE001 (only start-up failures; anything else is re-raised)
+            message = _startup_failure(error)
+            if message is None:
+                raise
+            self._startup_error = message
+        if self._help_app is None:
+            try:
+                from . import create_app
+                self._help_app = create_app({"CLI_HELP_ONLY": True, "SECRET_KEY": secrets.token_hex(32),
+                                                  "SQLALCHEMY_DATABASE_URI": "sqlite://", "MATCHER": "off"})
+            except Exception as error:  # noqa: BLE001 (listing our own commands is still possible)
+                if _startup_failure(error) is None:
+                    raise
+                return None
+        return self._help_app
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands()
+        names = set(click.Group.list_commands(self, ctx))
+        app = self._app_for_listing(ctx)
+        if app is not None:
+            names.update(app.cli.list_commands(ctx))
+        return sorted(names)
+
+    def get_command(self, ctx, name):
+        self._load_plugin_commands()
+        command = click.Group.get_command(self, ctx, name)
+        if command is not None:
+            return command  # ours (qr, bank) and Flask's own (run, shell, routes): they load the app to run
+        app = self._app_for_listing(ctx)
+        if app is None:
+            return None
+        if app is not self._help_app:
+            return super().get_command(ctx, name)
+        command = app.cli.get_command(ctx, name)
+        return None if command is None else _refusing_copy(command, self._startup_error)
+
+
+def _refusing_copy(command: click.Command, message: str) -> click.Command:
+    """A copy of COMMAND (and of its subcommands) with the same options and help that, when run,
+    prints MESSAGE and exits 1: the originals are shared by every app and stay untouched."""
+    twin = copy.copy(command)
+    if isinstance(command, click.Group):
+        twin.commands = {name: _refusing_copy(sub, message) for name, sub in command.commands.items()}
+        if twin.callback is not None:
+            twin.callback = lambda *args, **kwargs: None  # a group's own callback may need the app
+    else:
+        def refuse(*args, **kwargs):
+            raise click.ClickException(message)
+        twin.callback = refuse
+    return twin
 
 
 def _startup_failure(error: Exception) -> str | None:

@@ -101,6 +101,8 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("CLI_HELP_ONLY"):
+        return  # an app that only lists the CLI's commands (cli.py): it never serves nor runs one
 
     if not app.config.get("SECRET_KEY"):
         if app.config["DEMO"] or app.config.get("TESTING"):
@@ -108,7 +110,8 @@ def load_config(app, test_config=None):
         else:
             raise ConfigError(
                 "MARKET_PAY_SECRET_KEY is not set. Set it to a long random string, e.g. "
-                "export MARKET_PAY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                "export MARKET_PAY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))') "
+                "(or MARKET_PAY_DEMO=1 for the demo)"
             )
     if app.config["MATCHER"] not in ("thread", "inline", "off"):
         raise ConfigError("MARKET_PAY_MATCHER must be thread, inline or off")
