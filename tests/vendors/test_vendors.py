@@ -135,7 +135,8 @@ def test_suspend_and_reactivate_are_audited(client):
     assert [v["id"] for v in listed] == [vendor.id]
     assert client.post(f"/api/v1/vendors/{vendor.id}/reactivate", headers=headers).get_json()["status"] == "active"
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "vendor",
-                                                               AuditLog.entity_id == str(vendor.id))).all()
+                                                               AuditLog.entity_id == str(vendor.id))
+                                 .order_by(AuditLog.id)).all()  # no ORDER BY, no order on PostgreSQL
     assert actions == ["vendor.create", "vendor.suspend", "vendor.reactivate"]
 
 
