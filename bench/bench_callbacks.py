@@ -176,7 +176,7 @@ def check_ledger(url: str, ledger: dict, issued: list) -> dict:
 
 
 def start_matcher(env):
-    # `matcher run` lowers its own priority (payments/matcher.py: yield_to_requests).
+    # `matcher run` lowers its own priority (payments/match_worker.py: yield_to_requests).
     return subprocess.Popen([sys.executable, "-m", "market_pay.cli", "matcher", "run"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

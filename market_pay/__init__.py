@@ -65,7 +65,7 @@ def create_app(test_config=None):
     register_error_handlers(app)
     from . import observability
     observability.init_app(app)
-    from .common.requests import refuse_nul_in_url
+    from .common.request_input import refuse_nul_in_url
     app.before_request(refuse_nul_in_url)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     for blueprint in _blueprints():

@@ -161,7 +161,7 @@ def matcher_run(once):
 
     from flask import current_app
 
-    from .payments.matcher import COALESCE_SECONDS, drain, yield_to_requests
+    from .payments.match_worker import COALESCE_SECONDS, drain, yield_to_requests
     app = current_app._get_current_object()
     yield_to_requests()
     while True:
@@ -169,7 +169,7 @@ def matcher_run(once):
         if once:
             click.echo(f"Matched {matched} transaction(s).")
             return
-        clock.sleep(COALESCE_SECONDS)  # let the next batch gather (see payments/matcher.py)
+        clock.sleep(COALESCE_SECONDS)  # let the next batch gather (see payments/match_worker.py)
 
 
 bank_cli = click.Group("bank", help="The bank simulator (a client of the running service).")

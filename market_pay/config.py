@@ -51,7 +51,7 @@ DEFAULTS = {
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": 500,
     "DEMO": False,
-    # Where bank transactions are matched to stalls: thread | inline | off (payments/matcher.py).
+    # Where bank transactions are matched to stalls: thread | inline | off (payments/match_worker.py).
     "MATCHER": "thread",
     # hide_parameters: a database error in the log never shows the statement's values (account
     # numbers, callback bodies, tokens' hashes).

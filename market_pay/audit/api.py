@@ -2,7 +2,7 @@
 from flask import Blueprint, g
 
 from ..auth.guard import login_required
-from ..common.requests import load_query
+from ..common.request_input import load_query
 from . import reading
 from .schemas import AuditItemSchema, AuditQuerySchema
 

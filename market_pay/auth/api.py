@@ -1,7 +1,7 @@
 """Sign-in (bearer tokens) and user administration."""
 from flask import Blueprint, g, request
 
-from ..common.requests import load_json, load_query
+from ..common.request_input import load_json, load_query
 from ..errors import InvalidCredentials
 from ..extensions import db
 from . import accounts, services, sign_in

@@ -2,7 +2,7 @@
 from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
-from ..common.requests import load_json
+from ..common.request_input import load_json
 from ..extensions import db
 from . import services
 from .schemas import CashSaleCreateSchema, CashSaleSchema, idempotency_key

@@ -3,7 +3,7 @@ a kit already built is served from the store, and one user builds one kit at a t
 from flask import Blueprint, Response, g, request
 
 from ..auth.guard import login_required
-from ..common.requests import load_query
+from ..common.request_input import load_query
 from ..extensions import db
 from . import services
 from .schemas import KitQuerySchema

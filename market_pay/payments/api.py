@@ -2,7 +2,7 @@
 from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
-from ..common.requests import load_json, load_query
+from ..common.request_input import load_json, load_query
 from ..errors import ValidationFailed
 from ..extensions import db
 from . import feed, payment_requests, suspense

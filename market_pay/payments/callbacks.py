@@ -1,7 +1,7 @@
 """receive_callback(): verify, then store the raw delivery and record the transaction
 idempotently — one commit, made before the partner gets its 2xx. On PostgreSQL a plain static-QR
 sale is allocated to its stall by that same statement; everything else (and, on SQLite,
-everything) is matched just after, off the request path (payments/matcher.py): persist first,
+everything) is matched just after, off the request path (payments/match_worker.py): persist first,
 answer fast, then match."""
 import hashlib
 from dataclasses import dataclass

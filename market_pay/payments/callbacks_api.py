@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import NotFound
 from ..extensions import db
 from .callbacks import receive_callback
-from .matcher import after_callback_commit
+from .match_worker import after_callback_commit
 from .partner_formats import PARTNERS
 
 bp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks")

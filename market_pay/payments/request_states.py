@@ -5,7 +5,7 @@ A code stays scannable only while paying it is still right: a pending request be
 or an underpaid one (then the code is for the remainder only, so a re-scan never pays the whole
 amount twice). Paid, expired and cancelled requests show one final state and nothing to scan or
 type. The remainder code carries the same content (the request's reference first), so the matcher
-applies the second transfer to the same request (matching.apply_to_request adds it up).
+applies the second transfer to the same request (allocation.apply_to_request adds it up).
 """
 from zoneinfo import ZoneInfo
 

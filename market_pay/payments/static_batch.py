@@ -1,10 +1,10 @@
 """Allocate a batch's plain static-QR sales together, set-based.
 
-Most credits are the simplest case of matching.py: money in, no payment reference in the content,
+Most credits are the simplest case of allocation.py: money in, no payment reference in the content,
 exactly one active account with that number, and no reversal waiting for it. Allocating those one
 by one costs about eight statements each; here a whole batch costs four: one account lookup, one
 look for waiting reversals, one multi-row upsert of the stalls' feed counters, and one
-executemany UPDATE. Everything else still goes through matching.allocate(), in id order.
+executemany UPDATE. Everything else still goes through allocation.allocate(), in id order.
 The outcome is exactly what allocate() would have written (tests/payments compare both).
 """
 from dataclasses import dataclass
@@ -63,7 +63,7 @@ def plan(rows) -> dict:
 
 def next_feed_seqs(counts: dict) -> dict:
     """{vendor id: how many} → {vendor id: the last number now taken}, in one upsert. Like
-    matching.next_feed_seq, the counter rows stay locked until commit (vendors in id order)."""
+    allocation.next_feed_seq, the counter rows stay locked until commit (vendors in id order)."""
     if db.session.get_bind().dialect.name == "postgresql":
         vendors = sorted(counts)
         return dict(db.session.execute(_PG_FEED_UPSERT, {"vendors": vendors,

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..markets.models import Market
 from ..markets.services import find_market
 from ..vendors.services import find_vendor
-from .matching import apply_to_request, credit_stall
+from .allocation import apply_to_request, credit_stall
 from .models import BankTransaction, PaymentRequest, SuspenseItem
 
 ACTIONS = ("assign_stall", "assign_request", "refund", "dismiss")

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 
 from ..auth.guard import login_required
 from ..common.paging import decode_cursor, encode_cursor
-from ..common.requests import load_query
+from ..common.request_input import load_query
 from ..common.spreadsheet import csv_row
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db

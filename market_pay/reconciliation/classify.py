@@ -17,7 +17,7 @@ from ..common.bulk import in_values
 from ..common.types import utcnow
 from ..common.upsert import dialect_insert
 from ..extensions import db
-from ..payments.matcher import BATCH, match_pending
+from ..payments.match_worker import BATCH, match_pending
 from ..payments.models import RECOVERED_ID_PREFIX, BankTransaction, InboxEntry, SuspenseItem
 from ..vendors.models import ReceivingAccount
 from .models import CLASSES, ReconciliationBreak

@@ -21,7 +21,7 @@ from ..markets.models import Market
 from ..markets.services import find_market
 from ..regions.models import Region
 from ..regions.services import find_region
-from . import figures, rollups
+from . import figure_queries, rollups
 from .periods import Period
 
 MIN_ACTIVE_STALLS = 3
@@ -168,9 +168,9 @@ def _market_ids(markets):
 
 def _market_figures(markets, ids, period, previous, active_min, source):
     by_market = {market.id: Figures(markets=1) for market in markets}
-    for stalls, survey, target in ((figures.stall_figures(ids, period, source), figures.survey_cash(ids, period),
+    for stalls, survey, target in ((figure_queries.stall_figures(ids, period, source), figure_queries.survey_cash(ids, period),
                                     "current"),
-                                   (figures.stall_figures(ids, previous, source), figures.survey_cash(ids, previous),
+                                   (figure_queries.stall_figures(ids, previous, source), figure_queries.survey_cash(ids, previous),
                                     "previous")):
         for market_id, (count, value) in survey.items():
             if market_id in by_market:
@@ -178,10 +178,10 @@ def _market_figures(markets, ids, period, previous, active_min, source):
         for market_id, values in stalls.values():
             if market_id in by_market:
                 _add_stall(by_market[market_id], target, values, active_min)
-    for market_id, (registered, with_qr) in figures.registry(ids, period).items():
+    for market_id, (registered, with_qr) in figure_queries.registry(ids, period).items():
         if market_id in by_market:
             by_market[market_id].stalls_registered, by_market[market_id].stalls_with_qr = registered, with_qr
-    for market_id, (registered, with_qr) in figures.registry(ids, previous).items():
+    for market_id, (registered, with_qr) in figure_queries.registry(ids, previous).items():
         if market_id in by_market:
             by_market[market_id].previous.update(stalls_registered=registered, stalls_with_qr=with_qr)
     for row in by_market.values():
@@ -250,5 +250,5 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
         rows.extend(row for key, row in sorted(districts.items()) if key)
     rows.append(Row("total", total, district_code=scope_code if scope_kind == "former_district" else "",
                     district_name=scope_name if scope_kind == "former_district" else ""))
-    weekly = figures.weekly_trend(ids, period) if source == "rollup" else []
+    weekly = figure_queries.weekly_trend(ids, period) if source == "rollup" else []
     return AdoptionReport(scope_code, scope_name, scope_kind, period, previous, active_min, utcnow(), rows, weekly)

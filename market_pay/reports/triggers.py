@@ -9,7 +9,7 @@ into an Asia/Ho_Chi_Minh day in Python, so no time-zone logic lives in SQL.
 
 Rows without a stall (a callback not yet matched, money in suspense, a market-wide survey) mark
 nothing: unmatched money is in no stall's figures, and the report reads market-wide survey cash
-directly (reports/figures.py).
+directly (reports/figure_queries.py).
 """
 from sqlalchemy import text
 

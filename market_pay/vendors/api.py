@@ -2,7 +2,7 @@
 from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
-from ..common.requests import load_json, load_query
+from ..common.request_input import load_json, load_query
 from ..common.schemas import StrictSchema, Trimmed
 from ..errors import BadRequest, Forbidden, UnsupportedMediaType
 from ..extensions import db

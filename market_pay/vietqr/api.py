@@ -4,7 +4,7 @@ import hashlib
 from flask import Blueprint, Response, current_app, g, request
 
 from ..auth.guard import login_required
-from ..common.requests import load_json, load_query
+from ..common.request_input import load_json, load_query
 from ..extensions import db
 from ..throttling.services import hit
 from . import services

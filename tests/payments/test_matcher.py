@@ -94,7 +94,7 @@ def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypat
     """The same mix through the set-based static path, through allocate() alone, and (on
     PostgreSQL) with the plain static sales allocated by the callback's own statement."""
     from market_pay.payments import callbacks, static_batch
-    from market_pay.payments.matcher import match_pending
+    from market_pay.payments.match_worker import match_pending
     from market_pay.payments.references import new_reference
     from tests.factories import make_market
     allocated_at_recording = path == "at_recording" and db.engine.dialect.name == "postgresql"
@@ -161,7 +161,7 @@ def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settl
     import threading
 
     from market_pay.payments.callbacks import Delivery, _record_in_one_statement
-    from market_pay.payments.matcher import match_pending
+    from market_pay.payments.match_worker import match_pending
     from market_pay.payments.models import SuspenseItem
     from market_pay.payments.partner_formats import parse_simbank
     if db.engine.dialect.name != "postgresql":

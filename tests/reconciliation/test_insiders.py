@@ -134,7 +134,7 @@ def test_a_planted_statement_line_never_swallows_a_genuine_future_callback(clien
     db.session.expire_all()
     genuine = db.session.scalar(select(BankTransaction).where(BankTransaction.partner_txn_id == "SIM-B2"))
     assert genuine is not None and genuine.account_number == B_ACCOUNT[1]
-    from market_pay.payments.matcher import match_pending
+    from market_pay.payments.match_worker import match_pending
     match_pending()
     db.session.refresh(genuine)
     assert (genuine.vendor_id, genuine.match_kind) == (world["stall_b"].id, "static")

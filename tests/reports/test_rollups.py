@@ -18,7 +18,7 @@ from market_pay.auth.services import create_user
 from market_pay.cash.models import CashSale
 from market_pay.cash.services import delete_cash_sale, record_cash_sale
 from market_pay.extensions import db
-from market_pay.payments.matcher import drain
+from market_pay.payments.match_worker import drain
 from market_pay.payments.models import BankTransaction, SuspenseItem
 from market_pay.payments.suspense import resolve_suspense
 from market_pay.reconciliation.services import reconcile_file

@@ -258,7 +258,7 @@ def test_a_managers_csv_import_waits_for_the_vendors_and_checks_the_legal_name(c
 def test_a_stall_whose_only_account_waits_for_the_vendor_has_no_live_qr_in_reports(client):
     from datetime import date, timedelta
 
-    from market_pay.reports.figures import registry
+    from market_pay.reports.figure_queries import registry
     from market_pay.reports.periods import Period
     market = make_market()
     manager = auth_header(make_user("market_manager", market.code))

@@ -26,7 +26,7 @@ from sqlalchemy import select, text
 from ..extensions import db
 from ..reports import rollups
 from . import static_batch
-from .matching import allocate, settle_reversals_whose_credit_arrived
+from .allocation import allocate, settle_reversals_whose_credit_arrived
 from .models import BankTransaction
 
 log = logging.getLogger(__name__)
