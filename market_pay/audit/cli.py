@@ -3,8 +3,7 @@ import json
 
 import click
 
-# Imported by market_pay.cli's register_commands, once that module is complete.
-from ..cli import _load_or_exit, _service_command
+from ..common.cli import load_options, service_command
 
 
 @click.command("audit")
@@ -16,12 +15,12 @@ from ..cli import _load_or_exit, _service_command
 @click.option("--to", "last", default=None, help="Last local day, inclusive.")
 @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help="At most this many rows.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document {items: [...]} instead of a table.")
-@_service_command
+@service_command
 def audit_command(market, vendor_id, actor, action, first, last, limit, as_json):
     """Print who changed what (oldest first): the same rows GET /api/v1/audit-log gives an admin."""
     from .reading import as_items, list_audit_log
     from .schemas import AuditItemSchema, AuditQuerySchema
-    query = _load_or_exit(AuditQuerySchema(), {key: value for key, value in {
+    query = load_options(AuditQuerySchema(), {key: value for key, value in {
         "market": market, "vendor": vendor_id, "actor": actor, "action": action, "from": first, "to": last}.items()
         if value is not None})
     items, cursor = [], None

@@ -5,7 +5,7 @@ import sys
 
 from click.testing import CliRunner
 
-from market_pay.cli import qr_cli
+from market_pay.vietqr.cli import qr_cli
 from market_pay.vietqr.codec import build
 from tests.qr_reader import decoded_texts
 

@@ -1,0 +1,34 @@
+"""`market-pay reconcile`: a bank statement file against the callbacks, from the command line."""
+from pathlib import Path
+
+import click
+
+from ..common.cli import service_command
+
+
+@click.command("reconcile")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--partner", required=True, type=click.Choice(["simbank", "sepay", "payos"]),
+              help="Whose statement this is (its transaction ids are that partner's).")
+@click.option("--date", "statement_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The statement's day (default: the day most of its lines were booked).")
+@service_command
+def reconcile_command(file, partner, statement_date):
+    """Reconcile a bank statement CSV against the callbacks: every line and callback classified."""
+    from .messages import CLASS_LABELS
+    from .models import CLASSES
+    from .services import breaks_by_kind, reconcile_file
+    run, created = reconcile_file(None, file, partner, statement_date.date() if statement_date else None,
+                                  Path(file).name)
+    if not created:
+        click.echo(f"Already reconciled as run {run.id} on {run.created_at:%d/%m/%Y}; nothing changed.")
+        return
+    click.echo(f"Run {run.id}: {partner} statement of {run.statement_date:%d/%m/%Y}, {run.line_count} lines, "
+               f"{run.account_count} accounts, {run.duration_ms / 1000:.1f} s.")
+    for name in CLASSES:
+        total = run.totals[name]
+        if total["lines"] or total["callbacks"]:
+            click.echo(f"  {CLASS_LABELS[name]['en']:<28} lines {total['lines']:>8}  callbacks {total['callbacks']:>8}"
+                       f"  in {total['amount_in']:>14}  out {total['amount_out']:>12}")
+    kinds = ", ".join(f"{kind} {count}" for kind, count in breaks_by_kind(run).items()) or "none"
+    click.echo(f"Breaks: {run.break_count} ({kinds}).")
