@@ -2,6 +2,7 @@
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from . import app_state
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import configure_sqlite_engine, db, migrate
@@ -58,9 +59,12 @@ def create_app(test_config=None):
     db.init_app(app)
     from . import models  # noqa: F401  (register every model with the metadata)
     migrate.init_app(app, db, directory=_migrations_directory())
+    state = app_state.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine)
+        from .payments.callbacks import recorder_for
+        state.callback_recorder = recorder_for(db.engine.dialect.name)
 
     register_error_handlers(app)
     from . import observability

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from market_pay import create_app
+from market_pay.app_state import app_state
 from market_pay.extensions import db
 
 PG_URL = os.environ.get("MARKET_PAY_TEST_DATABASE_URL")
@@ -63,9 +64,14 @@ def app(migrated_app):
         outer = connection.begin()
         original_session = db.session
         db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        # Callbacks record in this transaction too, so the test sees them and they are undone.
+        state = app_state(migrated_app)
+        production_recorder = state.callback_recorder
+        state.callback_recorder = production_recorder.in_the_session()
         try:
             yield migrated_app
         finally:
+            state.callback_recorder = production_recorder
             db.session.remove()
             db.session = original_session
             outer.rollback()
@@ -94,9 +100,13 @@ def committed(migrated_app):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_credential_cache():
-    """Partner credentials are cached per process; each test starts from its own database state."""
+def _fresh_credential_cache(request):
+    """Partner credentials are cached by the app; each test starts from its own database state."""
+    if "migrated_app" not in request.fixturenames:
+        yield
+        return
     from market_pay.payments.partners import forget_cached_credentials
-    forget_cached_credentials()
+    app = request.getfixturevalue("migrated_app")
+    forget_cached_credentials(app)
     yield
-    forget_cached_credentials()
+    forget_cached_credentials(app)

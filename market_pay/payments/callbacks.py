@@ -6,9 +6,10 @@ answer fast, then match."""
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text, true, update
+from sqlalchemy import select, text, true, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
+from ..app_state import app_state
 from ..common import jsontext
 from ..common.types import utcnow
 
@@ -77,38 +78,57 @@ def _transfer_values(transfer: IncomingTransfer) -> dict:
         "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
 
 
-def _insert_transaction(transfer: IncomingTransfer) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING on both idempotency keys; None when it is a duplicate.
+class RecordWithInserts:
+    """How SQLite records a callback: the transaction and its inbox row as two inserts on the
+    app's session (the route commits); every credit then waits for the matcher."""
 
-    One atomic statement: of two identical deliveries racing in two workers, exactly one
-    inserts; the other waits for it to commit and then inserts nothing.
-    """
-    values = _transfer_values(transfer)
-    values.update(reverses_txn_id=transfer.reverses, match_kind="pending")
-    return db.session.execute(_hot_statement("transaction"), values).scalar_one_or_none()
+    def __init__(self):
+        self._statements = {}
 
+    def in_the_session(self) -> "RecordWithInserts":
+        return self  # it already records in the session's transaction
 
-_STATEMENTS: dict = {}
+    def record(self, transfer: IncomingTransfer, delivery: "Delivery") -> "CallbackOutcome":
+        transaction_id = self._insert_transaction(transfer)
+        if transaction_id is None:
+            transaction_id = _existing_id(transfer)
+            self._store_inbox(delivery, "duplicate", transaction_id)
+            _confirm_recovered(transfer, transaction_id)
+            return CallbackOutcome("duplicate", transaction_id=transaction_id)
+        self._store_inbox(delivery, "accepted", transaction_id)
+        return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=True)
 
+    def _insert_transaction(self, transfer: IncomingTransfer) -> int | None:
+        """INSERT … ON CONFLICT DO NOTHING on both idempotency keys; None when it is a duplicate.
 
-def _hot_statement(name: str):
-    """SQLite's callback path: its two inserts, built once and executed with parameters
-    (PostgreSQL records in one statement, _RECORD_SQL).
+        One atomic statement: of two identical deliveries racing in two workers, exactly one
+        inserts; the other waits for it to commit and then inserts nothing.
+        """
+        values = _transfer_values(transfer)
+        values.update(reverses_txn_id=transfer.reverses, match_kind="pending")
+        return db.session.execute(self._statement("transaction"), values).scalar_one_or_none()
 
-    Core, not the ORM (the row needs no identity-map object), and one statement object reused
-    with bound parameters, so SQLAlchemy finds it compiled instead of re-deriving a cache key
-    for a fresh `.values(...)` every time: on this path that bookkeeping costs more than the
-    database does.
-    """
-    dialect = db.session.get_bind().dialect.name
-    key = (dialect, name)
-    if key not in _STATEMENTS:
-        if name == "transaction":
-            table = BankTransaction.__table__
-            _STATEMENTS[key] = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
-        else:
-            _STATEMENTS[key] = InboxEntry.__table__.insert()
-    return _STATEMENTS[key]
+    def _store_inbox(self, delivery: "Delivery", outcome: str, transaction_id: int | None):
+        db.session.execute(self._statement("inbox"), {
+            "partner": delivery.partner, "remote_addr": delivery.remote_addr, "auth_header": delivery.auth_header,
+            "body": delivery.body, "body_sha256": delivery.body_sha256, "outcome": outcome, "reason": "",
+            "transaction_id": transaction_id})
+
+    def _statement(self, name: str):
+        """The two inserts, built once and executed with parameters.
+
+        Core, not the ORM (the row needs no identity-map object), and one statement object reused
+        with bound parameters, so SQLAlchemy finds it compiled instead of re-deriving a cache key
+        for a fresh `.values(...)` every time: on this path that bookkeeping costs more than the
+        database does.
+        """
+        if name not in self._statements:
+            if name == "transaction":
+                table = BankTransaction.__table__
+                self._statements[name] = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
+            else:
+                self._statements[name] = InboxEntry.__table__.insert()
+        return self._statements[name]
 
 
 # PostgreSQL: the delivery recorded in one round trip (data-modifying CTEs), and when it is a plain
@@ -192,11 +212,28 @@ def _record_in_one_statement(transfer: IncomingTransfer, delivery: "Delivery",
 _RECORD_SQL_PSYCOPG = str(_RECORD_SQL.compile(dialect=postgresql_psycopg.dialect()))
 
 
-def _store_inbox(delivery: "Delivery", outcome: str, transaction_id: int | None):
-    db.session.execute(_hot_statement("inbox"), {
-        "partner": delivery.partner, "remote_addr": delivery.remote_addr, "auth_header": delivery.auth_header,
-        "body": delivery.body, "body_sha256": delivery.body_sha256, "outcome": outcome, "reason": "",
-        "transaction_id": transaction_id})
+class RecordInOneStatement:
+    """How PostgreSQL records a callback: _RECORD_SQL, on a recording connection in autocommit
+    (recording_engine.py); or, `on_session`, in the session's transaction: the tests' rollback
+    fixture, whose work must be seen and undone with its transaction, asks for that one."""
+
+    def __init__(self, on_session: bool = False):
+        self.on_session = on_session
+
+    def in_the_session(self) -> "RecordInOneStatement":
+        return RecordInOneStatement(on_session=True)
+
+    def record(self, transfer: IncomingTransfer, delivery: "Delivery") -> "CallbackOutcome":
+        transaction_id, match_kind, repeated = _record_in_one_statement(transfer, delivery, self.on_session)
+        if transaction_id is None:
+            _confirm_recovered(transfer, repeated)
+            return CallbackOutcome("duplicate", transaction_id=repeated)
+        return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=match_kind == "pending")
+
+
+def recorder_for(dialect_name: str):
+    """The recording path of a database, chosen once by create_app (app_state.py)."""
+    return RecordInOneStatement() if dialect_name == "postgresql" else RecordWithInserts()
 
 
 def _existing_id(transfer: IncomingTransfer) -> int | None:
@@ -250,21 +287,7 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: 
     except MalformedCallback as malformed:
         return _file_malformed(delivery, malformed.reason)
 
-    if db.engine.dialect.name == "postgresql":
-        transaction_id, match_kind, repeated = _record_in_one_statement(transfer, delivery,
-                                                                        on_session=_session_is_on_a_connection())
-        if transaction_id is None:
-            _confirm_recovered(transfer, repeated)
-            return CallbackOutcome("duplicate", transaction_id=repeated)
-        return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=match_kind == "pending")
-    transaction_id = _insert_transaction(transfer)
-    if transaction_id is None:
-        transaction_id = _existing_id(transfer)
-        _store_inbox(delivery, "duplicate", transaction_id)
-        _confirm_recovered(transfer, transaction_id)
-        return CallbackOutcome("duplicate", transaction_id=transaction_id)
-    _store_inbox(delivery, "accepted", transaction_id)
-    return CallbackOutcome("accepted", transaction_id=transaction_id, awaits_matching=True)
+    return app_state().callback_recorder.record(transfer, delivery)
 
 
 def _confirm_recovered(transfer: IncomingTransfer, transaction_id: int | None) -> None:
@@ -283,14 +306,6 @@ def _confirm_recovered(transfer: IncomingTransfer, transaction_id: int | None) -
                             table.bin == transfer.bin if transfer.bin else true(), ~taken)
         .values(partner_txn_id=transfer.partner_txn_id, confirmation="confirmed")
         .execution_options(synchronize_session=False))
-
-
-def _session_is_on_a_connection() -> bool:
-    """Whether the session is bound to a connection in a transaction (the tests' rollback fixture),
-    whose work must be seen and undone with it, so callbacks record in that transaction. Read
-    from the session factory: the common path (a new sale) then never creates a session at all,
-    which is most of what an otherwise unused session costs (about 50 µs a request)."""
-    return isinstance(db.session.session_factory.kw.get("bind"), Connection)
 
 
 def _file_malformed(delivery: Delivery, reason: str) -> CallbackOutcome:

@@ -23,6 +23,7 @@ from flask import has_app_context
 
 from sqlalchemy import select, text
 
+from ..app_state import app_state
 from ..extensions import db
 from ..reports import rollups
 from . import static_batch
@@ -46,7 +47,6 @@ MATCHER_NICENESS = 10
 # with the callbacks: every 10 s instead of every 2 s cut the matcher's share of a 1,000/s burst
 # by about half (bench_callbacks.py, "matcher" CPU per callback).
 ROLLUP_REFRESH_SECONDS = 10.0
-_last_refresh = [0.0]
 
 # Any fixed number: the key of the advisory lock that makes one matcher run at a time.
 MATCHER_LOCK_KEY = 7_340_001
@@ -96,8 +96,9 @@ def drain(app) -> int:
             total += done
             if done < BATCH:
                 break
-        if time.monotonic() - _last_refresh[0] >= ROLLUP_REFRESH_SECONDS:
-            _last_refresh[0] = time.monotonic()
+        state = app_state(app)
+        if time.monotonic() - state.last_rollup_refresh >= ROLLUP_REFRESH_SECONDS:
+            state.last_rollup_refresh = time.monotonic()
             try:
                 rollups.refresh()
                 db.session.commit()

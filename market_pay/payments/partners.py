@@ -4,6 +4,7 @@ import time
 
 from sqlalchemy import delete, select
 
+from ..app_state import app_state
 from ..audit.services import record_change
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -39,28 +40,29 @@ def fingerprint(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
-# Credentials are read on every callback; each process keeps them this long. A rotation (new
-# secret added, old one removed) therefore takes effect everywhere within this many seconds.
+# Credentials are read on every callback; each process keeps them this long (on its app: see
+# app_state.py). A rotation (new secret added, old one removed) therefore takes effect everywhere
+# within this many seconds.
 CREDENTIAL_CACHE_SECONDS = 10.0
-_cache: dict[str, tuple[float, tuple]] = {}
 
 
 def credentials(partner: str) -> tuple[list[str], list[str]]:
     """(secrets, api_keys) currently live for the partner."""
     now = time.monotonic()
-    cached = _cache.get(partner)
+    cache = app_state().partner_credentials
+    cached = cache.get(partner)
     if cached and now - cached[0] < CREDENTIAL_CACHE_SECONDS:
         return cached[1]
     rows = db.session.execute(select(PartnerCredential.kind, PartnerCredential.value)
                               .where(PartnerCredential.partner == partner)).all()
     live = ([v for k, v in rows if k == "secret"], [v for k, v in rows if k == "api_key"])
-    _cache[partner] = (now, live)
+    cache[partner] = (now, live)
     return live
 
 
-def forget_cached_credentials():
-    """Drop this process's cache (after `partners set` here, and between tests)."""
-    _cache.clear()
+def forget_cached_credentials(app=None):
+    """Drop this app's cache (after `partners set` here, and between tests)."""
+    app_state(app).partner_credentials.clear()
 
 
 def describe_all() -> list[dict]:
