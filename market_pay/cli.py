@@ -41,20 +41,9 @@ def _read_text(path: str) -> str:
         raise click.ClickException(f"Cannot read {path} as UTF-8 text: {exc}") from None
 
 
-regions_cli = click.Group("regions", help="The region tree.")
 users_cli = click.Group("users", help="Sign-in accounts.")
 vendors_cli = click.Group("vendors", help="Stalls and their accounts.")
 markets_cli = click.Group("markets", help="Markets.")
-
-
-@regions_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@_service_command
-def regions_import(file):
-    """Create the regions of FILE (CSV: code,name,kind,parent_code[,valid_from,valid_to])."""
-    from .regions.importer import import_regions_csv
-    result = import_regions_csv(_read_text(file))
-    click.echo(f"Regions: {result['created']} created, {result['unchanged']} already present.")
 
 
 @users_cli.command("create")
@@ -421,7 +410,9 @@ def serve_command(pool, bind, workers, threads, skip_migration_check):
 def register_commands(app):
     from .audit.cli import audit_command
     app.cli.add_command(audit_command)
-    for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
+    from .regions.cli import regions_cli
+    app.cli.add_command(regions_cli)
+    for group in (users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
                   bank_cli, reconcile_command, kits_cli, report_command, cash_cli,
                   serve_command):
         app.cli.add_command(group)

@@ -96,6 +96,8 @@ def test_the_installed_package_runs_from_anywhere(installed, operator_env, tmp_p
     run("demo", "--markets", "1", "--transactions", "50", "--days", "1")
     assert "card(s)" in run("kits", "build", "--market", "HG-TTHG", "-o", str(tmp_path / "kit.pdf"))
     assert (tmp_path / "kit.pdf").read_bytes().startswith(b"%PDF")
+    # The former districts' table ships in the package as well.
+    assert "Thành phố Huế (46): created 1 province" in run("regions", "import", "--province", "46")
 
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
