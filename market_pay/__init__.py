@@ -3,6 +3,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import app_state
+from .bundled import migrations_directory
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import configure_sqlite_engine, db, migrate
@@ -58,7 +59,7 @@ def create_app(test_config=None):
 
     db.init_app(app)
     from . import models  # noqa: F401  (register every model with the metadata)
-    migrate.init_app(app, db, directory=_migrations_directory())
+    migrate.init_app(app, db, directory=str(migrations_directory()))
     state = app_state.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -79,7 +80,3 @@ def create_app(test_config=None):
     register_commands(app)
     return app
 
-
-def _migrations_directory():
-    import os
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

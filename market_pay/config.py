@@ -4,6 +4,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .bundled import kits_directory
+
 
 class ConfigError(RuntimeError):
     """Start-up configuration is missing or wrong; the message says what to set."""
@@ -90,8 +92,9 @@ def load_config(app, test_config=None):
     # Built kit PDFs, by content (kits/builds.py): shared by the machine's workers, bounded.
     app.config["KIT_CACHE_DIR"] = env.get("MARKET_PAY_KIT_CACHE_DIR", os.path.join(app.instance_path, "kit_cache"))
     app.config["KIT_CACHE_MAX_BYTES"] = 512 * 1024 * 1024
-    # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
-    app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
+    # The printable kits' templates: the repository's vendor_kits/ (where designers edit them) or,
+    # installed, the copy inside the package (bundled.py); MARKET_PAY_KITS_DIR points elsewhere.
+    app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR") or str(kits_directory())
     for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))

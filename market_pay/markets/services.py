@@ -24,7 +24,7 @@ def _market_region(code: str) -> Region:
         raise ValidationFailed(errors={"region_code": [f"No region with code {code}."]})
     if region.kind not in MARKET_REGION_KINDS:
         raise ValidationFailed(errors={"region_code": [
-            f"A market belongs to a commune or ward; {code} is a {region.kind}."]})
+            f"A market belongs to a commune, ward or special zone; {code} is a {region.kind}."]})
     return region
 
 

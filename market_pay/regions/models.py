@@ -3,9 +3,10 @@ from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
 # Kinds the programme uses; any other grouping kind is allowed as well.
-KNOWN_KINDS = ("province", "former_district", "commune", "ward")
-# A market sits in a current commune or ward, never in a grouping node.
-MARKET_REGION_KINDS = ("commune", "ward")
+KNOWN_KINDS = ("province", "former_district", "commune", "ward", "special_zone")
+# A market sits in a current commune, ward or special zone (đặc khu: an island, a commune-level
+# unit since 2025), never in a grouping node.
+MARKET_REGION_KINDS = ("commune", "ward", "special_zone")
 
 
 class Region(db.Model):

@@ -19,7 +19,7 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.services import find_market
-from ..regions.models import Region
+from ..regions.models import MARKET_REGION_KINDS, Region
 from ..regions.services import find_region
 from . import figure_queries, rollups
 from .periods import Period
@@ -246,7 +246,7 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
                         district_key, district.name if district else ""))
     if other.markets:
         rows.append(Row("other_markets", other))
-    if scope_kind not in ("market", "commune", "ward", "former_district"):  # else one district at most
+    if scope_kind not in ("market", *MARKET_REGION_KINDS, "former_district"):  # else one district at most
         rows.extend(row for key, row in sorted(districts.items()) if key)
     rows.append(Row("total", total, district_code=scope_code if scope_kind == "former_district" else "",
                     district_name=scope_name if scope_kind == "former_district" else ""))
