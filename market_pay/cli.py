@@ -445,7 +445,7 @@ def main():
             sys.exit(2)
     try:
         group()
-    except Exception as error:  # noqa: BLE001 (only start-up and database failures are answered here)
+    except Exception as error:  # only start-up and database failures are answered here
         message = _startup_failure(error)
         if message is None:
             raise
@@ -470,7 +470,7 @@ class _MarketPayGroup(FlaskGroup):
         info = ctx.ensure_object(ScriptInfo)
         try:
             return info.load_app()
-        except Exception as error:  # noqa: BLE001 (only start-up failures; anything else is re-raised)
+        except Exception as error:  # only start-up failures; anything else is re-raised
             message = _startup_failure(error)
             if message is None:
                 raise
@@ -480,7 +480,7 @@ class _MarketPayGroup(FlaskGroup):
                 from . import create_app
                 self._help_app = create_app({"CLI_HELP_ONLY": True, "SECRET_KEY": secrets.token_hex(32),
                                                   "SQLALCHEMY_DATABASE_URI": "sqlite://", "MATCHER": "off"})
-            except Exception as error:  # noqa: BLE001 (listing our own commands is still possible)
+            except Exception as error:  # listing our own commands is still possible
                 if _startup_failure(error) is None:
                     raise
                 return None
