@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from benchlib import market_database, market_pay  # noqa: E402
 from cpu_accounting import per_request_us, snapshot  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 SECRET = "bench-simbank-secret"
 CALLBACK_PATH = "/api/v1/callbacks/simbank"
@@ -76,7 +76,7 @@ def start_gunicorn(env, workers: int, threads: int, port: int):
     if threads > 1:
         args[3:3] = ["--threads", str(threads)]
     # A file, not a pipe: the service logs a line per request, and an unread pipe blocks it.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's life; closed when it stops)
     server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     server.stderr_file = log
     import urllib.request
@@ -247,7 +247,7 @@ def bench(url: str, label: str, args) -> list:
 
 def summarise(rows: list, label: str):
     mine = [r for r in rows if r["label"] == label]
-    med = lambda values: statistics.median(values)
+    med = statistics.median
     ceiling = med([r["ceiling"]["rps"] for r in mine])
     callbacks = med([r["callbacks"]["rps"] for r in mine])
     leans = [r["lean"]["rps"] for r in mine if r["lean"]]

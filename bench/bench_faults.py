@@ -25,9 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
 from benchlib import market_database, market_pay  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 SECRET = "faults-simbank-secret"
 MANAGER, PASSWORD = "ql.faults", "faults-pass-2026"
@@ -81,7 +80,7 @@ def wait_matched(url: str, seconds: float = 120.0):
                 with engine.connect() as conn:
                     if not conn.scalar(text("SELECT count(*) FROM bank_transaction WHERE match_kind = 'pending'")):
                         return
-            except Exception:  # the database may still be coming back
+            except Exception:  # noqa: BLE001, S110 (the database may still be coming back)
                 pass
             time.sleep(0.2)
         raise RuntimeError("transactions still pending")

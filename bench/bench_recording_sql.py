@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 from benchlib import market_database  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 URL = "postgresql://postgres@127.0.0.1:5432/market_pay_bench_sql"
 STALLS = 200
@@ -35,7 +35,7 @@ BODY = ('{"transaction_id":"T\' || :n || \'","bank_reference":"FT\' || :n || \'"
         '"description":"MBVCB.1234567.CHUYEN TIEN MUA RAU","booked_at":"2026-11-22T09:00:00+07:00",'
         '"payer_name":"TRAN VAN B"}')
 # pgbench draws :n (a fresh delivery), :acct (one of the stalls) and :amt per statement.
-DRAWS = "\\set n random(1, 2000000000)\n\\set acct random(0, %d)\n\\set amt random(2, 500) * 1000\n" % (STALLS - 1)
+DRAWS = f"\\set n random(1, 2000000000)\n\\set acct random(0, {STALLS - 1})\n\\set amt random(2, 500) * 1000\n"
 
 
 def _parameters(static_sale: bool) -> dict:

@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,14 +75,14 @@ def run(url: str, repeat: int):
         for label, region, first, last in cases:
             times = {"report": [], "base": [], "groupby": []}
             for _ in range(repeat):
-                elapsed, fast = timed(lambda: fresh_report(None, {"region": region, "market": None, "first": first,
-                                                                  "last": last, "active_min": 1}))
+                elapsed, fast = timed(partial(fresh_report, None, {"region": region, "market": None, "first": first,
+                                                                   "last": last, "active_min": 1}))
                 times["report"].append(elapsed)
-                elapsed, slow = timed(lambda: adoption_report(None, region_code=region, first=first, last=last,
-                                                              source="base"))
+                elapsed, slow = timed(partial(adoption_report, None, region_code=region, first=first, last=last,
+                                              source="base"))
                 times["base"].append(elapsed)
                 assert comparable(fast) == comparable(slow), "the rollups disagree with the base tables"
-                elapsed, _ = timed(lambda: direct_group_by(first, last))
+                elapsed, _ = timed(partial(direct_group_by, first, last))
                 times["groupby"].append(elapsed)
                 db.session.rollback()
             report, base, groupby = (statistics.median(times[key]) for key in ("report", "base", "groupby"))

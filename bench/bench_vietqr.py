@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import qrcode  # noqa: E402
-import qr_pay  # noqa: E402
-import vietnam_qr_pay  # noqa: E402
-import zxingcpp  # noqa: E402
-from PIL import Image  # noqa: E402
+import qr_pay
+import qrcode
+import vietnam_qr_pay
+import zxingcpp
+from PIL import Image
 
-from market_pay.vietqr.codec import build, parse  # noqa: E402
-from market_pay.vietqr.rendering import render_cached, render_png  # noqa: E402
+from market_pay.vietqr.codec import build, parse
+from market_pay.vietqr.rendering import render_cached, render_png
 
 BIN, ACCOUNT, AMOUNT, PURPOSE = "970436", "0011001234567", 50_000, "THANH TOAN SAP 12"
 DYNAMIC = build(BIN, ACCOUNT, amount=AMOUNT, purpose=PURPOSE)

@@ -59,7 +59,7 @@ def main():
     except click.ClickException as error:  # raised before click took over
         error.show()
         sys.exit(error.exit_code)
-    except Exception as error:  # noqa: BLE001 (only start-up and database failures are answered here)
+    except Exception as error:  # only start-up and database failures are answered here
         message = _startup_failure(error)
         if message is None:
             raise
@@ -95,7 +95,7 @@ class _MarketPayGroup(FlaskGroup):
         info = ctx.ensure_object(ScriptInfo)
         try:
             return info.load_app()
-        except Exception as error:  # noqa: BLE001 (only start-up failures; anything else is re-raised)
+        except Exception as error:  # only start-up failures; anything else is re-raised
             message = _startup_failure(error)
             if message is None:
                 raise
@@ -105,7 +105,7 @@ class _MarketPayGroup(FlaskGroup):
                 from . import create_app
                 self._help_app = create_app({"CLI_HELP_ONLY": True, "SECRET_KEY": secrets.token_hex(32),
                                                   "SQLALCHEMY_DATABASE_URI": "sqlite://", "MATCHER": "off"})
-            except Exception as error:  # noqa: BLE001 (listing our own commands is still possible)
+            except Exception as error:  # listing our own commands is still possible
                 if _startup_failure(error) is None:
                     raise
                 return None

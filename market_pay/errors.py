@@ -155,5 +155,6 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # exc_info from the argument: Flask may call this outside the `except` that caught it.
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
         return _respond(500, "Internal error; it has been logged.")

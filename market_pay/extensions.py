@@ -1,7 +1,10 @@
 """Shared extension objects: the database (with a constraint naming convention) and migrations."""
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make Alembic migrations deterministic on both SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -12,7 +15,24 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+class Base(DeclarativeBase):
+    """SQLAlchemy 2's typed declarative base: models declare `Mapped[...]` columns."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model maps one table (SQLAlchemy allows any FROM clause)
+
+
+db = SQLAlchemy(model_class=Base)
+# Models subclass `Model`. At run time it is Flask-SQLAlchemy's `db.Model` (Base plus table names
+# from class names and the app's engine); a type checker cannot follow that dynamic class, so it
+# sees the Base it is built from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 # render_as_batch lets later migrations alter tables on SQLite (which cannot ALTER most things).
 migrate = Migrate(render_as_batch=True, compare_type=True)
 

@@ -3,14 +3,16 @@ from .audit.models import AuditLog
 from .auth.models import ApiToken, User
 from .cash.models import CashSale
 from .markets.models import Market
-from .payments.models import (BankTransaction, FeedCounter, InboxEntry, PartnerCredential,
-                              PaymentRequest, SuspenseItem)
+from .payments.models import BankTransaction, FeedCounter, InboxEntry, PartnerCredential, PaymentRequest, SuspenseItem
 from .reconciliation.models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
 from .regions.models import Region
 from .reports.models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 from .throttling.models import AttemptCounter, RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
-__all__ = ["AuditLog", "CashSale", "ApiToken", "User", "Market", "Region",
-           "BankTransaction", "FeedCounter", "InboxEntry", "PartnerCredential", "PaymentRequest",
-           "SuspenseItem", "MarketDayTotal", "RollupDirty", "StallDayTotal", "StallMonthTotal", "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "RateCounter", "AttemptCounter", "ReceivingAccount", "Vendor"]
+__all__ = [
+    "ApiToken", "AttemptCounter", "AuditLog", "BankTransaction", "CashSale", "FeedCounter", "InboxEntry", "Market",
+    "MarketDayTotal", "PartnerCredential", "PaymentRequest", "RateCounter", "ReceivingAccount",
+    "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "Region", "RollupDirty", "StallDayTotal",
+    "StallMonthTotal", "SuspenseItem", "User", "Vendor",
+]

@@ -61,7 +61,7 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
     port = free_port()
     # A file, not a pipe: the service writes a log line per request, and a pipe nobody reads
     # until the end fills up and blocks the workers.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's life; closed when it stops)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
                                str(threads), "--bind", f"127.0.0.1:{port}", *extra_args, "wsgi:app"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)

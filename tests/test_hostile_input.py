@@ -14,6 +14,7 @@ from tests.factories import account_data, auth_header, make_user, make_vendor
 from tests.payments.helpers import SIMBANK_SECRET, set_partners, simbank_transfer
 from tests.servers import cli, fresh_database_url, gunicorn, service_env
 
+
 @pytest.fixture
 def stall(app):
     set_partners()
@@ -170,6 +171,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_nothing_else_chan
 
 def test_xlsx_text_cells_are_text_never_formulas():
     from openpyxl import Workbook
+
     from market_pay.common.spreadsheet import set_xlsx_cell
     sheet = Workbook().active
     evil, number, error_code = (set_xlsx_cell(sheet, 1, 1, EVIL_NAME), set_xlsx_cell(sheet, 1, 2, -1500),
@@ -207,7 +209,7 @@ def test_a_market_named_as_a_formula_is_plain_text_in_the_adoption_csv(client, e
     response = get_adoption(client, evil_market_report, format="csv")
     assert response.status_code == 200
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    header, market = lines[0], dict(zip(lines[0], lines[1]))
+    market = dict(zip(lines[0], lines[1], strict=True))
     assert market["Chợ"] == "'" + EVIL_NAME and market["Xã / phường"] == "'@Xã Một"
     assert market["Giá trị không tiền mặt (₫)"] == "30000"  # numbers untouched
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for line in lines for cell in line), lines
@@ -215,6 +217,7 @@ def test_a_market_named_as_a_formula_is_plain_text_in_the_adoption_csv(client, e
 
 def test_a_market_named_as_a_formula_is_a_text_cell_in_the_adoption_xlsx(client, evil_market_report):
     import io
+
     from openpyxl import load_workbook
     response = get_adoption(client, evil_market_report, format="xlsx")
     assert response.status_code == 200
@@ -231,6 +234,7 @@ def test_a_market_named_as_a_formula_is_a_text_cell_in_the_adoption_xlsx(client,
 def test_statement_ids_shaped_as_formulas_are_plain_text_in_breaks_csv(client, stall, tmp_path):
     import csv
     import io
+
     from tests.reconciliation.statements import line, write_statement
     statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
         line("=1+2", "@SUM(A1)", "2026-11-21T09:30:00+07:00", 1_250_000, description="=HYPERLINK(\"x\")"),
@@ -424,6 +428,7 @@ def run_cli(env_changes: dict, *args: str):
     import os
     import subprocess
     import sys
+
     from tests.servers import ROOT
     env = {**os.environ, "MARKET_PAY_SECRET_KEY": "cli-secret", **env_changes}
     env = {key: value for key, value in env.items() if value is not None}
@@ -645,6 +650,7 @@ def test_a_cli_argument_that_is_not_utf8_is_a_clear_error(tmp_path, args):
     import os
     import subprocess
     import sys
+
     from tests.servers import ROOT
     env = {**os.environ, "MARKET_PAY_SECRET_KEY": "cli-secret",
            "MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}

@@ -13,6 +13,7 @@ A staff password has 10 to 200 characters, is not the username (ignoring case), 
 different characters, and is not in a short built-in list of the most common passwords.
 """
 import re
+from itertools import pairwise
 
 PIN_LENGTHS = (6, 12)
 _DIGITS = re.compile(r"^\d+$")
@@ -34,7 +35,7 @@ COMMON_PASSWORDS = frozenset({
 
 
 def _constant_step(pin: str) -> bool:
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
     return len(steps) == 1
 
 

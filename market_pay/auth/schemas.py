@@ -15,7 +15,7 @@ class TokenSchema(StrictSchema):
     expires_at = fields.AwareDateTime()
     # True after a manager's PIN reset: every other API call answers 403 until POST /auth/pin.
     must_change_pin = fields.Boolean(attribute="user.must_change_pin")
-    user = fields.Nested(lambda: UserSchema())
+    user = fields.Nested(lambda: UserSchema())  # noqa: PLW0108 (UserSchema is defined below)
 
 
 class PasswordChangeSchema(StrictSchema):
@@ -33,7 +33,7 @@ class PinResetSchema(StrictSchema):
 
     pin = fields.String()
     must_change_pin = fields.Boolean(attribute="user.must_change_pin")
-    user = fields.Nested(lambda: UserSchema())
+    user = fields.Nested(lambda: UserSchema())  # noqa: PLW0108 (UserSchema is defined below)
 
 
 class UserCreateSchema(StrictSchema):

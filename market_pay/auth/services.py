@@ -98,9 +98,9 @@ def create_user(actor, username: str, password: str, role: str, scope_code=None,
         require_admin(actor)
     username = _check_credentials_shape(role, username.strip(), password)
     scope = resolve_scope(role, scope_code)
-    if actor is not None and actor.role == "market_manager":
-        if db.session.get(Vendor, scope["vendor_id"]).market_id != actor.market_id:
-            raise Forbidden("You can create logins only for stalls of your own market.")
+    if actor is not None and actor.role == "market_manager" and \
+            db.session.scalar(select(Vendor.market_id).where(Vendor.id == scope["vendor_id"])) != actor.market_id:
+        raise Forbidden("You can create logins only for stalls of your own market.")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(errors={"username": ["This username is taken."]})
     user = User(username=username, password_hash=hash_password(password), role=role,

@@ -1,29 +1,33 @@
 """A cash sale (or a day's surveyed cash) of a stall or a market."""
+from datetime import datetime
+
+from sqlalchemy.orm import Mapped, mapped_column
+
 from ..common.types import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 
 CASH_SOURCES = ("stall", "survey")
 
 
-class CashSale(db.Model):
+class CashSale(Model):
     """`count` sales worth `amount` đồng in all, at `occurred_at`.
 
     Recorded at the stall (source "stall", count usually 1) or imported from a market survey
     (source "survey"; vendor_id empty when the survey counted the market as a whole).
     """
 
-    id = db.Column(db.Integer, primary_key=True)
-    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), nullable=False, index=True)
-    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"))
-    amount = db.Column(db.BigInteger, nullable=False)
-    count = db.Column(db.Integer, nullable=False, default=1)
-    occurred_at = db.Column(UTCDateTime, nullable=False)
-    source = db.Column(db.String(10), nullable=False, default="stall")
-    recorded_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    market_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("market.id"), nullable=False, index=True)
+    vendor_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("vendor.id"))
+    amount: Mapped[int] = mapped_column(db.BigInteger, nullable=False)
+    count: Mapped[int] = mapped_column(db.Integer, nullable=False, default=1)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    source: Mapped[str] = mapped_column(db.String(10), nullable=False, default="stall")
+    recorded_by_user_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     # The client's key for one sale (the stall board's offline queue resends with the same key), so
     # a sale sent twice over a weak signal is recorded once. Unique per stall.
-    idempotency_key = db.Column(db.String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(db.String(100))
 
     __table_args__ = (
         # A unique index (not a constraint): adding it needs no table rebuild on SQLite, which

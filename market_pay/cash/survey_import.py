@@ -30,7 +30,7 @@ MAX_VALUE = 100_000_000_000
 def _parse_date(text: str) -> date:
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a date: no zone)
         except ValueError:
             continue
     raise ValueError("Use YYYY-MM-DD or dd/mm/yyyy.")

@@ -25,7 +25,7 @@ def csv_rows(text: str, required_columns) -> Iterator[dict]:
 def _rows(reader: csv.DictReader) -> Iterator[dict]:
     number = 1  # the header; data rows are numbered from 2, as the importers number them
     try:
-        for number, row in enumerate(reader, start=2):
+        for number, row in enumerate(reader, start=2):  # noqa: B007 (the except clause reads it)
             yield row
     except csv.Error as error:  # a 500 once; the row is the one after the last read
         raise _unreadable(f"row {number + 1}", error) from None

@@ -41,7 +41,7 @@ def refuse_nul_in_url():
     if "\x00" in request.path or (request.query_string and any(
             "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))):
         raise BadRequest("The address contains a NUL character.")
-    if request.mimetype == "application/x-www-form-urlencoded" or (
-            request.mimetype == "multipart/form-data" and not request.path.startswith("/api/")):
-        if any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+    if (request.mimetype == "application/x-www-form-urlencoded" or (
+            request.mimetype == "multipart/form-data" and not request.path.startswith("/api/"))) \
+            and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
             raise BadRequest("A form field contains a NUL character.")

@@ -13,7 +13,7 @@ few others only have a weekly survey count of the whole market.
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -27,7 +27,6 @@ from ..payments.models import BankTransaction, FeedCounter
 from ..reports import rollups, triggers
 from ..vendors.models import ReceivingAccount, Vendor
 
-UTC = timezone.utc
 CHUNK = 50_000
 TXN_COLUMNS = ("id", "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
                "description", "booked_at", "received_at", "reverses_txn_id", "match_kind", "receiving_account_id",
@@ -184,7 +183,7 @@ def generate_history(transactions: int, days: int, seed: int = 2026, end: dateti
                 amount = payment_amount(rng)
                 values.append(amount)
                 day_rows.append((moment, stall, amount))
-            if stall.records_cash and values or stall.records_cash and rng.random() < 0.3:
+            if (stall.records_cash and values) or (stall.records_cash and rng.random() < 0.3):
                 # Cash per cashless payment falls by two thirds over the period.
                 cash_count = poisson(rng, max(1, len(values)) * stall.cash_habit * (1 - 0.66 * offset / max(1, days - 1)))
                 moment = datetime.combine(day, time(17), zone)

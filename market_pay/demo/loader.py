@@ -10,12 +10,12 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..auth.services import create_user
 from ..common.textfold import fold_upper
+from ..extensions import db
 from ..markets.models import Market
 from ..markets.services import create_market
 from ..payments.partners import credentials, set_credentials
 from ..regions.importer import import_regions_csv
 from ..regions.models import Region
-from ..extensions import db
 from ..vendors.models import Vendor
 from ..vendors.services import register_vendor
 from .names import BANK_BINS, FEMALE_GIVEN, GOODS, HMONG_SURNAMES, MALE_GIVEN, SURNAMES
@@ -54,7 +54,7 @@ DEMO_LOGINS = [
 def _person(rng: random.Random) -> str:
     surname = rng.choice(SURNAMES)
     female = rng.random() < 0.7  # most market vendors are women
-    if surname in HMONG_SURNAMES:
+    if surname in HMONG_SURNAMES:  # noqa: SIM108 (one people's names a line)
         middle = "Mí" if female else "Seo"
     else:
         middle = "Thị" if female else "Văn"

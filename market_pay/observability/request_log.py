@@ -9,7 +9,7 @@ import logging
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import g, request
 
@@ -21,7 +21,7 @@ class JsonLineFormatter(logging.Formatter):
     """One JSON object per line: what log shippers (journald, Loki, CloudWatch) read best."""
 
     def format(self, record):
-        line = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+        line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                 "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         line.update(getattr(record, "fields", {}))
         request_id = _current_request_id()

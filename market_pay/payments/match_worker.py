@@ -17,10 +17,9 @@ import logging
 import os
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 
 from flask import has_app_context
-
 from sqlalchemy import select, text
 
 from ..app_state import app_state
@@ -117,10 +116,8 @@ def yield_to_requests():
     that a repeated delivery of the same transaction waits on, and at nice 19 a starved batch made
     such retries wait for seconds (measured).
     """
-    try:
+    with suppress(AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
         os.setpriority(os.PRIO_PROCESS, 0, MATCHER_NICENESS)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
-        pass
 
 
 class MatcherThread:

@@ -1,6 +1,15 @@
 """Payment requests, partner credentials, the raw callback inbox, bank transactions, suspense."""
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
 from ..common.types import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
+
+if TYPE_CHECKING:
+    from ..vendors.models import ReceivingAccount, Vendor
+
 
 CONFIRMATIONS = ("provisional", "confirmed", "recovered", "disputed")
 REQUEST_STATUSES = ("pending", "paid", "underpaid", "overpaid", "expired", "paid_late", "cancelled")
@@ -14,31 +23,31 @@ SUSPENSE_REASONS = ("unknown_account", "inactive_account", "unknown_reference", 
                     "ambiguous", "malformed", "unmatched_reversal")
 
 
-class PartnerCredential(db.Model):
+class PartnerCredential(Model):
     """A live secret (HMAC / checksum key) or API key of a callback partner; several may be live."""
 
-    id = db.Column(db.Integer, primary_key=True)
-    partner = db.Column(db.String(20), nullable=False, index=True)
-    kind = db.Column(db.String(10), nullable=False)  # "secret" | "api_key"
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    partner: Mapped[str] = mapped_column(db.String(20), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(db.String(10), nullable=False)  # "secret" | "api_key"
     # Kept as given: an HMAC secret must be usable to verify. Never logged or returned by the API.
-    value = db.Column(db.String(200), nullable=False)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    value: Mapped[str] = mapped_column(db.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class InboxEntry(db.Model):
+class InboxEntry(Model):
     """Every callback delivery as received, accepted or not (forensics and reconciliation)."""
 
-    id = db.Column(db.Integer, primary_key=True)
-    partner = db.Column(db.String(20), nullable=False)
-    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    remote_addr = db.Column(db.String(64), nullable=False, default="")
-    auth_header = db.Column(db.String(600), nullable=False, default="")
-    body = db.Column(db.Text, nullable=False)
-    body_sha256 = db.Column(db.String(64), nullable=False)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    partner: Mapped[str] = mapped_column(db.String(20), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    remote_addr: Mapped[str] = mapped_column(db.String(64), nullable=False, default="")
+    auth_header: Mapped[str] = mapped_column(db.String(600), nullable=False, default="")
+    body: Mapped[str] = mapped_column(db.Text, nullable=False)
+    body_sha256: Mapped[str] = mapped_column(db.String(64), nullable=False)
     # accepted | duplicate | rejected | malformed | test (a partner's own test delivery)
-    outcome = db.Column(db.String(20), nullable=False)
-    reason = db.Column(db.String(300), nullable=False, default="")
-    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"))
+    outcome: Mapped[str] = mapped_column(db.String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(db.String(300), nullable=False, default="")
+    transaction_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("bank_transaction.id"))
 
     # Indexes only where a lookup needs them, and partial: an accepted delivery (the hot path)
     # then writes no index entry besides its primary key.
@@ -52,33 +61,33 @@ class InboxEntry(db.Model):
     )
 
 
-class PaymentRequest(db.Model):
+class PaymentRequest(Model):
     """A dynamic QR for one sale: a reference the bank carries into the transfer content."""
 
     __table_args__ = (db.UniqueConstraint("vendor_id", "idempotency_key"),)
 
-    id = db.Column(db.Integer, primary_key=True)
-    reference = db.Column(db.String(16), nullable=False, unique=True)
-    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), nullable=False, index=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"), nullable=False)
-    amount = db.Column(db.BigInteger, nullable=False)
-    note = db.Column(db.String(100), nullable=False, default="")
-    payload = db.Column(db.String(512), nullable=False)
-    status = db.Column(db.String(20), nullable=False, default="pending")
-    paid_amount = db.Column(db.BigInteger, nullable=False, default=0)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    expires_at = db.Column(UTCDateTime, nullable=False)
-    cancelled_at = db.Column(UTCDateTime)
-    created_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
-    idempotency_key = db.Column(db.String(100))
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(db.String(16), nullable=False, unique=True)
+    vendor_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("vendor.id"), nullable=False, index=True)
+    account_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("receiving_account.id"), nullable=False)
+    amount: Mapped[int] = mapped_column(db.BigInteger, nullable=False)
+    note: Mapped[str] = mapped_column(db.String(100), nullable=False, default="")
+    payload: Mapped[str] = mapped_column(db.String(512), nullable=False)
+    status: Mapped[str] = mapped_column(db.String(20), nullable=False, default="pending")
+    paid_amount: Mapped[int] = mapped_column(db.BigInteger, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_user_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("user.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(db.String(100))
     # SHA-256 of the request body that created it, to tell a replay from a conflicting reuse.
-    request_fingerprint = db.Column(db.String(64), nullable=False, default="")
+    request_fingerprint: Mapped[str] = mapped_column(db.String(64), nullable=False, default="")
 
-    vendor = db.relationship("Vendor")
-    account = db.relationship("ReceivingAccount")
+    vendor: Mapped["Vendor"] = relationship("Vendor")
+    account: Mapped["ReceivingAccount"] = relationship("ReceivingAccount")
 
 
-class BankTransaction(db.Model):
+class BankTransaction(Model):
     """One movement on a stall's bank account as a partner reported it, and where it went."""
 
     __table_args__ = (
@@ -112,71 +121,71 @@ class BankTransaction(db.Model):
                  sqlite_where=db.text("statement_txn_id IS NOT NULL")),
     )
 
-    id = db.Column(db.Integer, primary_key=True)
-    partner = db.Column(db.String(20), nullable=False)
-    partner_txn_id = db.Column(db.String(200), nullable=False)
-    bank_reference = db.Column(db.String(100), nullable=False)
-    bin = db.Column(db.String(6))
-    account_number = db.Column(db.String(19), nullable=False)
-    amount = db.Column(db.BigInteger, nullable=False)
-    direction = db.Column(db.String(3), nullable=False)
-    description = db.Column(db.Text, nullable=False, default="")
-    booked_at = db.Column(UTCDateTime, nullable=False, index=True)
-    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    payer_name = db.Column(db.String(200))
-    payer_account = db.Column(db.String(40))
-    payer_bin = db.Column(db.String(10))
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    partner: Mapped[str] = mapped_column(db.String(20), nullable=False)
+    partner_txn_id: Mapped[str] = mapped_column(db.String(200), nullable=False)
+    bank_reference: Mapped[str] = mapped_column(db.String(100), nullable=False)
+    bin: Mapped[str | None] = mapped_column(db.String(6))
+    account_number: Mapped[str] = mapped_column(db.String(19), nullable=False)
+    amount: Mapped[int] = mapped_column(db.BigInteger, nullable=False)
+    direction: Mapped[str] = mapped_column(db.String(3), nullable=False)
+    description: Mapped[str] = mapped_column(db.Text, nullable=False, default="")
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    payer_name: Mapped[str | None] = mapped_column(db.String(200))
+    payer_account: Mapped[str | None] = mapped_column(db.String(40))
+    payer_bin: Mapped[str | None] = mapped_column(db.String(10))
     # Indexed (see above): every credit looks for a reversal that arrived before it (out of order).
-    reverses_txn_id = db.Column(db.String(200))
+    reverses_txn_id: Mapped[str | None] = mapped_column(db.String(200))
 
-    match_kind = db.Column(db.String(10), nullable=False)
-    receiving_account_id = db.Column(db.Integer, db.ForeignKey("receiving_account.id"))
-    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"))
-    payment_request_id = db.Column(db.Integer, db.ForeignKey("payment_request.id"))
-    reverses_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"))
-    underpaid = db.Column(db.Boolean, nullable=False, default=False)
-    overpaid = db.Column(db.Boolean, nullable=False, default=False)
-    below_floor = db.Column(db.Boolean, nullable=False, default=False)
-    late = db.Column(db.Boolean, nullable=False, default=False)
-    reversed = db.Column(db.Boolean, nullable=False, default=False)
-    feed_seq = db.Column(db.Integer)
+    match_kind: Mapped[str] = mapped_column(db.String(10), nullable=False)
+    receiving_account_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("receiving_account.id"))
+    vendor_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("vendor.id"))
+    payment_request_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("payment_request.id"))
+    reverses_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("bank_transaction.id"))
+    underpaid: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    overpaid: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    below_floor: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    late: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    reversed: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=False)
+    feed_seq: Mapped[int | None] = mapped_column(db.Integer)
     # provisional (callback only) until a statement confirms it; recovered when only the statement
     # had it; disputed when the statement disagrees on a field (never overwritten). See reconciliation/.
-    confirmation = db.Column(db.String(12), nullable=False, default="provisional")
-    reconciliation_run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"))
+    confirmation: Mapped[str] = mapped_column(db.String(12), nullable=False, default="provisional")
+    reconciliation_run_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("reconciliation_run.id"))
     # The transaction id a statement gave a line recovered from it (no callback yet). Such a row's
     # partner_txn_id is a placeholder of ours (RECOVERED_ID_PREFIX…), never the partner's id: a
     # statement cannot claim an id that a genuine signed callback will bring (issue 17, finding 2).
-    statement_txn_id = db.Column(db.String(200))
+    statement_txn_id: Mapped[str | None] = mapped_column(db.String(200))
 
-    payment_request = db.relationship("PaymentRequest")
-    vendor = db.relationship("Vendor")
+    payment_request: Mapped["PaymentRequest | None"] = relationship("PaymentRequest")
+    vendor: Mapped["Vendor | None"] = relationship("Vendor")
 
 
-class SuspenseItem(db.Model):
+class SuspenseItem(Model):
     """Money (or an authentic but unreadable delivery) that could not be matched, with why."""
 
-    id = db.Column(db.Integer, primary_key=True)
-    reason = db.Column(db.String(30), nullable=False, index=True)
-    detail = db.Column(db.String(300), nullable=False, default="")
-    status = db.Column(db.String(10), nullable=False, default="open", index=True)
-    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"), unique=True)
-    inbox_entry_id = db.Column(db.Integer, db.ForeignKey("inbox_entry.id"))
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(db.String(30), nullable=False, index=True)
+    detail: Mapped[str] = mapped_column(db.String(300), nullable=False, default="")
+    status: Mapped[str] = mapped_column(db.String(10), nullable=False, default="open", index=True)
+    transaction_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("bank_transaction.id"), unique=True)
+    inbox_entry_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("inbox_entry.id"))
     # The market whose manager may resolve it (known when the account is); null → admins only.
-    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), index=True)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    resolution = db.Column(db.String(20))  # assigned | refund | dismissed
-    resolved_vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"))
-    resolved_request_id = db.Column(db.Integer, db.ForeignKey("payment_request.id"))
-    note = db.Column(db.String(500), nullable=False, default="")
-    resolved_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
-    resolved_at = db.Column(UTCDateTime)
+    market_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("market.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    resolution: Mapped[str | None] = mapped_column(db.String(20))  # assigned | refund | dismissed
+    resolved_vendor_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("vendor.id"))
+    resolved_request_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("payment_request.id"))
+    note: Mapped[str] = mapped_column(db.String(500), nullable=False, default="")
+    resolved_by_user_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    transaction = db.relationship("BankTransaction")
-    inbox_entry = db.relationship("InboxEntry")
+    transaction: Mapped["BankTransaction | None"] = relationship("BankTransaction")
+    inbox_entry: Mapped["InboxEntry | None"] = relationship("InboxEntry")
 
 
-class FeedCounter(db.Model):
+class FeedCounter(Model):
     """The last feed sequence number handed out per stall.
 
     Taking the next number is an UPDATE of this row, so the row lock serialises a stall's
@@ -184,5 +193,5 @@ class FeedCounter(db.Model):
     pass a number that commits later (which an autoincrement id cannot promise).
     """
 
-    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), primary_key=True)
-    last_seq = db.Column(db.Integer, nullable=False, default=0)
+    vendor_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("vendor.id"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(db.Integer, nullable=False, default=0)

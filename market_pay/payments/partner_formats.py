@@ -5,7 +5,7 @@ A body that is authentic but unusable raises MalformedCallback: the caller store
 """
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ..banks.directory import all_banks
@@ -110,7 +110,7 @@ def _within_years(moment: datetime, key: str) -> datetime:
     10000: PostgreSQL stores both, but Python cannot read them back, so one such signed callback
     made the stall's feed, board and reports answer 500 from then on. Kept as malformed instead."""
     try:
-        years = {moment.astimezone(timezone.utc).year, moment.astimezone(VIETNAM).year}
+        years = {moment.astimezone(UTC).year, moment.astimezone(VIETNAM).year}
     except (OverflowError, ValueError):
         years = {0}
     if not all(FIRST_DATE.year <= year <= LAST_DATE.year for year in years):

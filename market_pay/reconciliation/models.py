@@ -1,6 +1,11 @@
 """A reconciliation run, the markets it touched, and each break it found."""
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
 from ..common.types import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 
 # Every statement line and every callback of the period lands in exactly one class (CALLBACKS.md).
 # other_account: the line's id (or money key) belongs to another account's transaction — a break
@@ -13,51 +18,51 @@ BREAK_KINDS = ("missing_callback", "not_on_statement", "field_disagreement", "du
                "in_suspense", "other_account")
 
 
-class ReconciliationRun(db.Model):
+class ReconciliationRun(Model):
     """One statement file reconciled. The same file (by SHA-256) is never reconciled twice."""
 
     __table_args__ = (db.UniqueConstraint("partner", "file_sha256"),)
 
-    id = db.Column(db.Integer, primary_key=True)
-    partner = db.Column(db.String(20), nullable=False)
-    statement_date = db.Column(db.Date, nullable=False, index=True)
-    file_name = db.Column(db.String(200), nullable=False, default="")
-    file_sha256 = db.Column(db.String(64), nullable=False)
-    line_count = db.Column(db.Integer, nullable=False)
-    account_count = db.Column(db.Integer, nullable=False)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    partner: Mapped[str] = mapped_column(db.String(20), nullable=False)
+    statement_date: Mapped[date] = mapped_column(db.Date, nullable=False, index=True)
+    file_name: Mapped[str] = mapped_column(db.String(200), nullable=False, default="")
+    file_sha256: Mapped[str] = mapped_column(db.String(64), nullable=False)
+    line_count: Mapped[int] = mapped_column(db.Integer, nullable=False)
+    account_count: Mapped[int] = mapped_column(db.Integer, nullable=False)
     # {class: {"lines": n, "callbacks": n, "amount_in": đồng, "amount_out": đồng}}
-    totals = db.Column(db.JSON, nullable=False)
-    break_count = db.Column(db.Integer, nullable=False)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    created_by_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
-    actor_label = db.Column(db.String(100), nullable=False)
-    duration_ms = db.Column(db.Integer, nullable=False, default=0)
+    totals: Mapped[Any] = mapped_column(db.JSON, nullable=False)
+    break_count: Mapped[int] = mapped_column(db.Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_user_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(db.String(100), nullable=False)
+    duration_ms: Mapped[int] = mapped_column(db.Integer, nullable=False, default=0)
 
-    markets = db.relationship("ReconciliationRunMarket", cascade="all, delete-orphan")
+    markets: Mapped[list["ReconciliationRunMarket"]] = relationship("ReconciliationRunMarket", cascade="all, delete-orphan")
 
 
-class ReconciliationRunMarket(db.Model):
+class ReconciliationRunMarket(Model):
     """A market whose accounts the statement covered: who may see the run follows from these."""
 
-    run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"), primary_key=True)
-    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), primary_key=True, index=True)
+    run_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("reconciliation_run.id"), primary_key=True)
+    market_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("market.id"), primary_key=True, index=True)
 
 
-class ReconciliationBreak(db.Model):
+class ReconciliationBreak(Model):
     """A difference between the statement and the callbacks, with its reason (never silent)."""
 
-    id = db.Column(db.Integer, primary_key=True)
-    run_id = db.Column(db.Integer, db.ForeignKey("reconciliation_run.id"), nullable=False, index=True)
-    kind = db.Column(db.String(20), nullable=False)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("reconciliation_run.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(db.String(20), nullable=False)
     # The statement's row number (1 = header) when the break is about a line.
-    row_number = db.Column(db.Integer)
-    bin = db.Column(db.String(6))
-    account_number = db.Column(db.String(19), nullable=False)
-    bank_txn_id = db.Column(db.String(200))
-    bank_reference = db.Column(db.String(100))
-    booked_at = db.Column(UTCDateTime)
-    direction = db.Column(db.String(3))
-    amount = db.Column(db.BigInteger)
-    transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transaction.id"), index=True)
+    row_number: Mapped[int | None] = mapped_column(db.Integer)
+    bin: Mapped[str | None] = mapped_column(db.String(6))
+    account_number: Mapped[str] = mapped_column(db.String(19), nullable=False)
+    bank_txn_id: Mapped[str | None] = mapped_column(db.String(200))
+    bank_reference: Mapped[str | None] = mapped_column(db.String(100))
+    booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    direction: Mapped[str | None] = mapped_column(db.String(3))
+    amount: Mapped[int | None] = mapped_column(db.BigInteger)
+    transaction_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("bank_transaction.id"), index=True)
     # The message's parameters; the words come from messages.py in the reader's language.
-    detail = db.Column(db.JSON, nullable=False)
+    detail: Mapped[Any] = mapped_column(db.JSON, nullable=False)

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..common.money import AMOUNT_TOO_LARGE, MAX_LINE_AMOUNT
@@ -115,7 +115,7 @@ def _open_rows(path):
     """(row number, [the COLUMNS' values in COLUMNS order] or None for a short/long row) for every
     data row; the header is row 1. csv.reader, not DictReader: a dict per row costs more than the
     rest of the check on a million-line file."""
-    handle = open(path, newline="", encoding="utf-8-sig")
+    handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed when the rows are read)
     reader = csv.reader(handle)
     try:
         header = next(reader, [])
@@ -215,7 +215,7 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
         ok = False
     if not ok:
         return None
-    return StatementLine(number, transaction_id, reference, booked_at.astimezone(timezone.utc), bin_code, account,
+    return StatementLine(number, transaction_id, reference, booked_at.astimezone(UTC), bin_code, account,
                          direction, amount, description, balance)
 
 

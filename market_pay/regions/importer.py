@@ -28,7 +28,7 @@ def _row_data(row: dict) -> dict:
         try:  # "before 2025-13-45" or "before 0001-01-01" (no day before it) was a 500
             data["valid_to"] = (date.fromisoformat(match.group(1)) - timedelta(days=1)).isoformat()
         except (ValueError, OverflowError):
-            raise ValidationError({"note": [f"'before {match.group(1)}' is not a date with a day before it."]})
+            raise ValidationError({"note": [f"'before {match.group(1)}' is not a date with a day before it."]}) from None
     return data
 
 

@@ -1,5 +1,5 @@
 """Region schemas: {code, name, kind, parent_code, valid_from, valid_to}."""
-from marshmallow import fields, validate, validates_schema, ValidationError
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema, Trimmed, code_field_validator
 
@@ -14,7 +14,7 @@ class RegionSchema(StrictSchema):
 
 
 class RegionTreeSchema(RegionSchema):
-    children = fields.List(fields.Nested(lambda: RegionTreeSchema()))
+    children = fields.List(fields.Nested(lambda: RegionTreeSchema()))  # noqa: PLW0108 (not defined yet here)
 
 
 class RegionCreateSchema(StrictSchema):

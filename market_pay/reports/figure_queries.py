@@ -42,7 +42,7 @@ def stall_figures(market_ids, period: Period, source: str = "rollup") -> dict:
     rows = union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
     query = (select(rows.c.vendor_id, rows.c.market_id, *(func.sum(rows.c[name]) for name in FIGURES))
              .group_by(rows.c.vendor_id, rows.c.market_id))
-    return {vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values)})
+    return {vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values, strict=True)})
             for vendor_id, market_id, *values in db.session.execute(query)}
 
 

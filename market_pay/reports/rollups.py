@@ -105,7 +105,7 @@ def recompute_market_day(day: date, market_ids=None):
         stale = stale.where(in_values(MarketDayTotal.market_id, market_ids))
         sums = sums.where(in_values(StallDayTotal.market_id, market_ids))
     db.session.execute(stale)
-    rows = [{"market_id": market_id, "day": day, **{name: int(value) for name, value in zip(FIGURES, values)}}
+    rows = [{"market_id": market_id, "day": day, **{name: int(value) for name, value in zip(FIGURES, values, strict=True)}}
             for market_id, *values in db.session.execute(sums)]
     if rows:
         db.session.execute(insert(MarketDayTotal), rows)
@@ -123,7 +123,7 @@ def recompute_months(month: date, vendor_ids=None):
         days = days.where(in_values(StallDayTotal.vendor_id, vendor_ids))
     db.session.execute(stale)
     rows = [{"vendor_id": vendor_id, "market_id": market_id, "month": month,
-             **{name: int(value) for name, value in zip(FIGURES, values)}}
+             **{name: int(value) for name, value in zip(FIGURES, values, strict=True)}}
             for vendor_id, market_id, *values in db.session.execute(days)]
     if rows:
         db.session.execute(insert(StallMonthTotal), rows)

@@ -63,7 +63,7 @@ class DayPlan:
 def market_amount(rng: random.Random) -> int:
     """Market-stall amounts: mostly 10–200 thousand đồng, a long tail up to a few million."""
     value = rng.lognormvariate(11.0, 0.9)
-    return max(2_000, min(int(round(value / 1000.0)) * 1000, 5_000_000))
+    return max(2_000, min(round(value / 1000.0) * 1000, 5_000_000))
 
 
 def bank_rewrite(content: str, rng: random.Random) -> str:

@@ -7,6 +7,7 @@ day. Now, inside that window, with no credit for longer than GAP_FACTOR usual ga
 MIN_QUIET), the stall is quiet. Too little history (fewer than MIN_DAYS trading days) → no alert.
 """
 from datetime import datetime, timedelta
+from itertools import pairwise
 from statistics import median
 
 MIN_DAYS = 3
@@ -29,7 +30,7 @@ def quiet_since(credit_times: list[datetime], now: datetime) -> dict | None:
         return None
     opens = median(_time_of_day(times[0]) for times in past.values())
     closes = median(_time_of_day(times[-1]) for times in past.values())
-    gaps = [later - earlier for times in past.values() for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for times in past.values() for earlier, later in pairwise(times)]
     if not gaps or not opens <= _time_of_day(now) <= closes:
         return None
     usual_gap = median(gaps)

@@ -36,8 +36,8 @@ def _parse_rows(reader, market_code: str):
     """Validate every row on its own; return ({stall_code: (first_row, data)}, errors)."""
     schema = VendorCreateSchema()
     stalls, errors = {}, {}
-    for number, row in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k}
+    for number, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k}
         floor = row.get("floor_amount") or None
         candidate = {
             "market_code": market_code, "stall_code": row.get("stall_code", ""),

@@ -1,6 +1,16 @@
 """Vendor (a stall in a market) and ReceivingAccount (a bank account the stall is paid into)."""
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
 from ..common.types import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..markets.models import Market
+
 
 VENDOR_STATUSES = ("active", "suspended")
 # A receiving account's life (README, "Vendor-confirmed accounts"): `pending` until the vendor
@@ -13,26 +23,26 @@ ACCOUNT_STATUSES = ("active", "pending", "rejected", "inactive")
 ACCOUNT_CHANGES = ("add", "deactivate")
 
 
-class Vendor(db.Model):
+class Vendor(Model):
     __table_args__ = (db.UniqueConstraint("market_id", "stall_code"),)
 
-    id = db.Column(db.Integer, primary_key=True)
-    market_id = db.Column(db.Integer, db.ForeignKey("market.id"), nullable=False, index=True)
-    stall_code = db.Column(db.String(40), nullable=False)
-    display_name = db.Column(db.String(200), nullable=False)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    market_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("market.id"), nullable=False, index=True)
+    stall_code: Mapped[str] = mapped_column(db.String(40), nullable=False)
+    display_name: Mapped[str] = mapped_column(db.String(200), nullable=False)
     # The holder's name as on their ID card or business registration. Thông tư 25/2025/TT-NHNN
     # makes a bank account's name equal it from 01/03/2026: every receiving account must match it.
-    legal_name = db.Column(db.String(100), nullable=False, server_default="")
-    phone = db.Column(db.String(20), nullable=False)
-    status = db.Column(db.String(20), nullable=False, default="active")
+    legal_name: Mapped[str] = mapped_column(db.String(100), nullable=False, server_default="")
+    phone: Mapped[str] = mapped_column(db.String(20), nullable=False)
+    status: Mapped[str] = mapped_column(db.String(20), nullable=False, default="active")
     # Credits below this many đồng are announced with a warning (the "200 đ" trick).
-    floor_amount = db.Column(db.BigInteger)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    floor_amount: Mapped[int | None] = mapped_column(db.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
-    market = db.relationship("Market")
-    accounts = db.relationship("ReceivingAccount", back_populates="vendor",
-                               order_by="ReceivingAccount.id", cascade="all, delete-orphan")
+    market: Mapped["Market"] = relationship("Market")
+    accounts: Mapped[list["ReceivingAccount"]] = relationship("ReceivingAccount", back_populates="vendor",
+                                                            order_by="ReceivingAccount.id", cascade="all, delete-orphan")
 
     @property
     def market_code(self):
@@ -42,7 +52,7 @@ class Vendor(db.Model):
         return f"<Vendor {self.id} {self.stall_code}>"
 
 
-class ReceivingAccount(db.Model):
+class ReceivingAccount(Model):
     __table_args__ = (
         # The same bank account may be active for one vendor only: a callback for it must have
         # exactly one stall to go to. Deactivated rows keep their history.
@@ -59,25 +69,25 @@ class ReceivingAccount(db.Model):
         db.CheckConstraint("active = (status = 'active')", name="live_is_active"),
     )
 
-    id = db.Column(db.Integer, primary_key=True)
-    vendor_id = db.Column(db.Integer, db.ForeignKey("vendor.id"), nullable=False, index=True)
-    bin = db.Column(db.String(6), nullable=False)
-    account_number = db.Column(db.String(19), nullable=False)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("vendor.id"), nullable=False, index=True)
+    bin: Mapped[str] = mapped_column(db.String(6), nullable=False)
+    account_number: Mapped[str] = mapped_column(db.String(19), nullable=False)
     # Exactly as the bank shows it (with diacritics if given so); the card prints this.
-    account_name = db.Column(db.String(100), nullable=False)
+    account_name: Mapped[str] = mapped_column(db.String(100), nullable=False)
     # ASCII upper-case form for VietQR fields and callback matching.
-    account_name_folded = db.Column(db.String(100), nullable=False)
-    active = db.Column(db.Boolean, nullable=False, default=True)
-    status = db.Column(db.String(20), nullable=False, default="active", server_default="active")
+    account_name_folded: Mapped[str] = mapped_column(db.String(100), nullable=False)
+    active: Mapped[bool] = mapped_column(db.Boolean, nullable=False, default=True)
+    status: Mapped[str] = mapped_column(db.String(20), nullable=False, default="active", server_default="active")
     # The open request on this account, if any (ACCOUNT_CHANGES), who asked and when.
-    pending_change = db.Column(db.String(20))
-    requested_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
-    requested_at = db.Column(UTCDateTime)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    deactivated_at = db.Column(UTCDateTime)
+    pending_change: Mapped[str | None] = mapped_column(db.String(20))
+    requested_by_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("user.id"))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    vendor = db.relationship("Vendor", back_populates="accounts")
-    requested_by = db.relationship("User")
+    vendor: Mapped["Vendor"] = relationship("Vendor", back_populates="accounts")
+    requested_by: Mapped["User | None"] = relationship("User")
 
     def set_status(self, status: str):
         """The one way to change status: keeps the live flag in step (see the check constraint)."""

@@ -88,7 +88,7 @@ def crc16(text: str) -> str:
 
     binascii.crc_hqx is that CRC implemented in C, so no Python bit loop is needed.
     """
-    return "%04X" % crc_hqx(text.encode(), 0xFFFF)
+    return f"{crc_hqx(text.encode(), 0xFFFF):04X}"
 
 
 # ---------------------------------------------------------------------------------- building
@@ -363,7 +363,7 @@ def _parse_checked(payload: str, crc: str, warnings: list | None = None) -> Viet
     root = _objects(payload[:-8], "")
     if "63" in root:
         raise VietQRError("63", "the CRC must be the last field")
-    if not _MANDATORY_TAGS <= root.keys():
+    if not root.keys() >= _MANDATORY_TAGS:
         tag, name = next((tag, name) for tag, name in _MANDATORY if tag not in root)
         raise VietQRError(tag, f"missing {name}", len(payload) - 8)
     initiation = root["01"]

@@ -1,13 +1,12 @@
 """foundation: regions, markets, vendors, accounts, users, tokens, audit
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-22 06:03:22.850147
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001_foundation'

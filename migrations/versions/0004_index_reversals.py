@@ -6,8 +6,6 @@ Create Date: 2026-11-22 06:46:02.890900
 
 """
 from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
 revision = '0004_index_reversals'

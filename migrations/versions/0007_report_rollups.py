@@ -5,11 +5,10 @@ Revises: 0006_cash_sales
 Create Date: 2026-12-01 08:12:04.286836
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from market_pay.reports import triggers
-
 
 # revision identifiers, used by Alembic.
 revision = '0007_report_rollups'
@@ -83,7 +82,7 @@ def _mark_existing_history():
         if op.get_bind().dialect.name == "postgresql":
             day = f"({instant} AT TIME ZONE '{zone}')::date"
         else:  # SQLite has no zones: the zone's offset now (Vietnam has had no daylight saving since 1975)
-            hours = ZoneInfo(zone).utcoffset(datetime.now()).total_seconds() / 3600
+            hours = ZoneInfo(zone).utcoffset(datetime.now()).total_seconds()  # noqa: DTZ005 (read as the zone's wall time) / 3600
             day = f"date({instant}, '{hours:+g} hours')"
         op.execute(f"INSERT INTO rollup_dirty (vendor_id, at) SELECT vendor_id, min({instant}) FROM {table} "
                    f"WHERE vendor_id IS NOT NULL GROUP BY vendor_id, {day}")

@@ -1,6 +1,6 @@
 """The audit trail: every row says whose change it is, and the people responsible can read it."""
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -90,7 +90,7 @@ def test_items_have_the_documented_shape_and_filters_combine(client, world):
 def test_days_are_local_vietnamese_days(client, world):
     admin = world["admin"]
     entry = record_change(admin, "test.late", "thing", 1)
-    entry.at = datetime(2026, 11, 20, 17, 30, tzinfo=timezone.utc)  # 00:30 on the 21st in Vietnam
+    entry.at = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)  # 00:30 on the 21st in Vietnam
     db.session.commit()
     headers = auth_header(admin)
     assert [i["id"] for i in read(client, headers, "?action=test.late&from=2026-11-21&to=2026-11-21")["items"]] \
@@ -118,8 +118,8 @@ def test_pages_follow_the_cursor_without_gaps(client, world):
 
 
 def test_suspense_resolutions_and_cash_sale_undo_are_in_the_stall_s_log(client, world):
-    from market_pay.payments.models import BankTransaction, SuspenseItem
     from market_pay.common.types import utcnow
+    from market_pay.payments.models import BankTransaction, SuspenseItem
     va, admin = world["va"], world["admin"]
     txn = BankTransaction(partner="simbank", partner_txn_id="A1", bank_reference="FT-A1", bin="970436",
                           account_number="555", amount=9_000, direction="in", booked_at=utcnow(), match_kind="suspense")

@@ -1,6 +1,6 @@
 """Cash sales: recorded by the stall in one call, undone only briefly and only by its author or
 a manager, counted in today's totals, audited."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -34,10 +34,10 @@ def test_vendor_and_assistant_record_cash_sales_counted_today(client, stall):
 
 
 def test_cashless_today_counts_confirmed_credits_only(client, stall):
-    vendor, owner, _ = stall
+    vendor, _owner, _ = stall
     set_partners()
     account = vendor.accounts[0]
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     assert post_simbank(client, simbank_transfer(account, 120_000, booked_at=now)).status_code == 200
     assert post_simbank(client, simbank_transfer(account, 30_000, booked_at=now)).status_code == 200
     # Another day's credit is not today's.
@@ -97,7 +97,7 @@ def test_bad_cash_sales_are_refused_naming_the_field(client, stall, body, field)
 
 
 def test_a_suspended_stall_records_nothing(client, stall):
-    vendor, owner, _ = stall
+    vendor, _owner, _ = stall
     vendor.status = "suspended"
     db.session.commit()
     assert post_cash(client, vendor, make_user("admin"), amount=1_000).status_code == 409

@@ -115,7 +115,7 @@ def test_a_market_kit_prints_a_card_per_account_and_every_qr_reads_back(client, 
     pages = pages_of(response.data)
     expected = [(vendor.stall_code, account) for vendor in stalls for account in vendor.accounts]
     assert len(pages) == len(expected) == 4  # the stall with two accounts has two cards
-    for (text, codes), (stall_code, account) in zip(pages, expected):
+    for (text, codes), (stall_code, account) in zip(pages, expected, strict=True):
         [(decoded, width_cm)] = codes
         assert decoded == build(account.bin, account.account_number)
         assert width_cm >= 4.0
@@ -198,7 +198,7 @@ def test_the_command_line_builds_a_market_kit(runner, market_of_stalls, tmp_path
 
 
 def test_the_card_prints_the_verify_address_of_the_request_host_or_the_configured_one(app, client, market_of_stalls):
-    market, stalls = market_of_stalls
+    _market, stalls = market_of_stalls
     headers = auth_header(make_user("vendor", scope_of(stalls[0])))
     [(text, codes)] = pages_of(client.get(f"/api/v1/vendors/{stalls[0].id}/kit.pdf", headers=headers).data)
     assert "Kiểm tra mã thật: localhost/verify" in text and len(codes) == 1

@@ -60,7 +60,10 @@ def test_the_chosen_account_is_used(client, stall, vendor_headers):
 def test_expiry_defaults_and_limits(client, stall, vendor_headers):
     small = create(client, stall, vendor_headers).get_json()
     large = create(client, stall, vendor_headers, amount=12_000_000).get_json()
-    seconds = lambda b: (db.session.get(PaymentRequest, b["id"]).expires_at - db.session.get(PaymentRequest, b["id"]).created_at).total_seconds()
+    def seconds(body):
+        request = db.session.get(PaymentRequest, body["id"])
+        return (request.expires_at - request.created_at).total_seconds()
+
     assert round(seconds(small)) == 600 and round(seconds(large)) == 1800
     assert create(client, stall, vendor_headers, expires_in=86_401).status_code == 422
     assert create(client, stall, vendor_headers, expires_in=30).status_code == 422

@@ -16,7 +16,6 @@ from tests.conftest import PG_URL, make_app
 from tests.servers import call, cli, gunicorn, scratch_postgres, service_env
 
 
-
 @pytest.fixture
 def service_database():
     url = scratch_postgres(PG_URL, "suspense")
@@ -93,9 +92,8 @@ def test_ten_concurrent_resolutions_of_one_item_give_one_200_and_nine_409s(servi
         return call(f"{base}/api/v1/suspense/{item_id}/resolve",
                     {"action": "assign_stall", "vendor_id": vendor_id, "note": f"try {n}"}, token)[0]
 
-    with gunicorn(env, workers=3, threads=4) as base:
-        with ThreadPoolExecutor(10) as pool:
-            statuses = sorted(pool.map(resolve, range(10)))
+    with gunicorn(env, workers=3, threads=4) as base, ThreadPoolExecutor(10) as pool:
+        statuses = sorted(pool.map(resolve, range(10)))
     assert statuses == [200] + [409] * 9
     with app.app_context():
         _assert_resolved_once(vendor_id, item_id, txn_id)

@@ -1,7 +1,6 @@
 """Issue 17, findings 1–3: a statement is an insider's way to move money. Only those who receive
 statements may reconcile them, only for their own area's accounts; a line never acts on another
 account's transaction, never occupies a partner's id, and never carries more than the money bound."""
-import io
 
 import pytest
 from sqlalchemy import func, select

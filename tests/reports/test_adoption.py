@@ -65,7 +65,7 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     assert total["markets_with_cash"] == 2
     assert total["share_by_value"] == pytest.approx(210_000 / 315_000)
     weeks = {week["week_start"]: week for week in body["weekly"]}
-    assert list(weeks)[0] == "2026-10-26" and sum(w["cashless_value"] for w in weeks.values()) == 270_000
+    assert next(iter(weeks)) == "2026-10-26" and sum(w["cashless_value"] for w in weeks.values()) == 270_000
     assert sum(w["cash_value"] for w in weeks.values()) == 105_000
 
 
@@ -135,9 +135,9 @@ def test_csv_has_a_bom_vietnamese_headings_and_the_json_figures(client, tree):
     header, table = lines[0], lines[1:1 + len(body["rows"])]
     assert header[:4] == ["Huyện cũ", "Xã / phường", "Mã chợ", "Chợ"]
     assert "Tỷ lệ KTM theo giá trị (%)" in header and "Giá trị không tiền mặt (₫)" in header
-    m1 = dict(zip(header, table[0]))
+    m1 = dict(zip(header, table[0], strict=True))
     assert (m1["Mã chợ"], m1["Giá trị không tiền mặt (₫)"], m1["Tỷ lệ KTM theo giá trị (%)"]) == ("M1", "200000", "66,7")
-    assert dict(zip(header, table[1]))["Tỷ lệ KTM theo giá trị (%)"] == ""  # M3 records no cash
+    assert dict(zip(header, table[1], strict=True))["Tỷ lệ KTM theo giá trị (%)"] == ""  # M3 records no cash
     trailer = [line[0] for line in lines[2 + len(body["rows"]):]]
     assert trailer[1].startswith("Kỳ báo cáo: 01/11/2026 – 30/11/2026; Kỳ trước: 02/10/2026 – 31/10/2026")
     english = get_report(client, admin, region="P", format="csv", lang="en").data.decode("utf-8-sig")

@@ -1,7 +1,7 @@
 """Issue 17 finding 3: one stall's figures that cannot be added up (money written before the
 service had a bound on it) never make the reports answer 500 for anyone; that stall stays marked
 for a retry and everything else is brought up to date."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from market_pay.reports.models import RollupDirty, StallDayTotal
 from tests.factories import auth_header, make_market, make_user, make_vendor
 
 pytestmark = pytest.mark.usefixtures("app")
-BOOKED = datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc)
+BOOKED = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 
 def credit(vendor, amount, n):

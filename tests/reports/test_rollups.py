@@ -5,9 +5,9 @@ row, independently of reports/rollups.py, and compared with the stall_day_total 
 stall_month_total rows after a refresh.
 """
 import random
-from types import SimpleNamespace
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -152,7 +152,7 @@ def test_every_writer_keeps_the_rollups_equal_to_the_base_tables(client, stalls,
 
 def test_rebuild_gives_the_same_rows_as_the_incremental_refresh(client, stalls):
     rng = random.Random(7)
-    start = datetime(2026, 9, 25, tzinfo=timezone.utc)
+    start = datetime(2026, 9, 25, tzinfo=UTC)
     for n in range(60):
         stall = rng.choice(stalls)
         when = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 70))
@@ -176,7 +176,7 @@ def test_rebuild_gives_the_same_rows_as_the_incremental_refresh(client, stalls):
 def test_a_random_mix_of_writes_and_refreshes_stays_exact(client, stalls, seed):
     """Credits, reversals, cash, deletions and refreshes in a random order, one comparison at the end."""
     rng = random.Random(seed)
-    start = datetime(2026, 11, 28, 16, tzinfo=timezone.utc)  # near a month's end, local time
+    start = datetime(2026, 11, 28, 16, tzinfo=UTC)  # near a month's end, local time
     credits = []
     for n in range(40):
         stall = rng.choice(stalls)

@@ -4,7 +4,7 @@ follows the page's language"): amounts as 1,250,000 ₫ and English sentences on
 import html
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +23,7 @@ def board(app, client):
     set_partners()
     account = type("Account", (), {"bin": vendor.accounts[0].bin, "account_number": vendor.accounts[0].account_number})
     sign_in(client, user)
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     for amount in (1_250_000, 500, 30_000):
         assert post_simbank(client, simbank_transfer(account, amount, booked_at=now)).status_code == 200
     return client

@@ -2,11 +2,10 @@
 from the board, the event stream's replay, and the public pay and verify pages."""
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from market_pay.extensions import db
 from market_pay.stalls.events import FeedHub
 from market_pay.vietqr.services import static_payload
 from tests.factories import VENDOR_PIN, make_user, make_vendor, scope_of
@@ -90,7 +89,7 @@ def test_a_form_without_the_csrf_token_is_refused(client, stall):
 
 
 def test_cash_from_the_board_and_its_undo(client, stall):
-    vendor, user = stall
+    _vendor, user = stall
     sign_in(client, user)
     sale = board_post(client, "/stall/cash", {"amount": 25_000})
     assert sale.status_code == 201 and sale.json["amount_text"] == "25.000 ₫"
@@ -102,7 +101,7 @@ def test_cash_from_the_board_and_its_undo(client, stall):
 
 
 def test_board_makes_a_dynamic_qr_once_per_key(client, stall):
-    vendor, user = stall
+    _vendor, user = stall
     sign_in(client, user)
     first = board_post(client, "/stall/qr", {"amount": 45_000}, **{"Idempotency-Key": "k-1"})
     again = board_post(client, "/stall/qr", {"amount": 45_000}, **{"Idempotency-Key": "k-1"})
@@ -124,7 +123,7 @@ def test_the_stream_replays_what_was_missed_once_with_the_sentence(client, stall
     sign_in(client, user)
     fresh = read_events(client)
     assert [name for name, *_ in fresh] == ["summary"]  # a new device starts from now
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     account = account_fields  # the stream ends its own database session, detaching loaded objects
     for amount in (1_250_000, 500, 30_000):
         assert post_simbank(client, simbank_transfer(account, amount, booked_at=now)).status_code == 200

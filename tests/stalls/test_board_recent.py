@@ -3,7 +3,7 @@
 import html
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from market_pay.stalls.events import FeedHub
 from tests.factories import make_user, make_vendor, scope_of
@@ -25,7 +25,7 @@ def test_the_board_opens_with_todays_confirmations_and_why_rows_warn(app, client
     sign_in(client, user)
     assert recent_on_open(client) == []
     reference = board_post(client, "/stall/qr", {"amount": 120_000}, **{"Idempotency-Key": "q1"}).json["reference"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     yesterday = (now - timedelta(days=2)).isoformat()
     for amount, description, booked in ((77_000, "old", yesterday), (500, "chuyen tien", now.isoformat()),
                                         (120, f"{reference} chuyen tien", now.isoformat()),

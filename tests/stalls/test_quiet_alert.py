@@ -1,10 +1,11 @@
 """The quiet-stall alert: only inside the usual trading window, only after much longer than the
 stall's usual gap, never on too little history."""
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from market_pay.stalls.quiet_alert import quiet_since
 
-NOW = datetime(2026, 12, 1, 10, 0)
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # local time, as the board passes it
 
 
 def history(days=5, start_hour=6, end_hour=12, every_minutes=10):

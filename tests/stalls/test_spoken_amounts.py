@@ -1,10 +1,19 @@
 """The amount → Vietnamese words module: the conventions by example, and a reader that turns the
 words back into the number for any amount (so no group, zero or special unit word is lost)."""
-import pytest
-from hypothesis import given, strategies as st
+from itertools import pairwise
 
-from market_pay.stalls.spoken_amounts import (MAX_AMOUNT, amount_in_words, daily_summary_sentence, missed_sentence,
-                                              number_to_words, received_sentence)
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from market_pay.stalls.spoken_amounts import (
+    MAX_AMOUNT,
+    amount_in_words,
+    daily_summary_sentence,
+    missed_sentence,
+    number_to_words,
+    received_sentence,
+)
 
 EXAMPLES = {
     0: "không", 1: "một", 4: "bốn", 5: "năm", 10: "mười", 11: "mười một", 14: "mười bốn", 15: "mười lăm",
@@ -82,7 +91,7 @@ def test_any_amount_reads_back_to_itself(amount):
 @given(st.integers(min_value=0, max_value=10**7))
 def test_special_unit_words_appear_only_where_the_convention_puts_them(amount):
     words = number_to_words(amount).split()
-    for before, word in zip(words, words[1:]):
+    for before, word in pairwise(words):
         if word in ("mốt", "tư"):
             assert before == "mươi"
         if word == "lăm":

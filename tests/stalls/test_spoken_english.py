@@ -1,9 +1,16 @@
 """English amounts and sentences for a board opened with ?lang=en (stalls/spoken_amounts.py)."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from market_pay.stalls.spoken_amounts import (MAX_AMOUNT, daily_summary_sentence, english_number_to_words,
-                                              missed_sentence, received_sentence, reversed_sentence)
+from market_pay.stalls.spoken_amounts import (
+    MAX_AMOUNT,
+    daily_summary_sentence,
+    english_number_to_words,
+    missed_sentence,
+    received_sentence,
+    reversed_sentence,
+)
 
 
 @pytest.mark.parametrize("amount, words", [
@@ -29,10 +36,8 @@ def test_what_is_not_an_amount_is_refused_in_english_too(bad):
 
 
 EN_VALUES = {word: value for value, word in enumerate(
-    ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-     "seventeen eighteen nineteen").split())}
-EN_VALUES.update({word: 10 * tens for tens, word in enumerate("twenty thirty forty fifty sixty seventy eighty "
-                                                                "ninety".split(), start=2)})
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+EN_VALUES.update({word: 10 * tens for tens, word in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2)})
 EN_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "quadrillion": 10**15}
 
 

@@ -30,7 +30,7 @@ def test_slots_count_per_session_and_per_stall_and_release_once():
     assert slots.open_streams(1) == 2 and slots.acquire("c", 1) and slots.acquire("a", 1) is None
 
 
-def test_a_session_gets_429_beyond_its_streams_and_a_closed_one_frees_its_slot(app, client, stall, slots):
+def test_a_session_gets_429_beyond_its_streams_and_a_closed_one_frees_its_slot(app, client, stall, slots):  # noqa: F811 (the fixture imported above)
     _, user = stall
     sign_in(client, user)
     held = [open_stream(client) for _ in range(app.config["STREAMS_PER_SESSION"])]
@@ -46,11 +46,11 @@ def test_a_session_gets_429_beyond_its_streams_and_a_closed_one_frees_its_slot(a
     assert slots.open_streams() == 0
 
 
-def test_a_stall_gets_429_beyond_its_streams_across_sessions(app, stall, slots):
+def test_a_stall_gets_429_beyond_its_streams_across_sessions(app, stall, slots):  # noqa: F811 (the fixture imported above)
     vendor, _ = stall
     per_stall, per_session = app.config["STREAMS_PER_STALL"], app.config["STREAMS_PER_SESSION"]
     held = []
-    for n in range(per_stall // per_session):
+    for _ in range(per_stall // per_session):
         client = app.test_client()
         sign_in(client, make_user("vendor_assistant", scope_of(vendor)))
         held += [open_stream(client) for _ in range(per_session)]
@@ -63,7 +63,7 @@ def test_a_stall_gets_429_beyond_its_streams_across_sessions(app, stall, slots):
     assert open_stream(other).status_code == 200
 
 
-def test_a_stream_ends_after_its_lifetime_and_frees_its_slot(app, client, stall, slots, monkeypatch):
+def test_a_stream_ends_after_its_lifetime_and_frees_its_slot(app, client, stall, slots, monkeypatch):  # noqa: F811 (the fixture imported above)
     _, user = stall
     sign_in(client, user)
     monkeypatch.setitem(app.config, "STREAM_MAX_SECONDS", 0)

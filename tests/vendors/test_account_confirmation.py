@@ -202,7 +202,7 @@ def test_finding_5_another_bin_elsewhere_cannot_divert_bin_less_partner_credits(
     former (rejected/inactive) row under another BIN never competes with the live one."""
     far = make_market()
     headers = auth_header(make_user("admin"))
-    refused = client.post(f"/api/v1/vendors", headers=headers, json={
+    refused = client.post("/api/v1/vendors", headers=headers, json={
         "market_code": far.code, "stall_code": "X-1", "display_name": "Khác", "legal_name": "LE VAN C",
         "phone": "0912345678", "accounts": [account_data("970405", "0011001234567", "LE VAN C")]})
     assert refused.status_code == 409
@@ -256,7 +256,8 @@ def test_a_managers_csv_import_waits_for_the_vendors_and_checks_the_legal_name(c
 
 
 def test_a_stall_whose_only_account_waits_for_the_vendor_has_no_live_qr_in_reports(client):
-    from datetime import date, timedelta
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
 
     from market_pay.reports.figure_queries import registry
     from market_pay.reports.periods import Period
@@ -266,7 +267,7 @@ def test_a_stall_whose_only_account_waits_for_the_vendor_has_no_live_qr_in_repor
             "phone": "0912345678", "accounts": [account_data("970405", "4440001112223", HOLDER)]}
     assert client.post("/api/v1/vendors", headers=manager, json=body).status_code == 201
     make_vendor(market, accounts=[account_data("970405", "4440001112224", HOLDER)])
-    today = date.today()
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     assert registry([market.id], Period(today - timedelta(days=1), today + timedelta(days=1))) == {market.id: (2, 1)}
 
 
