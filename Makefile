@@ -1,12 +1,13 @@
 # market_pay: `make demo` serves the demo on http://127.0.0.1:8000, `make test` runs every test,
-# `make lint` checks style and types, `make format` rewrites the code into the house format.
+# `make test-fast` the quick subset, `make lint` checks style and types, `make format` rewrites
+# the code into the house format.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | cksum | cut -d' ' -f1)
 DEMO_ENV := MARKET_PAY_DEMO=1
 
-.PHONY: demo test lint format install clean
+.PHONY: demo test test-fast lint format install clean
 
 install: $(STAMP)
 
@@ -22,8 +23,15 @@ demo: $(STAMP)
 	@echo "Serving http://127.0.0.1:8000  (Ctrl-C stops)"
 	$(DEMO_ENV) $(BIN)/gunicorn --workers 2 --threads 32 --bind 127.0.0.1:8000 wsgi:app
 
+# Tests run in parallel processes (pytest-xdist), one per CPU; TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The quick loop while editing: SQLite only, without the slow end-to-end and browser tests.
+test-fast: $(STAMP)
+	env -u MARKET_PAY_TEST_DATABASE_URL $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 # ruff and mypy read their settings from pyproject.toml.
 lint: $(STAMP)

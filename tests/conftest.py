@@ -1,35 +1,28 @@
 """Test fixtures: the schema is built once per database by running the migrations; each test runs
 inside a transaction that is rolled back. Every test that uses `app` runs on SQLite, and on
-PostgreSQL too when MARKET_PAY_TEST_DATABASE_URL is set."""
+PostgreSQL too when MARKET_PAY_TEST_DATABASE_URL is set: that URL names the server and the stem of
+the databases the run creates for itself ("<name>_gw0", "<name>_gw1"… one per pytest-xdist worker,
+"<name>_pytest" otherwise); the database it names is never changed."""
 import os
 import tempfile
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from market_pay import create_app
 from market_pay.app_state import app_state
 from market_pay.extensions import db
+from tests.servers import worker_postgres
 
 PG_URL = os.environ.get("MARKET_PAY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-def reset_postgres(url: str):
-    """An empty public schema: the migrations must build everything from nothing."""
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def database_url(backend: str, tmp_dir) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / 'market_pay_test.db'}"
-    reset_postgres(PG_URL)
-    return PG_URL
+    # A database of this process's own, created for the run: never the schema behind PG_URL.
+    return worker_postgres(PG_URL)
 
 
 def make_app(url: str):
@@ -110,3 +103,17 @@ def _fresh_credential_cache(request):
     forget_cached_credentials(app)
     yield
     forget_cached_credentials(app)
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`--dist loadgroup`), a module whose tests share a module-scoped fixture
+    (a gunicorn, a browser) runs on one worker, so that fixture is set up once, not once per worker;
+    every other test is handed out one by one."""
+    for item in items:
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        if fixture_info is None:
+            continue
+        scopes = {definition.scope for definitions in fixture_info.name2fixturedefs.values()
+                  for definition in definitions}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,18 +23,64 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Under pytest-xdist each worker process is named ("gw0", "gw1"…); serially there is one.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "pytest")
+# Written on every database the suite creates. The suite drops or empties a database only when it
+# carries this comment, so no URL anybody passes in (nor a database of the same name) is ever lost.
+CREATED_BY_TESTS = "created by the market_pay test suite; safe to drop"
+
+
+def _postgres_url(url: str):
+    return make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+def _plain(url) -> str:
+    return url.render_as_string(hide_password=False).replace("+psycopg", "", 1)
+
+
+def own_postgres(pg_url: str, name: str, drop: bool = False) -> str:
+    """(Re)create the database `name` on pg_url's server, through the server's maintenance
+    database, and return its URL; with drop=True remove it instead. Refuses to touch a database of
+    that name that the test suite did not create."""
+    if len(name.encode()) > 63:
+        raise RuntimeError(f"test database name {name!r} is longer than PostgreSQL's 63 bytes: "
+                           "use a shorter database in MARKET_PAY_TEST_DATABASE_URL")
+    url = _postgres_url(pg_url)
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            comment = conn.execute(text("SELECT coalesce(shobj_description(oid, 'pg_database'), '') "
+                                        "FROM pg_database WHERE datname = :name"), {"name": name}).first()
+            if comment is not None and comment[0] != CREATED_BY_TESTS:
+                raise RuntimeError(f"database {name!r} exists and the test suite did not create it; "
+                                   "it is left alone: drop it yourself or use another MARKET_PAY_TEST_DATABASE_URL")
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not drop:
+                for attempt in range(20):
+                    try:
+                        conn.execute(text(f'CREATE DATABASE "{name}"'))
+                        break
+                    except OperationalError as error:
+                        # Another session on template1 (another run creating its own database).
+                        if "being accessed by other users" not in str(error) or attempt == 19:
+                            raise
+                        time.sleep(0.25)
+                conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{CREATED_BY_TESTS}'"))
+    finally:
+        engine.dispose()
+    return _plain(url.set(database=name))
+
+
+def worker_postgres(pg_url: str) -> str:
+    """This test process's own database beside the given one ("<name>_gw0", or "<name>_pytest"
+    when not run in parallel), new and empty. The given database itself is never changed."""
+    return own_postgres(pg_url, f"{_postgres_url(pg_url).database}_{WORKER}")
+
+
 def scratch_postgres(pg_url: str, suffix: str, drop: bool = False) -> str:
-    """(Re)create the database "<test database>_<suffix>" and return its URL; with drop=True,
-    remove it instead. Never the test database itself: the rest of the suite is using it."""
-    url = make_url(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    scratch = f"{url.database}_{suffix}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        if not drop:
-            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    engine.dispose()
-    return url.set(database=scratch).render_as_string(hide_password=False).replace("+psycopg", "")
+    """(Re)create the database "<worker's database>_<suffix>" and return its URL; with drop=True,
+    remove it instead. Per worker, so parallel workers never share one."""
+    return own_postgres(pg_url, f"{_postgres_url(pg_url).database}_{WORKER}_{suffix}", drop=drop)
 
 
 def fresh_database_url(backend: str, tmp_path, pg_url: str | None) -> str:
