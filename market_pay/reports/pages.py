@@ -120,7 +120,7 @@ def dashboard():
         trend_chart=charts.weekly_share(report.weekly, _trend_words(lang), lang) if shown_weeks else None,
         trend_note=_trend_note(report.weekly, shown_weeks, lang),
         share_basis=_share_basis(report, lang),
-        office_links=actor.role == "market_manager", office_url=OFFICE_URL, cards_url=OFFICE_CARDS_URL,
+        office_links=actor.role == "market_manager", admin_link=actor.role == "admin", office_url=OFFICE_URL, cards_url=OFFICE_CARDS_URL,
         csv_url=url_for("report_pages.download", format="csv", lang=lang, **download),
         xlsx_url=url_for("report_pages.download", format="xlsx", lang=lang, **download),
         period_line=text(lang, "period_line", first=format_date(report.period.first),
