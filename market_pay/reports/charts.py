@@ -1,13 +1,14 @@
 """The dashboard's two charts as inline SVG, drawn on the server: no chart library, no CDN, no
 script, and they print. Pure functions of the figures.
 
-Both are drawn narrow (a viewBox about 600 wide) with large type, so that scaled down to a phone's
-width their labels stay readable."""
+Both are drawn narrow (a viewBox 440 wide) with large type: the stylesheet scales them to the
+column's width (at most 36rem), so their labels read at about 12 px on a 390 px phone and 19 px on
+a laptop. Longer words (the axis title, the legend) are the page's text, under the chart."""
 from markupsafe import Markup, escape
 
 CASHLESS_COLOUR, MUTED, GRID = "#1565c0", "#757575", "#e0e0e0"
-FONT = 16  # px in the viewBox: about 10 px on a 390 px phone, 16 px on a laptop
-BAR_HEIGHT, BAR_GAP, BAR_WIDTH, CHART_WIDTH = 22, 14, 480, 600
+FONT = 15  # px in the viewBox
+BAR_HEIGHT, BAR_GAP, BAR_WIDTH, CHART_WIDTH = 20, 12, 360, 440
 
 
 def percent(share, lang: str = "vi") -> str:
@@ -43,9 +44,9 @@ def weekly_share(weeks: list[dict], words: dict, lang: str = "vi") -> Markup:
     """The cashless share by value per week, 0–100 % on a labelled axis. Weeks before the first
     figure are left out; a week with figures but no cash recorded is a gap marked "—", not a 0;
     a partial week (fewer than 7 of its days in the period so far) is a hollow point joined by a
-    dashed line, and says how many days it holds. `words`: partial, no_share, axis."""
+    dashed line, and says how many days it holds. `words`: partial, no_share."""
     shown = [week for week in weeks if week["has_data"]]
-    width, height, left, right, top, bottom = CHART_WIDTH, 300, 64, 16, 16, 78
+    width, height, left, right, top, bottom = CHART_WIDTH, 250, 52, 24, 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(1, len(shown) - 1) if len(shown) > 1 else 0
     parts = [f'<svg class="chart trend-chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
@@ -71,7 +72,7 @@ def weekly_share(weeks: list[dict], words: dict, lang: str = "vi") -> Markup:
             parts.append(f'<line class="segment" x1="{previous[0]:.1f}" y1="{previous[1]:.1f}" x2="{x:.1f}" '
                          f'y2="{y:.1f}" stroke="{CASHLESS_COLOUR}" stroke-width="2.5"{dashed}/>')
         previous = (x, y, week["partial"])
-    every = max(1, -(-len(shown) // 8))  # at most eight date labels
+    every = max(1, -(-len(shown) // 6))  # at most six date labels (seven with the last)
     for index, week in enumerate(shown):
         share = week["share_by_value"]
         x, _ = point(index, 0)
@@ -92,9 +93,5 @@ def weekly_share(weeks: list[dict], words: dict, lang: str = "vi") -> Markup:
             mark = "*" if week["partial"] else ""
             parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 24}" text-anchor="middle" '
                          f'font-size="{FONT - 2}">{label}{mark}</text>')
-    parts.append(f'<text x="{left}" y="{height - 26}" font-size="{FONT - 2}">{escape(words["axis"])}</text>'
-                 f'<circle cx="{left + 6}" cy="{height - 9}" r="5" fill="#fff" stroke="{CASHLESS_COLOUR}" '
-                 f'stroke-width="2"/><text x="{left + 18}" y="{height - 4}" font-size="{FONT - 2}">'
-                 f'{escape(words["partial_legend"])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

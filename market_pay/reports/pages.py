@@ -129,8 +129,7 @@ def dashboard():
 
 
 def _trend_words(lang):
-    return {"partial": text(lang, "trend_partial"), "no_share": text(lang, "no_cash_recorded"),
-            "axis": text(lang, "trend_axis"), "partial_legend": text(lang, "trend_partial_legend")}
+    return {"partial": text(lang, "trend_partial"), "no_share": text(lang, "no_cash_recorded")}
 
 
 def _trend_note(weeks, shown_weeks, lang):

@@ -8,19 +8,9 @@ import urllib.request
 import pytest
 
 from market_pay.demo.loader import DEMO_LOGINS
-from tests.servers import cli, gunicorn, service_env
 
 pytestmark = pytest.mark.slow
 USERNAME, PASSWORD = next((u, p) for u, p, role, scope, _ in DEMO_LOGINS if role == "region_staff" and scope == "08")
-
-
-@pytest.fixture(scope="module")
-def demo_service(tmp_path_factory):
-    env = service_env(f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'demo.db'}")
-    cli(env, "db", "upgrade")
-    cli(env, "demo")
-    with gunicorn(env, workers=2, threads=4) as base:
-        yield base
 
 
 def api_report(base: str, query: str) -> dict:
