@@ -84,8 +84,8 @@ def users(actor):
 @admin_page
 def new_user(actor):
     form = {key: request.form.get(key, "").strip() for key in ("username", "display_name", "role", "scope")}
-    if request.method == "GET":
-        return _page("admin/user_new.html", form=form, roles=ROLES)
+    if request.method == "GET":  # most logins made here are staff: not an administrator by default
+        return _page("admin/user_new.html", form={**form, "role": "region_staff"}, roles=ROLES)
     try:
         user, secret = accounts.create_user_with_secret(actor, form["username"], form["role"], form["scope"] or None,
                                                         form["display_name"])

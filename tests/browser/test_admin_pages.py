@@ -73,7 +73,7 @@ def test_an_administrator_manages_users_regions_and_partners(browser, demo_servi
     other.close()
     # Move Phố Bảng's commune from Đồng Văn to Mèo Vạc: the dashboard groups its market there now.
     page.goto(f"{demo_service}/admin/regions")
-    page.click("tr[data-region='00745'] a")
+    page.click("tr[data-region='00745'] .region-name a")
     page.select_option("#parent_code", "027")
     page.click("#move")
     assert "Đã chuyển 00745 sang Huyện Mèo Vạc" in page.text_content("#notice")
