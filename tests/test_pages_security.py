@@ -14,13 +14,17 @@ def page_post_routes(app):
 
 def test_every_form_route_is_known_and_refuses_a_missing_csrf_token(app, client):
     routes = page_post_routes(app)
-    assert routes == ["/staff/login", "/staff/logout", "/staff/password",
+    assert routes == ["/admin/partners/<partner>/add", "/admin/partners/<partner>/retire",
+                      "/admin/regions/<code>/move", "/admin/regions/<code>/rename", "/admin/users/<int:user_id>/deactivate",
+                      "/admin/users/<int:user_id>/reactivate", "/admin/users/<int:user_id>/reset", "/admin/users/new",
+                      "/staff/login", "/staff/logout", "/staff/password",
                       "/stall/accounts/<int:account_id>/<any(confirm, reject):decision>",
                       "/stall/cash", "/stall/cash/<int:sale_id>/undo",
                       "/stall/login", "/stall/logout", "/stall/pin", "/stall/qr", "/verify"]  # a new form must be added here
     client.get("/stall/login")  # a session with a CSRF token exists; the request below does not echo it
     for route in routes:
-        path = route.replace("<int:sale_id>", "1").replace("<int:account_id>", "1")
+        path = route.replace("<int:sale_id>", "1").replace("<int:account_id>", "1").replace("<int:user_id>", "1")
+        path = path.replace("<partner>", "simbank").replace("<code>", "C1")
         response = client.post(path.replace("<any(confirm, reject):decision>", "confirm"), data={"phone": "x", "pin": "y"})
         assert response.status_code == 403, route
 

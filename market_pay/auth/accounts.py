@@ -8,6 +8,7 @@ from sqlalchemy import update
 from werkzeug.security import check_password_hash
 
 from ..audit.services import record_change
+from ..common.phone import normalise_phone
 from ..common.types import utcnow
 from ..errors import Forbidden, NotFound, TooManyRequests, ValidationFailed
 from ..extensions import db
@@ -15,7 +16,7 @@ from ..throttling.attempts import count_attempt, forget_attempts
 from .credential_rules import password_problem, pin_problem
 from .models import STALL_ROLES, ApiToken, User
 from .scopes import require_admin
-from .services import hash_password, hash_token, revoke_all_tokens
+from .services import create_user, hash_password, hash_token, revoke_all_tokens
 
 
 def _change_key(user: User) -> str:
@@ -107,6 +108,46 @@ def reset_pin(actor: User, user_id: int) -> tuple[User, str]:
     forget_attempts(f"acct:{user.username.lower()}")
     record_change(actor, "user.reset_pin", "user", user.id, {"username": user.username})
     return user, pin
+
+
+def random_password(username: str) -> str:
+    """A random password the credential rules accept for this user (shown once)."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password_problem(password, username) is None:
+            return password
+
+
+def reset_password(actor: User, user_id: int) -> tuple[User, str]:
+    """An administrator gives a staff user a new random password, shown once and stored only
+    hashed; their sessions and tokens end. Stall users get a PIN instead (reset_pin)."""
+    require_admin(actor)
+    user = _user(user_id)
+    if user.role in STALL_ROLES:
+        raise ValidationFailed(errors={"user_id": ["Vendors and assistants have a PIN: reset the PIN."]})
+    password = random_password(user.username)
+    user.password_hash = hash_password(password)
+    revoke_all_tokens(user)
+    forget_attempts(f"acct:{user.username.lower()}")
+    record_change(actor, "user.reset_password", "user", user.id, {"username": user.username})
+    return user, password
+
+
+def create_user_with_secret(actor: User, username: str, role: str, scope_code=None,
+                            display_name: str = "") -> tuple[User, str]:
+    """An administrator creates a login with a random password (staff) or PIN (stall users, who
+    must choose their own at first sign-in); returns (user, secret), the secret to be shown once."""
+    require_admin(actor)
+    stall = role in STALL_ROLES
+    if stall:
+        secret = random_pin()
+        while pin_problem(secret, normalise_phone(username)) is not None:  # e.g. the phone's own digits
+            secret = random_pin()
+    else:
+        secret = random_password(username.strip())
+    user = create_user(actor, username, secret, role, scope_code, display_name)
+    user.must_change_pin = stall
+    return user, secret
 
 
 def reactivate_user(actor: User, user_id: int) -> User:

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from werkzeug.security import generate_password_hash
 
 from ..audit.services import record_change
@@ -120,11 +120,28 @@ def list_users(actor, role=None, limit=None, cursor=None):
     return paginate(query, User.id, limit, cursor)
 
 
+def search_users(actor, words: str = "", role: str | None = None, limit=None, cursor=None):
+    """Users whose username or display name contains `words` (any case), optionally of one role;
+    for administrators. Returns (users, next cursor)."""
+    require_admin(actor)
+    query = select(User)
+    if role:
+        query = query.where(User.role == role)
+    words = words.strip()[:80]
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(User.username.ilike(pattern, escape="\\"),
+                                User.display_name.ilike(pattern, escape="\\")))
+    return paginate(query, User.id, limit, cursor)
+
+
 def deactivate_user(actor, user_id: int) -> User:
     require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
+    if user.id == actor.id:  # the last administrator could otherwise lock everyone out
+        raise ValidationFailed(errors={"user_id": ["You cannot deactivate your own account."]})
     user.active = False
     revoke_all_tokens(user)
     record_change(actor, "user.deactivate", "user", user.id)

@@ -10,6 +10,12 @@ def format_vnd(amount: int, lang: str = "vi") -> str:
     return (grouped if lang == "en" else grouped.replace(",", ".")) + " ₫"
 
 
+def format_count(count: int, lang: str = "vi") -> str:
+    """1234 → '1.234' (Vietnamese), '1,234' (English)."""
+    grouped = f"{count:,}"
+    return grouped if lang == "en" else grouped.replace(",", ".")
+
+
 def format_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 

@@ -45,7 +45,7 @@ TEXTS = {
         "region": "Địa bàn", "market": "Chợ", "from": "Từ ngày", "to": "Đến ngày", "show": "Xem",
         "active_min": "Sạp hoạt động khi có ít nhất", "payments_unit": "giao dịch",
         "download_csv": "Tải CSV", "download_xlsx": "Tải Excel", "share_chart": "Tỷ lệ không tiền mặt theo giá trị",
-        "trend_chart": "Xu hướng theo tuần", "cashless": "Không tiền mặt", "cash_word": "Tiền mặt",
+        "trend_chart": "Tỷ lệ không tiền mặt theo tuần (theo giá trị)", "cashless": "Không tiền mặt", "cash_word": "Tiền mặt",
         "no_cash_recorded": "chưa ghi tiền mặt", "period_line": "Kỳ {first} – {last}; kỳ trước {pfirst} – {plast}",
         "no_markets": "Không có chợ nào trong địa bàn này.", "bad_query": "Chọn lại địa bàn và ngày: {reason}",
         "change_title": "Có yêu cầu đổi tài khoản nhận tiền",
@@ -73,7 +73,7 @@ TEXTS = {
         "region": "Region", "market": "Market", "from": "From", "to": "To", "show": "Show",
         "active_min": "A stall is active with at least", "payments_unit": "payments",
         "download_csv": "Download CSV", "download_xlsx": "Download Excel", "share_chart": "Cashless share by value",
-        "trend_chart": "Weekly trend", "cashless": "Cashless", "cash_word": "Cash",
+        "trend_chart": "Weekly cashless share (by value)", "cashless": "Cashless", "cash_word": "Cash",
         "no_cash_recorded": "no cash recorded", "period_line": "Period {first} – {last}; previous {pfirst} – {plast}",
         "no_markets": "No markets in this region.", "bad_query": "Choose the region and dates again: {reason}",
         "lang_other": "Tiếng Việt", "title_board": "My stall", "title_login": "Stall sign-in",
@@ -211,4 +211,34 @@ TEXTS["en"].update({
     "error_429": "Too many requests", "error_429_next": "Wait a moment, then try again.",
     "error_500": "Server error", "error_500_next": "The error has been logged. Try again in a few minutes.",
     "error_other": "That did not work", "error_other_next": "Go back and try again.",
+})
+
+# The dashboard's notes on what its shares cover, the weekly trend and the manager's links.
+TEXTS["vi"].update({
+    "trend_partial": "tuần chưa đủ: {days}/7 ngày", "trend_axis": "Tuần bắt đầu thứ Hai (ngày/tháng)",
+    "trend_partial_legend": "* tuần chưa đủ 7 ngày trong kỳ (đầu kỳ, cuối kỳ, tuần đang diễn ra)",
+    "trend_empty": "Chưa có số liệu trong kỳ này.",
+    "trend_no_data_before": "Không có số liệu trước tuần {date}: các tuần đó không được vẽ.",
+    "share_basis": "Tỷ lệ không tiền mặt của dòng tổng chỉ tính trên {with_cash}/{markets} chợ có ghi tiền mặt "
+                   "({cashless} không tiền mặt, {cash} tiền mặt). Các chợ không ghi tiền mặt có trong các số "
+                   "cộng nhưng không có trong tỷ lệ, nên tỷ lệ khác với phép chia hai cột tổng.",
+    "share_basis_all": "Tỷ lệ không tiền mặt tính trên tất cả các chợ (chợ nào cũng có ghi tiền mặt).",
+    "share_basis_none": "Chưa chợ nào ghi tiền mặt trong kỳ, nên chưa tính được tỷ lệ không tiền mặt.",
+    "share_over": "trên {with_cash}/{markets} chợ ghi tiền mặt",
+    "office_title": "Việc của ban quản lý chợ", "go_office": "Mở văn phòng chợ", "print_cards": "In thẻ QR cho các sạp",
+    "nav_admin": "Quản trị",
+})
+TEXTS["en"].update({
+    "trend_partial": "partial week: {days}/7 days", "trend_axis": "Week starting Monday (day/month)",
+    "trend_partial_legend": "* fewer than 7 days in the period (its ends, or the week in progress)",
+    "trend_empty": "No figures in this period yet.",
+    "trend_no_data_before": "No figures before the week of {date}: earlier weeks are not drawn.",
+    "share_basis": "The total's cashless share covers only the {with_cash} of {markets} markets that record cash "
+                   "({cashless} cashless, {cash} cash). Markets recording no cash are in the totals but not in "
+                   "the share, so it differs from dividing the two total columns.",
+    "share_basis_all": "The cashless share covers every market (all of them record cash).",
+    "share_basis_none": "No market recorded cash in the period, so no cashless share can be given.",
+    "share_over": "over {with_cash}/{markets} markets recording cash",
+    "office_title": "Market office work", "go_office": "Open the market office", "print_cards": "Print stall QR cards",
+    "nav_admin": "Administration",
 })

@@ -72,3 +72,9 @@ def update_market(actor, code: str, changes: dict) -> Market:
     record_change(actor, "market.update", "market", market.code,
                   {**changes, "region_code": market.region_code})
     return market
+
+
+def regions_with_markets() -> set[str]:
+    """The codes of every region that holds a market, itself or anywhere below it."""
+    paths = db.session.scalars(select(Region.path).join(Market, Market.region_id == Region.id).distinct())
+    return {code for path in paths for code in path.split("/") if code}

@@ -36,6 +36,50 @@ def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor
     return summary
 
 
+def _live_rows(partner: str) -> list[PartnerCredential]:
+    return db.session.scalars(select(PartnerCredential).where(PartnerCredential.partner == partner)
+                              .order_by(PartnerCredential.id)).all()
+
+
+def add_credential(partner: str, kind: str, value: str, actor=None) -> dict:
+    """Rotation's first step: a new secret (or SePay API key) goes live beside the current ones,
+    so callbacks signed with either are accepted until the old one is retired. The audit log
+    records its fingerprint only."""
+    if partner not in PARTNERS:
+        raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
+    if kind not in ("secret", "api_key") or (kind == "api_key" and partner != "sepay"):
+        raise ValidationFailed(errors={"kind": ["A secret; an API key only for SePay."]})
+    if not 8 <= len(value) <= 200:
+        raise ValidationFailed(errors={"secret": ["Each secret or key is 8 to 200 characters."]})
+    live = _live_rows(partner)
+    if len(live) >= 4:
+        raise ValidationFailed(errors={"secret": ["Retire an old credential first (at most four are live)."]})
+    if any(row.kind == kind and row.value == value for row in live):
+        raise ValidationFailed(errors={"secret": ["This one is live already."]})
+    db.session.add(PartnerCredential(partner=partner, kind=kind, value=value))
+    summary = {"partner": partner, "kind": kind, "added": fingerprint(value)}
+    record_change(actor, "partner.credential_add", "partner", partner, summary)
+    forget_cached_credentials()
+    return summary
+
+
+def retire_credential(partner: str, print_: str, actor=None) -> dict:
+    """Rotation's last step: drop the live credential with this fingerprint. A partner's last
+    credential cannot be retired (every callback would be refused): add its successor first."""
+    live = _live_rows(partner)
+    matching = [row for row in live if fingerprint(row.value) == print_]
+    if not matching:
+        raise ValidationFailed(errors={"fingerprint": ["No live credential of this partner has this fingerprint."]})
+    if len(matching) == len(live):
+        raise ValidationFailed(errors={"fingerprint": ["This is the partner's last credential: add a new one first."]})
+    for row in matching:
+        db.session.delete(row)
+    summary = {"partner": partner, "retired": print_}
+    record_change(actor, "partner.credential_retire", "partner", partner, summary)
+    forget_cached_credentials()
+    return summary
+
+
 def fingerprint(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
 

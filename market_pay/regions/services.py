@@ -1,12 +1,12 @@
-"""Create, list and import regions; keep each node's materialised path right."""
-from sqlalchemy import select
+"""Create, list, import, rename and move regions; keep each node's materialised path right."""
+from sqlalchemy import func, literal, select, update
 
 from ..audit.services import record_change
 from ..auth.scopes import require_admin, visible_regions_condition
 from ..common.paging import paginate
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from .models import Region
+from .models import MARKET_REGION_KINDS, Region
 
 
 def find_region(code: str) -> Region:
@@ -70,4 +70,55 @@ def get_region(actor, code: str) -> Region:
         select(Region.id).where(Region.id == region.id, visible_regions_condition(actor)))
     if visible is None:
         raise Forbidden("This region is outside your scope.")
+    return region
+
+
+def rename_region(actor, code: str, name: str) -> Region:
+    """An administrator corrects a region's name (codes never change: reports and scopes use them)."""
+    require_admin(actor)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationFailed(errors={"name": ["Give a name of 1 to 200 characters."]})
+    region = find_region(code)
+    if name != region.name:
+        record_change(actor, "region.rename", "region", region.code, {"old_name": region.name, "name": name})
+        region.name = name
+    return region
+
+
+def move_region(actor, code: str, parent_code: str) -> Region:
+    """Re-parent a commune or ward (communes were moved between districts in the 2025 reform): its
+    path and the path of everything under it are rewritten in one statement, so region staff's
+    scopes and the reports' former-district grouping follow at once. Flushes; the caller commits
+    the move and its audit row together.
+
+    422 when the region is not a commune or ward, when the new parent is a commune or ward itself
+    (markets sit in those, not under them) or lies under the region, or when a path grows too long.
+    """
+    require_admin(actor)
+    region = find_region(code)
+    if region.kind not in MARKET_REGION_KINDS:
+        raise ValidationFailed(errors={"code": ["Only a commune or ward can be moved."]})
+    parent = db.session.scalar(select(Region).where(Region.code == (parent_code or "").strip()))
+    if parent is None:
+        raise ValidationFailed(errors={"parent_code": [f"No region with code {parent_code}."]})
+    if parent.kind in MARKET_REGION_KINDS or parent.path.startswith(region.path):
+        raise ValidationFailed(errors={"parent_code": ["Choose a province or former district above the commune."]})
+    if parent.id == region.parent_id:
+        return region
+    old_path, new_path = region.path, _path_for(region.code, parent)
+    under = Region.path.startswith(old_path, autoescape=True)
+    longest = db.session.scalar(select(func.max(func.length(Region.path))).where(under)) or 0
+    if longest - len(old_path) + len(new_path) > Region.path.type.length:
+        raise ValidationFailed(errors={"parent_code": ["The region's paths would become too long."]})
+    old_parent = region.parent_code
+    db.session.execute(update(Region).where(under)
+                       .values(path=literal(new_path) + func.substr(Region.path, len(old_path) + 1))
+                       .execution_options(synchronize_session="fetch"))
+    region.parent = parent
+    db.session.flush()
+    db.session.refresh(region)
+    record_change(actor, "region.move", "region", region.code,
+                  {"old_parent_code": old_parent, "parent_code": parent.code, "old_path": old_path,
+                   "path": new_path})
     return region

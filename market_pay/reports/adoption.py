@@ -117,7 +117,7 @@ class AdoptionReport:
     previous_period: Period
     active_min: int
     produced_at: datetime
-    rows: list  # markets shown, then other markets, district totals, the total
+    rows: list  # per former district its markets then its subtotal; other markets; the total
     weekly: list
 
 
@@ -227,7 +227,7 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
     by_market = _market_figures(markets, ids, period, previous, active_min, source)
     places = _places(markets)
 
-    rows, other, total, districts = [], Figures(), Figures(), {}
+    rows, other, total, districts, listed = [], Figures(), Figures(), {}, {}
     ordered = sorted(markets, key=lambda m: (places[m.id][1].code if places[m.id][1] else "",
                                              places[m.id][0].code, m.code))
     for market in ordered:
@@ -242,13 +242,21 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
             districts[district_key] = Row("district_total", Figures(), district_code=district_key,
                                           district_name=district.name if district else "")
         districts[district_key].figures.add(row_figures)
-        rows.append(Row("market", row_figures, market.code, market.name, commune.code, commune.name,
-                        district_key, district.name if district else ""))
+        listed.setdefault(district_key, []).append(
+            Row("market", row_figures, market.code, market.name, commune.code, commune.name, district_key,
+                district.name if district else ""))
+    # Each former district's markets, then its subtotal right under them (else one district at most).
+    with_subtotals = scope_kind not in ("market", *MARKET_REGION_KINDS, "former_district")
+    for key in sorted(listed):
+        rows.extend(listed[key])
+        if with_subtotals and key:
+            rows.append(districts[key])
     if other.markets:
         rows.append(Row("other_markets", other))
-    if scope_kind not in ("market", *MARKET_REGION_KINDS, "former_district"):  # else one district at most
-        rows.extend(row for key, row in sorted(districts.items()) if key)
     rows.append(Row("total", total, district_code=scope_code if scope_kind == "former_district" else "",
                     district_name=scope_name if scope_kind == "former_district" else ""))
-    weekly = figure_queries.weekly_trend(ids, period) if source == "rollup" else []
+    # The weekly share is taken over the same markets as the total's: those that record cash.
+    cash_ids = [market_id for market_id, row in by_market.items() if row.markets_with_cash]
+    weekly = figure_queries.weekly_trend(ids, period, cash_ids, utcnow().astimezone(rollups.zone()).date()) \
+        if source == "rollup" else []
     return AdoptionReport(scope_code, scope_name, scope_kind, period, previous, active_min, utcnow(), rows, weekly)

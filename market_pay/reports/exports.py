@@ -17,6 +17,7 @@ COLUMNS = [
     ("market_code", "text", "Mã chợ", "Market code"),
     ("market_name", "text", "Chợ", "Market"),
     ("markets", "int", "Số chợ", "Markets"),
+    ("markets_with_cash", "int", "Số chợ có ghi tiền mặt (cơ sở của tỷ lệ)", "Markets recording cash (the shares' base)"),
     ("stalls_registered", "int", "Sạp đăng ký", "Stalls registered"),
     ("stalls_with_qr", "int", "Sạp có QR", "Stalls with a QR account"),
     ("active_stalls", "int", "Sạp hoạt động", "Active stalls"),
@@ -45,14 +46,15 @@ LABELS = {
            "produced": "Lập lúc", "active": "Sạp hoạt động: ít nhất {n} giao dịch không tiền mặt trong kỳ",
            "other": "Các chợ khác ({n} chợ dưới {k} sạp hoạt động)", "district_total": "Cộng {name}",
            "total": "Tổng cộng {name}", "no_district": "(không thuộc huyện cũ)",
-           "note": "Tỷ lệ để trống khi chợ không ghi nhận tiền mặt. Cộng huyện cũ gồm các chợ liệt kê; "
-                   "tổng cộng gồm cả các chợ khác."},
+           "note": "Tỷ lệ để trống khi chợ không ghi nhận tiền mặt; tỷ lệ của dòng cộng chỉ tính trên các chợ "
+                   "có ghi tiền mặt. Cộng huyện cũ gồm các chợ liệt kê; tổng cộng gồm cả các chợ khác."},
     "en": {"title": "Cashless payments in markets", "period": "Period", "previous": "Previous period",
            "produced": "Produced", "active": "Active stall: at least {n} cashless payments in the period",
            "other": "Other markets ({n} with fewer than {k} active stalls)", "district_total": "Subtotal {name}",
            "total": "Total {name}", "no_district": "(no former district)",
-           "note": "Shares are empty where a market records no cash. District subtotals add the markets listed; "
-                   "the total includes the other markets."},
+           "note": "Shares are empty where a market records no cash; a subtotal's or total's share covers only "
+                   "the markets that record cash. District subtotals add the markets listed; the total includes "
+                   "the other markets."},
 }
 
 
@@ -140,28 +142,31 @@ def as_csv(report: AdoptionReport, lang: str = "vi") -> bytes:
 
 VND_FORMAT = '#,##0 "₫"'
 SHARE_FORMAT = "0.0%"
-HEADER_ROW = 6
+HEADER_ROW = 1
+# In the workbook the market's name comes first: frozen beside the header row, it stays in view
+# while the reader scrolls right through the figures (the CSV keeps the place columns first).
+XLSX_COLUMNS = [column for column in COLUMNS if column[0] == "market_name"] + \
+    [column for column in COLUMNS if column[0] != "market_name"]
 
 
 def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
-    """A sheet with the title, period and production time above a frozen header row; đồng and
-    percentage number formats; the subtotal and total rows in bold."""
+    """One sheet: the header row, one row per line of the report (subtotal and total rows in
+    bold), then the title, period and production time. Only the header row and the names are
+    frozen; it prints on A4 landscape, one page wide, the header and names on every page."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Báo cáo" if lang == "vi" else "Report"
-    for number, line in enumerate(_heading_lines(report, lang), start=1):
-        set_xlsx_cell(sheet, number, 1, line).font = Font(bold=number == 1, size=14 if number == 1 else 11)
     index = 2 if lang == "vi" else 3
     fill = PatternFill("solid", fgColor="DDEBF7")
-    for col, column in enumerate(COLUMNS, start=1):
+    for col, column in enumerate(XLSX_COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=col, value=column[index])
         cell.font, cell.fill = Font(bold=True), fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.column_dimensions[get_column_letter(col)].width = 28 if column[1] == "text" else 16
+        sheet.column_dimensions[get_column_letter(col)].width = 34 if col == 1 else 22 if column[1] == "text" else 16
     for offset, row in enumerate(report.rows, start=1):
         values = row_values(row, report, lang)
         bold = row.kind != "market"
-        for col, (key, kind, *_) in enumerate(COLUMNS, start=1):
+        for col, (key, kind, *_) in enumerate(XLSX_COLUMNS, start=1):
             cell = set_xlsx_cell(sheet, HEADER_ROW + offset, col, values[key])
             if kind == "vnd":
                 cell.number_format = VND_FORMAT
@@ -169,9 +174,26 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
                 cell.number_format = SHARE_FORMAT
             if bold:
                 cell.font = Font(bold=True)
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=5)  # header row and the market's name
+    below = HEADER_ROW + len(report.rows) + 2
+    for number, line in enumerate(_heading_lines(report, lang)):
+        set_xlsx_cell(sheet, below + number, 1, line).font = Font(bold=number == 0)
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=2)  # the header row and the names
+    _print_setup(sheet, _heading_lines(report, lang)[0])
     book.properties.title = _heading_lines(report, lang)[0]
     book.properties.created = report.produced_at.replace(tzinfo=None)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _print_setup(sheet, title: str):
+    """A4 landscape, fitted to one page wide (as tall as it needs), the header row and the names
+    repeated on every printed page, the title and page numbers in the margins."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.print_title_cols = "A:A"
+    sheet.oddHeader.center.text = title.replace("&", "&&")  # "&" starts a header code in Excel
+    sheet.oddFooter.right.text = "&P / &N"

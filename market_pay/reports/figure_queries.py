@@ -1,7 +1,7 @@
 """The adoption figures of a set of markets over a period, per stall, from the rollups or (to
 check them, and as the benchmark's baseline) straight from the base tables."""
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select, union_all
 
@@ -106,14 +106,29 @@ def daily_values(market_ids, period: Period) -> dict:
     return result
 
 
-def weekly_trend(market_ids, period: Period) -> list[dict]:
+def weekly_trend(market_ids, period: Period, cash_market_ids: list[int], today: date) -> list[dict]:
+    """Per week the period touches: its values over every market, the cashless share by value over
+    the markets that record cash in the period (as the report's total share), how many of its days
+    lie in the period up to today (`days`, partial below 7) and whether any figure exists yet."""
     days = daily_values(market_ids, period)
-    weeks = []
+    if market_ids is not None and set(cash_market_ids) == set(market_ids):
+        cash_days = days
+    else:
+        cash_days = daily_values(cash_market_ids, period) if cash_market_ids else {}
+    weeks, seen_data = [], False
     for monday in period.weeks():
-        totals = [0, 0, 0, 0]
+        totals, basis, counted = [0, 0, 0, 0], [0, 0], 0
         for offset in range(7):
-            for index, value in enumerate(days.get(monday + timedelta(days=offset), (0, 0, 0, 0))):
+            day = monday + timedelta(days=offset)
+            if period.first <= day <= min(period.last, today):
+                counted += 1
+            for index, value in enumerate(days.get(day, (0, 0, 0, 0))):
                 totals[index] += value
+            cashless, cash = cash_days.get(day, (0, 0, 0, 0))[:2]
+            basis[0], basis[1] = basis[0] + cashless, basis[1] + cash
+        seen_data = seen_data or any(totals)
+        share = basis[0] / (basis[0] + basis[1]) if basis[1] else None
         weeks.append({"week_start": monday, "cashless_value": totals[0], "cash_value": totals[1],
-                      "cashless_count": totals[2], "cash_count": totals[3]})
+                      "cashless_count": totals[2], "cash_count": totals[3], "share_by_value": share,
+                      "days": counted, "partial": counted < 7, "has_data": seen_data})
     return weeks

@@ -7,11 +7,12 @@ from marshmallow import ValidationError
 
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
-from ..common.formatting import format_date, format_vnd
+from ..common.formatting import format_count, format_date, format_vnd
 from ..common.page_texts import text
 from ..common.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import AuthenticationRequired
+from ..markets.services import regions_with_markets
 from ..regions.services import region_tree
 from ..stalls.services import market_quiet_stalls
 from . import charts
@@ -23,6 +24,8 @@ from .schemas import AdoptionQuerySchema
 bp = Blueprint("report_pages", __name__)
 bp.after_request(security_headers)
 SESSION_TOKEN = STAFF_SESSION
+# The market office (market_pay/office): a manager reaching the dashboard is pointed there.
+OFFICE_URL, OFFICE_CARDS_URL = "/office", "/office/cards"
 DEFAULT_DAYS = 28
 
 
@@ -52,14 +55,17 @@ def logout():
 
 
 def _region_choices(actor) -> list[tuple[str, str, int]]:
-    """(code, name, depth) of every region the actor may report on, in tree order."""
+    """(code, name, depth) of every region the actor may report on that holds a market (itself
+    or below it), in tree order: an empty commune would only ever show an empty report."""
     if actor.role == "market_manager":
         return []
     choices = []
+    with_markets = regions_with_markets()
 
     def walk(nodes, depth):
         for node in nodes:
-            choices.append((node["code"], node["name"], depth))
+            if node["code"] in with_markets:
+                choices.append((node["code"], node["name"], depth))
             walk(node["children"], depth + 1)
 
     walk(region_tree(actor), 0)
@@ -103,6 +109,7 @@ def dashboard():
     bars += [(f"{row.figures.markets} …", row.figures.share_by_value) for row in report.rows
              if row.kind == "other_markets"]
     download = {key: value for key, value in args.items() if key != "format"}
+    shown_weeks = [week for week in report.weekly if week["has_data"]]
     # One market on screen: also the stalls whose payments stopped in their usual hours, now (a
     # covered or swapped QR card), which the manager should go and look at.
     quiet = market_quiet_stalls(actor, report.scope_code) if report.scope_kind == "market" else None
@@ -110,12 +117,41 @@ def dashboard():
         "reports/dashboard.html", choices=choices, args=args, report=report, lang_rows=_display_rows(report, lang),
         quiet=quiet,
         share_chart=charts.share_bars(bars, text(lang, "no_cash_recorded"), lang),
-        trend_chart=charts.weekly_lines(report.weekly, (text(lang, "cashless"), text(lang, "cash_word")), lang),
+        trend_chart=charts.weekly_share(report.weekly, _trend_words(lang), lang) if shown_weeks else None,
+        trend_note=_trend_note(report.weekly, shown_weeks, lang),
+        share_basis=_share_basis(report, lang),
+        office_links=actor.role == "market_manager", admin_link=actor.role == "admin", office_url=OFFICE_URL, cards_url=OFFICE_CARDS_URL,
         csv_url=url_for("report_pages.download", format="csv", lang=lang, **download),
         xlsx_url=url_for("report_pages.download", format="xlsx", lang=lang, **download),
         period_line=text(lang, "period_line", first=format_date(report.period.first),
                          last=format_date(report.period.last), pfirst=format_date(report.previous_period.first),
                          plast=format_date(report.previous_period.last)))
+
+
+def _trend_words(lang):
+    return {"partial": text(lang, "trend_partial"), "no_share": text(lang, "no_cash_recorded")}
+
+
+def _trend_note(weeks, shown_weeks, lang):
+    """Why the trend starts where it does (weeks before the first figure are left out)."""
+    if not shown_weeks:
+        return text(lang, "trend_empty")
+    if len(shown_weeks) < len(weeks):
+        return text(lang, "trend_no_data_before", date=format_date(shown_weeks[0]["week_start"]))
+    return ""
+
+
+def _share_basis(report, lang):
+    """What the total's share is taken over: the markets that record cash, not every market the
+    totals add up (else 32,8 % sits beside totals whose own ratio reads 45,6 %)."""
+    total = report.rows[-1].figures
+    if total.markets_with_cash == total.markets:
+        return text(lang, "share_basis_all") if total.markets else ""
+    if not total.markets_with_cash:
+        return text(lang, "share_basis_none")
+    return text(lang, "share_basis", with_cash=format_count(total.markets_with_cash, lang),
+                markets=format_count(total.markets, lang),
+                cashless=format_vnd(total.cash_recorded_cashless_value, lang), cash=format_vnd(total.cash_value, lang))
 
 
 def _display_rows(report, lang):
@@ -124,8 +160,16 @@ def _display_rows(report, lang):
     for row in report.rows:
         values = row_values(row, report, lang)
         share = lambda value: "—" if value is None else charts.percent(value, lang)  # noqa: E731
-        shown.append({**values, "cashless_value_text": format_vnd(values["cashless_value"]),
-                      "cash_value_text": format_vnd(values["cash_value"]),
+        count = lambda key: format_count(values[key], lang)  # noqa: E731
+        f = row.figures
+        shown.append({**values, "cashless_value_text": format_vnd(values["cashless_value"], lang),
+                      "cash_value_text": format_vnd(values["cash_value"], lang),
+                      "stalls_text": f'{count("stalls_registered")} / {count("stalls_with_qr")} / '
+                                     f'{count("active_stalls")}',
+                      "cashless_count_text": count("cashless_count"), "cash_count_text": count("cash_count"),
+                      # A row adding several markets, not all recording cash: say what its share covers.
+                      "share_over": text(lang, "share_over", with_cash=f.markets_with_cash, markets=f.markets)
+                      if row.kind != "market" and f.markets_with_cash not in (0, f.markets) else "",
                       "share_by_count_text": share(values["share_by_count"]),
                       "share_by_value_text": share(values["share_by_value"]),
                       "previous_share_text": share(values["previous_share_by_value"])})

@@ -46,6 +46,16 @@ def service(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def demo_service(tmp_path_factory):
+    """The demo (markets, stalls, logins, three weeks of history) served by gunicorn."""
+    env = service_env(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    cli(env, "db", "upgrade")
+    cli(env, "demo")
+    with gunicorn(env, workers=2, threads=4) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM:
         pytest.skip("no Chromium on this machine (apt-get install chromium)")

@@ -9,19 +9,9 @@ from pathlib import Path
 import pytest
 
 from market_pay.demo.loader import DEMO_LOGINS
-from tests.servers import cli, gunicorn, service_env
 
 pytestmark = pytest.mark.slow
 USERNAME, PASSWORD = next((u, p) for u, p, role, scope, _ in DEMO_LOGINS if role == "region_staff" and scope == "08")
-
-
-@pytest.fixture(scope="module")
-def demo_service(tmp_path_factory):
-    env = service_env(f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'demo.db'}")
-    cli(env, "db", "upgrade")
-    cli(env, "demo")
-    with gunicorn(env, workers=2, threads=4) as base:
-        yield base
 
 
 def api_report(base: str, query: str) -> dict:
@@ -64,10 +54,11 @@ def test_the_dashboard_draws_its_charts_and_downloads_the_api_figures(browser, d
     widest = max(bars, key=lambda bar: float(bar[0]))
     narrowest = min(bars, key=lambda bar: float(bar[0]))
     assert widest[1] >= narrowest[1]
-    # The weekly trend: two lines with a point per week.
-    lines = page.eval_on_selector_all("svg.trend-chart polyline.series",
-                                      "els => els.map(e => e.getAttribute('points').split(' ').length)")
-    assert lines == [len(report["weekly"])] * 2 and len(report["weekly"]) >= 3
+    # The weekly trend: the share per week with figures (a point, or "—" without cash recorded).
+    drawn = page.eval_on_selector_all("svg.trend-chart circle.week", "els => els.map(e => e.dataset.share)")
+    weeks = [week for week in report["weekly"] if week["has_data"]]
+    assert drawn == [f"{week['share_by_value']:.4f}" for week in weeks if week["share_by_value"] is not None]
+    assert len(drawn) >= 3
     # The table shows the API's figures in Vietnamese formats.
     first_value = page.text_content(f"tr[data-market='{markets[0]['market_code']}'] .cashless-value")
     assert first_value == f"{markets[0]['cashless_value']:,}".replace(",", ".") + " ₫"

@@ -14,3 +14,9 @@ def test_every_vietnamese_page_text_is_written_in_vietnamese():
 
 def test_both_languages_have_the_same_keys():
     assert set(TEXTS["vi"]) == set(TEXTS["en"])
+
+
+def test_the_administration_pages_speak_vietnamese_too_and_have_both_languages():
+    from market_pay.admin.texts import WORDS
+    assert {key: text for key, text in WORDS["vi"].items() if ENGLISH_WORDS.search(text)} == {}
+    assert set(WORDS["vi"]) == set(WORDS["en"])

@@ -33,8 +33,10 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     assert body["scope"] == {"code": "P", "name": "Tỉnh Thử", "kind": "province"}
     assert (body["previous_from"], body["previous_to"]) == ("2026-10-02", "2026-10-31")
     rows = rows_by_kind(body)
-    assert [row["kind"] for row in body["rows"]] == ["market", "market", "other_markets", "district_total",
-                                                     "district_total", "total"]
+    # Each former district's markets with its subtotal right under them; the pool; the total.
+    assert [(row["kind"], row["market_code"] or row["district_code"]) for row in body["rows"]] == [
+        ("market", "M1"), ("district_total", "D1"), ("market", "M3"), ("district_total", "D2"),
+        ("other_markets", ""), ("total", "")]
     m1 = rows[("market", "M1")]
     assert (m1["district"], m1["commune"], m1["market_name"]) == ("Huyện Một", "Xã Một", "Chợ Một")
     assert (m1["stalls_registered"], m1["stalls_with_qr"], m1["active_stalls"]) == (4, 4, 3)
@@ -67,6 +69,15 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     weeks = {week["week_start"]: week for week in body["weekly"]}
     assert next(iter(weeks)) == "2026-10-26" and sum(w["cashless_value"] for w in weeks.values()) == 270_000
     assert sum(w["cash_value"] for w in weeks.values()) == 105_000
+    # Sunday 1 November alone is the first week: partial, as is Monday 30 November's.
+    assert (weeks["2026-10-26"]["days"], weeks["2026-10-26"]["partial"]) == (1, True)
+    assert (weeks["2026-11-02"]["days"], weeks["2026-11-02"]["partial"]) == (7, False)
+    assert (weeks["2026-11-30"]["days"], weeks["2026-11-30"]["partial"]) == (1, True)
+    # The weekly share is over the markets that record cash (M1, M2): M3's payments of 3–5 November
+    # are in the week's totals but not in its share (M1's 60.000 ₫ cash that week, nothing cashless).
+    assert (weeks["2026-11-02"]["cashless_value"], weeks["2026-11-02"]["cash_value"]) == (60_000, 60_000)
+    assert weeks["2026-11-02"]["share_by_value"] == 0
+    assert weeks["2026-11-09"]["share_by_value"] == pytest.approx(30_000 / 35_000)  # M1 and M2
 
 
 def test_active_min_raises_the_bar(client, tree):
@@ -137,7 +148,7 @@ def test_csv_has_a_bom_vietnamese_headings_and_the_json_figures(client, tree):
     assert "Tỷ lệ KTM theo giá trị (%)" in header and "Giá trị không tiền mặt (₫)" in header
     m1 = dict(zip(header, table[0], strict=True))
     assert (m1["Mã chợ"], m1["Giá trị không tiền mặt (₫)"], m1["Tỷ lệ KTM theo giá trị (%)"]) == ("M1", "200000", "66,7")
-    assert dict(zip(header, table[1], strict=True))["Tỷ lệ KTM theo giá trị (%)"] == ""  # M3 records no cash
+    assert dict(zip(header, table[2], strict=True))["Tỷ lệ KTM theo giá trị (%)"] == ""  # M3 records no cash (under D1's subtotal)
     trailer = [line[0] for line in lines[2 + len(body["rows"]):]]
     assert trailer[1].startswith("Kỳ báo cáo: 01/11/2026 – 30/11/2026; Kỳ trước: 02/10/2026 – 31/10/2026")
     english = get_report(client, admin, region="P", format="csv", lang="en").data.decode("utf-8-sig")
@@ -151,21 +162,27 @@ def test_xlsx_opens_with_formats_frozen_header_period_and_totals(client, tree):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith('bao-cao-khong-tien-mat-P-20261101-20261130.xlsx"')
     sheet = load_workbook(io.BytesIO(response.data)).active
-    assert sheet["A1"].value.startswith("Báo cáo thanh toán không tiền mặt tại chợ – Tỉnh Thử")
-    assert "01/11/2026 – 30/11/2026" in sheet["A2"].value
-    assert "Lập lúc" in sheet["A3"].value
-    header = [cell.value for cell in sheet[6]]
-    assert header[:4] == ["Huyện cũ", "Xã / phường", "Mã chợ", "Chợ"]
-    assert sheet.freeze_panes == "E7"
-    rows = list(sheet.iter_rows(min_row=7, values_only=True))
-    assert len(rows) == len(body["rows"])
+    header = [cell.value for cell in sheet[1]]
+    assert header[:5] == ["Chợ", "Huyện cũ", "Xã / phường", "Mã chợ", "Số chợ"]
+    # Only the header row and the names are frozen (not the title lines: they follow the table).
+    assert sheet.freeze_panes == "B2"
+    # Printed on A4 (paper size 9) landscape, one page wide, the header and the names on every page.
+    assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$1" and sheet.print_title_cols == "$A:$A"
+    rows = list(sheet.iter_rows(min_row=2, max_row=1 + len(body["rows"]), values_only=True))
     value_col = header.index("Giá trị không tiền mặt") + 1
     share_col = header.index("Tỷ lệ KTM theo giá trị") + 1
     assert [row[value_col - 1] for row in rows] == [row["cashless_value"] for row in body["rows"]]
-    assert sheet.cell(7, value_col).number_format == '#,##0 "₫"'
-    assert sheet.cell(7, share_col).number_format == "0.0%"
-    assert sheet.cell(7, share_col).value == pytest.approx(2 / 3)
-    assert rows[-1][3] == "Tổng cộng Tỉnh Thử" and sheet.cell(7 + len(rows) - 1, 4).font.bold
+    assert sheet.cell(2, value_col).number_format == '#,##0 "₫"'
+    assert sheet.cell(2, share_col).number_format == "0.0%"
+    assert sheet.cell(2, share_col).value == pytest.approx(2 / 3)
+    assert rows[-1][0] == "Tổng cộng Tỉnh Thử" and sheet.cell(1 + len(rows), 1).font.bold
+    assert rows[-1][header.index("Số chợ có ghi tiền mặt (cơ sở của tỷ lệ)")] == 2
+    trailer = [row[0] for row in sheet.iter_rows(min_row=3 + len(rows), values_only=True)]
+    assert trailer[0].startswith("Báo cáo thanh toán không tiền mặt tại chợ – Tỉnh Thử")
+    assert "01/11/2026 – 30/11/2026" in trailer[1] and "Lập lúc" in trailer[2]
 
 
 def test_the_report_from_rollups_equals_a_direct_aggregation(tree):

@@ -31,7 +31,16 @@ def test_staff_sign_in_and_the_dashboard_shows_table_and_charts(client, tree):
     assert "200.000 ₫" in html and "66,7 %" in html
     # Bars for M1 and the pool (M2 records cash); M3 records none, so it is said, not drawn as 0 %.
     assert re.findall(r'class="bar" data-share="([0-9.]+)"', html) == ["0.6667", "0.6667"]
-    assert "chưa ghi tiền mặt" in html and 'class="series"' in html
+    assert "chưa ghi tiền mặt" in html
+    # Under the table: the total's share covers M1 and M2 only, and the total row says so.
+    assert "chỉ tính trên 2/3 chợ có ghi tiền mặt (210.000 ₫ không tiền mặt, 105.000 ₫ tiền mặt)" in html
+    assert "trên 2/3 chợ ghi tiền mặt" in html
+    # The weekly trend is a share per week over M1 and M2. The first and last weeks hold one day of
+    # the period each (partial) and, like the week of 23/11, no cash: a gap marked "—", never 0 or 100 %.
+    weeks = re.findall(r'<circle class="week( partial)?" data-share="([0-9.]+)"', html)
+    assert weeks == [("", "0.0000"), ("", "0.8571"), ("", "0.4286")]
+    assert html.count('class="no-share"') == 3 and html.count("tuần chưa đủ: 1/7 ngày") == 2
+    assert ">26/10*<" in html and ">30/11*<" in html and "100 %" in html
     assert 'href="/reports/download?' in html
     csv_link = re.search(r'id="download-csv" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     download = client.get(csv_link)
@@ -85,3 +94,45 @@ def test_a_market_on_screen_also_lists_its_stalls_that_went_quiet(client, tree, 
     staff_browser = client.application.test_client()
     sign_in(staff_browser, make_user("region_staff", "P"))
     assert "quiet-stalls" not in staff_browser.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+
+
+def test_subtotals_sit_under_their_district_and_counts_are_grouped(client, tree):
+    from tests.reports.helpers import cash
+    cash(tree["markets"][0], 1_000_000, "2026-11-03 08:00", 1_234, tree["stalls"]["M1"][1])
+    sign_in(client, make_user("region_staff", "P"))
+    html = client.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    kinds = re.findall(r'<tr class="(market|district_total|other_markets|total)" data-market="([^"]*)"', html)
+    assert [kind for kind, _ in kinds] == ["market", "district_total", "market", "district_total", "other_markets",
+                                           "total"]
+    assert re.search(r'data-market="M1">.*?class="num cash-count">1.239<', html, re.S)
+    english = client.get("/reports?from=2026-11-01&to=2026-11-30&lang=en").get_data(as_text=True)
+    assert re.search(r'data-market="M1">.*?class="num cash-count">1,239<', english, re.S)
+    assert "1,100,000 ₫" in english
+
+
+def test_the_region_list_offers_only_places_with_markets(client, tree):
+    from tests.factories import make_region
+    make_region("EMPTY", "commune", tree["regions"][1], name="Xã Trống")
+    sign_in(client, make_user("admin"))
+    html = client.get("/reports?region=P&from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    offered = re.findall(r'<option value="([^"]+)"', html)
+    assert offered == ["P", "D1", "C1", "C2", "D2", "C3"] and "Xã Trống" not in html
+
+
+def test_weeks_before_any_figure_are_left_out_of_the_trend(client, tree):
+    sign_in(client, make_user("region_staff", "P"))
+    html = client.get("/reports?from=2026-10-01&to=2026-11-30").get_data(as_text=True)
+    # The first figures are M1's of 5 October (week of 5/10): the week of 28/9 is not drawn.
+    assert "Không có số liệu trước tuần 05/10/2026" in html
+    assert ">28/09" not in html and ">05/10" in html
+    empty = client.get("/reports?from=2025-01-01&to=2025-01-31").get_data(as_text=True)
+    assert "Chưa có số liệu trong kỳ này." in empty and "trend-chart" not in empty
+
+
+def test_a_manager_is_pointed_to_the_office_and_card_printing(client, tree):
+    sign_in(client, make_user("market_manager", "M1"))
+    html = client.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert 'href="/office"' in html and 'href="/office/cards"' in html and "In thẻ QR cho các sạp" in html
+    staff = client.application.test_client()
+    sign_in(staff, make_user("region_staff", "P"))
+    assert 'id="office-links"' not in staff.get("/reports").get_data(as_text=True)

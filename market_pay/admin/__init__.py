@@ -1,0 +1,1 @@
+"""Administration in the browser (/admin): users, the region tree, partners' credentials."""
