@@ -421,6 +421,8 @@ def serve_command(pool, bind, workers, threads, skip_migration_check):
 def register_commands(app):
     from .audit.cli import audit_command
     app.cli.add_command(audit_command)
+    from .revenue.cli import revenue_cli
+    app.cli.add_command(revenue_cli)
     for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
                   bank_cli, reconcile_command, kits_cli, report_command, cash_cli,
                   serve_command):
