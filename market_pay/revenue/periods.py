@@ -70,12 +70,16 @@ def current_periods(today: date) -> dict[str, tuple[date, date]]:
             "half": (half_first, today), "year": (date(today.year, 1, 1), today)}
 
 
+# Fewer days than this say little about a year (a market day a week, a festival week).
+PACE_MIN_DAYS = 7
+
+
 def year_pace(year_so_far: int, today: date, counting_since: date) -> int | None:
     """The year's revenue at this pace: what was taken per day since `counting_since` (January 1st,
-    or the day the stall joined if later) times the days of the year. None before a full day."""
+    or the day the stall joined if later) times the days of the year. None before PACE_MIN_DAYS."""
     first = max(date(today.year, 1, 1), counting_since)
     days = (today - first).days + 1
-    if days < 1:
+    if days < PACE_MIN_DAYS:
         return None
     year_days = (date(today.year, 12, 31) - first).days + 1
     return year_so_far * year_days // days
