@@ -33,11 +33,14 @@ def _blueprints():
     from .vietqr import pages as verify_pages
     from .common import front_door
     from .admin import pages as admin_pages
+    from .revenue import api as revenue_api
+    from .revenue import pages as revenue_pages
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
             cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp,
-            report_pages.bp, audit_api.bp, account_pages.bp, front_door.bp, admin_pages.bp)
+            report_pages.bp, audit_api.bp, account_pages.bp, front_door.bp, admin_pages.bp,
+            revenue_api.bp, revenue_pages.bp)
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -45,6 +45,8 @@ def register_commands(app):
     app.cli.add_command(cash_cli)
     from .serving.cli import serve_command
     app.cli.add_command(serve_command)
+    from .revenue.cli import revenue_cli
+    app.cli.add_command(revenue_cli)
 
 
 def main():

@@ -89,6 +89,8 @@ def load_config(app, test_config=None):
     app.config["METRICS_TOKEN"] = env.get("MARKET_PAY_METRICS_TOKEN") or None
     # Off on a read replica: reports then read the rollups as the primary keeps them.
     app.config["REPORT_REFRESH"] = env.get("MARKET_PAY_REPORT_REFRESH", "1") != "0"
+    # The tax rules table the revenue page reads (revenue/outlook.py); unset: instance/tax_rules.json.
+    app.config["REVENUE_TAX_RULES"] = env.get("MARKET_PAY_REVENUE_TAX_RULES") or None
     # Built kit PDFs, by content (kits/builds.py): shared by the machine's workers, bounded.
     app.config["KIT_CACHE_DIR"] = env.get("MARKET_PAY_KIT_CACHE_DIR", os.path.join(app.instance_path, "kit_cache"))
     app.config["KIT_CACHE_MAX_BYTES"] = 512 * 1024 * 1024

@@ -56,7 +56,7 @@ COMMANDS = _command_paths()
 def test_the_walk_finds_the_commands_of_every_feature():
     names = {" ".join(path) for path in COMMANDS}
     assert {"serve", "db", "db upgrade", "bank simulate", "qr encode", "audit", "demo", "users create",
-            "vendors import", "kits build", "report", "reconcile"} <= names
+            "vendors import", "kits build", "report", "reconcile", "revenue book", "revenue rules update"} <= names
 
 
 def test_top_level_help_lists_every_command_without_configuration(tmp_path):

@@ -18,6 +18,7 @@ from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreat
 from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema,
                                       RunSchema)
 from ..reports.schemas import AdoptionQuerySchema, AdoptionReportSchema
+from ..revenue.schemas import RevenueBookSchema, RevenueQuerySchema
 from ..stalls.schemas import QuietStallSchema
 from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema, RegionTreeSchema
 from ..vendors.schemas import (AccountCreateSchema, AccountDecisionSchema, AccountSchema, VendorCreateSchema,
@@ -129,6 +130,9 @@ ENDPOINTS = [
      "for much longer than their usual gap (a covered or swapped QR)", None, None, 200, "QuietStallSchema{}"),
     ("get", "/api/v1/reports/adoption", "Cashless adoption per market for a region or a market and a period "
      "(JSON, or a CSV / XLSX download)", None, AdoptionQuerySchema, 200, "report"),
+    ("get", "/api/v1/vendors/{vendor_id}/revenue", "A stall's revenue book (per-day lines, cashless per account and "
+     "cash; totals per day, month, quarter, half-year or year; at most 366 days): the vendor, their market's manager "
+     "and admins only; file downloads are audited", None, RevenueQuerySchema, 200, "revenue"),
     ("get", "/api/v1/audit-log", "Who changed what (accounts, money, users), oldest first: admin all, region staff "
      "their area, a manager their market, a vendor their stall", None, AuditQuerySchema, 200, "AuditItemSchema[]"),
     ("post", "/api/v1/callbacks/{partner}", "A bank partner's callback (signed; answered in its own format)",
@@ -154,6 +158,13 @@ def _response(schema):
         return {"description": "The report (format=json), or the file (csv, xlsx)", "content": {
             "application/json": {"schema": AdoptionReportSchema},
             "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}}}}
+    if schema == "revenue":
+        return {"description": "The book (format=json), or the file (csv, xlsx, pdf)", "content": {
+            "application/json": {"schema": RevenueBookSchema},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                 "schema": {"type": "string", "format": "binary"}}}}
     if schema == "image":

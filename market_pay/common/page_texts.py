@@ -242,3 +242,38 @@ TEXTS["en"].update({
     "office_title": "Market office work", "go_office": "Open the market office", "print_cards": "Print stall QR cards",
     "nav_admin": "Administration",
 })
+
+# The vendor's revenue book page (revenue/pages.py, issue 21).
+TEXTS["vi"].update({
+    "title_revenue": "Sổ doanh thu", "revenue_link": "Sổ doanh thu", "back_to_board": "← Về bảng sạp",
+    "revenue_only_recorded": "Sổ chỉ tính những gì đã ghi nhận ở đây: tiền chuyển khoản vào các tài khoản của sạp "
+                             "và tiền mặt đã bấm nhập. Tiền mặt không nhập thì không có trong sổ.",
+    "period_month": "Tháng này", "period_quarter": "Quý này", "period_half": "6 tháng này", "period_year": "Từ đầu năm",
+    "revenue_cashless": "Chuyển khoản", "revenue_cash": "Tiền mặt", "revenue_until": "đến {date}",
+    "revenue_pace": "Với tốc độ này: khoảng {amount} cả năm {year}",
+    "revenue_pace_since": "Tính từ ngày sạp bắt đầu dùng dịch vụ ({date}).",
+    "revenue_pace_none": "Cần ít nhất 7 ngày số liệu năm nay để ước tính cả năm.",
+    "tax_title": "Theo tốc độ này, sạp thuộc nhóm", "tax_line": "Ngành nghề: {line}", "tax_declare": "Kê khai: {period}",
+    "tax_estimate": "Ước tính theo tỷ lệ {rate} trên doanh thu (GTGT {vat} + TNCN {pit}): khoảng {amount} cả năm.",
+    "tax_not_owed": "Đây chỉ là ước tính để tham khảo, không phải số thuế phải nộp. Sạp tự kê khai với cơ quan thuế.",
+    "tax_source": "Nguồn: {source}, ngày {date}.",
+    "tax_missing": "Bảng quy định chưa có quy định thuế cho năm {year}, nên chưa thể cho biết nhóm.",
+    "downloads_title": "Tải sổ để in hoặc gửi", "download_pdf": "PDF", "download_xlsx": "Excel",
+})
+TEXTS["en"].update({
+    "title_revenue": "Revenue book", "revenue_link": "Revenue book", "back_to_board": "← Back to the board",
+    "revenue_only_recorded": "The book counts only what was recorded here: transfers into the stall's accounts and "
+                             "the cash sales that were entered. Cash that was not entered is missing.",
+    "period_month": "This month", "period_quarter": "This quarter", "period_half": "This half-year",
+    "period_year": "Year so far", "revenue_cashless": "Transfers", "revenue_cash": "Cash", "revenue_until": "until {date}",
+    "revenue_pace": "At this pace: about {amount} in {year}",
+    "revenue_pace_since": "Counted from the day the stall started using the service ({date}).",
+    "revenue_pace_none": "At least 7 days of this year's figures are needed to estimate the whole year.",
+    "tax_title": "At this pace the stall is in the group", "tax_line": "Business line: {line}",
+    "tax_declare": "Declared: {period}",
+    "tax_estimate": "Estimate at {rate} of revenue (VAT {vat} + PIT {pit}): about {amount} for the year.",
+    "tax_not_owed": "This is only an estimate, not the tax owed. The stall declares it to the tax office itself.",
+    "tax_source": "Source: {source}, dated {date}.",
+    "tax_missing": "The rules table has no tax rule for {year} yet, so no group can be shown.",
+    "downloads_title": "Download the book to print or send", "download_pdf": "PDF", "download_xlsx": "Excel",
+})

@@ -1,0 +1,22 @@
+"""GET /api/v1/vendors/<id>/revenue: a stall's revenue book as JSON, CSV, XLSX or PDF."""
+from flask import Blueprint, g
+
+from ..auth.guard import login_required
+from ..common.requests import load_query
+from ..extensions import db
+from . import services
+from .responses import book_response
+from .schemas import RevenueQuerySchema
+
+bp = Blueprint("revenue", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/vendors/<int:vendor_id>/revenue")
+@login_required
+def revenue_book(vendor_id):
+    query = load_query(RevenueQuerySchema())
+    book = services.stall_book(g.actor, vendor_id, query["first"], query["last"], query["group"])
+    if query["format"] != "json":
+        services.record_download(g.actor, book, query["format"])
+        db.session.commit()
+    return book_response(book, query["format"], query["lang"])

@@ -1,0 +1,48 @@
+"""The board's "Sổ doanh thu" page: the vendor's figures, the honest note, downloads; not for assistants."""
+import pytest
+from sqlalchemy import select
+
+from market_pay.audit.models import AuditLog
+from market_pay.extensions import db
+from tests.factories import make_user, scope_of
+from tests.stalls.test_board_pages import sign_in
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def test_the_vendor_sees_periods_pace_rule_and_the_only_recorded_note(client, book_world):
+    sign_in(client, book_world["vendor_user"])
+    board = client.get("/stall").get_data(as_text=True)
+    assert "/stall/revenue" in board
+    page = client.get("/stall/revenue")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for words in ("Sổ doanh thu", "Tháng này", "Quý này", "6 tháng này", "Từ đầu năm",
+                  "Tiền mặt không nhập thì không có trong sổ", "Tải sổ để in hoặc gửi"):
+        assert words in html, words
+    assert "format=pdf" in html and "format=xlsx" in html
+    assert "script" not in html.split("<main>")[1]  # no inline script; the CSP holds
+    assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
+
+
+def test_an_assistant_is_refused_the_page_and_the_downloads(client, book_world):
+    sign_in(client, make_user("vendor_assistant", scope_of(book_world["stall"])))
+    assert "/stall/revenue" not in client.get("/stall").get_data(as_text=True)
+    assert client.get("/stall/revenue").status_code == 403
+    assert client.get("/stall/revenue/download?period=2026-Q1&format=pdf").status_code == 403
+
+
+def test_signed_out_goes_to_the_sign_in_page(client, book_world):
+    response = client.get("/stall/revenue")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/stall/login")
+
+
+def test_a_download_from_the_page_is_the_books_file_and_is_audited(client, book_world):
+    sign_in(client, book_world["vendor_user"])
+    response = client.get("/stall/revenue/download?period=2026-Q2&format=xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('-20260401-20260630.xlsx"')
+    assert client.get("/stall/revenue/download?period=2026-Q9&format=pdf").status_code == 422
+    assert client.get("/stall/revenue/download?period=2026&format=doc").status_code == 422
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "revenue.download"))
+    assert (row.vendor_id, row.details["format"], row.details["from"]) == (book_world["stall"].id, "xlsx", "2026-04-01")
