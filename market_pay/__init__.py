@@ -30,11 +30,13 @@ def _blueprints():
     from .stalls import pages as stall_pages
     from .vietqr import pages as verify_pages
     from .common import front_door
+    from .office import pages as office_pages
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
             cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp,
-            report_pages.bp, audit_api.bp, account_pages.bp, front_door.bp)
+            report_pages.bp, audit_api.bp, account_pages.bp, front_door.bp,
+            office_pages.bp)
 
 
 class DatabaseIdConverter(IntegerConverter):
