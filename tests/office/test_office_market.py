@@ -43,7 +43,7 @@ def test_the_queue_shows_the_reason_and_a_manager_assigns_the_money(client, offi
     token = sign_in(client, office.manager_a)
     code = office.market_a.code
     html = client.get(f"/office/m/{code}/suspense").get_data(as_text=True)
-    assert f'id="item-{item.id}"' in html and "Tài khoản đã ngừng dùng" in html and "30.000 ₫" in html
+    assert f'id="item-{item.id}"' in html and "Tài khoản chưa dùng được" in html and "30.000 ₫" in html
     assert "LE VAN D" in html
     wrong = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_stall", stall_code="NOPE")
     assert wrong.status_code == 422 and "No stall NOPE" in wrong.get_data(as_text=True)
