@@ -38,7 +38,7 @@ def _formats():
     return {"vnd": lambda amount: format_vnd(amount or 0, lang),
             "when": lambda moment: format_datetime(moment, timezone) if moment else "",
             "bank_name": lambda bin_code: (find_bank(bin_code).short_name if find_bank(bin_code) else bin_code),
-            "suspense_reason": reason,
+            "suspense_reason": reason, "say": lambda message: texts.in_lang(str(message), lang),
             "detail_text": lambda detail: json.dumps(detail, ensure_ascii=False, default=str)[:300]}
 
 

@@ -1,5 +1,7 @@
 """The office's words, Vietnamese first, English available; merged into the pages' one word list
 (common/page_texts.py) when the office is loaded, kept here so the lists there stay readable."""
+import re
+
 from ..common.page_texts import TEXTS
 
 OFFICE_TEXTS = {
@@ -95,3 +97,39 @@ OFFICE_TEXTS = {
 
 for _lang, _words in OFFICE_TEXTS.items():
     TEXTS[_lang].update(_words)
+
+# The services answer in English (the API's words); the office shows their usual refusals in
+# Vietnamese. A message not listed here is shown as the service wrote it.
+SERVICE_WORDS_VI = (
+    (re.compile(r"^Not a Vietnamese phone number"), "Không phải số điện thoại Việt Nam (ví dụ 0912345678)."),
+    (re.compile(r"^Vendors sign in with a Vietnamese phone number"), "Người bán đăng nhập bằng số điện thoại Việt Nam (ví dụ 0912345678)."),
+    (re.compile(r"^Not a bank BIN"), "Hãy chọn ngân hàng trong danh sách."),
+    (re.compile(r"^1–19 letters or digits"), "Số tài khoản gồm 1–19 chữ số hoặc chữ cái, không có dấu cách."),
+    (re.compile(r"^This account number is already registered"), "Số tài khoản này đã được đăng ký cho một sạp (ở ngân hàng này hoặc ngân hàng khác)."),
+    (re.compile(r"^The account name must be the vendor's legal name as on their ID \((.*)\)\.$"),
+     "Tên tài khoản phải trùng họ tên trên CCCD của chủ sạp ({0})."),
+    (re.compile(r"^Stall (.*) exists in (.*)\.$"), "Mã sạp {0} đã có ở chợ {1}."),
+    (re.compile(r"^This username is taken\."), "Số điện thoại này đã có tài khoản đăng nhập."),
+    (re.compile(r"^Missing data for required field\.|^Shorter than minimum length 1\."), "Hãy điền ô này."),
+    (re.compile(r"^Not a valid integer\.|^Must be greater than or equal to 0"), "Hãy nhập một số tiền (đồng) từ 0 đến 499.999.999."),
+    (re.compile(r"^Say why"), "Hãy ghi lý do (được lưu vào nhật ký thay đổi)."),
+    (re.compile(r"^No stall (.*) in this market\.$"), "Chợ này không có sạp {0}."),
+    (re.compile(r"^Name the stall to assign to\."), "Hãy nhập mã sạp được ghi tiền."),
+    (re.compile(r"^No such payment request\."), "Không có mã thanh toán này."),
+    (re.compile(r"^This item is already resolved\."), "Khoản này đã được xử lý."),
+    (re.compile(r"^Only an unreversed incoming credit can be assigned\."), "Chỉ ghi được khoản tiền vào chưa bị hoàn lại."),
+    (re.compile(r"^This money arrived at another market"), "Tiền này về tài khoản của chợ khác: hãy ghi cho sạp của chợ đó."),
+    (re.compile(r"^Choose what to do"), "Hãy chọn cách xử lý."),
+    (re.compile(r"^The same account is listed twice\."), "Tài khoản này bị nhập hai lần."),
+)
+
+
+def in_lang(message: str, lang: str) -> str:
+    """A service's message in the reader's language (Vietnamese when known)."""
+    if lang != "vi":
+        return message
+    for pattern, words in SERVICE_WORDS_VI:
+        found = pattern.match(message)
+        if found:
+            return words.format(*found.groups())
+    return message

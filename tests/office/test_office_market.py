@@ -46,7 +46,7 @@ def test_the_queue_shows_the_reason_and_a_manager_assigns_the_money(client, offi
     assert f'id="item-{item.id}"' in html and "Tài khoản chưa dùng được" in html and "30.000 ₫" in html
     assert "LE VAN D" in html
     wrong = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_stall", stall_code="NOPE")
-    assert wrong.status_code == 422 and "No stall NOPE" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Chợ này không có sạp NOPE." in wrong.get_data(as_text=True)
     no_note = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss")
     assert no_note.status_code == 422
     done = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_stall", stall_code="A-01",

@@ -41,7 +41,7 @@ def test_a_registration_with_mistakes_writes_nothing_and_says_where(client, offi
     token = sign_in(client, office.manager_a)
     before = actions()
     response = post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **{**NEW_STALL, "phone": "12"})
-    assert response.status_code == 422 and "Not a Vietnamese phone number" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Không phải số điện thoại Việt Nam" in response.get_data(as_text=True)
     taken = post(client, f"/office/m/{office.market_a.code}/stalls/new", token,
                  **{**NEW_STALL, "account_number": office.stall_b.accounts[0].account_number})
     assert taken.status_code == 409 and 'value="Cá tươi chị Lan"' in taken.get_data(as_text=True)
@@ -111,7 +111,7 @@ def test_an_assistant_login_gets_a_one_time_pin(client, office):
     assert check_password_hash(user.password_hash, pin) and actions("user")[-1] == "user.create"
     again = post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins", token,
                  phone="0977123456", role="vendor_assistant")
-    assert again.status_code == 409 and "This username is taken." in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Số điện thoại này đã có tài khoản đăng nhập." in again.get_data(as_text=True)
 
 
 def test_a_form_without_the_token_changes_nothing(client, office):
