@@ -104,4 +104,4 @@ def market_home(actor, code):
                        page=page, more=more, manage=may_manage(actor, market))
 
 
-from . import market_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)
+from . import import_pages, market_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)

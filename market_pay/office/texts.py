@@ -47,6 +47,12 @@ OFFICE_TEXTS = {
         "reason_ambiguous": "Nội dung có nhiều mã thanh toán", "reason_unknown_reference": "Mã thanh toán không tồn tại",
         "reason_foreign_reference": "Mã thanh toán của sạp khác", "reason_unmatched_reversal": "Hoàn tiền không khớp khoản nào",
         "reason_malformed": "Tin báo của ngân hàng không đọc được",
+        "import_stalls": "Nhập danh sách sạp (CSV)", "import_file": "Tệp CSV (UTF-8)", "import_check": "Kiểm tra tệp",
+        "import_columns": "Các cột: stall_code, display_name, legal_name (không bắt buộc), phone, floor_amount (không bắt buộc), bin, account_number, account_name. Sạp có hai tài khoản: hai dòng cùng stall_code.",
+        "import_preview": "Tệp hợp lệ: sẽ thêm {created} sạp; {unchanged} sạp đã có, giữ nguyên. Chưa có gì được ghi.",
+        "import_confirm": "Ghi vào danh sách", "import_done": "Đã thêm {created} sạp; {unchanged} sạp giữ nguyên.",
+        "import_where": "Dòng", "import_field": "Cột", "import_row": "dòng", "import_nothing_written": "Chưa có gì được ghi. Sửa tệp rồi kiểm tra lại.",
+        "import_not_utf8": "Tệp không phải văn bản UTF-8: trong bảng tính hãy lưu dạng \"CSV UTF-8\".", "import_empty": "Tệp trống.",
         "audit_none": "Chưa có thay đổi nào.", "at": "Lúc", "who": "Người làm", "what": "Việc", "entity": "Đối tượng",
     },
     "en": {
@@ -91,6 +97,12 @@ OFFICE_TEXTS = {
         "reason_ambiguous": "Several payment references in the content", "reason_unknown_reference": "No such payment reference",
         "reason_foreign_reference": "Another stall's payment reference", "reason_unmatched_reversal": "A reversal of nothing known",
         "reason_malformed": "The bank's message could not be read",
+        "import_stalls": "Import stalls (CSV)", "import_file": "CSV file (UTF-8)", "import_check": "Check the file",
+        "import_columns": "Columns: stall_code, display_name, legal_name (optional), phone, floor_amount (optional), bin, account_number, account_name. A stall with two accounts: two rows with the same stall_code.",
+        "import_preview": "The file is valid: {created} stalls would be added; {unchanged} already registered stay as they are. Nothing is written yet.",
+        "import_confirm": "Write them", "import_done": "{created} stalls added; {unchanged} unchanged.",
+        "import_where": "Row", "import_field": "Column", "import_row": "row", "import_nothing_written": "Nothing was written. Correct the file and check it again.",
+        "import_not_utf8": "The file is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\".", "import_empty": "The file is empty.",
         "audit_none": "No changes yet.", "at": "At", "who": "Who", "what": "Action", "entity": "Object",
     },
 }
@@ -121,6 +133,12 @@ SERVICE_WORDS_VI = (
     (re.compile(r"^This money arrived at another market"), "Tiền này về tài khoản của chợ khác: hãy ghi cho sạp của chợ đó."),
     (re.compile(r"^Choose what to do"), "Hãy chọn cách xử lý."),
     (re.compile(r"^The same account is listed twice\."), "Tài khoản này bị nhập hai lần."),
+    (re.compile(r"^Some rows are invalid; nothing was imported\."), "Một số dòng không hợp lệ; chưa có gì được ghi."),
+    (re.compile(r"^The file's header is incomplete\."), "Dòng tiêu đề của tệp thiếu cột."),
+    (re.compile(r"^The file has no rows\."), "Tệp không có dòng sạp nào."),
+    (re.compile(r"^Already registered with other details"), "Sạp này đã đăng ký với thông tin khác; hãy sửa sạp đó."),
+    (re.compile(r"^Differs from row (\d+) for the same stall\."), "Khác dòng {0} của cùng sạp."),
+    (re.compile(r"^Also given to another stall on row (\d+)\."), "Cũng được ghi cho sạp khác ở dòng {0}."),
 )
 
 
