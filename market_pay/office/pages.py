@@ -36,6 +36,7 @@ def _formats():
         return words or key
 
     return {"vnd": lambda amount: format_vnd(amount or 0, lang),
+            "count": lambda number: f"{number or 0:,}".replace(",", "." if lang == "vi" else ","),
             "when": lambda moment: format_datetime(moment, timezone) if moment else "",
             "bank_name": lambda bin_code: (find_bank(bin_code).short_name if find_bank(bin_code) else bin_code),
             "suspense_reason": reason, "say": lambda message: texts.in_lang(str(message), lang),
@@ -104,4 +105,4 @@ def market_home(actor, code):
                        page=page, more=more, manage=may_manage(actor, market))
 
 
-from . import import_pages, market_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)
+from . import import_pages, market_pages, reconciliation_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)
