@@ -13,7 +13,7 @@ def page_post_routes(app):
 
 
 # The market office (market_pay/office).
-OFFICE_FORMS = ["/office/login", "/office/logout", "/office/m/<code>/import", "/office/m/<code>/reconciliation", "/office/m/<code>/stalls/<int:vendor_id>/accounts",
+OFFICE_FORMS = ["/office/login", "/office/logout", "/office/m/<code>/cash-survey", "/office/m/<code>/import", "/office/m/<code>/reconciliation", "/office/m/<code>/stalls/<int:vendor_id>/accounts",
                 "/office/m/<code>/stalls/<int:vendor_id>/accounts/<int:account_id>/<any(deactivate, withdraw, approve):what>",
                 "/office/m/<code>/stalls/<int:vendor_id>/edit", "/office/m/<code>/stalls/<int:vendor_id>/logins",
                 "/office/m/<code>/stalls/<int:vendor_id>/logins/<int:user_id>/reset-pin",

@@ -13,7 +13,7 @@ from .access import market_for
 from .pages import bp, staff_page
 
 
-def _uploaded_text() -> str | None:
+def uploaded_text() -> str | None:
     """The uploaded file's text (UTF-8, a BOM is fine), or the text a preview carried over."""
     upload = request.files.get("file")
     if upload is not None and upload.filename:
@@ -24,7 +24,7 @@ def _uploaded_text() -> str | None:
     return request.form.get("csv_text", "")
 
 
-def _rows_of(errors: dict) -> list[tuple[str, str, str]]:
+def rows_of(errors: dict) -> list[tuple[str, str, str]]:
     """(where, field, message) of an importer's refusal, in file order."""
     return [(where, field, " ".join(map(str, messages)) if isinstance(messages, list) else str(messages))
             for where, fields in errors.items()
@@ -49,7 +49,7 @@ def import_stalls(actor, code):
     if request.method == "GET":
         return render_page("office/import.html", **context)
     lang = page_lang()
-    csv_text = _uploaded_text()
+    csv_text = uploaded_text()
     if csv_text is None:
         return render_page("office/import.html", 422, **context, problem=text(lang, "import_not_utf8"))
     if not csv_text.strip():
@@ -62,7 +62,7 @@ def import_stalls(actor, code):
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()
         return render_page("office/import.html", refused.code, **context, problem=refused.message,
-                           bad_rows=_rows_of(refused.errors))
+                           bad_rows=rows_of(refused.errors))
     db.session.commit()
     flash(text(lang, "import_done", created=result["created"], unchanged=result["unchanged"]))
     return redirect(url_for("office_pages.market_home", code=market.code))

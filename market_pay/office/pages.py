@@ -105,4 +105,4 @@ def market_home(actor, code):
                        page=page, more=more, manage=may_manage(actor, market))
 
 
-from . import import_pages, market_pages, reconciliation_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)
+from . import cash_pages, import_pages, market_pages, reconciliation_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)
