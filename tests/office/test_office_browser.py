@@ -17,6 +17,7 @@ from tests.servers import ROOT, cli, gunicorn, service_env
 
 pytestmark = pytest.mark.slow
 MANAGER, PASSWORD = "ql.dongvan", "manager-password-1"
+ADMIN = "quantri.tinh"
 SECRET = "office-simbank-secret"
 STALLS_CSV = ("stall_code,display_name,phone,bin,account_number,account_name\n"
               "A-07,Rau sạch bà Hoa,0987654321,970405,1900123456789,NGUYỄN THỊ HOA\n"
@@ -37,6 +38,7 @@ def office_service(tmp_path_factory):
     cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
     cli(env, "users", "create", "--username", MANAGER, "--password", PASSWORD, "--role", "market_manager",
         "--scope", "DV")
+    cli(env, "users", "create", "--username", ADMIN, "--password", PASSWORD, "--role", "admin")
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
     with gunicorn(env, workers=2, threads=4) as base:
         yield base
@@ -182,6 +184,32 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
         assert action in logged, action
     shoot(page, "audit")
 
+    # A CSV of stalls: checked first (nothing written), then confirmed.
+    page.goto(f"{base}/office/m/DV")
+    page.click("#import-stalls")
+    page.set_input_files("#import-form input[type=file]", files=[{
+        "name": "sap.csv", "mimeType": "text/csv", "buffer": (
+            "stall_code,display_name,phone,bin,account_number,account_name\n"
+            "C-01,Đậu phụ bà Mai,0911000111,970422,66001234,PHAM THI MAI\n").encode()}])
+    page.click("#check-import")
+    page.wait_for_load_state()
+    assert "sẽ thêm 1 sạp" in page.text_content("#preview-line")
+    shoot(page, "import-preview")
+    page.click("#confirm-import")
+    page.wait_for_url(f"{base}/office/m/DV")
+    assert page.locator("tr[data-stall='C-01']").count() == 1
+
+    # A day's cash survey for the market.
+    page.click("#cash-survey")
+    yesterday = time.strftime("%d/%m/%Y", time.gmtime(time.time() - 86400 + 7 * 3600))
+    page.set_input_files("#survey-form input[type=file]", files=[{
+        "name": "khao-sat.csv", "mimeType": "text/csv",
+        "buffer": f"date,market_code,stall_code,count,value\n{yesterday},DV,,40,2000000\n".encode()}])
+    page.click("#upload-survey")
+    page.wait_for_load_state()
+    assert page.text_content(".notice") == "Đã ghi 1 dòng khảo sát; thay 0 dòng cũ."
+    shoot(page, "cash-survey")
+
     # English, then sign out.
     page.goto(f"{base}/office/m/DV?lang=en")
     assert page.text_content("h1") == "Stalls"
@@ -190,4 +218,35 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     page.wait_for_url(f"{base}/office/login")
     # The one refused form above (422) is the only failed load; nothing else went wrong.
     assert [text for text in failures if "422" not in text] == []
+    context.close()
+
+
+def test_an_administrator_chooses_the_market_and_reconciles_its_statement(browser, office_service, tmp_path):  # noqa: F811
+    from tests.reconciliation.statements import line, write_statement
+    base = office_service
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/office/login")
+    page.fill("input[name=username]", ADMIN)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/office")
+    shoot(page, "markets")
+    page.click("text=Chợ Đồng Văn")
+    page.wait_for_url(f"{base}/office/m/DV")
+    page.click("text=Đối soát")
+    page.wait_for_url(f"{base}/office/m/DV/reconciliation")
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600))
+    statement = write_statement(tmp_path / "sao-ke.csv", [("970405", "1900123456789", 0, [
+        line("NOCALLBACK-1", "FT9001", f"{day}T08:00:00+07:00", 1_250_000, description="MUA GAO")], None)])
+    page.select_option("#statement-form select[name=partner]", "simbank")
+    page.set_input_files("#statement-form input[type=file]", str(statement))
+    page.click("#upload-statement")
+    page.wait_for_url("**/reconciliation/*")
+    assert page.locator("li[data-kind='missing_callback']").count() == 1
+    assert "1.250.000 ₫" in page.text_content("li[data-kind='missing_callback']")
+    shoot(page, "run")
+    page.goto(f"{base}/office/m/DV/reconciliation")
+    assert page.locator("tr[data-run]").count() == 1
+    shoot(page, "reconciliation")
     context.close()
