@@ -33,6 +33,7 @@ def _blueprints():
     from .vietqr import pages as verify_pages
     from .common import front_door
     from .admin import pages as admin_pages
+    from .office import pages as office_pages
     from .revenue import api as revenue_api
     from .revenue import pages as revenue_pages
 
@@ -40,7 +41,7 @@ def _blueprints():
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
             cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp,
             report_pages.bp, audit_api.bp, account_pages.bp, front_door.bp, admin_pages.bp,
-            revenue_api.bp, revenue_pages.bp)
+            office_pages.bp, revenue_api.bp, revenue_pages.bp)
 
 
 class DatabaseIdConverter(IntegerConverter):

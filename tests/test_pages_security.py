@@ -12,12 +12,21 @@ def page_post_routes(app):
                   if "POST" in rule.methods and not rule.rule.startswith("/api/") and not rule.rule.startswith("/bench"))
 
 
+# The market office (market_pay/office).
+OFFICE_FORMS = ["/office/login", "/office/logout", "/office/m/<code>/cash-survey", "/office/m/<code>/import", "/office/m/<code>/reconciliation", "/office/m/<code>/stalls/<int:vendor_id>/accounts",
+                "/office/m/<code>/stalls/<int:vendor_id>/accounts/<int:account_id>/<any(deactivate, withdraw, approve):what>",
+                "/office/m/<code>/stalls/<int:vendor_id>/edit", "/office/m/<code>/stalls/<int:vendor_id>/logins",
+                "/office/m/<code>/stalls/<int:vendor_id>/logins/<int:user_id>/reset-pin",
+                "/office/m/<code>/stalls/<int:vendor_id>/status", "/office/m/<code>/stalls/new",
+                "/office/m/<code>/suspense/<int:item_id>"]
+
+
 def test_every_form_route_is_known_and_refuses_a_missing_csrf_token(app, client):
     routes = page_post_routes(app)
     assert routes == ["/admin/partners/<partner>/add", "/admin/partners/<partner>/retire",
                       "/admin/regions/<code>/move", "/admin/regions/<code>/rename", "/admin/users/<int:user_id>/deactivate",
                       "/admin/users/<int:user_id>/reactivate", "/admin/users/<int:user_id>/reset", "/admin/users/new",
-                      "/staff/login", "/staff/logout", "/staff/password",
+                      *OFFICE_FORMS, "/staff/login", "/staff/logout", "/staff/password",
                       "/stall/accounts/<int:account_id>/<any(confirm, reject):decision>",
                       "/stall/cash", "/stall/cash/<int:sale_id>/undo",
                       "/stall/login", "/stall/logout", "/stall/pin", "/stall/qr", "/verify"]  # a new form must be added here
@@ -25,6 +34,8 @@ def test_every_form_route_is_known_and_refuses_a_missing_csrf_token(app, client)
     for route in routes:
         path = route.replace("<int:sale_id>", "1").replace("<int:account_id>", "1").replace("<int:user_id>", "1")
         path = path.replace("<partner>", "simbank").replace("<code>", "C1")
+        path = path.replace("<int:vendor_id>", "1").replace("<int:item_id>", "1")
+        path = path.replace("<any(deactivate, withdraw, approve):what>", "deactivate")
         response = client.post(path.replace("<any(confirm, reject):decision>", "confirm"), data={"phone": "x", "pin": "y"})
         assert response.status_code == 403, route
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, true
 
 from ..audit.services import record_change
 from ..common.csv_import import csv_rows, raise_row_errors
@@ -81,13 +81,19 @@ def _parse(reader, markets: dict, stalls: dict, today: date):
     return rows, errors
 
 
-def import_cash_survey(text: str) -> dict:
-    """Validate every row, then replace each (market, stall, day)'s survey. Returns counts."""
+def import_cash_survey(text: str, actor=None, market=None) -> dict:
+    """Validate every row, then replace each (market, stall, day)'s survey. Returns counts.
+
+    `actor` None is the operator's command line (any market). With `market` (the market office,
+    whose caller has checked the actor may manage it) only that market's rows are accepted: any
+    other market code is "No such market", saying nothing of markets outside the scope."""
     reader = csv_rows(text, REQUIRED_COLUMNS)
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    markets = dict(db.session.execute(select(Market.code, Market.id)).all())
+    only = (Market.id == market.id) if market is not None else true()
+    markets = dict(db.session.execute(select(Market.code, Market.id).where(only)).all())
     stalls = {(market_id, code): vendor_id for vendor_id, market_id, code in
-              db.session.execute(select(Vendor.id, Vendor.market_id, Vendor.stall_code))}
+              db.session.execute(select(Vendor.id, Vendor.market_id, Vendor.stall_code).where(
+                  (Vendor.market_id == market.id) if market is not None else true()))}
     rows, errors = _parse(reader, markets, stalls, datetime.now(zone).date())
     raise_row_errors(errors)
     replaced = 0
@@ -106,5 +112,6 @@ def import_cash_survey(text: str) -> dict:
                                     source="survey", created_at=now))
     db.session.flush()
     summary = {"rows": len(rows), "replaced": replaced, "markets": len({row["market_id"] for row in rows})}
-    record_change(None, "cash_survey.import", "cash_sale", "survey", summary)
+    record_change(actor, "cash_survey.import", "cash_sale", "survey", summary,
+                  market_id=market.id if market is not None else None)
     return summary

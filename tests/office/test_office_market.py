@@ -1,0 +1,88 @@
+"""The market's cards, suspense queue and audit log in the office."""
+import pytest
+from sqlalchemy import select
+
+from market_pay.audit.models import AuditLog
+from market_pay.extensions import db
+from market_pay.payments.models import BankTransaction, SuspenseItem
+from tests.office.conftest import post, sign_in
+from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def test_cards_for_the_market_a_selection_and_one_stall(client, office):
+    sign_in(client, office.manager_a)
+    code = office.market_a.code
+    for path in (f"/office/m/{code}/cards.pdf", f"/office/m/{code}/cards.pdf?stall={office.stall_a.id}&layout=a4x4",
+                 f"/office/m/{code}/stalls/{office.stall_a.id}/cards.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", path
+        assert response.data.startswith(b"%PDF") and "attachment" in response.headers["Content-Disposition"]
+    # Another market's stall in a selection: 404, nothing built.
+    assert client.get(f"/office/m/{code}/cards.pdf?stall={office.stall_b.id}").status_code == 404
+
+
+def _unmatched(client, office, account_number):
+    """A credit to a deactivated account of stall A: it waits in market A's queue."""
+    set_partners()
+    account = office.stall_a.accounts[0]
+    post_simbank(client, simbank_transfer(account, 30_000, account_number=account_number, payer_name="LE VAN D"))
+    return db.session.scalar(select(SuspenseItem).order_by(SuspenseItem.id.desc()))
+
+
+@pytest.fixture
+def item(client, office):
+    account = office.stall_a.accounts[0]
+    account.set_status("inactive")
+    db.session.commit()
+    return _unmatched(client, office, account.account_number)
+
+
+def test_the_queue_shows_the_reason_and_a_manager_assigns_the_money(client, office, item):
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    html = client.get(f"/office/m/{code}/suspense").get_data(as_text=True)
+    assert f'id="item-{item.id}"' in html and "Tài khoản chưa dùng được" in html and "30.000 ₫" in html
+    assert "LE VAN D" in html
+    wrong = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_stall", stall_code="NOPE")
+    assert wrong.status_code == 422 and "Chợ này không có sạp NOPE." in wrong.get_data(as_text=True)
+    no_note = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss")
+    assert no_note.status_code == 422
+    done = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_stall", stall_code="A-01",
+                note="sạp đổi tài khoản")
+    assert done.status_code == 302
+    assert db.session.get(SuspenseItem, item.id).resolution == "assigned"
+    assert db.session.scalar(select(BankTransaction.vendor_id)) == office.stall_a.id
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity_type == "suspense_item")) == "suspense.assign_stall"
+    again = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss", note="x")
+    assert again.status_code == 409
+    resolved = client.get(f"/office/m/{code}/suspense?status=resolved").get_data(as_text=True)
+    assert "Đã ghi cho sạp → A-01" in resolved
+
+
+def test_the_queue_is_the_market_s_own(client, office, item):
+    token = sign_in(client, office.manager_b)
+    assert client.get(f"/office/m/{office.market_a.code}/suspense").status_code == 403
+    assert post(client, f"/office/m/{office.market_a.code}/suspense/{item.id}", token, action="dismiss",
+                note="x").status_code == 403
+    assert post(client, f"/office/m/{office.market_b.code}/suspense/{item.id}", token, action="dismiss",
+                note="x").status_code == 404
+    assert client.post(f"/office/m/{office.market_b.code}/suspense/{item.id}",
+                       data={"action": "dismiss", "note": "x"}).status_code == 403  # no token
+    assert db.session.get(SuspenseItem, item.id).status == "open"
+    staff = client.application.test_client()
+    staff_token = sign_in(staff, office.staff_a)
+    html = staff.get(f"/office/m/{office.market_a.code}/suspense").get_data(as_text=True)
+    assert "30.000 ₫" in html and "LE VAN D" not in html  # amounts, not who paid
+    assert post(staff, f"/office/m/{office.market_a.code}/suspense/{item.id}", staff_token, action="dismiss",
+                note="x").status_code == 403
+
+
+def test_the_audit_log_shows_the_market_s_changes_only(client, office):
+    token = sign_in(client, office.manager_a)
+    post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/status", token, status="suspended")
+    html = client.get(f"/office/m/{office.market_a.code}/audit").get_data(as_text=True)
+    assert 'data-action="vendor.suspend"' in html and office.manager_a.username in html
+    assert f"vendor:{office.stall_b.id}" not in html
+    assert client.get(f"/office/m/{office.market_b.code}/audit").status_code == 403

@@ -1,0 +1,80 @@
+"""Reconciliation in the office: region staff upload the day's statement for their market, the
+manager reads the run and its breaks; another market's manager sees nothing of it."""
+import pytest
+from sqlalchemy import func, select
+
+from market_pay.extensions import db
+from market_pay.reconciliation.models import ReconciliationRun
+from tests.office.conftest import sign_in
+from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+from tests.reconciliation.statements import line, write_statement
+
+pytestmark = pytest.mark.usefixtures("app")
+DAY = "2026-11-21"
+
+
+@pytest.fixture
+def statement(client, office, tmp_path):
+    set_partners()
+    account = office.stall_a.accounts[0]
+    post_simbank(client, simbank_transfer(account, 50_000, transaction_id="SIM-1", bank_reference="FT1",
+                                          booked_at=f"{DAY}T09:00:00+07:00"))
+    return write_statement(tmp_path / "sao-ke.csv", [(account.bin, account.account_number, 0, [
+        line("SIM-1", "FT1", f"{DAY}T09:00:00+07:00", 50_000),
+        line("SIM-2", "FT2", f"{DAY}T09:30:00+07:00", 1_250_000, description="MUA GAO")], None)])
+
+
+def upload(client, code, token, path, **fields):
+    with open(path, "rb") as handle:
+        return client.post(f"/office/m/{code}/reconciliation", content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (handle, path.name), "partner": "simbank", **fields})
+
+
+def runs():
+    return db.session.scalar(select(func.count()).select_from(ReconciliationRun))
+
+
+def test_region_staff_upload_and_the_manager_reads_the_breaks(client, office, statement):
+    token = sign_in(client, office.staff_a)
+    code = office.market_a.code
+    assert 'id="statement-form"' in client.get(f"/office/m/{code}/reconciliation").get_data(as_text=True)
+    response = upload(client, code, token, statement)
+    assert response.status_code == 302
+    run_path = response.headers["Location"]
+    manager = client.application.test_client()
+    sign_in(manager, office.manager_a)
+    listing = manager.get(f"/office/m/{code}/reconciliation").get_data(as_text=True)
+    assert "21/11/2026" in listing and 'id="statement-form"' not in listing
+    html = manager.get(run_path).get_data(as_text=True)
+    assert "Thiếu thông báo (đã bổ sung từ sao kê)" in html and "1.250.000 ₫" in html
+    assert 'data-kind="missing_callback"' in html
+
+
+def test_a_manager_may_not_upload_and_another_market_sees_nothing(client, office, statement):
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    assert upload(client, code, token, statement).status_code == 403
+    assert runs() == 0
+    staff = client.application.test_client()
+    upload(staff, code, sign_in(staff, office.staff_a), statement)
+    run_id = db.session.scalar(select(ReconciliationRun.id))
+    other = client.application.test_client()
+    sign_in(other, office.manager_b)
+    assert other.get(f"/office/m/{code}/reconciliation").status_code == 403
+    assert other.get(f"/office/m/{code}/reconciliation/{run_id}").status_code == 403
+    assert other.get(f"/office/m/{office.market_b.code}/reconciliation/{run_id}").status_code == 404
+    assert "21/11/2026" not in other.get(f"/office/m/{office.market_b.code}/reconciliation").get_data(as_text=True)
+
+
+def test_an_upload_without_the_token_or_a_file_changes_nothing(client, office, statement):
+    token = sign_in(client, office.staff_a)
+    code = office.market_a.code
+    with open(statement, "rb") as handle:
+        refused = client.post(f"/office/m/{code}/reconciliation", content_type="multipart/form-data",
+                              data={"file": (handle, "s.csv"), "partner": "simbank"})
+    assert refused.status_code == 403
+    missing = client.post(f"/office/m/{code}/reconciliation", data={"csrf_token": token, "partner": "simbank"})
+    assert missing.status_code == 422 and "Hãy chọn tệp sao kê." in missing.get_data(as_text=True)
+    wrong_partner = upload(client, code, token, statement, partner="nobank")
+    assert wrong_partner.status_code == 422
+    assert runs() == 0
