@@ -198,10 +198,15 @@ def _fault_options(command):
 @click.option("--rate", type=float, default=0.0, show_default=True, help="Deliveries per second (0: as fast as possible).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
 @click.option("--statement-out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the bank's statement CSV for the day here.")
+              help="Write the bank's statement for the day here (XLSX: a directory, one file per account).")
+@click.option("--statement-format", default="csv", show_default=True,
+              type=click.Choice(["csv", "mt940", "camt053", "xlsx", "xlsx-vietcombank", "xlsx-vietcombank-corporate",
+                                 "xlsx-bidv", "xlsx-vietinbank", "xlsx-techcombank", "xlsx-mb", "xlsx-acb"]),
+              help="The statement's format: xlsx writes each account in its bank's layout, xlsx-<layout> only "
+                   "that bank's accounts (docs/STATEMENTS.md).")
 @_fault_options
 def bank_simulate(url, username, password, secret, market_code, payments, dynamic_share, seed, day, rate, concurrency,
-                  statement_out, **faults):
+                  statement_out, statement_format, **faults):
     """Make a market day of payments and send its signed callbacks to the service over HTTP."""
     from .simulator.day import Faults
     from .simulator.run import SimulationError, simulate
@@ -209,7 +214,7 @@ def bank_simulate(url, username, password, secret, market_code, payments, dynami
         summary, _ = simulate(url, username, password, secret, market_code=market_code, payments=payments,
                               seed=seed, faults=Faults(**faults), dynamic_share=dynamic_share,
                               day=day.date() if day else None, concurrency=concurrency, rate=rate,
-                              statement_out=statement_out)
+                              statement_out=statement_out, statement_format=statement_format)
     except (SimulationError, OSError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
@@ -287,34 +292,6 @@ def _load_or_exit(schema, data):
         return schema.load(data)
     except ValidationError as exc:
         raise ValidationFailed(errors=exc.messages) from None
-
-
-@click.command("reconcile")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--partner", required=True, type=click.Choice(["simbank", "sepay", "payos"]),
-              help="Whose statement this is (its transaction ids are that partner's).")
-@click.option("--date", "statement_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The statement's day (default: the day most of its lines were booked).")
-@_service_command
-def reconcile_command(file, partner, statement_date):
-    """Reconcile a bank statement CSV against the callbacks: every line and callback classified."""
-    from .reconciliation.messages import CLASS_LABELS
-    from .reconciliation.models import CLASSES
-    from .reconciliation.services import breaks_by_kind, reconcile_file
-    run, created = reconcile_file(None, file, partner, statement_date.date() if statement_date else None,
-                                  Path(file).name)
-    if not created:
-        click.echo(f"Already reconciled as run {run.id} on {run.created_at:%d/%m/%Y}; nothing changed.")
-        return
-    click.echo(f"Run {run.id}: {partner} statement of {run.statement_date:%d/%m/%Y}, {run.line_count} lines, "
-               f"{run.account_count} accounts, {run.duration_ms / 1000:.1f} s.")
-    for name in CLASSES:
-        total = run.totals[name]
-        if total["lines"] or total["callbacks"]:
-            click.echo(f"  {CLASS_LABELS[name]['en']:<28} lines {total['lines']:>8}  callbacks {total['callbacks']:>8}"
-                       f"  in {total['amount_in']:>14}  out {total['amount_out']:>12}")
-    kinds = ", ".join(f"{kind} {count}" for kind, count in breaks_by_kind(run).items()) or "none"
-    click.echo(f"Breaks: {run.break_count} ({kinds}).")
 
 
 @click.command("report")
@@ -421,8 +398,10 @@ def serve_command(pool, bind, workers, threads, skip_migration_check):
 def register_commands(app):
     from .audit.cli import audit_command
     app.cli.add_command(audit_command)
+    from .reconciliation.cli import reconcile_command
+    app.cli.add_command(reconcile_command)
     for group in (regions_cli, users_cli, vendors_cli, markets_cli, partners_cli, matcher_cli, demo_command, qr_cli,
-                  bank_cli, reconcile_command, kits_cli, report_command, cash_cli,
+                  bank_cli, kits_cli, report_command, cash_cli,
                   serve_command):
         app.cli.add_command(group)
 
