@@ -13,6 +13,7 @@ from ..common.spreadsheet import csv_row
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from . import services
+from .formats import parse_account
 from .messages import CLASS_LABELS, describe_break, local_time
 from .models import CLASSES
 from .schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema, RunSchema,
@@ -59,18 +60,19 @@ def upload_statement():
     request.max_content_length = limit
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the statement as multipart/form-data: field 'file', plus 'partner' "
-                                   "and optionally 'date' (YYYY-MM-DD).")
+                                   "and optionally 'date' (YYYY-MM-DD), 'format' and 'account' (BIN/NUMBER).")
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("Attach the statement CSV as the form field 'file'.")
     fields = StatementUploadSchema().load(request.form.to_dict(flat=True))
-    handle, path = tempfile.mkstemp(suffix=".csv", prefix="statement-")
+    handle, path = tempfile.mkstemp(prefix="statement-")  # the format is read from the content
     try:
         with os.fdopen(handle, "wb") as target:
             upload.save(target)
         # The name is kept with the run; PostgreSQL text cannot hold an attacker's NUL (a 500 once).
         run, created = services.reconcile_file(g.actor, path, fields["partner"], fields["date"],
-                                               (upload.filename or "").replace("\x00", "\ufffd"))
+                                               (upload.filename or "").replace("\x00", "\ufffd"),
+                                               fields["format"], parse_account(fields["account"]))
         db.session.commit()
     finally:
         os.unlink(path)

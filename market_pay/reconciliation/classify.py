@@ -24,6 +24,10 @@ from .models import CLASSES, ReconciliationBreak
 from .statement_file import StatementCheck, StatementLine, day_bounds, read_lines
 
 CHUNK = 1000
+# Matching without the partner's id (MT940, camt, bank exports): a callback booked this close to a
+# line's time, with its account, amount and direction, could be that line (docs/STATEMENTS.md).
+MATCH_WINDOW = timedelta(minutes=15)
+AMBIGUOUS_LISTED = 10  # candidate callbacks named in an "ambiguous" break
 _TOKEN = re.compile(r"[A-Z0-9]{4,}")
 # Callback columns the classification compares or reports.
 _TABLE = BankTransaction.__table__
@@ -71,6 +75,11 @@ class Classifier:
         self.break_count = 0
         self._breaks, self._confirm = [], []
         self._claimed = set()  # callbacks claimed by a line of the current chunk
+        # Without ids: lines the money key did not settle wait for a second pass (by time window),
+        # once every line that names a callback's reference has claimed it; callbacks claimed in the
+        # first pass that this run does not mark (confirmed by an earlier run) are remembered here.
+        self._deferred, self._run_claimed, self._ambiguous = set(), set(), set()
+        self._second_pass = False
         self._day_start = day_bounds(check.statement_date, zone)[0].timestamp()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -86,7 +95,8 @@ class Classifier:
             "run_id": self.run.id, "kind": kind, "row_number": line.row if line is not None else None,
             "bin": source.bin, "account_number": source.account_number,
             # A recovered transaction's id is the statement's, not our placeholder.
-            "bank_txn_id": line.transaction_id if line is not None else (txn.statement_txn_id or txn.partner_txn_id),
+            "bank_txn_id": (line.transaction_id or None) if line is not None
+            else (txn.statement_txn_id or txn.partner_txn_id),
             "bank_reference": source.bank_reference, "booked_at": source.booked_at, "direction": source.direction,
             "amount": source.amount, "transaction_id": txn.id if txn is not None else None, "detail": detail})
         self.break_count += 1
@@ -104,7 +114,7 @@ class Classifier:
     # -- lines ---------------------------------------------------------------------------------
     def classify_statement(self, path):
         broken = {key for key, account in self.check.accounts.items() if account.broken}
-        for chunk in _chunks(read_lines(path, self.zone), CHUNK):
+        for chunk in _chunks(read_lines(path, self.zone, self.check), CHUNK):
             lookups = self._lookups([line for line in chunk if line.account not in broken])
             for line in chunk:
                 if line.account in broken:
@@ -112,6 +122,8 @@ class Classifier:
                 else:
                     self._classify_line(line, *lookups)
             self._flush()
+        if self._deferred:
+            self._classify_by_window(path, broken)
         for key in sorted(broken):
             account = self.check.accounts[key]
             self._breaks.append({
@@ -122,6 +134,64 @@ class Classifier:
             self.break_count += 1
         self._flush()
 
+    def _classify_by_window(self, path, broken):
+        """Second pass over the lines no id or bank reference settled: by (BIN, account), amount,
+        direction and booking time; one candidate is a match, several an "ambiguous" break."""
+        self._second_pass = True
+        deferred = (line for line in read_lines(path, self.zone, self.check) if line.row in self._deferred)
+        for chunk in _chunks(deferred, CHUNK):
+            window = self._window_lookup([line for line in chunk if line.account not in broken])
+            for line in chunk:
+                if line.account not in broken:
+                    self._match_by_window(line, window)
+            self._flush()
+        self._deferred = set()
+
+    def _window(self, line):
+        if line.date_only:  # the bank gave the day only: any time that (local) day
+            start = day_bounds(line.booked_at.astimezone(self.zone).date(), self.zone)[0]
+            return start, start + timedelta(days=1)
+        return line.booked_at - MATCH_WINDOW, line.booked_at + MATCH_WINDOW
+
+    def _window_lookup(self, lines):
+        found = {}
+        if not lines:
+            return found
+        bounds = [self._window(line) for line in lines]
+        rows = db.session.execute(select(*_TXN_COLUMNS).where(
+            in_values(_TXN.account_number, {line.account_number for line in lines}),
+            in_values(_TXN.amount, {line.amount for line in lines}),
+            _TXN.booked_at >= min(start for start, _ in bounds), _TXN.booked_at < max(end for _, end in bounds))
+            .order_by(_TXN.id))
+        for row in rows:
+            found.setdefault((row.account_number, row.amount, row.direction), []).append(row)
+        return found
+
+    def _match_by_window(self, line, window):
+        start, end = self._window(line)
+        candidates = [row for row in window.get((line.account_number, line.amount, line.direction), ())
+                      if _owns(line.bin, line.account_number, row) and start <= row.booked_at < end
+                      and row.id not in self._claimed and row.id not in self._run_claimed
+                      and row.reconciliation_run_id != self.run.id and row.confirmation != "disputed"]
+        if not candidates:
+            return self._recover(line, retry=False)
+        if len(candidates) > 1:
+            # Never a guess: the money stays as the callbacks left it, and a person decides.
+            self._ambiguous.update(row.id for row in candidates)
+            self._count("ambiguous", line.direction, line.amount)
+            self._break("ambiguous", line, candidates=len(candidates),
+                        transaction_ids=[row.id for row in candidates[:AMBIGUOUS_LISTED]])
+            return
+        self._claim(line, candidates[0])
+
+    def _claim(self, line, txn):
+        self._claimed.add(txn.id)
+        if txn.confirmation == "provisional":
+            self._confirm.append(txn.id)
+        elif not self.check.ids:
+            self._run_claimed.add(txn.id)
+        self._count(self._matched_class(line, txn), line.direction, line.amount, callbacks=1)
+
     def _lookups(self, lines):
         """by_id: the partner's transactions with the lines' ids (callbacks: whichever account they
         are on); by_statement: transactions earlier statements recovered under those ids on the
@@ -130,7 +200,7 @@ class Classifier:
         by_id, by_statement, by_money = {}, {}, {}
         if not lines:
             return by_id, by_statement, by_money
-        ids = {line.transaction_id for line in lines}
+        ids = {line.transaction_id for line in lines if line.transaction_id}
         for row in db.session.execute(select(*_TXN_COLUMNS).where(
                 _TXN.partner == self.partner, in_values(_TXN.partner_txn_id, ids))):
             by_id[row.partner_txn_id] = row
@@ -167,20 +237,22 @@ class Classifier:
             if not exact and candidates:
                 return self._disagreement(line, candidates[0])
             txn = exact[0] if exact else None
+        if txn is None and not line.transaction_id:
+            if self._second_pass:
+                return self._recover(line, retry=False)
+            self._deferred.add(line.row)  # matched by time window once every reference has claimed its own
+            return
         if txn is None:
             return self._recover(line, retry)
         if (line.account_number, line.bank_reference, line.amount, line.direction) != (
                 txn.account_number, txn.bank_reference, txn.amount, txn.direction):
             return self._disagreement(line, txn)
-        if txn.id in self._claimed or txn.reconciliation_run_id == self.run.id:
+        if txn.id in self._claimed or txn.reconciliation_run_id == self.run.id or txn.id in self._run_claimed:
             # Two lines with different ids but the same money: one transfer, counted once.
             self._count("duplicate", line.direction, line.amount)
             self._break("duplicate", line, txn, problem="same_money")
             return
-        self._claimed.add(txn.id)
-        if txn.confirmation == "provisional":
-            self._confirm.append(txn.id)
-        self._count(self._matched_class(line, txn), line.direction, line.amount, callbacks=1)
+        self._claim(line, txn)
 
     def _other_account(self, line, problem: str):
         """A break that names no transaction: the one it collides with is another account's, whose
@@ -219,7 +291,7 @@ class Classifier:
         reverses = self._reversed_credit(line) if line.direction == "out" else None
         values = {
             "partner": self.partner, "partner_txn_id": f"{RECOVERED_ID_PREFIX}{self.run.id}:{line.row}",
-            "statement_txn_id": line.transaction_id, "bank_reference": line.bank_reference,
+            "statement_txn_id": line.transaction_id or None, "bank_reference": line.bank_reference,
             "bin": line.bin, "account_number": line.account_number, "amount": line.amount,
             "direction": line.direction, "description": line.description, "booked_at": line.booked_at,
             "received_at": utcnow(), "reverses_txn_id": reverses, "match_kind": "pending",
@@ -234,8 +306,13 @@ class Classifier:
             if holder is not None and not _owns(line.bin, line.account_number, holder):
                 # The money key is held by the same number under another BIN: not this account's.
                 return self._other_account(line, "money")
-            if retry:  # a callback for it committed since the lookup: classify against it
-                return self._classify_line(line, *self._lookups([line]), retry=False)
+            if retry or (self._second_pass and holder is not None):
+                # A callback for it committed since the lookup: classify against it.
+                second, self._second_pass = self._second_pass, False
+                try:
+                    return self._classify_line(line, *self._lookups([line]), retry=False)
+                finally:
+                    self._second_pass = second
             return self._other_account(line, "money")
         self._claimed.add(txn_id)
         self._count("missing_callback", line.direction, line.amount)
@@ -268,6 +345,9 @@ class Classifier:
             # A callback without a BIN belongs to the statement account with its number, unless it
             # was allocated to an account of another BIN.
             for txn in rows:
+                if txn.id in self._ambiguous:  # counted with the line that could be it
+                    self._count("ambiguous", txn.direction, 0, lines=0, callbacks=1)  # the money: the line's
+                    continue
                 bins = bins_of.get(txn.account_number, ())
                 if not any(_owns(bin_code, txn.account_number, txn) for bin_code in bins):
                     continue

@@ -1,9 +1,17 @@
-"""`market-pay reconcile`: a bank statement file against the callbacks, from the command line."""
+"""`market-pay reconcile FILE`: a statement in any accepted format against the callbacks."""
 from pathlib import Path
 
 import click
 
 from ..common.cli import service_command
+from .formats import format_choices, parse_account
+
+
+def _account(ctx, param, value):
+    try:
+        return parse_account(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.command("reconcile")
@@ -12,14 +20,19 @@ from ..common.cli import service_command
               help="Whose statement this is (its transaction ids are that partner's).")
 @click.option("--date", "statement_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The statement's day (default: the day most of its lines were booked).")
+@click.option("--format", "statement_format", type=click.Choice(format_choices()), default=None,
+              help="The file's format (default: recognised from its content; docs/STATEMENTS.md).")
+@click.option("--account", callback=_account, default=None, metavar="BIN/NUMBER",
+              help="The account of a single-account export that does not say which it is.")
 @service_command
-def reconcile_command(file, partner, statement_date):
-    """Reconcile a bank statement CSV against the callbacks: every line and callback classified."""
+def reconcile_command(file, partner, statement_date, statement_format, account):
+    """Reconcile a bank statement (our CSV, MT940, camt.053/054 or a bank's XLSX export) against the
+    callbacks: every line and callback classified."""
     from .messages import CLASS_LABELS
     from .models import CLASSES
     from .services import breaks_by_kind, reconcile_file
     run, created = reconcile_file(None, file, partner, statement_date.date() if statement_date else None,
-                                  Path(file).name)
+                                  Path(file).name, statement_format, account)
     if not created:
         click.echo(f"Already reconciled as run {run.id} on {run.created_at:%d/%m/%Y}; nothing changed.")
         return

@@ -16,6 +16,7 @@ CLASS_LABELS = {
     "broken_chain": {"vi": "Số dư không liên tục", "en": "Broken balance chain"},
     "in_suspense": {"vi": "Đang chờ xử lý (treo)", "en": "In suspense"},
     "other_account": {"vi": "Mã giao dịch thuộc tài khoản khác", "en": "Id belongs to another account"},
+    "ambiguous": {"vi": "Không xác định được thông báo", "en": "Ambiguous match"},
 }
 
 FIELD_LABELS = {
@@ -109,6 +110,12 @@ def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | N
         return ("Mã giao dịch này thuộc giao dịch của một tài khoản khác; không thay đổi giao dịch đó, cần kiểm tra."
                 if vi else "This transaction id belongs to another account's transaction; that transaction was "
                            "not changed, check it.")
+    if kind == "ambiguous":
+        count = detail.get("candidates", 0)
+        return (f"Không xác định được: {count} thông báo có thể là dòng này (cùng tài khoản, số tiền, chiều, "
+                "thời gian); không tự chọn, cần kiểm tra." if vi else
+                f"Ambiguous: {count} callbacks could be this line (same account, amount, direction and time); "
+                "none was chosen, check it.")
     if kind == "in_suspense":
         reason = SUSPENSE_REASONS.get(detail.get("reason"), {}).get(lang, detail.get("reason", ""))
         return (f"Tiền có trên sao kê nhưng đang treo chờ xử lý: {reason}." if vi

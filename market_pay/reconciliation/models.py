@@ -11,11 +11,13 @@ from ..extensions import Model, db
 # other_account: the line's id (or money key) belongs to another account's transaction — a break
 # that changes nothing (issue 17, finding 1).
 CLASSES = ("matched", "missing_callback", "not_on_statement", "field_disagreement", "duplicate", "reversal",
-           "day_cutoff", "broken_chain", "other_account")
+           "day_cutoff", "broken_chain", "other_account", "ambiguous")
+# ambiguous: a line without the partner's id that more than one callback could be (issue 24): a
+# break, never a guess; those callbacks stay as they were.
 # Breaks: the classes that need a person's eye, plus money that is on the statement but sits in
 # suspense (explained, but not on a stall).
 BREAK_KINDS = ("missing_callback", "not_on_statement", "field_disagreement", "duplicate", "broken_chain",
-               "in_suspense", "other_account")
+               "in_suspense", "other_account", "ambiguous")
 
 
 class ReconciliationRun(Model):

@@ -1,8 +1,9 @@
 """Reconciliation request and response shapes (the OpenAPI document is built from these)."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates
 
 from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema
 from ..payments.partner_formats import PARTNERS
+from .formats import format_choices, parse_account
 from .models import BREAK_KINDS, CLASSES
 
 LANG = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
@@ -13,6 +14,17 @@ class StatementUploadSchema(StrictSchema):
 
     partner = fields.String(required=True, validate=validate.OneOf(PARTNERS))
     date = BoundedDate(load_default=None)
+    # None: recognised from the content (docs/STATEMENTS.md).
+    format = fields.String(load_default=None, validate=validate.OneOf(format_choices()))
+    # BIN/NUMBER, for a single-account export that does not say which account it is.
+    account = fields.String(load_default=None, validate=validate.Length(max=30))
+
+    @validates("account")
+    def _account(self, value, **_):
+        try:
+            parse_account(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 class RunListQuerySchema(PageQuerySchema):

@@ -28,9 +28,10 @@ def zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def _checked(path, statement_date):
+def _checked(path, statement_date, statement_format=None, account=None):
     try:
-        check = check_statement(path, zone(), statement_date)
+        check = check_statement(path, zone(), statement_date, statement_format, account,
+                                current_app.config.get("CAMT_SCHEMA_PATH"))
     except StatementUnreadable as unreadable:
         raise ValidationFailed(unreadable.message, unreadable.errors) from None
     if check.errors:
@@ -93,8 +94,9 @@ def _require_accounts_in_scope(actor, check, owners: dict):
     errors = {}
     for key, account in sorted(check.accounts.items(), key=lambda item: item[1].opening_row):
         if owners.get(key) not in allowed:
-            errors[f"row {account.opening_row}"] = {"account_number": [
-                f"Account {account.bin}/{account.account_number} (rows {account.opening_row}–{account.closing_row}) "
+            errors[f"{check.unit} {account.opening_row}"] = {"account_number": [
+                f"Account {account.bin}/{account.account_number} ({check.unit}s {account.opening_row}–"
+                f"{account.closing_row}) "
                 "is not registered to a stall you may reconcile."]}
     if errors:
         raise ValidationFailed("The statement has accounts outside your scope; nothing was reconciled.",
@@ -106,13 +108,16 @@ def _existing_run(partner, sha256):
                                                              ReconciliationRun.file_sha256 == sha256))
 
 
-def reconcile_file(actor, path, partner: str, statement_date=None, file_name: str = ""):
+def reconcile_file(actor, path, partner: str, statement_date=None, file_name: str = "", statement_format=None,
+                   account=None):
     """Check the whole file, then classify it in the session's transaction; the caller commits.
-    Returns (run, created). The same file again returns the earlier run and changes nothing."""
+    Returns (run, created). The same file again returns the earlier run and changes nothing.
+    `statement_format`: None to recognise it by content (formats/); `account`: (BIN, number) for
+    a single-account export that does not say which account it is."""
     if partner not in PARTNERS:
         raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
     require_may_reconcile(actor)
-    check = _checked(path, statement_date)
+    check = _checked(path, statement_date, statement_format, account)
     owners = _owning_markets(check.accounts)
     _require_accounts_in_scope(actor, check, owners)
     market_ids = set(owners.values())

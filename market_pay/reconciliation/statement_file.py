@@ -32,7 +32,7 @@ _BIN = re.compile(r"[0-9]{6}")
 _ACCOUNT = re.compile(r"[0-9A-Za-z]{4,19}")
 
 
-class StatementUnreadable(Exception):
+class StatementUnreadable(Exception):  # noqa: N818 (kept: callers catch it by this name)
     """The file cannot be read as a statement at all (encoding, header)."""
 
     def __init__(self, message: str, errors: dict | None = None):
@@ -51,7 +51,8 @@ class StatementLine:
     direction: str
     amount: int
     description: str
-    balance_after: int
+    balance_after: int | None  # None: the format gives no balance per line (MT940, camt)
+    date_only: bool = False    # the format gives the booking day only: "some time that day"
 
     @property
     def account(self) -> tuple[str, str]:
@@ -92,9 +93,14 @@ class StatementCheck:
     dates: Counter = field(default_factory=Counter)
     first_row_of_date: dict = field(default_factory=dict)
     statement_date: date | None = None
+    format: str = "csv"          # formats/__init__.py
+    unit: str = "row"            # what the file's numbers count: CSV and XLSX rows, MT940 and XML lines
+    ids: bool = True             # whether lines carry the partner's transaction id (only our CSV does)
+    account: tuple | None = None  # (BIN, number) given for a single-account file
+    camt_schema: str | None = None
 
     def error(self, row: int, column: str, message: str):
-        key = f"row {row}"
+        key = f"{self.unit} {row}"
         if key not in self.errors:
             self.error_rows += 1
             if len(self.errors) >= MAX_REPORTED_ROWS:
@@ -111,7 +117,7 @@ def file_sha256(path) -> str:
     return digest.hexdigest()
 
 
-def _open_rows(path):
+def open_csv_rows(path):
     """(row number, [the COLUMNS' values in COLUMNS order] or None for a short/long row) for every
     data row; the header is row 1. csv.reader, not DictReader: a dict per row costs more than the
     rest of the check on a million-line file."""
@@ -178,22 +184,28 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
     bin_code, account, direction = bin_code.strip(), account.strip(), direction.strip()
     balance = _integer(balance_text)
     ok = True
+    optional_balance = not check.ids and not (balance_text or "").strip()
     if not _BIN.fullmatch(bin_code):
         check.error(number, "bin", "Six digits (the bank's BIN).")
         ok = False
     if not _ACCOUNT.fullmatch(account):
         check.error(number, "account_number", "4 to 19 letters or digits.")
         ok = False
-    if balance is None:
+    if balance is None and not optional_balance:
         check.error(number, "balance_after", "A whole number of đồng, digits only.")
         ok = False
     if direction in BALANCE_DIRECTIONS:
         return (direction, bin_code, account, balance) if ok else None
+    if direction == "both":
+        check.error(number, "amount", "A debit and a credit on one row: one of them only.")
+        return None
     if direction not in LINE_DIRECTIONS:
         check.error(number, "direction", "One of: in, out, opening, closing.")
         return None
     transaction_id, reference = transaction_id.strip(), reference.strip()
-    if not 1 <= len(transaction_id) <= 200 or "\x00" in transaction_id:  # (PostgreSQL text holds no NUL)
+    if not transaction_id and not check.ids:
+        pass  # matched by money (classify.py)
+    elif not 1 <= len(transaction_id) <= 200 or "\x00" in transaction_id:  # (PostgreSQL text holds no NUL)
         check.error(number, "transaction_id", "Required, at most 200 characters, no NUL.")
         ok = False
     if not 1 <= len(reference) <= 100 or "\x00" in reference:
@@ -207,8 +219,11 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
         check.error(number, "amount", AMOUNT_TOO_LARGE)
         ok = False
     booked_at = _booked_at(booked_text, zone)
+    date_only = len((booked_text or "").strip()) == 10
     if booked_at is None:
-        check.error(number, "booked_at", "An ISO 8601 time, e.g. 2026-11-22T09:15:00+07:00.")
+        check.error(number, "booked_at", "A day as dd/mm/yyyy (a time may follow) or a date cell."
+                    if (check.format or "").startswith("xlsx") else
+                    "An ISO 8601 time, e.g. 2026-11-22T09:15:00+07:00 (or a day, 2026-11-22).")
         ok = False
     if "\x00" in description or len(description) > 1000:
         check.error(number, "description", "At most 1000 characters, no NUL.")
@@ -216,7 +231,7 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
     if not ok:
         return None
     return StatementLine(number, transaction_id, reference, booked_at.astimezone(UTC), bin_code, account,
-                         direction, amount, description, balance)
+                         direction, amount, description, balance, date_only)
 
 
 def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
@@ -235,7 +250,7 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
             return
         account.closed, account.closing, account.open_ids = True, balance, set()
         account.closing_row = number
-        if balance != account.balance:
+        if balance is not None and account.opening is not None and balance != account.balance:
             account.break_chain(row=number, problem="closing", opening=account.opening, credits=account.credits,
                                 debits=account.debits, expected=account.balance, closing=balance)
         return
@@ -249,27 +264,50 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
     local_day = line.booked_at.astimezone(zone).date()
     check.dates[local_day] += 1
     check.first_row_of_date.setdefault(local_day, number)
-    if line.transaction_id in account.open_ids:  # the bank listed it twice; it moved money once
+    # Listed twice, moved money once: the same id, or (without ids) the same money key.
+    key = line.transaction_id or (line.bank_reference, line.amount, line.direction)
+    if key in account.open_ids:
         check.duplicate_rows.add(number)
         return
-    account.open_ids.add(line.transaction_id)
+    account.open_ids.add(key)
     account.lines += 1
+    if account.opening is None:
+        # No opening balance in the file (some exports): the first line's balance starts the chain.
+        if line.balance_after is not None:
+            account.opening = account.balance = line.balance_after + (
+                line.amount if line.direction == "out" else -line.amount)
+        else:
+            account.credits += line.amount if line.direction == "in" else 0
+            account.debits += line.amount if line.direction == "out" else 0
+            return
     if line.direction == "in":
         account.credits += line.amount
         account.balance += line.amount
     else:
         account.debits += line.amount
         account.balance -= line.amount
-    if line.balance_after != account.balance:
+    if line.balance_after is not None and line.balance_after != account.balance:
         account.break_chain(row=number, problem="line", expected=account.balance, found=line.balance_after)
         account.balance = line.balance_after
 
 
-def check_statement(path, zone: ZoneInfo, statement_date: date | None = None) -> StatementCheck:
+def _rows(path, check: StatementCheck):
+    from .formats import carries_ids, detect, open_rows
+    if check.format is None:
+        check.format = detect(path)
+    check.ids = carries_ids(check.format)
+    rows, check.unit = open_rows(path, check.format, check.account, check.camt_schema)
+    return rows
+
+
+def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, statement_format: str | None = None,
+                    account: tuple | None = None, camt_schema: str | None = None) -> StatementCheck:
     """Read the whole file once. Row errors are collected on the result (nothing is raised for
-    them); StatementUnreadable is raised when there is no statement to speak of."""
-    check = StatementCheck(sha256=file_sha256(path))
-    for number, row in _open_rows(path):
+    them); StatementUnreadable is raised when there is no statement to speak of. The format is
+    found from the content unless given; `account` (BIN, number) completes a single-account file."""
+    check = StatementCheck(sha256=file_sha256(path), format=statement_format, account=account,
+                           camt_schema=camt_schema)
+    for number, row in _rows(path, check):
         parsed = parse_row(number, row, zone, check)
         if parsed is not None:
             _follow_chain(number, parsed, check, zone)
@@ -289,10 +327,11 @@ def check_statement(path, zone: ZoneInfo, statement_date: date | None = None) ->
     return check
 
 
-def read_lines(path, zone: ZoneInfo):
+def read_lines(path, zone: ZoneInfo, check: StatementCheck | None = None):
     """The statement's lines (not balance rows), in file order, for a file check_statement passed."""
-    scratch = StatementCheck()
-    for number, row in _open_rows(path):
+    scratch = StatementCheck(format=check.format if check else "csv", account=check.account if check else None,
+                             camt_schema=check.camt_schema if check else None)
+    for number, row in _rows(path, scratch):
         parsed = parse_row(number, row, zone, scratch)
         if isinstance(parsed, StatementLine):
             yield parsed

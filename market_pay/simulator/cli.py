@@ -28,10 +28,15 @@ def _fault_options(command):
 @click.option("--rate", type=float, default=0.0, show_default=True, help="Deliveries per second (0: as fast as possible).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
 @click.option("--statement-out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the bank's statement CSV for the day here.")
+              help="Write the bank's statement for the day here (XLSX: a directory, one file per account).")
+@click.option("--statement-format", default="csv", show_default=True,
+              type=click.Choice(["csv", "mt940", "camt053", "xlsx", "xlsx-vietcombank", "xlsx-vietcombank-corporate",
+                                 "xlsx-bidv", "xlsx-vietinbank", "xlsx-techcombank", "xlsx-mb", "xlsx-acb"]),
+              help="The statement's format: xlsx writes each account in its bank's layout, xlsx-<layout> only "
+                   "that bank's accounts (docs/STATEMENTS.md).")
 @_fault_options
 def bank_simulate(url, username, password, secret, market_code, payments, dynamic_share, seed, day, rate, concurrency,
-                  statement_out, **faults):
+                  statement_out, statement_format, **faults):
     """Make a market day of payments and send its signed callbacks to the service over HTTP."""
     from .day import Faults
     from .run import SimulationError, simulate
@@ -39,7 +44,7 @@ def bank_simulate(url, username, password, secret, market_code, payments, dynami
         summary, _ = simulate(url, username, password, secret, market_code=market_code, payments=payments,
                               seed=seed, faults=Faults(**faults), dynamic_share=dynamic_share,
                               day=day.date() if day else None, concurrency=concurrency, rate=rate,
-                              statement_out=statement_out)
+                              statement_out=statement_out, statement_format=statement_format)
     except (SimulationError, OSError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(summary.as_text())

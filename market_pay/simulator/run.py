@@ -181,7 +181,7 @@ def deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempt
 
 def simulate(base_url: str, username: str, password: str, secret: str, *, market_code=None, payments=200,
              seed=None, faults: Faults | None = None, dynamic_share=0.3, day: date | None = None, concurrency=8,
-             rate=0.0, max_attempts=6, base_delay=0.05, statement_out=None):
+             rate=0.0, max_attempts=6, base_delay=0.05, statement_out=None, statement_format="csv"):
     """Returns (Summary, ledger lines). The seed makes the day (not the timing) repeatable.
     `base_url` may name several servers, comma-separated: callbacks are spread over them."""
     seed = seed if seed is not None else random.randrange(10**6)
@@ -210,5 +210,5 @@ def simulate(base_url: str, username: str, password: str, secret: str, *, market
     deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay)
     summary.elapsed = time.monotonic() - started
     if statement_out:
-        write_statement(statement_out, lines, random.Random(seed))
+        write_statement(statement_out, lines, random.Random(seed), statement_format)
     return summary, lines

@@ -1,0 +1,149 @@
+"""ISO 20022 camt.053 (statement) and camt.054 (debit/credit notification), read with lxml's
+iterparse: each entry is dropped as soon as it is turned into a row, so memory stays flat.
+
+Mapping (any camt.053/054 version: elements are matched by local name): `Stmt`/`Ntfctn` is an
+account's block; its `Acct/Id/IBAN` or `Acct/Id/Othr/Id` the account (Vietnam has no IBAN, so
+`Othr/Id` is what Vietnamese banks fill; "BIN/NUMBER" is accepted there too); the BIN from the
+servicer's `ClrSysMmbId/MmbId` or `Othr/Id` when it is six digits, else from --account. `Bal` with
+`OPBD`/`PRCD` is the opening and `CLBD` the closing balance (camt.054 has none: its lines are not
+chained). Each booked `Ntry` is a line: `Amt` (VND, whole đồng), `CdtDbtInd`, `BookgDt/DtTm` (or
+`Dt`, a day without time), `AcctSvcrRef` (else `NtryRef`) as the bank reference, the remittance
+text (`Ustrd`) or `AddtlNtryInf` as the content. Pending entries (`Sts` other than BOOK) are not
+money yet and are skipped. Optional schema validation: config CAMT_SCHEMA_PATH (an XSD), off by
+default.
+"""
+from lxml import etree
+
+from ..statement_file import StatementUnreadable
+from .common import dong, resolve_account, row, split_account
+
+UNIT = "line"
+_TAGS = ("{*}Acct", "{*}Bal", "{*}Ntry", "{*}Stmt", "{*}Ntfctn")
+
+
+def looks_like(head: str) -> bool:
+    return "camt.053" in head or "camt.054" in head or "<BkToCstmrStmt" in head or "<BkToCstmrDbtCdtNtfctn" in head
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname
+
+
+def _child(element, *path):
+    for name in path:
+        if element is None:
+            return None
+        element = next((c for c in element if isinstance(c.tag, str) and _local(c) == name), None)
+    return element
+
+
+def _text(element, *path) -> str:
+    found = _child(element, *path)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _unreadable(number, message):
+    return StatementUnreadable("The camt file cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]})
+
+
+def _account(element, given, number):
+    identity = _text(element, "Id", "IBAN") or _text(element, "Id", "Othr", "Id")
+    bin_code, account = split_account(identity)
+    agent = _child(element, "Svcr", "FinInstnId")
+    for candidate in (_text(agent, "ClrSysMmbId", "MmbId"), _text(agent, "Othr", "Id")):
+        if bin_code is None and len(candidate) == 6 and candidate.isdigit():
+            bin_code = candidate
+    return resolve_account(bin_code, account, given, f"{UNIT} {number}")
+
+
+def _booked(entry) -> str:
+    moment = _text(entry, "BookgDt", "DtTm")
+    if moment:
+        return moment  # ISO 8601; without an offset it is Vietnam time
+    return _text(entry, "BookgDt", "Dt") or _text(entry, "ValDt", "DtTm") or _text(entry, "ValDt", "Dt")
+
+
+def _content(entry) -> str:
+    texts = [u.text.strip() for u in entry.iter("{*}Ustrd") if u.text and u.text.strip()]
+    return " ".join(" ".join(texts).split()) or " ".join(_text(entry, "AddtlNtryInf").split())
+
+
+def read(path, account=None, schema_path=None):
+    schema = etree.XMLSchema(etree.parse(schema_path)) if schema_path else None
+    block = None  # {"account": (bin, number), "opening": .., "closing": .., "opened": bool, "row": n}
+    try:
+        events = etree.iterparse(str(path), events=("end",), tag=_TAGS, schema=schema, huge_tree=False,
+                                 resolve_entities=False, no_network=True)
+        for _, element in events:
+            name, number = _local(element), element.sourceline or 0
+            if name == "Acct":
+                parent = element.getparent()
+                if parent is not None and _local(parent) in ("Stmt", "Ntfctn"):
+                    block = {"account": _account(element, account, number), "opening": None, "closing": None,
+                             "opened": False, "row": number}
+                continue
+            if name == "Bal":
+                if block is None:
+                    continue
+                code = _text(element, "Tp", "CdOrPrtry", "Cd")
+                amount = _child(element, "Amt")
+                if code in ("OPBD", "PRCD", "CLBD"):
+                    if amount is None or amount.get("Ccy", "VND") != "VND":
+                        raise _unreadable(number, "A balance must be an amount in VND.")
+                    value = dong(amount.text)
+                    if value is None:
+                        raise _unreadable(number, "A balance must be a whole number of đồng.")
+                    if _text(element, "CdtDbtInd") == "DBIT":
+                        value = str(-int(value))
+                    block["closing" if code == "CLBD" else "opening"] = value
+                element.clear()
+                continue
+            if name == "Ntry":
+                if block is None:
+                    raise _unreadable(number, "An entry outside a statement's account (Stmt/Acct).")
+                if not block["opened"]:
+                    block["opened"] = True
+                    yield block["row"], _frame("opening", block)
+                status = _text(element, "Sts", "Cd") or _text(element, "Sts")
+                if status and status != "BOOK":
+                    _drop(element)
+                    continue
+                amount = _child(element, "Amt")
+                currency = amount.get("Ccy", "") if amount is not None else ""
+                if currency != "VND":
+                    raise _unreadable(number, f"An entry in {currency or 'no currency'}; only VND is reconciled.")
+                value = dong(amount.text)
+                indicator = _text(element, "CdtDbtInd")
+                direction = {"CRDT": "in", "DBIT": "out"}.get(indicator, indicator)
+                reference = _text(element, "AcctSvcrRef") or _text(element, "NtryDtls", "TxDtls", "Refs",
+                                                                   "AcctSvcrRef") or _text(element, "NtryRef")
+                bin_code, account_number = block["account"]
+                yield number, row("", reference, _booked(element), bin_code, account_number, direction,
+                                  value if value is not None else (amount.text or ""), _content(element))
+                _drop(element)
+                continue
+            if name in ("Stmt", "Ntfctn") and block is not None:
+                if not block["opened"]:
+                    yield block["row"], _frame("opening", block)
+                yield number, _frame("closing", block)
+                block = None
+                _drop(element)
+    except etree.XMLSyntaxError as error:
+        raise _unreadable(error.lineno or 0, f"Not well-formed XML: {error.msg}") from None
+    except etree.DocumentInvalid as error:
+        raise _unreadable(0, f"Not valid against the camt schema: {error}") from None
+
+
+def _frame(kind, block):
+    bin_code, number = block["account"]
+    return row(bin_code=bin_code, account=number, direction=kind, balance=block[kind] or "")
+
+
+def _drop(element):
+    """Free what is parsed so far: the element and the finished siblings before it."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
