@@ -70,9 +70,9 @@ def write_bodies(path: Path, accounts, count: int, tag: str, rng: random.Random)
     return ledger
 
 
-def start_gunicorn(env, workers: int, threads: int, port: int):
+def start_gunicorn(env, workers: int, threads: int, port: int, app_spec: str = "bench.ceiling_wsgi:app"):
     args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-            "--backlog", "2048", "bench.ceiling_wsgi:app"]
+            "--backlog", "2048", app_spec]
     if threads > 1:
         args[3:3] = ["--threads", str(threads)]
     # A file, not a pipe: the service logs a line per request, and an unread pipe blocks it.
@@ -200,6 +200,16 @@ def bench(url: str, label: str, args) -> list:
         else:
             env = {**env, "MARKET_PAY_MATCHER": "thread"}
         server = start_gunicorn(env, args.workers, args.threads, port)
+        bare_server = None
+        if args.bare and url.startswith("postgresql"):
+            # The bare ceiling: a separate tiny Flask app, same worker model, one autocommit
+            # INSERT … ON CONFLICT DO NOTHING into a one-table database (bench/bare_ceiling_wsgi.py).
+            from bare_ceiling_wsgi import create_schema
+            from benchlib import recreate_database
+            recreate_database(args.bare_url)
+            create_schema(args.bare_url)
+            bare_server = start_gunicorn({**env, "BARE_DATABASE_URL": args.bare_url}, args.workers, args.threads,
+                                         port + 1, "bench.bare_ceiling_wsgi:app")
         try:
             warm = tmp / "warm.txt"
             write_bodies(warm, accounts, 3000, "W", random.Random(1))
@@ -209,6 +219,7 @@ def bench(url: str, label: str, args) -> list:
                 count = args.duration * args.max_rate
                 ledger = write_bodies(lines, accounts, count, f"R{round_number}{label[:2].upper()}",
                                       random.Random(round_number))
+                bare = measured(bare_server, None, port + 1, "/ingest", lines, args) if bare_server else None
                 ceiling = measured(server, matcher, port, "/bench/ceiling", lines, args)
                 lean = measured(server, matcher, port, "/bench/ceiling-lean", lines, args) if args.lean else None
                 callbacks = measured(server, matcher, port, CALLBACK_PATH, lines, args)
@@ -221,19 +232,24 @@ def bench(url: str, label: str, args) -> list:
                 replay = replay_issued(port, ledger, callbacks["issued"], args.wrk_threads)
                 wait_matched(url, time.monotonic())
                 check = check_ledger(url, ledger, replay["issued"])
-                rows.append({"label": label, "round": round_number, "ceiling": ceiling, "lean": lean, "callbacks": callbacks,
+                rows.append({"label": label, "round": round_number, "bare": bare, "ceiling": ceiling, "lean": lean, "callbacks": callbacks,
                              "replay": replay["outcomes"], "check": check})
-                print(json.dumps({"label": label, "round": round_number, "ceiling_rps": round(ceiling["rps"]),
+                print(json.dumps({"label": label, "round": round_number,
+                                  "bare_rps": round(bare["rps"]) if bare else None,
+                                  "ceiling_rps": round(ceiling["rps"]),
                                   "lean_ceiling_rps": round(lean["rps"]) if lean else None,
                                   "callbacks_rps": round(callbacks["rps"]), "p50": callbacks["p50_ms"],
                                   "p99": callbacks["p99_ms"],
-                                  "cpu_us": {"ceiling": ceiling["cpu_us"], **({"lean ceiling": lean["cpu_us"]} if lean else {}),
+                                  "cpu_us": {**({"bare": bare["cpu_us"]} if bare else {}), "ceiling": ceiling["cpu_us"], **({"lean ceiling": lean["cpu_us"]} if lean else {}),
                                              "callbacks": callbacks["cpu_us"]},
                                   "non2xx": callbacks["non2xx"],
                                   "matching_lag_s": round(callbacks["matching_lag_s"], 2),
                                   "errors": callbacks["errors"], "replay": {f"{k[0]} {k[1]}": v for k, v in replay["outcomes"].items()},
                                   "check": check}), flush=True)
         finally:
+            if bare_server is not None:
+                bare_server.terminate()
+                bare_server.wait(timeout=30)
             if matcher is not None:
                 matcher.terminate()
                 matcher.wait(timeout=30)
@@ -252,7 +268,9 @@ def summarise(rows: list, label: str):
     callbacks = med([r["callbacks"]["rps"] for r in mine])
     leans = [r["lean"]["rps"] for r in mine if r["lean"]]
     lean = f"{med(leans):,.0f} ({callbacks / med(leans):.0%})" if leans else "–"
-    print(f"| {label} | {ceiling:,.0f} | {callbacks:,.0f} | {callbacks / ceiling:.0%} | {lean} | "
+    bares = [r["callbacks"]["rps"] / r["bare"]["rps"] for r in mine if r["bare"]]
+    bare = (f"{med([r['bare']['rps'] for r in mine if r['bare']]):,.0f} ({med(bares):.2f} ×)" if bares else "–")
+    print(f"| {label} | {bare} | {ceiling:,.0f} | {callbacks:,.0f} | {callbacks / ceiling:.0%} | {lean} | "
           f"{med([r['callbacks']['p50_ms'] for r in mine]):.1f} | {med([r['callbacks']['p99_ms'] for r in mine]):.1f} | "
           f"{sum(r['check']['lost'] for r in mine)} | {sum(r['check']['double'] for r in mine)} | "
           f"{sum(r['callbacks']['non2xx'] + r['callbacks']['errors'] for r in mine)} |")
@@ -274,15 +292,18 @@ def main():
                              "ingest alone) in a process started after the first burst")
     parser.add_argument("--lean", action="store_true",
                         help="also measure /bench/ceiling-lean (one autocommit insert, as callbacks are recorded)")
+    parser.add_argument("--bare", action="store_true",
+                        help="also measure the bare ceiling (bench/bare_ceiling_wsgi.py; PostgreSQL only)")
+    parser.add_argument("--bare-url", default="postgresql://postgres@127.0.0.1:5432/market_pay_bare")
     parser.add_argument("--max-rate", type=int, default=4000, help="pre-signed callbacks per second of run")
     args = parser.parse_args()
     rows = bench(args.postgres_url, "postgresql", args)
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             rows += bench(f"sqlite:///{tmp}/bench.db", "sqlite", args)
-    print("\n| database | ceiling req/s | callbacks/s | of ceiling | lean ceiling (callbacks of it) | p50 ms | p99 ms "
-          "| lost | double | non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| database | bare ceiling req/s (callbacks of it, median of rounds) | ceiling req/s | callbacks/s "
+          "| of ceiling | lean ceiling (callbacks of it) | p50 ms | p99 ms | lost | double | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label in ("postgresql", "sqlite"):
         if any(r["label"] == label for r in rows):
             summarise(rows, label)

@@ -1,4 +1,6 @@
-"""GET /healthz: 200 when the database answers, 503 otherwise (for load balancers and systemd)."""
+"""GET /healthz: 200 when the database answers, 503 otherwise (for load balancers and systemd).
+GET /livez: 200 whenever the process answers at all (liveness: restart me if this fails); it never
+touches the database, so a database outage does not make an orchestrator kill healthy workers."""
 import logging
 
 from flask import Blueprint
@@ -20,3 +22,8 @@ def healthz():
         db.session.rollback()
         return {"status": "unavailable", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/livez")
+def livez():
+    return {"status": "ok"}

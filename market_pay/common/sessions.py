@@ -11,7 +11,8 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         self._serializers = {}
 
     def open_session(self, app, request):
-        if not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (banks, API clients): not even parse the (absent) cookies.
+        if "HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class() if app.secret_key else None
         return super().open_session(app, request)
 

@@ -30,19 +30,38 @@ CALLBACK_LATENCY = Histogram("market_pay_callback_duration_seconds", "Time to re
                              ["partner"], buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 # Streams stay open for hours: their duration would drown every other route's histogram.
 UNTIMED_ROUTES = {"/stall/events"}
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def observe(response):
     """after_request: count the answer and time it."""
-    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-    seconds = g.get("request_seconds")
+    current = request._get_current_object()
+    context = g._get_current_object()
+    route = current.url_rule.rule if current.url_rule is not None else "unmatched"
+    method = current.method if current.method in _METHODS else "other"  # a client can send any token
+    _child(REQUESTS, method, route, str(response.status_code)).inc()
+    seconds = getattr(context, "request_seconds", None)
     if seconds is not None and route not in UNTIMED_ROUTES:
-        LATENCY.labels(route).observe(seconds)
-        if g.get("callback_outcome"):
-            CALLBACKS.labels(g.callback_partner, g.callback_outcome).inc()
-            CALLBACK_LATENCY.labels(g.callback_partner).observe(seconds)
+        _child(LATENCY, route).observe(seconds)
+        partner = getattr(context, "callback_partner", None)
+        outcome = getattr(context, "callback_outcome", None)
+        if outcome:
+            _child(CALLBACKS, partner, outcome).inc()
+            _child(CALLBACK_LATENCY, partner).observe(seconds)
     return response
+
+
+# The metric's child per label values, found once: `labels()` takes a lock and rebuilds the key
+# on every call. Routes, methods, statuses and partners are few, so this stays small.
+_children: dict[tuple, object] = {}
+
+
+def _child(metric, *values):
+    key = (id(metric), *values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*values)
+    return child
 
 
 def _registry():

@@ -87,3 +87,15 @@ def test_metrics_need_the_token_when_one_is_configured_and_loopback_otherwise(cl
                           environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 200
     finally:
         app.config["METRICS_TOKEN"] = None
+
+
+def test_the_access_line_and_metrics_keep_their_fields_and_odd_methods_share_one_label(client, access_lines):
+    from market_pay.observability.metrics import REQUESTS
+    client.get("/livez", headers={"X-Request-Id": "probe-0001"})
+    assert {key: access_lines[-1][key] for key in ("request_id", "method", "route", "status")} == {
+        "request_id": "probe-0001", "method": "GET", "route": "/livez", "status": 200}
+    before = REQUESTS.labels("other", "unmatched", "405")._value.get()
+    for method in ("FROB", "PROPFIND", "X-ANYTHING"):  # a client can send any token as the method
+        assert client.open("/livez", method=method).status_code == 405
+    assert REQUESTS.labels("other", "unmatched", "405")._value.get() == before + 3
+    assert not any(sample.labels.get("method") == "FROB" for metric in REQUESTS.collect() for sample in metric.samples)
