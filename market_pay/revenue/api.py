@@ -2,7 +2,7 @@
 from flask import Blueprint, g
 
 from ..auth.guard import login_required
-from ..common.requests import load_query
+from ..common.request_input import load_query
 from ..extensions import db
 from . import services
 from .responses import book_response
