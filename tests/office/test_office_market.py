@@ -19,8 +19,13 @@ def test_cards_for_the_market_a_selection_and_one_stall(client, office):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "application/pdf", path
         assert response.data.startswith(b"%PDF") and "attachment" in response.headers["Content-Disposition"]
-    # Another market's stall in a selection: 404, nothing built.
+    # Another market's stall in a selection: 404, nothing built; ids no column holds are no stall.
     assert client.get(f"/office/m/{code}/cards.pdf?stall={office.stall_b.id}").status_code == 404
+    for nothing in ("stall=99999999999&stall=-1", "selection=1"):
+        response = client.get(f"/office/m/{code}/cards.pdf?{nothing}")
+        assert response.status_code == 302  # back to the list: nothing was selected
+    assert "Chưa chọn sạp nào." in client.get(f"/office/m/{code}").get_data(as_text=True)
+    assert client.get(f"/office/m/{code}/cards.pdf?layout=../../x").status_code == 200
 
 
 def _unmatched(client, office, account_number):
