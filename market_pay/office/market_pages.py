@@ -37,7 +37,12 @@ def _pdf(actor, title, cards, layout, filename):
 def market_cards(actor, code):
     """The whole market's cards, or with ?stall=ID&stall=ID… the selected stalls' (active ones)."""
     market = market_for(actor, code)
-    layout, chosen = _layout(), request.args.getlist("stall", type=int)[:MAX_SELECTED]
+    # Ids a database column can hold (a larger one is no stall, not a driver's overflow).
+    chosen = [n for n in request.args.getlist("stall", type=int) if 0 < n < 2**31][:MAX_SELECTED]
+    layout = _layout()
+    if not chosen and (request.args.get("selection") or request.args.getlist("stall")):
+        flash(text(page_lang(), "nothing_selected"))  # a selection of nothing is not the whole market
+        return redirect(url_for("office_pages.market_home", code=market.code))
     if not chosen:
         title, cards = kits.market_cards(actor, market.code)
         return _pdf(actor, title, cards, layout, f"the-sap-{market.code}-{layout}.pdf")

@@ -39,7 +39,7 @@ def _formats():
             "count": lambda number: f"{number or 0:,}".replace(",", "." if lang == "vi" else ","),
             "when": lambda moment: format_datetime(moment, timezone) if moment else "",
             "bank_name": lambda bin_code: (find_bank(bin_code).short_name if find_bank(bin_code) else bin_code),
-            "suspense_reason": reason, "say": lambda message: texts.in_lang(str(message), lang),
+            "suspense_reason": reason, "action_words": lambda action: texts.ACTION_WORDS[lang].get(action, action), "say": lambda message: texts.in_lang(str(message), lang),
             "detail_text": lambda detail: json.dumps(detail, ensure_ascii=False, default=str)[:300]}
 
 

@@ -183,3 +183,31 @@ def in_lang(message: str, lang: str) -> str:
         if found:
             return words.format(*found.groups())
     return message
+
+# What each audit action means, for the office's audit log (the code stays beside it).
+ACTION_WORDS = {
+    "vi": {"vendor.create": "Đăng ký sạp", "vendor.update": "Sửa thông tin sạp", "vendor.suspend": "Tạm ngừng sạp",
+           "vendor.reactivate": "Cho sạp hoạt động lại", "account.add": "Thêm tài khoản nhận tiền",
+           "account.confirm": "Xác nhận thay đổi tài khoản", "account.reject": "Từ chối / rút thay đổi tài khoản",
+           "account.deactivate": "Ngừng dùng tài khoản", "account.request_deactivate": "Đề nghị ngừng dùng tài khoản",
+           "user.create": "Tạo tài khoản đăng nhập", "user.reset_pin": "Cấp lại mã PIN", "user.change_pin": "Tự đổi mã PIN",
+           "user.change_password": "Tự đổi mật khẩu", "user.deactivate": "Khoá tài khoản đăng nhập",
+           "user.reactivate": "Mở lại tài khoản đăng nhập", "suspense.assign_stall": "Ghi tiền chờ cho sạp",
+           "suspense.assign_request": "Ghi tiền chờ cho mã thanh toán", "suspense.refund": "Hoàn tiền chờ xử lý",
+           "suspense.dismiss": "Bỏ qua tiền chờ xử lý", "cash_survey.import": "Nhập khảo sát tiền mặt",
+           "cash_sale.create": "Ghi tiền mặt", "cash_sale.delete": "Xoá tiền mặt", "market.create": "Tạo chợ",
+           "market.update": "Sửa thông tin chợ", "reconcile": "Đối soát sao kê", "reconcile.stall": "Đối soát: bổ sung cho sạp",
+           "payment_request.create": "Tạo mã thanh toán", "payment_request.cancel": "Huỷ mã thanh toán"},
+    "en": {"vendor.create": "Stall registered", "vendor.update": "Stall details changed", "vendor.suspend": "Stall suspended",
+           "vendor.reactivate": "Stall reactivated", "account.add": "Receiving account added",
+           "account.confirm": "Account change confirmed", "account.reject": "Account change rejected / withdrawn",
+           "account.deactivate": "Account deactivated", "account.request_deactivate": "Deactivation requested",
+           "user.create": "Sign-in created", "user.reset_pin": "PIN reset", "user.change_pin": "PIN changed by its owner",
+           "user.change_password": "Password changed by its owner", "user.deactivate": "Sign-in deactivated",
+           "user.reactivate": "Sign-in reactivated", "suspense.assign_stall": "Suspense credited to a stall",
+           "suspense.assign_request": "Suspense credited to a request", "suspense.refund": "Suspense refunded",
+           "suspense.dismiss": "Suspense dismissed", "cash_survey.import": "Cash survey imported",
+           "cash_sale.create": "Cash sale recorded", "cash_sale.delete": "Cash sale removed", "market.create": "Market created",
+           "market.update": "Market changed", "reconcile": "Statement reconciled", "reconcile.stall": "Reconciliation: stall credited",
+           "payment_request.create": "Payment code created", "payment_request.cancel": "Payment code cancelled"},
+}

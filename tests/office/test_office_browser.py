@@ -126,6 +126,9 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     page.click("li[data-login='0977123456'] .reset-pin")
     page.wait_for_load_state()
     assert page.text_content("#new-pin") != pin
+    page.click("text=Về trang sạp")
+    page.wait_for_load_state()
+    shoot(page, "stall-changed")
 
     # Cards for this stall.
     page.goto(f"{base}/office/m/DV")

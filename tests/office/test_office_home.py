@@ -74,3 +74,23 @@ def test_today_s_credits_and_pending_accounts_show_per_stall(client, office):
     html = client.get(f"/office/m/{office.market_a.code}").get_data(as_text=True)
     assert "1 khoản · 25.000 ₫" in html and "1 đang dùng · 1 chờ xác nhận" in html
     db.session.rollback()
+
+
+def test_a_stall_gone_quiet_in_its_usual_hours_is_flagged(client, office, monkeypatch):
+    seen = []
+
+    def quiet(vendor_ids):
+        seen.extend(vendor_ids)
+        return {office.stall_a.id: {"quiet_minutes": 95}}
+    monkeypatch.setattr(listing, "quiet_alerts", quiet)
+    sign_in(client, office.manager_a)
+    seen.clear()
+    html = client.get(f"/office/m/{office.market_a.code}").get_data(as_text=True)
+    assert "Vắng bất thường: 95 phút chưa có khoản nào" in html and 'class="active is-quiet"' in html
+    assert seen == [office.stall_a.id]  # one call for the page's active stalls
+
+
+def test_region_staff_see_no_per_stall_takings(client, office):
+    sign_in(client, office.staff_a)
+    html = client.get(f"/office/m/{office.market_a.code}").get_data(as_text=True)
+    assert "0 khoản" not in html and 'data-label="Hôm nay">—' in html

@@ -19,8 +19,13 @@ def test_cards_for_the_market_a_selection_and_one_stall(client, office):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "application/pdf", path
         assert response.data.startswith(b"%PDF") and "attachment" in response.headers["Content-Disposition"]
-    # Another market's stall in a selection: 404, nothing built.
+    # Another market's stall in a selection: 404, nothing built; ids no column holds are no stall.
     assert client.get(f"/office/m/{code}/cards.pdf?stall={office.stall_b.id}").status_code == 404
+    for nothing in ("stall=99999999999&stall=-1", "selection=1"):
+        response = client.get(f"/office/m/{code}/cards.pdf?{nothing}")
+        assert response.status_code == 302  # back to the list: nothing was selected
+    assert "Chưa chọn sạp nào." in client.get(f"/office/m/{code}").get_data(as_text=True)
+    assert client.get(f"/office/m/{code}/cards.pdf?layout=../../x").status_code == 200
 
 
 def _unmatched(client, office, account_number):
@@ -83,6 +88,6 @@ def test_the_audit_log_shows_the_market_s_changes_only(client, office):
     token = sign_in(client, office.manager_a)
     post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/status", token, status="suspended")
     html = client.get(f"/office/m/{office.market_a.code}/audit").get_data(as_text=True)
-    assert 'data-action="vendor.suspend"' in html and office.manager_a.username in html
+    assert 'data-action="vendor.suspend"' in html and "Tạm ngừng sạp" in html and office.manager_a.username in html
     assert f"vendor:{office.stall_b.id}" not in html
     assert client.get(f"/office/m/{office.market_b.code}/audit").status_code == 403
