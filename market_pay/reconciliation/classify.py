@@ -8,7 +8,7 @@ the breaks, so a million-line statement never sits in memory. Everything runs in
 transaction: a run is committed whole or not at all.
 """
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import islice
 
 from sqlalchemy import case, exists, func, select, update
@@ -69,9 +69,12 @@ class Classifier:
         self.partner = run.partner
         self.totals = {name: {"lines": 0, "callbacks": 0, "amount_in": 0, "amount_out": 0} for name in CLASSES}
         self.break_count = 0
-        self._breaks, self._confirm = [], []
-        self._claimed = set()  # callbacks claimed by a line of the current chunk
-        self._day_start = day_bounds(check.statement_date, zone)[0].timestamp()
+        self._breaks: list[dict] = []
+        self._confirm: list[int] = []
+        self._claimed: set[int] = set()  # callbacks claimed by a line of the current chunk
+        assert check.statement_date is not None  # a checked statement without errors has its day
+        self.statement_date: date = check.statement_date
+        self._day_start = day_bounds(self.statement_date, zone)[0].timestamp()
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _count(self, name, direction, amount, lines=1, callbacks=0):
@@ -127,7 +130,9 @@ class Classifier:
         are on); by_statement: transactions earlier statements recovered under those ids on the
         lines' own accounts; by_money: for the rest, the lines' own accounts' transactions with
         their bank references."""
-        by_id, by_statement, by_money = {}, {}, {}
+        by_id: dict = {}
+        by_statement: dict = {}
+        by_money: dict = {}
         if not lines:
             return by_id, by_statement, by_money
         ids = {line.transaction_id for line in lines}
@@ -235,7 +240,8 @@ class Classifier:
                 # The money key is held by the same number under another BIN: not this account's.
                 return self._other_account(line, "money")
             if retry:  # a callback for it committed since the lookup: classify against it
-                return self._classify_line(line, *self._lookups([line]), retry=False)
+                by_id, by_statement, by_money = self._lookups([line])
+                return self._classify_line(line, by_id, by_statement, by_money, retry=False)
             return self._other_account(line, "money")
         self._claimed.add(txn_id)
         self._count("missing_callback", line.direction, line.amount)
@@ -255,10 +261,10 @@ class Classifier:
     # -- callbacks of the period ------------------------------------------------------------------
     def classify_unlisted_callbacks(self):
         """Callbacks of the statement's day on its (unbroken) accounts that no line confirmed."""
-        start, end = day_bounds(self.check.statement_date, self.zone)
+        start, end = day_bounds(self.statement_date, self.zone)
         accounts = sorted(key for key, account in self.check.accounts.items() if not account.broken)
         for chunk in _chunks(accounts, CHUNK):
-            bins_of = {}
+            bins_of: dict[str, list[str]] = {}
             for bin_code, number in chunk:
                 bins_of.setdefault(number, []).append(bin_code)
             rows = db.session.execute(select(*_TXN_COLUMNS).where(
@@ -282,7 +288,7 @@ class Classifier:
         self.totals["duplicate"]["callbacks"] += db.session.scalar(
             select(func.count(inbox.id)).select_from(InboxEntry.__table__.join(
                 BankTransaction.__table__, inbox.transaction_id == txn.id))
-            .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate"))
+            .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate")) or 0
 
     # -- after matching ------------------------------------------------------------------------------
     def match_recovered(self):

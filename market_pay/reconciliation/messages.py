@@ -110,7 +110,7 @@ def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | N
                 if vi else "This transaction id belongs to another account's transaction; that transaction was "
                            "not changed, check it.")
     if kind == "in_suspense":
-        reason = SUSPENSE_REASONS.get(detail.get("reason"), {}).get(lang, detail.get("reason", ""))
+        reason = SUSPENSE_REASONS.get(detail.get("reason", ""), {}).get(lang, detail.get("reason", ""))
         return (f"Tiền có trên sao kê nhưng đang treo chờ xử lý: {reason}." if vi
                 else f"On the statement but held in suspense: {reason}.")
     return kind

@@ -147,7 +147,7 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
     """A sheet with the title, period and production time above a frozen header row; đồng and
     percentage number formats; the subtotal and total rows in bold."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = "Báo cáo" if lang == "vi" else "Report"
     for number, line in enumerate(_heading_lines(report, lang), start=1):
         set_xlsx_cell(sheet, number, 1, line).font = Font(bold=number == 1, size=14 if number == 1 else 11)
@@ -169,7 +169,7 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
                 cell.number_format = SHARE_FORMAT
             if bold:
                 cell.font = Font(bold=True)
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=5)  # header row and the market's name
+    sheet.freeze_panes = f"E{HEADER_ROW + 1}"  # header row and the market's name (columns A-D)
     book.properties.title = _heading_lines(report, lang)[0]
     book.properties.created = report.produced_at.replace(tzinfo=None)
     out = io.BytesIO()
