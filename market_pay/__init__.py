@@ -1,5 +1,6 @@
 """market_pay: the backend for chợ 4.0 cashless markets. create_app() builds the Flask app."""
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from . import app_state
@@ -17,21 +18,21 @@ def _blueprints():
     from .auth import api as auth_api
     from .auth import pages as account_pages
     from .cash import api as cash_api
+    from .common import front_door
     from .kits import api as kits_api
     from .markets import api as markets_api
     from .payments import api as payments_api
     from .payments import callbacks_api
+    from .payments import pages as pay_pages
     from .reconciliation import api as reconciliation_api
     from .regions import api as regions_api
     from .reports import api as reports_api
     from .reports import pages as report_pages
-    from .vendors import api as vendors_api
-    from .vietqr import api as vietqr_api
-    from .payments import pages as pay_pages
     from .stalls import api as stalls_api
     from .stalls import pages as stall_pages
+    from .vendors import api as vendors_api
+    from .vietqr import api as vietqr_api
     from .vietqr import pages as verify_pages
-    from .common import front_door
     from .admin import pages as admin_pages
     from .office import pages as office_pages
     from .revenue import api as revenue_api
@@ -57,6 +58,7 @@ class DatabaseIdConverter(IntegerConverter):
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, whose options these are
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON
     app.json.sort_keys = False
     from .common.sessions import CookieSessionInterface

@@ -144,7 +144,8 @@ def register_error_handlers(app):
     def _http(exc: HTTPException):
         headers = dict(exc.get_response().headers) if exc.code == 405 else {}
         headers = {k: v for k, v in headers.items() if k == "Allow"}
-        return _respond(exc.code or 500, exc.description or HTTPStatus(exc.code).phrase, None, headers)
+        code = exc.code or 500
+        return _respond(code, exc.description or HTTPStatus(code).phrase, None, headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

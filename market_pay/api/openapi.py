@@ -1,6 +1,7 @@
 """GET /api/v1/openapi.json: the API described from the same marshmallow schemas the routes use."""
 import re
 from functools import lru_cache
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -8,23 +9,50 @@ from flask import Blueprint
 from marshmallow import Schema, fields
 
 from ..audit.schemas import AuditItemSchema, AuditQuerySchema
+from ..auth.schemas import (
+    PasswordChangeSchema,
+    PinChangeSchema,
+    PinResetSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserListQuerySchema,
+    UserSchema,
+)
 from ..cash.schemas import CashSaleCreateSchema, CashSaleSchema
-from ..auth.schemas import (PasswordChangeSchema, PinChangeSchema, PinResetSchema, TokenRequestSchema, TokenSchema,
-                            UserCreateSchema, UserListQuerySchema, UserSchema)
 from ..kits.schemas import KitQuerySchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
-from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
-                                SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
-from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema,
-                                      RunSchema)
+from ..payments.schemas import (
+    FeedQuerySchema,
+    FeedSchema,
+    PaymentRequestCreateSchema,
+    PaymentRequestSchema,
+    SuspenseItemSchema,
+    SuspenseQuerySchema,
+    SuspenseResolveSchema,
+)
+from ..reconciliation.schemas import BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema, RunSchema
+from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema, RegionTreeSchema
 from ..reports.schemas import AdoptionQuerySchema, AdoptionReportSchema
 from ..revenue.schemas import RevenueBookSchema, RevenueQuerySchema
 from ..stalls.schemas import QuietStallSchema
-from ..regions.schemas import RegionCreateSchema, RegionListQuerySchema, RegionSchema, RegionTreeSchema
-from ..vendors.schemas import (AccountCreateSchema, AccountDecisionSchema, AccountSchema, VendorCreateSchema,
-                               VendorListQuerySchema, VendorSchema, VendorUpdateSchema)
-from ..vietqr.schemas import (DecodedSchema, DecodeRequestSchema, ImageQuerySchema, StallCodeSchema,
-                              VerifyQuerySchema, VerifyResultSchema)
+from ..vendors.schemas import (
+    AccountCreateSchema,
+    AccountDecisionSchema,
+    AccountSchema,
+    VendorCreateSchema,
+    VendorListQuerySchema,
+    VendorSchema,
+    VendorUpdateSchema,
+)
+from ..vietqr.schemas import (
+    DecodedSchema,
+    DecodeRequestSchema,
+    ImageQuerySchema,
+    StallCodeSchema,
+    VerifyQuerySchema,
+    VerifyResultSchema,
+)
 
 bp = Blueprint("openapi", __name__)
 
@@ -213,7 +241,7 @@ def build_spec() -> dict:
     spec.components.schema("QuietStall", schema=QuietStallSchema)
     spec.components.schema("RegionTree", schema=RegionTreeSchema)
     for method, path, summary, body, query, status, response in ENDPOINTS:
-        operation = {"summary": summary, "responses": {str(status): _response(response)}}
+        operation: dict[str, Any] = {"summary": summary, "responses": {str(status): _response(response)}}
         if response == "partner":  # a refused delivery is answered in the partner's format too
             operation["responses"]["401"] = {"description": "Refused (signature, timestamp), in the partner's format",
                                              "content": {"application/json": {"schema": {"type": "object"}}}}

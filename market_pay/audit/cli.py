@@ -23,7 +23,8 @@ def audit_command(market, vendor_id, actor, action, first, last, limit, as_json)
     query = load_options(AuditQuerySchema(), {key: value for key, value in {
         "market": market, "vendor": vendor_id, "actor": actor, "action": action, "from": first, "to": last}.items()
         if value is not None})
-    items, cursor = [], None
+    items: list[dict] = []
+    cursor = None
     while len(items) < limit:
         rows, cursor = list_audit_log(None, query["market"], query["vendor"], query["actor"], query["action"],
                                       query["first"], query["last"], min(500, limit - len(items)), cursor)

@@ -96,7 +96,8 @@ def reset_pin(actor: User, user_id: int) -> tuple[User, str]:
     if actor.role not in ("admin", "market_manager"):
         raise Forbidden("Only a market manager or an administrator may reset a PIN.")
     user = _user(user_id)
-    if actor.role == "market_manager" and not (user.role in STALL_ROLES and user.vendor.market_id == actor.market_id):
+    if actor.role == "market_manager" and not (user.role in STALL_ROLES and user.vendor is not None
+                                                  and user.vendor.market_id == actor.market_id):
         raise Forbidden("You can reset PINs only of your own market's stalls.")
     if user.role not in STALL_ROLES:
         raise ValidationFailed(errors={"user_id": ["Only vendors and assistants have a PIN; staff change their password."]})

@@ -6,8 +6,16 @@ from ..errors import InvalidCredentials
 from ..extensions import db
 from . import accounts, services, sign_in
 from .guard import bearer_token, login_required
-from .schemas import (PasswordChangeSchema, PinChangeSchema, PinResetSchema, TokenRequestSchema, TokenSchema,
-                      UserCreateSchema, UserListQuerySchema, UserSchema)
+from .schemas import (
+    PasswordChangeSchema,
+    PinChangeSchema,
+    PinResetSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserListQuerySchema,
+    UserSchema,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
@@ -16,7 +24,7 @@ def _trusted_device():
     """(user id, device id) when the request carries a live token: that user's own device."""
     token = bearer_token()
     user = services.user_for_token(token) if token else None
-    return (user.id, "token:" + services.hash_token(token)[:24]) if user else None
+    return (user.id, "token:" + services.hash_token(token)[:24]) if user and token else None
 
 
 @bp.post("/auth/token")
@@ -60,7 +68,9 @@ def change_pin():
 @bp.post("/auth/revoke")
 @login_required
 def revoke_token():
-    services.revoke_token(bearer_token())
+    token = bearer_token()
+    assert token is not None  # login_required let only a live token in
+    services.revoke_token(token)
     db.session.commit()
     return "", 204
 

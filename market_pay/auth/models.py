@@ -46,11 +46,11 @@ class User(Model):
     @property
     def scope_code(self):
         """The scope as users and scripts name it: a region or market code, or MARKET/STALL."""
-        if self.role == "region_staff":
+        if self.role == "region_staff" and self.region is not None:
             return self.region.code
-        if self.role == "market_manager":
+        if self.role == "market_manager" and self.market is not None:
             return self.market.code
-        if self.role in STALL_ROLES:
+        if self.role in STALL_ROLES and self.vendor is not None:
             return f"{self.vendor.market.code}/{self.vendor.stall_code}"
         return None
 

@@ -1,6 +1,8 @@
 """Change one's own PIN (stall board) or password (staff dashboard) on a page: the old one
 required, the same rules and throttle as the API. After a manager's PIN reset the stall page
 sends its user here until they choose their own PIN."""
+from typing import Any
+
 from flask import Blueprint, redirect, request, session, url_for
 
 from ..common.page_sign_in import STAFF_SESSION, STALL_SESSION
@@ -32,7 +34,7 @@ def _form(kind: str):
     user = user_for_page_session(token)
     if user is None or not accepts(user):
         return redirect(url_for(login_page))
-    context = {"kind": kind, "fields": fields, "must_change": user.must_change_pin}
+    context: dict[str, Any] = {"kind": kind, "fields": fields, "must_change": user.must_change_pin}
     if request.method == "GET":
         return render_page("account/change_secret.html", **context)
     lang = page_lang()

@@ -30,5 +30,12 @@ def find_bank(bin_code: str) -> Bank | None:
     return _banks_by_bin().get(bin_code)
 
 
+def bank_short_name(bin_code: str) -> str:
+    """The bank's short name for a stored account, or its BIN if the directory no longer lists it
+    (an account outlives a bank's removal from banks.csv)."""
+    bank = find_bank(bin_code)
+    return bank.short_name if bank is not None else bin_code
+
+
 def all_banks() -> list[Bank]:
     return sorted(_banks_by_bin().values(), key=lambda bank: bank.bin)

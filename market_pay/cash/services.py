@@ -10,6 +10,7 @@ from ..audit.services import record_change
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import require_vendor_read
 from ..common.types import utcnow
+from ..common.upsert import rowcount
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..payments.models import BankTransaction
@@ -106,8 +107,8 @@ def delete_cash_sale(actor, sale_id: int) -> CashSale:
     # One conditional DELETE decides between concurrent undos of the sale: on PostgreSQL the
     # second waits on the first's row lock and then deletes nothing (SQLite runs them one after
     # the other). Only the winner is audited; the others find no such sale.
-    deleted = db.session.execute(delete(CashSale).where(CashSale.id == sale.id)
-                                 .execution_options(synchronize_session=False)).rowcount
+    deleted = rowcount(db.session.execute(delete(CashSale).where(CashSale.id == sale.id)
+                                          .execution_options(synchronize_session=False)))
     if deleted != 1:
         raise NotFound("No such cash sale.")
     db.session.expunge(sale)

@@ -15,6 +15,7 @@ from ..audit.services import record_change
 from ..common.csv_import import csv_rows, raise_row_errors
 from ..common.money import MAX_LINE_AMOUNT
 from ..common.types import utcnow
+from ..common.upsert import rowcount
 from ..extensions import db
 from ..markets.models import Market
 from ..vendors.models import Vendor
@@ -44,7 +45,8 @@ def _whole_number(text: str, field: str, errors: dict, low: int, high: int):
 
 
 def _parse(reader, markets: dict, stalls: dict, today: date):
-    rows, errors, seen = [], {}, {}
+    rows, errors = [], {}
+    seen: dict[tuple, int] = {}
     for number, raw in enumerate(reader, start=2):
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         problems = {}
@@ -102,9 +104,9 @@ def import_cash_survey(text: str, actor=None, market=None) -> dict:
         start = datetime.combine(row["day"], time(), zone)
         stall = (CashSale.vendor_id.is_(None) if row["vendor_id"] is None
                  else CashSale.vendor_id == row["vendor_id"])
-        replaced += db.session.execute(delete(CashSale).where(
+        replaced += rowcount(db.session.execute(delete(CashSale).where(
             CashSale.source == "survey", CashSale.market_id == row["market_id"], stall,
-            CashSale.occurred_at >= start, CashSale.occurred_at < start + timedelta(days=1))).rowcount
+            CashSale.occurred_at >= start, CashSale.occurred_at < start + timedelta(days=1))))
         if row["count"]:
             # Noon: the day is the survey's, whichever way a time zone is later misapplied.
             db.session.add(CashSale(market_id=row["market_id"], vendor_id=row["vendor_id"], amount=row["value"],

@@ -23,7 +23,7 @@ def home():
 @bp.get("/favicon.ico")
 def favicon():
     """A small icon shipped in static/ (no network): browsers ask for it on every first visit."""
-    response = send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+    response = send_from_directory(current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
                                    max_age=7 * 24 * 3600)
     return response
 

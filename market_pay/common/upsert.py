@@ -1,4 +1,7 @@
-"""The dialect's INSERT (with ON CONFLICT support) for the session's database."""
+"""The dialect's INSERT (with ON CONFLICT support) for the session's database; rows a write touched."""
+from typing import cast
+
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -12,3 +15,9 @@ def dialect_insert(target):
     """
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(target)
+
+
+def rowcount(result: Result) -> int:
+    """The rows an UPDATE or DELETE matched: session.execute() is typed as returning a plain
+    Result, but a data-changing statement gives a CursorResult, which counts them."""
+    return cast(CursorResult, result).rowcount

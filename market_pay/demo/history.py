@@ -83,7 +83,7 @@ def _stalls(rng: random.Random) -> list[Stall]:
     cash_markets = {market_id for market_id in markets if rng.random() < 0.6}
     # Markets differ: a town market is far more cashless than a highland weekly market.
     cash_habit = {market_id: rng.uniform(0.8, 5.0) for market_id in markets}
-    accounts = {}
+    accounts: dict[int, list[tuple]] = {}
     for account in db.session.scalars(select(ReceivingAccount).where(ReceivingAccount.active.is_(True))):
         accounts.setdefault(account.vendor_id, []).append(
             (account.id, account.bin, account.account_number, account.account_name_folded))
@@ -108,7 +108,7 @@ class _BulkWriter:
         self.table, self.columns = table, columns
         self.connection = db.session.connection()
         self.postgresql = self.connection.dialect.name == "postgresql"
-        self.rows = []
+        self.rows: list[tuple] = []
         self.written = 0
 
     def add(self, row: tuple):
@@ -120,6 +120,7 @@ class _BulkWriter:
         if not self.rows:
             return
         raw = self.connection.connection.driver_connection
+        assert raw is not None  # a live connection (this one is checked out)
         cursor = raw.cursor()
         names = ", ".join(self.columns)
         if self.postgresql:

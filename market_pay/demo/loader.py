@@ -68,7 +68,7 @@ def _stalls(market_code: str, taken_accounts: set) -> list[dict]:
     for number in range(1, rng.randint(20, 60) + 1):
         section = sections[(number - 1) % len(sections)]
         person = _person(rng)
-        accounts = []
+        accounts: list[dict] = []
         for _ in range(2 if rng.random() < 0.25 else 1):  # a quarter hold a second bank's QR
             while True:
                 bin_code = rng.choice(BANK_BINS)
@@ -105,7 +105,7 @@ def load_demo(markets: int = len(MARKETS)) -> str:
     text = resources.files("market_pay.data").joinpath("regions_ha_giang.csv").read_text(encoding="utf-8")
     regions = import_regions_csv(text)
     markets_created = vendors_created = 0
-    taken_accounts = set()
+    taken_accounts: set[tuple[str, str]] = set()
     for code, name, region_code, address in MARKETS + _more_markets(markets):
         market = db.session.scalar(select(Market).where(Market.code == code))
         if market is None:

@@ -52,11 +52,11 @@ def _number(where: str, table: dict, key: str, default=None) -> float:
     return float(value)
 
 
-def _colour(where: str, value: str) -> tuple[int, int, int]:
+def _colour(where: str, value: object) -> tuple[int, int, int]:
     if not (isinstance(value, str) and len(value) == 7 and value.startswith("#")):
         raise KitTemplateError(f"{where}: colours are written #rrggbb, not {value!r}")
     try:
-        return tuple(int(value[i:i + 2], 16) for i in (1, 3, 5))
+        return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
     except ValueError:
         raise KitTemplateError(f"{where}: colours are written #rrggbb, not {value!r}") from None
 

@@ -89,13 +89,13 @@ def _database_gauges() -> str:
     open_items = db.session.execute(select(SuspenseItem.reason, func.count()).where(SuspenseItem.status == "open")
                                     .group_by(SuspenseItem.reason)).all()
     pending = db.session.scalar(select(func.count()).select_from(BankTransaction)
-                                .where(BankTransaction.match_kind == "pending"))
+                                .where(BankTransaction.match_kind == "pending")) or 0
     week = utcnow() - timedelta(days=7)
     breaks = db.session.execute(select(ReconciliationBreak.kind, func.count())
                                 .join(ReconciliationRun, ReconciliationRun.id == ReconciliationBreak.run_id)
                                 .where(ReconciliationRun.created_at >= week)
                                 .group_by(ReconciliationBreak.kind)).all()
-    stale = db.session.scalar(select(func.count()).select_from(RollupDirty))
+    stale = db.session.scalar(select(func.count()).select_from(RollupDirty)) or 0
     db.session.rollback()
     return (_gauge("market_pay_suspense_open", "Unmatched money waiting for a person, by reason",
                    [({"reason": reason}, count) for reason, count in open_items] or [({}, 0)])

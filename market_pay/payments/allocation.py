@@ -75,7 +75,8 @@ def credit_stall(txn: BankTransaction, vendor: Vendor, account_id: int | None = 
     if account_id is not None:
         txn.receiving_account_id = account_id
     txn.vendor_id = vendor.id
-    txn.below_floor = bool(vendor.floor_amount) and txn.amount < vendor.floor_amount
+    floor = vendor.floor_amount or 0
+    txn.below_floor = floor > 0 and txn.amount < floor
     txn.feed_seq = next_feed_seq(vendor.id)
 
 
@@ -148,7 +149,7 @@ def allocate_reversal(txn: BankTransaction):
             update(PaymentRequest).where(PaymentRequest.id == original.payment_request_id)
             .values(paid_amount=PaymentRequest.paid_amount - original.amount)
             .returning(PaymentRequest.paid_amount)).scalar_one()
-        request = db.session.get(PaymentRequest, original.payment_request_id)
+        request = db.session.get_one(PaymentRequest, original.payment_request_id)
         db.session.refresh(request)
         request.status = _request_status(paid_total, request.amount, late=False)
         txn.payment_request_id = request.id

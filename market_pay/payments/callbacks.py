@@ -12,14 +12,20 @@ from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from ..app_state import app_state
 from ..common import jsontext
 from ..common.types import utcnow
-
 from ..common.upsert import dialect_insert
 from ..extensions import db
-from .models import RECOVERED_ID_PREFIX, BankTransaction, InboxEntry, SuspenseItem
-from .partner_formats import (PARTNERS, IncomingTransfer, MalformedCallback, PartnerTestDelivery, parse_payos,
-                              parse_sepay, parse_simbank)
-from .partners import credentials
 from . import recording_engine
+from .models import RECOVERED_ID_PREFIX, BankTransaction, InboxEntry, SuspenseItem
+from .partner_formats import (
+    PARTNERS,
+    IncomingTransfer,
+    MalformedCallback,
+    PartnerTestDelivery,
+    parse_payos,
+    parse_sepay,
+    parse_simbank,
+)
+from .partners import credentials
 from .references import find_references
 from .signatures import SignatureInvalid, verify_payos, verify_sepay, verify_simbank
 
@@ -261,7 +267,7 @@ class Delivery:
     body_sha256: str
 
     @classmethod
-    def of(cls, partner: str, headers, body: bytes, remote_addr: str) -> "Delivery":
+    def of(cls, partner: str, headers, body: bytes, remote_addr: str | None) -> "Delivery":
         return cls(partner=partner, remote_addr=remote_addr or "", auth_header=_auth_header(partner, headers),
                    # PostgreSQL text cannot hold NUL; the hash keeps the exact bytes' identity.
                    body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
@@ -272,7 +278,7 @@ class Delivery:
                           body=self.body, body_sha256=self.body_sha256, outcome=outcome, reason=reason)
 
 
-def receive_callback(partner: str, headers, body: bytes, remote_addr: str, now: float) -> CallbackOutcome:
+def receive_callback(partner: str, headers, body: bytes, remote_addr: str | None, now: float) -> CallbackOutcome:
     """Everything one delivery changes; the caller commits once, then answers the partner."""
     assert partner in PARTNERS
     delivery = Delivery.of(partner, headers, body, remote_addr)

@@ -65,5 +65,5 @@ def receive(partner):
     outcome = _record_and_commit(partner)
     g.callback_partner, g.callback_outcome = partner, outcome.kind  # for the log line and /metrics
     if outcome.awaits_matching:
-        after_callback_commit(current_app._get_current_object())
+        after_callback_commit(current_app._get_current_object())  # type: ignore[attr-defined]  # the app behind the proxy
     return _partner_answer(partner, outcome.kind, outcome.reason)

@@ -22,7 +22,7 @@ def parse_after(after: str | None) -> int:
     return since
 
 
-def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[list, str | None]:
+def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[list, str]:
     """(items, cursor to pass as `after` next time). The cursor never skips or repeats: feed
     numbers are handed out per stall in commit order (see FeedCounter)."""
     vendor = find_vendor(vendor_id)

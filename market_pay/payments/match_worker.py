@@ -68,7 +68,7 @@ def match_pending(limit: int = BATCH) -> int:
             continue
         static_batch.apply(run, sales)
         run = []
-        txn = db.session.get(BankTransaction, row.id)
+        txn = db.session.get_one(BankTransaction, row.id)
         if txn.match_kind != "pending":  # allocated earlier in this batch (a reversal's credit)
             continue
         allocate(txn)
@@ -125,7 +125,7 @@ class MatcherThread:
 
     def __init__(self):
         self._wake = threading.Event()
-        self._stopping = False
+        self._stopping = threading.Event()
         self._thread = None
         self._pid = None
         self._lock = threading.Lock()
@@ -140,7 +140,7 @@ class MatcherThread:
 
     def stop(self, timeout: float = 5.0):
         """Finish the current batch and end the thread (tests; orderly shutdown)."""
-        self._stopping = True
+        self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -148,9 +148,9 @@ class MatcherThread:
     def _run(self, app):
         # Not niced (see yield_to_requests): it shares the GIL with this worker's request
         # threads, and a descheduled low-priority holder of the GIL would stall them.
-        while not self._stopping:
+        while not self._stopping.is_set():
             self._wake.wait(POLL_SECONDS)
-            if self._stopping:
+            if self._stopping.is_set():
                 return
             self._wake.clear()
             try:

@@ -6,6 +6,7 @@ A body that is authentic but unusable raises MalformedCallback: the caller store
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
 from ..banks.directory import all_banks
@@ -62,6 +63,10 @@ def _json_object(body: bytes) -> dict:
     return data
 
 
+@overload
+def _text(data: dict, key: str, required: Literal[True] = True, limit: int = 500) -> str: ...
+@overload
+def _text(data: dict, key: str, required: bool, limit: int = 500) -> str | None: ...
 def _text(data: dict, key: str, required: bool = True, limit: int = 500) -> str | None:
     value = data.get(key)
     if value is None or value == "":

@@ -114,8 +114,8 @@ def get_payment_request(actor, reference: str) -> PaymentRequest:
 
 
 def applied_transactions(request: PaymentRequest) -> list[BankTransaction]:
-    return db.session.scalars(select(BankTransaction).where(BankTransaction.payment_request_id == request.id)
-                              .order_by(BankTransaction.id)).all()
+    return list(db.session.scalars(select(BankTransaction).where(BankTransaction.payment_request_id == request.id)
+                                   .order_by(BankTransaction.id)))
 
 
 def cancel_payment_request(actor, reference: str) -> PaymentRequest:

@@ -29,7 +29,7 @@ _lock = threading.Lock()
 
 
 def _engine():
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     engine = app.extensions.get(_KEY)
     if engine is None:
         with _lock:

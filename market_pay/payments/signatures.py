@@ -39,9 +39,9 @@ def _matches_any(expected_by_secret, candidates) -> bool:
     return ok
 
 
-def _check_timestamp(raw: str, now: float) -> int:
+def _check_timestamp(raw: str | None, now: float) -> int:
     # ASCII digits only: int() would also read "١٧٠٠…" or " 17 ", which no partner sends.
-    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 12:
         raise SignatureInvalid("missing or unreadable timestamp")
     timestamp = int(raw)
     if abs(now - timestamp) > TOLERANCE_SECONDS:
@@ -53,7 +53,8 @@ def verify_simbank(header: str | None, body: bytes, secrets: list[str], now: flo
     """X-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]; hex = HMAC-SHA256(secret, "<t>." + body)."""
     if not header:
         raise SignatureInvalid("missing X-Signature header")
-    timestamp, signatures = None, []
+    timestamp = ""  # none given: refused as unreadable
+    signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
         if key == "t":

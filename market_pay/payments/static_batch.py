@@ -36,7 +36,7 @@ def plan(rows) -> dict:
     candidates = [row for row in rows if row.direction == "in" and not find_references(row.description)]
     if not candidates:
         return {}
-    accounts = {}
+    accounts: dict[tuple[str, str], list] = {}
     for account in db.session.execute(
             select(ReceivingAccount.id, ReceivingAccount.bin, ReceivingAccount.account_number,
                    ReceivingAccount.vendor_id, Vendor.floor_amount)
@@ -111,7 +111,7 @@ def apply(ids: list, sales: dict):
     ids = [txn_id for txn_id in ids if txn_id in pending]
     if not ids:
         return
-    counts = {}
+    counts: dict[int, int] = {}
     for txn_id in ids:
         counts[sales[txn_id].vendor_id] = counts.get(sales[txn_id].vendor_id, 0) + 1
     last = next_feed_seqs(counts)

@@ -5,6 +5,7 @@ from ..audit.services import record_change
 from ..auth.scopes import require_admin, require_market_manage, visible_markets_condition
 from ..common.paging import paginate
 from ..common.types import utcnow
+from ..common.upsert import rowcount
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
@@ -92,10 +93,10 @@ def _claim(item: SuspenseItem, actor, note: str):
     the other and the second finds it resolved. Only the winner goes on to move any money.
     """
     resolved_at = utcnow()
-    claimed = db.session.execute(
+    claimed = rowcount(db.session.execute(
         update(SuspenseItem).where(SuspenseItem.id == item.id, SuspenseItem.status == "open")
         .values(status="resolved", note=note, resolved_by_user_id=actor.id, resolved_at=resolved_at)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if claimed != 1:
         raise Conflict("This item is already resolved.")
     item.status, item.note, item.resolved_by_user_id, item.resolved_at = "resolved", note, actor.id, resolved_at

@@ -8,7 +8,7 @@ the breaks, so a million-line statement never sits in memory. Everything runs in
 transaction: a run is committed whole or not at all.
 """
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import islice
 
 from sqlalchemy import case, exists, func, select, update
@@ -73,14 +73,19 @@ class Classifier:
         self.partner = run.partner
         self.totals = {name: {"lines": 0, "callbacks": 0, "amount_in": 0, "amount_out": 0} for name in CLASSES}
         self.break_count = 0
-        self._breaks, self._confirm = [], []
-        self._claimed = set()  # callbacks claimed by a line of the current chunk
+        self._breaks: list[dict] = []
+        self._confirm: list[int] = []
+        self._claimed: set[int] = set()  # callbacks claimed by a line of the current chunk
         # Without ids: lines the money key did not settle wait for a second pass (by time window),
         # once every line that names a callback's reference has claimed it; callbacks claimed in the
         # first pass that this run does not mark (confirmed by an earlier run) are remembered here.
-        self._deferred, self._run_claimed, self._ambiguous = set(), set(), set()
+        self._deferred: set = set()
+        self._run_claimed: set = set()
+        self._ambiguous: set = set()
         self._second_pass = False
-        self._day_start = day_bounds(check.statement_date, zone)[0].timestamp()
+        assert check.statement_date is not None  # a checked statement without errors has its day
+        self.statement_date: date = check.statement_date
+        self._day_start = day_bounds(self.statement_date, zone)[0].timestamp()
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _count(self, name, direction, amount, lines=1, callbacks=0):
@@ -197,7 +202,9 @@ class Classifier:
         are on); by_statement: transactions earlier statements recovered under those ids on the
         lines' own accounts; by_money: for the rest, the lines' own accounts' transactions with
         their bank references."""
-        by_id, by_statement, by_money = {}, {}, {}
+        by_id: dict = {}
+        by_statement: dict = {}
+        by_money: dict = {}
         if not lines:
             return by_id, by_statement, by_money
         ids = {line.transaction_id for line in lines if line.transaction_id}
@@ -332,10 +339,10 @@ class Classifier:
     # -- callbacks of the period ------------------------------------------------------------------
     def classify_unlisted_callbacks(self):
         """Callbacks of the statement's day on its (unbroken) accounts that no line confirmed."""
-        start, end = day_bounds(self.check.statement_date, self.zone)
+        start, end = day_bounds(self.statement_date, self.zone)
         accounts = sorted(key for key, account in self.check.accounts.items() if not account.broken)
         for chunk in _chunks(accounts, CHUNK):
-            bins_of = {}
+            bins_of: dict[str, list[str]] = {}
             for bin_code, number in chunk:
                 bins_of.setdefault(number, []).append(bin_code)
             rows = db.session.execute(select(*_TXN_COLUMNS).where(
@@ -362,7 +369,7 @@ class Classifier:
         self.totals["duplicate"]["callbacks"] += db.session.scalar(
             select(func.count(inbox.id)).select_from(InboxEntry.__table__.join(
                 BankTransaction.__table__, inbox.transaction_id == txn.id))
-            .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate"))
+            .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate")) or 0
 
     # -- after matching ------------------------------------------------------------------------------
     def match_recovered(self):

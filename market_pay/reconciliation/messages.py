@@ -117,7 +117,7 @@ def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | N
                 f"Ambiguous: {count} callbacks could be this line (same account, amount, direction and time); "
                 "none was chosen, check it.")
     if kind == "in_suspense":
-        reason = SUSPENSE_REASONS.get(detail.get("reason"), {}).get(lang, detail.get("reason", ""))
+        reason = SUSPENSE_REASONS.get(detail.get("reason", ""), {}).get(lang, detail.get("reason", ""))
         return (f"Tiền có trên sao kê nhưng đang treo chờ xử lý: {reason}." if vi
                 else f"On the statement but held in suspense: {reason}.")
     return kind

@@ -70,7 +70,8 @@ class RunSchema(StrictSchema):
     already_reconciled = fields.Boolean()
     # True when the reader's scope covers only some of the run's markets: markets and breaks are
     # theirs only, and the file-wide class totals are left out.
-    partial = fields.Boolean()
+    # A field named like Schema.partial (the load option): marshmallow takes declared fields off the class.
+    partial = fields.Boolean()  # type: ignore[assignment]
 
 
 class BreakSchema(StrictSchema):

@@ -171,7 +171,7 @@ def _record_stall_changes(actor, run):
         .join(Vendor, Vendor.id == txn.vendor_id)
         .where(txn.reconciliation_run_id == run.id, txn.confirmation.in_(("recovered", "disputed")))
         .group_by(txn.vendor_id, Vendor.market_id, kind).order_by(txn.vendor_id)).all()
-    changed = {}
+    changed: dict = {}
     for vendor_id, market_id, name, lines, amount in rows:
         changed.setdefault((vendor_id, market_id), {})[name] = {"lines": lines, "amount": int(amount or 0)}
     for (vendor_id, market_id), figures in changed.items():
@@ -235,7 +235,7 @@ def run_markets(run, actor=None) -> list:
     query = select(Market.code).where(Market.id.in_(ids)).order_by(Market.code)
     if actor is not None and actor.role != "admin":
         query = query.where(visible_markets_condition(actor))
-    return db.session.scalars(query).all()
+    return list(db.session.scalars(query))
 
 
 def _breaks_in_scope(actor):

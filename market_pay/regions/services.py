@@ -1,4 +1,6 @@
 """Create, list, import, rename and move regions; keep each node's materialised path right."""
+from typing import Any
+
 from sqlalchemy import func, literal, select, update
 
 from ..audit.services import record_change
@@ -52,8 +54,8 @@ def region_tree(actor) -> list[dict]:
     """The visible regions nested under their parents; roots are nodes whose parent is not visible."""
     regions = db.session.scalars(
         select(Region).where(visible_regions_condition(actor)).order_by(Region.path)).all()
-    nodes = {}
-    roots = []
+    nodes: dict[int | None, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
     for region in regions:  # path order puts every parent before its children
         node = {"code": region.code, "name": region.name, "kind": region.kind,
                 "parent_code": region.parent_code, "valid_from": region.valid_from,

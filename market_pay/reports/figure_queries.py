@@ -78,7 +78,7 @@ def registry(market_ids, period: Period) -> dict:
     with_qr = (select(Vendor.market_id, func.count()).where(Vendor.created_at < end, live_account,
                                                            *_market_filter(Vendor.market_id, market_ids))
                .group_by(Vendor.market_id))
-    counts = defaultdict(lambda: [0, 0])
+    counts: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])
     for market_id, count in db.session.execute(registered):
         counts[market_id][0] = count
     for market_id, count in db.session.execute(with_qr):

@@ -8,16 +8,16 @@ from marshmallow import ValidationError
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
 from ..common.formatting import format_count, format_date, format_vnd
-from ..common.page_texts import text
 from ..common.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
+from ..common.page_texts import text
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import AuthenticationRequired
 from ..markets.services import regions_with_markets
 from ..regions.services import region_tree
 from ..stalls.services import market_quiet_stalls
 from . import charts
-from .responses import fresh_report, report_response
 from .exports import row_values
+from .responses import fresh_report, report_response
 from .rollups import zone
 from .schemas import AdoptionQuerySchema
 
@@ -100,7 +100,7 @@ def dashboard():
     try:
         query = AdoptionQuerySchema().load(args)
     except ValidationError as invalid:
-        reason = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in invalid.messages.items())
+        reason = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in invalid.normalized_messages().items())
         return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
                            choices=choices, args=args, report=None)
     report = fresh_report(actor, query)

@@ -1,6 +1,6 @@
 """A report period: inclusive local dates, its previous period, and how it splits over the rollups."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from .rollups import day_bounds, month_start, next_month
 
@@ -21,7 +21,7 @@ class Period:
         """The period of equal length that ends the day before this one starts."""
         return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
-    def utc_bounds(self):
+    def utc_bounds(self) -> tuple[datetime, datetime]:
         return day_bounds(self.first)[0], day_bounds(self.last)[1]
 
     def whole_months(self) -> tuple[date, date] | None:

@@ -71,7 +71,7 @@ def base_stall_figures(start: datetime, end: datetime, vendor_ids=None):
     if vendor_ids is not None:
         bank = bank.where(in_values(BankTransaction.vendor_id, vendor_ids))
         cash = cash.where(in_values(CashSale.vendor_id, vendor_ids))
-    figures = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    figures: defaultdict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     for vendor_id, count, value, confirmed_value, recovered_value in db.session.execute(bank):
         figures[vendor_id].update(cashless_count=count, cashless_value=int(value), confirmed_value=int(confirmed_value),
                                   recovered_value=int(recovered_value))

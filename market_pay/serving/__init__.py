@@ -1,7 +1,7 @@
 """`market-pay serve`: gunicorn with the settings docs/DEPLOY.md explains."""
 
 
-def migrations_at_head(app) -> tuple[str | None, str]:
+def migrations_at_head(app) -> tuple[str | None, str | None]:
     """(the database's revision, the code's head revision)."""
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext

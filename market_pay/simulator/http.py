@@ -11,9 +11,12 @@ class HttpClient:
 
     def __init__(self, base_url: str, timeout: float = 10.0):
         parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        if not parts.hostname:
+            raise ValueError(f"not an http(s) address: {base_url!r}")
+        self.host: str = parts.hostname
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self.https, self.timeout = parts.scheme == "https", timeout
-        self.token = None
+        self.token: str | None = None
         self._local = threading.local()
 
     def _connection(self):

@@ -45,7 +45,7 @@ class FeedHub:
         self._lock = threading.Lock()
         self._subscribers: dict[int, set] = defaultdict(set)
         self._last_seq: dict[int, int] = {}
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     def subscribe(self, vendor_id: int) -> Subscription:

@@ -204,13 +204,13 @@ def events():
     actor = _require_actor()
     start = _start_cursor()
     resumed = start is not None
-    cursor = start if resumed else services.current_seq(actor.vendor_id)
+    cursor = start if start is not None else services.current_seq(actor.vendor_id)
     token, vendor_id = session[SESSION_TOKEN], actor.vendor_id
     # The sentences are made here, in the page's language (it passes ?lang=, else the cookie): one
     # pure, tested module words them for every reader, and the page only says what it is sent.
     # Read now: the generator below runs outside this request.
     lang = page_lang()
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     heartbeat, ends_at = app.config["STREAM_HEARTBEAT_SECONDS"], time.monotonic() + app.config["STREAM_MAX_SECONDS"]
     slot = slots_for(app).acquire(hashlib.sha256(str(token).encode()).hexdigest(), vendor_id)
     if slot is None:

@@ -28,8 +28,9 @@ def quiet_since(credit_times: list[datetime], now: datetime) -> dict | None:
     past = {day: times for day, times in by_day.items() if day < now.date()}
     if len(past) < MIN_DAYS:
         return None
-    opens = median(_time_of_day(times[0]) for times in past.values())
-    closes = median(_time_of_day(times[-1]) for times in past.values())
+    # statistics.median works on timedeltas (it sorts and halves); typeshed admits only numbers.
+    opens = median(_time_of_day(times[0]) for times in past.values())  # type: ignore[type-var]
+    closes = median(_time_of_day(times[-1]) for times in past.values())  # type: ignore[type-var]
     gaps = [later - earlier for times in past.values() for earlier, later in pairwise(times)]
     if not gaps or not opens <= _time_of_day(now) <= closes:
         return None

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
+from ..banks.directory import bank_short_name, find_bank
 from ..cash.services import today_totals
-from ..banks.directory import find_bank
 from ..common.formatting import format_vnd, mask_account
 from ..extensions import db
 from ..payments.feed import stall_feed, todays_feed
@@ -45,7 +45,7 @@ def _reasons(actor, items: list[dict], lang: str = "vi") -> dict[int, dict]:
     asked = {r.reference: r for r in db.session.scalars(
         select(PaymentRequest).where(PaymentRequest.reference.in_(references)))} if references else {}
     floor = actor.vendor.floor_amount or 0
-    reasons = {}
+    reasons: dict[int, dict] = {}
     for item in items:
         request = asked.get(item["request_reference"])
         if item["kind"] == "reversal":
@@ -106,7 +106,7 @@ def pending_account_changes(actor) -> list[dict]:
     which bank, the number masked, the name, who asked and when, for the board's notice."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     accounts = db.session.scalars(_requests_waiting(actor.vendor_id).order_by(ReceivingAccount.id)).all()
-    return [{"account_id": account.id, "change": account.pending_change, "bank": find_bank(account.bin).short_name,
+    return [{"account_id": account.id, "change": account.pending_change, "bank": bank_short_name(account.bin),
              "account_number_masked": mask_account(account.account_number), "account_name": account.account_name,
              "requested_by": (account.requested_by.display_name or account.requested_by.username)
              if account.requested_by else "",
@@ -137,12 +137,11 @@ def request_view(payment_request, lang: str = "vi", *, svg: bool = True, payer: 
     (`svg`, `payload`) is there only while paying is still right (payments/request_states.py):
     for the remainder once underpaid, never once paid, expired or cancelled. `payer` adds the
     payer's name, for the stall's own board only (payments/privacy.py)."""
-    from ..banks.directory import find_bank
+    from ..common.page_texts import text
     from ..payments.payment_requests import applied_transactions, effective_status
     from ..payments.request_states import payable_payload, state_view
     from ..vietqr.codec import parse
     from ..vietqr.rendering import render_svg
-    from ..common.page_texts import text
 
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     status = effective_status(payment_request)
@@ -193,6 +192,7 @@ def quiet_alerts(vendor_ids: list[int]) -> dict[int, dict]:
                BankTransaction.booked_at >= now - timedelta(days=QUIET_HISTORY_DAYS + 1))).all()
     times: dict[int, list] = {}
     for vendor_id, booked_at in rows:
+        assert vendor_id is not None  # only the stalls asked for
         times.setdefault(vendor_id, []).append(booked_at.astimezone(zone))
     alerts = {}
     for vendor_id, credit_times in times.items():

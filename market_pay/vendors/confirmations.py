@@ -18,7 +18,7 @@ def _pending_account(actor, account_id: int) -> ReceivingAccount:
     vendor_id = db.session.scalar(select(ReceivingAccount.vendor_id).where(ReceivingAccount.id == account_id))
     if vendor_id is None:
         raise NotFound(f"No account with id {account_id}.")
-    account = db.session.get(ReceivingAccount, account_id)
+    account = db.session.get_one(ReceivingAccount, account_id)
     require_vendor_read(actor, account.vendor)
     lock_stall(vendor_id)  # re-reads the account: a decision made meanwhile is seen
     return account
@@ -79,8 +79,8 @@ def confirm_account(actor, account_id: int, pin: str | None) -> ReceivingAccount
     vendor cannot confirm a change asked for by someone who created their login or reset their
     PIN: an administrator approves it (the vendor may still reject it)."""
     if actor.role == "vendor":
-        account = _pending_account(actor, account_id)
-        if account.pending_change is not None and _pin_known_to_requester(actor, account):
+        pending = _pending_account(actor, account_id)
+        if pending.pending_change is not None and _pin_known_to_requester(actor, pending):
             raise ResetByRequester("The person who asked for this change set up or reset your PIN: an administrator "
                                    "must approve it (you may still reject it).")
     account = _decide(actor, account_id, pin, lambda a, _: a.role == "admin")

@@ -48,7 +48,7 @@ def _parse_rows(reader, market_code: str):
         try:
             data = schema.load(candidate)
         except ValidationError as exc:
-            errors[f"row {number}"] = _flatten_account_errors(exc.messages)
+            errors[f"row {number}"] = _flatten_account_errors(exc.normalized_messages())
             continue
         if data["stall_code"] not in stalls:
             stalls[data["stall_code"]] = (number, data)
@@ -114,7 +114,8 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
     registered, live = _registered(market.id)
     taken = numbers_taken(a["account_number"] for code, (_, data) in stalls.items()
                           if code not in registered for a in data["accounts"])
-    to_create, unchanged, account_rows = [], 0, {}
+    to_create, unchanged = [], 0
+    account_rows: dict = {}
     for stall_code, (number, data) in stalls.items():
         existing = registered.get(stall_code)
         if existing is not None:

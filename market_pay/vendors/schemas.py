@@ -1,7 +1,7 @@
 """Vendor and account schemas (field names other features and scripts rely on)."""
 from marshmallow import ValidationError, fields, validate, validates
 
-from ..banks.directory import find_bank
+from ..banks.directory import bank_short_name, find_bank
 from ..common.phone import normalise_phone
 from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed, code_field_validator
 from .models import VENDOR_STATUSES
@@ -37,7 +37,7 @@ class AccountCreateSchema(StrictSchema):
 class AccountSchema(StrictSchema):
     id = fields.Integer()
     bin = fields.String()
-    bank = fields.Function(lambda account: find_bank(account.bin).short_name)
+    bank = fields.Function(lambda account: bank_short_name(account.bin))
     account_number = fields.String()
     account_name = fields.String()
     active = fields.Boolean()

@@ -10,6 +10,7 @@ Facts: docs/VIETQR.md (NAPAS VietQR v1.0, 09/2021).
 import re
 from binascii import crc_hqx
 from dataclasses import dataclass
+from typing import NoReturn, overload
 
 from ..common.textfold import fold_ascii
 
@@ -97,6 +98,10 @@ def _tlv(tag: str, value: str) -> str:
     return f"{tag}{len(value):02d}{value}"
 
 
+@overload
+def _text(field: str, value: str, limit: int, truncate: bool = False) -> str: ...
+@overload
+def _text(field: str, value: str | None, limit: int, truncate: bool = False) -> str | None: ...
 def _text(field: str, value: str | None, limit: int, truncate: bool = False) -> str | None:
     """Fold diacritics, insist on printable ASCII and the length limit (or cut to it)."""
     if value is None:
@@ -197,7 +202,7 @@ def _objects(text: str, path: str) -> dict:
     return objects
 
 
-def _raise_bad_header(text: str, pos: int, path: str):
+def _raise_bad_header(text: str, pos: int, path: str) -> NoReturn:
     head = text[pos:pos + 4]
     where = path.rstrip(".") or "payload"
     if len(head) < 4:
@@ -281,7 +286,7 @@ def _amount(value: str, warnings: list | None = None) -> int:
 _KNOWN_ROOT = frozenset(("00", "01", "38", "52", "53", "54", "58", "59", "60", "62"))
 
 
-def parse(payload: str) -> VietQR:
+def parse(payload: object) -> VietQR:
     """Read a payload; raise VietQRError (field, problem, position) for anything invalid."""
     if not isinstance(payload, str) or not payload:
         raise VietQRError("payload", "is empty")
@@ -317,7 +322,7 @@ class Reading:
 _TEXT_FIELDS = ("merchant_name", "merchant_city", "bill_number", "reference_label", "terminal_label", "purpose")
 
 
-def read(payload: str) -> Reading:
+def read(payload: object) -> Reading:
     """Lenient parse() for codes found in the wild; raises VietQRError only for what no bank app
     could pay (a bad CRC, a missing account block, broken structure).
 
@@ -374,12 +379,13 @@ def _parse_checked(payload: str, crc: str, warnings: list | None = None) -> Viet
         raise VietQRError("53", f"currency {root['53']!r} must be 704 (VND)")
     if root["58"] != COUNTRY_VN:
         raise VietQRError("58", f"country {root['58']!r} must be VN")
-    extra = {"bill_number": None, "reference_label": None, "terminal_label": None, "purpose": None}
+    extra: dict[str, str | None] = {"bill_number": None, "reference_label": None, "terminal_label": None,
+                                    "purpose": None}
     if "62" in root:
         for tag, value in _objects(root["62"], "62.").items():
-            name = _ADDITIONAL_BY_TAG.get(tag)
-            if name:
-                extra[name] = value
+            field_name = _ADDITIONAL_BY_TAG.get(tag)
+            if field_name:
+                extra[field_name] = value
             else:
                 unknown.append((f"62.{tag}", value))
     if len(root) > 7:

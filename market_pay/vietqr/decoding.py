@@ -1,4 +1,6 @@
 """The decoded view of a payload that the CLI and POST /api/v1/qr/decode print. Pure module."""
+from typing import Any
+
 from ..banks.directory import find_bank
 from .codec import VietQR
 
@@ -6,7 +8,7 @@ from .codec import VietQR
 def decoded_fields(code: VietQR, warnings: tuple = ()) -> dict:
     """Every field; `warnings` (from codec.read) only when there are some."""
     bank = find_bank(code.bin)
-    fields = {
+    fields: dict[str, Any] = {
         "point_of_initiation": "dynamic" if code.is_dynamic else "static",
         "bin": code.bin, "bank": bank.short_name if bank else None, "account": code.account,
         "service_code": code.service_code, "amount": code.amount, "currency": code.currency,

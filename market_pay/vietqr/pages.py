@@ -114,7 +114,7 @@ def verify_photo():
             return _no_qr(lang)
         message = text(lang, f"photo_{refused.reason}", limit=_limit_words(refused, lang))
         return _page(413, verdict={"genuine": False, "status": "photo_too_large", "message": message})
-    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))]
     if not found:
         return _no_qr(lang)
     return _page(payload=found[0], verdict=_verdict(found[0][:MAX_PAYLOAD], lang))

@@ -23,8 +23,9 @@ def module_matrix(payload: str, error_correction: str = "Q") -> list[list[bool]]
     if error_correction not in ERROR_LEVELS:
         raise ValueError(f"error correction must be one of {ERROR_LEVELS}")
     symbol = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=error_correction)
-    pixels = memoryview(symbol.to_image(scale=1, add_quiet_zones=False))  # one byte a module, 0 = dark
-    size = pixels.shape[0]
+    # One byte a module, 0 = dark. zxingcpp.Image has the buffer protocol; its stub does not say so.
+    pixels = memoryview(symbol.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
+    size = len(pixels)  # rows (a square)
     data = pixels.tobytes()
     blank = [False] * (size + 2 * QUIET_ZONE)
     rows = [list(blank) for _ in range(QUIET_ZONE)]
@@ -46,7 +47,7 @@ def render_png(payload: str, size: int = DEFAULT_SIZE, error_correction: str = "
     image = Image.new("1", (modules, modules))
     image.putdata([0 if dark else 1 for row in matrix for dark in row])
     scale = _scale(modules, size)
-    image = image.resize((modules * scale, modules * scale), Image.NEAREST)
+    image = image.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
     out = BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from ..auth.scopes import require_vendor_read
-from ..banks.directory import find_bank
+from ..banks.directory import bank_short_name, find_bank
 from ..common.formatting import format_datetime, format_vnd, mask_account
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -27,7 +27,7 @@ def static_payload(account: ReceivingAccount) -> str:
 
 def describe_account(account: ReceivingAccount) -> dict:
     payload = static_payload(account)
-    return {"account_id": account.id, "bin": account.bin, "bank": find_bank(account.bin).short_name,
+    return {"account_id": account.id, "bin": account.bin, "bank": bank_short_name(account.bin),
             "account_number": account.account_number, "account_name": account.account_name,
             "payload": payload, "check_code": check_code(payload)}
 
@@ -147,7 +147,7 @@ def _active_account(bin_code: str, number: str) -> ReceivingAccount | None:
 def _public_fields(account: ReceivingAccount) -> dict:
     vendor = account.vendor
     return {"market_code": vendor.market.code, "market_name": vendor.market.name, "stall_code": vendor.stall_code,
-            "account_name": account.account_name, "bank": find_bank(account.bin).short_name,
+            "account_name": account.account_name, "bank": bank_short_name(account.bin),
             "account_number_masked": mask_account(account.account_number),
             "check_code": check_code(static_payload(account))}
 
@@ -179,7 +179,7 @@ def _verify_request(code: VietQR, request: PaymentRequest, lang: str) -> dict | 
     validity = VALIDITY.get(effective_status(request), "expired")
     message = REQUEST_MESSAGES[validity][lang].format(
         amount=format_vnd(request.amount), until=format_datetime(request.expires_at),
-        name=account.account_name, bank=find_bank(account.bin).short_name, **words)
+        name=account.account_name, bank=bank_short_name(account.bin), **words)
     return {"registered": True, "genuine": True, "status": "genuine", "message": message, "differences": [],
             **_public_fields(account),
             "payment_request": {"reference": request.reference, "amount": request.amount, "validity": validity,
@@ -229,7 +229,7 @@ def _verify(code: VietQR, lang: str) -> dict:
     content = code.purpose or code.bill_number or code.reference_label
     words = ", ".join(CHANGE_WORDS[d][lang].format(amount=format_vnd(code.amount or 0), purpose=content)
                       for d in differences)
-    bank = find_bank(account.bin).short_name
+    bank = bank_short_name(account.bin)
     message = MESSAGES[status][lang].format(stall=vendor.stall_code, market=vendor.market.name,
                                             name=account.account_name, bank=bank, changes=words)
     return {"registered": True, "genuine": status == "genuine", "status": status, "message": message,

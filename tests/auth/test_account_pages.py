@@ -59,3 +59,25 @@ def test_staff_change_their_password_on_the_page_and_strangers_are_sent_to_sign_
     assert post(client, "/staff/login", {"username": user.username, "password": "another-long-one"}).status_code == 302
     # A stall session does not open the staff form.
     assert client.get("/stall/pin").headers["Location"].endswith("/stall/login")
+
+
+@pytest.mark.parametrize("kind, login, secret_fields, secret", [
+    ("stall", {"phone": None, "pin": VENDOR_PIN}, ("old_pin", "new_pin"), "pin"),
+    ("staff", {"username": None, "password": STAFF_PASSWORD}, ("old_password", "new_password"), "password")])
+def test_too_many_wrong_old_secrets_answer_the_form_page_with_429_and_the_wait(client, kind, login, secret_fields,
+                                                                             secret):
+    """The change form counts a wrong old secret like a sign-in; past the limit the page itself says
+    how long to wait (its 429 path builds the page from the throttle's wait: no 500)."""
+    user = make_user("vendor", scope_of(make_vendor())) if kind == "stall" else make_user("admin")
+    login_field = next(field for field, value in login.items() if value is None)
+    post(client, f"/{kind}/login", {**login, login_field: user.username})
+    path = f"/{kind}/{secret}"
+    wrong = {secret_fields[0]: "975310-wrong", secret_fields[1]: "a-new-and-long-975310"}
+    assert [post(client, path, wrong).status_code for _ in range(5)] == [422] * 5
+    throttled = post(client, path, wrong)
+    assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    html = throttled.get_data(as_text=True)
+    assert "Thử lại sau" in html and "phút" in html
+    english = client.post(path + "?lang=en", data={**wrong, "csrf_token": csrf_of(client, path)})
+    assert english.status_code == 429 and "Try again in" in english.get_data(as_text=True)
