@@ -130,3 +130,20 @@ def test_a_middle_group_pace_shows_the_rate_on_revenue_as_an_estimate_only():
     assert view["group"]["code"] == "middle" and view["group"]["declaration"] == "theo quý"
     assert view["group"]["estimate"] == {"rate": "1,5 %", "vat": "1 %", "pit": "0,5 %", "amount": "6 triệu ₫"}
     assert _rule_view(parse_rules(packaged_text()), 2026, 3_000_000_001, "en")["group"]["code"] == "upper"
+
+
+@pytest.mark.parametrize("text,expected", [("2026", (date(2026, 1, 1), date(2026, 12, 31))),
+                                           ("2026-Q1", (date(2026, 1, 1), date(2026, 3, 31))),
+                                           ("2028-Q1", (date(2028, 1, 1), date(2028, 3, 31))),
+                                           ("2026-H2", (date(2026, 7, 1), date(2026, 12, 31))),
+                                           ("2028-02", (date(2028, 2, 1), date(2028, 2, 29)))])
+def test_periods_are_calendar_months_quarters_halves_and_years(text, expected):
+    from market_pay.revenue.periods import parse_period
+    assert parse_period(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9999", "1899-Q1", "2026-Q0", "2026-13", "2026-H3", "26-Q1", "2026Q1", ""])
+def test_a_period_outside_the_calendar_the_service_handles_is_refused(text):
+    from market_pay.revenue.periods import parse_period
+    with pytest.raises(ValueError):
+        parse_period(text)
