@@ -149,9 +149,9 @@ def test_random_credits_and_cash_around_midnights_agree_with_feed_cash_and_rollu
     for first, last in (("2026-01-01", "2026-12-31"), ("2026-02-01", "2026-03-31"), ("2026-07-01", "2027-01-01")):
         for group in ("day", "month", "quarter", "half", "year"):
             answer = book(client, stall, headers, first, last, group).get_json()
-            f, l = date.fromisoformat(first), date.fromisoformat(last)
-            assert answer["cashless"] == sum(in_period(feed, f, l).values())
-            assert answer["cash"] == sum(in_period(cash, f, l).values())
+            start, end = date.fromisoformat(first), date.fromisoformat(last)
+            assert answer["cashless"] == sum(in_period(feed, start, end).values())
+            assert answer["cash"] == sum(in_period(cash, start, end).values())
             for row in answer["rows"]:
                 rf, rl = date.fromisoformat(row["from"]), date.fromisoformat(row["to"])
                 assert (row["cashless"], row["cash"]) == (sum(in_period(feed, rf, rl).values()),
