@@ -39,6 +39,7 @@ class _BookDocument(FPDF):
         self.book_title = ""
         self._widths: dict = {}
         self.first_page_of_book = 1
+        self.starting_book = False
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 6)
         files = fontpkg_be_vietnam_pro.ROOT / "files"
@@ -56,7 +57,7 @@ class _BookDocument(FPDF):
         self.set_text_color(0, 0, 0)
 
     def header(self):
-        if self.page_no() > self.first_page_of_book:
+        if not self.starting_book:
             self._column_headings()
 
     def _column_headings(self):
@@ -72,9 +73,13 @@ class _BookDocument(FPDF):
 
     def add_book(self, book: Book) -> None:
         lang = self.lang
-        self.book_title = f"{book.vendor.stall_code} · {book.first:%d/%m/%Y}–{book.last:%d/%m/%Y}"
+        # The previous book's last footer (written by add_page) keeps its own title and numbering;
+        # the new book's first page has its heading instead of the repeated column headings.
+        self.starting_book = True
         self.add_page()
+        self.starting_book = False
         self.first_page_of_book = self.page_no()
+        self.book_title = f"{book.vendor.stall_code} · {book.first:%d/%m/%Y}–{book.last:%d/%m/%Y}"
         title, *details = heading_lines(book, lang)
         self.set_font(FONTS["bold"], size=14)
         self.cell(0, 8, _nfc(title), align="C", new_x="LMARGIN", new_y="NEXT")

@@ -48,6 +48,16 @@ def test_a_whole_markets_books_in_one_pdf_each_on_its_own_pages(runner, book_wor
     text = pdf_text(tmp_path / "market.pdf")
     assert text.count("SỔ DOANH THU BÁN HÀNG HOÁ, DỊCH VỤ") == 2
     assert book_world["stall"].stall_code in text and book_world["neighbour"].stall_code in text
+    document = pypdfium2.PdfDocument(str(tmp_path / "market.pdf"))
+    pages = [" ".join(document[i].get_textpage().get_text_range().split()) for i in range(len(document))]
+    document.close()
+    # Each book starts on its own page, numbered from 1, its footer naming its own stall.
+    starts = [n for n, page in enumerate(pages) if page.startswith("SỔ DOANH THU")]
+    assert len(starts) == 2 and starts[0] == 0
+    first, second = sorted((book_world["stall"].stall_code, book_world["neighbour"].stall_code))
+    assert f"{first} · 01/01/2026–31/12/2026 · Trang 1" in pages[starts[0]]
+    assert f"{second} · 01/01/2026–31/12/2026 · Trang 1" in pages[starts[1]]
+    assert pages[starts[1] - 1].endswith(f"{first} · 01/01/2026–31/12/2026 · Trang {starts[1]}")
 
 
 @pytest.mark.parametrize("args,message", [
