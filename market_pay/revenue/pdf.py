@@ -123,7 +123,9 @@ class _BookDocument(FPDF):
         bold = row.kind != "line"
         self.set_font(FONTS["bold" if bold else "regular"], size=8.5)
         pad = 1.2
-        lines = self._wrap(_nfc(row.content), WIDTHS[1] - 2 * pad)
+        # An amount keeps its unit, a masked account its digits, on one line.
+        content = _nfc(row.content).replace(" ₫", "\u00a0₫").replace("•••• ", "••••\u00a0")
+        lines = self._wrap(content, WIDTHS[1] - 2 * pad)
         height = LINE * len(lines) + 1
         if self.will_page_break(height):
             self.add_page()
