@@ -128,7 +128,7 @@ def main():
     args = parser.parse_args()
     for url in args.database:
         figures = run(url, args.repeat, args.credits, args.cash_sales)
-        runs = lambda key: ", ".join(f"{t:.3f}" for t in figures[key])  # noqa: E731
+        runs = lambda key, figures=figures: ", ".join(f"{t:.3f}" for t in figures[key])  # noqa: E731
         print(f"{figures['database']}: {figures['credits']} credits + {figures['cash_sales']} cash sales → "
               f"{figures['days']} days, {figures['book_lines']} book lines, PDF {figures['pdf_pages']} pages "
               f"({figures['pdf_kb']} KB); equals the rollups: {figures['equals_rollups']}")

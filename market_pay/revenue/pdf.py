@@ -39,6 +39,7 @@ class _BookDocument(FPDF):
         self.book_title = ""
         self._widths: dict = {}
         self.first_page_of_book = 1
+        self.starting_book = False
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 6)
         files = fontpkg_be_vietnam_pro.ROOT / "files"
@@ -56,7 +57,7 @@ class _BookDocument(FPDF):
         self.set_text_color(0, 0, 0)
 
     def header(self):
-        if self.page_no() > self.first_page_of_book:
+        if not self.starting_book:
             self._column_headings()
 
     def _column_headings(self):
@@ -72,9 +73,13 @@ class _BookDocument(FPDF):
 
     def add_book(self, book: Book) -> None:
         lang = self.lang
-        self.book_title = f"{book.vendor.stall_code} · {book.first:%d/%m/%Y}–{book.last:%d/%m/%Y}"
+        # The previous book's last footer (written by add_page) keeps its own title and numbering;
+        # the new book's first page has its heading instead of the repeated column headings.
+        self.starting_book = True
         self.add_page()
+        self.starting_book = False
         self.first_page_of_book = self.page_no()
+        self.book_title = f"{book.vendor.stall_code} · {book.first:%d/%m/%Y}–{book.last:%d/%m/%Y}"
         title, *details = heading_lines(book, lang)
         self.set_font(FONTS["bold"], size=14)
         self.cell(0, 8, _nfc(title), align="C", new_x="LMARGIN", new_y="NEXT")
@@ -96,11 +101,16 @@ class _BookDocument(FPDF):
     def _width(self, text: str) -> float:
         # Measured once per word and font: fpdf2's own line breaking (multi_cell) re-measures a line
         # at every character, which made a year's book (≈ 1,800 rows) take 13 s instead of ≈ 1.
-        key = (self.font_family, self.font_size_pt, text)
-        width = self._widths.get(key)
-        if width is None:
-            width = self._widths[key] = self.get_string_width(text)
-        return width
+        # Without text shaping fpdf2 measures a string as the sum of its characters' advances, so
+        # characters are measured once each and summed (amounts are mostly distinct strings).
+        widths, font = self._widths, (self.font_family, self.font_size_pt)
+        total = 0.0
+        for char in text:
+            width = widths.get((font, char))
+            if width is None:
+                width = widths[(font, char)] = self.get_string_width(char)
+            total += width
+        return total
 
     def _wrap(self, text: str, width: float) -> list[str]:
         lines, current, used, space = [], [], 0.0, self._width(" ")
@@ -118,7 +128,9 @@ class _BookDocument(FPDF):
         bold = row.kind != "line"
         self.set_font(FONTS["bold" if bold else "regular"], size=8.5)
         pad = 1.2
-        lines = self._wrap(_nfc(row.content), WIDTHS[1] - 2 * pad)
+        # An amount keeps its unit, a masked account its digits, on one line.
+        content = _nfc(row.content).replace(" ₫", "\u00a0₫").replace("•••• ", "••••\u00a0")
+        lines = self._wrap(content, WIDTHS[1] - 2 * pad)
         height = LINE * len(lines) + 1
         if self.will_page_break(height):
             self.add_page()

@@ -2,6 +2,8 @@
 import re
 from datetime import date, timedelta
 
+from ..common.schemas import FIRST_DATE, LAST_DATE
+
 GROUPS = ("day", "month", "quarter", "half", "year")
 # A book is read for a declaration period or a year; a longer one is a mistake in the request, and
 # its work (one line per stall-day and account) must stay bounded.
@@ -21,8 +23,8 @@ def parse_period(text: str) -> tuple[date, date]:
     if not match:
         raise ValueError("A period is YYYY, YYYY-Q1…Q4, YYYY-H1/H2 or YYYY-MM (e.g. 2026-Q1).")
     year, part = int(match.group(1)), match.group(2)
-    if year < 1900:
-        raise ValueError("A period's year is 1900 or later.")
+    if not FIRST_DATE.year <= year <= LAST_DATE.year:
+        raise ValueError(f"A period's year is from {FIRST_DATE.year} to {LAST_DATE.year}.")
     if part is None:
         return date(year, 1, 1), date(year, 12, 31)
     if part[0] == "Q":

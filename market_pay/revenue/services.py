@@ -24,6 +24,7 @@ from ..common.types import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
+from ..markets.services import find_market
 from ..payments.models import BankTransaction
 from ..vendors.models import ReceivingAccount, Vendor
 from ..vendors.services import find_vendor
@@ -250,7 +251,5 @@ def find_stall(market_code: str, stall_code: str) -> Vendor:
 
 
 def market_stalls(market_code: str) -> list:
-    market = db.session.scalar(select(Market).where(Market.code == market_code))
-    if market is None:
-        raise NotFound(f"No market with code {market_code}.")
+    market = find_market(market_code)
     return list(db.session.scalars(select(Vendor).where(Vendor.market_id == market.id).order_by(Vendor.stall_code)))

@@ -23,7 +23,8 @@ def test_the_revenue_page_fits_and_shows_the_year(browser, service, width, heigh
     with engine.begin() as conn:
         conn.execute(text("UPDATE vendor SET created_at = '2026-03-01 01:00:00.000000' WHERE stall_code = 'A-07'"))
     engine.dispose()
-    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport={"width": width, "height": height},
+    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
+                              viewport={"width": width, "height": height},
                               accept_downloads=True)
     page = ctx.new_page()
     sign_in(page, service)

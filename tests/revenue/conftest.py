@@ -39,7 +39,8 @@ def book_world(app, client):
     set_partners()
     region = make_region()
     market = make_market(region=region)
-    stall = make_vendor(market, accounts=[account_data("970436", "0011001234567"), account_data("970422", "9704229999")])
+    stall = make_vendor(market, accounts=[account_data("970436", "0011001234567"),
+                                          account_data("970422", "9704229999")])
     neighbour = make_vendor(market, accounts=[account_data("970405", "5550001111")])
     posted = []
     for index, amount, when in CREDITS:

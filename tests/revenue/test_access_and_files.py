@@ -57,7 +57,8 @@ def test_downloads_are_audited_and_json_reads_are_not(client, book_world):
 
 
 def test_the_pdf_reads_back_in_vietnamese_with_names_period_and_totals(client, book_world):
-    response = get(client, book_world["stall"].id, auth_header(book_world["vendor_user"]), f"{YEAR}&format=pdf&group=quarter")
+    response = get(client, book_world["stall"].id, auth_header(book_world["vendor_user"]),
+                   f"{YEAR}&format=pdf&group=quarter")
     assert response.mimetype == "application/pdf"
     assert 'filename="so-doanh-thu-' in response.headers["Content-Disposition"]
     document = pypdfium2.PdfDocument(response.data)

@@ -9,6 +9,7 @@ from market_pay.cash.models import CashSale
 from market_pay.extensions import db
 from market_pay.reports import rollups
 from market_pay.reports.models import StallDayTotal
+from market_pay.revenue.outlook import period_totals
 from tests.factories import auth_header, make_user
 from tests.revenue.conftest import VN
 
@@ -101,7 +102,8 @@ def test_the_book_equals_the_rollups_it_is_checked_against(client, book_world):
         day.isoformat(): (cashless, cash) for day, cashless, cash in rows}
 
 
-@pytest.mark.parametrize("query,field", [("from=2026-01-01&to=2027-01-02", "to"), ("from=2026-02-30&to=2026-03-01", "from"),
+@pytest.mark.parametrize("query,field", [("from=2026-01-01&to=2027-01-02", "to"),
+                                         ("from=2026-02-30&to=2026-03-01", "from"),
                                          ("from=2026-03-02&to=2026-03-01", "to"), ("from=2026-01-01", "to"),
                                          ("from=2026-01-01&to=2026-01-31&group=week", "group"),
                                          ("from=2026-01-01&to=2026-01-31&format=doc", "format"),
@@ -117,3 +119,53 @@ def test_a_whole_leap_year_is_allowed(client, book_world):
     response = book(client, book_world["stall"], auth_header(make_user("admin")), "2028-01-01", "2028-12-31")
     assert response.status_code == 200
     assert response.get_json()["total"] == 0 and len(response.get_json()["rows"]) == 12
+
+
+def test_random_credits_and_cash_around_midnights_agree_with_feed_cash_and_rollups(client, book_world):
+    """Seeded: 40 more signed credits and 20 cash sales within minutes of local midnights at month,
+    quarter and half-year ends; every grouping of every period agrees with the oracles."""
+    import random
+    from datetime import timedelta
+
+    from tests.payments.helpers import post_simbank, simbank_transfer
+    from tests.revenue.conftest import vn
+    rng = random.Random(2026)
+    stall = book_world["stall"]
+    edges = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]
+    for _ in range(40):
+        moment = vn(f"{rng.choice(edges)}T23:59:59") + timedelta(seconds=rng.randint(-600, 600))
+        body = simbank_transfer(stall.accounts[rng.randrange(2)], rng.randint(1, 500) * 1000,
+                                booked_at=moment.isoformat())
+        assert post_simbank(client, body).status_code == 200
+    for _ in range(20):
+        moment = vn(f"{rng.choice(edges)}T23:59:59") + timedelta(seconds=rng.randint(-600, 600))
+        db.session.add(CashSale(market_id=stall.market_id, vendor_id=stall.id, amount=rng.randint(1, 90) * 1000,
+                                occurred_at=moment, source="stall"))
+    db.session.commit()
+    rollups.refresh()
+    db.session.commit()
+    headers = auth_header(book_world["vendor_user"])
+    feed, cash = feed_by_day(client, stall, headers), cash_by_day(stall)
+    for first, last in (("2026-01-01", "2026-12-31"), ("2026-02-01", "2026-03-31"), ("2026-07-01", "2027-01-01")):
+        for group in ("day", "month", "quarter", "half", "year"):
+            answer = book(client, stall, headers, first, last, group).get_json()
+            start, end = date.fromisoformat(first), date.fromisoformat(last)
+            assert answer["cashless"] == sum(in_period(feed, start, end).values())
+            assert answer["cash"] == sum(in_period(cash, start, end).values())
+            for row in answer["rows"]:
+                rf, rl = date.fromisoformat(row["from"]), date.fromisoformat(row["to"])
+                assert (row["cashless"], row["cash"]) == (sum(in_period(feed, rf, rl).values()),
+                                                          sum(in_period(cash, rf, rl).values())), (group, row)
+                assert (row["cashless"], row["cash"]) == period_totals(stall.id, rf, rl), (group, row)
+
+
+def test_a_recovered_credit_is_marked_and_not_provisional(client, book_world):
+    from market_pay.payments.models import BankTransaction
+    txn = db.session.scalar(select(BankTransaction).where(BankTransaction.amount == 45_000))
+    txn.confirmation = "recovered"
+    db.session.commit()
+    answer = book(client, book_world["stall"], auth_header(book_world["vendor_user"]), "2026-06-30",
+                  "2026-06-30").get_json()
+    (line,) = answer["days"][0]["lines"]
+    assert (line["amount"], line["recovered"], line["provisional"]) == (45_000, 45_000, 0)
+    assert (answer["recovered"], answer["provisional"]) == (45_000, 0)

@@ -48,6 +48,16 @@ def test_a_whole_markets_books_in_one_pdf_each_on_its_own_pages(runner, book_wor
     text = pdf_text(tmp_path / "market.pdf")
     assert text.count("SỔ DOANH THU BÁN HÀNG HOÁ, DỊCH VỤ") == 2
     assert book_world["stall"].stall_code in text and book_world["neighbour"].stall_code in text
+    document = pypdfium2.PdfDocument(str(tmp_path / "market.pdf"))
+    pages = [" ".join(document[i].get_textpage().get_text_range().split()) for i in range(len(document))]
+    document.close()
+    # Each book starts on its own page, numbered from 1, its footer naming its own stall.
+    starts = [n for n, page in enumerate(pages) if page.startswith("SỔ DOANH THU")]
+    assert len(starts) == 2 and starts[0] == 0
+    first, second = sorted((book_world["stall"].stall_code, book_world["neighbour"].stall_code))
+    assert f"{first} · 01/01/2026–31/12/2026 · Trang 1" in pages[starts[0]]
+    assert f"{second} · 01/01/2026–31/12/2026 · Trang 1" in pages[starts[1]]
+    assert pages[starts[1] - 1].endswith(f"{first} · 01/01/2026–31/12/2026 · Trang {starts[1]}")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -130,3 +140,20 @@ def test_a_middle_group_pace_shows_the_rate_on_revenue_as_an_estimate_only():
     assert view["group"]["code"] == "middle" and view["group"]["declaration"] == "theo quý"
     assert view["group"]["estimate"] == {"rate": "1,5 %", "vat": "1 %", "pit": "0,5 %", "amount": "6 triệu ₫"}
     assert _rule_view(parse_rules(packaged_text()), 2026, 3_000_000_001, "en")["group"]["code"] == "upper"
+
+
+@pytest.mark.parametrize("text,expected", [("2026", (date(2026, 1, 1), date(2026, 12, 31))),
+                                           ("2026-Q1", (date(2026, 1, 1), date(2026, 3, 31))),
+                                           ("2028-Q1", (date(2028, 1, 1), date(2028, 3, 31))),
+                                           ("2026-H2", (date(2026, 7, 1), date(2026, 12, 31))),
+                                           ("2028-02", (date(2028, 2, 1), date(2028, 2, 29)))])
+def test_periods_are_calendar_months_quarters_halves_and_years(text, expected):
+    from market_pay.revenue.periods import parse_period
+    assert parse_period(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9999", "1899-Q1", "2026-Q0", "2026-13", "2026-H3", "26-Q1", "2026Q1", ""])
+def test_a_period_outside_the_calendar_the_service_handles_is_refused(text):
+    from market_pay.revenue.periods import parse_period
+    with pytest.raises(ValueError):
+        parse_period(text)

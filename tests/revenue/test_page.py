@@ -46,3 +46,11 @@ def test_a_download_from_the_page_is_the_books_file_and_is_audited(client, book_
     assert client.get("/stall/revenue/download?period=2026&format=doc").status_code == 422
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "revenue.download"))
     assert (row.vendor_id, row.details["format"], row.details["from"]) == (book_world["stall"].id, "xlsx", "2026-04-01")
+
+
+def test_the_page_in_english_and_a_period_beyond_the_calendar(client, book_world):
+    sign_in(client, book_world["vendor_user"])
+    html = client.get("/stall/revenue?lang=en").get_data(as_text=True)
+    for words in ("Revenue book", "This quarter", "Year so far", "Cash that was not entered is missing"):
+        assert words in html, words
+    assert client.get("/stall/revenue/download?period=9999&format=pdf").status_code == 422
