@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg | cksum | cut -d' ' -f1)
 DEMO_ENV := MARKET_PAY_DEMO=1
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean lint-imports
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The dependency directions of docs/ARCHITECTURE.md (contracts in pyproject.toml).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

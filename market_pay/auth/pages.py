@@ -3,7 +3,7 @@ required, the same rules and throttle as the API. After a manager's PIN reset th
 sends its user here until they choose their own PIN."""
 from flask import Blueprint, redirect, request, session, url_for
 
-from ..common.page_sign_in import STAFF_SESSION, STALL_SESSION
+from .page_sign_in import STAFF_SESSION, STALL_SESSION
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import TooManyRequests, ValidationFailed

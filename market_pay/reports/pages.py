@@ -9,7 +9,7 @@ from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
 from ..common.formatting import format_date, format_vnd
 from ..common.page_texts import text
-from ..common.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
+from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import AuthenticationRequired
 from ..regions.services import region_tree
