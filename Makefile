@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | cksum | cut -d' ' -f1)
 DEMO_ENV := MARKET_PAY_DEMO=1
 
-.PHONY: demo test test-fast lint format install clean
+.PHONY: demo test test-fast lint lint-imports format install clean
 
 install: $(STAMP)
 
@@ -38,10 +38,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy market_pay
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --select I --fix .
 	$(BIN)/ruff format .
+
+# The dependency directions of docs/ARCHITECTURE.md (contracts in pyproject.toml).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

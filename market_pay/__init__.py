@@ -83,6 +83,8 @@ def create_app(test_config=None):
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
+    # Reports follow matched money through payments' signals (payments/signals.py).
+    from .reports import rollups  # noqa: F401
     from .cli import register_commands
     register_commands(app)
     return app

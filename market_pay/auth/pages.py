@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, request, session, url_for
 
-from ..common.page_sign_in import STAFF_SESSION, STALL_SESSION
+from .page_sign_in import STAFF_SESSION, STALL_SESSION
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import TooManyRequests, ValidationFailed

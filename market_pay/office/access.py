@@ -6,7 +6,7 @@ from flask import session
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import require_market_read
 from ..auth.services import user_for_page_session
-from ..common.page_sign_in import STAFF_SESSION
+from ..auth.page_sign_in import STAFF_SESSION
 from ..errors import NotFound
 from ..markets.services import find_market
 from ..vendors.services import find_vendor

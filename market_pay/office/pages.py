@@ -11,7 +11,7 @@ from ..banks.directory import find_bank
 from ..common.formatting import format_datetime, format_vnd
 from ..common.page_texts import TEXTS
 
-from ..common.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
+from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired
 from ..auth.models import STALL_ROLES

@@ -22,12 +22,11 @@ from contextlib import nullcontext, suppress
 from flask import has_app_context
 from sqlalchemy import select, text
 
-from ..app_state import app_state
 from ..extensions import db
-from ..reports import rollups
 from . import static_batch
 from .allocation import allocate, settle_reversals_whose_credit_arrived
 from .models import BankTransaction
+from .signals import matching_drained
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -38,14 +37,6 @@ POLL_SECONDS = 1.0
 COALESCE_SECONDS = 0.2
 # How much lower than the web workers the matcher runs (see yield_to_requests).
 MATCHER_NICENESS = 10
-
-
-# The report rollups are brought up to date at most this often by a matcher (a report refreshes
-# them itself before reading, so this only keeps the backlog of marked stall-days short). A
-# refresh recomputes each touched stall-day whole, so its cost grows with the stalls touched, not
-# with the callbacks: every 10 s instead of every 2 s cut the matcher's share of a 1,000/s burst
-# by about half (bench_callbacks.py, "matcher" CPU per callback).
-ROLLUP_REFRESH_SECONDS = 10.0
 
 # Any fixed number: the key of the advisory lock that makes one matcher run at a time.
 MATCHER_LOCK_KEY = 7_340_001
@@ -79,9 +70,9 @@ def match_pending(limit: int = BATCH) -> int:
 
 
 def drain(app) -> int:
-    """Match until nothing is pending; one commit per batch; then, every ROLLUP_REFRESH_SECONDS,
-    bring the report rollups up to date (matches, cash sales, reconciliations… since the last
-    time). Returns the number matched."""
+    """Match until nothing is pending; one commit per batch; then announce it (signals.py: the
+    report rollups catch up on matches, cash sales, reconciliations… since the last time).
+    Returns the number matched."""
     total = 0
     # Inline mode runs inside the callback's request and reuses its context; threads need one.
     with nullcontext() if has_app_context() else app.app_context():
@@ -95,15 +86,9 @@ def drain(app) -> int:
             total += done
             if done < BATCH:
                 break
-        state = app_state(app)
-        if time.monotonic() - state.last_rollup_refresh >= ROLLUP_REFRESH_SECONDS:
-            state.last_rollup_refresh = time.monotonic()
-            try:
-                rollups.refresh()
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
+        # Whatever follows matched money (the report rollups) catches up now, in its own
+        # transaction, as it did when this called the reports directly.
+        matching_drained.send(app)
     return total
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import NotFound
 from ..extensions import db
-from ..stalls.services import request_view
+from .request_views import request_view
 from ..throttling.services import hit
 from .models import PaymentRequest
 

@@ -13,6 +13,7 @@ recomputation never overwrites a newer one.
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -22,7 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..cash.models import CashSale
 from ..common.bulk import in_values
 from ..extensions import db
+from ..app_state import app_state
 from ..payments.models import BankTransaction
+from ..payments.signals import matching_drained
 from ..vendors.models import Vendor
 from .models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 
@@ -194,3 +197,27 @@ def rebuild(first: date, last: date) -> None:
     while month <= last:
         recompute_months(month)
         month = next_month(month)
+
+
+# The rollups are brought up to date at most this often by a matcher (a report refreshes them
+# itself before reading, so this only keeps the backlog of marked stall-days short). A refresh
+# recomputes each touched stall-day whole, so its cost grows with the stalls touched, not with the
+# callbacks: every 10 s instead of every 2 s cut the matcher's share of a 1,000/s burst by about
+# half (bench_callbacks.py, "matcher" CPU per callback).
+ROLLUP_REFRESH_SECONDS = 10.0
+
+
+@matching_drained.connect
+def refresh_after_matching(app, **_):
+    """A matcher finished its batches (payments/signals.py): refresh, at most every
+    ROLLUP_REFRESH_SECONDS per app, in a transaction of its own."""
+    state = app_state(app)
+    if monotonic() - state.last_rollup_refresh < ROLLUP_REFRESH_SECONDS:
+        return
+    state.last_rollup_refresh = monotonic()
+    try:
+        refresh()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, request, session, url_for
 
-from ..common.page_sign_in import STALL_SESSION
+from ..auth.page_sign_in import STALL_SESSION
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db

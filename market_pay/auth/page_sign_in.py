@@ -6,12 +6,12 @@ import secrets
 
 from flask import redirect, request, session, url_for
 
-from ..auth.services import revoke_token
-from ..auth.sign_in import begin_sign_in, finish_sign_in
+from .services import revoke_token
+from .sign_in import begin_sign_in, finish_sign_in
 from ..errors import TooManyRequests
 from ..extensions import db
-from .page_texts import text
-from .web import page_lang, render_page, require_csrf
+from ..common.page_texts import text
+from ..common.web import page_lang, render_page, require_csrf
 
 
 # Where each page keeps its session id in the signed cookie.
