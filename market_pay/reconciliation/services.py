@@ -84,7 +84,7 @@ def upload_limit(actor, config) -> int:
 def _require_accounts_in_scope(actor, check, owners: dict):
     """Every block of a region staff member's file must be for an account registered (BIN and
     number) to a stall of their area; otherwise the whole file is refused, naming the blocks'
-    rows. An administrator (and the command line, the operator) may also reconcile accounts no
+    rows (403 with the rows in `errors`). An administrator (and the command line, the operator) may also reconcile accounts no
     stall owns: a partner's statement lists every account of the merchant. Such lines are
     recovered into suspense ("unknown_account"), are on no stall, and — like every recovered
     line — occupy no partner transaction id (classify.py)."""
@@ -99,7 +99,8 @@ def _require_accounts_in_scope(actor, check, owners: dict):
                 f"{account.closing_row}) "
                 "is not registered to a stall you may reconcile."]}
     if errors:
-        raise ValidationFailed("The statement has accounts outside your scope; nothing was reconciled.",
+        # 403, not 422: the file is well formed, the caller is out of scope for some of it.
+        raise Forbidden("The statement has accounts outside your scope; nothing was reconciled.",
                                dict(list(errors.items())[:MAX_REPORTED_ROWS]))
 
 

@@ -1,4 +1,5 @@
 """Matching off the request path: the background thread, and a separate matcher process."""
+import threading
 import time
 
 import pytest
@@ -63,8 +64,13 @@ def test_with_the_matcher_off_transactions_wait_for_the_matcher_process(committe
     monkeypatch.setitem(committed.config, "MATCHER", "off")
     _, account = stall
     # A reference in the content: never allocated by recording alone (a static sale may be).
-    post_simbank(committed.test_client(), simbank_transfer(account, 12_000, description=f"TT {new_reference()}"))
-    time.sleep(0.2)
+    response = post_simbank(committed.test_client(), simbank_transfer(account, 12_000, description=f"TT {new_reference()}"))
+    assert response.status_code == 200
+    # The callback answers after its after-commit hook has run: inline, that hook would already have
+    # matched; in thread mode it would have started the app's matcher thread. Off, no matcher
+    # exists in this process to match it later, so "pending" now is "pending" for good.
+    assert "market_pay_matcher" not in committed.extensions
+    assert [thread for thread in threading.enumerate() if thread.name == "matcher" and thread.is_alive()] == []
     assert kinds() == ["pending"]
     db.session.close()
     result = committed.test_cli_runner().invoke(args=["matcher", "run", "--once"])

@@ -27,14 +27,17 @@ def test_junk_in_a_payment_request_is_a_422(client, headers, field):
         assert set(response.get_json()) == {"code", "status", "message", "errors"}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/payment-requests/" + "X" * 300, "/api/v1/payment-requests/%C3%A9%C3%A9",
-                                  "/api/v1/payment-requests/CP%20%20/cancel", "/api/v1/suspense?status=maybe",
-                                  "/api/v1/suspense?limit=-3", "/api/v1/suspense/999999/resolve"])
-def test_odd_addresses_are_4xx(client, headers, path):
-    _, auth = headers
+@pytest.mark.parametrize("path, status", [
+    ("/api/v1/payment-requests/" + "X" * 300, 404), ("/api/v1/payment-requests/%C3%A9%C3%A9", 404),
+    ("/api/v1/payment-requests/CP%20%20/cancel", 404), ("/api/v1/suspense?status=maybe", 422),
+    ("/api/v1/suspense?limit=-3", 422), ("/api/v1/suspense/999999/resolve", 404)])
+def test_odd_addresses_are_refused_exactly(client, headers, path, status):
+    vendor, auth = headers
+    if "/suspense" in path:  # the stall's manager may use suspense: only the address is wrong
+        auth = auth_header(make_user("market_manager", vendor.market.code))
     response = client.post(path, json={"action": "dismiss", "note": "x"}, headers=auth) if path.endswith(("cancel", "resolve")) \
         else client.get(path, headers=auth)
-    assert 400 <= response.status_code < 500, (path, response.status_code)
+    assert response.status_code == status, (path, response.status_code, response.get_json())
 
 
 @pytest.mark.parametrize("key", ["k" * 101, "", "sale\x0042", "bán-hàng-1"])

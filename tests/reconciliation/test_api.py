@@ -90,7 +90,7 @@ def test_who_may_reconcile_and_read(client, setup):
     region_staff = make_user("region_staff", market.region.code)
     other_region_staff = make_user("region_staff", make_market().region.code)
     refused = upload(client, statement, other_region_staff)
-    assert refused.status_code == 422 and "row 2" in refused.get_json()["errors"], refused.get_json()
+    assert refused.status_code == 403 and "row 2" in refused.get_json()["errors"], refused.get_json()
     assert db.session.scalar(select(func.count(ReconciliationRun.id))) == 0
 
     run_id = upload(client, statement, make_user("admin")).get_json()["id"]

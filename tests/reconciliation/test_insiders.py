@@ -78,7 +78,7 @@ def test_region_staff_may_not_reconcile_another_areas_account(client, world, tmp
         ("970422", B_ACCOUNT[1], 0, [line("SIM-X1", "FTX1", f"{DAY}T10:00:00+07:00", 5_000)], None)])
     before = counts()
     response = upload(client, path, make_user("region_staff", world["A"].region.code))
-    assert response.status_code == 422, response.get_json()
+    assert response.status_code == 403, response.get_json()
     assert set(response.get_json()["errors"]) == {"row 5", "row 8"}  # B's block, and B's number at another bank
     assert counts() == before
 
