@@ -98,7 +98,10 @@ def move_region(actor, code: str, parent_code: str) -> Region:
     (markets sit in those, not under them) or lies under the region, or when a path grows too long.
     """
     require_admin(actor)
-    region = find_region(code)
+    # Locked and read afresh: two moves of one commune at once run one after the other, the
+    # second rewriting the paths the first wrote (not the stale ones it read before waiting).
+    region = db.session.scalar(select(Region).where(Region.id == find_region(code).id).with_for_update()
+                               .execution_options(populate_existing=True))
     if region.kind not in MARKET_REGION_KINDS:
         raise ValidationFailed(errors={"code": ["Only a commune or ward can be moved."]})
     parent = db.session.scalar(select(Region).where(Region.code == (parent_code or "").strip()))

@@ -68,6 +68,11 @@ class WeekSchema(StrictSchema):
     cash_value = fields.Integer()
     cashless_count = fields.Integer()
     cash_count = fields.Integer()
+    # Over the markets that record cash in the period (as the total's share); None: no cash that week.
+    share_by_value = fields.Float(allow_none=True)
+    days = fields.Integer()  # of the week's days inside the period, up to today
+    partial = fields.Boolean()  # fewer than 7 such days: not comparable with a whole week
+    has_data = fields.Boolean()  # any figure in this week or an earlier one of the period
 
 
 class ScopeSchema(StrictSchema):

@@ -93,3 +93,4 @@ def test_rename_keeps_the_code_and_audits_the_old_name(places):
     assert rename_region(admin, "C1", " Xã Một Mới ").name == "Xã Một Mới"
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "region.rename"))
     assert entry.details == {"old_name": "Xã Một", "name": "Xã Một Mới"}
+
