@@ -92,6 +92,8 @@ def load_config(app, test_config=None):
     app.config["KIT_CACHE_MAX_BYTES"] = 512 * 1024 * 1024
     # The printable kits' templates (vendor_kits/ beside the package, where designers edit them).
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR", str(Path(__file__).resolve().parents[1] / "vendor_kits"))
+    # An ISO 20022 XSD to validate camt statements against while they are read (off when unset).
+    app.config["CAMT_SCHEMA_PATH"] = env.get("MARKET_PAY_CAMT_SCHEMA_PATH") or None
     for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))

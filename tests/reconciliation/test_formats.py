@@ -325,3 +325,23 @@ def test_detection_reads_tags_at_line_starts_only(tmp_path):
     assert detect(path) == "csv"
     path.write_text("{1:F01VCBVVNVXAXXX0000000000}{2:O940}{4:\n" + MT940_BROKEN + "-}\n", encoding="utf-8")
     assert detect(path) == "mt940"
+
+
+def test_camt_schema_validation_is_off_by_default_and_refuses_an_invalid_file_when_set(app, client, tmp_path):
+    set_partners()
+    make_vendor(make_market(), accounts=[account_data(*VCB1, "NGUYEN THI HOA")])
+    path = _camt(tmp_path, [("FT1", DAY + timedelta(hours=9), 10_000)])
+    schema = tmp_path / "camt.xsd"  # a stand-in schema this file does not follow
+    schema.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:iso:std:iso:'
+                      '20022:tech:xsd:camt.053.001.08" elementFormDefault="qualified"><xs:element name="Document">'
+                      '<xs:complexType><xs:sequence><xs:element name="Other" type="xs:string"/></xs:sequence>'
+                      '</xs:complexType></xs:element></xs:schema>', encoding="utf-8")
+    app.config["CAMT_SCHEMA_PATH"] = str(schema)
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                           data={"partner": "simbank", "file": (path.open("rb"), "s.xml")})
+    assert response.status_code == 422, response.get_json()
+    assert "Not valid against the camt schema" in str(response.get_json()["errors"])
+    app.config.pop("CAMT_SCHEMA_PATH")
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                           data={"partner": "simbank", "file": (path.open("rb"), "s.xml")})
+    assert response.status_code == 201, response.get_json()

@@ -43,7 +43,8 @@ def _text(element, *path) -> str:
 
 
 def _unreadable(number, message):
-    return StatementUnreadable("The camt file cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]})
+    where = f"{UNIT} {number}" if number else "file"  # a schema error may come without its line
+    return StatementUnreadable("The camt file cannot be read; nothing was reconciled.", {where: [message]})
 
 
 def _account(element, given, number):
@@ -129,6 +130,9 @@ def read(path, account=None, schema_path=None):
                 block = None
                 _drop(element)
     except etree.XMLSyntaxError as error:
+        last = error.error_log.last_error
+        if last is not None and "SCHEMA" in (last.domain_name or ""):
+            raise _unreadable(last.line or 0, f"Not valid against the camt schema: {last.message}") from None
         raise _unreadable(error.lineno or 0, f"Not well-formed XML: {error.msg}") from None
     except etree.DocumentInvalid as error:
         raise _unreadable(0, f"Not valid against the camt schema: {error}") from None
