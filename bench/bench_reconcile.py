@@ -10,8 +10,15 @@ streaming reconciliation's memory must not grow with the file.
 
     .venv/bin/python bench/bench_reconcile.py                         # 100k and 1M lines, PostgreSQL then SQLite
     .venv/bin/python bench/bench_reconcile.py --sizes 1000000 --skip-sqlite
+    .venv/bin/python bench/bench_reconcile.py --sizes 1000000 --skip-sqlite --formats csv,mt940,camt053
+
+--formats (issue 24): the same day, the same callbacks, the statement converted from the CSV to
+MT940 or camt.053 (which carry no partner transaction id: their lines are matched by account and
+bank reference, the forgotten ones by time window, then recovered), each on a fresh database, one
+after the other in the same run so their times can be compared.
 """
 import argparse
+import csv
 import json
 import os
 import random
@@ -110,6 +117,47 @@ def load_callbacks(url: str, callbacks) -> int:
     return count
 
 
+def convert(source: Path, statement_format: str) -> Path:
+    """The CSV statement, streamed into MT940 or camt.053 (one statement per account block)."""
+    if statement_format == "csv":
+        return source
+    target = source.with_suffix(".sta" if statement_format == "mt940" else ".xml")
+    with source.open(newline="", encoding="utf-8") as handle, target.open("w", encoding="utf-8") as out:
+        rows = csv.reader(handle)
+        next(rows)
+        if statement_format == "camt053":
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
+                      'camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId></GrpHdr>\n')
+        day = DAY.date()
+        for number, (txn_id, reference, booked, bin_code, account, direction, amount, text_, balance) in \
+                enumerate(rows):
+            if statement_format == "mt940":
+                if direction == "opening":
+                    out.write(f":20:B{number}\n:25:{bin_code}/{account}\n:28C:1/1\n:60F:C{day:%y%m%d}VND{balance},\n")
+                elif direction == "closing":
+                    out.write(f":62F:C{day:%y%m%d}VND{balance},\n-\n")
+                else:
+                    out.write(f":61:{day:%y%m%d}{day:%m%d}{'C' if direction == 'in' else 'D'}{amount},NTRFNONREF//"
+                              f"{reference}\n:86:{text_}\n")
+            else:
+                if direction == "opening":
+                    out.write(f"<Stmt><Id>B{number}</Id><Acct><Id><Othr><Id>{account}</Id></Othr></Id><Svcr><FinInstnId>"
+                              f"<Othr><Id>{bin_code}</Id></Othr></FinInstnId></Svcr></Acct>\n<Bal><Tp><CdOrPrtry><Cd>"
+                              f"OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">{balance}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+                              "</Bal>\n")
+                elif direction == "closing":
+                    out.write(f"<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">{balance}</Amt>"
+                              "<CdtDbtInd>CRDT</CdtDbtInd></Bal></Stmt>\n")
+                else:
+                    out.write(f"<Ntry><Amt Ccy=\"VND\">{amount}</Amt><CdtDbtInd>{'CRDT' if direction == 'in' else 'DBIT'}"
+                              f"</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><DtTm>{booked}</DtTm></BookgDt><AcctSvcrRef>"
+                              f"{reference}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>{text_}</Ustrd></RmtInf>"
+                              "</TxDtls></NtryDtls></Ntry>\n")
+        if statement_format == "camt053":
+            out.write("</BkToCstmrStmt></Document>\n")
+    return target
+
+
 def timed_reconcile(env, statement: Path, tmp: Path) -> tuple[float, float, str]:
     """Wall seconds and peak RSS (MiB) of the reconcile process alone (wait4 gives the child's own
     accounting; its output goes to files so nothing else has to reap it)."""
@@ -136,11 +184,12 @@ def run_counts(url: str) -> dict:
     return {"totals": totals if isinstance(totals, dict) else json.loads(totals), "breaks": breaks}
 
 
-def bench(url: str, label: str, size: int, accounts: int, tmp: Path) -> dict:
+def bench(url: str, label: str, size: int, accounts: int, tmp: Path, statement_format: str = "csv") -> dict:
     env = prepare(url, accounts, tmp)
-    statement = tmp / f"statement-{size}.csv"
+    source = tmp / f"statement-{size}.csv"
     started = time.monotonic()
-    loaded = load_callbacks(url, plan(size, accounts, statement, seed=size))
+    loaded = load_callbacks(url, plan(size, accounts, source, seed=size))
+    statement = convert(source, statement_format)
     setup_seconds = time.monotonic() - started
     seconds, rss, output = timed_reconcile(env, statement, tmp)
     counts = run_counts(url)
@@ -150,7 +199,7 @@ def bench(url: str, label: str, size: int, accounts: int, tmp: Path) -> dict:
     totals = counts["totals"]
     found = {"matched": totals["matched"]["lines"], "missing_callback": totals["missing_callback"]["lines"],
              "not_on_statement": totals["not_on_statement"]["callbacks"]}
-    result = {"database": label, "lines": size, "accounts": accounts, "callbacks": loaded,
+    result = {"database": label, "format": statement_format, "lines": size, "accounts": accounts, "callbacks": loaded,
               "file_mib": round(statement.stat().st_size / 2**20, 1), "seconds": round(seconds, 1),
               "lines_per_second": round(size / seconds), "peak_rss_mib": round(rss, 1),
               "classification_ok": found == expected, "found": found, "setup_seconds": round(setup_seconds, 1)}
@@ -158,6 +207,7 @@ def bench(url: str, label: str, size: int, accounts: int, tmp: Path) -> dict:
     if found != expected:
         print(output, file=sys.stderr)
     statement.unlink()
+    source.unlink(missing_ok=True)
     return result
 
 
@@ -168,6 +218,7 @@ def main():
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1/market_pay_bench_reconcile")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgresql", action="store_true")
+    parser.add_argument("--formats", default="csv", help="Comma-separated: csv, mt940, camt053.")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     results = []
@@ -177,11 +228,12 @@ def main():
                   ([] if args.skip_sqlite else [(f"sqlite:///{tmp / 'bench.db'}", "SQLite")])
         for url, label in targets:
             for size in sizes:
-                results.append(bench(url, label, size, args.accounts, tmp))
-    print("\n| database | lines | file MiB | seconds | lines/s | peak RSS MiB | classification |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+                for statement_format in args.formats.split(","):
+                    results.append(bench(url, label, size, args.accounts, tmp, statement_format))
+    print("\n| database | format | lines | file MiB | seconds | lines/s | peak RSS MiB | classification |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['database']} | {r['lines']:,} | {r['file_mib']} | {r['seconds']} | {r['lines_per_second']:,} | "
+        print(f"| {r['database']} | {r['format']} | {r['lines']:,} | {r['file_mib']} | {r['seconds']} | {r['lines_per_second']:,} | "
               f"{r['peak_rss_mib']} | {'exact' if r['classification_ok'] else 'WRONG'} |")
 
 

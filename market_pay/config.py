@@ -97,6 +97,8 @@ def load_config(app, test_config=None):
     # The printable kits' templates: the repository's vendor_kits/ (where designers edit them) or,
     # installed, the copy inside the package (bundled.py); MARKET_PAY_KITS_DIR points elsewhere.
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR") or str(kits_directory())
+    # An ISO 20022 XSD to validate camt statements against while they are read (off when unset).
+    app.config["CAMT_SCHEMA_PATH"] = env.get("MARKET_PAY_CAMT_SCHEMA_PATH") or None
     for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))

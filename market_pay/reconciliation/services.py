@@ -119,6 +119,13 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
         raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
     require_may_reconcile(actor)
     check = _checked(path, statement_date, statement_format, account)
+    try:
+        return _reconcile_checked(actor, check, path, partner, file_name)
+    finally:
+        check.discard()
+
+
+def _reconcile_checked(actor, check, path, partner, file_name):
     owners = _owning_markets(check.accounts)
     _require_accounts_in_scope(actor, check, owners)
     market_ids = set(owners.values())

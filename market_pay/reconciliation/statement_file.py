@@ -14,7 +14,9 @@ not with the file.
 """
 import csv
 import hashlib
+import os
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -98,6 +100,17 @@ class StatementCheck:
     ids: bool = True             # whether lines carry the partner's transaction id (only our CSV does)
     account: tuple | None = None  # (BIN, number) given for a single-account file
     camt_schema: str | None = None
+    # Formats other than our CSV are parsed once: the checking pass spools their normalized rows
+    # to this scratch file, which the classification passes read at CSV speed (discard() removes it).
+    normalized_path: str | None = None
+
+    def discard(self):
+        if self.normalized_path:
+            try:
+                os.unlink(self.normalized_path)
+            except FileNotFoundError:
+                pass
+            self.normalized_path = None
 
     def error(self, row: int, column: str, message: str):
         key = f"{self.unit} {row}"
@@ -307,10 +320,25 @@ def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, st
     found from the content unless given; `account` (BIN, number) completes a single-account file."""
     check = StatementCheck(sha256=file_sha256(path), format=statement_format, account=account,
                            camt_schema=camt_schema)
-    for number, row in _rows(path, check):
-        parsed = parse_row(number, row, zone, check)
-        if parsed is not None:
-            _follow_chain(number, parsed, check, zone)
+    rows = _rows(path, check)
+    spool = None
+    if check.format != "csv":
+        handle, check.normalized_path = tempfile.mkstemp(prefix="statement-rows-", suffix=".csv")
+        spool = os.fdopen(handle, "w", newline="", encoding="utf-8")
+        writer = csv.writer(spool)
+    try:
+        for number, row in rows:
+            if spool is not None:
+                writer.writerow([number, *row])
+            parsed = parse_row(number, row, zone, check)
+            if parsed is not None:
+                _follow_chain(number, parsed, check, zone)
+    except BaseException:
+        check.discard()
+        raise
+    finally:
+        if spool is not None:
+            spool.close()
     for account in check.accounts.values():
         if not account.closed:
             check.error(1, "file", f"Account {account.account_number} has an opening row but no closing row.")
@@ -324,14 +352,23 @@ def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, st
             check.error(check.first_row_of_date[day], "booked_at",
                         f"{count} line(s) booked on {day:%d/%m/%Y}, more than a day away from the statement's "
                         f"day {check.statement_date:%d/%m/%Y}.")
+    if check.errors:
+        check.discard()
     return check
+
+
+def _spooled_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            yield int(row[0]), row[1:]
 
 
 def read_lines(path, zone: ZoneInfo, check: StatementCheck | None = None):
     """The statement's lines (not balance rows), in file order, for a file check_statement passed."""
     scratch = StatementCheck(format=check.format if check else "csv", account=check.account if check else None,
-                             camt_schema=check.camt_schema if check else None)
-    for number, row in _rows(path, scratch):
+                             camt_schema=check.camt_schema if check else None, ids=check.ids if check else True)
+    rows = _spooled_rows(check.normalized_path) if check and check.normalized_path else _rows(path, scratch)
+    for number, row in rows:
         parsed = parse_row(number, row, zone, scratch)
         if isinstance(parsed, StatementLine):
             yield parsed

@@ -228,3 +228,120 @@ def test_every_bank_layout_is_recognised_by_its_header(market_day, tmp_path):
         parsed = list(read(paths[0]))
         assert parsed[0][1][5] == "opening" and parsed[-1][1][5] == "closing"
         assert {row[3] for _, row in parsed} == {layout_bin}
+
+
+def test_an_xlsx_export_with_date_cells_text_amounts_and_a_totals_row(client, tmp_path, monkeypatch):
+    """A hand-made MB export: no opening label (the first balance starts the chain), a date cell and
+    a dd/mm/yyyy text, amounts as "1.250.000" text, the totals row ends the table; the spooled rows
+    are removed after the run."""
+    from openpyxl import Workbook
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    set_partners()
+    make_vendor(make_market(), accounts=[account_data("970422", "0901234567", "NGUYEN THI HOA")])
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["NGÂN HÀNG TMCP QUÂN ĐỘI — SAO KÊ"])
+    sheet.append(["Tài khoản:", "0901 234 567"])
+    sheet.append([])
+    sheet.append(["STT", "Ngày giao dịch", "Số bút toán", "Số tiền rút ra", "Số tiền gửi vào", "Số dư", "Nội dung"])
+    sheet.append([1, datetime(2026, 11, 21, 8, 30), "FT-MB-1", None, "1.250.000", "1.350.000", "MUA GA"])
+    sheet.append([2, "21/11/2026", "FT-MB-2", 50_000, None, 1_300_000, "PHI"])
+    sheet.append(["Tổng cộng", None, None, 50_000, 1_250_000])
+    sheet.append(["Ghi chú: dòng này không phải giao dịch", None, "X", None, 999])
+    path = tmp_path / "mb.xlsx"
+    book.save(path)
+    assert detect(path) == "xlsx"
+    run, _ = reconcile_file(None, path, "simbank")
+    assert run.line_count == 2 and run.account_count == 1
+    assert run.totals["missing_callback"] == {"lines": 2, "callbacks": 0, "amount_in": 1_250_000, "amount_out": 50_000}
+    assert run.totals["broken_chain"]["lines"] == 0
+    assert not list(tmp_path.glob("statement-rows-*"))
+
+
+def test_an_xlsx_row_with_a_bad_date_is_refused_naming_the_sheet_row(client, tmp_path):
+    from openpyxl import Workbook
+    set_partners()
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Số tài khoản: 0011001234567"])
+    sheet.append(["Số dư đầu kỳ", 0])
+    sheet.append(["Ngày giao dịch", "Số tham chiếu", "Số tiền ghi nợ", "Số tiền ghi có", "Số dư", "Mô tả"])
+    sheet.append(["2026-21-11", "FT1", None, 10_000, 10_000, "x"])
+    path = tmp_path / "vcb.xlsx"
+    book.save(path)
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                           data={"partner": "simbank", "file": (path.open("rb"), "vcb.xlsx")})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"]["row 4"] == {"booked_at": [
+        "A day as dd/mm/yyyy (a time may follow) or a date cell."]}
+
+
+def test_camt054_notifications_and_accounts_in_othr_id(client, tmp_path):
+    set_partners()
+    make_vendor(make_market(), accounts=[account_data(*VCB1, "NGUYEN THI HOA")])
+    path = tmp_path / "n.xml"
+    path.write_text("""<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+<Ntfctn><Id>N1</Id><Acct><Id><Othr><Id>970436/0011001234567</Id></Othr></Id></Acct>
+<Ntry><Amt Ccy="VND">75000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><DtTm>2026-11-21T10:00:00</DtTm></BookgDt><AcctSvcrRef>FT777</AcctSvcrRef>
+<NtryDtls><TxDtls><RmtInf><Ustrd>MUA VAI</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="VND">5000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>PDNG</Cd></Sts>
+<BookgDt><Dt>2026-11-21</Dt></BookgDt><AcctSvcrRef>FT778</AcctSvcrRef></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>
+""", encoding="utf-8")
+    assert detect(path) == "camt054"
+    run, _ = reconcile_file(None, path, "simbank")
+    assert run.line_count == 1  # the pending entry is not money yet
+    assert run.totals["missing_callback"]["amount_in"] == 75_000
+    recovered = db.session.scalar(select(BankTransaction))
+    assert (recovered.bank_reference, recovered.statement_txn_id, recovered.partner_txn_id.startswith("statement:")) \
+        == ("FT777", None, True)
+
+
+def test_the_reconcile_command_takes_a_format_and_an_account(app, tmp_path):
+    from market_pay.cli import register_commands  # noqa: F401  (the command is registered with the app)
+    set_partners()
+    make_vendor(make_market(), accounts=[account_data(*VCB1, "NGUYEN THI HOA")])
+    path = tmp_path / "s.sta"
+    path.write_text(MT940_BROKEN.replace("970436/", "").replace("999999", "150000"), encoding="utf-8")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["reconcile", str(path), "--partner", "simbank", "--format", "mt940"])
+    assert refused.exit_code == 1 and "does not say which account" in refused.output
+    bad = runner.invoke(args=["reconcile", str(path), "--partner", "simbank", "--account", "12/34"])
+    assert bad.exit_code == 2 and "BIN/NUMBER" in bad.output
+    done = runner.invoke(args=["reconcile", str(path), "--partner", "simbank", "--account", "970436/0011001234567"])
+    assert done.exit_code == 0, done.output
+    assert "Missing callback (recovered)" in done.output
+
+
+def test_detection_reads_tags_at_line_starts_only(tmp_path):
+    """A CSV whose times hold ":20:" and ":25:" (05:00:20+07:00) is still our CSV."""
+    path = tmp_path / "s.csv"
+    path.write_text("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+                    "balance_after\nS1,FT1,2026-11-21T05:00:20+07:00,970405,6000000000,in,5000,a:25:b,5000\n",
+                    encoding="utf-8")
+    assert detect(path) == "csv"
+    path.write_text("{1:F01VCBVVNVXAXXX0000000000}{2:O940}{4:\n" + MT940_BROKEN + "-}\n", encoding="utf-8")
+    assert detect(path) == "mt940"
+
+
+def test_camt_schema_validation_is_off_by_default_and_refuses_an_invalid_file_when_set(app, client, tmp_path):
+    set_partners()
+    make_vendor(make_market(), accounts=[account_data(*VCB1, "NGUYEN THI HOA")])
+    path = _camt(tmp_path, [("FT1", DAY + timedelta(hours=9), 10_000)])
+    schema = tmp_path / "camt.xsd"  # a stand-in schema this file does not follow
+    schema.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:iso:std:iso:'
+                      '20022:tech:xsd:camt.053.001.08" elementFormDefault="qualified"><xs:element name="Document">'
+                      '<xs:complexType><xs:sequence><xs:element name="Other" type="xs:string"/></xs:sequence>'
+                      '</xs:complexType></xs:element></xs:schema>', encoding="utf-8")
+    app.config["CAMT_SCHEMA_PATH"] = str(schema)
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                           data={"partner": "simbank", "file": (path.open("rb"), "s.xml")})
+    assert response.status_code == 422, response.get_json()
+    assert "Not valid against the camt schema" in str(response.get_json()["errors"])
+    app.config.pop("CAMT_SCHEMA_PATH")
+    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")),
+                           data={"partner": "simbank", "file": (path.open("rb"), "s.xml")})
+    assert response.status_code == 201, response.get_json()

@@ -26,15 +26,14 @@ def looks_like(head: str) -> bool:
 
 
 def _local(element) -> str:
-    return etree.QName(element).localname
+    return element.tag.rpartition("}")[2]
 
 
 def _child(element, *path):
-    for name in path:
-        if element is None:
-            return None
-        element = next((c for c in element if isinstance(c.tag, str) and _local(c) == name), None)
-    return element
+    """The first descendant along `path` (local names, any namespace: camt has many versions)."""
+    if element is None:
+        return None
+    return element.find("/".join("{*}" + name for name in path))
 
 
 def _text(element, *path) -> str:
@@ -43,7 +42,8 @@ def _text(element, *path) -> str:
 
 
 def _unreadable(number, message):
-    return StatementUnreadable("The camt file cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]})
+    where = f"{UNIT} {number}" if number else "file"  # a schema error may come without its line
+    return StatementUnreadable("The camt file cannot be read; nothing was reconciled.", {where: [message]})
 
 
 def _account(element, given, number):
@@ -56,16 +56,29 @@ def _account(element, given, number):
     return resolve_account(bin_code, account, given, f"{UNIT} {number}")
 
 
-def _booked(entry) -> str:
-    moment = _text(entry, "BookgDt", "DtTm")
-    if moment:
-        return moment  # ISO 8601; without an offset it is Vietnam time
-    return _text(entry, "BookgDt", "Dt") or _text(entry, "ValDt", "DtTm") or _text(entry, "ValDt", "Dt")
+def _children(element) -> dict:
+    """Direct children by local name (the first of each): one pass instead of a search per field,
+    which made the entry loop ten times slower than the XML parse itself."""
+    found = {}
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str):
+            found.setdefault(tag.rpartition("}")[2], child)
+    return found
+
+
+def _value(element) -> str:
+    """The text of an element, or of its first child (Sts/Cd, BookgDt/DtTm or Dt in any version)."""
+    if element is None:
+        return ""
+    if len(element):
+        element = element[0]
+    return (element.text or "").strip()
 
 
 def _content(entry) -> str:
     texts = [u.text.strip() for u in entry.iter("{*}Ustrd") if u.text and u.text.strip()]
-    return " ".join(" ".join(texts).split()) or " ".join(_text(entry, "AddtlNtryInf").split())
+    return " ".join(" ".join(texts).split())
 
 
 def read(path, account=None, schema_path=None):
@@ -104,22 +117,25 @@ def read(path, account=None, schema_path=None):
                 if not block["opened"]:
                     block["opened"] = True
                     yield block["row"], _frame("opening", block)
-                status = _text(element, "Sts", "Cd") or _text(element, "Sts")
+                fields = _children(element)
+                status = _value(fields.get("Sts"))
                 if status and status != "BOOK":
                     _drop(element)
                     continue
-                amount = _child(element, "Amt")
+                amount = fields.get("Amt")
                 currency = amount.get("Ccy", "") if amount is not None else ""
                 if currency != "VND":
                     raise _unreadable(number, f"An entry in {currency or 'no currency'}; only VND is reconciled.")
                 value = dong(amount.text)
-                indicator = _text(element, "CdtDbtInd")
+                indicator = _value(fields.get("CdtDbtInd"))
                 direction = {"CRDT": "in", "DBIT": "out"}.get(indicator, indicator)
-                reference = _text(element, "AcctSvcrRef") or _text(element, "NtryDtls", "TxDtls", "Refs",
-                                                                   "AcctSvcrRef") or _text(element, "NtryRef")
+                reference = _value(fields.get("AcctSvcrRef")) or _text(
+                    element, "NtryDtls", "TxDtls", "Refs", "AcctSvcrRef") or _value(fields.get("NtryRef"))
+                booked = _value(fields.get("BookgDt")) or _value(fields.get("ValDt"))
+                content = _content(element) or " ".join(_value(fields.get("AddtlNtryInf")).split())
                 bin_code, account_number = block["account"]
-                yield number, row("", reference, _booked(element), bin_code, account_number, direction,
-                                  value if value is not None else (amount.text or ""), _content(element))
+                yield number, row("", reference, booked, bin_code, account_number, direction,
+                                  value if value is not None else (amount.text or ""), content)
                 _drop(element)
                 continue
             if name in ("Stmt", "Ntfctn") and block is not None:
@@ -129,6 +145,9 @@ def read(path, account=None, schema_path=None):
                 block = None
                 _drop(element)
     except etree.XMLSyntaxError as error:
+        last = error.error_log.last_error
+        if last is not None and "SCHEMA" in (last.domain_name or ""):
+            raise _unreadable(last.line or 0, f"Not valid against the camt schema: {last.message}") from None
         raise _unreadable(error.lineno or 0, f"Not well-formed XML: {error.msg}") from None
     except etree.DocumentInvalid as error:
         raise _unreadable(0, f"Not valid against the camt schema: {error}") from None

@@ -22,8 +22,19 @@ UNIT = "line"
 _ENVELOPE = re.compile(r"^\{[0-9]:[^}]*\}")
 
 
+def _strip_envelope(text: str) -> str:
+    """The line without SWIFT's {1:…}{2:…} blocks and the {4: that opens the message text."""
+    stripped = text.strip()
+    while _ENVELOPE.match(stripped):
+        stripped = _ENVELOPE.sub("", stripped, count=1).strip()
+    return stripped[3:].strip() if stripped.startswith("{4:") else stripped
+
+
 def looks_like(head: str) -> bool:
-    return ":20:" in head and (":25:" in head or ":60F:" in head or "{4:" in head)
+    """Tags at the start of lines only: a CSV's times ("05:00:20+07:00") hold ":20:" too."""
+    lines = [_strip_envelope(line) for line in head.splitlines()]
+    return any(line.startswith(":20:") for line in lines) and any(
+        line.startswith((":25:", ":60F:", ":60M:")) for line in lines)
 
 
 def _statements(handle):
@@ -31,11 +42,7 @@ def _statements(handle):
     block, start = [], 0
     for number, text in enumerate(handle, start=1):
         text = text.rstrip("\r\n")
-        stripped = text.strip()
-        while _ENVELOPE.match(stripped):  # {1:F01…}{2:O940…}{4:
-            stripped = _ENVELOPE.sub("", stripped, count=1).strip()
-        if stripped.startswith("{4:"):
-            stripped = stripped[3:].strip()
+        stripped = _strip_envelope(text)
         if stripped in ("", "-", "-}", "}"):
             if stripped.startswith("-") and block:
                 yield start, block

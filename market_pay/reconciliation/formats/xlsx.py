@@ -111,14 +111,20 @@ def _account_number(value) -> str | None:
 
 
 def read(path, account=None, layout_name=None):
+    # A file object, not the path: openpyxl judges a path by its extension, and an upload's scratch
+    # file has none (the format is known from the content).
+    handle = open(path, "rb")
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
-        raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
-    try:
-        yield from _sheet(book.worksheets[0], account, layout_name)
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
+            raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
+        try:
+            yield from _sheet(book.worksheets[0], account, layout_name)
+        finally:
+            book.close()
     finally:
-        book.close()
+        handle.close()
 
 
 def _sheet(sheet, account, layout_name):
