@@ -16,6 +16,9 @@ from decimal import Decimal, InvalidOperation
 from ..statement_file import StatementUnreadable
 
 _BIN = re.compile(r"[0-9]{6}")
+# Far beyond any amount (MAX_LINE_AMOUNT, 64 bits) yet small enough to build: a file's "1e999999999"
+# must be a named refusal, not an integer of a billion digits (or int→str's ValueError, a 500).
+MAX_DIGITS = 30
 
 
 def row(transaction_id="", reference="", booked_at="", bin_code="", account="", direction="", amount="",
@@ -45,7 +48,7 @@ def dong(value) -> str | None:
             value = Decimal(text)
         except InvalidOperation:
             return None
-    if not value.is_finite() or value != value.to_integral_value():
+    if not value.is_finite() or value.adjusted() >= MAX_DIGITS or value != value.to_integral_value():
         return None
     return str(int(value))
 

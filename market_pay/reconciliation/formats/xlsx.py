@@ -12,6 +12,7 @@ row may follow. Dates are dd/mm/yyyy text (with or without a time) or real date 
 """
 import json
 import re
+import zipfile
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,13 @@ from .common import dong, resolve_account, row
 
 UNIT = "row"
 HEADER_SEARCH_ROWS = 50  # the header is near the top; a file without one is refused early
+# Bounded work whatever the file claims: a few bytes of XML can declare the whole grid
+# (A1:XFD1048576) or a row numbered in the billions, and openpyxl fills every missing cell and
+# row; a zip of a few hundred kilobytes can inflate to gigabytes. A bank export has a dozen
+# columns and its parts are a few megabytes.
+MAX_COLUMNS = 40
+MAX_ROWS = 1_048_576  # a worksheet's own limit
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _NUMBER = re.compile(r"[0-9][0-9 .]{3,}[0-9]")
 
@@ -110,7 +118,20 @@ def _account_number(value) -> str | None:
     return found.group(0).replace(" ", "").replace(".", "") if found else None
 
 
+def _unpacked_bytes(path) -> int:
+    """What the workbook's parts inflate to, from the zip's directory (zipfile stops reading a part
+    at its declared size, so a part cannot inflate beyond what it declares)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
+
+
 def read(path, account=None, layout_name=None):
+    if _unpacked_bytes(path) > MAX_UNPACKED_BYTES:
+        raise StatementUnreadable(f"The workbook inflates to more than {MAX_UNPACKED_BYTES // 2**20} MB: "
+                                  "export one account's statement at a time.")
     # A file object, not the path: openpyxl judges a path by its extension, and an upload's scratch
     # file has none (the format is known from the content).
     handle = open(path, "rb")
@@ -120,16 +141,26 @@ def read(path, account=None, layout_name=None):
         except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
             raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
         try:
-            yield from _sheet(book.worksheets[0], account, layout_name)
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the rows that are there, not the size the file claims
+            yield from _sheet(sheet, account, layout_name)
         finally:
             book.close()
     finally:
         handle.close()
 
 
+def _bounded(rows):
+    """The sheet's rows (first MAX_COLUMNS cells each), refused past a worksheet's last row."""
+    for number, cells in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise _unreadable(number, f"A worksheet has at most {MAX_ROWS:,} rows.".replace(",", "."))
+        yield cells
+
+
 def _sheet(sheet, account, layout_name):
     found_number, opening, header, layout = None, None, None, None
-    rows = sheet.iter_rows(values_only=True)
+    rows = _bounded(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
     for number, cells in enumerate(rows, start=1):
         cells = list(cells)
         matched = _match_header(cells, layout_name)
