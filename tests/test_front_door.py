@@ -18,12 +18,13 @@ def test_the_front_door_has_one_way_in_per_audience(client):
     response = client.get("/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and '<html lang="vi">' in page and VIEWPORT in page
-    for href in ('href="/stall"', 'href="/verify"', 'href="/reports"'):
+    for href in ('href="/stall"', 'href="/verify"', 'href="/office"', 'href="/reports"'):
         assert href in page
     assert "Tôi là người bán" in page and "Tôi là người mua" in page and "Cán bộ quản lý" in page
+    assert "Ban quản lý chợ" in page  # a market manager finds the office from the front door
     assert "Content-Security-Policy" in response.headers
     english = client.get("/?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in english and "I am a shopper" in english
+    assert '<html lang="en">' in english and "I am a shopper" in english and "Market management board" in english
 
 
 def test_the_icon_is_served_from_the_package(client):

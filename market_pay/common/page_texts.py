@@ -182,6 +182,8 @@ TEXTS["vi"].update({
     "home_intro": "Thanh toán không dùng tiền mặt ở chợ: người bán nhận tiền qua mã VietQR, người mua kiểm tra mã trước khi trả.",
     "home_stall": "Tôi là người bán", "home_stall_hint": "Mở bảng sạp: tổng tiền hôm nay, thông báo tiền về, tạo mã QR.",
     "home_verify": "Tôi là người mua", "home_verify_hint": "Kiểm tra mã QR của sạp trước khi chuyển tiền.",
+    "home_office": "Ban quản lý chợ",
+    "home_office_hint": "Văn phòng chợ: đăng ký sạp, in thẻ mã QR, tiền chờ xử lý, đối soát sao kê.",
     "home_staff": "Cán bộ quản lý", "home_staff_hint": "Báo cáo tỉ lệ thanh toán không dùng tiền mặt theo chợ, xã, tỉnh.",
     "error_home": "Về trang chủ", "error_retry_page": "Tải lại trang",
     "error_404": "Không tìm thấy trang này", "error_404_next": "Địa chỉ có thể đã gõ sai hoặc mã đã bị xoá. Hãy về trang chủ.",
@@ -203,6 +205,8 @@ TEXTS["en"].update({
     "home_intro": "Cashless payments at the market: vendors are paid by VietQR, shoppers check a code before they pay.",
     "home_stall": "I sell at a stall", "home_stall_hint": "Open the stall board: today's totals, payment alerts, QR codes.",
     "home_verify": "I am a shopper", "home_verify_hint": "Check a stall's QR code before you transfer.",
+    "home_office": "Market management board",
+    "home_office_hint": "The market office: register stalls, print QR cards, money awaiting action, statement reconciliation.",
     "home_staff": "Market and region staff", "home_staff_hint": "Cashless share reports per market, commune and province.",
     "error_home": "Go to the home page", "error_retry_page": "Reload the page",
     "error_404": "Page not found", "error_404_next": "The address may be mistyped or the code removed. Go to the home page.",
@@ -225,7 +229,7 @@ TEXTS["vi"].update({
     "share_basis_all": "Tỷ lệ không tiền mặt tính trên tất cả các chợ (chợ nào cũng có ghi tiền mặt).",
     "share_basis_none": "Chưa chợ nào ghi tiền mặt trong kỳ, nên chưa tính được tỷ lệ không tiền mặt.",
     "share_over": "trên {with_cash}/{markets} chợ ghi tiền mặt",
-    "office_title": "Việc của ban quản lý chợ", "go_office": "Mở văn phòng chợ", "print_cards": "In thẻ QR cho các sạp",
+    "office_title": "Việc của ban quản lý chợ", "go_office": "Mở văn phòng chợ", "print_market_cards": "In thẻ QR cho các sạp",
     "nav_admin": "Quản trị",
 })
 TEXTS["en"].update({
@@ -239,7 +243,7 @@ TEXTS["en"].update({
     "share_basis_all": "The cashless share covers every market (all of them record cash).",
     "share_basis_none": "No market recorded cash in the period, so no cashless share can be given.",
     "share_over": "over {with_cash}/{markets} markets recording cash",
-    "office_title": "Market office work", "go_office": "Open the market office", "print_cards": "Print stall QR cards",
+    "office_title": "Market office work", "go_office": "Open the market office", "print_market_cards": "Print stall QR cards",
     "nav_admin": "Administration",
 })
 

@@ -19,3 +19,9 @@ def fold_ascii(text: str) -> str:
 def fold_upper(text: str) -> str:
     """The form banks show an account holder in: 'Đặng Thị Hoà' → 'DANG THI HOA'."""
     return fold_ascii(text).upper()
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    """Names in the order a Vietnamese reader looks for them: 'Chợ Đồng Văn' among the D's and
+    'Chợ phiên …' among the P's (plain code-point order puts every Đ and lower case after Z)."""
+    return fold_ascii(text).casefold(), text

@@ -12,6 +12,7 @@ from ..common.formatting import format_datetime, format_vnd
 from ..common.page_texts import TEXTS
 
 from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
+from ..common.textfold import sort_key
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired
 from ..auth.models import STALL_ROLES
@@ -87,7 +88,7 @@ def home(actor):
     if actor.role == "market_manager":
         return redirect(url_for("office_pages.market_home", code=actor.market.code))
     markets, _ = list_markets(actor, limit=MARKETS_SHOWN)
-    return render_page("office/markets.html", actor=actor, markets=sorted(markets, key=lambda m: m.name))
+    return render_page("office/markets.html", actor=actor, markets=sorted(markets, key=lambda m: sort_key(m.name)))
 
 
 def _page_number() -> int:

@@ -24,8 +24,6 @@ from .schemas import AdoptionQuerySchema
 bp = Blueprint("report_pages", __name__)
 bp.after_request(security_headers)
 SESSION_TOKEN = STAFF_SESSION
-# The market office (market_pay/office): a manager reaching the dashboard is pointed there.
-OFFICE_URL, OFFICE_CARDS_URL = "/office", "/office/cards"
 DEFAULT_DAYS = 28
 
 
@@ -120,7 +118,7 @@ def dashboard():
         trend_chart=charts.weekly_share(report.weekly, _trend_words(lang), lang) if shown_weeks else None,
         trend_note=_trend_note(report.weekly, shown_weeks, lang),
         share_basis=_share_basis(report, lang),
-        office_links=actor.role == "market_manager", admin_link=actor.role == "admin", office_url=OFFICE_URL, cards_url=OFFICE_CARDS_URL,
+        office_links=_office_links(actor), admin_link=actor.role == "admin",
         csv_url=url_for("report_pages.download", format="csv", lang=lang, **download),
         xlsx_url=url_for("report_pages.download", format="xlsx", lang=lang, **download),
         period_line=text(lang, "period_line", first=format_date(report.period.first),
@@ -139,6 +137,16 @@ def _trend_note(weeks, shown_weeks, lang):
     if len(shown_weeks) < len(weeks):
         return text(lang, "trend_no_data_before", date=format_date(shown_weeks[0]["week_start"]))
     return ""
+
+
+def _office_links(actor) -> dict | None:
+    """A manager reaching the dashboard is pointed to their market's office (market_pay/office)
+    and to the whole market's QR cards there; nobody else gets the links."""
+    if actor.role != "market_manager" or actor.market is None:
+        return None
+    code = actor.market.code
+    return {"office": url_for("office_pages.market_home", code=code),
+            "cards": url_for("office_pages.market_cards", code=code)}
 
 
 def _share_basis(report, lang):

@@ -3,7 +3,7 @@ import pytest
 
 from market_pay.extensions import db
 from market_pay.office import listing
-from tests.factories import account_data, make_vendor
+from tests.factories import account_data, make_market, make_vendor
 from tests.office.conftest import sign_in
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -36,6 +36,16 @@ def test_admin_and_region_staff_choose_a_market_within_their_scope(client, offic
     sign_in(client2, office.admin)
     html = client2.get("/office").get_data(as_text=True)
     assert office.market_a.code in html and office.market_b.code in html
+
+
+def test_the_markets_to_choose_from_are_in_vietnamese_order(client, office):
+    # Code-point order put every "Đ…" and lower-case "phiên" after "Vinh…".
+    for code, name in (("ZD", "Chợ Đồng Văn"), ("ZP", "Chợ phiên Khâu Vai"), ("ZV", "Chợ Vinh Quang"), ("ZC", "Chợ Cốc Pài")):
+        make_market(code, office.market_a.region, name)
+    sign_in(client, office.admin)
+    html = client.get("/office").get_data(as_text=True)
+    shown = [html.index(name) for name in ("Chợ Cốc Pài", "Chợ Đồng Văn", "Chợ phiên Khâu Vai", "Chợ Vinh Quang")]
+    assert shown == sorted(shown)
 
 
 def test_search_by_code_name_and_phone(client, office):

@@ -132,7 +132,12 @@ def test_weeks_before_any_figure_are_left_out_of_the_trend(client, tree):
 def test_a_manager_is_pointed_to_the_office_and_card_printing(client, tree):
     sign_in(client, make_user("market_manager", "M1"))
     html = client.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
-    assert 'href="/office"' in html and 'href="/office/cards"' in html and "In thẻ QR cho các sạp" in html
+    assert 'href="/office/m/M1"' in html and 'href="/office/m/M1/cards.pdf"' in html
+    assert "In thẻ QR cho các sạp" in html
+    # Both links lead somewhere: the market's office, and its cards as a PDF.
+    assert client.get("/office/m/M1").status_code == 200
+    cards = client.get("/office/m/M1/cards.pdf")
+    assert cards.status_code == 200 and cards.mimetype == "application/pdf"
     staff = client.application.test_client()
     sign_in(staff, make_user("region_staff", "P"))
     assert 'id="office-links"' not in staff.get("/reports").get_data(as_text=True)
