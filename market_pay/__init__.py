@@ -4,7 +4,7 @@ from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import configure_sqlite_engine, db, migrate
+from .extensions import configure_postgres_engine, configure_sqlite_engine, db, migrate
 
 
 def _blueprints():
@@ -61,6 +61,8 @@ def create_app(test_config=None):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgres_engine(db.engine)
 
     register_error_handlers(app)
     from . import observability
