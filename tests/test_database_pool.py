@@ -24,7 +24,9 @@ def _drop_idle_connections():
 def postgres_app(committed):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no server to lose its connections")
-    return committed
+    yield committed
+    db.session.remove()
+    db.engine.dispose()  # connections the test left dead must not serve the next test
 
 
 def _checkouts_that_pinged(monkeypatch):
