@@ -38,7 +38,7 @@ def start(app_spec: str, env: dict, port: int, workers: int, threads: int, log) 
     server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(400):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                 return server
         except OSError:
             time.sleep(0.05)

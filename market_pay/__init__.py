@@ -7,7 +7,7 @@ from . import app_state
 from .bundled import migrations_directory
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import configure_sqlite_engine, db, migrate
+from .extensions import configure_postgres_engine, configure_sqlite_engine, db, migrate
 
 
 def _blueprints():
@@ -71,6 +71,8 @@ def create_app(test_config=None):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgres_engine(db.engine)
         from .payments.callbacks import recorder_for
         state.callback_recorder = recorder_for(db.engine.dialect.name)
 

@@ -57,7 +57,8 @@ DEFAULTS = {
     "MATCHER": "thread",
     # hide_parameters: a database error in the log never shows the statement's values (account
     # numbers, callback bodies, tokens' hashes).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # No pool_pre_ping: extensions.configure_postgres_engine pings only connections left idle.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     # The stall board's sign-in cookie: a month on the stall's phone, never readable by scripts,
     # not sent on cross-site requests; Secure when MARKET_PAY_SECURE_COOKIES=1 (behind HTTPS).
     "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,

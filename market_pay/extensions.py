@@ -1,9 +1,10 @@
 """Shared extension objects: the database (with a constraint naming convention) and migrations."""
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import MetaData, Table, event, exc
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make Alembic migrations deterministic on both SQLite and PostgreSQL.
@@ -63,3 +64,36 @@ def configure_sqlite_engine(engine):
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def configure_postgres_engine(engine):
+    """Ping a pooled connection before use only when it sat idle for a while.
+
+    SQLAlchemy's pool_pre_ping sends "SELECT 1" on every checkout: one more round trip for every
+    request, to catch a connection that died in the pool (a database restart, an idle timeout
+    in a proxy). A connection returned a moment ago almost certainly is alive, so this pings
+    only those idle for PING_AFTER_IDLE_SECONDS or more (SQLAlchemy's documented "custom
+    pessimistic ping"). If the database did restart within those seconds, the request on a dead
+    connection fails with a disconnect: SQLAlchemy then drops the whole pool, errors.py answers
+    503 and the client (a bank retries) gets a fresh connection on its next try.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is not None and time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError() from error
+        if not alive:
+            raise exc.DisconnectionError()
