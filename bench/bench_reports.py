@@ -62,11 +62,11 @@ def run(url: str, repeat: int):
     from market_pay.payments.models import BankTransaction
     from market_pay.reports.adoption import adoption_report
     from market_pay.reports.responses import fresh_report
-    from market_pay.reports.rollups import zone
+    from market_pay.common.local_time import local_zone
     app = create_app()
     with app.app_context():
         rows = db.session.scalar(db.select(db.func.count()).select_from(BankTransaction))
-        today = datetime.now(zone()).date()
+        today = datetime.now(local_zone()).date()
         month_end = today.replace(day=1) - timedelta(days=1)
         cases = [("province, 365 days", "08", today - timedelta(days=364), today),
                  ("commune, one month", COMMUNE, month_end.replace(day=1), month_end)]

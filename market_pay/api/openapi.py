@@ -15,6 +15,7 @@ from ..kits.schemas import KitQuerySchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
 from ..payments.schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
                                 SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
+from ..payments.partner_formats import PARTNER_NAMES
 from ..reconciliation.schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema,
                                       RunSchema)
 from ..reports.schemas import AdoptionQuerySchema, AdoptionReportSchema
@@ -178,7 +179,7 @@ def _request_body(schema):
         return {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file", "partner"], "properties": {
                 "file": {"type": "string", "format": "binary"},
-                "partner": {"type": "string", "enum": ["simbank", "sepay", "payos"]},
+                "partner": {"type": "string", "enum": list(PARTNER_NAMES)},
                 "date": {"type": "string", "format": "date"}}}}}}
     if schema == "csv":
         return {"required": True, "content": {
@@ -225,7 +226,7 @@ def build_spec() -> dict:
 
 def _path_param_schema(name):
     if name == "partner":
-        return {"type": "string", "enum": ["simbank", "sepay", "payos"]}
+        return {"type": "string", "enum": list(PARTNER_NAMES)}
     if name.endswith("_id"):
         return {"type": "integer"}
     if name == "image_format":

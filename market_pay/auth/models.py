@@ -6,8 +6,7 @@ from sqlalchemy import false
 from ..common.types import UTCDateTime, utcnow
 from ..extensions import db
 
-ROLES = ("admin", "region_staff", "market_manager", "vendor", "vendor_assistant")
-STALL_ROLES = ("vendor", "vendor_assistant")
+from .roles import ROLES, STALL_ROLES  # noqa: F401 (imported from here by older code)
 
 
 class User(db.Model):

@@ -1,8 +1,6 @@
 """Record and undo cash sales; today's takings of a stall. Services flush, the caller commits."""
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -10,6 +8,7 @@ from ..audit.services import record_change
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import require_vendor_read
 from ..common.types import utcnow
+from ..common.local_time import local_zone
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..payments.models import BankTransaction
@@ -21,10 +20,6 @@ from .models import CashSale
 UNDO_MINUTES = 10
 # How far back a stall may date a sale it forgot to enter (a survey import has no such limit).
 BACKDATE_DAYS = 7
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def _require_take_payments(actor, vendor):

@@ -6,15 +6,14 @@ replaces that (market, stall, day)'s earlier survey instead of adding to it: a c
 can be imported over the first one.
 """
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from ..audit.services import record_change
 from ..common.csv_import import csv_rows, raise_row_errors
 from ..common.money import MAX_LINE_AMOUNT
 from ..common.types import utcnow
+from ..common.local_time import local_zone
 from ..extensions import db
 from ..markets.models import Market
 from ..vendors.models import Vendor
@@ -84,7 +83,7 @@ def _parse(reader, markets: dict, stalls: dict, today: date):
 def import_cash_survey(text: str) -> dict:
     """Validate every row, then replace each (market, stall, day)'s survey. Returns counts."""
     reader = csv_rows(text, REQUIRED_COLUMNS)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     markets = dict(db.session.execute(select(Market.code, Market.id)).all())
     stalls = {(market_id, code): vendor_id for vendor_id, market_id, code in
               db.session.execute(select(Vendor.id, Vendor.market_id, Vendor.stall_code))}

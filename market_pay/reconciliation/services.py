@@ -1,14 +1,14 @@
 """Reconcile a statement file (CLI and upload), and read the runs back (scoped)."""
 import logging
 import time
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import case, exists, func, or_, select, text
 
 from ..audit.services import record_change
+from ..auth.roles import STAFF_ROLES, Role
 from ..auth.scopes import visible_markets_condition
 from ..common.paging import paginate
+from ..common.local_time import local_zone
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
@@ -24,13 +24,9 @@ log = logging.getLogger(__name__)
 RECONCILE_LOCK_KEY = 7_340_002
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def _checked(path, statement_date):
     try:
-        check = check_statement(path, zone(), statement_date)
+        check = check_statement(path, local_zone(), statement_date)
     except StatementUnreadable as unreadable:
         raise ValidationFailed(unreadable.message, unreadable.errors) from None
     if check.errors:
@@ -67,7 +63,7 @@ def require_may_reconcile(actor):
     """Before anything of the upload is read: only those who receive bank or partner statements
     reconcile them — an administrator, or region staff (for their area). The command line
     (actor None) is the operator."""
-    if actor is None or actor.role in ("admin", "region_staff"):
+    if actor is None or actor.role in (Role.ADMIN, Role.REGION_STAFF):
         return
     raise Forbidden("Only an administrator or region staff may reconcile a statement.")
 
@@ -130,7 +126,7 @@ def reconcile_file(actor, path, partner: str, statement_date=None, file_name: st
     run.markets = [ReconciliationRunMarket(market_id=market_id) for market_id in sorted(market_ids)]
     db.session.add(run)
     db.session.flush()
-    classifier = Classifier(run, check, zone())
+    classifier = Classifier(run, check, local_zone())
     classifier.classify_statement(path)
     classifier.classify_unlisted_callbacks()
     classifier.count_duplicate_deliveries()
@@ -185,7 +181,7 @@ def _visible_runs_condition(actor):
 
 
 def _require_staff(actor):
-    if actor.role not in ("admin", "region_staff", "market_manager"):
+    if actor.role not in STAFF_ROLES:
         raise Forbidden("Reconciliation is for market and region staff.")
 
 

@@ -7,11 +7,12 @@ from sqlalchemy import and_, func, or_, select, union_all
 
 from ..cash.models import CashSale
 from ..common.bulk import in_values
+from ..common.local_time import local_zone
 from ..extensions import db
 from ..vendors.models import ReceivingAccount, Vendor
 from .models import MarketDayTotal, StallDayTotal, StallMonthTotal
 from .periods import Period
-from .rollups import FIGURES, base_stall_figures, zone
+from .rollups import FIGURES, base_stall_figures
 
 
 def _market_filter(column, market_ids):
@@ -100,7 +101,7 @@ def daily_values(market_ids, period: Period) -> dict:
         CashSale.vendor_id.is_(None), CashSale.occurred_at >= start, CashSale.occurred_at < end,
         *_market_filter(CashSale.market_id, market_ids))
     for occurred_at, count, amount in db.session.execute(surveys):
-        local_day = occurred_at.astimezone(zone()).date()
+        local_day = occurred_at.astimezone(local_zone()).date()
         cashless, cash, cashless_count, cash_count = result.get(local_day, (0, 0, 0, 0))
         result[local_day] = (cashless, cash + amount, cashless_count, cash_count + count)
     return result

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
 from ..common.formatting import format_date, format_vnd
+from ..common.local_time import local_zone
 from ..common.page_texts import text
 from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
 from ..common.web import page_lang, render_page, security_headers
@@ -17,7 +18,6 @@ from ..stalls.services import market_quiet_stalls
 from . import charts
 from .responses import fresh_report, report_response
 from .exports import row_values
-from .rollups import zone
 from .schemas import AdoptionQuerySchema
 
 bp = Blueprint("report_pages", __name__)
@@ -68,7 +68,7 @@ def _region_choices(actor) -> list[tuple[str, str, int]]:
 
 def _query(actor, choices):
     """The form's query with defaults (the actor's own scope, the last four weeks)."""
-    today = datetime.now(zone()).date()
+    today = datetime.now(local_zone()).date()
     args = {key: value for key, value in request.args.items() if key in ("region", "market", "from", "to",
                                                                          "active_min", "format")}
     if not args.get("region") and not args.get("market"):

@@ -56,7 +56,7 @@ def test_the_demo_brings_weeks_of_history_that_the_reports_read_exactly(runner):
 
     from market_pay.payments.models import BankTransaction, FeedCounter
     from market_pay.reports.adoption import adoption_report, bring_rollups_up_to_date
-    from market_pay.reports.rollups import zone
+    from market_pay.common.local_time import local_zone
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "History: " in result.output and "over 21 days" in result.output
@@ -66,7 +66,7 @@ def test_the_demo_brings_weeks_of_history_that_the_reports_read_exactly(runner):
     last = dict(db.session.execute(select(BankTransaction.vendor_id, func.max(BankTransaction.feed_seq))
                                    .group_by(BankTransaction.vendor_id)).all())
     assert dict(db.session.execute(select(FeedCounter.vendor_id, FeedCounter.last_seq)).all()) == last
-    today = datetime.now(zone()).date()
+    today = datetime.now(local_zone()).date()
     first = today - timedelta(days=20)
     bring_rollups_up_to_date()
     fast = adoption_report(None, region_code="08", first=first, last=today)
