@@ -1,5 +1,5 @@
-"""The adoption figures of a set of markets over a period, per stall, from the rollups or (to
-check them, and as the benchmark's baseline) straight from the base tables."""
+"""The adoption figures of a set of markets over a period, per stall, from the rollups (the
+tests check them against the base tables: tests/reports/base_figures.py)."""
 from collections import defaultdict
 from datetime import timedelta
 
@@ -12,18 +12,16 @@ from ..extensions import db
 from ..vendors.models import ReceivingAccount, Vendor
 from .models import MarketDayTotal, StallDayTotal, StallMonthTotal
 from .periods import Period
-from .rollups import FIGURES, base_stall_figures
+from .rollups import FIGURES
 
 
 def _market_filter(column, market_ids):
     return [] if market_ids is None else [in_values(column, market_ids)]
 
 
-def stall_figures(market_ids, period: Period, source: str = "rollup") -> dict:
+def stall_figures(market_ids, period: Period) -> dict:
     """{vendor_id: (market_id, {figure: value})} of the stalls with any figure in the period.
     market_ids None: every market."""
-    if source == "base":
-        return _stall_figures_from_base(market_ids, period)
     day, month = StallDayTotal, StallMonthTotal
     sums = lambda table: [getattr(table, name) for name in FIGURES]  # noqa: E731
     whole = period.whole_months()
@@ -45,14 +43,6 @@ def stall_figures(market_ids, period: Period, source: str = "rollup") -> dict:
              .group_by(rows.c.vendor_id, rows.c.market_id))
     return {vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values)})
             for vendor_id, market_id, *values in db.session.execute(query)}
-
-
-def _stall_figures_from_base(market_ids, period: Period) -> dict:
-    vendors = select(Vendor.id, Vendor.market_id).where(*_market_filter(Vendor.market_id, market_ids))
-    market_of = dict(db.session.execute(vendors).all())
-    return {vendor_id: (market_of[vendor_id], values)
-            for vendor_id, values in base_stall_figures(*period.utc_bounds(), list(market_of)).items()
-            if vendor_id in market_of}
 
 
 def survey_cash(market_ids, period: Period) -> dict:

@@ -98,9 +98,9 @@ def dashboard():
         return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
                            choices=choices, args=args, report=None)
     report = fresh_report(actor, query)
-    bars = [(row.market_name or text(lang, "market"), row.figures.share_by_value) for row in report.rows
+    bars = [(row.market_name or text(lang, "market"), row.figures.current.share_by_value) for row in report.rows
             if row.kind == "market"]
-    bars += [(f"{row.figures.markets} …", row.figures.share_by_value) for row in report.rows
+    bars += [(f"{row.figures.markets} …", row.figures.current.share_by_value) for row in report.rows
              if row.kind == "other_markets"]
     download = {key: value for key, value in args.items() if key != "format"}
     # One market on screen: also the stalls whose payments stopped in their usual hours, now (a
