@@ -17,6 +17,7 @@ class AppState:
     partner_credentials: dict = field(default_factory=dict)
     # When this app's matchers last brought the report rollups up to date (time.monotonic()).
     last_rollup_refresh: float = 0.0
+    # Guards one-time set-up that a worker's threads may race to do (the recording engine).
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 

@@ -22,6 +22,7 @@ from ..auth.schemas import (
 from ..cash.schemas import CashSaleCreateSchema, CashSaleSchema
 from ..kits.schemas import KitQuerySchema
 from ..markets.schemas import MarketCreateSchema, MarketListQuerySchema, MarketSchema, MarketUpdateSchema
+from ..payments.partner_formats import PARTNER_NAMES
 from ..payments.schemas import (
     FeedQuerySchema,
     FeedSchema,
@@ -217,7 +218,7 @@ def _request_body(schema):
         return {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file", "partner"], "properties": {
                 "file": {"type": "string", "format": "binary"},
-                "partner": {"type": "string", "enum": ["simbank", "sepay", "payos"]},
+                "partner": {"type": "string", "enum": list(PARTNER_NAMES)},
                 "date": {"type": "string", "format": "date"}}}}}}
     if schema == "csv":
         return {"required": True, "content": {
@@ -264,7 +265,7 @@ def build_spec() -> dict:
 
 def _path_param_schema(name):
     if name == "partner":
-        return {"type": "string", "enum": ["simbank", "sepay", "payos"]}
+        return {"type": "string", "enum": list(PARTNER_NAMES)}
     if name.endswith("_id"):
         return {"type": "integer"}
     if name == "image_format":

@@ -1,12 +1,12 @@
 """Reading the audit log: the rows a user is responsible for, filtered and paged (GET /api/v1/audit-log,
 `market-pay audit`)."""
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import String, cast, false, or_, select
 
+from ..auth.roles import Role
 from ..auth.scopes import region_subtree_ids
+from ..common.local_time import local_zone
 from ..common.paging import paginate
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
@@ -27,7 +27,7 @@ def _scope_condition(actor, markets_condition):
         return None
     if actor.role == "vendor":
         return AuditLog.vendor_id == actor.vendor_id
-    if actor.role not in ("region_staff", "market_manager"):
+    if actor.role not in (Role.REGION_STAFF, Role.MARKET_MANAGER):
         raise Forbidden("The audit log is for the stall's owner and the staff responsible for it.")
     link = _run_markets()
     touching = select(cast(link.c.run_id, String)).where(link.c.market_id.in_(markets_condition))
@@ -49,7 +49,7 @@ def _markets_in_scope(actor):
 
 
 def _local_day_start(day):
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return datetime.combine(day, time.min, tzinfo=zone)
 
 

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..throttling.attempts import count_attempt, forget_attempts
 from .credential_rules import password_problem, pin_problem
 from .models import STALL_ROLES, ApiToken, User
+from .roles import Role
 from .scopes import require_admin
 from .services import create_user, hash_password, hash_token, revoke_all_tokens
 
@@ -93,7 +94,7 @@ def reset_pin(actor: User, user_id: int) -> tuple[User, str]:
     """A new random PIN for a vendor or assistant: by an administrator, or by the manager of the
     stall's market. Their sessions and tokens end; they must choose their own PIN at next sign-in.
     Returns (user, pin): the PIN is shown once and stored only hashed."""
-    if actor.role not in ("admin", "market_manager"):
+    if actor.role not in (Role.ADMIN, Role.MARKET_MANAGER):
         raise Forbidden("Only a market manager or an administrator may reset a PIN.")
     user = _user(user_id)
     if actor.role == "market_manager" and not (user.role in STALL_ROLES and user.vendor is not None

@@ -2,6 +2,7 @@
 import click
 
 from ..common.cli import service_command
+from .roles import Role
 
 users_cli = click.Group("users", help="Sign-in accounts.")
 
@@ -9,8 +10,7 @@ users_cli = click.Group("users", help="Sign-in accounts.")
 @users_cli.command("create")
 @click.option("--username", required=True, help="Staff name, or a vendor's phone number.")
 @click.option("--password", required=True, help="Staff password, or a vendor's PIN (6+ digits).")
-@click.option("--role", required=True, type=click.Choice(
-    ["admin", "region_staff", "market_manager", "vendor", "vendor_assistant"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--scope", default=None, help="Region code, market code, or MARKET/STALL.")
 @click.option("--display-name", default="")
 @service_command

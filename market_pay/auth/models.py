@@ -16,8 +16,7 @@ if TYPE_CHECKING:
     from ..vendors.models import Vendor
 
 
-ROLES = ("admin", "region_staff", "market_manager", "vendor", "vendor_assistant")
-STALL_ROLES = ("vendor", "vendor_assistant")
+from .roles import ROLES, STALL_ROLES  # noqa: F401 (imported from here by older code)
 
 
 class User(Model):

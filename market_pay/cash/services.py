@@ -1,14 +1,13 @@
 """Record and undo cash sales; today's takings of a stall. Services flush, the caller commits."""
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import require_vendor_read
+from ..common.local_time import local_zone
 from ..common.types import utcnow
 from ..common.upsert import rowcount
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -22,10 +21,6 @@ from .models import CashSale
 UNDO_MINUTES = 10
 # How far back a stall may date a sale it forgot to enter (a survey import has no such limit).
 BACKDATE_DAYS = 7
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def _require_take_payments(actor, vendor):

@@ -6,13 +6,12 @@ replaces that (market, stall, day)'s earlier survey instead of adding to it: a c
 can be imported over the first one.
 """
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, select, true
 
 from ..audit.services import record_change
 from ..common.csv_import import csv_rows, raise_row_errors
+from ..common.local_time import local_zone
 from ..common.money import MAX_LINE_AMOUNT
 from ..common.types import utcnow
 from ..common.upsert import rowcount
@@ -90,7 +89,7 @@ def import_cash_survey(text: str, actor=None, market=None) -> dict:
     whose caller has checked the actor may manage it) only that market's rows are accepted: any
     other market code is "No such market", saying nothing of markets outside the scope."""
     reader = csv_rows(text, REQUIRED_COLUMNS)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     only = (Market.id == market.id) if market is not None else true()
     markets = dict(db.session.execute(select(Market.code, Market.id).where(only)).all())
     stalls = {(market_id, code): vendor_id for vendor_id, market_id, code in

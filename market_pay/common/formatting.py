@@ -1,6 +1,7 @@
 """Vietnamese display formats: 1.250.000 ₫, 31/10/2024, times in Asia/Ho_Chi_Minh."""
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from .local_time import local_zone
 
 
 def format_vnd(amount: int, lang: str = "vi") -> str:
@@ -20,8 +21,9 @@ def format_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def format_datetime(value: datetime, timezone: str = "Asia/Ho_Chi_Minh") -> str:
-    return value.astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
+def format_datetime(value: datetime) -> str:
+    """An instant as people read it here: local time (local_time.py), then the day."""
+    return value.astimezone(local_zone()).strftime("%H:%M %d/%m/%Y")
 
 
 def mask_account(account_number: str) -> str:

@@ -14,12 +14,11 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select, text, update
 
 from ..cash.models import CashSale
+from ..common.local_time import local_zone
 from ..common.upsert import dialect_insert
 from ..extensions import db
 from ..markets.models import Market
@@ -149,7 +148,7 @@ def generate_history(transactions: int, days: int, seed: int = 2026, end: dateti
     """About `transactions` credits over the `days` days up to `end` (default now) for every
     active stall, plus cash; the caller commits. Nothing after `end` is written."""
     rng = random.Random(seed)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     end = end or datetime.now(UTC)
     last_day = end.astimezone(zone).date()
     first_day = last_day - timedelta(days=days - 1)

@@ -6,13 +6,14 @@ import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..auth.roles import STAFF_ROLES
 from ..auth.scopes import can_read_market, require_vendor_read
+from ..common.local_time import local_zone
 from ..errors import Conflict, Forbidden, NotFound, TooManyRequests
 from ..extensions import db
 from ..markets.services import find_market
@@ -23,7 +24,6 @@ from .cards import KitCard, make_card
 from .render import LAYOUTS, render_pdf
 
 log = logging.getLogger(__name__)
-STAFF_ROLES = ("admin", "region_staff", "market_manager")
 # Part of every cached kit's name: bump it when render.py's output changes for the same cards.
 RENDERER_VERSION = "1"
 # What a second request gets while the same user's kit is still being built.
@@ -33,7 +33,7 @@ DEFAULT_PUBLIC_BASE_URL = "http://localhost:8000"
 
 
 def _today():
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return datetime.now(local_zone()).date()
 
 
 def public_base_url() -> str:

@@ -4,10 +4,9 @@ whatever the market's size. The caller has checked the actor may read the market
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from flask import current_app
 from sqlalchemy import func, or_, select
-from zoneinfo import ZoneInfo
 
+from ..common.local_time import local_zone
 from ..common.phone import normalise_phone
 from ..extensions import db
 from ..payments.models import BankTransaction
@@ -41,7 +40,7 @@ def _search_condition(query: str):
 
 
 def local_midnight():
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return datetime.combine(datetime.now(zone).date(), time.min, tzinfo=zone)
 
 

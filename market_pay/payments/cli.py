@@ -4,12 +4,13 @@ import click
 from flask.cli import with_appcontext
 
 from ..common.cli import service_command
+from .partner_formats import PARTNER_NAMES
 
 partners_cli = click.Group("partners", help="Bank callback partners and their secrets.")
 
 
 @partners_cli.command("set")
-@click.argument("partner", type=click.Choice(["simbank", "sepay", "payos"]))
+@click.argument("partner", type=click.Choice(PARTNER_NAMES))
 @click.option("--secret", "secrets", multiple=True, help="HMAC / checksum secret; repeat for rotation.")
 @click.option("--api-key", "api_keys", multiple=True, help="SePay API key (Authorization: Apikey …).")
 @service_command

@@ -6,16 +6,26 @@ A body that is authentic but unusable raises MalformedCallback: the caller store
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Literal, overload
-from zoneinfo import ZoneInfo
 
 from ..banks.directory import all_banks
 from ..common import jsontext
+from ..common.local_time import VIETNAM
 from ..common.money import MAX_LINE_AMOUNT
 from ..common.schemas import FIRST_DATE, LAST_DATE
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-PARTNERS = ("simbank", "sepay", "payos")
+
+class Partner(StrEnum):
+    """The banks' callback partners (their path in /api/v1/callbacks/<partner>, their statements)."""
+
+    SIMBANK = "simbank"
+    SEPAY = "sepay"
+    PAYOS = "payos"
+
+
+PARTNERS = tuple(Partner)
+PARTNER_NAMES = tuple(partner.value for partner in Partner)  # for choices and the OpenAPI enum
 _ACCOUNT = re.compile(r"^[A-Za-z0-9]{1,19}$")
 # payOS's confirm-webhook step sends its documented sample delivery, signed with the merchant's
 # checksum key: payment link 124c33293c43417ab7879e14c8d9eb18, order 123. That link id is payOS's

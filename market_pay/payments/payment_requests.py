@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
+from ..auth.roles import STALL_ROLES, Role
 from ..auth.scopes import require_vendor_read
 from ..common.textfold import fold_upper
 from ..common.types import utcnow
@@ -22,7 +23,7 @@ DEFAULT_EXPIRY = 600
 # Payers above 10 million đồng pass a biometric check in their bank app: give them longer.
 LARGE_AMOUNT = 10_000_000
 LARGE_AMOUNT_DEFAULT_EXPIRY = 1800
-TAKE_PAYMENT_ROLES = ("admin", "market_manager", "vendor", "vendor_assistant")
+TAKE_PAYMENT_ROLES = (Role.ADMIN, Role.MARKET_MANAGER, *STALL_ROLES)
 
 
 def _fingerprint(data: dict) -> str:

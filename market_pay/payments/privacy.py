@@ -6,9 +6,9 @@ and see amounts, times and references, never who paid. An assistant serves at th
 they see today's confirmations and requests, not the stall's history (README, "Roles and scopes").
 """
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
-from flask import current_app
+from ..auth.roles import STALL_ROLES, Role
+from ..common.local_time import local_zone
 
 # Fields of the API's answers that identify a payer (payments/schemas.py), as marshmallow
 # `exclude` paths per answer: left out for actors who must not see them.
@@ -21,7 +21,7 @@ PAYER_FIELDS = {
 
 def sees_payers(actor) -> bool:
     """Admin, the market's manager and the stall itself (the caller has checked the scope)."""
-    return actor.role in ("admin", "market_manager", "vendor", "vendor_assistant")
+    return actor.role in (Role.ADMIN, Role.MARKET_MANAGER, *STALL_ROLES)
 
 
 def hidden_payer_fields(actor, answer: str) -> tuple:
@@ -35,5 +35,5 @@ def today_only(actor) -> bool:
 
 def start_of_today() -> datetime:
     """Local midnight (Asia/Ho_Chi_Minh by default) as an aware datetime."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return datetime.combine(datetime.now(zone).date(), time.min, tzinfo=zone)

@@ -15,24 +15,22 @@ the repeat a duplicate. Driver errors are raised as SQLAlchemy's, like everywher
 One engine per process, made on first use, so gunicorn's workers each make their own after the
 fork. Everything else (and SQLite) uses the app's session as usual.
 """
-import threading
-
 import psycopg
 from flask import current_app
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
 
+from ..app_state import app_state
 from ..extensions import db
 
 _KEY = "market_pay_recording_engine"
-_lock = threading.Lock()
 
 
 def _engine():
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     engine = app.extensions.get(_KEY)
     if engine is None:
-        with _lock:
+        with app_state(app).lock:
             engine = app.extensions.get(_KEY)
             if engine is None:
                 engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,

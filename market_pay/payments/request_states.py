@@ -7,12 +7,11 @@ amount twice). Paid, expired and cancelled requests show one final state and not
 type. The remainder code carries the same content (the request's reference first), so the matcher
 applies the second transfer to the same request (allocation.apply_to_request adds it up).
 """
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ..common.formatting import format_vnd
+from ..common.local_time import local_zone
 from ..common.page_texts import text
 from ..common.types import utcnow
 from ..extensions import db
@@ -56,7 +55,7 @@ def _settled_at(payment_request: PaymentRequest, status: str):
 
 def state_view(payment_request: PaymentRequest, status: str, lang: str) -> dict:
     """The words and figures of the request's current state, in the reader's language."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     payable = is_payable(payment_request, status)
     due = due_amount(payment_request)
     when = _settled_at(payment_request, status) if status != "pending" else None

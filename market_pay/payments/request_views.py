@@ -1,10 +1,9 @@
 """A dynamic QR request as the stall's screen and the shopper's /pay page show it."""
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 
 from ..banks.directory import find_bank
 from ..common.formatting import format_vnd
+from ..common.local_time import local_zone
 from ..common.page_texts import text
 from ..vietqr.codec import parse
 from ..vietqr.rendering import render_svg
@@ -18,7 +17,7 @@ def request_view(payment_request, lang: str = "vi", *, svg: bool = True, payer: 
     (`svg`, `payload`) is there only while paying is still right (payments/request_states.py):
     for the remainder once underpaid, never once paid, expired or cancelled. `payer` adds the
     payer's name, for the stall's own board only (payments/privacy.py)."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     status = effective_status(payment_request)
     account, vendor = payment_request.account, payment_request.vendor
     bank = find_bank(account.bin)

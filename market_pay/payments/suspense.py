@@ -2,6 +2,7 @@
 from sqlalchemy import select, update
 
 from ..audit.services import record_change
+from ..auth.roles import STALL_ROLES
 from ..auth.scopes import require_admin, require_market_manage, visible_markets_condition
 from ..common.paging import paginate
 from ..common.types import utcnow
@@ -20,7 +21,7 @@ ACTIONS = ("assign_stall", "assign_request", "refund", "dismiss")
 def list_suspense(actor, status="open", market_code=None, reason=None, limit=None, cursor=None):
     """Admins see everything (including money for unknown accounts); managers and region staff
     the items of the markets in their scope; stalls nothing."""
-    if actor.role in ("vendor", "vendor_assistant"):
+    if actor.role in STALL_ROLES:
         raise Forbidden("The suspense queue is for market staff.")
     query = select(SuspenseItem)
     if actor.role != "admin":

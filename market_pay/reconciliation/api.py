@@ -7,6 +7,7 @@ import tempfile
 from flask import Blueprint, Response, current_app, g, request, stream_with_context
 
 from ..auth.guard import login_required
+from ..common.local_time import local_zone
 from ..common.paging import decode_cursor, encode_cursor
 from ..common.request_input import load_query
 from ..common.spreadsheet import csv_row
@@ -16,8 +17,14 @@ from . import services
 from .formats import parse_account
 from .messages import CLASS_LABELS, describe_break, local_time
 from .models import CLASSES
-from .schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema, RunSchema,
-                      StatementUploadSchema)
+from .schemas import (
+    BreakQuerySchema,
+    BreakSchema,
+    LangQuerySchema,
+    RunListQuerySchema,
+    RunSchema,
+    StatementUploadSchema,
+)
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1")
 
@@ -123,7 +130,7 @@ def breaks_csv(run_id):
     lang = load_query(LangQuerySchema())["lang"]
     actor = g.actor
     run = services.get_run(actor, run_id)
-    zone = services.zone()
+    zone = local_zone()
 
     def lines():
         buffer = io.StringIO()

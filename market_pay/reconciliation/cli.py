@@ -4,6 +4,7 @@ from pathlib import Path
 import click
 
 from ..common.cli import service_command
+from ..payments.partner_formats import PARTNER_NAMES
 from .formats import format_choices, parse_account
 
 
@@ -16,7 +17,7 @@ def _account(ctx, param, value):
 
 @click.command("reconcile")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--partner", required=True, type=click.Choice(["simbank", "sepay", "payos"]),
+@click.option("--partner", required=True, type=click.Choice(PARTNER_NAMES),
               help="Whose statement this is (its transaction ids are that partner's).")
 @click.option("--date", "statement_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The statement's day (default: the day most of its lines were booked).")

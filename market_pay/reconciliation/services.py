@@ -1,13 +1,14 @@
 """Reconcile a statement file (CLI and upload), and read the runs back (scoped)."""
 import logging
 import time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import case, exists, func, or_, select, text
 
 from ..audit.services import record_change
+from ..auth.roles import STAFF_ROLES, Role
 from ..auth.scopes import visible_markets_condition
+from ..common.local_time import local_zone
 from ..common.paging import paginate
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -24,13 +25,9 @@ log = logging.getLogger(__name__)
 RECONCILE_LOCK_KEY = 7_340_002
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def _checked(path, statement_date, statement_format=None, account=None):
     try:
-        check = check_statement(path, zone(), statement_date, statement_format, account,
+        check = check_statement(path, local_zone(), statement_date, statement_format, account,
                                 current_app.config.get("CAMT_SCHEMA_PATH"))
     except StatementUnreadable as unreadable:
         raise ValidationFailed(unreadable.message, unreadable.errors) from None
@@ -68,7 +65,7 @@ def require_may_reconcile(actor):
     """Before anything of the upload is read: only those who receive bank or partner statements
     reconcile them — an administrator, or region staff (for their area). The command line
     (actor None) is the operator."""
-    if actor is None or actor.role in ("admin", "region_staff"):
+    if actor is None or actor.role in (Role.ADMIN, Role.REGION_STAFF):
         return
     raise Forbidden("Only an administrator or region staff may reconcile a statement.")
 
@@ -143,7 +140,7 @@ def _reconcile_checked(actor, check, path, partner, file_name):
     run.markets = [ReconciliationRunMarket(market_id=market_id) for market_id in sorted(market_ids)]
     db.session.add(run)
     db.session.flush()
-    classifier = Classifier(run, check, zone())
+    classifier = Classifier(run, check, local_zone())
     classifier.classify_statement(path)
     classifier.classify_unlisted_callbacks()
     classifier.count_duplicate_deliveries()
@@ -198,7 +195,7 @@ def _visible_runs_condition(actor):
 
 
 def _require_staff(actor):
-    if actor.role not in ("admin", "region_staff", "market_manager"):
+    if actor.role not in STAFF_ROLES:
         raise Forbidden("Reconciliation is for market and region staff.")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import region_subtree_ids, require_market_read, require_region_read
+from ..common.local_time import local_zone
 from ..common.types import utcnow
 from ..errors import Forbidden
 from ..extensions import db
@@ -25,18 +26,17 @@ from . import figure_queries, rollups
 from .periods import Period
 
 MIN_ACTIVE_STALLS = 3
-SUMMED = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
-          "confirmed_value", "recovered_value", "cash_count", "cash_value")
-# A stall's figures added into a row: this period's, and (without the recovered part) the previous one's.
-CURRENT = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
-EARLIER = ("cashless_count", "cashless_value", "confirmed_value", "cash_count", "cash_value")
-PREVIOUS = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
-            "confirmed_value", "cash_count", "cash_value")
+# A stall's figures added into its market's, in each period.
+ADDED = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
+# The figures the report also shows for the previous period (its exports' "previous_…" columns).
+COMPARED = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
+            "confirmed_value", "cash_count", "cash_value", "share_by_count", "share_by_value")
 
 
 @dataclass
-class Figures:
-    """One row's figures; shares are None where the markets behind them record no cash."""
+class PeriodFigures:
+    """A row's figures over one period (the report's, or the one before it); shares are None
+    where the markets behind them recorded no cash in it."""
     stalls_registered: int = 0
     stalls_with_qr: int = 0
     active_stalls: int = 0
@@ -47,15 +47,10 @@ class Figures:
     recovered_value: int = 0
     cash_count: int = 0
     cash_value: int = 0
-    # The part of the row's figures from markets that record cash: what the shares are taken over.
+    # The part of the cashless figures from markets that recorded cash: what the shares are taken over.
     cash_recorded_cashless_count: int = 0
     cash_recorded_cashless_value: int = 0
-    markets: int = 0
     markets_with_cash: int = 0
-    previous: dict = field(default_factory=lambda: dict.fromkeys(PREVIOUS, 0))
-    # The previous period's figures of the markets that recorded cash in it (its shares' base).
-    previous_with_cash: dict = field(default_factory=lambda: {"cashless_count": 0, "cashless_value": 0,
-                                                           "cash_count": 0, "cash_value": 0})
 
     @property
     def provisional_value(self) -> int:
@@ -69,24 +64,22 @@ class Figures:
     def share_by_value(self):
         return _share(self.cash_recorded_cashless_value, self.cash_value, self.markets_with_cash)
 
-    @property
-    def previous_share_by_count(self):
-        p = self.previous_with_cash
-        return _share(p["cashless_count"], p["cash_count"], p["cash_count"] > 0)
+    def add(self, other: "PeriodFigures"):
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
-    @property
-    def previous_share_by_value(self):
-        p = self.previous_with_cash
-        return _share(p["cashless_value"], p["cash_value"], p["cash_count"] > 0)
+
+@dataclass
+class Figures:
+    """One row's figures: `markets` markets, this period and the previous one."""
+    markets: int = 0
+    current: PeriodFigures = field(default_factory=PeriodFigures)
+    previous: PeriodFigures = field(default_factory=PeriodFigures)
 
     def add(self, other: "Figures"):
-        for name in SUMMED + ("cash_recorded_cashless_count", "cash_recorded_cashless_value", "markets",
-                              "markets_with_cash"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in PREVIOUS:
-            self.previous[name] += other.previous[name]
-        for name in self.previous_with_cash:
-            self.previous_with_cash[name] += other.previous_with_cash[name]
+        self.markets += other.markets
+        self.current.add(other.current)
+        self.previous.add(other.previous)
 
 
 def _share(cashless, cash, any_cash):
@@ -166,45 +159,32 @@ def _market_ids(markets):
     return [market.id for market in markets]
 
 
-def _market_figures(markets, ids, period, previous, active_min, source):
+def _market_figures(markets, ids, period, previous, active_min, stall_figures):
     by_market = {market.id: Figures(markets=1) for market in markets}
-    for stalls, survey, target in ((figure_queries.stall_figures(ids, period, source), figure_queries.survey_cash(ids, period),
-                                    "current"),
-                                   (figure_queries.stall_figures(ids, previous, source), figure_queries.survey_cash(ids, previous),
-                                    "previous")):
-        for market_id, (count, value) in survey.items():
+    for which, span in (("current", period), ("previous", previous)):
+        of = lambda market_id: getattr(by_market[market_id], which)  # noqa: E731
+        for market_id, (count, value) in figure_queries.survey_cash(ids, span).items():
             if market_id in by_market:
-                _add_stall(by_market[market_id], target, {"cash_count": count, "cash_value": value}, active_min)
-        for market_id, values in stalls.values():
+                _add_stall(of(market_id), {"cash_count": count, "cash_value": value}, active_min)
+        for market_id, values in stall_figures(ids, span).values():
             if market_id in by_market:
-                _add_stall(by_market[market_id], target, values, active_min)
-    for market_id, (registered, with_qr) in figure_queries.registry(ids, period).items():
-        if market_id in by_market:
-            by_market[market_id].stalls_registered, by_market[market_id].stalls_with_qr = registered, with_qr
-    for market_id, (registered, with_qr) in figure_queries.registry(ids, previous).items():
-        if market_id in by_market:
-            by_market[market_id].previous.update(stalls_registered=registered, stalls_with_qr=with_qr)
+                _add_stall(of(market_id), values, active_min)
+        for market_id, (registered, with_qr) in figure_queries.registry(ids, span).items():
+            if market_id in by_market:
+                of(market_id).stalls_registered, of(market_id).stalls_with_qr = registered, with_qr
     for row in by_market.values():
-        if row.cash_count > 0:
-            row.markets_with_cash = 1
-            row.cash_recorded_cashless_count, row.cash_recorded_cashless_value = row.cashless_count, row.cashless_value
-        if row.previous["cash_count"] > 0:
-            row.previous_with_cash = {name: row.previous[name] for name in row.previous_with_cash}
-        else:
-            row.previous_with_cash = dict.fromkeys(row.previous_with_cash, 0)
+        for figures in (row.current, row.previous):
+            if figures.cash_count > 0:
+                figures.markets_with_cash = 1
+                figures.cash_recorded_cashless_count = figures.cashless_count
+                figures.cash_recorded_cashless_value = figures.cashless_value
     return by_market
 
 
-def _add_stall(row: Figures, target: str, values: dict, active_min: int):
-    active = values.get("cashless_count", 0) >= active_min and values.get("cashless_count", 0) > 0
-    if target == "current":
-        for name in CURRENT:
-            setattr(row, name, getattr(row, name) + values.get(name, 0))
-        row.active_stalls += active
-    else:
-        for name in EARLIER:
-            row.previous[name] += values.get(name, 0)
-        row.previous["active_stalls"] += active
+def _add_stall(figures: PeriodFigures, values: dict, active_min: int):
+    for name in ADDED:
+        setattr(figures, name, getattr(figures, name) + values.get(name, 0))
+    figures.active_stalls += values.get("cashless_count", 0) >= active_min and values.get("cashless_count", 0) > 0
 
 
 def bring_rollups_up_to_date():
@@ -216,15 +196,19 @@ def bring_rollups_up_to_date():
 
 
 def adoption_report(actor, *, region_code=None, market_code=None, first, last, active_min=1,
-                    source="rollup") -> AdoptionReport:
+                    stall_figures=None) -> AdoptionReport:
     """The report for a region (any kind of node) or one market over [first, last] (local dates),
-    read from the rollups — the caller brings them up to date first (bring_rollups_up_to_date) —
-    or, with source="base", aggregated from the base tables (tests, the benchmark's baseline)."""
+    read from the rollups — the caller brings them up to date first (bring_rollups_up_to_date).
+
+    `stall_figures(market_ids, period)` replaces the rollups' figure_queries.stall_figures: the
+    tests and the benchmark pass one that adds up the base tables (tests/reports/base_figures.py),
+    to check the rollups against; such a report has no weekly trend (it reads the rollups)."""
     (scope_code, scope_name, scope_kind), markets = _scope_markets(actor, region_code, market_code)
     period = Period(first, last)
     previous = period.previous()
     ids = _market_ids(markets)
-    by_market = _market_figures(markets, ids, period, previous, active_min, source)
+    by_market = _market_figures(markets, ids, period, previous, active_min,
+                                stall_figures or figure_queries.stall_figures)
     places = _places(markets)
 
     rows, other, total, districts, listed = [], Figures(), Figures(), {}, {}
@@ -234,7 +218,7 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
         commune, district = places[market.id]
         row_figures = by_market[market.id]
         total.add(row_figures)
-        if row_figures.active_stalls < MIN_ACTIVE_STALLS:
+        if row_figures.current.active_stalls < MIN_ACTIVE_STALLS:
             other.add(row_figures)
             continue
         district_key = district.code if district else ""
@@ -256,7 +240,7 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
     rows.append(Row("total", total, district_code=scope_code if scope_kind == "former_district" else "",
                     district_name=scope_name if scope_kind == "former_district" else ""))
     # The weekly share is taken over the same markets as the total's: those that record cash.
-    cash_ids = [market_id for market_id, row in by_market.items() if row.markets_with_cash]
-    weekly = figure_queries.weekly_trend(ids, period, cash_ids, utcnow().astimezone(rollups.zone()).date()) \
-        if source == "rollup" else []
+    cash_ids = [market_id for market_id, row in by_market.items() if row.current.markets_with_cash]
+    weekly = figure_queries.weekly_trend(ids, period, cash_ids, utcnow().astimezone(local_zone()).date()) \
+        if stall_figures is None else []
     return AdoptionReport(scope_code, scope_name, scope_kind, period, previous, active_min, utcnow(), rows, weekly)

@@ -8,16 +8,19 @@ from openpyxl.utils import get_column_letter
 
 from ..common.formatting import format_date, format_datetime
 from ..common.spreadsheet import csv_row, set_xlsx_cell
-from .adoption import MIN_ACTIVE_STALLS, AdoptionReport, Row
+from .adoption import COMPARED, MIN_ACTIVE_STALLS, AdoptionReport, Row
 
 # (key, kind, Vietnamese heading, English heading). kind: text | int | vnd | share.
-COLUMNS = [
+PLACE_COLUMNS = [
     ("district", "text", "Huyện cũ", "Former district"),
     ("commune", "text", "Xã / phường", "Commune / ward"),
     ("market_code", "text", "Mã chợ", "Market code"),
     ("market_name", "text", "Chợ", "Market"),
     ("markets", "int", "Số chợ", "Markets"),
     ("markets_with_cash", "int", "Số chợ có ghi tiền mặt (cơ sở của tỷ lệ)", "Markets recording cash (the shares' base)"),
+]
+# The period's figures (adoption.PeriodFigures), in column order.
+FIGURE_COLUMNS = [
     ("stalls_registered", "int", "Sạp đăng ký", "Stalls registered"),
     ("stalls_with_qr", "int", "Sạp có QR", "Stalls with a QR account"),
     ("active_stalls", "int", "Sạp hoạt động", "Active stalls"),
@@ -30,17 +33,22 @@ COLUMNS = [
     ("cash_value", "vnd", "Giá trị tiền mặt", "Cash value"),
     ("share_by_count", "share", "Tỷ lệ KTM theo số GD", "Cashless share by count"),
     ("share_by_value", "share", "Tỷ lệ KTM theo giá trị", "Cashless share by value"),
-    ("previous_stalls_registered", "int", "Kỳ trước: sạp đăng ký", "Previous: stalls registered"),
-    ("previous_stalls_with_qr", "int", "Kỳ trước: sạp có QR", "Previous: stalls with a QR account"),
-    ("previous_active_stalls", "int", "Kỳ trước: sạp hoạt động", "Previous: active stalls"),
-    ("previous_cashless_count", "int", "Kỳ trước: số GD KTM", "Previous: cashless payments"),
-    ("previous_cashless_value", "vnd", "Kỳ trước: giá trị KTM", "Previous: cashless value"),
-    ("previous_confirmed_value", "vnd", "Kỳ trước: đã đối soát", "Previous: confirmed value"),
-    ("previous_cash_count", "int", "Kỳ trước: số GD tiền mặt", "Previous: cash sales"),
-    ("previous_cash_value", "vnd", "Kỳ trước: giá trị tiền mặt", "Previous: cash value"),
-    ("previous_share_by_count", "share", "Kỳ trước: tỷ lệ KTM theo số GD", "Previous: share by count"),
-    ("previous_share_by_value", "share", "Kỳ trước: tỷ lệ KTM theo giá trị", "Previous: share by value"),
 ]
+# The same figures of the previous period (adoption.COMPARED), under shorter headings.
+PREVIOUS_HEADINGS = {
+    "stalls_registered": ("Kỳ trước: sạp đăng ký", "Previous: stalls registered"),
+    "stalls_with_qr": ("Kỳ trước: sạp có QR", "Previous: stalls with a QR account"),
+    "active_stalls": ("Kỳ trước: sạp hoạt động", "Previous: active stalls"),
+    "cashless_count": ("Kỳ trước: số GD KTM", "Previous: cashless payments"),
+    "cashless_value": ("Kỳ trước: giá trị KTM", "Previous: cashless value"),
+    "confirmed_value": ("Kỳ trước: đã đối soát", "Previous: confirmed value"),
+    "cash_count": ("Kỳ trước: số GD tiền mặt", "Previous: cash sales"),
+    "cash_value": ("Kỳ trước: giá trị tiền mặt", "Previous: cash value"),
+    "share_by_count": ("Kỳ trước: tỷ lệ KTM theo số GD", "Previous: share by count"),
+    "share_by_value": ("Kỳ trước: tỷ lệ KTM theo giá trị", "Previous: share by value"),
+}
+COLUMNS = PLACE_COLUMNS + FIGURE_COLUMNS + [
+    (f"previous_{key}", kind, *PREVIOUS_HEADINGS[key]) for key, kind, _, _ in FIGURE_COLUMNS if key in COMPARED]
 LABELS = {
     "vi": {"title": "Báo cáo thanh toán không tiền mặt tại chợ", "period": "Kỳ báo cáo", "previous": "Kỳ trước",
            "produced": "Lập lúc", "active": "Sạp hoạt động: ít nhất {n} giao dịch không tiền mặt trong kỳ",
@@ -76,15 +84,10 @@ def row_values(row: Row, report: AdoptionReport, lang: str) -> dict:
     return {
         "kind": row.kind, "district": row.district_name, "district_code": row.district_code,
         "commune": row.commune_name, "commune_code": row.commune_code, "market_code": row.market_code,
-        "market_name": name, "markets": f.markets, "stalls_registered": f.stalls_registered,
-        "stalls_with_qr": f.stalls_with_qr, "active_stalls": f.active_stalls, "cashless_count": f.cashless_count,
-        "cashless_value": f.cashless_value, "confirmed_value": f.confirmed_value,
-        "recovered_value": f.recovered_value,
-        "provisional_value": f.provisional_value, "cash_count": f.cash_count, "cash_value": f.cash_value,
-        "share_by_count": f.share_by_count, "share_by_value": f.share_by_value,
-        "markets_with_cash": f.markets_with_cash,
-        **{f"previous_{key}": value for key, value in f.previous.items()},
-        "previous_share_by_count": f.previous_share_by_count, "previous_share_by_value": f.previous_share_by_value,
+        "market_name": name, "markets": f.markets,
+        **{key: getattr(f.current, key) for key, *_ in FIGURE_COLUMNS},
+        "markets_with_cash": f.current.markets_with_cash,
+        **{f"previous_{key}": getattr(f.previous, key) for key in COMPARED},
     }
 
 

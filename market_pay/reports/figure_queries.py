@@ -1,5 +1,5 @@
-"""The adoption figures of a set of markets over a period, per stall, from the rollups or (to
-check them, and as the benchmark's baseline) straight from the base tables."""
+"""The adoption figures of a set of markets over a period, per stall, from the rollups (the
+tests check them against the base tables: tests/reports/base_figures.py)."""
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -7,22 +7,21 @@ from sqlalchemy import and_, func, or_, select, union_all
 
 from ..cash.models import CashSale
 from ..common.bulk import in_values
+from ..common.local_time import local_zone
 from ..extensions import db
 from ..vendors.models import ReceivingAccount, Vendor
 from .models import MarketDayTotal, StallDayTotal, StallMonthTotal
 from .periods import Period
-from .rollups import FIGURES, base_stall_figures, zone
+from .rollups import FIGURES
 
 
 def _market_filter(column, market_ids):
     return [] if market_ids is None else [in_values(column, market_ids)]
 
 
-def stall_figures(market_ids, period: Period, source: str = "rollup") -> dict:
+def stall_figures(market_ids, period: Period) -> dict:
     """{vendor_id: (market_id, {figure: value})} of the stalls with any figure in the period.
     market_ids None: every market."""
-    if source == "base":
-        return _stall_figures_from_base(market_ids, period)
     day, month = StallDayTotal, StallMonthTotal
     sums = lambda table: [getattr(table, name) for name in FIGURES]  # noqa: E731
     whole = period.whole_months()
@@ -44,14 +43,6 @@ def stall_figures(market_ids, period: Period, source: str = "rollup") -> dict:
              .group_by(rows.c.vendor_id, rows.c.market_id))
     return {vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values, strict=True)})
             for vendor_id, market_id, *values in db.session.execute(query)}
-
-
-def _stall_figures_from_base(market_ids, period: Period) -> dict:
-    vendors = select(Vendor.id, Vendor.market_id).where(*_market_filter(Vendor.market_id, market_ids))
-    market_of = dict(db.session.execute(vendors).all())
-    return {vendor_id: (market_of[vendor_id], values)
-            for vendor_id, values in base_stall_figures(*period.utc_bounds(), list(market_of)).items()
-            if vendor_id in market_of}
 
 
 def survey_cash(market_ids, period: Period) -> dict:
@@ -100,7 +91,7 @@ def daily_values(market_ids, period: Period) -> dict:
         CashSale.vendor_id.is_(None), CashSale.occurred_at >= start, CashSale.occurred_at < end,
         *_market_filter(CashSale.market_id, market_ids))
     for occurred_at, count, amount in db.session.execute(surveys):
-        local_day = occurred_at.astimezone(zone()).date()
+        local_day = occurred_at.astimezone(local_zone()).date()
         cashless, cash, cashless_count, cash_count = result.get(local_day, (0, 0, 0, 0))
         result[local_day] = (cashless, cash + amount, cashless_count, cash_count + count)
     return result

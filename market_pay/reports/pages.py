@@ -6,9 +6,10 @@ from flask import Blueprint, redirect, request, session, url_for
 from marshmallow import ValidationError
 
 from ..auth.models import STALL_ROLES
-from ..auth.services import user_for_page_session
 from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
+from ..auth.services import user_for_page_session
 from ..common.formatting import format_count, format_date, format_vnd
+from ..common.local_time import local_zone
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import AuthenticationRequired
@@ -18,7 +19,6 @@ from ..stalls.services import market_quiet_stalls
 from . import charts
 from .exports import row_values
 from .responses import fresh_report, report_response
-from .rollups import zone
 from .schemas import AdoptionQuerySchema
 
 bp = Blueprint("report_pages", __name__)
@@ -72,7 +72,7 @@ def _region_choices(actor) -> list[tuple[str, str, int]]:
 
 def _query(actor, choices):
     """The form's query with defaults (the actor's own scope, the last four weeks)."""
-    today = datetime.now(zone()).date()
+    today = datetime.now(local_zone()).date()
     args = {key: value for key, value in request.args.items() if key in ("region", "market", "from", "to",
                                                                          "active_min", "format")}
     if not args.get("region") and not args.get("market"):
@@ -102,9 +102,9 @@ def dashboard():
         return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
                            choices=choices, args=args, report=None)
     report = fresh_report(actor, query)
-    bars = [(row.market_name or text(lang, "market"), row.figures.share_by_value) for row in report.rows
+    bars = [(row.market_name or text(lang, "market"), row.figures.current.share_by_value) for row in report.rows
             if row.kind == "market"]
-    bars += [(f"{row.figures.markets} …", row.figures.share_by_value) for row in report.rows
+    bars += [(f"{row.figures.markets} …", row.figures.current.share_by_value) for row in report.rows
              if row.kind == "other_markets"]
     download = {key: value for key, value in args.items() if key != "format"}
     shown_weeks = [week for week in report.weekly if week["has_data"]]
@@ -153,13 +153,15 @@ def _share_basis(report, lang):
     """What the total's share is taken over: the markets that record cash, not every market the
     totals add up (else 32,8 % sits beside totals whose own ratio reads 45,6 %)."""
     total = report.rows[-1].figures
-    if total.markets_with_cash == total.markets:
+    current = total.current
+    if current.markets_with_cash == total.markets:
         return text(lang, "share_basis_all") if total.markets else ""
-    if not total.markets_with_cash:
+    if not current.markets_with_cash:
         return text(lang, "share_basis_none")
-    return text(lang, "share_basis", with_cash=format_count(total.markets_with_cash, lang),
+    return text(lang, "share_basis", with_cash=format_count(current.markets_with_cash, lang),
                 markets=format_count(total.markets, lang),
-                cashless=format_vnd(total.cash_recorded_cashless_value, lang), cash=format_vnd(total.cash_value, lang))
+                cashless=format_vnd(current.cash_recorded_cashless_value, lang),
+                cash=format_vnd(current.cash_value, lang))
 
 
 def _display_rows(report, lang):
@@ -176,8 +178,9 @@ def _display_rows(report, lang):
                                      f'{count("active_stalls")}',
                       "cashless_count_text": count("cashless_count"), "cash_count_text": count("cash_count"),
                       # A row adding several markets, not all recording cash: say what its share covers.
-                      "share_over": text(lang, "share_over", with_cash=f.markets_with_cash, markets=f.markets)
-                      if row.kind != "market" and f.markets_with_cash not in (0, f.markets) else "",
+                      "share_over": text(lang, "share_over", with_cash=f.current.markets_with_cash,
+                                         markets=f.markets)
+                      if row.kind != "market" and f.current.markets_with_cash not in (0, f.markets) else "",
                       "share_by_count_text": share(values["share_by_count"]),
                       "share_by_value_text": share(values["share_by_value"]),
                       "previous_share_text": share(values["previous_share_by_value"])})

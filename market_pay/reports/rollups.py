@@ -16,14 +16,14 @@ from datetime import date, datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..app_state import app_state
 from ..cash.models import CashSale
 from ..common.bulk import in_values
+from ..common.local_time import local_zone
 from ..extensions import db
-from ..app_state import app_state
 from ..payments.models import BankTransaction
 from ..payments.signals import matching_drained
 from ..vendors.models import Vendor
@@ -38,13 +38,9 @@ CONFIRMED = ("confirmed", "recovered")
 FIGURES = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local calendar day."""
-    tz = zone()
+    tz = local_zone()
     return (datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC")),
             datetime.combine(day + timedelta(days=1), time(), tz).astimezone(ZoneInfo("UTC")))
 
@@ -168,7 +164,7 @@ def refresh() -> int:
     claimed = db.session.execute(delete(RollupDirty).returning(RollupDirty.vendor_id, RollupDirty.at)).all()
     if not claimed:
         return 0
-    tz = zone()
+    tz = local_zone()
     by_day = defaultdict(set)
     for vendor_id, at in claimed:
         by_day[at.astimezone(tz).date()].add(vendor_id)

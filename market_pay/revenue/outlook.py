@@ -13,13 +13,13 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, union_all
 
 from ..common.formatting import format_date, format_vnd
+from ..common.local_time import local_zone
 from ..extensions import db
 from ..reports.adoption import bring_rollups_up_to_date
 from ..reports.models import StallDayTotal, StallMonthTotal
 from ..reports.periods import Period
 from ..vendors.models import Vendor
 from .periods import current_periods, group_key, group_label, millions_text, year_pace
-from .services import zone
 from .tax_rules import Rules, RulesError, packaged_text, parse_rules, percent_text
 
 DECLARATION_TEXT = {"vi": {"month": "hằng tháng", "quarter": "theo quý", "half": "6 tháng một lần", "year": "hằng năm",
@@ -97,7 +97,7 @@ def _rule_view(rules: Rules, year: int, pace: int | None, lang: str) -> dict:
 def book_outlook(vendor: Vendor, lang: str = "vi", today: date | None = None) -> dict:
     """The page's figures; the caller checked that the actor is the stall's vendor."""
     bring_rollups_up_to_date()
-    today = today or datetime.now(zone()).date()
+    today = today or datetime.now(local_zone()).date()
     periods = []
     for key, (first, last) in current_periods(today).items():
         cashless, cash = period_totals(vendor.id, first, last)
@@ -106,7 +106,7 @@ def book_outlook(vendor: Vendor, lang: str = "vi", today: date | None = None) ->
                         "first": format_date(first), "last": format_date(last),
                         "cashless_text": format_vnd(cashless, lang), "cash_text": format_vnd(cash, lang),
                         "total_text": format_vnd(cashless + cash, lang), "total": cashless + cash})
-    joined = vendor.created_at.astimezone(zone()).date()
+    joined = vendor.created_at.astimezone(local_zone()).date()
     pace = year_pace(periods[-1]["total"], today, joined)
     try:
         rules, _ = active_rules()

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, redirect, request, session, url_for
 
 from ..auth.page_sign_in import STALL_SESSION
+from ..common.local_time import local_zone
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
@@ -11,7 +12,7 @@ from ..stalls.services import board_user
 from .outlook import book_outlook
 from .periods import current_periods, group_key, group_label, parse_period
 from .responses import book_response
-from .services import record_download, stall_book, zone
+from .services import record_download, stall_book
 
 bp = Blueprint("revenue_pages", __name__)
 bp.after_request(security_headers)
@@ -28,7 +29,7 @@ def _vendor():
 
 def _downloads(lang: str) -> list[dict]:
     """This month, quarter, half-year and year, and the last quarter (the one a vendor declares)."""
-    today = datetime.now(zone()).date()
+    today = datetime.now(local_zone()).date()
     periods = current_periods(today)
     codes = [(key, group_key(first, key)) for key, (first, _) in periods.items()]
     last_quarter_day = periods["quarter"][0] - timedelta(days=1)

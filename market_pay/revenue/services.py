@@ -10,9 +10,7 @@ the local day it occurred (an undone sale is deleted, so it is not there to coun
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..audit.services import record_change
@@ -20,6 +18,7 @@ from ..auth.scopes import require_market_read
 from ..banks.directory import find_bank
 from ..cash.models import CashSale
 from ..common.formatting import mask_account
+from ..common.local_time import local_zone
 from ..common.types import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -105,12 +104,8 @@ class Book:
         return sum(getattr(line, name) for day in self.days for line in day.cashless_lines)
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    tz = zone()
+    tz = local_zone()
     return datetime.combine(first, time(), tz), datetime.combine(last + timedelta(days=1), time(), tz)
 
 
@@ -176,7 +171,7 @@ def _add_cashless(vendor: Vendor, first: date, last: date, days: dict) -> None:
     # One range of the (vendor_id, booked_at) index; grouped by local day here, so no time-zone
     # arithmetic lives in SQL (as the rollups do it).
     start, end = utc_bounds(first, last)
-    tz, accounts = zone(), _accounts(vendor)
+    tz, accounts = local_zone(), _accounts(vendor)
     rows = db.session.execute(
         select(BankTransaction.receiving_account_id, BankTransaction.bin, BankTransaction.account_number,
                BankTransaction.booked_at, BankTransaction.amount, BankTransaction.confirmation,
@@ -207,7 +202,7 @@ def _add_cashless(vendor: Vendor, first: date, last: date, days: dict) -> None:
 
 def _add_cash(vendor: Vendor, first: date, last: date, days: dict) -> None:
     start, end = utc_bounds(first, last)
-    tz = zone()
+    tz = local_zone()
     rows = db.session.execute(select(CashSale.occurred_at, CashSale.amount, CashSale.count)
                               .where(CashSale.vendor_id == vendor.id, CashSale.occurred_at >= start,
                                      CashSale.occurred_at < end))

@@ -2,11 +2,10 @@
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from ..common.local_time import VIETNAM
 from ..common.textfold import fold_upper
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SHOPPER_NOTES = ["chuyển tiền", "mua rau", "tiền thịt", "thanh toán", "Nguyễn Văn Nam chuyển khoản",
                  "tra tien hang", "mua vải", "gửi cô", "", "tiền chè", "mua gà"]
 PAYER_NAMES = ["NGUYEN VAN NAM", "TRAN THI LAN", "LE VAN HUNG", "GIANG SEO PAO", "HOANG THI MAI", None]

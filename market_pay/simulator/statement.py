@@ -10,11 +10,10 @@ import random
 from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
+from ..common.local_time import VIETNAM
 from ..reconciliation.statement_file import COLUMNS
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 STATEMENT_FORMATS = ("csv", "mt940", "camt053", "xlsx")  # xlsx-<layout> too (reconciliation/formats)
 
 

@@ -1,16 +1,15 @@
 """What the stall board shows and says: its user, today's figures, and each new confirmation as an
 announcement. Services flush, never commit; they take the acting user, never the request."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
-from ..banks.directory import bank_short_name, find_bank
+from ..banks.directory import bank_short_name
 from ..cash.services import today_totals
 from ..common.formatting import format_vnd, mask_account
+from ..common.local_time import local_zone
 from ..extensions import db
 from ..payments.feed import stall_feed, todays_feed
 from ..payments.models import FeedCounter
@@ -65,7 +64,7 @@ def _reasons(actor, items: list[dict], lang: str = "vi") -> dict[int, dict]:
 def announcement(item: dict, why: dict | None = None, lang: str = "vi") -> dict:
     """A feed item as the board shows and speaks it, in the page's language (`lang`: its amount
     text and its sentence); `why` says what a warning row warns of."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     warning = bool({"underpaid", "below_floor"} & set(item["flags"]))
     if item["kind"] == "reversal":
         speech, warning = reversed_sentence(item["amount"], lang), True
@@ -105,7 +104,7 @@ def _requests_waiting(vendor_id: int):
 def pending_account_changes(actor) -> list[dict]:
     """The stall's account changes waiting for the vendor (README, "Vendor-confirmed accounts"):
     which bank, the number masked, the name, who asked and when, for the board's notice."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     accounts = db.session.scalars(_requests_waiting(actor.vendor_id).order_by(ReceivingAccount.id)).all()
     return [{"account_id": account.id, "change": account.pending_change, "bank": bank_short_name(account.bin),
              "account_number_masked": mask_account(account.account_number), "account_name": account.account_name,
@@ -126,7 +125,7 @@ def board_summary(actor, with_quiet: bool = True, lang: str = "vi") -> dict:
             "cash_text": format_vnd(totals["cash_total"], lang),
             "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
                                              totals["cash_count"], totals["cash_total"], lang),
-            "date": datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y"),
+            "date": datetime.now(local_zone()).strftime("%d/%m/%Y"),
             # The page reloads when this changes, so a new request shows within a refresh.
             "pending_changes": len(db.session.scalars(_requests_waiting(actor.vendor_id)
                                                       .with_only_columns(ReceivingAccount.id)).all())}
@@ -148,7 +147,7 @@ def quiet_alerts(vendor_ids: list[int]) -> dict[int, dict]:
 
     if not vendor_ids:
         return {}
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     now = utcnow()
     rows = db.session.execute(
         select(BankTransaction.vendor_id, BankTransaction.booked_at)

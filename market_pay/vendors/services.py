@@ -4,8 +4,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
-from ..auth.scopes import (require_market_manage, require_market_read, require_vendor_read,
-                           visible_markets_condition)
+from ..auth.roles import STALL_ROLES
+from ..auth.scopes import require_market_manage, require_market_read, require_vendor_read, visible_markets_condition
 from ..common.bulk import in_values
 from ..common.paging import paginate
 from ..common.textfold import fold_upper
@@ -184,7 +184,7 @@ def _insert_many(table, rows: list[dict]) -> None:
 def list_vendors(actor, market_code=None, status=None, limit=None, cursor=None):
     """Vendors of the markets the actor may see; stall roles see only their own stall."""
     query = select(Vendor).join(Market).where(visible_markets_condition(actor))
-    if actor.role in ("vendor", "vendor_assistant"):
+    if actor.role in STALL_ROLES:
         query = query.where(Vendor.id == actor.vendor_id)
     if market_code:
         market = find_market(market_code)

@@ -1,6 +1,7 @@
 """Static codes per stall account, and the public check of whether a scanned code is genuine."""
 from sqlalchemy import select
 
+from ..auth.roles import STAFF_ROLES
 from ..auth.scopes import require_vendor_read
 from ..banks.directory import bank_short_name, find_bank
 from ..common.formatting import format_datetime, format_vnd, mask_account
@@ -12,8 +13,6 @@ from ..vendors.models import ReceivingAccount
 from ..vendors.services import get_vendor
 from .check_code import check_code
 from .codec import SERVICE_CASH, SERVICE_MERCHANT, Reading, VietQR, VietQRError, build, read
-
-STAFF_ROLES = ("admin", "region_staff", "market_manager")
 
 
 def static_payload(account: ReceivingAccount) -> str:

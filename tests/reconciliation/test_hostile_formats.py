@@ -4,14 +4,13 @@ to upload. Each file is refused whole (422, the place named) or read within boun
 import io
 import re
 import zipfile
-from datetime import datetime
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from market_pay.payments.models import BankTransaction
 from market_pay.extensions import db
+from market_pay.payments.models import BankTransaction
 from market_pay.reconciliation.formats.common import dong
 from market_pay.reconciliation.formats.xlsx import layouts
 from tests.factories import account_data, auth_header, make_market, make_user, make_vendor
