@@ -136,6 +136,7 @@ for _lang, _words in OFFICE_TEXTS.items():
 
 # The services answer in English (the API's words); the office shows their usual refusals in
 # Vietnamese. A message not listed here is shown as the service wrote it.
+_MISSING_COLUMN = re.compile(r"Missing column: (\S+)")
 SERVICE_WORDS_VI = (
     (re.compile(r"^Not a Vietnamese phone number"), "Không phải số điện thoại Việt Nam (ví dụ 0912345678)."),
     (re.compile(r"^Vendors sign in with a Vietnamese phone number"), "Người bán đăng nhập bằng số điện thoại Việt Nam (ví dụ 0912345678)."),
@@ -147,7 +148,10 @@ SERVICE_WORDS_VI = (
     (re.compile(r"^Stall (.*) exists in (.*)\.$"), "Mã sạp {0} đã có ở chợ {1}."),
     (re.compile(r"^This username is taken\."), "Số điện thoại này đã có tài khoản đăng nhập."),
     (re.compile(r"^Missing data for required field\.|^Shorter than minimum length 1\.|^Must not be blank\."), "Hãy điền ô này."),
-    (re.compile(r"^Missing column: (.*)$"), "Thiếu cột {0}."),
+    # One or several (a form joins a field's messages with spaces): every column named once.
+    (re.compile(r"^(?:Missing column: \S+\s*)+$"),
+     lambda found: "Thiếu cột " + ", ".join(_MISSING_COLUMN.findall(found.string)) + "."),
+    (re.compile(r"^The statement's header is incomplete\."), "Dòng tiêu đề của sao kê thiếu cột."),
     (re.compile(r"^Not a valid integer\.|^Must be greater than or equal to 0"), "Hãy nhập một số tiền (đồng) từ 0 đến 499.999.999."),
     (re.compile(r"^Say why"), "Hãy ghi lý do (được lưu vào nhật ký thay đổi)."),
     (re.compile(r"^No stall (.*) in this market\.$"), "Chợ này không có sạp {0}."),
@@ -182,7 +186,7 @@ def in_lang(message: str, lang: str) -> str:
     for pattern, words in SERVICE_WORDS_VI:
         found = pattern.match(message)
         if found:
-            return words.format(*found.groups())
+            return words(found) if callable(words) else words.format(*found.groups())
     return message
 
 # What each audit action means, for the office's audit log (the code stays beside it).
