@@ -154,13 +154,11 @@ def _query_mistakes(messages: dict, lang: str) -> str:
     said = []
     for field, field_messages in messages.items():
         label = text(lang, field) if field in ("region", "market", "from", "to", "active_min") else field
-        for message in field_messages if isinstance(field_messages, list) else [field_messages]:
-            message = str(message)
-            if lang == "vi":
-                found = next(((pattern.match(message), words) for pattern, words in _MISTAKES_VI
-                              if pattern.match(message)), None)
-                message = found[1].format(*found[0].groups()) if found else message
-            said.append(f"{label}: {message}")
+        for given in field_messages if isinstance(field_messages, list) else [field_messages]:
+            message = str(given)
+            found = next(((pattern.match(message), words) for pattern, words in _MISTAKES_VI
+                          if pattern.match(message)), None) if lang == "vi" else None
+            said.append(f"{label}: {found[1].format(*found[0].groups()) if found else message}")
     return "; ".join(said)
 
 
