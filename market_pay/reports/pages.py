@@ -149,16 +149,22 @@ _MISTAKES_VI = ((re.compile(r"^The period ends before it starts\.$"), "ngày cu�
                 (re.compile(r"^(Must be greater than or equal to|Not a valid integer)"), "hãy nhập một số từ 1."))
 
 
-def _query_mistakes(messages: dict, lang: str) -> str:
+def _said(message: str, lang: str) -> str:
+    if lang == "vi":
+        for pattern, words in _MISTAKES_VI:
+            found = pattern.match(message)
+            if found:
+                return words.format(*found.groups())
+    return message
+
+
+def _query_mistakes(messages: dict | list, lang: str) -> str:
     """'to: The period ends before it starts.' → 'Đến ngày: ngày cuối ở trước ngày đầu.'"""
     said = []
-    for field, field_messages in messages.items():
+    for field, field_messages in (messages.items() if isinstance(messages, dict) else [("", messages)]):
         label = text(lang, field) if field in ("region", "market", "from", "to", "active_min") else field
         for given in field_messages if isinstance(field_messages, list) else [field_messages]:
-            message = str(given)
-            found = next(((pattern.match(message), words) for pattern, words in _MISTAKES_VI
-                          if pattern.match(message)), None) if lang == "vi" else None
-            said.append(f"{label}: {found[1].format(*found[0].groups()) if found else message}")
+            said.append(f"{label}: {_said(str(given), lang)}" if label else _said(str(given), lang))
     return "; ".join(said)
 
 
