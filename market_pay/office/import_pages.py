@@ -25,10 +25,12 @@ def uploaded_text() -> str | None:
 
 
 def rows_of(errors: dict) -> list[tuple[str, str, str]]:
-    """(where, field, message) of an importer's refusal, in file order."""
-    return [(where, field, " ".join(map(str, messages)) if isinstance(messages, list) else str(messages))
+    """(where, field, message) of an importer's refusal, in file order: one line per message, so
+    each is shown in the reader's language (the header's missing columns come as a list)."""
+    return [(where, field, str(message))
             for where, fields in errors.items()
-            for field, messages in (fields.items() if isinstance(fields, dict) else [("", fields)])]
+            for field, messages in (fields.items() if isinstance(fields, dict) else [("", fields)])
+            for message in (messages if isinstance(messages, list) else [messages])]
 
 
 def _try(actor, market, csv_text: str) -> dict:

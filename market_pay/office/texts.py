@@ -51,7 +51,7 @@ OFFICE_TEXTS = {
         "import_columns": "Các cột: stall_code, display_name, legal_name (không bắt buộc), phone, floor_amount (không bắt buộc), bin, account_number, account_name. Sạp có hai tài khoản: hai dòng cùng stall_code.",
         "import_preview": "Tệp hợp lệ: sẽ thêm {created} sạp; {unchanged} sạp đã có, giữ nguyên. Chưa có gì được ghi.",
         "import_confirm": "Ghi vào danh sách", "import_done": "Đã thêm {created} sạp; {unchanged} sạp giữ nguyên.",
-        "import_where": "Dòng", "import_field": "Cột", "import_row": "dòng", "import_nothing_written": "Chưa có gì được ghi. Sửa tệp rồi kiểm tra lại.",
+        "import_where": "Dòng", "import_field": "Cột", "import_row": "dòng", "import_header": "dòng tiêu đề", "import_nothing_written": "Chưa có gì được ghi. Sửa tệp rồi kiểm tra lại.",
         "import_not_utf8": "Tệp không phải văn bản UTF-8: trong bảng tính hãy lưu dạng \"CSV UTF-8\".", "import_empty": "Tệp trống.",
         "reconciliation": "Đối soát", "statement_date": "Ngày sao kê", "partner": "Đối tác", "lines": "Số dòng",
         "breaks": "Chênh lệch cần xem", "uploaded": "Người tải lên", "no_runs": "Chưa có lần đối soát nào có chợ này.",
@@ -113,7 +113,7 @@ OFFICE_TEXTS = {
         "import_columns": "Columns: stall_code, display_name, legal_name (optional), phone, floor_amount (optional), bin, account_number, account_name. A stall with two accounts: two rows with the same stall_code.",
         "import_preview": "The file is valid: {created} stalls would be added; {unchanged} already registered stay as they are. Nothing is written yet.",
         "import_confirm": "Write them", "import_done": "{created} stalls added; {unchanged} unchanged.",
-        "import_where": "Row", "import_field": "Column", "import_row": "row", "import_nothing_written": "Nothing was written. Correct the file and check it again.",
+        "import_where": "Row", "import_field": "Column", "import_row": "row", "import_header": "header", "import_nothing_written": "Nothing was written. Correct the file and check it again.",
         "import_not_utf8": "The file is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\".", "import_empty": "The file is empty.",
         "reconciliation": "Reconciliation", "statement_date": "Statement date", "partner": "Partner", "lines": "Lines",
         "breaks": "Breaks to look at", "uploaded": "Uploaded by", "no_runs": "No reconciliation has touched this market yet.",
@@ -136,6 +136,7 @@ for _lang, _words in OFFICE_TEXTS.items():
 
 # The services answer in English (the API's words); the office shows their usual refusals in
 # Vietnamese. A message not listed here is shown as the service wrote it.
+_MISSING_COLUMN = re.compile(r"Missing column: (\S+)")
 SERVICE_WORDS_VI = (
     (re.compile(r"^Not a Vietnamese phone number"), "Không phải số điện thoại Việt Nam (ví dụ 0912345678)."),
     (re.compile(r"^Vendors sign in with a Vietnamese phone number"), "Người bán đăng nhập bằng số điện thoại Việt Nam (ví dụ 0912345678)."),
@@ -146,7 +147,11 @@ SERVICE_WORDS_VI = (
      "Tên tài khoản phải trùng họ tên trên CCCD của chủ sạp ({0})."),
     (re.compile(r"^Stall (.*) exists in (.*)\.$"), "Mã sạp {0} đã có ở chợ {1}."),
     (re.compile(r"^This username is taken\."), "Số điện thoại này đã có tài khoản đăng nhập."),
-    (re.compile(r"^Missing data for required field\.|^Shorter than minimum length 1\."), "Hãy điền ô này."),
+    (re.compile(r"^Missing data for required field\.|^Shorter than minimum length 1\.|^Must not be blank\."), "Hãy điền ô này."),
+    # One or several (a form joins a field's messages with spaces): every column named once.
+    (re.compile(r"^(?:Missing column: \S+\s*)+$"),
+     lambda found: "Thiếu cột " + ", ".join(_MISSING_COLUMN.findall(found.string)) + "."),
+    (re.compile(r"^The statement's header is incomplete\."), "Dòng tiêu đề của sao kê thiếu cột."),
     (re.compile(r"^Not a valid integer\.|^Must be greater than or equal to 0"), "Hãy nhập một số tiền (đồng) từ 0 đến 499.999.999."),
     (re.compile(r"^Say why"), "Hãy ghi lý do (được lưu vào nhật ký thay đổi)."),
     (re.compile(r"^No stall (.*) in this market\.$"), "Chợ này không có sạp {0}."),
@@ -181,7 +186,7 @@ def in_lang(message: str, lang: str) -> str:
     for pattern, words in SERVICE_WORDS_VI:
         found = pattern.match(message)
         if found:
-            return words.format(*found.groups())
+            return words(found) if callable(words) else words.format(*found.groups())
     return message
 
 # What each audit action means, for the office's audit log (the code stays beside it).

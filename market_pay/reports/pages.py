@@ -1,5 +1,6 @@
 """The staff dashboard (/reports): pick a region and a period; the table, two charts and the
 downloads. Staff sign in here with username and password (a session cookie, like the stall board)."""
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, request, session, url_for
@@ -98,7 +99,7 @@ def dashboard():
     try:
         query = AdoptionQuerySchema().load(args)
     except ValidationError as invalid:
-        reason = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in invalid.normalized_messages().items())
+        reason = _query_mistakes(invalid.messages, lang)
         return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
                            choices=choices, args=args, report=None)
     report = fresh_report(actor, query)
@@ -137,6 +138,34 @@ def _trend_note(weeks, shown_weeks, lang):
     if len(shown_weeks) < len(weeks):
         return text(lang, "trend_no_data_before", date=format_date(shown_weeks[0]["week_start"]))
     return ""
+
+
+# The query schema's usual refusals (the API's English) as the Vietnamese page says them.
+_MISTAKES_VI = ((re.compile(r"^The period ends before it starts\.$"), "ngày cuối ở trước ngày đầu."),
+                (re.compile(r"^At most (\d+) days\.$"), "dài nhất {0} ngày."),
+                (re.compile(r"^Give exactly one of region or market\.$"), "hãy chọn một địa bàn."),
+                (re.compile(r"^Not a valid date\.$"), "ngày không hợp lệ."),
+                (re.compile(r"^Missing data for required field\.$"), "hãy điền ô này."),
+                (re.compile(r"^(Must be greater than or equal to|Not a valid integer)"), "hãy nhập một số từ 1."))
+
+
+def _said(message: str, lang: str) -> str:
+    if lang == "vi":
+        for pattern, words in _MISTAKES_VI:
+            found = pattern.match(message)
+            if found:
+                return words.format(*found.groups())
+    return message
+
+
+def _query_mistakes(messages: dict | list, lang: str) -> str:
+    """'to: The period ends before it starts.' → 'Đến ngày: ngày cuối ở trước ngày đầu.'"""
+    said = []
+    for field, field_messages in (messages.items() if isinstance(messages, dict) else [("", messages)]):
+        label = text(lang, field) if field in ("region", "market", "from", "to", "active_min") else field
+        for given in field_messages if isinstance(field_messages, list) else [field_messages]:
+            said.append(f"{label}: {_said(str(given), lang)}" if label else _said(str(given), lang))
+    return "; ".join(said)
 
 
 def _office_links(actor) -> dict | None:

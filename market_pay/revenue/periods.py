@@ -8,6 +8,9 @@ GROUPS = ("day", "month", "quarter", "half", "year")
 # A book is read for a declaration period or a year; a longer one is a mistake in the request, and
 # its work (one line per stall-day and account) must stay bounded.
 MAX_DAYS = 366
+# Spelled out here: calendar.month_name follows the server's locale.
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")
 
@@ -51,14 +54,16 @@ def group_key(day: date, group: str) -> str:
 
 
 def group_label(key: str, group: str, lang: str = "vi") -> str:
-    """'2026-Q1' → 'Quý 1/2026' (Vietnamese) or 'Q1 2026'; a day as dd/mm/yyyy."""
+    """'2026-Q1' → 'Quý 1/2026' (Vietnamese) or 'Q1 2026'; '2026-12' → 'Tháng 12/2026' or
+    'December 2026'; a day as dd/mm/yyyy."""
     if group == "day":
         return date.fromisoformat(key).strftime("%d/%m/%Y")
     if group == "year":
         return f"Năm {key}" if lang == "vi" else key
     year, part = key.split("-")
     if group == "month":
-        return f"Tháng {int(part)}/{year}" if lang == "vi" else f"{year}-{part}"
+        # English in words ('December 2026'): '2026-12' read as a code, not a month.
+        return f"Tháng {int(part)}/{year}" if lang == "vi" else f"{_MONTHS_EN[int(part) - 1]} {year}"
     if group == "quarter":
         return f"Quý {part[1]}/{year}" if lang == "vi" else f"Q{part[1]} {year}"
     return f"6 tháng {'đầu' if part == 'H1' else 'cuối'} năm {year}" if lang == "vi" else f"{part} {year}"

@@ -57,6 +57,10 @@ def test_every_bad_row_is_listed_and_nothing_is_written(client, office):
     assert confirmed.status_code == 422 and counts() == before
     not_text = upload(client, path, token, "x", name="a.csv")
     assert not_text.status_code == 422  # one column missing in the header
+    # Each missing column on its own line, in Vietnamese, on the header's row.
+    missing = upload(client, path, token, "stall_code,display_name\nQ-1,Thử\n", name="a.csv").get_data(as_text=True)
+    assert "dòng tiêu đề" in missing and "Thiếu cột phone." in missing and "Thiếu cột account_name." in missing
+    assert "Missing column" not in missing
     latin1 = client.post(path, data={"csrf_token": token, "file": (io.BytesIO("Gạo".encode("utf-16")), "a.csv")},
                          content_type="multipart/form-data")
     assert latin1.status_code == 422 and "UTF-8" in latin1.get_data(as_text=True)

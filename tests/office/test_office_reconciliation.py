@@ -77,4 +77,9 @@ def test_an_upload_without_the_token_or_a_file_changes_nothing(client, office, s
     assert missing.status_code == 422 and "Hãy chọn tệp sao kê." in missing.get_data(as_text=True)
     wrong_partner = upload(client, code, token, statement, partner="nobank")
     assert wrong_partner.status_code == 422
+    # A file that is no statement: said in Vietnamese, every missing column named once.
+    statement.write_text("garbage,here\n1,2\n", encoding="utf-8")
+    garbage = upload(client, code, token, statement).get_data(as_text=True)
+    assert "Dòng tiêu đề của sao kê thiếu cột." in garbage and "Thiếu cột transaction_id, bank_reference," in garbage
+    assert "Missing column" not in garbage and "header is incomplete" not in garbage
     assert runs() == 0

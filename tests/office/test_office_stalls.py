@@ -42,6 +42,9 @@ def test_a_registration_with_mistakes_writes_nothing_and_says_where(client, offi
     before = actions()
     response = post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **{**NEW_STALL, "phone": "12"})
     assert response.status_code == 422 and "Không phải số điện thoại Việt Nam" in response.get_data(as_text=True)
+    blank = post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **{**NEW_STALL, "display_name": " "})
+    assert blank.status_code == 422 and "Hãy điền ô này." in blank.get_data(as_text=True)
+    assert "Must not be blank" not in blank.get_data(as_text=True)
     taken = post(client, f"/office/m/{office.market_a.code}/stalls/new", token,
                  **{**NEW_STALL, "account_number": office.stall_b.accounts[0].account_number})
     assert taken.status_code == 409 and 'value="Cá tươi chị Lan"' in taken.get_data(as_text=True)

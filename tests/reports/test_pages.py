@@ -64,7 +64,11 @@ def test_a_manager_gets_their_market_and_english_on_request(client, tree):
 def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tree):
     sign_in(client, make_user("region_staff", "D1"))
     page = client.get("/reports?from=2026-11-30&to=2026-11-01")
-    assert page.status_code == 422 and "The period ends before it starts" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "Đến ngày: ngày cuối ở trước ngày đầu." in page.get_data(as_text=True)
+    assert "The period ends before it starts" not in page.get_data(as_text=True)  # Vietnamese, all of it
+    english = client.get("/reports?from=2026-11-30&to=2026-11-01&lang=en").get_data(as_text=True)
+    assert "To: The period ends before it starts." in english
+    assert "Từ ngày: ngày không hợp lệ." in client.get("/reports?from=2026-13-01&to=2026-11-01&lang=vi").get_data(as_text=True)
     assert client.get("/reports?region=P").status_code == 403
     assert client.get("/reports/download?region=D1&from=2026-11-01&to=2026-11-30&format=pdf").status_code == 422
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
 from market_pay.revenue.outlook import book_outlook, period_totals
+from market_pay.revenue.periods import group_label
 from market_pay.revenue.services import book_of
 from market_pay.revenue.tax_rules import RulesError, packaged_text, parse_rules
 
@@ -157,3 +158,10 @@ def test_a_period_outside_the_calendar_the_service_handles_is_refused(text):
     from market_pay.revenue.periods import parse_period
     with pytest.raises(ValueError):
         parse_period(text)
+
+
+def test_period_labels_read_as_words_in_both_languages():
+    assert group_label("2026-12", "month") == "Tháng 12/2026"
+    assert group_label("2026-12", "month", "en") == "December 2026"  # not the code "2026-12"
+    assert group_label("2026-Q4", "quarter", "en") == "Q4 2026" and group_label("2026-H2", "half") == "6 tháng cuối năm 2026"
+    assert group_label("2026-11-05", "day", "en") == "05/11/2026"
