@@ -132,16 +132,19 @@ def read(path, account=None, layout_name=None):
     if _unpacked_bytes(path) > MAX_UNPACKED_BYTES:
         raise StatementUnreadable(f"The workbook inflates to more than {MAX_UNPACKED_BYTES // 2**20} MB: "
                                   "export one account's statement at a time.")
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
-        raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
-    try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # the rows that are there, not the size the file claims
-        yield from _sheet(sheet, account, layout_name)
-    finally:
-        book.close()
+    # Opened by us: given a path, openpyxl refuses any name not ending in .xlsx, and an upload is
+    # kept under a temporary name (the format is told by the content, formats/__init__.py).
+    with open(path, "rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
+            raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # the rows that are there, not the size the file claims
+            yield from _sheet(sheet, account, layout_name)
+        finally:
+            book.close()
 
 
 def _bounded(rows):
