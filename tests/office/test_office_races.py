@@ -153,3 +153,33 @@ def test_ten_suspensions_of_one_stall_suspend_it_once(service):
     statuses = race(base, f"/office/m/DV/stalls/{vendor}/status", {"status": "suspended", "reason": "nợ phí"})
     assert statuses.count(302) >= 1 and set(statuses) <= {302, 409}, statuses
     assert audited(engine, "vendor.suspend") == 1
+
+
+def test_ten_uploads_of_one_cash_survey_count_the_day_s_cash_once(service):
+    """A survey replaces the (market, stall, day)'s earlier one: ten at once must leave one, not
+    ten rows of the same cash (the market's cash total multiplied by ten)."""
+    base, engine = service
+    session, token = signed_in(base)
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400))
+    text_ = f"date,market_code,stall_code,count,value\n{day},DV,A-08,12,3400000\n"
+    start = threading.Barrier(RACERS)
+    statuses = []
+
+    def post():
+        own = requests.Session()
+        own.cookies.update(session.cookies)
+        start.wait()
+        statuses.append(own.post(f"{base}/office/m/DV/cash-survey", data={"csrf_token": token},
+                                 files={"file": ("khao-sat.csv", text_.encode())}, allow_redirects=False,
+                                 timeout=60).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(statuses) <= {302, 409} and 302 in statuses, statuses
+    vendor = stall_id(engine, "A-08")
+    assert one(engine, "SELECT count(*) FROM cash_sale WHERE source = 'survey' AND vendor_id = :v", v=vendor) == 1
+    assert one(engine, "SELECT sum(amount) FROM cash_sale WHERE source = 'survey' AND vendor_id = :v",
+               v=vendor) == 3_400_000
