@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash
 from market_pay.audit.models import AuditLog
 from market_pay.auth.models import User
 from market_pay.extensions import db
-from tests.factories import STAFF_PASSWORD, VENDOR_PIN, make_user, make_vendor, scope_of, account_data
+from tests.factories import STAFF_PASSWORD, VENDOR_PIN, account_data, make_user, make_vendor, scope_of
 from tests.office.conftest import post, sign_in
 
 pytestmark = pytest.mark.usefixtures("app")

@@ -1,10 +1,10 @@
 """Ten identical office forms at once against the real service (gunicorn, several workers, real
 HTTP, SQLite and PostgreSQL): a double-clicked (or scripted) form that changes money or accounts
 is carried out exactly once, the other nine refused, and the audit log says it once."""
+import json
 import re
 import threading
 import time
-import json
 import urllib.request
 
 import pytest
