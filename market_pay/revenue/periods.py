@@ -12,7 +12,7 @@ MAX_DAYS = 366
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")
+_PERIOD = re.compile(r"^([0-9]{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")  # ASCII digits only (not ２０２６)
 
 
 def month_end(year: int, month: int) -> date:
@@ -26,8 +26,9 @@ def parse_period(text: str) -> tuple[date, date]:
     if not match:
         raise ValueError("A period is YYYY, YYYY-Q1…Q4, YYYY-H1/H2 or YYYY-MM (e.g. 2026-Q1).")
     year, part = int(match.group(1)), match.group(2)
+    # The API's bounds on a date (common/schemas.py): the year 9999 would overflow on its way to UTC.
     if not FIRST_DATE.year <= year <= LAST_DATE.year:
-        raise ValueError(f"A period's year is from {FIRST_DATE.year} to {LAST_DATE.year}.")
+        raise ValueError(f"A period's year is {FIRST_DATE.year} to {LAST_DATE.year}.")
     if part is None:
         return date(year, 1, 1), date(year, 12, 31)
     if part[0] == "Q":

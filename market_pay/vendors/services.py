@@ -226,6 +226,11 @@ def update_vendor(actor, vendor_id: int, changes: dict) -> Vendor:
 
 def set_vendor_status(actor, vendor_id: int, status: str, reason: str = "") -> Vendor:
     vendor = _managed_vendor(actor, vendor_id)
+    # The same suspension sent several times at once (a double click, ten threads): the row is
+    # locked and its status read afresh, so one request changes it and is audited, the others
+    # find it done (PostgreSQL; SQLite transactions are serial already).
+    db.session.execute(select(Vendor.id).where(Vendor.id == vendor.id).with_for_update())
+    db.session.refresh(vendor, ["status"])
     if vendor.status != status:
         vendor.status = status
         db.session.flush()

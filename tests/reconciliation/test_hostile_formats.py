@@ -65,17 +65,21 @@ def test_a_camt_amount_beyond_64_bits_is_refused_whole(client, admin, amount):
 
 
 def test_camt_entities_are_neither_expanded_nor_fetched(client, admin, tmp_path):
+    laughs = "".join('<!ENTITY l{} "{}">'.format(n, f"&l{n - 1};" * 10) for n in range(1, 10))
+    response = upload(client, admin, camt(doctype=f'<!DOCTYPE Document [<!ENTITY l0 "lol">{laughs}]>\n',
+                                          extra_content="&l9;"), "s.xml")
+    assert response.status_code == 422 and "amplification" in response.get_data(as_text=True)
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
-    laughs = "".join(f'<!ENTITY l{n} "{("&l%d;" % (n - 1)) * 10}">' for n in range(1, 10))
-    doctype = (f'<!DOCTYPE Document [<!ENTITY l0 "lol">{laughs}<!ENTITY xxe SYSTEM "file://{secret}">'
+    doctype = (f'<!DOCTYPE Document [<!ENTITY xxe SYSTEM "file://{secret}">'
                '<!ENTITY net SYSTEM "http://127.0.0.1:9/x">]>\n')
-    response = upload(client, admin, camt(doctype=doctype, extra_content="&l9; &xxe; &net;"), "s.xml")
-    assert response.status_code in (201, 422), response.get_data(as_text=True)[:300]
+    response = upload(client, admin, camt(doctype=doctype, extra_content="&xxe; &net;"), "s.xml")
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
     from market_pay.reconciliation.models import ReconciliationBreak
     texts = " ".join(str(d) for d in db.session.scalars(select(ReconciliationBreak.detail)))
-    texts += response.get_data(as_text=True)
-    assert "TOP-SECRET" not in texts and "lollol" not in texts
+    texts += " ".join(db.session.scalars(select(BankTransaction.description)).all())
+    assert "TOP-SECRET" not in texts + response.get_data(as_text=True)
+    assert credits() == 1  # the line itself, its content without the entities
 
 
 def test_deeply_nested_camt_is_refused_not_recursed(client, admin):
@@ -117,21 +121,23 @@ def test_an_xlsx_claiming_the_whole_grid_is_read_within_its_rows(client, admin, 
     """A sheet of a few bytes whose dimension says A1:XFD1048576 (and one far cell): the reader
     looks at the columns a layout can use, and never walks 17 billion empty cells."""
     from market_pay.reconciliation.formats import xlsx
-    payload, _ = _xlsx("A1:XFD1048576", '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')
+    payload, _ = _xlsx("A1:XFD1048576", '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>',
+                       rows=[[1, "21/11/2026 09:00:00", "FT1", None, 10000, 10000, "CHUYEN TIEN"]])
     widths = []
     real_line = xlsx._line
     monkeypatch.setattr(xlsx, "_line", lambda number, cells, *rest: widths.append(len(cells)) or
                         real_line(number, cells, *rest))
     response = upload(client, admin, payload, "s.xlsx", account="/".join(ACCOUNT))
-    assert response.status_code == 422, response.get_data(as_text=True)[:300]
-    assert max(widths, default=0) <= xlsx.MAX_COLUMNS
-    assert credits() == 0
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]  # its one line, and no more
+    assert set(widths) == {xlsx.MAX_COLUMNS}  # one line per reading pass, 40 cells wide
+    assert credits() == 1
 
 
 def test_an_xlsx_row_beyond_the_grid_is_refused(client, admin):
     payload, _ = _xlsx(None, '<row r="99999999999"><c r="A99999999999" t="n"><v>1</v></c></row>')
     response = upload(client, admin, payload, "s.xlsx", account="/".join(ACCOUNT))
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "readable XLSX" not in response.get_json()["message"]
     assert credits() == 0
 
 
@@ -156,4 +162,36 @@ def test_an_xlsx_amount_beyond_64_bits_is_refused(client, admin, text):
     payload, _ = _xlsx(rows=[[1, "21/11/2026 09:00:00", "FT1", None, text, None, "CHUYEN TIEN"]])
     response = upload(client, admin, payload, "s.xlsx", account="/".join(ACCOUNT))
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "amount" in response.get_json()["errors"]["row 4"]
     assert credits() == 0
+
+
+@pytest.mark.parametrize("amount", ["99999999999999,", "18446744073709551617,", "1,5"])
+def test_an_mt940_amount_beyond_the_money_bound_is_refused_whole(client, admin, amount):
+    text = (":20:STMT1\n:25:970436/0011001234567\n:28C:1/1\n:60F:C261121VND0,\n"
+            f":61:2611211121C{amount}NTRFNONREF//FT1\n:86:CHUYEN TIEN\n:62F:C261121VND{amount}\n-\n")
+    response = upload(client, admin, text.encode(), "s.sta")
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert credits() == 0
+
+
+def _mt940(amount="10000,"):
+    return (":20:STMT1\n:25:970436/0011001234567\n:28C:1/1\n:60F:C261121VND0,\n"
+            f":61:2611211121C{amount}NTRFNONREF//FT1\n:86:CHUYEN TIEN\n:62F:C261121VND{amount}\n-\n").encode()
+
+
+@pytest.mark.parametrize("statement_format", ["mt940", "camt053", "xlsx"])
+def test_uploaders_outside_the_account_s_scope_are_refused_in_every_format(client, admin, statement_format):
+    from tests.factories import make_region
+    payload, name = {"mt940": (_mt940(), "s.sta"), "camt053": (camt(), "s.xml"),
+                     "xlsx": (_xlsx(rows=[[1, "21/11/2026 09:00:00", "FT1", None, 10000, 10000, "CHUYEN TIEN"]])[0],
+                              "s.xlsx")}[statement_format]
+    staff = make_user("region_staff", make_region(code="99998", name="Xã Khác").code)
+    assert upload(client, admin, payload, name).status_code == 201  # the file itself is good
+    before = credits()
+    response = upload(client, staff, payload, name)
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "outside" in response.get_data(as_text=True) or "scope" in response.get_data(as_text=True)
+    manager = make_user("market_manager", make_market().code)
+    assert upload(client, manager, payload, name).status_code == 403
+    assert credits() == before

@@ -132,10 +132,9 @@ def read(path, account=None, layout_name=None):
     if _unpacked_bytes(path) > MAX_UNPACKED_BYTES:
         raise StatementUnreadable(f"The workbook inflates to more than {MAX_UNPACKED_BYTES // 2**20} MB: "
                                   "export one account's statement at a time.")
-    # A file object, not the path: openpyxl judges a path by its extension, and an upload's scratch
-    # file has none (the format is known from the content).
-    handle = open(path, "rb")
-    try:
+    # Opened by us: given a path, openpyxl refuses any name not ending in .xlsx, and an upload is
+    # kept under a temporary name (the format is told by the content, formats/__init__.py).
+    with open(path, "rb") as handle:
         try:
             book = load_workbook(handle, read_only=True, data_only=True)
         except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
@@ -146,8 +145,6 @@ def read(path, account=None, layout_name=None):
             yield from _sheet(sheet, account, layout_name)
         finally:
             book.close()
-    finally:
-        handle.close()
 
 
 def _bounded(rows):
