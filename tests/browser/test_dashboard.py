@@ -75,7 +75,8 @@ def test_the_dashboard_draws_its_charts_and_downloads_the_api_figures(browser, d
         page.click("#download-csv")
     download = download_info.value
     assert download.suggested_filename == f"bao-cao-khong-tien-mat-08-{first.replace('-', '')}-{last.replace('-', '')}.csv"
-    text = open(download.path(), encoding="utf-8-sig").read()
+    with open(download.path(), encoding="utf-8-sig") as handle:
+        text = handle.read()
     rows = list(csv.DictReader(io.StringIO(text.split("\n\n")[0].split("\r\n\r\n")[0])))
     by_code = {row["Mã chợ"]: row for row in rows if row["Mã chợ"]}
     for market in markets:
