@@ -29,9 +29,9 @@ TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# The quick loop while editing: SQLite only, without the slow end-to-end and browser tests.
+# The quick loop while editing: SQLite only, without the slow end-to-end and browser tests and the fuzzing.
 test-fast: $(STAMP)
-	env -u MARKET_PAY_TEST_DATABASE_URL $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+	env -u MARKET_PAY_TEST_DATABASE_URL $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" --ignore=tests/fuzz $(PYTEST_ARGS)
 
 # ruff and mypy read their settings from pyproject.toml.
 lint: $(STAMP)

@@ -3,7 +3,6 @@ inside a transaction that is rolled back. Every test that uses `app` runs on SQL
 PostgreSQL too when MARKET_PAY_TEST_DATABASE_URL is set: that URL names the server and the stem of
 the databases the run creates for itself ("<name>_gw0", "<name>_gw1"… one per pytest-xdist worker,
 "<name>_pytest" otherwise); the database it names is never changed."""
-import os
 import tempfile
 
 import pytest
@@ -12,10 +11,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from market_pay import create_app
 from market_pay.app_state import app_state
 from market_pay.extensions import db
-from tests.servers import worker_postgres
+from tests.servers import BACKENDS, PG_URL, scratch_postgres, worker_postgres  # noqa: F401 (imported from here by tests)
 
-PG_URL = os.environ.get("MARKET_PAY_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def database_url(backend: str, tmp_dir) -> str:
@@ -47,6 +44,17 @@ def migrated_app(request, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path):
+    """A database with nothing in it, for migration tests: a new SQLite file, or a new PostgreSQL
+    database of the run's own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    yield scratch_postgres(PG_URL, "empty")
+    scratch_postgres(PG_URL, "empty", drop=True)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""Start the real service (migrations, CLI set-up, gunicorn) for end-to-end tests."""
+"""Start the real service (migrations, CLI set-up, gunicorn) for end-to-end tests, on databases of
+the test run's own; and send many requests at once."""
 import contextlib
+import threading
 import json
 import os
 import socket
@@ -7,7 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -15,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parents[1]
+# The PostgreSQL server (and the stem of the databases the run creates there) the tests also run on.
+PG_URL = os.environ.get("MARKET_PAY_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def free_port() -> int:
@@ -90,6 +97,17 @@ def fresh_database_url(backend: str, tmp_path, pg_url: str | None) -> str:
     return scratch_postgres(pg_url, "e2e")
 
 
+@contextlib.contextmanager
+def fresh_database(backend: str, tmp_path):
+    """fresh_database_url's database for a `with` block; a PostgreSQL one is dropped afterwards."""
+    url = fresh_database_url(backend, tmp_path, PG_URL)
+    try:
+        yield url
+    finally:
+        if backend == "postgresql":
+            scratch_postgres(PG_URL, "e2e", drop=True)
+
+
 def service_env(database_url: str) -> dict:
     return {**os.environ, "MARKET_PAY_DATABASE_URL": database_url, "MARKET_PAY_SECRET_KEY": "e2e-secret"}
 
@@ -115,6 +133,8 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
+            if server.poll() is not None:  # e.g. another test process took the port meanwhile
+                raise RuntimeError(f"gunicorn exited with {server.returncode} while starting")
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -130,6 +150,51 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
         log.seek(0)
         gunicorn.last_log = log.read().decode(errors="replace")
         log.close()
+
+
+@contextlib.contextmanager
+def service_with_an_administrator(backend: str, tmp_path, workers: int, threads: int):
+    """The base URL of a gunicorn on a fresh database holding one administrator, "staff.one" with
+    the password "right-password-1"."""
+    with fresh_database(backend, tmp_path) as database_url:
+        env = service_env(database_url)
+        cli(env, "db", "upgrade")
+        cli(env, "users", "create", "--username", "staff.one", "--password", "right-password-1", "--role", "admin")
+        with gunicorn(env, workers=workers, threads=threads) as base:
+            yield base
+
+
+def status_of(request, timeout: float = 60) -> int:
+    """The HTTP status of a urllib request, an error status included."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def send_at_once(app, count: int, method: str, url: str, **kwargs) -> list:
+    """`count` identical requests through the app's test client, released together by a barrier
+    (each from its own thread and client); their responses. Commit and close the test's session
+    first: on SQLite an open transaction holds the write lock the senders need."""
+    barrier = threading.Barrier(count)
+
+    def send(_):
+        client = app.test_client()
+        barrier.wait()
+        return client.open(url, method=method, **kwargs)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(send, range(count)))
+
+
+def api(base: str, method: str, path: str, body=None, token=None):
+    """The JSON answer of the service at `base` to one API request; an error status raises."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(f"{base}{path}", method=method, headers=headers,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
 
 
 def call(url, body=None, token=None):

@@ -28,9 +28,9 @@ def test_the_front_door_has_one_way_in_per_audience(client):
 
 
 def test_the_icon_is_served_from_the_package(client):
-    response = client.get("/favicon.ico")
-    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
-    assert response.mimetype == "image/vnd.microsoft.icon"
+    with client.get("/favicon.ico") as response:  # closes the file it serves
+        assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert response.mimetype == "image/vnd.microsoft.icon"
 
 
 def test_an_unknown_page_is_a_vietnamese_404_that_leads_home(client):

@@ -10,19 +10,14 @@ from sqlalchemy import func, select
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, InboxEntry
 from tests.conftest import PG_URL
-from tests.factories import account_data, auth_header, make_user, make_vendor
-from tests.payments.helpers import SIMBANK_SECRET, set_partners, simbank_transfer
+from tests.factories import auth_header, make_user, make_vendor
+from tests.payments.helpers import SIMBANK_SECRET, count, partner_stall, simbank_transfer
 from tests.servers import cli, fresh_database_url, gunicorn, service_env
 
 
 @pytest.fixture
 def stall(app):
-    set_partners()
-    return make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+    return partner_stall()
 
 
 # --- 1. signatures with non-ASCII characters -------------------------------------------------

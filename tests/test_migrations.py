@@ -1,28 +1,17 @@
 """Migrations build the whole schema from nothing and agree with the models (no drift)."""
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from market_pay.extensions import db
-from tests.conftest import PG_URL, make_app
-from tests.servers import scratch_postgres
+from tests.conftest import make_app
+from tests.migration_helpers import app_at_revision, insert_region_and_market, insert_vendor
 
 EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "attempt_counter", "rate_counter",
                    "partner_credential", "inbox_entry", "payment_request", "bank_transaction", "suspense_item",
                    "feed_counter", "reconciliation_run", "reconciliation_run_market", "reconciliation_break",
                    "cash_sale", "audit_log", "stall_day_total", "stall_month_total", "rollup_dirty", "market_day_total",
                    "alembic_version"}
-
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
-def empty_database_url(request, tmp_path):
-    """A database with nothing in it: a new SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    yield scratch_postgres(PG_URL, "migrations")
-    scratch_postgres(PG_URL, "migrations", drop=True)
 
 
 def table_names(app):
@@ -63,18 +52,11 @@ def test_history_recorded_before_the_rollups_existed_is_rolled_up_after_the_upgr
 
     from market_pay.reports import rollups
     from market_pay.reports.models import StallDayTotal
-    app = make_app(empty_database_url)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "0006_cash_sales"]).exit_code == 0
+    app, runner = app_at_revision(empty_database_url, "0006_cash_sales")
     with app.app_context():
         with db.engine.begin() as conn:
-            now = "2026-11-20 00:00:00+00" if conn.dialect.name == "postgresql" else "2026-11-20 00:00:00.000000"
-            conn.execute(text("INSERT INTO region (id, code, name, kind, path, created_at) "
-                              "VALUES (1, 'C1', 'Xã', 'commune', '/C1/', :t)"), {"t": now})
-            conn.execute(text("INSERT INTO market (id, code, name, region_id, address, created_at, updated_at) "
-                              "VALUES (1, 'M1', 'Chợ', 1, '', :t, :t)"), {"t": now})
-            conn.execute(text("INSERT INTO vendor (id, market_id, stall_code, display_name, phone, status, created_at, "
-                              "updated_at) VALUES (1, 1, 'A', 'A', '0912345678', 'active', :t, :t)"), {"t": now})
+            insert_region_and_market(conn)
+            insert_vendor(conn, 1)
             for n, (booked, amount) in enumerate([("2026-11-20 16:30:00", 10_000),   # 23:30 on the 20th, Vietnam
                                                   ("2026-11-20 17:30:00", 20_000),   # 00:30 on the 21st
                                                   ("2026-11-21 02:00:00", 30_000)]):  # 09:00 on the 21st
@@ -101,20 +83,12 @@ def test_0012_keeps_every_accounts_state_and_gives_vendors_a_legal_name(empty_da
     """Existing accounts stay as they were (live → active, deactivated → inactive); a vendor's
     legal name is its oldest live account's name, else its display name."""
     from sqlalchemy import text
-    app = make_app(empty_database_url)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "0010_rollup_trigger_when"]).exit_code == 0
+    app, runner = app_at_revision(empty_database_url, "0010_rollup_trigger_when")
     with app.app_context():
         with db.engine.begin() as conn:
-            now = "2026-11-20 00:00:00+00" if conn.dialect.name == "postgresql" else "2026-11-20 00:00:00.000000"
-            conn.execute(text("INSERT INTO region (id, code, name, kind, path, created_at) "
-                              "VALUES (1, 'C1', 'Xã', 'commune', '/C1/', :t)"), {"t": now})
-            conn.execute(text("INSERT INTO market (id, code, name, region_id, address, created_at, updated_at) "
-                              "VALUES (1, 'M1', 'Chợ', 1, '', :t, :t)"), {"t": now})
+            now = insert_region_and_market(conn)
             for vendor_id, display in ((1, "Rau bà Hoa"), (2, "Không tài khoản")):
-                conn.execute(text("INSERT INTO vendor (id, market_id, stall_code, display_name, phone, status, "
-                                  "created_at, updated_at) VALUES (:id, 1, :code, :name, '0912345678', 'active', :t, :t)"),
-                             {"id": vendor_id, "code": f"A{vendor_id}", "name": display, "t": now})
+                insert_vendor(conn, vendor_id, f"A{vendor_id}", display)
             for account_id, number, name, active in ((1, "111", "TRAN THI CU", False), (2, "222", "NGUYỄN THỊ HOA", True)):
                 conn.execute(text("INSERT INTO receiving_account (id, vendor_id, bin, account_number, account_name, "
                                   "account_name_folded, active, created_at) VALUES (:id, 1, '970405', :n, :name, "

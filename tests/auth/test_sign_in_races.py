@@ -2,32 +2,19 @@
 before its password is checked, and the count decides whether it is checked at all."""
 import json
 import threading
-import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.conftest import PG_URL
-from tests.servers import cli, fresh_database_url, gunicorn, service_env
+from tests.servers import BACKENDS, service_with_an_administrator, status_of
 
 pytestmark = pytest.mark.slow
 ATTEMPTS = 40
 
 
-def status_of(request) -> int:
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+@pytest.fixture(params=BACKENDS)
 def service(request, tmp_path):
-    env = service_env(fresh_database_url(request.param, tmp_path, PG_URL))
-    cli(env, "db", "upgrade")
-    cli(env, "users", "create", "--username", "staff.one", "--password", "right-password-1", "--role", "admin")
-    with gunicorn(env, workers=3, threads=8) as base:
+    with service_with_an_administrator(request.param, tmp_path, workers=3, threads=8) as base:
         yield base
 
 

@@ -1,26 +1,16 @@
 """A market manager's account change waits on the stall board for the vendor's PIN (real browser,
 real service): the notice is at the top of a 360 px phone screen, and confirming it works."""
-import json
 import os
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import PIN, SERVICE, sign_in, wait_js
-from tests.servers import cli, service_env
+from tests.servers import api, cli, service_env
 
 pytestmark = pytest.mark.slow
 
 MANAGER, MANAGER_PASSWORD = "ql.dongvan", "manager-password-1"
-
-
-def api(base: str, method: str, path: str, body=None, token=None):
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(f"{base}{path}", method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")

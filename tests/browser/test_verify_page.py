@@ -1,8 +1,6 @@
 """/verify at phone size in a real browser (issue 19, Verify): a stall's static code, its own
 dynamic code pending and paid, a bank's merchant code and garbage each get one plain verdict."""
-import json
 import os
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -10,18 +8,11 @@ import pytest
 from market_pay.vietqr.check_code import check_code
 from market_pay.vietqr.codec import build
 from tests.browser.conftest import ACCOUNT, BIN, PHONE, PIN, send_callback, wait_js, wait_matched
+from tests.servers import api
 from tests.vietqr.test_read_wild import merchant_code
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(os.environ.get("MARKET_PAY_SHOTS", "/tmp/p2-shots"))
-
-
-def api(base: str, method: str, path: str, body=None, token=None):
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(f"{base}{path}", method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,19 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import BACKENDS, PG_URL
-from tests.servers import ROOT, call, cli, fresh_database_url, gunicorn, scratch_postgres, service_env
+from tests.servers import BACKENDS, ROOT, call, cli, fresh_database, gunicorn, service_env
 
 STALLS = 300  # a build of seconds, so the requests overlap it
 
 
 @pytest.fixture(params=BACKENDS)
 def service_env_with_market(request, tmp_path):
-    env = {**service_env(fresh_database_url(request.param, tmp_path, PG_URL)), "MARKET_PAY_MATCHER": "off",
-           "MARKET_PAY_KIT_CACHE_DIR": str(tmp_path / "kits")}
+    with fresh_database(request.param, tmp_path) as database_url:
+        yield from _market_service_env({**service_env(database_url), "MARKET_PAY_MATCHER": "off",
+                                        "MARKET_PAY_KIT_CACHE_DIR": str(tmp_path / "kits")}, tmp_path)
+
+
+def _market_service_env(env, tmp_path):
     cli(env, "db", "upgrade")
     cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
@@ -25,8 +28,6 @@ def service_env_with_market(request, tmp_path):
     cli(env, "vendors", "import", str(tmp_path / "stalls.csv"), "--market", "DV")
     cli(env, "users", "create", "--username", "admin", "--password", "long-enough-pw", "--role", "admin")
     yield env
-    if request.param == "postgresql":
-        scratch_postgres(PG_URL, "e2e", drop=True)
 
 
 def kit(base: str, token: str):

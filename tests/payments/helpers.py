@@ -3,9 +3,12 @@ import itertools
 import json
 import time
 
+from sqlalchemy import func, select
+
 from market_pay.extensions import db
 from market_pay.payments.partners import set_credentials
 from market_pay.payments.signatures import payos_signature, sign_sepay, sign_simbank
+from tests.factories import account_data, make_vendor
 
 SIMBANK_SECRET = "simbank-test-secret"
 SEPAY_SECRET = "sepay-test-secret"
@@ -19,6 +22,17 @@ def set_partners():
     set_credentials("sepay", [SEPAY_SECRET], [SEPAY_KEY])
     set_credentials("payos", [PAYOS_KEY], [])
     db.session.commit()
+
+
+def partner_stall():
+    """A stall with one account at BIN 970436, every partner configured: callbacks can reach it."""
+    set_partners()
+    return make_vendor(accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
+
+
+def count(model, *where) -> int:
+    """How many rows of `model` match."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def simbank_transfer(account, amount=50_000, description="chuyen tien", **overrides):

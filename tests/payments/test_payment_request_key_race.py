@@ -1,14 +1,12 @@
 """Twenty sends of one dynamic QR request with one Idempotency-Key at once (a board retrying on a
 weak signal): one request, the others its replay, never a 500. Real concurrent transactions on
 each database."""
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from sqlalchemy import func, select
 
 from market_pay.extensions import db
 from market_pay.payments.models import PaymentRequest
 from tests.factories import auth_header, make_user, make_vendor, scope_of
+from tests.servers import send_at_once
 
 
 def test_twenty_sends_of_one_key_at_once_make_one_request(committed):
@@ -16,16 +14,9 @@ def test_twenty_sends_of_one_key_at_once_make_one_request(committed):
     headers = {**auth_header(make_user("vendor", scope_of(vendor))), "Idempotency-Key": "qr-race-1"}
     vendor_id = vendor.id
     db.session.commit()
-    db.session.close()  # on SQLite an open transaction would hold the write lock the senders need
-    barrier = threading.Barrier(20)
-
-    def send(_):
-        client = committed.test_client()
-        barrier.wait()
-        return client.post(f"/api/v1/vendors/{vendor_id}/payment-requests", json={"amount": 42_000}, headers=headers)
-
-    with ThreadPoolExecutor(20) as pool:
-        responses = list(pool.map(send, range(20)))
+    db.session.close()
+    responses = send_at_once(committed, 20, "POST", f"/api/v1/vendors/{vendor_id}/payment-requests",
+                             json={"amount": 42_000}, headers=headers)
     assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
     assert len({r.get_json()["reference"] for r in responses}) == 1
     assert db.session.scalar(select(func.count()).select_from(PaymentRequest)

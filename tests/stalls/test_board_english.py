@@ -11,6 +11,7 @@ import pytest
 from market_pay.stalls.events import FeedHub
 from tests.factories import make_user, make_vendor, scope_of
 from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+from tests.stalls import test_board_pages as board_pages
 from tests.stalls.test_board_pages import board_post, sign_in
 
 
@@ -31,20 +32,7 @@ def board(app, client):
 
 def read_events(client, query: str):
     """The stream's first batch from the start of the feed (what a board back online is sent)."""
-    response = client.get(f"/stall/events?after=0{query}", buffered=False)
-    assert response.status_code == 200
-    text = ""
-    for chunk in response.response:
-        text += chunk.decode() if isinstance(chunk, bytes) else chunk
-        if "event: summary" in text:
-            break
-    response.close()
-    events = []
-    for block in text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+    return [(name, data) for name, data, _ in board_pages.read_events(client, after=0, query=query)]
 
 
 def test_the_english_board_s_stream_speaks_english_and_groups_amounts_with_commas(board):

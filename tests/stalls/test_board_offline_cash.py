@@ -9,6 +9,7 @@ from market_pay.cash.models import CashSale
 from market_pay.common.types import utcnow
 from market_pay.extensions import db
 from tests.factories import auth_header, make_user, make_vendor, scope_of
+from tests.servers import send_at_once
 from tests.stalls.test_board_pages import board_post, sign_in
 
 
@@ -78,23 +79,13 @@ def test_twenty_sends_of_one_sale_at_once_record_it_once(committed):
     """The unique (stall, key) index settles sends that race past the replay check (a queue
     flushed from two tabs, a retry while the first is still on its way): real concurrent
     transactions on each database."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     vendor = make_vendor()
     headers = {**auth_header(make_user("vendor", scope_of(vendor))), "Idempotency-Key": "cash-race-1"}
     vendor_id = vendor.id
     db.session.commit()
-    db.session.close()  # on SQLite an open transaction would hold the write lock the senders need
-    barrier = threading.Barrier(20)
-
-    def send(_):
-        client = committed.test_client()
-        barrier.wait()
-        return client.post(f"/api/v1/vendors/{vendor_id}/cash-sales", json={"amount": 42_000}, headers=headers)
-
-    with ThreadPoolExecutor(20) as pool:
-        responses = list(pool.map(send, range(20)))
+    db.session.close()
+    responses = send_at_once(committed, 20, "POST", f"/api/v1/vendors/{vendor_id}/cash-sales",
+                             json={"amount": 42_000}, headers=headers)
     assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
     assert len({r.get_json()["id"] for r in responses}) == 1
     assert db.session.scalar(select(func.count()).select_from(CashSale).where(CashSale.vendor_id == vendor_id)) == 1

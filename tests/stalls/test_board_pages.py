@@ -35,9 +35,10 @@ def board_post(client, path, body, **headers):
                                                  "Accept": "application/json", **headers})
 
 
-def read_events(client, after=None, chunks=8):
-    """The stream's first batch (what it sends before it starts waiting)."""
-    response = client.get("/stall/events" + (f"?after={after}" if after is not None else ""), buffered=False)
+def read_events(client, after=None, chunks=8, query=""):
+    """The stream's first batch (what it sends before it starts waiting): (event, data, id) each.
+    `query` goes after `after` ("&lang=en")."""
+    response = client.get("/stall/events" + (f"?after={after}{query}" if after is not None else ""), buffered=False)
     assert response.status_code == 200 and response.mimetype == "text/event-stream"
     stream, text = iter(response.response), ""
     for _ in range(chunks):

@@ -75,5 +75,6 @@ def test_a_stream_ends_after_its_lifetime_and_frees_its_slot(app, client, stall,
 
 
 def test_the_board_script_backs_off_when_a_stream_is_refused(app):
-    script = app.test_client().get("/static/board.js").get_data(as_text=True)
+    with app.test_client().get("/static/board.js") as response:  # closes the file it serves
+        script = response.get_data(as_text=True)
     assert "retryDelay = Math.min(retryDelay * 2" in script and "setTimeout(connect, 3000)" not in script

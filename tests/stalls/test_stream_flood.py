@@ -12,8 +12,7 @@ import urllib.request
 import pytest
 
 from market_pay.payments.signatures import sign_simbank
-from tests.conftest import BACKENDS, PG_URL
-from tests.servers import ROOT, cli, fresh_database_url, gunicorn, scratch_postgres, service_env
+from tests.servers import BACKENDS, ROOT, cli, fresh_database, gunicorn, service_env
 
 SECRET = "flood-simbank-secret"
 PHONE, PIN = "0987650001", "472915"
@@ -25,8 +24,12 @@ TIMEOUT = 15  # the client's patience: generous, it is not what is measured
 
 @pytest.fixture(params=BACKENDS)
 def service(request, tmp_path):
-    env = {**service_env(fresh_database_url(request.param, tmp_path, PG_URL)), "MARKET_PAY_MATCHER": "inline",
-           "MARKET_PAY_STREAM_HEARTBEAT_SECONDS": "1"}
+    with fresh_database(request.param, tmp_path) as database_url:
+        yield from _service({**service_env(database_url), "MARKET_PAY_MATCHER": "inline",
+                             "MARKET_PAY_STREAM_HEARTBEAT_SECONDS": "1"}, tmp_path)
+
+
+def _service(env, tmp_path):
     cli(env, "db", "upgrade")
     cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
@@ -35,12 +38,8 @@ def service(request, tmp_path):
     cli(env, "vendors", "import", str(tmp_path / "stalls.csv"), "--market", "DV")
     cli(env, "users", "create", "--username", PHONE, "--password", PIN, "--role", "vendor", "--scope", "DV/A-07")
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
-    try:
-        with gunicorn(env, workers=1, threads=THREADS, extra_args=("--graceful-timeout", "1")) as base:
-            yield base
-    finally:
-        if request.param == "postgresql":
-            scratch_postgres(PG_URL, "e2e", drop=True)
+    with gunicorn(env, workers=1, threads=THREADS, extra_args=("--graceful-timeout", "1")) as base:
+        yield base
 
 
 def signed_in_cookie(base: str) -> str:
