@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 import pypdfium2  # noqa: E402
 import zxingcpp  # noqa: E402
-
 from benchlib import market_database  # noqa: E402
+
 from market_pay.vietqr.codec import build  # noqa: E402
 
 

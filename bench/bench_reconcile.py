@@ -33,9 +33,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import market_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from benchlib import market_database  # noqa: E402
 from market_pay.reconciliation.statement_file import COLUMNS  # noqa: E402
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -80,8 +80,8 @@ def run(url: str, repeat: int, credits: int, cash_sales: int) -> dict:
     import pypdfium2
 
     from market_pay import create_app
-    from market_pay.auth.services import issue_token
     from market_pay.auth.models import User
+    from market_pay.auth.services import issue_token
     from market_pay.extensions import db
     recreate_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "MATCHER": "off"})

@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT))  # after PYTHONPATH, so another checkout's code can be measured
 
-import market_pay  # noqa: E402
 from benchlib import recreate_database  # noqa: E402
+
+import market_pay  # noqa: E402
 from market_pay import create_app  # noqa: E402
 from market_pay.auth.services import create_user, issue_token  # noqa: E402
 from market_pay.extensions import db  # noqa: E402

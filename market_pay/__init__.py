@@ -13,6 +13,7 @@ from .extensions import configure_postgres_engine, configure_sqlite_engine, db, 
 def _blueprints():
     """The one tuple of blueprints; imported here so nothing else imports api modules."""
     from . import health
+    from .admin import pages as admin_pages
     from .api import openapi
     from .audit import api as audit_api
     from .auth import api as auth_api
@@ -21,6 +22,7 @@ def _blueprints():
     from .common import front_door
     from .kits import api as kits_api
     from .markets import api as markets_api
+    from .office import pages as office_pages
     from .payments import api as payments_api
     from .payments import callbacks_api
     from .payments import pages as pay_pages
@@ -28,15 +30,13 @@ def _blueprints():
     from .regions import api as regions_api
     from .reports import api as reports_api
     from .reports import pages as report_pages
+    from .revenue import api as revenue_api
+    from .revenue import pages as revenue_pages
     from .stalls import api as stalls_api
     from .stalls import pages as stall_pages
     from .vendors import api as vendors_api
     from .vietqr import api as vietqr_api
     from .vietqr import pages as verify_pages
-    from .admin import pages as admin_pages
-    from .office import pages as office_pages
-    from .revenue import api as revenue_api
-    from .revenue import pages as revenue_pages
 
     return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
             vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
@@ -86,8 +86,8 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
 
     # Reports follow matched money through payments' signals (payments/signals.py).
-    from .reports import rollups  # noqa: F401
     from .cli import register_commands
+    from .reports import rollups  # noqa: F401
     register_commands(app)
     return app
 

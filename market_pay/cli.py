@@ -9,7 +9,10 @@ import click
 from flask.cli import FlaskGroup, ScriptInfo
 
 # The old private names of common/cli.py's helpers, for feature modules written against them.
-from .common.cli import load_options as _load_or_exit, read_text as _read_text, service_command as _service_command  # noqa: F401
+from .common.cli import load_options as _load_or_exit  # noqa: F401
+from .common.cli import read_text as _read_text  # noqa: F401
+from .common.cli import service_command as _service_command  # noqa: F401
+
 # Found before the app is loaded (see main), so support staff use them without a configured server.
 from .simulator.cli import bank_cli
 from .vietqr.cli import qr_cli

@@ -50,6 +50,7 @@ def test_plain_postgresql_urls_use_psycopg_3():
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     from sqlalchemy import text
+
     from market_pay.extensions import db
     app = create_app({"TESTING": True, "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.db'}"})

@@ -240,6 +240,7 @@ def test_a_statement_for_an_account_now_live_at_another_area_s_stall_is_refused_
 
 def test_a_stall_s_row_of_a_run_is_not_read_through_the_run_by_another_market_s_manager(client):
     from datetime import date
+
     from market_pay.audit.services import record_change
     from market_pay.reconciliation.models import ReconciliationRun, ReconciliationRunMarket
     stall_a, stall_b = make_vendor(), make_vendor()

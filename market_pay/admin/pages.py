@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from ..auth import accounts
 from ..auth.models import ROLES, STALL_ROLES, User
+from ..auth.page_sign_in import STAFF_SESSION
 from ..auth.services import deactivate_user, search_users, user_for_page_session
 from ..common.formatting import format_datetime
-from ..auth.page_sign_in import STAFF_SESSION
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db

@@ -6,7 +6,6 @@ from flask import g, request
 from ..errors import AuthenticationRequired, PinChangeRequired
 from .services import user_for_token
 
-
 # What a user whose PIN a manager reset may still do: change it, see who they are, sign out.
 OPEN_WHILE_PIN_RESET = {"auth.change_pin", "auth.whoami", "auth.revoke_token"}
 

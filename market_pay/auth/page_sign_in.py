@@ -6,13 +6,12 @@ import secrets
 
 from flask import redirect, request, session, url_for
 
-from .services import revoke_token
-from .sign_in import begin_sign_in, finish_sign_in
-from ..errors import TooManyRequests
-from ..extensions import db
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, require_csrf
-
+from ..errors import TooManyRequests
+from ..extensions import db
+from .services import revoke_token
+from .sign_in import begin_sign_in, finish_sign_in
 
 # Where each page keeps its session id in the signed cookie.
 STALL_SESSION, STAFF_SESSION = "stall_token", "staff_token"

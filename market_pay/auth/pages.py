@@ -5,13 +5,13 @@ from typing import Any
 
 from flask import Blueprint, redirect, request, session, url_for
 
-from .page_sign_in import STAFF_SESSION, STALL_SESSION
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import TooManyRequests, ValidationFailed
 from ..extensions import db
 from . import accounts
 from .models import STALL_ROLES
+from .page_sign_in import STAFF_SESSION, STALL_SESSION
 from .services import user_for_page_session
 
 bp = Blueprint("account_pages", __name__)

@@ -3,9 +3,10 @@ import base64
 import binascii
 
 from flask import current_app
+
 from ..errors import ValidationFailed
-from .schemas import db_int_or_none
 from ..extensions import db
+from .schemas import db_int_or_none
 
 
 def encode_cursor(last_id: int) -> str:

@@ -2,8 +2,13 @@
 from sqlalchemy import select
 
 from ..audit.services import record_change
-from ..auth.scopes import (region_subtree_ids, require_admin, require_market_manage,
-                           require_market_read, visible_markets_condition)
+from ..auth.scopes import (
+    region_subtree_ids,
+    require_admin,
+    require_market_manage,
+    require_market_read,
+    visible_markets_condition,
+)
 from ..common.paging import paginate
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db

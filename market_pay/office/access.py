@@ -4,9 +4,9 @@ a stall of that market (404 when it is another market's)."""
 from flask import session
 
 from ..auth.models import STALL_ROLES
+from ..auth.page_sign_in import STAFF_SESSION
 from ..auth.scopes import require_market_read
 from ..auth.services import user_for_page_session
-from ..auth.page_sign_in import STAFF_SESSION
 from ..errors import NotFound
 from ..markets.services import find_market
 from ..vendors.services import find_vendor

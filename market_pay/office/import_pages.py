@@ -3,11 +3,11 @@ inside a savepoint that is always rolled back (the preview: what would be create
 row), and written only when the manager confirms the same text."""
 from flask import flash, redirect, request, url_for
 
+from ..auth.scopes import require_market_manage
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..auth.scopes import require_market_manage
 from ..vendors.importer import import_vendors_csv
 from .access import market_for
 from .pages import bp, staff_page

@@ -3,10 +3,10 @@ their accounts, today's payments and the quiet flag. Read only; a handful of que
 whatever the market's size. The caller has checked the actor may read the market."""
 from dataclasses import dataclass
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, or_, select
-from zoneinfo import ZoneInfo
 
 from ..common.phone import normalise_phone
 from ..extensions import db

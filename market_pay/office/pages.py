@@ -7,15 +7,14 @@ from functools import wraps
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
+from ..auth.models import STALL_ROLES
+from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
 from ..banks.directory import find_bank
 from ..common.formatting import format_datetime, format_vnd
 from ..common.page_texts import TEXTS
-
-from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
 from ..common.textfold import sort_key
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired
-from ..auth.models import STALL_ROLES
 from ..markets.services import list_markets
 from . import texts  # noqa: F401  (the office's words join the pages' word list)
 from .access import market_for, may_manage, office_actor

@@ -7,8 +7,8 @@ from flask import flash, redirect, request, url_for
 from ..auth import accounts
 from ..auth.scopes import require_market_manage
 from ..banks.directory import all_banks
-from ..common.web import page_lang, render_page
 from ..common.page_texts import text
+from ..common.web import page_lang, render_page
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..vendors import services as vendors

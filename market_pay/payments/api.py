@@ -7,8 +7,15 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from . import feed, payment_requests, suspense
 from .privacy import hidden_payer_fields
-from .schemas import (FeedQuerySchema, FeedSchema, PaymentRequestCreateSchema, PaymentRequestSchema,
-                      SuspenseItemSchema, SuspenseQuerySchema, SuspenseResolveSchema)
+from .schemas import (
+    FeedQuerySchema,
+    FeedSchema,
+    PaymentRequestCreateSchema,
+    PaymentRequestSchema,
+    SuspenseItemSchema,
+    SuspenseQuerySchema,
+    SuspenseResolveSchema,
+)
 
 bp = Blueprint("payments", __name__, url_prefix="/api/v1")
 

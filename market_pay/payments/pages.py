@@ -5,9 +5,9 @@ from sqlalchemy import select
 from ..common.web import page_lang, render_page, security_headers
 from ..errors import NotFound
 from ..extensions import db
-from .request_views import request_view
 from ..throttling.services import hit
 from .models import PaymentRequest
+from .request_views import request_view
 
 bp = Blueprint("pay_pages", __name__)
 bp.after_request(security_headers)

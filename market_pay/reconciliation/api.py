@@ -16,8 +16,14 @@ from . import services
 from .formats import parse_account
 from .messages import CLASS_LABELS, describe_break, local_time
 from .models import CLASSES
-from .schemas import (BreakQuerySchema, BreakSchema, LangQuerySchema, RunListQuerySchema, RunSchema,
-                      StatementUploadSchema)
+from .schemas import (
+    BreakQuerySchema,
+    BreakSchema,
+    LangQuerySchema,
+    RunListQuerySchema,
+    RunSchema,
+    StatementUploadSchema,
+)
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1")
 

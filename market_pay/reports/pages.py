@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, request, session, url_for
 from marshmallow import ValidationError
 
 from ..auth.models import STALL_ROLES
-from ..auth.services import user_for_page_session
 from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
+from ..auth.services import user_for_page_session
 from ..common.formatting import format_count, format_date, format_vnd
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page, security_headers

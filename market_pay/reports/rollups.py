@@ -20,10 +20,10 @@ from flask import current_app
 from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..app_state import app_state
 from ..cash.models import CashSale
 from ..common.bulk import in_values
 from ..extensions import db
-from ..app_state import app_state
 from ..payments.models import BankTransaction
 from ..payments.signals import matching_drained
 from ..vendors.models import Vendor

@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, jsonify, redirect, request, session, url_for
 
 from ..auth.models import STALL_ROLES
+from ..auth.page_sign_in import STALL_SESSION, sign_in_from_form, sign_out
 from ..cash.schemas import idempotency_key
 from ..cash.services import delete_cash_sale, record_cash_sale_once
 from ..common.formatting import format_vnd
-from ..auth.page_sign_in import STALL_SESSION, sign_in_from_form, sign_out
 from ..common.request_input import load_json
 from ..common.schemas import db_int_or_none
 from ..common.types import utcnow

@@ -7,10 +7,17 @@ from ..common.schemas import StrictSchema, Trimmed
 from ..errors import BadRequest, Forbidden, UnsupportedMediaType
 from ..extensions import db
 from . import services
-from .importer import import_vendors_csv
 from .confirmations import confirm_account, reject_account
-from .schemas import (AccountCreateSchema, AccountDecisionSchema, AccountSchema, VendorCreateSchema, VendorListQuerySchema,
-                      VendorSchema, VendorUpdateSchema)
+from .importer import import_vendors_csv
+from .schemas import (
+    AccountCreateSchema,
+    AccountDecisionSchema,
+    AccountSchema,
+    VendorCreateSchema,
+    VendorListQuerySchema,
+    VendorSchema,
+    VendorUpdateSchema,
+)
 
 bp = Blueprint("vendors", __name__, url_prefix="/api/v1")
 

@@ -4,8 +4,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
-from ..auth.scopes import (require_market_manage, require_market_read, require_vendor_read,
-                           visible_markets_condition)
+from ..auth.scopes import require_market_manage, require_market_read, require_vendor_read, visible_markets_condition
 from ..common.bulk import in_values
 from ..common.paging import paginate
 from ..common.textfold import fold_upper

@@ -10,8 +10,14 @@ from ..throttling.services import hit
 from . import services
 from .decoding import decoded_fields
 from .rendering import render_cached
-from .schemas import (DecodedSchema, DecodeRequestSchema, ImageQuerySchema, StallCodeSchema,
-                      VerifyQuerySchema, VerifyResultSchema)
+from .schemas import (
+    DecodedSchema,
+    DecodeRequestSchema,
+    ImageQuerySchema,
+    StallCodeSchema,
+    VerifyQuerySchema,
+    VerifyResultSchema,
+)
 
 bp = Blueprint("vietqr", __name__, url_prefix="/api/v1")
 MIME = {"png": "image/png", "svg": "image/svg+xml"}

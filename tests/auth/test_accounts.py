@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
-from tests.factories import (STAFF_PASSWORD, VENDOR_PIN, auth_header, make_market, make_user, make_vendor,
-                             scope_of)
+from tests.factories import STAFF_PASSWORD, VENDOR_PIN, auth_header, make_market, make_user, make_vendor, scope_of
 
 pytestmark = pytest.mark.usefixtures("app")
 NEW_PIN = "274915"

@@ -14,17 +14,16 @@ UNSCOPED with its reason fails `test_the_matrix_covers_every_api_route`.
 import io
 import re
 
-from flask import Flask
-
 import pytest
+from flask import Flask
 
 from market_pay.api.openapi import ENDPOINTS, PUBLIC
 from market_pay.cash.services import record_cash_sale
 from market_pay.extensions import db
 from market_pay.payments.models import SuspenseItem
 from market_pay.payments.payment_requests import create_payment_request
-from market_pay.vendors.services import add_account
 from market_pay.reconciliation.services import reconcile_file
+from market_pay.vendors.services import add_account
 from tests.factories import account_data, auth_header, make_market, make_region, make_user, make_vendor
 from tests.payments.helpers import set_partners
 from tests.reconciliation.statements import line, write_statement

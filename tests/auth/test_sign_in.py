@@ -4,9 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from market_pay.auth.models import ApiToken
-from market_pay.throttling.models import AttemptCounter
 from market_pay.common.types import utcnow
 from market_pay.extensions import db
+from market_pay.throttling.models import AttemptCounter
 from tests.factories import STAFF_PASSWORD, VENDOR_PIN, auth_header, make_user, make_vendor, scope_of
 
 

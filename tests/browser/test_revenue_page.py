@@ -3,7 +3,6 @@ show what the bank sent today, the honest note is there, and the PDF download is
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import SERVICE, send_callback, sign_in, wait_matched

@@ -14,14 +14,17 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from market_pay.auth.models import User
 from market_pay.extensions import db
 from tests.conftest import PG_URL, make_app
-from tests.servers import scratch_postgres
 from tests.factories import account_data, auth_header, make_market, make_user, make_vendor
+from tests.servers import scratch_postgres
 
 # Bounded for CI; MARKET_PAY_FUZZ_EXAMPLES=200 for a longer hunt.
 EXAMPLES_PER_OPERATION = int(os.environ.get("MARKET_PAY_FUZZ_EXAMPLES", "12"))

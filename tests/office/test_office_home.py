@@ -74,8 +74,8 @@ def test_pages_of_stalls(client, office, monkeypatch):
 
 
 def test_today_s_credits_and_pending_accounts_show_per_stall(client, office):
-    from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
     from market_pay.common.types import utcnow
+    from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
     set_partners()
     post_simbank(client, simbank_transfer(office.stall_a.accounts[0], 25_000, booked_at=utcnow().isoformat()))
     token = sign_in(client, office.manager_a)

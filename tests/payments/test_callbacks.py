@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, InboxEntry, SuspenseItem
 from tests.factories import account_data, make_vendor
-from tests.payments.helpers import (SEPAY_KEY, post_payos, post_sepay, post_simbank, set_partners,
-                                    simbank_transfer)
+from tests.payments.helpers import SEPAY_KEY, post_payos, post_sepay, post_simbank, set_partners, simbank_transfer
 
 pytestmark = pytest.mark.usefixtures("app")
 

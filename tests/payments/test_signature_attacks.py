@@ -10,8 +10,7 @@ from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, InboxEntry
 from market_pay.payments.signatures import hmac_sha256_hex, sign_sepay, sign_simbank
 from tests.factories import account_data, make_vendor
-from tests.payments.helpers import (PAYOS_KEY, SEPAY_SECRET, SIMBANK_SECRET, post_simbank, set_partners,
-                                    simbank_transfer)
+from tests.payments.helpers import PAYOS_KEY, SEPAY_SECRET, SIMBANK_SECRET, post_simbank, set_partners, simbank_transfer
 
 pytestmark = pytest.mark.usefixtures("app")
 PATH = "/api/v1/callbacks/simbank"

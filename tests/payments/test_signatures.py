@@ -3,8 +3,16 @@ import json
 
 import pytest
 
-from market_pay.payments.signatures import (SignatureInvalid, hmac_sha256_hex, payos_signature, sign_sepay,
-                                            sign_simbank, verify_payos, verify_sepay, verify_simbank)
+from market_pay.payments.signatures import (
+    SignatureInvalid,
+    hmac_sha256_hex,
+    payos_signature,
+    sign_sepay,
+    sign_simbank,
+    verify_payos,
+    verify_sepay,
+    verify_simbank,
+)
 
 NOW = 1_763_800_000
 # payOS's own SDK test case (payos-lib-python, tests/_crypto/testCases.json, key "test_checksum_key").

@@ -234,8 +234,9 @@ def test_an_xlsx_export_with_date_cells_text_amounts_and_a_totals_row(client, tm
     """A hand-made MB export: no opening label (the first balance starts the chain), a date cell and
     a dd/mm/yyyy text, amounts as "1.250.000" text, the totals row ends the table; the spooled rows
     are removed after the run."""
-    from openpyxl import Workbook
     import tempfile
+
+    from openpyxl import Workbook
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     set_partners()
     make_vendor(make_market(), accounts=[account_data("970422", "0901234567", "NGUYEN THI HOA")])

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from market_pay.payments.models import BankTransaction
 from market_pay.extensions import db
+from market_pay.payments.models import BankTransaction
 from market_pay.reconciliation.formats.common import dong
 from market_pay.reconciliation.formats.xlsx import layouts
 from tests.factories import account_data, auth_header, make_market, make_user, make_vendor

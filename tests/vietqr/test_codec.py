@@ -4,7 +4,8 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from market_pay.vietqr.codec import MAX_AMOUNT, VietQRError, build, crc16, parse
 
