@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..auth.models import STALL_ROLES
 from ..auth.services import user_for_page_session
-from ..banks.directory import bank_short_name, find_bank
+from ..banks.directory import bank_short_name
 from ..cash.services import today_totals
 from ..common.formatting import format_vnd, mask_account
 from ..extensions import db
