@@ -227,7 +227,8 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
     by_market = _market_figures(markets, ids, period, previous, active_min, source)
     places = _places(markets)
 
-    rows, other, total, districts, listed = [], Figures(), Figures(), {}, {}
+    rows, other, total, districts = [], Figures(), Figures(), {}
+    listed: dict[str, list] = {}
     ordered = sorted(markets, key=lambda m: (places[m.id][1].code if places[m.id][1] else "",
                                              places[m.id][0].code, m.code))
     for market in ordered:
