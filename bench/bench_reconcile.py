@@ -129,7 +129,7 @@ def convert(source: Path, statement_format: str) -> Path:
             out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
                       'camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId></GrpHdr>\n')
         day = DAY.date()
-        for number, (txn_id, reference, booked, bin_code, account, direction, amount, text_, balance) in \
+        for number, (_txn_id, reference, booked, bin_code, account, direction, amount, text_, balance) in \
                 enumerate(rows):
             if statement_format == "mt940":
                 if direction == "opening":

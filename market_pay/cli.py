@@ -6,10 +6,13 @@ import secrets
 import sys
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 # The old private names of common/cli.py's helpers, for feature modules written against them.
 from .common.cli import load_options as _load_or_exit  # noqa: F401
+from .common.cli import read_text as _read_text  # noqa: F401
+from .common.cli import service_command as _service_command  # noqa: F401
 
 # Found before the app is loaded (see main), so support staff use them without a configured server.
 from .simulator.cli import bank_cli
@@ -90,10 +93,10 @@ class _MarketPayGroup(FlaskGroup):
     run, refuses with the start-up error's one line instead of running on that app.
     """
 
-    _help_app = None
+    _help_app: Flask | None = None
     _startup_error: str | None = None
 
-    def _app_for_listing(self, ctx):
+    def _app_for_listing(self, ctx) -> Flask | None:
         """The configured app; else (a start-up failure) the help-only app; None if even that fails."""
         info = ctx.ensure_object(ScriptInfo)
         try:
@@ -133,15 +136,16 @@ class _MarketPayGroup(FlaskGroup):
         if app is not self._help_app:
             return super().get_command(ctx, name)
         command = app.cli.get_command(ctx, name)
-        return None if command is None else _refusing_copy(command, self._startup_error)
+        # The help-only app exists only after a start-up failure, which set _startup_error.
+        return None if command is None else _refusing_copy(command, self._startup_error or "")
 
 
 def _refusing_copy(command: click.Command, message: str) -> click.Command:
     """A copy of COMMAND (and of its subcommands) with the same options and help that, when run,
     prints MESSAGE and exits 1: the originals are shared by every app and stay untouched."""
     twin = copy.copy(command)
-    if isinstance(command, click.Group):
-        twin.commands = {name: _refusing_copy(sub, message) for name, sub in command.commands.items()}
+    if isinstance(twin, click.Group):  # twin.commands is still command's own dict: replaced here
+        twin.commands = {name: _refusing_copy(sub, message) for name, sub in twin.commands.items()}
         if twin.callback is not None:
             twin.callback = lambda *args, **kwargs: None  # a group's own callback may need the app
     else:

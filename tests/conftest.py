@@ -11,8 +11,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from market_pay import create_app
 from market_pay.app_state import app_state
 from market_pay.extensions import db
-from tests.servers import BACKENDS, PG_URL, scratch_postgres, worker_postgres  # noqa: F401 (imported from here by tests)
-
+from tests.servers import BACKENDS, PG_URL, scratch_postgres, worker_postgres
 
 
 def database_url(backend: str, tmp_dir) -> str:

@@ -1,13 +1,13 @@
 """Start the real service (migrations, CLI set-up, gunicorn) for end-to-end tests, on databases of
 the test run's own; and send many requests at once."""
 import contextlib
-import threading
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request

@@ -176,12 +176,13 @@ def move(actor, code):
         moved = move_region(actor, code, request.form.get("parent_code", ""))
     except ValidationFailed as refused:
         return _region_page(find_region(code), 422, _refused(refused))
+    assert moved.parent is not None  # move_region has just given it this parent
     return _done("admin_pages.region", "moved", code=code, parent=moved.parent.name)
 
 
 # Partners' credentials --------------------------------------------------------------------------
 def _partners_page(status=200, error=None):
-    live = {partner: [] for partner in PARTNERS}
+    live: dict[str, list[dict]] = {partner: [] for partner in PARTNERS}
     for row in partners.describe_all():
         live.setdefault(row["partner"], []).append(
             {**row, "since": format_datetime(datetime.fromisoformat(row["since"]))})

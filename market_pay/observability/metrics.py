@@ -35,7 +35,7 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 def observe(response):
     """after_request: count the answer and time it."""
-    current = request._get_current_object()
+    current = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as a Request
     context = g._get_current_object()
     route = current.url_rule.rule if current.url_rule is not None else "unmatched"
     method = current.method if current.method in _METHODS else "other"  # a client can send any token

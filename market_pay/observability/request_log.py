@@ -63,7 +63,7 @@ def start_request():
 
 def finish_request(response):
     context = g._get_current_object()
-    current = request._get_current_object()
+    current = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as a Request
     started = getattr(context, "request_started", None)
     elapsed = time.perf_counter() - started if started is not None else 0.0
     context.request_seconds = elapsed

@@ -59,7 +59,7 @@ def market_stalls(market, query: str = "", status: str = "", page: int = 1) -> t
     ids = [vendor.id for vendor in vendors]
     if not ids:
         return [], more
-    accounts = {}
+    accounts: dict[int, tuple[int, int]] = {}
     for vendor_id, account_status, pending_change, count in db.session.execute(
             select(ReceivingAccount.vendor_id, ReceivingAccount.status, ReceivingAccount.pending_change, func.count())
             .where(ReceivingAccount.vendor_id.in_(ids), ReceivingAccount.status.in_(("active", "pending")))

@@ -5,18 +5,18 @@ the same service (scope checks, audit) as the API, and the routes commit."""
 import json
 from functools import wraps
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from ..auth.models import STALL_ROLES
 from ..auth.page_sign_in import STAFF_SESSION, sign_in_from_form, sign_out
-from ..banks.directory import find_bank
+from ..banks.directory import bank_short_name
 from ..common.formatting import format_datetime, format_vnd
 from ..common.page_texts import TEXTS
 from ..common.textfold import sort_key
 from ..common.web import page_lang, render_page, require_csrf, security_headers
 from ..errors import AuthenticationRequired
 from ..markets.services import list_markets
-from . import texts  # noqa: F401  (the office's words join the pages' word list)
+from . import texts  # (the office's words join the pages' word list)
 from .access import market_for, may_manage, office_actor
 from .listing import market_stalls
 
@@ -29,7 +29,6 @@ MARKETS_SHOWN = 200
 def _formats():
     """Number, time and word helpers for the office's templates (presentation only)."""
     lang = page_lang()
-    timezone = current_app.config["TIMEZONE"]
 
     def reason(key):
         words = TEXTS[lang].get("reason_" + key)
@@ -37,8 +36,8 @@ def _formats():
 
     return {"vnd": lambda amount: format_vnd(amount or 0, lang),
             "count": lambda number: f"{number or 0:,}".replace(",", "." if lang == "vi" else ","),
-            "when": lambda moment: format_datetime(moment, timezone) if moment else "",
-            "bank_name": lambda bin_code: (find_bank(bin_code).short_name if find_bank(bin_code) else bin_code),
+            "when": lambda moment: format_datetime(moment) if moment else "",
+            "bank_name": bank_short_name,
             "suspense_reason": reason, "action_words": lambda action: texts.ACTION_WORDS[lang].get(action, action), "say": lambda message: texts.in_lang(str(message), lang),
             "detail_text": lambda detail: json.dumps(detail, ensure_ascii=False, default=str)[:300]}
 

@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 
 from ..common.paging import paginate
 from ..common.web import page_lang, render_page
-from ..errors import NotFound, PayloadTooLarge, ValidationFailed
+from ..errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from ..extensions import db
 from ..payments.partner_formats import PARTNERS
 from ..reconciliation import services as reconciliation
@@ -33,7 +33,7 @@ def _touching(market):
 def _may_upload(actor) -> bool:
     try:
         reconciliation.require_may_reconcile(actor)
-    except Exception:  # Forbidden: the form is simply not offered
+    except Forbidden:  # the form is simply not offered
         return False
     return True
 

@@ -133,7 +133,9 @@ def _pin_page(market, vendor, user, pin):
 def new_login(actor, code, vendor_id):
     market = market_for(actor, code)
     vendor = stall_of(market, vendor_id)
-    role = request.form.get("role") if request.form.get("role") in LOGIN_ROLES else "vendor_assistant"
+    role = request.form.get("role", "")
+    if role not in LOGIN_ROLES:
+        role = "vendor_assistant"
     try:
         user, pin = create_stall_login(actor, vendor, request.form.get("phone", ""), role)
     except (ValidationFailed, Conflict) as refused:

@@ -5,6 +5,7 @@ everything) is matched just after, off the request path (payments/match_worker.p
 answer fast, then match."""
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from sqlalchemy import select, text, true, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
@@ -39,6 +40,12 @@ class CallbackOutcome:
     transaction_id: int | None = None
     # False when recording already allocated it (a plain static sale on PostgreSQL).
     awaits_matching: bool = False
+
+
+class CallbackRecorder(Protocol):
+    """What create_app keeps in app_state().callback_recorder (app_state cannot name payments' types)."""
+
+    def record(self, transfer: IncomingTransfer, delivery: "Delivery") -> CallbackOutcome: ...
 
 
 def _auth_header(partner: str, headers) -> str:
@@ -293,7 +300,7 @@ def receive_callback(partner: str, headers, body: bytes, remote_addr: str | None
     except MalformedCallback as malformed:
         return _file_malformed(delivery, malformed.reason)
 
-    return app_state().callback_recorder.record(transfer, delivery)
+    return cast(CallbackRecorder, app_state().callback_recorder).record(transfer, delivery)
 
 
 def _confirm_recovered(transfer: IncomingTransfer, transaction_id: int | None) -> None:

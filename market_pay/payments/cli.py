@@ -44,7 +44,7 @@ def matcher_run(once):
     from flask import current_app
 
     from .match_worker import COALESCE_SECONDS, drain, yield_to_requests
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as a Flask
     yield_to_requests()
     while True:
         matched = drain(app)

@@ -1,6 +1,7 @@
 """Callback partners' credentials: set (declaratively, for rotation) and read."""
 import hashlib
 import time
+from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 
@@ -36,7 +37,7 @@ def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor
     return summary
 
 
-def _live_rows(partner: str) -> list[PartnerCredential]:
+def _live_rows(partner: str) -> Sequence[PartnerCredential]:
     return db.session.scalars(select(PartnerCredential).where(PartnerCredential.partner == partner)
                               .order_by(PartnerCredential.id)).all()
 

@@ -159,7 +159,7 @@ class Classifier:
         return line.booked_at - MATCH_WINDOW, line.booked_at + MATCH_WINDOW
 
     def _window_lookup(self, lines):
-        found = {}
+        found: dict = {}
         if not lines:
             return found
         bounds = [self._window(line) for line in lines]
@@ -197,7 +197,7 @@ class Classifier:
             self._run_claimed.add(txn.id)
         self._count(self._matched_class(line, txn), line.direction, line.amount, callbacks=1)
 
-    def _lookups(self, lines):
+    def _lookups(self, lines) -> tuple[dict, dict, dict]:
         """by_id: the partner's transactions with the lines' ids (callbacks: whichever account they
         are on); by_statement: transactions earlier statements recovered under those ids on the
         lines' own accounts; by_money: for the rest, the lines' own accounts' transactions with

@@ -12,6 +12,7 @@ the file in memory: what it keeps per account is a few numbers and the set of tr
 the account's open block (for duplicate lines), so memory grows with the largest account's day,
 not with the file.
 """
+import contextlib
 import csv
 import hashlib
 import os
@@ -34,7 +35,7 @@ _BIN = re.compile(r"[0-9]{6}")
 _ACCOUNT = re.compile(r"[0-9A-Za-z]{4,19}")
 
 
-class StatementUnreadable(Exception):  # noqa: N818 (kept: callers catch it by this name)
+class StatementUnreadable(Exception):  # not "...Error": callers catch it by this name
     """The file cannot be read as a statement at all (encoding, header)."""
 
     def __init__(self, message: str, errors: dict | None = None):
@@ -106,10 +107,8 @@ class StatementCheck:
 
     def discard(self):
         if self.normalized_path:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.normalized_path)
-            except FileNotFoundError:
-                pass
             self.normalized_path = None
 
     def error(self, row: int, column: str, message: str):
@@ -305,9 +304,7 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
 
 
 def _rows(path, check: StatementCheck):
-    from .formats import carries_ids, detect, open_rows
-    if check.format is None:
-        check.format = detect(path)
+    from .formats import carries_ids, open_rows
     check.ids = carries_ids(check.format)
     rows, check.unit = open_rows(path, check.format, check.account, check.camt_schema)
     return rows
@@ -318,17 +315,18 @@ def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, st
     """Read the whole file once. Row errors are collected on the result (nothing is raised for
     them); StatementUnreadable is raised when there is no statement to speak of. The format is
     found from the content unless given; `account` (BIN, number) completes a single-account file."""
-    check = StatementCheck(sha256=file_sha256(path), format=statement_format, account=account,
-                           camt_schema=camt_schema)
+    from .formats import detect
+    check = StatementCheck(sha256=file_sha256(path), format=detect(path) if statement_format is None else statement_format,
+                           account=account, camt_schema=camt_schema)
     rows = _rows(path, check)
-    spool = None
+    spool = writer = None
     if check.format != "csv":
         handle, check.normalized_path = tempfile.mkstemp(prefix="statement-rows-", suffix=".csv")
         spool = os.fdopen(handle, "w", newline="", encoding="utf-8")
         writer = csv.writer(spool)
     try:
         for number, row in rows:
-            if spool is not None:
+            if writer is not None:
                 writer.writerow([number, *row])
             parsed = parse_row(number, row, zone, check)
             if parsed is not None:
@@ -339,9 +337,9 @@ def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, st
     finally:
         if spool is not None:
             spool.close()
-    for account in check.accounts.values():
-        if not account.closed:
-            check.error(1, "file", f"Account {account.account_number} has an opening row but no closing row.")
+    for account_check in check.accounts.values():
+        if not account_check.closed:
+            check.error(1, "file", f"Account {account_check.account_number} has an opening row but no closing row.")
     if not check.accounts and not check.errors:
         check.error(1, "file", "The statement has no accounts (no opening row).")
     check.statement_date = statement_date or (check.dates.most_common(1)[0][0] if check.dates else None)

@@ -78,7 +78,8 @@ def province_rows(code: str) -> tuple[str, str, list[dict], list[str]]:
     from vietnam_provinces import Ward
     province = _find_province(code)
     province_code = f"{province.code.value:02d}"
-    rows = [{"code": province_code, "name": _province_name(province), "kind": "province", "parent_code": None}]
+    rows: list[dict] = [{"code": province_code, "name": _province_name(province), "kind": "province",
+                         "parent_code": None}]
     by_commune = district_of_commune()
     island_districts = {d.name.split(" ", 1)[1]: d for d in former_districts() if not d.communes}
     units, districts, ungrouped = [], {}, []

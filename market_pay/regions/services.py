@@ -100,8 +100,8 @@ def move_region(actor, code: str, parent_code: str) -> Region:
     require_admin(actor)
     # Locked and read afresh: two moves of one commune at once run one after the other, the
     # second rewriting the paths the first wrote (not the stale ones it read before waiting).
-    region = db.session.scalar(select(Region).where(Region.id == find_region(code).id).with_for_update()
-                               .execution_options(populate_existing=True))
+    region = db.session.execute(select(Region).where(Region.id == find_region(code).id).with_for_update()
+                                .execution_options(populate_existing=True)).scalar_one()
     if region.kind not in MARKET_REGION_KINDS:
         raise ValidationFailed(errors={"code": ["Only a commune or ward can be moved."]})
     parent = db.session.scalar(select(Region).where(Region.code == (parent_code or "").strip()))

@@ -162,7 +162,7 @@ def _market_ids(markets):
 def _market_figures(markets, ids, period, previous, active_min, stall_figures):
     by_market = {market.id: Figures(markets=1) for market in markets}
     for which, span in (("current", period), ("previous", previous)):
-        of = lambda market_id: getattr(by_market[market_id], which)  # noqa: E731
+        of = lambda market_id, which=which: getattr(by_market[market_id], which)  # noqa: E731
         for market_id, (count, value) in figure_queries.survey_cash(ids, span).items():
             if market_id in by_market:
                 _add_stall(of(market_id), {"cash_count": count, "cash_value": value}, active_min)
@@ -211,7 +211,8 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
                                 stall_figures or figure_queries.stall_figures)
     places = _places(markets)
 
-    rows, other, total, districts, listed = [], Figures(), Figures(), {}, {}
+    rows, other, total, districts = [], Figures(), Figures(), {}
+    listed: dict[str, list] = {}
     ordered = sorted(markets, key=lambda m: (places[m.id][1].code if places[m.id][1] else "",
                                              places[m.id][0].code, m.code))
     for market in ordered:

@@ -5,6 +5,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..common.formatting import format_date, format_datetime
 from ..common.spreadsheet import csv_row, set_xlsx_cell
@@ -158,6 +159,7 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
     frozen; it prints on A4 landscape, one page wide, the header and names on every page."""
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "Báo cáo" if lang == "vi" else "Report"
     index = 2 if lang == "vi" else 3
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -180,7 +182,7 @@ def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:
     below = HEADER_ROW + len(report.rows) + 2
     for number, line in enumerate(_heading_lines(report, lang)):
         set_xlsx_cell(sheet, below + number, 1, line).font = Font(bold=number == 0)
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=2)  # the header row and the names
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=2).coordinate  # the header row and the names
     _print_setup(sheet, _heading_lines(report, lang)[0])
     book.properties.title = _heading_lines(report, lang)[0]
     book.properties.created = report.produced_at.replace(tzinfo=None)

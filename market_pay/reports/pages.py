@@ -199,7 +199,7 @@ def _display_rows(report, lang):
     for row in report.rows:
         values = row_values(row, report, lang)
         share = lambda value: "—" if value is None else charts.percent(value, lang)  # noqa: E731
-        count = lambda key: format_count(values[key], lang)  # noqa: E731
+        count = lambda key, values=values: format_count(values[key], lang)  # noqa: E731
         f = row.figures
         shown.append({**values, "cashless_value_text": format_vnd(values["cashless_value"], lang),
                       "cash_value_text": format_vnd(values["cash_value"], lang),

@@ -71,7 +71,8 @@ class WeekSchema(StrictSchema):
     # Over the markets that record cash in the period (as the total's share); None: no cash that week.
     share_by_value = fields.Float(allow_none=True)
     days = fields.Integer()  # of the week's days inside the period, up to today
-    partial = fields.Boolean()  # fewer than 7 such days: not comparable with a whole week
+    # fewer than 7 such days: not comparable with a whole week (not named `partial`: Schema.partial is the load option)
+    partial_week = fields.Boolean(data_key="partial", attribute="partial")
     has_data = fields.Boolean()  # any figure in this week or an earlier one of the period
 
 

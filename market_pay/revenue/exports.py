@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..common.formatting import format_date, format_datetime, format_vnd
 from ..common.spreadsheet import csv_row, set_xlsx_cell
@@ -154,6 +155,7 @@ def as_csv(book: Book, lang: str = "vi") -> str:
 def as_xlsx(book: Book, lang: str = "vi") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "So doanh thu" if lang == "vi" else "Revenue book"
     lines = heading_lines(book, lang)
     for number, line in enumerate(lines, start=1):
@@ -176,9 +178,9 @@ def as_xlsx(book: Book, lang: str = "vi") -> bytes:
             if bold:
                 cell.font = Font(bold=True)
     set_xlsx_cell(sheet, row_number + 2, 1, LABELS[lang]["note"])
-    for column, width in zip(range(1, 6), (12, 70, 18, 16, 18)):
+    for column, width in zip(range(1, 6), (12, 70, 18, 16, 18), strict=True):
         sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -98,7 +98,7 @@ def book_outlook(vendor: Vendor, lang: str = "vi", today: date | None = None) ->
     """The page's figures; the caller checked that the actor is the stall's vendor."""
     bring_rollups_up_to_date()
     today = today or datetime.now(local_zone()).date()
-    periods = []
+    periods: list[dict] = []
     for key, (first, last) in current_periods(today).items():
         cashless, cash = period_totals(vendor.id, first, last)
         period_code = group_key(first, key)

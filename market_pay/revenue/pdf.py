@@ -67,7 +67,7 @@ class _BookDocument(FPDF):
         # The amount headings without "(₫)": the unit is said once above the table.
         headings = [label["date"], label["content"]] + [label[key].removesuffix(" (₫)")
                                                         for key in ("cashless", "cash", "total")]
-        for width, text in zip(WIDTHS, headings):
+        for width, text in zip(WIDTHS, headings, strict=True):
             self.cell(width, LINE + 1.6, _nfc(text), border=1, align="C", fill=True)
         self.ln()
 
@@ -113,7 +113,9 @@ class _BookDocument(FPDF):
         return total
 
     def _wrap(self, text: str, width: float) -> list[str]:
-        lines, current, used, space = [], [], 0.0, self._width(" ")
+        lines: list[str] = []
+        current: list[str] = []
+        used, space = 0.0, self._width(" ")
         for word in text.split(" "):
             needed = self._width(word) + (space if current else 0)
             if current and used + needed > width:
@@ -147,7 +149,7 @@ class _BookDocument(FPDF):
         for number, line in enumerate(lines):
             self.text(left + pad, baseline + number * LINE, line)
         left += WIDTHS[1]
-        for width, value in zip(WIDTHS[2:], (row.cashless, row.cash, row.total)):
+        for width, value in zip(WIDTHS[2:], (row.cashless, row.cash, row.total), strict=True):
             amount = _amount(value, self.lang)
             if amount:
                 self.text(left + width - pad - self._width(amount), baseline, amount)

@@ -180,9 +180,9 @@ def _add_cashless(vendor: Vendor, first: date, last: date, days: dict) -> None:
                BankTransaction.match_kind.in_(SALE_KINDS),
                BankTransaction.booked_at >= start, BankTransaction.booked_at < end))
     lines: dict = defaultdict(dict)
-    for account_id, bin_code, number, booked_at, amount, confirmation, reversed_ in rows:
+    for account_id, row_bin_code, row_number, booked_at, amount, confirmation, reversed_ in rows:
         day = booked_at.astimezone(tz).date()
-        bin_code, number = accounts.get(account_id, (bin_code, number))
+        bin_code, number = accounts.get(account_id, (row_bin_code, row_number))
         line = lines[day].get((bin_code, number))
         if line is None:
             line = lines[day][(bin_code, number)] = CashlessLine(account_id, _bank_name(bin_code), mask_account(number))

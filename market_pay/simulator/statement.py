@@ -113,7 +113,7 @@ def write_xlsx_files(directory, day_blocks, layout_name=None) -> list:
     from openpyxl import Workbook
 
     from ..reconciliation.formats.xlsx import layouts
-    by_bin = {}
+    by_bin: dict = {}
     for layout in layouts()["layouts"]:
         if layout_name in (None, layout["name"]):
             by_bin.setdefault(layout["bin"], layout)
@@ -137,8 +137,8 @@ def write_xlsx_files(directory, day_blocks, layout_name=None) -> list:
             sheet.append([index, f"{moment:%d/%m/%Y %H:%M:%S}", line.bank_reference,
                           line.amount if line.direction == "out" else None,
                           line.amount if line.direction == "in" else None, balance, line.description])
-        sheet.append(["Tổng cộng", None, None, sum(l.amount for l, _ in booked if l.direction == "out"),
-                      sum(l.amount for l, _ in booked if l.direction == "in")])
+        sheet.append(["Tổng cộng", None, None, sum(entry.amount for entry, _ in booked if entry.direction == "out"),
+                      sum(entry.amount for entry, _ in booked if entry.direction == "in")])
         sheet.append(["Số dư cuối kỳ:", closing])
         path = target / f"{bin_code}-{account_number}.xlsx"
         book.save(path)

@@ -5,9 +5,8 @@ Revises: 0001_foundation
 Create Date: 2026-11-22 06:20:53.158150
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002_rate_counters'

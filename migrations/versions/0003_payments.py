@@ -5,9 +5,8 @@ Revises: 0002_rate_counters
 Create Date: 2026-11-22 06:29:03.546525
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003_payments'

@@ -5,9 +5,8 @@ Revises: 0004_index_reversals
 Create Date: 2026-11-22 08:15:44.921051
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_reconciliation'

@@ -5,9 +5,8 @@ Revises: 0005_reconciliation
 Create Date: 2026-12-01 07:32:02.210347
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006_cash_sales'

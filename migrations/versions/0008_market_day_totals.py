@@ -5,9 +5,8 @@ Revises: 0007_report_rollups
 Create Date: 2026-12-01 08:31:55.805382
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008_market_day_totals'

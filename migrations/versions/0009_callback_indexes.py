@@ -6,9 +6,8 @@ Revises: 0008_market_day_totals
 Create Date: 2026-12-01 08:41:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_callback_indexes'

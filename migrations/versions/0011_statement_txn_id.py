@@ -7,11 +7,10 @@ Revises: 0010_rollup_trigger_when
 Create Date: 2026-12-01 20:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from market_pay.reports import triggers
-
 
 # revision identifiers, used by Alembic.
 revision = '0011'

@@ -6,9 +6,8 @@ Revises: (previous file in the chain)
 Create Date: 2026-12-01 20:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014_accounts_self_service'

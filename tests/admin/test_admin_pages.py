@@ -131,7 +131,7 @@ def test_users_search_create_deactivate_reactivate_and_reset(client, world):
 
 
 def test_rename_and_move_a_commune_from_the_tree(client, world):
-    admin, token = admin_client(client)
+    _admin, token = admin_client(client)
     html = client.get("/admin/regions").get_data(as_text=True)
     assert 'data-region="C1"' in html and 'data-region="D2"' in html
     page = client.get("/admin/regions/C1").get_data(as_text=True)

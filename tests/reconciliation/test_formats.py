@@ -246,7 +246,8 @@ def test_an_xlsx_export_with_date_cells_text_amounts_and_a_totals_row(client, tm
     sheet.append(["Tài khoản:", "0901 234 567"])
     sheet.append([])
     sheet.append(["STT", "Ngày giao dịch", "Số bút toán", "Số tiền rút ra", "Số tiền gửi vào", "Số dư", "Nội dung"])
-    sheet.append([1, datetime(2026, 11, 21, 8, 30), "FT-MB-1", None, "1.250.000", "1.350.000", "MUA GA"])
+    # An Excel cell holds a wall-clock time without a zone (openpyxl refuses an aware one).
+    sheet.append([1, datetime(2026, 11, 21, 8, 30), "FT-MB-1", None, "1.250.000", "1.350.000", "MUA GA"])  # noqa: DTZ001
     sheet.append([2, "21/11/2026", "FT-MB-2", 50_000, None, 1_300_000, "PHI"])
     sheet.append(["Tổng cộng", None, None, 50_000, 1_250_000])
     sheet.append(["Ghi chú: dòng này không phải giao dịch", None, "X", None, 999])

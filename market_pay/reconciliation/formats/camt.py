@@ -59,7 +59,7 @@ def _account(element, given, number):
 def _children(element) -> dict:
     """Direct children by local name (the first of each): one pass instead of a search per field,
     which made the entry loop ten times slower than the XML parse itself."""
-    found = {}
+    found: dict = {}
     for child in element:
         tag = child.tag
         if isinstance(tag, str):
@@ -124,7 +124,7 @@ def read(path, account=None, schema_path=None):
                     continue
                 amount = fields.get("Amt")
                 currency = amount.get("Ccy", "") if amount is not None else ""
-                if currency != "VND":
+                if amount is None or currency != "VND":
                     raise _unreadable(number, f"An entry in {currency or 'no currency'}; only VND is reconciled.")
                 value = dong(amount.text)
                 indicator = _value(fields.get("CdtDbtInd"))
@@ -145,7 +145,7 @@ def read(path, account=None, schema_path=None):
                 block = None
                 _drop(element)
     except etree.XMLSyntaxError as error:
-        last = error.error_log.last_error
+        last = error.error_log.last_error  # type: ignore[attr-defined]  # lxml has it; lxml-stubs 0.5 lacks it
         if last is not None and "SCHEMA" in (last.domain_name or ""):
             raise _unreadable(last.line or 0, f"Not valid against the camt schema: {last.message}") from None
         raise _unreadable(error.lineno or 0, f"Not well-formed XML: {error.msg}") from None

@@ -39,9 +39,10 @@ def looks_like(head: str) -> bool:
 
 def _statements(handle):
     """(first line number, [(line number, text)]) per statement, streaming."""
-    block, start = [], 0
-    for number, text in enumerate(handle, start=1):
-        text = text.rstrip("\r\n")
+    block: list[tuple[int, str]] = []
+    start = 0
+    for number, raw in enumerate(handle, start=1):
+        text = raw.rstrip("\r\n")
         stripped = _strip_envelope(text)
         if stripped in ("", "-", "-}", "}"):
             if stripped.startswith("-") and block:
@@ -64,15 +65,12 @@ def _unreadable(number, message):
 
 def read(path, account=None):
     """Normalized rows (see common.py) with their line numbers."""
-    handle = open(path, encoding="utf-8-sig", errors="strict", newline="")
-    try:
+    with open(path, encoding="utf-8-sig", errors="strict", newline="") as handle:
         try:
             for start, block in _statements(handle):
                 yield from _statement(start, block, account)
         except UnicodeDecodeError:
             raise StatementUnreadable("The MT940 file is not UTF-8 (or ASCII) text.") from None
-    finally:
-        handle.close()
 
 
 def _statement(start, block, account):
@@ -80,7 +78,7 @@ def _statement(start, block, account):
     line_numbers = [number for number, line in block if line.startswith(":61:")]
     try:
         parsed = mt940.parse(text)
-    except Exception as error:  # the library raises what its regexes and dates raise
+    except Exception as error:  # noqa: BLE001 (the library raises what its regexes and dates raise)
         raise _unreadable(start, f"This statement does not parse as MT940: {error}") from None
     data = parsed.data
     if "account_identification" not in data:
@@ -96,7 +94,7 @@ def _statement(start, block, account):
         if balance.amount.currency != "VND":
             raise _unreadable(where, f"A balance in {balance.amount.currency}; only VND statements are reconciled.")
     yield start, row(bin_code=bin_code, account=number, direction="opening", balance=dong(opening.amount.amount))
-    for line_number, transaction in zip(line_numbers, parsed.transactions):
+    for line_number, transaction in zip(line_numbers, parsed.transactions, strict=True):
         item = transaction.data
         amount = item["amount"]
         if amount.currency != "VND":

@@ -53,21 +53,20 @@ def layout_names() -> list:
     return [layout["name"] for layout in layouts()["layouts"]]
 
 
-def _match_header(cells, wanted=None):
+def _match_header(cells, wanted=None) -> tuple[dict, dict[str, int]] | None:
     """(layout, {role: column index}) when the row is a layout's header, else None."""
     folded = [_fold(cell) for cell in cells]
-    best = None
+    best: tuple[dict, dict[str, int]] | None = None
     for layout in layouts()["layouts"]:
         if wanted and layout["name"] != wanted:
             continue
-        columns = {}
+        columns: dict[str, int] = {}
         for role, titles in layout["folded"].items():
             for index, text in enumerate(folded):
                 if text in titles:
                     columns.setdefault(role, index)
-        if all(role in columns for role in layouts()["required"]):
-            if best is None or len(columns) > len(best[1]):
-                best = (layout, columns)
+        if all(role in columns for role in layouts()["required"]) and (best is None or len(columns) > len(best[1])):
+            best = (layout, columns)
     return best
 
 
@@ -103,7 +102,8 @@ def _booked(value) -> str | None:
     try:
         if hh is None:
             return date(int(y), int(m), int(d)).isoformat()
-        return datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0)).isoformat()
+        # The bank's wall-clock time: the statement's zone is applied by statement_file._booked_at.
+        return datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0)).isoformat()  # noqa: DTZ001
     except ValueError:
         return None
 
@@ -137,7 +137,7 @@ def read(path, account=None, layout_name=None):
     with open(path, "rb") as handle:
         try:
             book = load_workbook(handle, read_only=True, data_only=True)
-        except Exception:  # not a zip, not a workbook: openpyxl raises several kinds
+        except Exception:  # noqa: BLE001 (not a zip, not a workbook: openpyxl raises several kinds)
             raise StatementUnreadable("The file is not a readable XLSX workbook.") from None
         try:
             sheet = book.worksheets[0]
@@ -156,10 +156,10 @@ def _bounded(rows):
 
 
 def _sheet(sheet, account, layout_name):
-    found_number, opening, header, layout = None, None, None, None
+    found_number, opening, header, layout, header_row = None, None, None, None, 0
     rows = _bounded(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
-    for number, cells in enumerate(rows, start=1):
-        cells = list(cells)
+    for number, row_cells in enumerate(rows, start=1):
+        cells = list(row_cells)
         matched = _match_header(cells, layout_name)
         if matched:
             layout, header = matched
@@ -175,15 +175,15 @@ def _sheet(sheet, account, layout_name):
                 raise _unreadable(number, "The opening balance is not a whole number of đồng.")
         if number >= HEADER_SEARCH_ROWS:
             break
-    if header is None:
+    if layout is None or header is None:
         wanted = f" of layout {layout_name}" if layout_name else ""
         raise StatementUnreadable(f"No header row{wanted} found in the first {HEADER_SEARCH_ROWS} rows: is this a "
                                   "bank export of a known layout (docs/STATEMENTS.md)?")
     bin_code, account_number = resolve_account(layout["bin"], found_number, account, f"{UNIT} {header_row}")
     yield header_row, row(bin_code=bin_code, account=account_number, direction="opening", balance=opening)
     closing, last = None, header_row
-    for number, cells in enumerate(rows, start=header_row + 1):
-        cells = list(cells)
+    for number, row_cells in enumerate(rows, start=header_row + 1):
+        cells = list(row_cells)
         last = number
         if not any(cell not in (None, "") for cell in cells):
             continue
