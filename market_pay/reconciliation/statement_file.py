@@ -240,7 +240,7 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
     if "\x00" in description or len(description) > 1000:
         check.error(number, "description", "At most 1000 characters, no NUL.")
         ok = False
-    if not ok or booked_at is None or amount is None or balance is None:  # (any None made ok False)
+    if not ok or booked_at is None or amount is None:  # (either None made ok False; a balance may be absent)
         return None
     return StatementLine(number, transaction_id, reference, booked_at.astimezone(UTC), bin_code, account,
                          direction, amount, description, balance, date_only)

@@ -210,7 +210,7 @@ def test_region_staff_may_not_reconcile_another_areas_account_in_any_format(clie
     path = _camt(tmp_path, [("FT1", DAY + timedelta(hours=9), 10_000)])
     response = client.post("/api/v1/statements", headers=auth_header(staff),
                            data={"partner": "simbank", "file": (path.open("rb"), "s.xml")})
-    assert response.status_code == 422, response.get_json()
+    assert response.status_code == 403, response.get_json()  # another's account: refused, not "invalid"
     assert list(response.get_json()["errors"]) == ["line 3"]  # where the block's <Acct> is
     assert db.session.scalar(select(func.count(BankTransaction.id))) == 0
 

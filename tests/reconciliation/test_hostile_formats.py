@@ -190,7 +190,7 @@ def test_uploaders_outside_the_account_s_scope_are_refused_in_every_format(clien
     assert upload(client, admin, payload, name).status_code == 201  # the file itself is good
     before = credits()
     response = upload(client, staff, payload, name)
-    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.status_code == 403, response.get_data(as_text=True)[:300]
     assert "outside" in response.get_data(as_text=True) or "scope" in response.get_data(as_text=True)
     manager = make_user("market_manager", make_market().code)
     assert upload(client, manager, payload, name).status_code == 403
