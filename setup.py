@@ -6,6 +6,7 @@ market_pay._migrations and market_pay._vendor_kits (see market_pay/resources.py)
 installed service finds them wherever it runs. pyproject.toml cannot combine automatic package
 discovery with such a mapping, hence this file.
 """
+
 from setuptools import find_packages, setup
 
 BUNDLED = {

@@ -8,6 +8,7 @@ gunicorn worker model as the service and compare.
 
     BARE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/market_pay_bare gunicorn bench.bare_ceiling_wsgi:app
 """
+
 import os
 import threading
 
@@ -33,8 +34,9 @@ def create_schema(url: str):
 
 @app.post("/ingest")
 def ingest():
-    _connection().execute("INSERT INTO bare_ceiling (body) VALUES (%s) ON CONFLICT DO NOTHING",
-                          (request.get_data(as_text=True),))
+    _connection().execute(
+        "INSERT INTO bare_ceiling (body) VALUES (%s) ON CONFLICT DO NOTHING", (request.get_data(as_text=True),)
+    )
     return {"status": "accepted"}
 
 

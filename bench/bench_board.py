@@ -6,6 +6,7 @@ page of that stall (p50/p99). Also checks that every credit reached its stall's 
 Each page is a real HTTP/1.1 event-stream connection (asyncio, loopback) carrying the board's own
 signed-in session cookie; the service is gunicorn with the documented stall-page settings.
 """
+
 import argparse
 import asyncio
 import json
@@ -35,13 +36,20 @@ def session_cookies(env, vendors: int) -> list[tuple[int, str]]:
     from market_pay.auth.services import issue_token
     from market_pay.extensions import db
     from market_pay.vendors.models import Vendor
+
     app = create_app()
     cookies = []
     with app.app_context():
         serializer = app.session_interface.get_signing_serializer(app)
         for vendor in db.session.query(Vendor).order_by(Vendor.id).limit(vendors):
-            user = User(username=f"09{vendor.id:08d}", password_hash="!", role="vendor", vendor_id=vendor.id,
-                        display_name="bench", active=True)
+            user = User(
+                username=f"09{vendor.id:08d}",
+                password_hash="!",
+                role="vendor",
+                vendor_id=vendor.id,
+                display_name="bench",
+                active=True,
+            )
             db.session.add(user)
             db.session.flush()
             token, _ = issue_token(user, "page")  # a page session id, as /stall/login issues
@@ -52,8 +60,12 @@ def session_cookies(env, vendors: int) -> list[tuple[int, str]]:
 
 async def page(port, vendor_id, cookie, received, ready):
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-    writer.write((f"GET /stall/events?after=0 HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
-                  f"Cookie: market_pay_session={cookie}\r\n\r\n").encode())
+    writer.write(
+        (
+            f"GET /stall/events?after=0 HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+            f"Cookie: market_pay_session={cookie}\r\n\r\n"
+        ).encode()
+    )
     await writer.drain()
     event = None
     while True:
@@ -72,8 +84,13 @@ async def page(port, vendor_id, cookie, received, ready):
 
 async def send(port, body: bytes, signature: str) -> float:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write((f"POST /api/v1/callbacks/simbank HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                  f"X-Signature: {signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body)
+    writer.write(
+        (
+            f"POST /api/v1/callbacks/simbank HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"X-Signature: {signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        + body
+    )
     await writer.drain()
     status = await reader.readline()
     await reader.read()
@@ -84,6 +101,7 @@ async def send(port, body: bytes, signature: str) -> float:
 
 async def run(port, cookies, accounts, rate, seconds):
     from market_pay.payments.signatures import sign_simbank
+
     received, ready, accepted = [], set(), {}
     pages = [asyncio.create_task(page(port, vid, cookie, received, ready)) for vid, cookie in cookies]
     while len(ready) < len(cookies):
@@ -95,14 +113,24 @@ async def run(port, cookies, accounts, rate, seconds):
         await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
         index = rng.randrange(len(cookies))
         amount = 1_000 + n  # unique: the event names its callback by amount
-        body = json.dumps({"transaction_id": f"B{n:07d}", "bank_reference": f"FTB{n:07d}", "bin": accounts[index][0],
-                           "account_number": accounts[index][1], "amount": amount, "direction": "in",
-                           "description": "CHUYEN TIEN", "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                           "payer_name": "TRAN VAN B"}).encode()
+        body = json.dumps(
+            {
+                "transaction_id": f"B{n:07d}",
+                "bank_reference": f"FTB{n:07d}",
+                "bin": accounts[index][0],
+                "account_number": accounts[index][1],
+                "amount": amount,
+                "direction": "in",
+                "description": "CHUYEN TIEN",
+                "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                "payer_name": "TRAN VAN B",
+            }
+        ).encode()
         expected = cookies[index][0]
 
         async def one(body=body, amount=amount, expected=expected):
             accepted[amount] = (expected, await send(port, body, sign_simbank(SECRET, body, int(time.time()))))
+
         sends.append(asyncio.create_task(one()))
     await asyncio.gather(*sends)
     await asyncio.sleep(5)
@@ -115,11 +143,17 @@ async def run(port, cookies, accounts, rate, seconds):
             if accepted[amount][0] != vendor_id:
                 wrong += 1
             latencies.append(at - accepted[amount][1])
-    return {"pages": len(cookies), "callbacks": len(accepted), "delivered": len(latencies),
-            "missing": sum(1 for a in accepted if a not in seen), "twice": sum(1 for c in seen.values() if c > 1),
-            "wrong_stall": wrong, "p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "p99_ms": round(statistics.quantiles(latencies, n=100)[98] * 1000, 1),
-            "max_ms": round(max(latencies) * 1000, 1)}
+    return {
+        "pages": len(cookies),
+        "callbacks": len(accepted),
+        "delivered": len(latencies),
+        "missing": sum(1 for a in accepted if a not in seen),
+        "twice": sum(1 for c in seen.values() if c > 1),
+        "wrong_stall": wrong,
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(statistics.quantiles(latencies, n=100)[98] * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+    }
 
 
 def main():
@@ -137,10 +171,28 @@ def main():
         market_pay(env, "partners", "set", "simbank", "--secret", SECRET)
         cookies = session_cookies(env, args.pages)
         port = 19000 + random.randint(0, 999)
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads",
-                                   str(args.threads), "--graceful-timeout", "1", "--bind", f"127.0.0.1:{port}",
-                                   "--backlog", "2048", "wsgi:app"], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--graceful-timeout",
+                "1",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--backlog",
+                "2048",
+                "wsgi:app",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             time.sleep(3)
             result = asyncio.run(run(port, cookies, accounts, args.rate, args.seconds))

@@ -9,6 +9,7 @@ database is checked against the ledger: lost = 0 and double-counted = 0, per acc
     .venv/bin/python bench/bench_callbacks.py                      # PostgreSQL, then SQLite
 Needs wrk (apt-get install wrk) and the local PostgreSQL.
 """
+
 import argparse
 import json
 import random
@@ -39,9 +40,13 @@ def prepare_database(url: str, stalls: int, tmp: Path) -> tuple[dict, list]:
     market_pay(env, "partners", "set", "simbank", "--secret", SECRET)
     engine = create_engine(_sqlalchemy_url(url))
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_ceiling (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
-                          if url.startswith("sqlite") else
-                          "CREATE TABLE bench_ceiling (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)"))
+        conn.execute(
+            text(
+                "CREATE TABLE bench_ceiling (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
+                if url.startswith("sqlite")
+                else "CREATE TABLE bench_ceiling (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)"
+            )
+        )
     engine.dispose()
     return env, accounts
 
@@ -53,17 +58,27 @@ def _sqlalchemy_url(url: str) -> str:
 def write_bodies(path: Path, accounts, count: int, tag: str, rng: random.Random) -> dict:
     """Signed callback lines "<X-Signature>\\t<body>"; returns {transaction_id: (account, amount, body, sig)}."""
     from market_pay.payments.signatures import sign_simbank
+
     ledger = {}
     now = int(time.time())
     with path.open("w", encoding="utf-8") as handle:
         for n in range(count):
             bin_code, account = rng.choice(accounts)
             amount = rng.randint(2, 500) * 1000
-            body = json.dumps({"transaction_id": f"{tag}{n:08d}", "bank_reference": f"FT{tag}{n:08d}",
-                               "bin": bin_code, "account_number": account, "amount": amount, "direction": "in",
-                               "description": "MBVCB.1234567.CHUYEN TIEN MUA RAU",
-                               "booked_at": "2026-11-22T09:00:00+07:00", "payer_name": "TRAN VAN B"},
-                              separators=(",", ":"))
+            body = json.dumps(
+                {
+                    "transaction_id": f"{tag}{n:08d}",
+                    "bank_reference": f"FT{tag}{n:08d}",
+                    "bin": bin_code,
+                    "account_number": account,
+                    "amount": amount,
+                    "direction": "in",
+                    "description": "MBVCB.1234567.CHUYEN TIEN MUA RAU",
+                    "booked_at": "2026-11-22T09:00:00+07:00",
+                    "payer_name": "TRAN VAN B",
+                },
+                separators=(",", ":"),
+            )
             signature = sign_simbank(SECRET, body.encode(), now)
             handle.write(f"{signature}\t{body}\n")
             ledger[f"{tag}{n:08d}"] = (account, amount, body, signature)
@@ -71,8 +86,18 @@ def write_bodies(path: Path, accounts, count: int, tag: str, rng: random.Random)
 
 
 def start_gunicorn(env, workers: int, threads: int, port: int, app_spec: str = "bench.ceiling_wsgi:app"):
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-            "--backlog", "2048", app_spec]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--backlog",
+        "2048",
+        app_spec,
+    ]
     if threads > 1:
         args[3:3] = ["--threads", str(threads)]
     # A file, not a pipe: the service logs a line per request, and an unread pipe blocks it.
@@ -80,6 +105,7 @@ def start_gunicorn(env, workers: int, threads: int, port: int, app_spec: str = "
     server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     server.stderr_file = log
     import urllib.request
+
     for _ in range(300):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
@@ -90,9 +116,26 @@ def start_gunicorn(env, workers: int, threads: int, port: int, app_spec: str = "
 
 
 def run_wrk(port: int, path: str, lines: Path, duration: int, connections: int, wrk_threads: int) -> dict:
-    output = subprocess.run(["wrk", f"-t{wrk_threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-                             "-s", str(ROOT / "bench/callbacks.lua"), f"http://127.0.0.1:{port}", "--",
-                             str(lines), str(wrk_threads), path], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{wrk_threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench/callbacks.lua"),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(lines),
+            str(wrk_threads),
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     return result
@@ -112,19 +155,27 @@ def measured(server, matcher, port: int, path: str, lines: Path, args) -> dict:
 def replay_issued(port: int, ledger: dict, issued_per_thread: list, wrk_threads: int) -> dict:
     """Re-send everything wrk issued (a bank retries what it got no answer to): all must be 2xx."""
     import http.client
+
     ids = sorted(ledger)
-    mine = [[tid for index, tid in enumerate(ids) if index % wrk_threads == t][:issued_per_thread[t]]
-            for t in range(wrk_threads)]
+    mine = [
+        [tid for index, tid in enumerate(ids) if index % wrk_threads == t][: issued_per_thread[t]]
+        for t in range(wrk_threads)
+    ]
     issued = [tid for share in mine for tid in share]
     outcomes = defaultdict(int)
 
     def send(chunk):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         from market_pay.payments.signatures import sign_simbank
+
         for tid in chunk:
             body = ledger[tid][2].encode()
-            connection.request("POST", CALLBACK_PATH, body, {"Content-Type": "application/json",
-                                                             "X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+            connection.request(
+                "POST",
+                CALLBACK_PATH,
+                body,
+                {"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
+            )
             response = connection.getresponse()
             outcomes[(response.status, json.loads(response.read()).get("status"))] += 1
         connection.close()
@@ -138,12 +189,14 @@ def wait_matched(url: str, started: float) -> float:
     """Seconds from `started` until the matcher has allocated everything recorded."""
     import market_pay.models  # noqa: F401
     from market_pay.payments.models import BankTransaction
+
     engine = create_engine(_sqlalchemy_url(url))
     try:
         while True:
             with engine.connect() as conn:
-                pending = conn.scalar(select(func.count()).select_from(BankTransaction)
-                                      .where(BankTransaction.match_kind == "pending"))
+                pending = conn.scalar(
+                    select(func.count()).select_from(BankTransaction).where(BankTransaction.match_kind == "pending")
+                )
             if not pending:
                 return time.monotonic() - started
             time.sleep(0.05)
@@ -155,10 +208,17 @@ def check_ledger(url: str, ledger: dict, issued: list) -> dict:
     """lost / double-counted against the bank ledger, per account."""
     import market_pay.models  # noqa: F401
     from market_pay.payments.models import BankTransaction
+
     engine = create_engine(_sqlalchemy_url(url))
     with engine.connect() as conn:
-        rows = conn.execute(select(BankTransaction.partner_txn_id, BankTransaction.account_number,
-                                   BankTransaction.amount, BankTransaction.vendor_id)).all()
+        rows = conn.execute(
+            select(
+                BankTransaction.partner_txn_id,
+                BankTransaction.account_number,
+                BankTransaction.amount,
+                BankTransaction.vendor_id,
+            )
+        ).all()
     engine.dispose()
     recorded = defaultdict(int)
     for tid, *_ in rows:
@@ -169,16 +229,23 @@ def check_ledger(url: str, ledger: dict, issued: list) -> dict:
     for tid, account, amount, vendor_id in rows:
         if tid in ledger and vendor_id is not None:
             actual_sum[account] += amount
-    return {"lost": sum(1 for tid in issued if recorded[tid] == 0),
-            "double": sum(1 for count in recorded.values() if count > 1),
-            "unexpected": sum(1 for tid in recorded if tid not in ledger),
-            "accounts_differing": sum(1 for a in expected_sum if expected_sum[a] != actual_sum[a])}
+    return {
+        "lost": sum(1 for tid in issued if recorded[tid] == 0),
+        "double": sum(1 for count in recorded.values() if count > 1),
+        "unexpected": sum(1 for tid in recorded if tid not in ledger),
+        "accounts_differing": sum(1 for a in expected_sum if expected_sum[a] != actual_sum[a]),
+    }
 
 
 def start_matcher(env):
     # `matcher run` lowers its own priority (payments/match_worker.py: yield_to_requests).
-    return subprocess.Popen([sys.executable, "-m", "market_pay.cli", "matcher", "run"],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "market_pay.cli", "matcher", "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def bench(url: str, label: str, args) -> list:
@@ -206,10 +273,16 @@ def bench(url: str, label: str, args) -> list:
             # INSERT … ON CONFLICT DO NOTHING into a one-table database (bench/bare_ceiling_wsgi.py).
             from bare_ceiling_wsgi import create_schema
             from benchlib import recreate_database
+
             recreate_database(args.bare_url)
             create_schema(args.bare_url)
-            bare_server = start_gunicorn({**env, "BARE_DATABASE_URL": args.bare_url}, args.workers, args.threads,
-                                         port + 1, "bench.bare_ceiling_wsgi:app")
+            bare_server = start_gunicorn(
+                {**env, "BARE_DATABASE_URL": args.bare_url},
+                args.workers,
+                args.threads,
+                port + 1,
+                "bench.bare_ceiling_wsgi:app",
+            )
         try:
             warm = tmp / "warm.txt"
             write_bodies(warm, accounts, 3000, "W", random.Random(1))
@@ -217,8 +290,9 @@ def bench(url: str, label: str, args) -> list:
             for round_number in range(args.rounds):
                 lines = tmp / f"round{round_number}.txt"
                 count = args.duration * args.max_rate
-                ledger = write_bodies(lines, accounts, count, f"R{round_number}{label[:2].upper()}",
-                                      random.Random(round_number))
+                ledger = write_bodies(
+                    lines, accounts, count, f"R{round_number}{label[:2].upper()}", random.Random(round_number)
+                )
                 bare = measured(bare_server, None, port + 1, "/ingest", lines, args) if bare_server else None
                 ceiling = measured(server, matcher, port, "/bench/ceiling", lines, args)
                 lean = measured(server, matcher, port, "/bench/ceiling-lean", lines, args) if args.lean else None
@@ -232,20 +306,44 @@ def bench(url: str, label: str, args) -> list:
                 replay = replay_issued(port, ledger, callbacks["issued"], args.wrk_threads)
                 wait_matched(url, time.monotonic())
                 check = check_ledger(url, ledger, replay["issued"])
-                rows.append({"label": label, "round": round_number, "bare": bare, "ceiling": ceiling, "lean": lean, "callbacks": callbacks,
-                             "replay": replay["outcomes"], "check": check})
-                print(json.dumps({"label": label, "round": round_number,
-                                  "bare_rps": round(bare["rps"]) if bare else None,
-                                  "ceiling_rps": round(ceiling["rps"]),
-                                  "lean_ceiling_rps": round(lean["rps"]) if lean else None,
-                                  "callbacks_rps": round(callbacks["rps"]), "p50": callbacks["p50_ms"],
-                                  "p99": callbacks["p99_ms"],
-                                  "cpu_us": {**({"bare": bare["cpu_us"]} if bare else {}), "ceiling": ceiling["cpu_us"], **({"lean ceiling": lean["cpu_us"]} if lean else {}),
-                                             "callbacks": callbacks["cpu_us"]},
-                                  "non2xx": callbacks["non2xx"],
-                                  "matching_lag_s": round(callbacks["matching_lag_s"], 2),
-                                  "errors": callbacks["errors"], "replay": {f"{k[0]} {k[1]}": v for k, v in replay["outcomes"].items()},
-                                  "check": check}), flush=True)
+                rows.append(
+                    {
+                        "label": label,
+                        "round": round_number,
+                        "bare": bare,
+                        "ceiling": ceiling,
+                        "lean": lean,
+                        "callbacks": callbacks,
+                        "replay": replay["outcomes"],
+                        "check": check,
+                    }
+                )
+                print(
+                    json.dumps(
+                        {
+                            "label": label,
+                            "round": round_number,
+                            "bare_rps": round(bare["rps"]) if bare else None,
+                            "ceiling_rps": round(ceiling["rps"]),
+                            "lean_ceiling_rps": round(lean["rps"]) if lean else None,
+                            "callbacks_rps": round(callbacks["rps"]),
+                            "p50": callbacks["p50_ms"],
+                            "p99": callbacks["p99_ms"],
+                            "cpu_us": {
+                                **({"bare": bare["cpu_us"]} if bare else {}),
+                                "ceiling": ceiling["cpu_us"],
+                                **({"lean ceiling": lean["cpu_us"]} if lean else {}),
+                                "callbacks": callbacks["cpu_us"],
+                            },
+                            "non2xx": callbacks["non2xx"],
+                            "matching_lag_s": round(callbacks["matching_lag_s"], 2),
+                            "errors": callbacks["errors"],
+                            "replay": {f"{k[0]} {k[1]}": v for k, v in replay["outcomes"].items()},
+                            "check": check,
+                        }
+                    ),
+                    flush=True,
+                )
         finally:
             if bare_server is not None:
                 bare_server.terminate()
@@ -269,11 +367,13 @@ def summarise(rows: list, label: str):
     leans = [r["lean"]["rps"] for r in mine if r["lean"]]
     lean = f"{med(leans):,.0f} ({callbacks / med(leans):.0%})" if leans else "–"
     bares = [r["callbacks"]["rps"] / r["bare"]["rps"] for r in mine if r["bare"]]
-    bare = (f"{med([r['bare']['rps'] for r in mine if r['bare']]):,.0f} ({med(bares):.2f} ×)" if bares else "–")
-    print(f"| {label} | {bare} | {ceiling:,.0f} | {callbacks:,.0f} | {callbacks / ceiling:.0%} | {lean} | "
-          f"{med([r['callbacks']['p50_ms'] for r in mine]):.1f} | {med([r['callbacks']['p99_ms'] for r in mine]):.1f} | "
-          f"{sum(r['check']['lost'] for r in mine)} | {sum(r['check']['double'] for r in mine)} | "
-          f"{sum(r['callbacks']['non2xx'] + r['callbacks']['errors'] for r in mine)} |")
+    bare = f"{med([r['bare']['rps'] for r in mine if r['bare']]):,.0f} ({med(bares):.2f} ×)" if bares else "–"
+    print(
+        f"| {label} | {bare} | {ceiling:,.0f} | {callbacks:,.0f} | {callbacks / ceiling:.0%} | {lean} | "
+        f"{med([r['callbacks']['p50_ms'] for r in mine]):.1f} | {med([r['callbacks']['p99_ms'] for r in mine]):.1f} | "
+        f"{sum(r['check']['lost'] for r in mine)} | {sum(r['check']['double'] for r in mine)} | "
+        f"{sum(r['callbacks']['non2xx'] + r['callbacks']['errors'] for r in mine)} |"
+    )
 
 
 def main():
@@ -287,13 +387,23 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--stalls", type=int, default=500)
-    parser.add_argument("--matcher", choices=["thread", "process", "after"], default="process",
-                        help="match in the web workers' threads, in one separate (niced) process, or (to measure "
-                             "ingest alone) in a process started after the first burst")
-    parser.add_argument("--lean", action="store_true",
-                        help="also measure /bench/ceiling-lean (one autocommit insert, as callbacks are recorded)")
-    parser.add_argument("--bare", action="store_true",
-                        help="also measure the bare ceiling (bench/bare_ceiling_wsgi.py; PostgreSQL only)")
+    parser.add_argument(
+        "--matcher",
+        choices=["thread", "process", "after"],
+        default="process",
+        help="match in the web workers' threads, in one separate (niced) process, or (to measure "
+        "ingest alone) in a process started after the first burst",
+    )
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="also measure /bench/ceiling-lean (one autocommit insert, as callbacks are recorded)",
+    )
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="also measure the bare ceiling (bench/bare_ceiling_wsgi.py; PostgreSQL only)",
+    )
     parser.add_argument("--bare-url", default="postgresql://postgres@127.0.0.1:5432/market_pay_bare")
     parser.add_argument("--max-rate", type=int, default=4000, help="pre-signed callbacks per second of run")
     args = parser.parse_args()
@@ -301,8 +411,10 @@ def main():
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             rows += bench(f"sqlite:///{tmp}/bench.db", "sqlite", args)
-    print("\n| database | bare ceiling req/s (callbacks of it, median of rounds) | ceiling req/s | callbacks/s "
-          "| of ceiling | lean ceiling (callbacks of it) | p50 ms | p99 ms | lost | double | non-2xx |")
+    print(
+        "\n| database | bare ceiling req/s (callbacks of it, median of rounds) | ceiling req/s | callbacks/s "
+        "| of ceiling | lean ceiling (callbacks of it) | p50 ms | p99 ms | lost | double | non-2xx |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label in ("postgresql", "sqlite"):
         if any(r["label"] == label for r in rows):

@@ -9,6 +9,7 @@ twice, nothing the bank did not send; and no answer was a 500.
 The PostgreSQL restart uses pg_ctlcluster (root, the machine's local cluster): run it on a
 machine whose database may restart.
 """
+
 import argparse
 import json
 import os
@@ -40,18 +41,47 @@ def prepare(url: str, stalls: int, tmp: Path) -> dict:
     accounts = [("970405" if n % 3 else "970422", f"{6_100_000_000 + n}") for n in range(stalls)]
     env = market_database(url, accounts, tmp)
     market_pay(env, "partners", "set", "simbank", "--secret", SECRET)
-    market_pay(env, "users", "create", "--username", MANAGER, "--password", PASSWORD, "--role", "market_manager",
-               "--scope", "BENCH")
+    market_pay(
+        env,
+        "users",
+        "create",
+        "--username",
+        MANAGER,
+        "--password",
+        PASSWORD,
+        "--role",
+        "market_manager",
+        "--scope",
+        "BENCH",
+    )
     return env
 
 
 def start_server(env: dict, workers: int, threads: int, log: Path):
     port = 20000 + random.randint(0, 4999)
     handle = log.open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-                               "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", "wsgi:app"],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=handle)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=handle,
+    )
     import urllib.request
+
     for _ in range(300):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
@@ -93,38 +123,69 @@ def check(url: str, lines) -> dict:
     delivered = {line.transaction_id: line for line in lines if not line.forgotten}
     engine = engine_for(url)
     with engine.connect() as conn:
-        recorded = {row.partner_txn_id: row for row in conn.execute(text(
-            "SELECT partner_txn_id, amount, account_number FROM bank_transaction WHERE partner = 'simbank'"))}
-        same_money_twice = conn.scalar(text(
-            "SELECT count(*) FROM (SELECT 1 FROM bank_transaction GROUP BY account_number, bank_reference, amount, "
-            "direction HAVING count(*) > 1) AS doubled"))
+        recorded = {
+            row.partner_txn_id: row
+            for row in conn.execute(
+                text("SELECT partner_txn_id, amount, account_number FROM bank_transaction WHERE partner = 'simbank'")
+            )
+        }
+        same_money_twice = conn.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM bank_transaction GROUP BY account_number, bank_reference, amount, "
+                "direction HAVING count(*) > 1) AS doubled"
+            )
+        )
         accepted_deliveries = conn.scalar(text("SELECT count(*) FROM inbox_entry WHERE outcome = 'accepted'"))
     engine.dispose()
     lost = [tid for tid in delivered if tid not in recorded]
-    wrong = [tid for tid, line in delivered.items() if tid in recorded and (
-        recorded[tid].amount != line.amount or recorded[tid].account_number != line.account_number)]
-    return {"delivered": len(delivered), "recorded": len(recorded), "lost": len(lost), "wrong": len(wrong),
-            "double": same_money_twice + max(0, accepted_deliveries - len(recorded)),
-            "not_sent_by_bank": len([tid for tid in recorded if tid not in delivered])}
+    wrong = [
+        tid
+        for tid, line in delivered.items()
+        if tid in recorded
+        and (recorded[tid].amount != line.amount or recorded[tid].account_number != line.account_number)
+    ]
+    return {
+        "delivered": len(delivered),
+        "recorded": len(recorded),
+        "lost": len(lost),
+        "wrong": len(wrong),
+        "double": same_money_twice + max(0, accepted_deliveries - len(recorded)),
+        "not_sent_by_bank": len([tid for tid in recorded if tid not in delivered]),
+    }
 
 
 def run_scenario(name: str, url: str, args) -> dict:
     from market_pay.simulator.day import Faults
     from market_pay.simulator.run import simulate
+
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         env = prepare(url, args.stalls, tmp)
-        servers = [start_server(env, args.workers, args.threads, tmp / f"server{n}.log")
-                   for n in range(2 if name == "two_servers" else 1)]
-        faults = Faults(duplicates=0.2, out_of_order=0.2, bad_signatures=0.02, unknown_accounts=0.02, forget=0.03,
-                        reversals=0.02)
+        servers = [
+            start_server(env, args.workers, args.threads, tmp / f"server{n}.log")
+            for n in range(2 if name == "two_servers" else 1)
+        ]
+        faults = Faults(
+            duplicates=0.2, out_of_order=0.2, bad_signatures=0.02, unknown_accounts=0.02, forget=0.03, reversals=0.02
+        )
         result, actions = {}, Counter()
 
         def day():
             result["summary"], result["lines"] = simulate(
-                ",".join(base for _, base in servers), MANAGER, PASSWORD, SECRET, market_code="BENCH",
-                payments=args.payments, seed=args.seed, faults=faults, dynamic_share=0.0, concurrency=8,
-                rate=args.rate, max_attempts=12, base_delay=0.1)
+                ",".join(base for _, base in servers),
+                MANAGER,
+                PASSWORD,
+                SECRET,
+                market_code="BENCH",
+                payments=args.payments,
+                seed=args.seed,
+                faults=faults,
+                dynamic_share=0.0,
+                concurrency=8,
+                rate=args.rate,
+                max_attempts=12,
+                base_delay=0.1,
+            )
 
         simulator = threading.Thread(target=day)
         started = time.monotonic()
@@ -141,8 +202,9 @@ def run_scenario(name: str, url: str, args) -> dict:
             elif name == "pg_restart" and not actions:
                 version, cluster = pg_cluster()
                 down = time.monotonic()
-                subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "stop", "-m", "fast"],
-                               check=True)
+                subprocess.run(
+                    ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "stop", "-m", "fast"], check=True
+                )
                 time.sleep(args.pg_down)
                 subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "start"], check=True)
                 actions["postgresql restarts"] += 1
@@ -160,13 +222,22 @@ def run_scenario(name: str, url: str, args) -> dict:
             server.wait(timeout=30)
         for n in range(len(servers)):
             logs += (tmp / f"server{n}.log").read_text(errors="replace")
-        return {"scenario": name, "servers": len(servers), "seconds": round(elapsed, 1), **dict(actions),
-                "deliveries": summary.deliveries, "accepted": summary.outcomes["accepted"],
-                "duplicates": summary.outcomes["duplicate"], "rejected (forged)": summary.outcomes["rejected"],
-                "failed": summary.outcomes["failed"], "retried": summary.retried,
-                "answers": {str(k): v for k, v in sorted(summary.statuses.items(), key=lambda kv: str(kv[0]))},
-                **verdict, "500s": summary.statuses.get(500, 0),
-                "tracebacks_in_log": logs.count("Traceback")}
+        return {
+            "scenario": name,
+            "servers": len(servers),
+            "seconds": round(elapsed, 1),
+            **dict(actions),
+            "deliveries": summary.deliveries,
+            "accepted": summary.outcomes["accepted"],
+            "duplicates": summary.outcomes["duplicate"],
+            "rejected (forged)": summary.outcomes["rejected"],
+            "failed": summary.outcomes["failed"],
+            "retried": summary.retried,
+            "answers": {str(k): v for k, v in sorted(summary.statuses.items(), key=lambda kv: str(kv[0]))},
+            **verdict,
+            "500s": summary.statuses.get(500, 0),
+            "tracebacks_in_log": logs.count("Traceback"),
+        }
 
 
 def main():
@@ -182,17 +253,22 @@ def main():
     parser.add_argument("--pg-down", type=float, default=3.0, help="Seconds PostgreSQL stays down.")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    rows = [run_scenario(name, args.database_url, args) for name in args.scenario or ["kill9", "pg_restart",
-                                                                                       "two_servers"]]
+    rows = [
+        run_scenario(name, args.database_url, args) for name in args.scenario or ["kill9", "pg_restart", "two_servers"]
+    ]
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
-    print("\n| scenario | servers | deliveries | accepted | duplicates | retried | answers | lost | double | "
-          "wrong | 500s |")
+    print(
+        "\n| scenario | servers | deliveries | accepted | duplicates | retried | answers | lost | double | "
+        "wrong | 500s |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['scenario']} | {row['servers']} | {row['deliveries']} | {row['accepted']} | {row['duplicates']} | "
-              f"{row['retried']} | {row['answers']} | {row['lost']} | {row['double']} | {row['wrong']} | "
-              f"{row['500s']} |")
+        print(
+            f"| {row['scenario']} | {row['servers']} | {row['deliveries']} | {row['accepted']} | {row['duplicates']} | "
+            f"{row['retried']} | {row['answers']} | {row['lost']} | {row['double']} | {row['wrong']} | "
+            f"{row['500s']} |"
+        )
 
 
 if __name__ == "__main__":

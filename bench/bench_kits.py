@@ -8,6 +8,7 @@ page per four cards, and the first and last pages' QR codes read back to their s
     .venv/bin/python bench/bench_kits.py                          # 500 and 2,000 stalls, SQLite then PostgreSQL
     .venv/bin/python bench/bench_kits.py --sizes 500 --skip-postgresql
 """
+
 import argparse
 import json
 import os
@@ -38,9 +39,26 @@ def timed_build(env, output: Path, tmp: Path) -> tuple[float, float]:
     err_path = tmp / "kits.err"
     started = time.monotonic()
     with err_path.open("w") as err:
-        process = subprocess.Popen(pin + [sys.executable, "-m", "market_pay.cli", "kits", "build", "--market", "BENCH",
-                                          "--layout", "a4x4", "-o", str(output)], env=env, cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen(
+            pin
+            + [
+                sys.executable,
+                "-m",
+                "market_pay.cli",
+                "kits",
+                "build",
+                "--market",
+                "BENCH",
+                "--layout",
+                "a4x4",
+                "-o",
+                str(output),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -53,7 +71,7 @@ def check_pdf(path: Path, accounts: list) -> bool:
     pages = len(document)
     ok = pages == (len(accounts) + 3) // 4
     # Stall codes sort S00000, S00001…: the first page holds the first four accounts.
-    for index, expected in ((0, accounts[:4]), (pages - 1, accounts[(pages - 1) * 4:])):
+    for index, expected in ((0, accounts[:4]), (pages - 1, accounts[(pages - 1) * 4 :])):
         image = document[index].render(scale=150 / 72).to_pil()
         found = sorted(code.text for code in zxingcpp.read_barcodes(image))
         ok = ok and found == sorted(build(bin_code, number) for bin_code, number in expected)
@@ -66,9 +84,15 @@ def bench(url: str, label: str, stalls: int, tmp: Path) -> dict:
     output = tmp / f"kit-{stalls}.pdf"
     runs = [timed_build(env, output, tmp) for _ in range(3)]
     seconds = sorted(r[0] for r in runs)[1]
-    result = {"database": label, "stalls": stalls, "median_seconds": round(seconds, 2),
-              "runs": [round(r[0], 2) for r in runs], "peak_rss_mib": round(max(r[1] for r in runs), 1),
-              "pdf_kib": round(output.stat().st_size / 1024), "pdf_ok": check_pdf(output, accounts)}
+    result = {
+        "database": label,
+        "stalls": stalls,
+        "median_seconds": round(seconds, 2),
+        "runs": [round(r[0], 2) for r in runs],
+        "peak_rss_mib": round(max(r[1] for r in runs), 1),
+        "pdf_kib": round(output.stat().st_size / 1024),
+        "pdf_ok": check_pdf(output, accounts),
+    }
     print(json.dumps(result), flush=True)
     return result
 
@@ -82,16 +106,20 @@ def main():
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)
-        targets = [(f"sqlite:///{tmp / 'bench.db'}", "SQLite")] + ([] if args.skip_postgresql else [(args.pg, "PostgreSQL")])
+        targets = [(f"sqlite:///{tmp / 'bench.db'}", "SQLite")] + (
+            [] if args.skip_postgresql else [(args.pg, "PostgreSQL")]
+        )
         for url, label in targets:
             for size in (int(s) for s in args.sizes.split(",")):
                 results.append(bench(url, label, size, tmp))
     print("\n| database | stalls | A4 pages | median s (3 runs, one core) | peak RSS MiB | PDF KiB | QRs read back |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['database']} | {r['stalls']:,} | {(r['stalls'] + 3) // 4} | {r['median_seconds']} "
-              f"({', '.join(map(str, r['runs']))}) | {r['peak_rss_mib']} | {r['pdf_kib']} | "
-              f"{'yes' if r['pdf_ok'] else 'NO'} |")
+        print(
+            f"| {r['database']} | {r['stalls']:,} | {(r['stalls'] + 3) // 4} | {r['median_seconds']} "
+            f"({', '.join(map(str, r['runs']))}) | {r['peak_rss_mib']} | {r['pdf_kib']} | "
+            f"{'yes' if r['pdf_ok'] else 'NO'} |"
+        )
 
 
 if __name__ == "__main__":

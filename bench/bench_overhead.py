@@ -9,6 +9,7 @@ and workers (cpu_accounting.py), so the noise of a shared machine mostly cancels
 
     .venv/bin/python bench/bench_overhead.py [--rounds 5] [--duration 8] [--route /livez]
 """
+
 import argparse
 import json
 import os
@@ -33,8 +34,22 @@ from market_pay.serving.settings import POOLS  # noqa: E402
 
 
 def start(app_spec: str, env: dict, port: int, workers: int, threads: int, log) -> subprocess.Popen:
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", "gthread", "--keep-alive", "15", "--bind", f"127.0.0.1:{port}", app_spec]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "15",
+        "--bind",
+        f"127.0.0.1:{port}",
+        app_spec,
+    ]
     server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(400):
         try:
@@ -46,8 +61,12 @@ def start(app_spec: str, env: dict, port: int, workers: int, threads: int, log) 
 
 
 def wrk(port: int, route: str, duration: int, connections: int) -> dict:
-    output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
-                             f"http://127.0.0.1:{port}{route}"], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}{route}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(output)
@@ -55,8 +74,13 @@ def wrk(port: int, route: str, duration: int, connections: int) -> dict:
     def ms(label):
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-    return {"requests": requests, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50_ms": ms("50"), "p99_ms": ms("99")}
+
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+    }
 
 
 def measure(server, port, route, args) -> dict:
@@ -79,38 +103,51 @@ def main():
     pool = POOLS["api"]
     recreate_database(args.postgres_url)
     recreate_database(args.bare_url)
-    env = {**os.environ, "MARKET_PAY_DATABASE_URL": args.postgres_url, "MARKET_PAY_SECRET_KEY": "bench-secret",
-           "BARE_DATABASE_URL": args.bare_url, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "MARKET_PAY_DATABASE_URL": args.postgres_url,
+        "MARKET_PAY_SECRET_KEY": "bench-secret",
+        "BARE_DATABASE_URL": args.bare_url,
+        "PYTHONPATH": str(ROOT),
+    }
     market_pay(env, "db", "upgrade")
     ports = {"market_pay": 19000 + random.randint(0, 499), "bare": 19500 + random.randint(0, 499)}
     with tempfile.TemporaryFile() as log:
-        servers = {"market_pay": start("market_pay:create_app()", env, ports["market_pay"], pool.workers,
-                                       pool.threads, log),
-                   "bare": start("bench.bare_ceiling_wsgi:app", env, ports["bare"], pool.workers, pool.threads, log)}
+        servers = {
+            "market_pay": start("market_pay:create_app()", env, ports["market_pay"], pool.workers, pool.threads, log),
+            "bare": start("bench.bare_ceiling_wsgi:app", env, ports["bare"], pool.workers, pool.threads, log),
+        }
         try:
             for name in servers:  # warm every worker
                 wrk(ports[name], args.route, 2, args.connections)
             rows = {name: [] for name in servers}
             for round_number in range(args.rounds):
-                for name in (("bare", "market_pay") if round_number % 2 else ("market_pay", "bare")):
+                for name in ("bare", "market_pay") if round_number % 2 else ("market_pay", "bare"):
                     rows[name].append(measure(servers[name], ports[name], args.route, args))
                 print(json.dumps({name: rows[name][-1] for name in rows}), flush=True)
         finally:
             for server in servers.values():
                 server.terminate()
                 server.wait(timeout=30)
-    med = {name: {key: statistics.median(r[key] for r in rows[name]) for key in ("rps", "p50_ms", "p99_ms",
-                                                                                   "service_cpu_us")}
-           for name in rows}
-    print(f"\nGET {args.route}, gunicorn gthread {pool.workers} × {pool.threads}, wrk -t2 -c{args.connections}, "
-          f"{args.rounds} rounds × {args.duration} s, medians")
+    med = {
+        name: {
+            key: statistics.median(r[key] for r in rows[name]) for key in ("rps", "p50_ms", "p99_ms", "service_cpu_us")
+        }
+        for name in rows
+    }
+    print(
+        f"\nGET {args.route}, gunicorn gthread {pool.workers} × {pool.threads}, wrk -t2 -c{args.connections}, "
+        f"{args.rounds} rounds × {args.duration} s, medians"
+    )
     print("| app | req/s | p50 ms | p99 ms | service CPU µs/request |")
     print("|---|---:|---:|---:|---:|")
     for name in ("bare", "market_pay"):
         m = med[name]
         print(f"| {name} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['service_cpu_us']:,.0f} |")
-    print(f"overhead: {med['market_pay']['service_cpu_us'] - med['bare']['service_cpu_us']:,.0f} µs of CPU per request; "
-          f"throughput {med['market_pay']['rps'] / med['bare']['rps']:.2f} × bare")
+    print(
+        f"overhead: {med['market_pay']['service_cpu_us'] - med['bare']['service_cpu_us']:,.0f} µs of CPU per request; "
+        f"throughput {med['market_pay']['rps'] / med['bare']['rps']:.2f} × bare"
+    )
 
 
 if __name__ == "__main__":

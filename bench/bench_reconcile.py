@@ -17,6 +17,7 @@ MT940 or camt.053 (which carry no partner transaction id: their lines are matche
 bank reference, the forgotten ones by time window, then recovered), each on a fresh database, one
 after the other in the same run so their times can be compared.
 """
+
 import argparse
 import csv
 import json
@@ -40,8 +41,8 @@ from market_pay.reconciliation.statement_file import COLUMNS  # noqa: E402
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = datetime(2026, 11, 21, tzinfo=VIETNAM)
-MISSING_EVERY = 1000       # 0.1 % of lines were never called back
-UNLISTED_PER_ACCOUNT = 1   # one callback per account that the statement does not have
+MISSING_EVERY = 1000  # 0.1 % of lines were never called back
+UNLISTED_PER_ACCOUNT = 1  # one callback per account that the statement does not have
 
 
 def prepare(url: str, accounts: int, tmp: Path) -> dict:
@@ -67,8 +68,10 @@ def plan(lines: int, accounts: int, path: Path, seed: int):
                 booked = DAY + timedelta(hours=5, seconds=k * 40 + rng.randint(0, 39))
                 txn_id, reference = f"SIM{number:09d}", f"FT{number:010d}"
                 balance += amount
-                handle.write(f"{txn_id},{reference},{booked.isoformat()},970405,{account},in,{amount},"
-                             f"CHUYEN TIEN {number},{balance}\n")
+                handle.write(
+                    f"{txn_id},{reference},{booked.isoformat()},970405,{account},in,{amount},"
+                    f"CHUYEN TIEN {number},{balance}\n"
+                )
                 if number % MISSING_EVERY:
                     yield (txn_id, reference, account, amount, booked, received)
             handle.write(f",,,970405,{account},closing,0,,{balance}\n")
@@ -77,15 +80,48 @@ def plan(lines: int, accounts: int, path: Path, seed: int):
                 yield (f"UNL{a:06d}{u}", f"FX{a:06d}{u}", account, 5_000, booked, received)
 
 
-INSERT_COLUMNS = ("partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
-                  "description", "booked_at", "received_at", "match_kind", "underpaid", "overpaid", "below_floor",
-                  "late", "reversed", "confirmation")
+INSERT_COLUMNS = (
+    "partner",
+    "partner_txn_id",
+    "bank_reference",
+    "bin",
+    "account_number",
+    "amount",
+    "direction",
+    "description",
+    "booked_at",
+    "received_at",
+    "match_kind",
+    "underpaid",
+    "overpaid",
+    "below_floor",
+    "late",
+    "reversed",
+    "confirmation",
+)
 
 
 def _row(callback):
     txn_id, reference, account, amount, booked, received = callback
-    return ("simbank", txn_id, reference, "970405", account, amount, "in", "CHUYEN TIEN", booked, received, "static",
-            False, False, False, False, False, "provisional")
+    return (
+        "simbank",
+        txn_id,
+        reference,
+        "970405",
+        account,
+        amount,
+        "in",
+        "CHUYEN TIEN",
+        booked,
+        received,
+        "static",
+        False,
+        False,
+        False,
+        False,
+        False,
+        "provisional",
+    )
 
 
 def load_callbacks(url: str, callbacks) -> int:
@@ -93,7 +129,9 @@ def load_callbacks(url: str, callbacks) -> int:
     count = 0
     with engine.begin() as conn:
         if url.startswith("postgresql"):
-            with conn.connection.cursor().copy(f"COPY bank_transaction ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+            with conn.connection.cursor().copy(
+                f"COPY bank_transaction ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+            ) as copy:
                 for callback in callbacks:
                     copy.write_row(_row(callback))
                     count += 1
@@ -106,12 +144,14 @@ def load_callbacks(url: str, callbacks) -> int:
                 row[8], row[9] = row[8].astimezone(ZoneInfo("UTC")).isoformat(" "), row[9].isoformat(" ")
                 batch.append(row)
                 if len(batch) == 10_000:
-                    cursor.executemany(f"INSERT INTO bank_transaction ({', '.join(INSERT_COLUMNS)}) VALUES "
-                                       f"({placeholders})", batch)
+                    cursor.executemany(
+                        f"INSERT INTO bank_transaction ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders})", batch
+                    )
                     count, batch = count + len(batch), []
             if batch:
-                cursor.executemany(f"INSERT INTO bank_transaction ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders})",
-                                   batch)
+                cursor.executemany(
+                    f"INSERT INTO bank_transaction ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders})", batch
+                )
                 count += len(batch)
     engine.dispose()
     return count
@@ -126,33 +166,44 @@ def convert(source: Path, statement_format: str) -> Path:
         rows = csv.reader(handle)
         next(rows)
         if statement_format == "camt053":
-            out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
-                      'camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId></GrpHdr>\n')
+            out.write(
+                '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
+                'camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>BENCH</MsgId></GrpHdr>\n'
+            )
         day = DAY.date()
-        for number, (_txn_id, reference, booked, bin_code, account, direction, amount, text_, balance) in \
-                enumerate(rows):
+        for number, (_txn_id, reference, booked, bin_code, account, direction, amount, text_, balance) in enumerate(
+            rows
+        ):
             if statement_format == "mt940":
                 if direction == "opening":
                     out.write(f":20:B{number}\n:25:{bin_code}/{account}\n:28C:1/1\n:60F:C{day:%y%m%d}VND{balance},\n")
                 elif direction == "closing":
                     out.write(f":62F:C{day:%y%m%d}VND{balance},\n-\n")
                 else:
-                    out.write(f":61:{day:%y%m%d}{day:%m%d}{'C' if direction == 'in' else 'D'}{amount},NTRFNONREF//"
-                              f"{reference}\n:86:{text_}\n")
+                    out.write(
+                        f":61:{day:%y%m%d}{day:%m%d}{'C' if direction == 'in' else 'D'}{amount},NTRFNONREF//"
+                        f"{reference}\n:86:{text_}\n"
+                    )
             else:
                 if direction == "opening":
-                    out.write(f"<Stmt><Id>B{number}</Id><Acct><Id><Othr><Id>{account}</Id></Othr></Id><Svcr><FinInstnId>"
-                              f"<Othr><Id>{bin_code}</Id></Othr></FinInstnId></Svcr></Acct>\n<Bal><Tp><CdOrPrtry><Cd>"
-                              f"OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">{balance}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
-                              "</Bal>\n")
+                    out.write(
+                        f"<Stmt><Id>B{number}</Id><Acct><Id><Othr><Id>{account}</Id></Othr></Id><Svcr><FinInstnId>"
+                        f"<Othr><Id>{bin_code}</Id></Othr></FinInstnId></Svcr></Acct>\n<Bal><Tp><CdOrPrtry><Cd>"
+                        f'OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{balance}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+                        "</Bal>\n"
+                    )
                 elif direction == "closing":
-                    out.write(f"<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">{balance}</Amt>"
-                              "<CdtDbtInd>CRDT</CdtDbtInd></Bal></Stmt>\n")
+                    out.write(
+                        f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{balance}</Amt>'
+                        "<CdtDbtInd>CRDT</CdtDbtInd></Bal></Stmt>\n"
+                    )
                 else:
-                    out.write(f"<Ntry><Amt Ccy=\"VND\">{amount}</Amt><CdtDbtInd>{'CRDT' if direction == 'in' else 'DBIT'}"
-                              f"</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><DtTm>{booked}</DtTm></BookgDt><AcctSvcrRef>"
-                              f"{reference}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>{text_}</Ustrd></RmtInf>"
-                              "</TxDtls></NtryDtls></Ntry>\n")
+                    out.write(
+                        f'<Ntry><Amt Ccy="VND">{amount}</Amt><CdtDbtInd>{"CRDT" if direction == "in" else "DBIT"}'
+                        f"</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><DtTm>{booked}</DtTm></BookgDt><AcctSvcrRef>"
+                        f"{reference}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>{text_}</Ustrd></RmtInf>"
+                        "</TxDtls></NtryDtls></Ntry>\n"
+                    )
         if statement_format == "camt053":
             out.write("</BkToCstmrStmt></Document>\n")
     return target
@@ -164,8 +215,13 @@ def timed_reconcile(env, statement: Path, tmp: Path) -> tuple[float, float, str]
     out_path, err_path = tmp / "reconcile.out", tmp / "reconcile.err"
     started = time.monotonic()
     with out_path.open("w") as out, err_path.open("w") as err:
-        process = subprocess.Popen([sys.executable, "-m", "market_pay.cli", "reconcile", str(statement),
-                                    "--partner", "simbank"], env=env, cwd=ROOT, stdout=out, stderr=err)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "market_pay.cli", "reconcile", str(statement), "--partner", "simbank"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+        )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.monotonic() - started
@@ -194,15 +250,31 @@ def bench(url: str, label: str, size: int, accounts: int, tmp: Path, statement_f
     seconds, rss, output = timed_reconcile(env, statement, tmp)
     counts = run_counts(url)
     missing = size // MISSING_EVERY
-    expected = {"matched": size - missing, "missing_callback": missing,
-                "not_on_statement": accounts * UNLISTED_PER_ACCOUNT}
+    expected = {
+        "matched": size - missing,
+        "missing_callback": missing,
+        "not_on_statement": accounts * UNLISTED_PER_ACCOUNT,
+    }
     totals = counts["totals"]
-    found = {"matched": totals["matched"]["lines"], "missing_callback": totals["missing_callback"]["lines"],
-             "not_on_statement": totals["not_on_statement"]["callbacks"]}
-    result = {"database": label, "format": statement_format, "lines": size, "accounts": accounts, "callbacks": loaded,
-              "file_mib": round(statement.stat().st_size / 2**20, 1), "seconds": round(seconds, 1),
-              "lines_per_second": round(size / seconds), "peak_rss_mib": round(rss, 1),
-              "classification_ok": found == expected, "found": found, "setup_seconds": round(setup_seconds, 1)}
+    found = {
+        "matched": totals["matched"]["lines"],
+        "missing_callback": totals["missing_callback"]["lines"],
+        "not_on_statement": totals["not_on_statement"]["callbacks"],
+    }
+    result = {
+        "database": label,
+        "format": statement_format,
+        "lines": size,
+        "accounts": accounts,
+        "callbacks": loaded,
+        "file_mib": round(statement.stat().st_size / 2**20, 1),
+        "seconds": round(seconds, 1),
+        "lines_per_second": round(size / seconds),
+        "peak_rss_mib": round(rss, 1),
+        "classification_ok": found == expected,
+        "found": found,
+        "setup_seconds": round(setup_seconds, 1),
+    }
     print(json.dumps(result), flush=True)
     if found != expected:
         print(output, file=sys.stderr)
@@ -224,8 +296,9 @@ def main():
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)
-        targets = ([] if args.skip_postgresql else [(args.pg, "PostgreSQL")]) + \
-                  ([] if args.skip_sqlite else [(f"sqlite:///{tmp / 'bench.db'}", "SQLite")])
+        targets = ([] if args.skip_postgresql else [(args.pg, "PostgreSQL")]) + (
+            [] if args.skip_sqlite else [(f"sqlite:///{tmp / 'bench.db'}", "SQLite")]
+        )
         for url, label in targets:
             for size in sizes:
                 for statement_format in args.formats.split(","):
@@ -233,8 +306,10 @@ def main():
     print("\n| database | format | lines | file MiB | seconds | lines/s | peak RSS MiB | classification |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['database']} | {r['format']} | {r['lines']:,} | {r['file_mib']} | {r['seconds']} | {r['lines_per_second']:,} | "
-              f"{r['peak_rss_mib']} | {'exact' if r['classification_ok'] else 'WRONG'} |")
+        print(
+            f"| {r['database']} | {r['format']} | {r['lines']:,} | {r['file_mib']} | {r['seconds']} | {r['lines_per_second']:,} | "
+            f"{r['peak_rss_mib']} | {'exact' if r['classification_ok'] else 'WRONG'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ interleaved (the machine is shared: compare within a round, quote medians):
     .venv/bin/python bench/bench_recording_sql.py --rounds 3 --duration 8
 Needs pgbench (PostgreSQL's client tools) and the local PostgreSQL.
 """
+
 import argparse
 import json
 import re
@@ -30,10 +31,12 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 URL = "postgresql://postgres@127.0.0.1:5432/market_pay_bench_sql"
 STALLS = 200
-BODY = ('{"transaction_id":"T\' || :n || \'","bank_reference":"FT\' || :n || \'","bin":"970405",'
-        '"account_number":"5000000001","amount":5000,"direction":"in",'
-        '"description":"MBVCB.1234567.CHUYEN TIEN MUA RAU","booked_at":"2026-11-22T09:00:00+07:00",'
-        '"payer_name":"TRAN VAN B"}')
+BODY = (
+    '{"transaction_id":"T\' || :n || \'","bank_reference":"FT\' || :n || \'","bin":"970405",'
+    '"account_number":"5000000001","amount":5000,"direction":"in",'
+    '"description":"MBVCB.1234567.CHUYEN TIEN MUA RAU","booked_at":"2026-11-22T09:00:00+07:00",'
+    '"payer_name":"TRAN VAN B"}'
+)
 # pgbench draws :n (a fresh delivery), :acct (one of the stalls) and :amt per statement.
 DRAWS = f"\\set n random(1, 2000000000)\n\\set acct random(0, {STALLS - 1})\n\\set amt random(2, 500) * 1000\n"
 
@@ -42,17 +45,31 @@ def _parameters(static_sale: bool) -> dict:
     """The statement's parameters as SQL over pgbench's variables (the values a unique
     simbank static-QR credit carries)."""
     return {
-        "partner": "'simbank'", "partner_txn_id": "('T' || :n)", "bank_reference": "('FT' || :n)",
-        "bin": "'970405'", "account_number": "(5000000000 + :acct)::text", "amount": ":amt",
-        "direction": "'in'", "description": "'MBVCB.1234567.CHUYEN TIEN MUA RAU'", "booked_at": "now()",
-        "received_at": "now()", "payer_name": "'TRAN VAN B'", "payer_account": "NULL::text",
-        "payer_bin": "NULL::text", "reverses_txn_id": "NULL::text", "remote_addr": "'127.0.0.1'",
-        "auth_header": "'t=1700000000,v1=" + "ab" * 32 + "'", "body": f"'{BODY}'",
-        "body_sha256": "md5(:n::text) || md5(:n::text)", "static_sale": "true" if static_sale else "false"}
+        "partner": "'simbank'",
+        "partner_txn_id": "('T' || :n)",
+        "bank_reference": "('FT' || :n)",
+        "bin": "'970405'",
+        "account_number": "(5000000000 + :acct)::text",
+        "amount": ":amt",
+        "direction": "'in'",
+        "description": "'MBVCB.1234567.CHUYEN TIEN MUA RAU'",
+        "booked_at": "now()",
+        "received_at": "now()",
+        "payer_name": "'TRAN VAN B'",
+        "payer_account": "NULL::text",
+        "payer_bin": "NULL::text",
+        "reverses_txn_id": "NULL::text",
+        "remote_addr": "'127.0.0.1'",
+        "auth_header": "'t=1700000000,v1=" + "ab" * 32 + "'",
+        "body": f"'{BODY}'",
+        "body_sha256": "md5(:n::text) || md5(:n::text)",
+        "static_sale": "true" if static_sale else "false",
+    }
 
 
 def recording_script(static_sale: bool) -> str:
     from market_pay.payments.callbacks import _RECORD_SQL
+
     values = _parameters(static_sale)
     # Bound parameters are ":name" (a "::type" cast is not one).
     sql = re.sub(r"(?<!:):([a-z_0-9]+)", lambda match: values[match.group(1)], _RECORD_SQL.text)
@@ -64,9 +81,30 @@ def lean_script() -> str:
 
 
 def pgbench(script: Path, duration: int, clients: int) -> float:
-    output = subprocess.run(["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-M", "prepared",
-                             "-c", str(clients), "-j", "2", "-T", str(duration), "-f", str(script),
-                             "market_pay_bench_sql"], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [
+            "pgbench",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(duration),
+            "-f",
+            str(script),
+            "market_pay_bench_sql",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if not re.search(r"number of failed transactions: 0 ", output):
         raise RuntimeError(f"pgbench reported failures:\n{output}")
     return float(re.search(r"^tps = ([\d.]+)", output, re.MULTILINE).group(1))
@@ -85,8 +123,7 @@ def main():
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE bench_ceiling (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)"))
         engine.dispose()
-        scripts = {"lean": lean_script(), "two rows": recording_script(False),
-                   "static sale": recording_script(True)}
+        scripts = {"lean": lean_script(), "two rows": recording_script(False), "static sale": recording_script(True)}
         paths = {}
         for name, script in scripts.items():
             paths[name] = tmp / f"{name.replace(' ', '_')}.sql"

@@ -14,6 +14,7 @@ Measured, alternating, --repeat times each (medians reported):
 - base:    the same report aggregated from bank_transaction and cash_sale (the exactness check too);
 - groupby: the plain direct GROUP BY the issue names — credits per market over the period, one query.
 """
+
 import argparse
 import os
 import statistics
@@ -38,11 +39,14 @@ def direct_group_by(first, last):
     from market_pay.reports.periods import Period
     from market_pay.reports.rollups import sale_filter
     from market_pay.vendors.models import Vendor
+
     start, end = Period(first, last).utc_bounds()
-    query = (select(Vendor.market_id, func.count(), func.sum(BankTransaction.amount))
-             .join(Vendor, Vendor.id == BankTransaction.vendor_id)
-             .where(*sale_filter(), BankTransaction.booked_at >= start, BankTransaction.booked_at < end)
-             .group_by(Vendor.market_id))
+    query = (
+        select(Vendor.market_id, func.count(), func.sum(BankTransaction.amount))
+        .join(Vendor, Vendor.id == BankTransaction.vendor_id)
+        .where(*sale_filter(), BankTransaction.booked_at >= start, BankTransaction.booked_at < end)
+        .group_by(Vendor.market_id)
+    )
     return db.session.execute(query).all()
 
 
@@ -65,31 +69,49 @@ def run(url: str, repeat: int):
     from market_pay.reports.adoption import adoption_report
     from market_pay.reports.responses import fresh_report
     from tests.reports.base_figures import stall_figures_from_base
+
     app = create_app()
     with app.app_context():
         rows = db.session.scalar(db.select(db.func.count()).select_from(BankTransaction))
         today = datetime.now(local_zone()).date()
         month_end = today.replace(day=1) - timedelta(days=1)
-        cases = [("province, 365 days", "08", today - timedelta(days=364), today),
-                 ("commune, one month", COMMUNE, month_end.replace(day=1), month_end)]
+        cases = [
+            ("province, 365 days", "08", today - timedelta(days=364), today),
+            ("commune, one month", COMMUNE, month_end.replace(day=1), month_end),
+        ]
         print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {rows:,} bank transactions")
         for label, region, first, last in cases:
             times = {"report": [], "base": [], "groupby": []}
             for _ in range(repeat):
-                elapsed, fast = timed(partial(fresh_report, None, {"region": region, "market": None, "first": first,
-                                                                   "last": last, "active_min": 1}))
+                elapsed, fast = timed(
+                    partial(
+                        fresh_report,
+                        None,
+                        {"region": region, "market": None, "first": first, "last": last, "active_min": 1},
+                    )
+                )
                 times["report"].append(elapsed)
-                elapsed, slow = timed(partial(adoption_report, None, region_code=region, first=first, last=last,
-                                              stall_figures=stall_figures_from_base))
+                elapsed, slow = timed(
+                    partial(
+                        adoption_report,
+                        None,
+                        region_code=region,
+                        first=first,
+                        last=last,
+                        stall_figures=stall_figures_from_base,
+                    )
+                )
                 times["base"].append(elapsed)
                 assert comparable(fast) == comparable(slow), "the rollups disagree with the base tables"
                 elapsed, _ = timed(partial(direct_group_by, first, last))
                 times["groupby"].append(elapsed)
                 db.session.rollback()
             report, base, groupby = (statistics.median(times[key]) for key in ("report", "base", "groupby"))
-            print(f"  {label:<20} report {report * 1000:8.1f} ms   same report from base {base * 1000:8.1f} ms "
-                  f"({base / report:5.1f}×)   direct GROUP BY {groupby * 1000:8.1f} ms ({groupby / report:5.1f}×)"
-                  f"   [{first:%d/%m/%Y}–{last:%d/%m/%Y}, medians of {repeat}, figures equal]")
+            print(
+                f"  {label:<20} report {report * 1000:8.1f} ms   same report from base {base * 1000:8.1f} ms "
+                f"({base / report:5.1f}×)   direct GROUP BY {groupby * 1000:8.1f} ms ({groupby / report:5.1f}×)"
+                f"   [{first:%d/%m/%Y}–{last:%d/%m/%Y}, medians of {repeat}, figures equal]"
+            )
 
 
 def main():
@@ -101,6 +123,7 @@ def main():
         # One process per database: the app and its engine are built per database URL.
         if len(args.database) > 1:
             import subprocess
+
             subprocess.run([sys.executable, __file__, "--database", url, "--repeat", str(args.repeat)], check=True)
         else:
             run(url, args.repeat)

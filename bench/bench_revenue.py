@@ -10,6 +10,7 @@ answer and the PDF answer of GET /api/v1/vendors/<id>/revenue for the whole year
 (authentication, the book service, the export), as the stall's market manager. Medians printed,
 with the book's size (days, lines, PDF pages) and its check against the rollups.
 """
+
 import argparse
 import random
 import statistics
@@ -41,13 +42,22 @@ def load(app, credits: int, cash_sales: int) -> int:
     from market_pay.regions.services import create_region
     from market_pay.reports import rollups
     from market_pay.vendors.services import register_vendor
+
     with app.app_context():
         create_region(None, {"code": "BR", "name": "Xã benchmark", "kind": "commune", "parent_code": None})
         create_market(None, {"code": "BM", "name": "Chợ benchmark", "region_code": "BR", "address": ""})
-        vendor = register_vendor(None, {
-            "market_code": "BM", "stall_code": "A-01", "display_name": "Tạp hoá bà Hoa", "legal_name": "NGUYỄN THỊ HOA",
-            "phone": "0912345678", "floor_amount": None,
-            "accounts": [{"bin": b, "account_number": a, "account_name": "NGUYỄN THỊ HOA"} for b, a in ACCOUNTS]})
+        vendor = register_vendor(
+            None,
+            {
+                "market_code": "BM",
+                "stall_code": "A-01",
+                "display_name": "Tạp hoá bà Hoa",
+                "legal_name": "NGUYỄN THỊ HOA",
+                "phone": "0912345678",
+                "floor_amount": None,
+                "accounts": [{"bin": b, "account_number": a, "account_name": "NGUYỄN THỊ HOA"} for b, a in ACCOUNTS],
+            },
+        )
         create_user(None, "bench-manager", "correct-horse-battery", "market_manager", "BM")
         db.session.commit()
         rng = random.Random(21)
@@ -56,20 +66,47 @@ def load(app, credits: int, cash_sales: int) -> int:
         for n in range(credits):
             account = vendor.accounts[n % 3]
             booked = start + timedelta(seconds=rng.randrange(365 * 86400))
-            rows.append({"partner": "simbank", "partner_txn_id": f"B{n}", "bank_reference": f"FT{n:010d}",
-                         "bin": account.bin, "account_number": account.account_number,
-                         "amount": rng.choice((10_000, 20_000, 35_000, 50_000, 120_000, 250_000)),
-                         "direction": "in", "description": "", "booked_at": booked, "received_at": booked,
-                         "match_kind": "static", "receiving_account_id": account.id, "vendor_id": vendor.id,
-                         "confirmation": rng.choice(("confirmed", "confirmed", "provisional", "recovered")),
-                         "reversed": rng.random() < 0.003, "feed_seq": n + 1, "underpaid": False, "overpaid": False,
-                         "below_floor": False, "late": False})
+            rows.append(
+                {
+                    "partner": "simbank",
+                    "partner_txn_id": f"B{n}",
+                    "bank_reference": f"FT{n:010d}",
+                    "bin": account.bin,
+                    "account_number": account.account_number,
+                    "amount": rng.choice((10_000, 20_000, 35_000, 50_000, 120_000, 250_000)),
+                    "direction": "in",
+                    "description": "",
+                    "booked_at": booked,
+                    "received_at": booked,
+                    "match_kind": "static",
+                    "receiving_account_id": account.id,
+                    "vendor_id": vendor.id,
+                    "confirmation": rng.choice(("confirmed", "confirmed", "provisional", "recovered")),
+                    "reversed": rng.random() < 0.003,
+                    "feed_seq": n + 1,
+                    "underpaid": False,
+                    "overpaid": False,
+                    "below_floor": False,
+                    "late": False,
+                }
+            )
         for chunk in range(0, len(rows), 2000):
-            db.session.execute(insert(BankTransaction), rows[chunk:chunk + 2000])
-        db.session.execute(insert(CashSale), [
-            {"market_id": vendor.market_id, "vendor_id": vendor.id, "amount": rng.choice((5_000, 15_000, 40_000)),
-             "count": 1, "occurred_at": start + timedelta(seconds=rng.randrange(365 * 86400)), "source": "stall",
-             "created_at": start} for _ in range(cash_sales)])
+            db.session.execute(insert(BankTransaction), rows[chunk : chunk + 2000])
+        db.session.execute(
+            insert(CashSale),
+            [
+                {
+                    "market_id": vendor.market_id,
+                    "vendor_id": vendor.id,
+                    "amount": rng.choice((5_000, 15_000, 40_000)),
+                    "count": 1,
+                    "occurred_at": start + timedelta(seconds=rng.randrange(365 * 86400)),
+                    "source": "stall",
+                    "created_at": start,
+                }
+                for _ in range(cash_sales)
+            ],
+        )
         db.session.commit()
         rollups.refresh()
         db.session.commit()
@@ -83,6 +120,7 @@ def run(url: str, repeat: int, credits: int, cash_sales: int) -> dict:
     from market_pay.auth.models import User
     from market_pay.auth.services import issue_token
     from market_pay.extensions import db
+
     recreate_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "MATCHER": "off"})
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
@@ -109,14 +147,24 @@ def run(url: str, repeat: int, credits: int, cash_sales: int) -> dict:
     document.close()
     with app.app_context():
         from market_pay.revenue.outlook import period_totals
+
         rollup = period_totals(vendor_id, date(YEAR, 1, 1), date(YEAR, 12, 31))
         db.engine.dispose()
     lines = sum(len(day["lines"]) + (1 if day["cash"] else 0) for day in book["days"])
-    return {"database": url.split(":")[0], "credits": credits, "cash_sales": cash_sales, "days": len(book["days"]),
-            "book_lines": lines, "pdf_pages": pages, "pdf_kb": len(answers["pdf"].data) // 1024,
-            "equals_rollups": rollup == (book["cashless"], book["cash"]),
-            "json_median_s": statistics.median(times["json"]), "pdf_median_s": statistics.median(times["pdf"]),
-            "json_runs": times["json"], "pdf_runs": times["pdf"]}
+    return {
+        "database": url.split(":")[0],
+        "credits": credits,
+        "cash_sales": cash_sales,
+        "days": len(book["days"]),
+        "book_lines": lines,
+        "pdf_pages": pages,
+        "pdf_kb": len(answers["pdf"].data) // 1024,
+        "equals_rollups": rollup == (book["cashless"], book["cash"]),
+        "json_median_s": statistics.median(times["json"]),
+        "pdf_median_s": statistics.median(times["pdf"]),
+        "json_runs": times["json"],
+        "pdf_runs": times["pdf"],
+    }
 
 
 def main():
@@ -129,9 +177,11 @@ def main():
     for url in args.database:
         figures = run(url, args.repeat, args.credits, args.cash_sales)
         runs = lambda key, figures=figures: ", ".join(f"{t:.3f}" for t in figures[key])  # noqa: E731
-        print(f"{figures['database']}: {figures['credits']} credits + {figures['cash_sales']} cash sales → "
-              f"{figures['days']} days, {figures['book_lines']} book lines, PDF {figures['pdf_pages']} pages "
-              f"({figures['pdf_kb']} KB); equals the rollups: {figures['equals_rollups']}")
+        print(
+            f"{figures['database']}: {figures['credits']} credits + {figures['cash_sales']} cash sales → "
+            f"{figures['days']} days, {figures['book_lines']} book lines, PDF {figures['pdf_pages']} pages "
+            f"({figures['pdf_kb']} KB); equals the rollups: {figures['equals_rollups']}"
+        )
         print(f"  JSON median {figures['json_median_s']:.3f} s ({runs('json_runs')})")
         print(f"  PDF  median {figures['pdf_median_s']:.3f} s ({runs('pdf_runs')})")
 

@@ -4,6 +4,7 @@ cost lies. Each format runs in its own process, so its peak RSS is its own; repe
 
     .venv/bin/python bench/bench_statement_readers.py --lines 100000 --repeats 3
 """
+
 import argparse
 import json
 import os
@@ -37,6 +38,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     from bench_reconcile import convert, plan
+
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "statement.csv"
         for _ in plan(args.lines, args.accounts, source, seed=1):
@@ -45,8 +47,14 @@ def main():
         results = {}
         for _ in range(args.repeats):
             for name, path in files.items():  # interleaved, so load changes hit every format alike
-                output = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
-                                        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
+                output = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(path)],
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                    check=True,
+                ).stdout
                 result = json.loads(output)
                 assert result["errors"] == 0 and result["lines"] == args.lines, result
                 results.setdefault(name, []).append(result)
@@ -56,8 +64,10 @@ def main():
     for name, runs in results.items():
         seconds = statistics.median(r["seconds"] for r in runs)
         rss = max(r["peak_rss_mib"] for r in runs)
-        print(f"| {name} | {args.lines:,} | {seconds:.1f} | {seconds / args.lines * 1e6:.0f} | {seconds / base:.2f} | "
-              f"{rss:.0f} |")
+        print(
+            f"| {name} | {args.lines:,} | {seconds:.1f} | {seconds / args.lines * 1e6:.0f} | {seconds / base:.2f} | "
+            f"{rss:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ written). A two-row file is imported into another market first, as a running wor
     # the code under test is whatever `market_pay` imports first: to measure another checkout,
     PYTHONPATH=/path/to/checkout .venv/bin/python bench/bench_vendor_import.py
 """
+
 import argparse
 import json
 import statistics
@@ -35,8 +36,11 @@ from market_pay.regions.services import create_region  # noqa: E402
 def spreadsheet(rows: int, first_account: int = 7_000_000_000) -> str:
     banks = ["970436", "970405", "970415", "970418", "970422"]
     lines = ["stall_code,display_name,phone,floor_amount,bin,account_number,account_name"]
-    lines += [f"S{n:05d},Sạp rau {n},0912{n:06d},{1000 if n % 3 == 0 else ''},{banks[n % 5]},{first_account + n},"
-              f"NGUYỄN THỊ {n}" for n in range(rows)]
+    lines += [
+        f"S{n:05d},Sạp rau {n},0912{n:06d},{1000 if n % 3 == 0 else ''},{banks[n % 5]},{first_account + n},"
+        f"NGUYỄN THỊ {n}"
+        for n in range(rows)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -81,18 +85,23 @@ def main():
         targets += [] if args.skip_postgresql else [(args.pg, "PostgreSQL")]
         for url, label in targets:
             runs = [one_run(url, csv_text, args.rows) for _ in range(args.runs)]
-            result = {"database": label, "rows": args.rows,
-                      "import_median_s": round(statistics.median(r[0] for r in runs), 2),
-                      "import_runs": [round(r[0], 2) for r in runs],
-                      "reimport_median_s": round(statistics.median(r[1] for r in runs), 2),
-                      "reimport_runs": [round(r[1], 2) for r in runs]}
+            result = {
+                "database": label,
+                "rows": args.rows,
+                "import_median_s": round(statistics.median(r[0] for r in runs), 2),
+                "import_runs": [round(r[0], 2) for r in runs],
+                "reimport_median_s": round(statistics.median(r[1] for r in runs), 2),
+                "reimport_runs": [round(r[1], 2) for r in runs],
+            }
             print(json.dumps(result), flush=True)
             results.append(result)
     print(f"\n| database | rows | import median s ({args.runs} runs) | re-import (all unchanged) median s |")
     print("|---|---:|---:|---:|")
     for r in results:
-        print(f"| {r['database']} | {r['rows']:,} | {r['import_median_s']} ({', '.join(map(str, r['import_runs']))}) | "
-              f"{r['reimport_median_s']} ({', '.join(map(str, r['reimport_runs']))}) |")
+        print(
+            f"| {r['database']} | {r['rows']:,} | {r['import_median_s']} ({', '.join(map(str, r['import_runs']))}) | "
+            f"{r['reimport_median_s']} ({', '.join(map(str, r['reimport_runs']))}) |"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Every implementation is checked to produce/accept the same payload before it is 
 figure is the median of several repeats (the machine is shared and noisy); ratios compare
 medians from the same run. Run on one core:  taskset -c 0 .venv/bin/python bench/bench_vietqr.py
 """
+
 import argparse
 import statistics
 import sys
@@ -58,8 +59,12 @@ def qrcode_make_png(payload: str) -> bytes:
 def check_equivalence():
     """Refuse to time implementations that do not do the same job."""
     assert qr_pay.QRPay(BIN, ACCOUNT, transaction_amount=AMOUNT, purpose_of_transaction=PURPOSE).code == DYNAMIC
-    assert vietnam_qr_pay.QRPay.init_viet_qr(bank_bin=BIN, bank_number=ACCOUNT, amount=str(AMOUNT),
-                                             purpose=PURPOSE).build() == DYNAMIC
+    assert (
+        vietnam_qr_pay.QRPay.init_viet_qr(
+            bank_bin=BIN, bank_number=ACCOUNT, amount=str(AMOUNT), purpose=PURPOSE
+        ).build()
+        == DYNAMIC
+    )
     assert qr_pay.decode(DYNAMIC)["consumer_id"] == ACCOUNT
     assert vietnam_qr_pay.QRPay(DYNAMIC).consumer.bank_number == ACCOUNT
     assert parse(DYNAMIC).account == ACCOUNT
@@ -77,15 +82,19 @@ def main():
     cases = {
         "encode dynamic": {
             "market_pay": lambda: build(BIN, ACCOUNT, amount=AMOUNT, purpose=PURPOSE),
-            "napas-qr-python": lambda: qr_pay.QRPay(BIN, ACCOUNT, transaction_amount=AMOUNT,
-                                                    purpose_of_transaction=PURPOSE).code,
+            "napas-qr-python": lambda: (
+                qr_pay.QRPay(BIN, ACCOUNT, transaction_amount=AMOUNT, purpose_of_transaction=PURPOSE).code
+            ),
             "vietnam-qr-pay": lambda: vietnam_qr_pay.QRPay.init_viet_qr(
-                bank_bin=BIN, bank_number=ACCOUNT, amount=str(AMOUNT), purpose=PURPOSE).build(),
+                bank_bin=BIN, bank_number=ACCOUNT, amount=str(AMOUNT), purpose=PURPOSE
+            ).build(),
         },
         "encode static": {
             "market_pay": lambda: build("970422", "0352350917"),
             "napas-qr-python": lambda: qr_pay.QRPay("970422", "0352350917", point_of_initiation_method="STATIC").code,
-            "vietnam-qr-pay": lambda: vietnam_qr_pay.QRPay.init_viet_qr(bank_bin="970422", bank_number="0352350917").build(),
+            "vietnam-qr-pay": lambda: vietnam_qr_pay.QRPay.init_viet_qr(
+                bank_bin="970422", bank_number="0352350917"
+            ).build(),
         },
         "parse dynamic": {
             "market_pay": lambda: parse(DYNAMIC),

@@ -1,5 +1,6 @@
 """What the benchmarks share: a fresh database holding one market of stalls, set up through the
 real command line."""
+
 import os
 import subprocess
 import sys
@@ -12,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def market_pay(env, *args):
-    subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
 def recreate_database(url: str):

@@ -5,6 +5,7 @@ inserts the raw body into one table and commits. Never deployed; bench_callbacks
 INSERT, COMMIT). /bench/ceiling-lean does it the way PostgreSQL callbacks are recorded (one
 autocommit statement on a recording connection: payments/recording_engine.py), so the figures can
 also say what the callback's own work costs beyond the shortcut it shares with nothing else."""
+
 from flask import request
 from sqlalchemy import text
 
@@ -17,7 +18,9 @@ app = create_app()
 
 @app.post("/bench/ceiling")
 def ceiling():
-    db.session.execute(text("INSERT INTO bench_ceiling (body) VALUES (:body)"), {"body": request.get_data(as_text=True)})
+    db.session.execute(
+        text("INSERT INTO bench_ceiling (body) VALUES (:body)"), {"body": request.get_data(as_text=True)}
+    )
     db.session.commit()
     return {"status": "accepted"}
 
@@ -26,6 +29,7 @@ def ceiling():
 def ceiling_lean():
     if db.engine.dialect.name != "postgresql":  # SQLite has no recording connections
         return ceiling()
-    recording_engine.execute("INSERT INTO bench_ceiling (body) VALUES (%(body)s) RETURNING id",
-                             {"body": request.get_data(as_text=True)})
+    recording_engine.execute(
+        "INSERT INTO bench_ceiling (body) VALUES (%(body)s) RETURNING id", {"body": request.get_data(as_text=True)}
+    )
     return {"status": "accepted"}

@@ -3,6 +3,7 @@
 On a 2-core machine every part (load generator, gunicorn workers, PostgreSQL, matcher) competes
 for the same cores, so "where did the CPU go, per request" says more than requests per second
 alone: it separates the service's own cost from the machine's noise."""
+
 import os
 import resource
 
@@ -30,8 +31,8 @@ def snapshot(server_pid: int, matcher_pid: int | None = None) -> dict:
                 stat = handle.read()
         except OSError:  # gone between listing and reading
             continue
-        command = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        command = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         seconds = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
         pid = int(name)
         if command == "postgres":
@@ -49,5 +50,9 @@ def per_request_us(before: dict, after: dict, requests: int) -> dict:
     """Per process, so that one ending in between (a PostgreSQL backend whose client closed)
     does not make a part's figure negative; the CPU such a process spent in the run is missed,
     so a figure can be a little low, never less than zero."""
-    return {part: round(sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
-                        / max(requests, 1) * 1e6) for part in before}
+    return {
+        part: round(
+            sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items()) / max(requests, 1) * 1e6
+        )
+        for part in before
+    }

@@ -1,4 +1,5 @@
 """market_pay: the backend for chợ 4.0 cashless markets. create_app() builds the Flask app."""
+
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
@@ -38,11 +39,33 @@ def _blueprints():
     from .vietqr import api as vietqr_api
     from .vietqr import pages as verify_pages
 
-    return (health.bp, openapi.bp, auth_api.bp, regions_api.bp, markets_api.bp, vendors_api.bp,
-            vietqr_api.bp, callbacks_api.bp, payments_api.bp, reconciliation_api.bp, kits_api.bp,
-            cash_api.bp, reports_api.bp, stalls_api.bp, stall_pages.bp, pay_pages.bp, verify_pages.bp,
-            report_pages.bp, audit_api.bp, account_pages.bp, front_door.bp, admin_pages.bp,
-            office_pages.bp, revenue_api.bp, revenue_pages.bp)
+    return (
+        health.bp,
+        openapi.bp,
+        auth_api.bp,
+        regions_api.bp,
+        markets_api.bp,
+        vendors_api.bp,
+        vietqr_api.bp,
+        callbacks_api.bp,
+        payments_api.bp,
+        reconciliation_api.bp,
+        kits_api.bp,
+        cash_api.bp,
+        reports_api.bp,
+        stalls_api.bp,
+        stall_pages.bp,
+        pay_pages.bp,
+        verify_pages.bp,
+        report_pages.bp,
+        audit_api.bp,
+        account_pages.bp,
+        front_door.bp,
+        admin_pages.bp,
+        office_pages.bp,
+        revenue_api.bp,
+        revenue_pages.bp,
+    )
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -62,10 +85,12 @@ def create_app(test_config=None):
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON
     app.json.sort_keys = False
     from .common.sessions import CookieSessionInterface
+
     app.session_interface = CookieSessionInterface()
 
     db.init_app(app)
     from . import models  # noqa: F401  (register every model with the metadata)
+
     migrate.init_app(app, db, directory=str(migrations_directory()))
     state = app_state.init_app(app)
     with app.app_context():
@@ -74,12 +99,15 @@ def create_app(test_config=None):
         elif db.engine.dialect.name == "postgresql":
             configure_postgres_engine(db.engine)
         from .payments.callbacks import recorder_for
+
         state.callback_recorder = recorder_for(db.engine.dialect.name)
 
     register_error_handlers(app)
     from . import observability
+
     observability.init_app(app)
     from .common.request_input import refuse_nul_in_url
+
     app.before_request(refuse_nul_in_url)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     for blueprint in _blueprints():
@@ -88,6 +116,6 @@ def create_app(test_config=None):
     # Reports follow matched money through payments' signals (payments/signals.py).
     from .cli import register_commands
     from .reports import rollups  # noqa: F401
+
     register_commands(app)
     return app
-

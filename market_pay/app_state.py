@@ -2,6 +2,7 @@
 chosen at start-up (how callbacks are recorded). It lives on the app, as
 app.extensions["market_pay"], never in a module: two apps in one process (the tests run one on
 SQLite and one on PostgreSQL) must not share a credential cache or a recording path."""
+
 import threading
 from dataclasses import dataclass, field
 

@@ -6,6 +6,7 @@ market_pay/_vendor_kits: setup.py maps them in at build time). An installed serv
 copies inside its package; a checkout (or an editable install) has none there and uses the
 repository's. Both are plain folders on disk: Alembic and the kit renderer read files by path.
 """
+
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -1,6 +1,7 @@
 """The `market-pay` command line: the root group, which lists and explains every command even
 without a usable configuration, and one registration per feature. Each feature owns its commands
 in `market_pay/<feature>/cli.py` (shared helpers: common/cli.py)."""
+
 import copy
 import secrets
 import sys
@@ -22,40 +23,55 @@ from .vietqr.cli import qr_cli
 def register_commands(app):
     """Every feature's commands on APP's CLI: one import and one add_command per feature."""
     from .audit.cli import audit_command
+
     app.cli.add_command(audit_command)
     from .regions.cli import regions_cli
+
     app.cli.add_command(regions_cli)
     from .auth.cli import users_cli
+
     app.cli.add_command(users_cli)
     from .vendors.cli import vendors_cli
+
     app.cli.add_command(vendors_cli)
     from .markets.cli import markets_cli
+
     app.cli.add_command(markets_cli)
     from .payments.cli import partners_cli
+
     app.cli.add_command(partners_cli)
     from .payments.cli import matcher_cli
+
     app.cli.add_command(matcher_cli)
     from .demo.cli import demo_command
+
     app.cli.add_command(demo_command)
     app.cli.add_command(qr_cli)
     app.cli.add_command(bank_cli)
     from .reconciliation.cli import reconcile_command
+
     app.cli.add_command(reconcile_command)
     from .kits.cli import kits_cli
+
     app.cli.add_command(kits_cli)
     from .reports.cli import report_command
+
     app.cli.add_command(report_command)
     from .cash.cli import cash_cli
+
     app.cli.add_command(cash_cli)
     from .serving.cli import serve_command
+
     app.cli.add_command(serve_command)
     from .revenue.cli import revenue_cli
+
     app.cli.add_command(revenue_cli)
 
 
 def main():
     """Console script entry point: the app's Flask CLI (db, run, shell and our own commands)."""
     from . import create_app
+
     group = _MarketPayGroup(create_app=create_app, help="market_pay command line.")
     group.add_command(qr_cli)
     group.add_command(bank_cli)
@@ -80,8 +96,9 @@ def _refuse_arguments_that_are_not_utf8(arguments):
         try:
             argument.encode("utf-8")
         except UnicodeEncodeError:
-            raise click.UsageError(f"the argument {argument.encode('utf-8', 'replace').decode()!r} "
-                                   "is not UTF-8 text.") from None
+            raise click.UsageError(
+                f"the argument {argument.encode('utf-8', 'replace').decode()!r} is not UTF-8 text."
+            ) from None
 
 
 class _MarketPayGroup(FlaskGroup):
@@ -109,8 +126,15 @@ class _MarketPayGroup(FlaskGroup):
         if self._help_app is None:
             try:
                 from . import create_app
-                self._help_app = create_app({"CLI_HELP_ONLY": True, "SECRET_KEY": secrets.token_hex(32),
-                                                  "SQLALCHEMY_DATABASE_URI": "sqlite://", "MATCHER": "off"})
+
+                self._help_app = create_app(
+                    {
+                        "CLI_HELP_ONLY": True,
+                        "SECRET_KEY": secrets.token_hex(32),
+                        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                        "MATCHER": "off",
+                    }
+                )
             except Exception as error:  # listing our own commands is still possible
                 if _startup_failure(error) is None:
                     raise
@@ -149,8 +173,10 @@ def _refusing_copy(command: click.Command, message: str) -> click.Command:
         if twin.callback is not None:
             twin.callback = lambda *args, **kwargs: None  # a group's own callback may need the app
     else:
+
         def refuse(*args, **kwargs):
             raise click.ClickException(message)
+
         twin.callback = refuse
     return twin
 
@@ -161,6 +187,7 @@ def _startup_failure(error: Exception) -> str | None:
     from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
     from .config import ConfigError
+
     if isinstance(error, ConfigError):
         return str(error)
     if isinstance(error, ArgumentError):  # also NoSuchModuleError: an unknown scheme in the URL

@@ -1,4 +1,5 @@
 """Configuration: defaults plus MARKET_PAY_* environment variables; fails fast on a missing secret."""
+
 import os
 import secrets
 from pathlib import Path
@@ -72,7 +73,7 @@ def normalise_database_url(url: str) -> str:
     """Let operators write plain postgresql:// URLs; we ship psycopg 3, not psycopg2."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -107,8 +108,7 @@ def load_config(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = env.get("MARKET_PAY_DATABASE_URL", default_db)
     if test_config:
         app.config.update(test_config)
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
-        app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config.get("CLI_HELP_ONLY"):
         return  # an app that only lists the CLI's commands (cli.py): it never serves nor runs one
 
@@ -124,8 +124,10 @@ def load_config(app, test_config=None):
     if app.config["MATCHER"] not in ("thread", "inline", "off"):
         raise ConfigError("MARKET_PAY_MATCHER must be thread, inline or off")
     if not (Path(app.config["KITS_DIR"]) / "templates").is_dir():
-        raise ConfigError(f"MARKET_PAY_KITS_DIR={app.config['KITS_DIR']!r} has no templates/ folder "
-                          "(it should point at the project's vendor_kits/)")
+        raise ConfigError(
+            f"MARKET_PAY_KITS_DIR={app.config['KITS_DIR']!r} has no templates/ folder "
+            "(it should point at the project's vendor_kits/)"
+        )
     try:
         ZoneInfo(app.config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -1,4 +1,5 @@
 """AppError hierarchy and the handlers that turn every error into one JSON shape (or an HTML page)."""
+
 import logging
 import math
 from http import HTTPStatus
@@ -98,8 +99,7 @@ class ServiceUnavailable(AppError):
 
 
 def error_body(code: int, message: str, errors=None) -> dict:
-    return {"code": code, "status": HTTPStatus(code).phrase, "message": message,
-            "errors": errors or {}}
+    return {"code": code, "status": HTTPStatus(code).phrase, "message": message, "errors": errors or {}}
 
 
 _HTML_ERROR = """<!doctype html><html lang="vi"><meta charset="utf-8">
@@ -123,6 +123,7 @@ def _html_error(code: int, message: str):
     """The styled, Vietnamese-first page (common/front_door.py); the bare page only if that one
     cannot be drawn (an error while answering an error must not become a second 500)."""
     from .common.front_door import error_page
+
     try:
         return error_page(code, message)
     except Exception:

@@ -1,4 +1,5 @@
 """Shared extension objects: the database (with a constraint naming convention) and migrations."""
+
 import time
 from typing import TYPE_CHECKING, ClassVar
 

@@ -1,6 +1,7 @@
 """GET /healthz: 200 when the database answers, 503 otherwise (for load balancers and systemd).
 GET /livez: 200 whenever the process answers at all (liveness: restart me if this fails); it never
 touches the database, so a database outage does not make an orchestrator kill healthy workers."""
+
 import logging
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """Every feature's models in one place, for Alembic autogenerate and `flask shell`."""
+
 from .audit.models import AuditLog
 from .auth.models import ApiToken, User
 from .cash.models import CashSale
@@ -11,8 +12,27 @@ from .throttling.models import AttemptCounter, RateCounter
 from .vendors.models import ReceivingAccount, Vendor
 
 __all__ = [
-    "ApiToken", "AttemptCounter", "AuditLog", "BankTransaction", "CashSale", "FeedCounter", "InboxEntry", "Market",
-    "MarketDayTotal", "PartnerCredential", "PaymentRequest", "RateCounter", "ReceivingAccount",
-    "ReconciliationBreak", "ReconciliationRun", "ReconciliationRunMarket", "Region", "RollupDirty", "StallDayTotal",
-    "StallMonthTotal", "SuspenseItem", "User", "Vendor",
+    "ApiToken",
+    "AttemptCounter",
+    "AuditLog",
+    "BankTransaction",
+    "CashSale",
+    "FeedCounter",
+    "InboxEntry",
+    "Market",
+    "MarketDayTotal",
+    "PartnerCredential",
+    "PaymentRequest",
+    "RateCounter",
+    "ReceivingAccount",
+    "ReconciliationBreak",
+    "ReconciliationRun",
+    "ReconciliationRunMarket",
+    "Region",
+    "RollupDirty",
+    "StallDayTotal",
+    "StallMonthTotal",
+    "SuspenseItem",
+    "User",
+    "Vendor",
 ]

@@ -1,4 +1,5 @@
 """Alembic environment for market_pay: runs against the app's own engine and metadata."""
+
 import logging
 from logging.config import fileConfig
 
@@ -30,8 +31,13 @@ def skip_empty_autogenerate(context_, revision, directives):
 
 
 def run_migrations_offline():
-    context.configure(url=str(migrate_ext.db.engine.url), target_metadata=target_metadata,
-                      literal_binds=True, render_item=render_item, render_as_batch=True)
+    context.configure(
+        url=str(migrate_ext.db.engine.url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_item=render_item,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -3,6 +3,7 @@ inside a transaction that is rolled back. Every test that uses `app` runs on SQL
 PostgreSQL too when MARKET_PAY_TEST_DATABASE_URL is set: that URL names the server and the stem of
 the databases the run creates for itself ("<name>_gw0", "<name>_gw1"… one per pytest-xdist worker,
 "<name>_pytest" otherwise); the database it names is never changed."""
+
 import tempfile
 
 import pytest
@@ -22,15 +23,20 @@ def database_url(backend: str, tmp_dir) -> str:
 
 
 def make_app(url: str):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                       "SECRET_KEY": "test-secret",
-                       # Real hashing, but cheap: thousands of users are created across the suite.
-                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                       # Match in the callback request, so a test sees the outcome at once;
-                       # tests/payments/test_matcher.py covers the background modes.
-                       "MATCHER": "inline",
-                       # Built kits are kept by content; never in the checkout's instance folder.
-                       "KIT_CACHE_DIR": tempfile.mkdtemp(prefix="market_pay_kits_")})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret",
+            # Real hashing, but cheap: thousands of users are created across the suite.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Match in the callback request, so a test sees the outcome at once;
+            # tests/payments/test_matcher.py covers the background modes.
+            "MATCHER": "inline",
+            # Built kits are kept by content; never in the checkout's instance folder.
+            "KIT_CACHE_DIR": tempfile.mkdtemp(prefix="market_pay_kits_"),
+        }
+    )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -106,6 +112,7 @@ def _fresh_credential_cache(request):
         yield
         return
     from market_pay.payments.partners import forget_cached_credentials
+
     app = request.getfixturevalue("migrated_app")
     forget_cached_credentials(app)
     yield
@@ -120,7 +127,8 @@ def pytest_collection_modifyitems(items):
         fixture_info = getattr(item, "_fixtureinfo", None)
         if fixture_info is None:
             continue
-        scopes = {definition.scope for definitions in fixture_info.name2fixturedefs.values()
-                  for definition in definitions}
+        scopes = {
+            definition.scope for definitions in fixture_info.name2fixturedefs.values() for definition in definitions
+        }
         if "module" in scopes:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))

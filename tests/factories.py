@@ -1,5 +1,6 @@
 """Plain make_* factories. Each commits (into the test's outer transaction, rolled back later) so
 objects survive the session clean-up at the end of every request the test makes."""
+
 import itertools
 
 from market_pay.auth.services import create_user, issue_token
@@ -16,8 +17,9 @@ VENDOR_PIN = "480257"
 
 def make_region(code=None, kind="commune", parent=None, name=None):
     code = code or f"R{next(_seq)}"
-    region = create_region(None, {"code": code, "name": name or f"Xã {code}", "kind": kind,
-                                  "parent_code": parent.code if parent else None})
+    region = create_region(
+        None, {"code": code, "name": name or f"Xã {code}", "kind": kind, "parent_code": parent.code if parent else None}
+    )
     db.session.commit()
     return region
 
@@ -25,27 +27,34 @@ def make_region(code=None, kind="commune", parent=None, name=None):
 def make_market(code=None, region=None, name=None):
     region = region or make_region()
     code = code or f"M{next(_seq)}"
-    market = create_market(None, {"code": code, "name": name or f"Chợ {code}",
-                                  "region_code": region.code, "address": "Thôn 1"})
+    market = create_market(
+        None, {"code": code, "name": name or f"Chợ {code}", "region_code": region.code, "address": "Thôn 1"}
+    )
     db.session.commit()
     return market
 
 
 def account_data(bin_code="970405", account_number=None, account_name="NGUYỄN THỊ HOA"):
-    return {"bin": bin_code, "account_number": account_number or f"{next(_seq):012d}",
-            "account_name": account_name}
+    return {"bin": bin_code, "account_number": account_number or f"{next(_seq):012d}", "account_name": account_name}
 
 
-def make_vendor(market=None, stall_code=None, accounts=None, phone="0912345678", floor_amount=None,
-                legal_name=None):
+def make_vendor(market=None, stall_code=None, accounts=None, phone="0912345678", floor_amount=None, legal_name=None):
     """Registered by the operator (actor None): its accounts are active at once. The legal name
     is the first account's name unless given (account names must match it)."""
     market = market or make_market()
     accounts = accounts or [account_data()]
-    vendor = register_vendor(None, {
-        "market_code": market.code, "stall_code": stall_code or f"S-{next(_seq)}",
-        "display_name": "Rau sạch bà Hoa", "legal_name": legal_name or accounts[0]["account_name"],
-        "phone": phone, "floor_amount": floor_amount, "accounts": accounts})
+    vendor = register_vendor(
+        None,
+        {
+            "market_code": market.code,
+            "stall_code": stall_code or f"S-{next(_seq)}",
+            "display_name": "Rau sạch bà Hoa",
+            "legal_name": legal_name or accounts[0]["account_name"],
+            "phone": phone,
+            "floor_amount": floor_amount,
+            "accounts": accounts,
+        },
+    )
     db.session.commit()
     return vendor
 

@@ -1,4 +1,5 @@
 """Read QR images back with a real reader (zxing-cpp); SVG is rasterised by cairosvg first."""
+
 from io import BytesIO
 
 import cairosvg

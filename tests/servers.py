@@ -1,5 +1,6 @@
 """Start the real service (migrations, CLI set-up, gunicorn) for end-to-end tests, on databases of
 the test run's own; and send many requests at once."""
+
 import contextlib
 import json
 import os
@@ -50,17 +51,25 @@ def own_postgres(pg_url: str, name: str, drop: bool = False) -> str:
     database, and return its URL; with drop=True remove it instead. Refuses to touch a database of
     that name that the test suite did not create."""
     if len(name.encode()) > 63:
-        raise RuntimeError(f"test database name {name!r} is longer than PostgreSQL's 63 bytes: "
-                           "use a shorter database in MARKET_PAY_TEST_DATABASE_URL")
+        raise RuntimeError(
+            f"test database name {name!r} is longer than PostgreSQL's 63 bytes: "
+            "use a shorter database in MARKET_PAY_TEST_DATABASE_URL"
+        )
     url = _postgres_url(pg_url)
     engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            comment = conn.execute(text("SELECT coalesce(shobj_description(oid, 'pg_database'), '') "
-                                        "FROM pg_database WHERE datname = :name"), {"name": name}).first()
+            comment = conn.execute(
+                text(
+                    "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = :name"
+                ),
+                {"name": name},
+            ).first()
             if comment is not None and comment[0] != CREATED_BY_TESTS:
-                raise RuntimeError(f"database {name!r} exists and the test suite did not create it; "
-                                   "it is left alone: drop it yourself or use another MARKET_PAY_TEST_DATABASE_URL")
+                raise RuntimeError(
+                    f"database {name!r} exists and the test suite did not create it; "
+                    "it is left alone: drop it yourself or use another MARKET_PAY_TEST_DATABASE_URL"
+                )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if not drop:
                 for attempt in range(20):
@@ -113,8 +122,9 @@ def service_env(database_url: str) -> dict:
 
 
 def cli(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "market_pay.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout
 
@@ -127,9 +137,25 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
     # A file, not a pipe: the service writes a log line per request, and a pipe nobody reads
     # until the end fills up and blocks the workers.
     log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's life; closed when it stops)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
-                               str(threads), "--bind", f"127.0.0.1:{port}", *extra_args, "wsgi:app"],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            *extra_args,
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -191,16 +217,19 @@ def send_at_once(app, count: int, method: str, url: str, **kwargs) -> list:
 def api(base: str, method: str, path: str, body=None, token=None):
     """The JSON answer of the service at `base` to one API request; an error status raises."""
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(f"{base}{path}", method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(
+        f"{base}{path}", method=method, headers=headers, data=json.dumps(body).encode() if body is not None else None
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 
 def call(url, body=None, token=None):
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.load(response)

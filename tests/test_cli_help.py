@@ -5,6 +5,7 @@ variable and a temporary working folder; commands that need the configuration th
 one line (what to set), never a traceback. Start-up used to fail while Flask listed the app's
 commands: a traceback, and only qr, bank, run, shell and routes were shown.
 """
+
 import os
 import subprocess
 import sys
@@ -28,8 +29,14 @@ def _clean_env(**extra):
 
 
 def _run(args, tmp_path, **extra):
-    return subprocess.run([sys.executable, "-m", "market_pay.cli", *args], cwd=tmp_path, env=_clean_env(**extra),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "market_pay.cli", *args],
+        cwd=tmp_path,
+        env=_clean_env(**extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _command_paths():
@@ -55,8 +62,22 @@ COMMANDS = _command_paths()
 
 def test_the_walk_finds_the_commands_of_every_feature():
     names = {" ".join(path) for path in COMMANDS}
-    assert {"serve", "db", "db upgrade", "bank simulate", "qr encode", "audit", "demo", "users create",
-            "vendors import", "kits build", "report", "reconcile", "revenue book", "revenue rules update"} <= names
+    assert {
+        "serve",
+        "db",
+        "db upgrade",
+        "bank simulate",
+        "qr encode",
+        "audit",
+        "demo",
+        "users create",
+        "vendors import",
+        "kits build",
+        "report",
+        "reconcile",
+        "revenue book",
+        "revenue rules update",
+    } <= names
 
 
 def test_top_level_help_lists_every_command_without_configuration(tmp_path):
@@ -77,8 +98,17 @@ def test_every_help_works_without_configuration(tmp_path):
         assert f"{' '.join(path)} [OPTIONS]" in result.stdout, (shown, result.stdout)
 
 
-@pytest.mark.parametrize("args", [["serve"], ["db", "upgrade"], ["demo"], ["routes"], ["run"],
-                                  ["users", "create", "--username", "a", "--password", "b", "--role", "admin"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve"],
+        ["db", "upgrade"],
+        ["demo"],
+        ["routes"],
+        ["run"],
+        ["users", "create", "--username", "a", "--password", "b", "--role", "admin"],
+    ],
+)
 def test_a_command_needing_the_secret_refuses_with_one_line(tmp_path, args):
     result = _run(args, tmp_path)
     assert result.returncode != 0
@@ -95,8 +125,7 @@ def test_qr_commands_need_no_configuration(tmp_path):
 
 
 def test_help_works_with_a_secret_but_no_reachable_database(tmp_path):
-    unreachable = {"MARKET_PAY_SECRET_KEY": "x" * 64,
-                   "MARKET_PAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    unreachable = {"MARKET_PAY_SECRET_KEY": "x" * 64, "MARKET_PAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
     for args in (["--help"], ["db", "upgrade", "--help"], ["serve", "--help"]):
         result = _run(args, tmp_path, **unreachable)
         assert result.returncode == 0, (args, result.stderr)

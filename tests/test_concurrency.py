@@ -1,4 +1,5 @@
 """Races and several workers: unique constraints decide, SQLite never says "database is locked"."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,10 +27,20 @@ def test_concurrent_registrations_of_one_account_number_under_any_bin_give_one_s
     def register(n):
         client = committed.test_client()
         barrier.wait()
-        return client.post("/api/v1/vendors", headers={"Authorization": f"Bearer {token}"}, json={
-            "market_code": "M1", "stall_code": f"S{n}", "display_name": "Rau", "legal_name": "A", "phone": "0912345678",
-            "accounts": [{"bin": ("970405", "970422", "970436")[n % 3], "account_number": "123123",
-                          "account_name": "A"}]}).status_code
+        return client.post(
+            "/api/v1/vendors",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "market_code": "M1",
+                "stall_code": f"S{n}",
+                "display_name": "Rau",
+                "legal_name": "A",
+                "phone": "0912345678",
+                "accounts": [
+                    {"bin": ("970405", "970422", "970436")[n % 3], "account_number": "123123", "account_name": "A"}
+                ],
+            },
+        ).status_code
 
     with ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(register, range(6)))
@@ -50,10 +61,18 @@ def test_gunicorn_workers_share_sqlite_without_lock_errors(tmp_path):
         token = body["token"]
 
         def register(n):
-            return call(base + "/api/v1/vendors", {
-                "market_code": "M1", "stall_code": f"S{n}", "display_name": "Rau", "legal_name": "A",
-                "phone": "0912345678",
-                "accounts": [{"bin": "970405", "account_number": f"{n:010d}", "account_name": "A"}]}, token)[0]
+            return call(
+                base + "/api/v1/vendors",
+                {
+                    "market_code": "M1",
+                    "stall_code": f"S{n}",
+                    "display_name": "Rau",
+                    "legal_name": "A",
+                    "phone": "0912345678",
+                    "accounts": [{"bin": "970405", "account_number": f"{n:010d}", "account_name": "A"}],
+                },
+                token,
+            )[0]
 
         def fail_login(n):
             return call(base + "/api/v1/auth/token", {"username": f"nobody{n}", "password": "x"})[0]
@@ -73,10 +92,19 @@ def test_concurrent_decisions_on_one_account_change_let_exactly_one_through(comm
     the account and the audit trail agree on what happened."""
     from market_pay.audit.models import AuditLog
     from market_pay.vendors.services import add_account, register_vendor
+
     create_region(None, {"code": "C1", "name": "Xã", "kind": "commune"})
     create_market(None, {"code": "M1", "name": "Chợ", "region_code": "C1"})
-    vendor = register_vendor(None, {"market_code": "M1", "stall_code": "A1", "display_name": "Rau", "phone": "0912345678",
-                                    "accounts": [{"bin": "970405", "account_number": "111", "account_name": "A"}]})
+    vendor = register_vendor(
+        None,
+        {
+            "market_code": "M1",
+            "stall_code": "A1",
+            "display_name": "Rau",
+            "phone": "0912345678",
+            "accounts": [{"bin": "970405", "account_number": "111", "account_name": "A"}],
+        },
+    )
     manager = create_user(None, "manager", "long-enough-pw", "market_manager", "M1")
     account_id = add_account(manager, vendor.id, {"bin": "970422", "account_number": "222", "account_name": "A"}).id
     tokens = [issue_token(create_user(None, f"admin{n}", "long-enough-pw", "admin"))[0] for n in range(3)]
@@ -89,8 +117,9 @@ def test_concurrent_decisions_on_one_account_change_let_exactly_one_through(comm
         client = committed.test_client()
         barrier.wait()
         decision = "confirm" if n % 2 == 0 and n < 6 else "reject"  # the manager (token 3) only withdraws
-        return decision, client.post(f"/api/v1/accounts/{account_id}/{decision}",
-                                     headers={"Authorization": f"Bearer {tokens[n % 4]}"}).status_code
+        return decision, client.post(
+            f"/api/v1/accounts/{account_id}/{decision}", headers={"Authorization": f"Bearer {tokens[n % 4]}"}
+        ).status_code
 
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(decide, range(8)))
@@ -98,6 +127,7 @@ def test_concurrent_decisions_on_one_account_change_let_exactly_one_through(comm
     winner = next(decision for decision, status in outcomes if status == 200)
     account = db.session.get(ReceivingAccount, account_id)
     assert account.status == {"confirm": "active", "reject": "rejected"}[winner]
-    decisions = db.session.scalars(select(AuditLog.action).where(
-        AuditLog.action.in_(("account.confirm", "account.reject")))).all()
+    decisions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.action.in_(("account.confirm", "account.reject")))
+    ).all()
     assert decisions == [f"account.{winner}"]

@@ -1,6 +1,7 @@
 """Pooled PostgreSQL connections are pinged only after sitting idle (extensions.configure_postgres_engine):
 a connection the database dropped is replaced before use once idle, and within the idle window the
 one request that finds it dead gets a 503 (never a 500) and the next one a fresh connection."""
+
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
@@ -13,8 +14,12 @@ def _drop_idle_connections():
     """What a database restart does to the pool: every idle connection of ours is gone."""
     outsider = create_engine(db.engine.url, poolclass=NullPool)  # not one of the pool's own connections
     with outsider.connect() as conn:
-        dropped = conn.scalar(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"))
+        dropped = conn.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+            )
+        )
         conn.commit()
     outsider.dispose()
     assert dropped >= 1
@@ -54,6 +59,7 @@ def test_an_idle_connection_the_database_dropped_is_replaced_before_use(postgres
 
     def count(*_args):
         invalidated.append(1)
+
     event.listen(db.engine, "invalidate", count)
     try:
         _drop_idle_connections()

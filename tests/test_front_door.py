@@ -1,5 +1,6 @@
 """The front door, the icon and the HTML error pages: Vietnamese first (English with ?lang=en),
 the phone viewport, the site's stylesheet, and what to do next (issue 19)."""
+
 import re
 
 import pytest
@@ -61,8 +62,10 @@ def test_a_form_without_its_token_is_a_403_page_that_says_to_reload(client):
     assert response.status_code == 403 and "Không được phép" in page and "Tải lại trang" in page
 
 
-@pytest.mark.parametrize("code, words", [(401, "Cần đăng nhập"), (429, "Quá nhiều yêu cầu"),
-                                         (500, "Có lỗi ở máy chủ"), (405, "Không thực hiện được")])
+@pytest.mark.parametrize(
+    "code, words",
+    [(401, "Cần đăng nhập"), (429, "Quá nhiều yêu cầu"), (500, "Có lỗi ở máy chủ"), (405, "Không thực hiện được")],
+)
 def test_every_error_page_is_vietnamese_and_says_what_next(app, code, words):
     # Through the app's own handlers, as a page request that failed this way would be answered.
     error = RuntimeError("boom") if code == 500 else default_exceptions[code]()
@@ -82,8 +85,10 @@ def test_a_wrong_method_on_a_page_is_the_styled_page(client):
 
 def test_staff_sign_in_errors_speak_of_username_and_password(client):
     user = make_user("admin")
-    response = client.post("/staff/login", data={"username": user.username, "password": "wrong-password-1",
-                                                 "csrf_token": _csrf(client, "/staff/login")})
+    response = client.post(
+        "/staff/login",
+        data={"username": user.username, "password": "wrong-password-1", "csrf_token": _csrf(client, "/staff/login")},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu." in page
     assert "số điện thoại" not in page.lower() and "PIN" not in page

@@ -8,6 +8,7 @@ into a new virtualenv that borrows them from the running one, and drives the ins
 
 No network: the build uses the running environment's setuptools (--no-build-isolation).
 """
+
 import os
 import shutil
 import signal
@@ -48,20 +49,49 @@ def installed(tmp_path_factory):
             shutil.copy2(ROOT / name, source / name)
     # Byte-compiling left on: setuptools says "warning: byte-compiling is disabled" otherwise.
     build_env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    build = _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
-                  "--no-index", "-w", str(work / "dist"), "-v"], env=build_env)
+    build = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(work / "dist"),
+            "-v",
+        ],
+        env=build_env,
+    )
     assert [line for line in (build.stdout + build.stderr).splitlines() if "warn" in line.lower()] == []
     wheel = next((work / "dist").glob("market_pay-*.whl"))
 
     venv = work / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
-    site_packages = Path(_run([str(venv / "bin" / "python"), "-c",
-                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    site_packages = Path(
+        _run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        ).stdout.strip()
+    )
     # The dependencies come from the running environment: its site-packages folder goes on the
     # new one's path (a plain path line: its own .pth files, like an editable market_pay's, are not run).
     (site_packages / "running_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps",
-          "--no-index", "--ignore-installed", str(wheel)])
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ]
+    )
     return venv / "bin", site_packages
 
 
@@ -69,11 +99,18 @@ def installed(tmp_path_factory):
 def operator_env(tmp_path):
     """A configured service whose database is a file in the temporary folder; nothing points
     at the checkout (PYTHONPATH is gone, the working folder is elsewhere)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("MARKET_PAY_", "FLASK_")) and key != "PYTHONPATH"}
-    env.update({"MARKET_PAY_SECRET_KEY": "wheel-test-secret",
-                "MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
-                "MARKET_PAY_KIT_CACHE_DIR": str(tmp_path / "kit_cache")})
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MARKET_PAY_", "FLASK_")) and key != "PYTHONPATH"
+    }
+    env.update(
+        {
+            "MARKET_PAY_SECRET_KEY": "wheel-test-secret",
+            "MARKET_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+            "MARKET_PAY_KIT_CACHE_DIR": str(tmp_path / "kit_cache"),
+        }
+    )
     return env
 
 
@@ -84,10 +121,16 @@ def test_the_installed_package_runs_from_anywhere(installed, operator_env, tmp_p
     def run(*args):
         return _run([market_pay, *args], cwd=tmp_path, env=operator_env).stdout
 
-    where = _run([str(bin_dir / "python"), "-c",
-                  "import market_pay, market_pay.bundled as b; print(market_pay.__file__); "
-                  "print(b.migrations_directory()); print(b.kits_directory())"],
-                 cwd=tmp_path, env=operator_env).stdout.split()
+    where = _run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import market_pay, market_pay.bundled as b; print(market_pay.__file__); "
+            "print(b.migrations_directory()); print(b.kits_directory())",
+        ],
+        cwd=tmp_path,
+        env=operator_env,
+    ).stdout.split()
     assert all(Path(path).is_relative_to(site_packages) for path in where), where
     assert not any(Path(path).is_relative_to(ROOT) for path in where)
 
@@ -101,9 +144,13 @@ def test_the_installed_package_runs_from_anywhere(installed, operator_env, tmp_p
 
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen([market_pay, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                               "--threads", "4"], cwd=tmp_path, env=operator_env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [market_pay, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
+        cwd=tmp_path,
+        env=operator_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):

@@ -1,4 +1,5 @@
 """Migrations build the whole schema from nothing and agree with the models (no drift)."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -7,11 +8,32 @@ from market_pay.extensions import db
 from tests.conftest import make_app
 from tests.migration_helpers import app_at_revision, insert_region_and_market, insert_vendor
 
-EXPECTED_TABLES = {"region", "market", "vendor", "receiving_account", "user", "api_token", "attempt_counter", "rate_counter",
-                   "partner_credential", "inbox_entry", "payment_request", "bank_transaction", "suspense_item",
-                   "feed_counter", "reconciliation_run", "reconciliation_run_market", "reconciliation_break",
-                   "cash_sale", "audit_log", "stall_day_total", "stall_month_total", "rollup_dirty", "market_day_total",
-                   "alembic_version"}
+EXPECTED_TABLES = {
+    "region",
+    "market",
+    "vendor",
+    "receiving_account",
+    "user",
+    "api_token",
+    "attempt_counter",
+    "rate_counter",
+    "partner_credential",
+    "inbox_entry",
+    "payment_request",
+    "bank_transaction",
+    "suspense_item",
+    "feed_counter",
+    "reconciliation_run",
+    "reconciliation_run_market",
+    "reconciliation_break",
+    "cash_sale",
+    "audit_log",
+    "stall_day_total",
+    "stall_month_total",
+    "rollup_dirty",
+    "market_day_total",
+    "alembic_version",
+}
 
 
 def table_names(app):
@@ -52,28 +74,41 @@ def test_history_recorded_before_the_rollups_existed_is_rolled_up_after_the_upgr
 
     from market_pay.reports import rollups
     from market_pay.reports.models import StallDayTotal
+
     app, runner = app_at_revision(empty_database_url, "0006_cash_sales")
     with app.app_context():
         with db.engine.begin() as conn:
             insert_region_and_market(conn)
             insert_vendor(conn, 1)
-            for n, (booked, amount) in enumerate([("2026-11-20 16:30:00", 10_000),   # 23:30 on the 20th, Vietnam
-                                                  ("2026-11-20 17:30:00", 20_000),   # 00:30 on the 21st
-                                                  ("2026-11-21 02:00:00", 30_000)]):  # 09:00 on the 21st
-                conn.execute(text(
-                    "INSERT INTO bank_transaction (partner, partner_txn_id, bank_reference, account_number, amount, "
-                    "direction, description, booked_at, received_at, match_kind, vendor_id, underpaid, overpaid, "
-                    "below_floor, late, reversed, confirmation) VALUES ('simbank', :id, :id, '1', :amount, 'in', '', "
-                    ":booked, :booked, 'static', 1, false, false, false, false, false, 'provisional')"),
-                    {"id": f"T{n}", "amount": amount,
-                     "booked": booked + ("+00" if conn.dialect.name == "postgresql" else ".000000")})
+            for n, (booked, amount) in enumerate(
+                [
+                    ("2026-11-20 16:30:00", 10_000),  # 23:30 on the 20th, Vietnam
+                    ("2026-11-20 17:30:00", 20_000),  # 00:30 on the 21st
+                    ("2026-11-21 02:00:00", 30_000),
+                ]
+            ):  # 09:00 on the 21st
+                conn.execute(
+                    text(
+                        "INSERT INTO bank_transaction (partner, partner_txn_id, bank_reference, account_number, amount, "
+                        "direction, description, booked_at, received_at, match_kind, vendor_id, underpaid, overpaid, "
+                        "below_floor, late, reversed, confirmation) VALUES ('simbank', :id, :id, '1', :amount, 'in', '', "
+                        ":booked, :booked, 'static', 1, false, false, false, false, false, 'provisional')"
+                    ),
+                    {
+                        "id": f"T{n}",
+                        "amount": amount,
+                        "booked": booked + ("+00" if conn.dialect.name == "postgresql" else ".000000"),
+                    },
+                )
         db.engine.dispose()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
         rollups.refresh()
         db.session.commit()
-        days = {(row.day.isoformat(), row.cashless_count, row.cashless_value)
-                for row in db.session.scalars(db.select(StallDayTotal))}
+        days = {
+            (row.day.isoformat(), row.cashless_count, row.cashless_value)
+            for row in db.session.scalars(db.select(StallDayTotal))
+        }
         db.session.remove()
         db.engine.dispose()
     assert days == {("2026-11-20", 1, 10_000), ("2026-11-21", 2, 50_000)}
@@ -83,17 +118,25 @@ def test_0012_keeps_every_accounts_state_and_gives_vendors_a_legal_name(empty_da
     """Existing accounts stay as they were (live → active, deactivated → inactive); a vendor's
     legal name is its oldest live account's name, else its display name."""
     from sqlalchemy import text
+
     app, runner = app_at_revision(empty_database_url, "0010_rollup_trigger_when")
     with app.app_context():
         with db.engine.begin() as conn:
             now = insert_region_and_market(conn)
             for vendor_id, display in ((1, "Rau bà Hoa"), (2, "Không tài khoản")):
                 insert_vendor(conn, vendor_id, f"A{vendor_id}", display)
-            for account_id, number, name, active in ((1, "111", "TRAN THI CU", False), (2, "222", "NGUYỄN THỊ HOA", True)):
-                conn.execute(text("INSERT INTO receiving_account (id, vendor_id, bin, account_number, account_name, "
-                                  "account_name_folded, active, created_at) VALUES (:id, 1, '970405', :n, :name, "
-                                  ":name, :active, :t)"),
-                             {"id": account_id, "n": number, "name": name, "active": active, "t": now})
+            for account_id, number, name, active in (
+                (1, "111", "TRAN THI CU", False),
+                (2, "222", "NGUYỄN THỊ HOA", True),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO receiving_account (id, vendor_id, bin, account_number, account_name, "
+                        "account_name_folded, active, created_at) VALUES (:id, 1, '970405', :n, :name, "
+                        ":name, :active, :t)"
+                    ),
+                    {"id": account_id, "n": number, "name": name, "active": active, "t": now},
+                )
         db.engine.dispose()
     upgrade = runner.invoke(args=["db", "upgrade"])
     assert upgrade.exit_code == 0, upgrade.output

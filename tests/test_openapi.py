@@ -1,4 +1,5 @@
 """The OpenAPI document is valid and describes every API route."""
+
 import re
 
 from openapi_spec_validator import validate
@@ -29,8 +30,25 @@ def test_documented_schemas_use_the_field_names_scripts_rely_on(client):
     schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert set(schemas["Region"]["properties"]) >= {"code", "name", "kind", "parent_code"}
     assert set(schemas["Market"]["properties"]) == {"code", "name", "region_code", "address"}
-    assert set(schemas["VendorCreate"]["properties"]) == {"market_code", "stall_code", "display_name", "legal_name",
-                                                          "phone", "floor_amount", "accounts"}
+    assert set(schemas["VendorCreate"]["properties"]) == {
+        "market_code",
+        "stall_code",
+        "display_name",
+        "legal_name",
+        "phone",
+        "floor_amount",
+        "accounts",
+    }
     assert "legal_name" in schemas["VendorCreate"]["required"]
-    assert set(schemas["Account"]["properties"]) == {"id", "bin", "bank", "account_number", "account_name", "active",
-                                                     "status", "pending_change", "requested_by", "requested_at"}
+    assert set(schemas["Account"]["properties"]) == {
+        "id",
+        "bin",
+        "bank",
+        "account_number",
+        "account_name",
+        "active",
+        "status",
+        "pending_change",
+        "requested_by",
+        "requested_at",
+    }

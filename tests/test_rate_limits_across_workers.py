@@ -1,5 +1,6 @@
 """Rate limits hold across gunicorn workers (and so across servers): the counts live in the
 database. Each request opens its own connection, so they spread over the workers."""
+
 import json
 import time
 import urllib.request
@@ -19,9 +20,14 @@ def service(request, tmp_path):
 
 
 def test_failed_sign_ins_are_throttled_whichever_worker_answers(service):
-    attempt = lambda: status_of(urllib.request.Request(  # noqa: E731
-        f"{service}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
-        data=json.dumps({"username": "staff.one", "password": "wrong"}).encode()))
+    attempt = lambda: status_of(
+        urllib.request.Request(  # noqa: E731
+            f"{service}/api/v1/auth/token",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps({"username": "staff.one", "password": "wrong"}).encode(),
+        )
+    )
     answers = [attempt() for _ in range(8)]
     assert answers == [401] * 5 + [429] * 3
 

@@ -1,6 +1,7 @@
 """The administration pages (/admin): users, the region tree, partners' credentials. Staff sign in
 on the staff page; every page is for administrators only (403 for any other role, before any
 work), every form is CSRF-protected, and every change is audited by the service it calls."""
+
 from datetime import datetime
 from functools import wraps
 
@@ -30,6 +31,7 @@ NOTICE = "admin_notice"
 def admin_page(view):
     """A POST without this session's CSRF token: 403 first, whoever sends it. Signed out: to the
     staff sign-in. Signed in with another role: 403."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if request.method == "POST":
@@ -40,13 +42,15 @@ def admin_page(view):
         if actor.role != "admin":
             raise Forbidden("Only an administrator may use these pages.")
         return view(actor, *args, **kwargs)
+
     return wrapper
 
 
 def _page(template: str, status: int = 200, **context):
     lang = page_lang()
-    response = render_page(template, status, a=lambda key, **v: admin_text(lang, key, **v),
-                           notice=session.pop(NOTICE, None), **context)
+    response = render_page(
+        template, status, a=lambda key, **v: admin_text(lang, key, **v), notice=session.pop(NOTICE, None), **context
+    )
     response.headers["Cache-Control"] = "no-store"  # pages may carry a one-time secret
     return response
 
@@ -75,8 +79,14 @@ def home(actor):
 def users(actor):
     words, role = request.args.get("q", ""), request.args.get("role") or None
     found, more = search_users(actor, words, role if role in ROLES else None, cursor=request.args.get("after"))
-    rows = [{"user": user, "scope": user.scope_code or "",
-             "last_login": format_datetime(user.last_login_at) if user.last_login_at else ""} for user in found]
+    rows = [
+        {
+            "user": user,
+            "scope": user.scope_code or "",
+            "last_login": format_datetime(user.last_login_at) if user.last_login_at else "",
+        }
+        for user in found
+    ]
     return _page("admin/users.html", rows=rows, q=words, role=role, roles=ROLES, more=more)
 
 
@@ -87,8 +97,9 @@ def new_user(actor):
     if request.method == "GET":  # most logins made here are staff: not an administrator by default
         return _page("admin/user_new.html", form={**form, "role": "region_staff"}, roles=ROLES)
     try:
-        user, secret = accounts.create_user_with_secret(actor, form["username"], form["role"], form["scope"] or None,
-                                                        form["display_name"])
+        user, secret = accounts.create_user_with_secret(
+            actor, form["username"], form["role"], form["scope"] or None, form["display_name"]
+        )
     except (ValidationFailed, Conflict) as refused:
         return _page("admin/user_new.html", refused.code, form=form, roles=ROLES, error=_refused(refused))
     db.session.commit()
@@ -127,8 +138,9 @@ def reset(actor, user_id):
 def _market_counts() -> dict:
     """{region code: markets in it or below it}."""
     counts: dict = {}
-    paths = db.session.execute(select(Region.path, func.count(Market.id)).join(Market, Market.region_id == Region.id)
-                               .group_by(Region.path))
+    paths = db.session.execute(
+        select(Region.path, func.count(Market.id)).join(Market, Market.region_id == Region.id).group_by(Region.path)
+    )
     for path, count in paths:
         for code in filter(None, path.split("/")):
             counts[code] = counts.get(code, 0) + count
@@ -140,17 +152,31 @@ def _market_counts() -> dict:
 def regions(actor):
     tree = db.session.scalars(select(Region).order_by(Region.path)).all()
     counts = _market_counts()
-    rows = [{"region": region, "depth": region.path.count("/") - 2, "markets": counts.get(region.code, 0)}
-            for region in tree]
+    rows = [
+        {"region": region, "depth": region.path.count("/") - 2, "markets": counts.get(region.code, 0)}
+        for region in tree
+    ]
     return _page("admin/regions.html", rows=rows)
 
 
 def _region_page(region, status=200, error=None):
-    parents = db.session.scalars(select(Region).where(Region.kind.not_in(MARKET_REGION_KINDS),
-                                                      ~Region.path.startswith(region.path, autoescape=True))
-                                 .order_by(Region.path)).all() if region.kind in MARKET_REGION_KINDS else []
-    return _page("admin/region.html", status, region=region, parents=parents,
-                 markets=_market_counts().get(region.code, 0), error=error)
+    parents = (
+        db.session.scalars(
+            select(Region)
+            .where(Region.kind.not_in(MARKET_REGION_KINDS), ~Region.path.startswith(region.path, autoescape=True))
+            .order_by(Region.path)
+        ).all()
+        if region.kind in MARKET_REGION_KINDS
+        else []
+    )
+    return _page(
+        "admin/region.html",
+        status,
+        region=region,
+        parents=parents,
+        markets=_market_counts().get(region.code, 0),
+        error=error,
+    )
 
 
 @bp.get("/regions/<code>")
@@ -185,7 +211,8 @@ def _partners_page(status=200, error=None):
     live: dict[str, list[dict]] = {partner: [] for partner in PARTNERS}
     for row in partners.describe_all():
         live.setdefault(row["partner"], []).append(
-            {**row, "since": format_datetime(datetime.fromisoformat(row["since"]))})
+            {**row, "since": format_datetime(datetime.fromisoformat(row["since"]))}
+        )
     return _page("admin/partners.html", status, live=live, error=error)
 
 
@@ -200,8 +227,9 @@ def partner_list(actor):
 def partner_add(actor, partner):
     try:
         # The value goes to the service and nowhere else: never echoed back, never logged.
-        summary = partners.add_credential(partner, request.form.get("kind", "secret"), request.form.get("value", ""),
-                                          actor)
+        summary = partners.add_credential(
+            partner, request.form.get("kind", "secret"), request.form.get("value", ""), actor
+        )
     except ValidationFailed as refused:
         return _partners_page(422, _refused(refused))
     return _done("admin_pages.partner_list", "added", partner=partner, fingerprint=summary["added"])

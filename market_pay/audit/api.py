@@ -1,4 +1,5 @@
 """GET /api/v1/audit-log: who changed what, for the people responsible for it."""
+
 from flask import Blueprint, g
 
 from ..auth.guard import login_required
@@ -14,6 +15,14 @@ bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 def audit_log():
     query = load_query(AuditQuerySchema())
     rows, next_cursor = reading.list_audit_log(
-        g.actor, query["market"], query["vendor"], query["actor"], query["action"], query["first"], query["last"],
-        query["limit"], query["cursor"])
+        g.actor,
+        query["market"],
+        query["vendor"],
+        query["actor"],
+        query["action"],
+        query["first"],
+        query["last"],
+        query["limit"],
+        query["cursor"],
+    )
     return {"items": AuditItemSchema(many=True).dump(reading.as_items(rows)), "next": next_cursor}

@@ -1,4 +1,5 @@
 """AuditLog: one row per change to the registry, money or users."""
+
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,9 @@ class AuditLog(Model):
     market_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("market.id"))
     vendor_id: Mapped[int | None] = mapped_column(db.Integer, db.ForeignKey("vendor.id"))
 
-    __table_args__ = (db.Index("ix_audit_log_entity", "entity_type", "entity_id"),
-                      # A market's or a stall's log, in id (cursor) order.
-                      db.Index("ix_audit_log_market", "market_id", "id"),
-                      db.Index("ix_audit_log_vendor", "vendor_id", "id"))
+    __table_args__ = (
+        db.Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        # A market's or a stall's log, in id (cursor) order.
+        db.Index("ix_audit_log_market", "market_id", "id"),
+        db.Index("ix_audit_log_vendor", "vendor_id", "id"),
+    )

@@ -1,5 +1,6 @@
 """Reading the audit log: the rows a user is responsible for, filtered and paged (GET /api/v1/audit-log,
 `market-pay audit`)."""
+
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import String, cast, false, or_, select
@@ -34,9 +35,13 @@ def _scope_condition(actor, markets_condition):
     beyond = select(cast(link.c.run_id, String)).where(link.c.market_id.not_in(markets_condition))
     # Only the run's own row ("reconcile") is read through the run; a stall's row of it
     # ("reconcile.stall") is read by that stall's market like any other stall's row.
-    return or_(AuditLog.market_id.in_(markets_condition),
-               (AuditLog.entity_type == "reconciliation_run") & (AuditLog.action == "reconcile")
-               & AuditLog.entity_id.in_(touching) & AuditLog.entity_id.not_in(beyond))
+    return or_(
+        AuditLog.market_id.in_(markets_condition),
+        (AuditLog.entity_type == "reconciliation_run")
+        & (AuditLog.action == "reconcile")
+        & AuditLog.entity_id.in_(touching)
+        & AuditLog.entity_id.not_in(beyond),
+    )
 
 
 def _markets_in_scope(actor):
@@ -53,8 +58,17 @@ def _local_day_start(day):
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def list_audit_log(actor, market_code=None, vendor_id=None, actor_name=None, action=None, first=None, last=None,
-                   limit=None, cursor=None):
+def list_audit_log(
+    actor,
+    market_code=None,
+    vendor_id=None,
+    actor_name=None,
+    action=None,
+    first=None,
+    last=None,
+    limit=None,
+    cursor=None,
+):
     """(rows, next cursor) of the audit rows `actor` may read, oldest first.
 
     `first` and `last` are inclusive local (Asia/Ho_Chi_Minh) dates. A filter naming something
@@ -92,6 +106,16 @@ def market_codes(rows) -> dict:
 def as_items(rows) -> list[dict]:
     """The rows as the API and the command line show them."""
     codes = market_codes(rows)
-    return [{"id": row.id, "at": row.at, "actor": row.actor_label, "action": row.action,
-             "market_code": codes.get(row.market_id), "vendor_id": row.vendor_id,
-             "entity": f"{row.entity_type}:{row.entity_id}", "detail": row.details} for row in rows]
+    return [
+        {
+            "id": row.id,
+            "at": row.at,
+            "actor": row.actor_label,
+            "action": row.action,
+            "market_code": codes.get(row.market_id),
+            "vendor_id": row.vendor_id,
+            "entity": f"{row.entity_type}:{row.entity_id}",
+            "detail": row.details,
+        }
+        for row in rows
+    ]

@@ -1,4 +1,5 @@
 """Audit log schemas: the list's query and its items."""
+
 from marshmallow import fields, validate
 
 from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema, Trimmed
@@ -26,4 +27,3 @@ class AuditItemSchema(StrictSchema):
     vendor_id = fields.Integer(allow_none=True)
     entity = fields.String()
     detail = fields.Dict()
-

@@ -1,12 +1,14 @@
 """record_change: append an audit row in the caller's transaction (so it commits or rolls back with it)."""
+
 from sqlalchemy import null, select
 
 from ..extensions import db
 from .models import AuditLog
 
 
-def record_change(actor, action: str, entity_type: str, entity_id, details=None, *,
-                  market_id=None, vendor_id=None) -> AuditLog:
+def record_change(
+    actor, action: str, entity_type: str, entity_id, details=None, *, market_id=None, vendor_id=None
+) -> AuditLog:
     """`actor` is a User, or None for the operator's command line.
 
     `market_id` and `vendor_id` say whose change it is (who may read it); when not given they are
@@ -19,8 +21,13 @@ def record_change(actor, action: str, entity_type: str, entity_id, details=None,
     entry = AuditLog(
         actor_user_id=actor.id if actor is not None else None,
         actor_label=actor.username if actor is not None else "cli",
-        action=action, entity_type=entity_type, entity_id=str(entity_id), details=details or {},
-        market_id=market_id, vendor_id=vendor_id)
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        details=details or {},
+        market_id=market_id,
+        vendor_id=vendor_id,
+    )
     db.session.add(entry)
     return entry
 
@@ -50,8 +57,11 @@ def entity_owner(entity_type: str, entity_id) -> tuple:
         return _one(select(vendor.c.market_id, vendor.c.id).where(vendor.c.id == key))
     if entity_type in ("receiving_account", "payment_request"):
         table = _table(entity_type)
-        return _one(select(vendor.c.market_id, vendor.c.id)
-                    .join_from(table, vendor, vendor.c.id == table.c.vendor_id).where(table.c.id == key))
+        return _one(
+            select(vendor.c.market_id, vendor.c.id)
+            .join_from(table, vendor, vendor.c.id == table.c.vendor_id)
+            .where(table.c.id == key)
+        )
     if entity_type == "cash_sale":  # a survey's sales belong to a market, not to a stall
         sale = _table("cash_sale")
         return _one(select(sale.c.market_id, sale.c.vendor_id).where(sale.c.id == key))

@@ -1,6 +1,7 @@
 """Accounts people manage themselves or for their stalls: change one's own password or PIN (the old
 one required), a manager's PIN reset (a new random PIN shown once, to be changed at the next
 sign-in), an administrator's reactivation. Every change is audited; no secret enters the audit."""
+
 import secrets
 
 from flask import current_app
@@ -37,13 +38,16 @@ def _revoke_other_tokens(user: User, current_token: str | None):
     """Every session and token of the user but the one making the change: a changed secret
     signs out whoever else knew the old one."""
     keep = hash_token(current_token) if current_token else None
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
-                                              ApiToken.token_hash != keep)
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.token_hash != keep)
+        .values(revoked_at=utcnow())
+    )
 
 
-def _set_secret(actor: User, old: str, new: str, problem: str | None, current_token: str | None,
-                old_field: str, new_field: str):
+def _set_secret(
+    actor: User, old: str, new: str, problem: str | None, current_token: str | None, old_field: str, new_field: str
+):
     if not check_password_hash(actor.password_hash, old):
         raise ValidationFailed(errors={old_field: ["This is not your current one."]})
     if problem:
@@ -59,8 +63,15 @@ def change_own_password(actor: User, old_password: str, new_password: str, curre
     """Staff change their own password; stall users have a PIN instead (change_own_pin)."""
     if actor.role in STALL_ROLES:
         raise Forbidden("Stall accounts have a PIN: POST /api/v1/auth/pin.")
-    _set_secret(actor, old_password, new_password, password_problem(new_password, actor.username),
-                current_token, "old_password", "new_password")
+    _set_secret(
+        actor,
+        old_password,
+        new_password,
+        password_problem(new_password, actor.username),
+        current_token,
+        "old_password",
+        "new_password",
+    )
     record_change(actor, "user.change_password", "user", actor.id)
     return actor
 
@@ -85,7 +96,7 @@ def _user(user_id: int) -> User:
 def random_pin() -> str:
     """Six random digits the credential rules accept."""
     while True:
-        pin = f"{secrets.randbelow(10 ** 6):06d}"
+        pin = f"{secrets.randbelow(10**6):06d}"
         if pin_problem(pin) is None:
             return pin
 
@@ -97,11 +108,14 @@ def reset_pin(actor: User, user_id: int) -> tuple[User, str]:
     if actor.role not in (Role.ADMIN, Role.MARKET_MANAGER):
         raise Forbidden("Only a market manager or an administrator may reset a PIN.")
     user = _user(user_id)
-    if actor.role == "market_manager" and not (user.role in STALL_ROLES and user.vendor is not None
-                                                  and user.vendor.market_id == actor.market_id):
+    if actor.role == "market_manager" and not (
+        user.role in STALL_ROLES and user.vendor is not None and user.vendor.market_id == actor.market_id
+    ):
         raise Forbidden("You can reset PINs only of your own market's stalls.")
     if user.role not in STALL_ROLES:
-        raise ValidationFailed(errors={"user_id": ["Only vendors and assistants have a PIN; staff change their password."]})
+        raise ValidationFailed(
+            errors={"user_id": ["Only vendors and assistants have a PIN; staff change their password."]}
+        )
     pin = random_pin()
     user.password_hash = hash_password(pin)
     user.must_change_pin = True
@@ -135,8 +149,9 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
     return user, password
 
 
-def create_user_with_secret(actor: User, username: str, role: str, scope_code=None,
-                            display_name: str = "") -> tuple[User, str]:
+def create_user_with_secret(
+    actor: User, username: str, role: str, scope_code=None, display_name: str = ""
+) -> tuple[User, str]:
     """An administrator creates a login with a random password (staff) or PIN (stall users, who
     must choose their own at first sign-in); returns (user, secret), the secret to be shown once."""
     require_admin(actor)

@@ -1,4 +1,5 @@
 """Sign-in (bearer tokens) and user administration."""
+
 from flask import Blueprint, g, request
 
 from ..common.request_input import load_json, load_query
@@ -85,8 +86,9 @@ def whoami():
 @login_required
 def create_user():
     data = load_json(UserCreateSchema())
-    user = services.create_user(g.actor, data["username"], data["password"], data["role"],
-                                data["scope"], data["display_name"])
+    user = services.create_user(
+        g.actor, data["username"], data["password"], data["role"], data["scope"], data["display_name"]
+    )
     db.session.commit()
     return UserSchema().dump(user), 201
 

@@ -1,4 +1,5 @@
 """`market-pay users`: sign-in accounts (the first admin is created here)."""
+
 import click
 
 from ..common.cli import service_command
@@ -17,5 +18,6 @@ users_cli = click.Group("users", help="Sign-in accounts.")
 def users_create(username, password, role, scope, display_name):
     """Create a user (the first admin, or any other)."""
     from .services import create_user
+
     user = create_user(None, username, password, role, scope, display_name)
     click.echo(f"Created {user.role} {user.username} (id {user.id}).")

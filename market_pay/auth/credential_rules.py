@@ -12,26 +12,100 @@ guess that needs personal knowledge; the sign-in throttle bounds online guessing
 A staff password has 10 to 200 characters, is not the username (ignoring case), has at least 4
 different characters, and is not in a short built-in list of the most common passwords.
 """
+
 import re
 from itertools import pairwise
 
 PIN_LENGTHS = (6, 12)
 _DIGITS = re.compile(r"^\d+$")
-COMMON_PINS = frozenset({
-    "112233", "223344", "332211", "123321", "321123", "111222", "222111", "999888", "888999", "000999",
-    "147258", "258369", "147852", "159753", "159357", "357159", "951753", "753951", "147369", "369258",
-    "123654", "456123", "789456", "654123", "123789", "102030", "010203", "112358", "314159", "271828",
-    "11223344", "12344321", "147258369", "123456789", "987654321", "1234567890", "0987654321",
-})
-COMMON_PASSWORDS = frozenset({
-    "password", "password1", "password12", "password123", "password1234", "passw0rd123", "p@ssw0rd123",
-    "1234567890", "0123456789", "12345678910", "123456789a", "qwertyuiop", "qwerty1234", "qwerty12345",
-    "asdfghjkl1", "1q2w3e4r5t", "1qaz2wsx3edc", "zaq12wsxcde", "abcdefghij", "abc1234567", "abcd123456",
-    "iloveyou12", "admin12345", "admin123456", "administrator", "changeme123", "letmein123",
-    "welcome123", "welcome1234", "matkhau123", "matkhau1234", "matkhau12345", "123456789mk",
-    "anhyeuem123", "emyeuanh123", "vietnam123", "vietnam1234", "hanoi12345", "saigon1234",
-    "market-pay", "marketpay123", "marketpay2026", "chodientu123",
-})
+COMMON_PINS = frozenset(
+    {
+        "112233",
+        "223344",
+        "332211",
+        "123321",
+        "321123",
+        "111222",
+        "222111",
+        "999888",
+        "888999",
+        "000999",
+        "147258",
+        "258369",
+        "147852",
+        "159753",
+        "159357",
+        "357159",
+        "951753",
+        "753951",
+        "147369",
+        "369258",
+        "123654",
+        "456123",
+        "789456",
+        "654123",
+        "123789",
+        "102030",
+        "010203",
+        "112358",
+        "314159",
+        "271828",
+        "11223344",
+        "12344321",
+        "147258369",
+        "123456789",
+        "987654321",
+        "1234567890",
+        "0987654321",
+    }
+)
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd123",
+        "p@ssw0rd123",
+        "1234567890",
+        "0123456789",
+        "12345678910",
+        "123456789a",
+        "qwertyuiop",
+        "qwerty1234",
+        "qwerty12345",
+        "asdfghjkl1",
+        "1q2w3e4r5t",
+        "1qaz2wsx3edc",
+        "zaq12wsxcde",
+        "abcdefghij",
+        "abc1234567",
+        "abcd123456",
+        "iloveyou12",
+        "admin12345",
+        "admin123456",
+        "administrator",
+        "changeme123",
+        "letmein123",
+        "welcome123",
+        "welcome1234",
+        "matkhau123",
+        "matkhau1234",
+        "matkhau12345",
+        "123456789mk",
+        "anhyeuem123",
+        "emyeuanh123",
+        "vietnam123",
+        "vietnam1234",
+        "hanoi12345",
+        "saigon1234",
+        "market-pay",
+        "marketpay123",
+        "marketpay2026",
+        "chodientu123",
+    }
+)
 
 
 def _constant_step(pin: str) -> bool:
@@ -40,8 +114,7 @@ def _constant_step(pin: str) -> bool:
 
 
 def _repeated_group(pin: str) -> bool:
-    return any(len(pin) % size == 0 and pin[:size] * (len(pin) // size) == pin
-               for size in range(1, len(pin) // 2 + 1))
+    return any(len(pin) % size == 0 and pin[:size] * (len(pin) // size) == pin for size in range(1, len(pin) // 2 + 1))
 
 
 def pin_problem(pin: str, phone: str | None = None) -> str | None:

@@ -1,4 +1,5 @@
 """The request side of authentication: read the bearer token, load the acting user."""
+
 from functools import wraps
 
 from flask import g, request

@@ -1,6 +1,7 @@
 """User (a role and a scope) and ApiToken (stored hashed; API tokens and page sessions).
 
 Sign-in attempts are counted in throttling.models.AttemptCounter."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 

@@ -1,6 +1,7 @@
 """Signing in and out of the pages (stall board, staff dashboard): the throttled sign-in, a page
 session id kept in the session cookie (refused by the API), one behaviour for both. The routes commit here because each
 answer depends on what was written (a failure must count in every worker before the 401)."""
+
 import math
 import secrets
 
@@ -30,8 +31,18 @@ def _trust_device(device: str, user_id: int):
     session[DEVICE], session[TRUSTED_USER] = device, user_id
 
 
-def sign_in_from_form(*, template: str, login_field: str, secret_field: str, accepts, refused_text: str,
-                      session_key: str, home: str, permanent: bool = False, bad_login_text: str = "bad_login"):
+def sign_in_from_form(
+    *,
+    template: str,
+    login_field: str,
+    secret_field: str,
+    accepts,
+    refused_text: str,
+    session_key: str,
+    home: str,
+    permanent: bool = False,
+    bad_login_text: str = "bad_login",
+):
     """POST of a sign-in form: 429 throttled, 401 bad credentials, 403 an account of the wrong kind
     (`accepts(user)` false; its new token is revoked at once), else the token in the session and a
     redirect to `home`. The form field `login_field` is echoed back on an error."""

@@ -1,6 +1,7 @@
 """Change one's own PIN (stall board) or password (staff dashboard) on a page: the old one
 required, the same rules and throttle as the API. After a manager's PIN reset the stall page
 sends its user here until they choose their own PIN."""
+
 from typing import Any
 
 from flask import Blueprint, redirect, request, session, url_for
@@ -19,10 +20,22 @@ bp.after_request(security_headers)
 
 # (session key, who may use it, form field names, service, where to go after)
 FORMS = {
-    "pin": (STALL_SESSION, lambda user: user.role in STALL_ROLES, ("old_pin", "new_pin"),
-            accounts.change_own_pin, "stall_pages.login_page", "stall_pages.board"),
-    "password": (STAFF_SESSION, lambda user: user.role not in STALL_ROLES, ("old_password", "new_password"),
-                 accounts.change_own_password, "report_pages.login_page", "report_pages.dashboard"),
+    "pin": (
+        STALL_SESSION,
+        lambda user: user.role in STALL_ROLES,
+        ("old_pin", "new_pin"),
+        accounts.change_own_pin,
+        "stall_pages.login_page",
+        "stall_pages.board",
+    ),
+    "password": (
+        STAFF_SESSION,
+        lambda user: user.role not in STALL_ROLES,
+        ("old_password", "new_password"),
+        accounts.change_own_password,
+        "report_pages.login_page",
+        "report_pages.dashboard",
+    ),
 }
 
 
@@ -42,8 +55,12 @@ def _form(kind: str):
     try:
         accounts.count_secret_check(user)
     except TooManyRequests as throttled:
-        page = render_page("account/change_secret.html", 429, **context,
-                           error=text(lang, "too_many", minutes=max(1, -(-throttled.retry_after // 60))))
+        page = render_page(
+            "account/change_secret.html",
+            429,
+            **context,
+            error=text(lang, "too_many", minutes=max(1, -(-throttled.retry_after // 60))),
+        )
         page.headers["Retry-After"] = str(throttled.retry_after)
         return page
     db.session.commit()  # counted before the old secret is checked, like a sign-in

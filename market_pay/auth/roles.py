@@ -1,6 +1,7 @@
 """The roles a user can have: one enum, and the groups of roles the rules are written with. A
 role is stored and sent as its plain string value ("market_manager"); Role members compare equal
 to those strings."""
+
 from enum import StrEnum
 
 

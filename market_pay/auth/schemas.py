@@ -1,4 +1,5 @@
 """Auth and user schemas."""
+
 from marshmallow import fields, validate
 
 from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed

@@ -4,6 +4,7 @@ Roles: admin (everything), region_staff (read-only registry and reports for a re
 market_manager (one market: register and edit vendors, print kits, resolve its unmatched money),
 vendor and vendor_assistant (their own stall).
 """
+
 from sqlalchemy import select, true
 
 from ..errors import Forbidden

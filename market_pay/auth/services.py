@@ -1,4 +1,5 @@
 """Users and tokens (bearer tokens and page sessions). Sign-in itself: sign_in.py."""
+
 import hashlib
 import re
 import secrets
@@ -61,7 +62,8 @@ def resolve_scope(role: str, scope_code: str | None) -> dict:
         return {"market_id": market.id}
     market_code, _, stall_code = scope_code.partition("/")
     vendor = db.session.scalar(
-        select(Vendor).join(Market).where(Market.code == market_code, Vendor.stall_code == stall_code))
+        select(Vendor).join(Market).where(Market.code == market_code, Vendor.stall_code == stall_code)
+    )
     if vendor is None:
         raise ValidationFailed(errors={"scope": ["Give the stall as MARKET_CODE/STALL_CODE of a registered stall."]})
     return {"vendor_id": vendor.id}
@@ -85,8 +87,7 @@ def _check_credentials_shape(role: str, username: str, password: str) -> str:
     return username
 
 
-def create_user(actor, username: str, password: str, role: str, scope_code=None,
-                display_name: str = "") -> User:
+def create_user(actor, username: str, password: str, role: str, scope_code=None, display_name: str = "") -> User:
     """Create a user. `actor` None means the operator's CLI (allowed to create the first admin).
 
     Admins create any user; a market manager creates the logins of their own market's stalls
@@ -98,17 +99,18 @@ def create_user(actor, username: str, password: str, role: str, scope_code=None,
         require_admin(actor)
     username = _check_credentials_shape(role, username.strip(), password)
     scope = resolve_scope(role, scope_code)
-    if actor is not None and actor.role == "market_manager" and \
-            db.session.scalar(select(Vendor.market_id).where(Vendor.id == scope["vendor_id"])) != actor.market_id:
+    if (
+        actor is not None
+        and actor.role == "market_manager"
+        and db.session.scalar(select(Vendor.market_id).where(Vendor.id == scope["vendor_id"])) != actor.market_id
+    ):
         raise Forbidden("You can create logins only for stalls of your own market.")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(errors={"username": ["This username is taken."]})
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                display_name=display_name, **scope)
+    user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name, **scope)
     db.session.add(user)
     db.session.flush()
-    record_change(actor, "user.create", "user", user.id,
-                  {"username": username, "role": role, "scope": scope_code})
+    record_change(actor, "user.create", "user", user.id, {"username": username, "role": role, "scope": scope_code})
     return user
 
 
@@ -130,8 +132,9 @@ def search_users(actor, words: str = "", role: str | None = None, limit=None, cu
     words = words.strip()[:80]
     if words:
         pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(User.username.ilike(pattern, escape="\\"),
-                                User.display_name.ilike(pattern, escape="\\")))
+        query = query.where(
+            or_(User.username.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\"))
+        )
     return paginate(query, User.id, limit, cursor)
 
 
@@ -155,8 +158,7 @@ def issue_token(user: User, purpose: str = "api"):
     ttl = config["VENDOR_TOKEN_TTL_SECONDS"] if user.role in STALL_ROLES else config["TOKEN_TTL_SECONDS"]
     token = (PAGE_SESSION_PREFIX if purpose == "page" else TOKEN_PREFIX) + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=ttl)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at,
-                            purpose=purpose))
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at, purpose=purpose))
     return token, expires_at
 
 
@@ -174,12 +176,14 @@ def user_for_page_session(token: str | None) -> User | None:
 
 
 def revoke_token(token: str):
-    db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                              ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def revoke_all_tokens(user: User):
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                              ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )

@@ -13,6 +13,7 @@ The limits (config LOGIN_*):
   spread over many addresses, which cannot lock out the trusted phone;
 - per client address, whatever the account: 30 in 15 minutes (that address only).
 """
+
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -63,9 +64,11 @@ def begin_sign_in(username: str, client_address: str, trusted_device: tuple[int,
         limits = [(own_key, config["LOGIN_MAX_FAILURES_PER_USER_AND_CLIENT"], window)]
     else:
         own_key = f"acct-addr:{account}|{client_address}"
-        limits = [(own_key, config["LOGIN_MAX_FAILURES_PER_USER_AND_CLIENT"], window),
-                  (f"acct:{account}", config["LOGIN_MAX_FAILURES_PER_USER"], config["LOGIN_USER_WINDOW_SECONDS"]),
-                  (f"addr:{client_address}", config["LOGIN_MAX_FAILURES_PER_ADDRESS"], window)]
+        limits = [
+            (own_key, config["LOGIN_MAX_FAILURES_PER_USER_AND_CLIENT"], window),
+            (f"acct:{account}", config["LOGIN_MAX_FAILURES_PER_USER"], config["LOGIN_USER_WINDOW_SECONDS"]),
+            (f"addr:{client_address}", config["LOGIN_MAX_FAILURES_PER_ADDRESS"], window),
+        ]
     waits = []
     for key, limit, seconds in limits:
         count, wait = count_attempt(key, seconds)

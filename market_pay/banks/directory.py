@@ -1,4 +1,5 @@
 """Look up banks by BIN from the packaged banks.csv (a pure module: no Flask, no database)."""
+
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,8 +22,12 @@ def _banks_by_bin() -> dict[str, Bank]:
     banks = {}
     for row in csv.DictReader(text.splitlines()):
         banks[row["bin"]] = Bank(
-            bin=row["bin"], code=row["code"], short_name=row["short_name"], name=row["name"],
-            can_pay_by_qr="transferSupported=0" not in row["notes"])
+            bin=row["bin"],
+            code=row["code"],
+            short_name=row["short_name"],
+            name=row["name"],
+            can_pay_by_qr="transferSupported=0" not in row["notes"],
+        )
     return banks
 
 

@@ -1,4 +1,5 @@
 """Cash sales over the JSON API."""
+
 from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
@@ -15,8 +16,9 @@ bp = Blueprint("cash", __name__, url_prefix="/api/v1")
 def record_cash_sale(vendor_id):
     key = idempotency_key(request.headers)
     data = load_json(CashSaleCreateSchema())
-    sale, created = services.record_cash_sale_once(g.actor, vendor_id, data["amount"], key, data["count"],
-                                                   data["occurred_at"])
+    sale, created = services.record_cash_sale_once(
+        g.actor, vendor_id, data["amount"], key, data["count"], data["occurred_at"]
+    )
     db.session.commit()
     return CashSaleSchema().dump(sale), 201 if created else 200
 

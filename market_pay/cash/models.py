@@ -1,4 +1,5 @@
 """A cash sale (or a day's surveyed cash) of a stall or a market."""
+
 from datetime import datetime
 
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +36,11 @@ class CashSale(Model):
         db.Index("ix_cash_sale_vendor_idempotency", "vendor_id", "idempotency_key", unique=True),
         db.Index("ix_cash_sale_vendor_occurred", "vendor_id", "occurred_at"),
         # Market-wide survey counts, which the adoption report reads directly (no stall rollup).
-        db.Index("ix_cash_sale_market_survey", "market_id", "occurred_at",
-                 postgresql_where=db.text("vendor_id IS NULL"), sqlite_where=db.text("vendor_id IS NULL")),
+        db.Index(
+            "ix_cash_sale_market_survey",
+            "market_id",
+            "occurred_at",
+            postgresql_where=db.text("vendor_id IS NULL"),
+            sqlite_where=db.text("vendor_id IS NULL"),
+        ),
     )

@@ -1,4 +1,5 @@
 """Cash sale request and response bodies."""
+
 from marshmallow import fields, validate
 
 from ..common.money import MAX_LINE_AMOUNT
@@ -7,13 +8,15 @@ from ..errors import ValidationFailed
 
 # One cash entry is one line of money: the service's single bound (common/money.py).
 MAX_CASH_AMOUNT = MAX_LINE_AMOUNT
-AMOUNT_RANGE = (f"A whole number of đồng from 1 to {MAX_CASH_AMOUNT:,} (the bound on one line of money)."
-                .replace(",", "."))
+AMOUNT_RANGE = f"A whole number of đồng from 1 to {MAX_CASH_AMOUNT:,} (the bound on one line of money).".replace(
+    ",", "."
+)
 
 
 class CashSaleCreateSchema(StrictSchema):
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CASH_AMOUNT,
-                                                                                 error=AMOUNT_RANGE))
+    amount = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_CASH_AMOUNT, error=AMOUNT_RANGE)
+    )
     count = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=1000))
     occurred_at = fields.AwareDateTime(load_default=None, allow_none=True)
 

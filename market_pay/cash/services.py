@@ -1,4 +1,5 @@
 """Record and undo cash sales; today's takings of a stall. Services flush, the caller commits."""
+
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
@@ -30,7 +31,9 @@ def _require_take_payments(actor, vendor):
         raise Forbidden("Region staff read figures; they do not record sales.")
 
 
-def record_cash_sale(actor, vendor_id: int, amount: int, count: int = 1, occurred_at: datetime | None = None) -> CashSale:
+def record_cash_sale(
+    actor, vendor_id: int, amount: int, count: int = 1, occurred_at: datetime | None = None
+) -> CashSale:
     """A cash sale of the stall. 404 unknown stall, 403 out of scope, 409 suspended stall,
     422 a time in the future or more than BACKDATE_DAYS back."""
     return record_cash_sale_once(actor, vendor_id, amount, None, count, occurred_at)[0]
@@ -46,8 +49,9 @@ def _replay(existing: CashSale, amount: int, count: int) -> tuple[CashSale, bool
     return existing, False
 
 
-def record_cash_sale_once(actor, vendor_id: int, amount: int, idempotency_key: str | None, count: int = 1,
-                          occurred_at: datetime | None = None) -> tuple[CashSale, bool]:
+def record_cash_sale_once(
+    actor, vendor_id: int, amount: int, idempotency_key: str | None, count: int = 1, occurred_at: datetime | None = None
+) -> tuple[CashSale, bool]:
     """(sale, created). The same key again (a resend after a lost answer, the board's offline
     queue) returns the first sale; with another amount or count it is a 409. Errors as
     record_cash_sale. The unique (vendor, key) constraint settles two sends racing."""
@@ -65,9 +69,17 @@ def record_cash_sale_once(actor, vendor_id: int, amount: int, idempotency_key: s
         raise ValidationFailed(errors={"occurred_at": ["A sale cannot be in the future."]})
     if occurred_at < now - timedelta(days=BACKDATE_DAYS):
         raise ValidationFailed(errors={"occurred_at": [f"At most {BACKDATE_DAYS} days back."]})
-    sale = CashSale(market_id=vendor.market_id, vendor_id=vendor.id, amount=amount, count=count,
-                    occurred_at=occurred_at, source="stall", recorded_by_user_id=actor.id, created_at=now,
-                    idempotency_key=idempotency_key)
+    sale = CashSale(
+        market_id=vendor.market_id,
+        vendor_id=vendor.id,
+        amount=amount,
+        count=count,
+        occurred_at=occurred_at,
+        source="stall",
+        recorded_by_user_id=actor.id,
+        created_at=now,
+        idempotency_key=idempotency_key,
+    )
     try:
         # Added inside the savepoint: begin_nested() flushes what is pending before it starts, and
         # a duplicate key raised there would break the whole transaction instead of the savepoint.
@@ -80,9 +92,15 @@ def record_cash_sale_once(actor, vendor_id: int, amount: int, idempotency_key: s
         if existing is None:
             raise
         return _replay(existing, amount, count)
-    record_change(actor, "cash_sale.create", "cash_sale", sale.id,
-                  {"vendor_id": vendor.id, "amount": amount, "count": count},
-                  market_id=vendor.market_id, vendor_id=vendor.id)
+    record_change(
+        actor,
+        "cash_sale.create",
+        "cash_sale",
+        sale.id,
+        {"vendor_id": vendor.id, "amount": amount, "count": count},
+        market_id=vendor.market_id,
+        vendor_id=vendor.id,
+    )
     return sale, True
 
 
@@ -102,14 +120,21 @@ def delete_cash_sale(actor, sale_id: int) -> CashSale:
     # One conditional DELETE decides between concurrent undos of the sale: on PostgreSQL the
     # second waits on the first's row lock and then deletes nothing (SQLite runs them one after
     # the other). Only the winner is audited; the others find no such sale.
-    deleted = rowcount(db.session.execute(delete(CashSale).where(CashSale.id == sale.id)
-                                          .execution_options(synchronize_session=False)))
+    deleted = rowcount(
+        db.session.execute(delete(CashSale).where(CashSale.id == sale.id).execution_options(synchronize_session=False))
+    )
     if deleted != 1:
         raise NotFound("No such cash sale.")
     db.session.expunge(sale)
-    record_change(actor, "cash_sale.delete", "cash_sale", sale.id,
-                  {"vendor_id": sale.vendor_id, "amount": sale.amount, "count": sale.count},
-                  market_id=vendor.market_id, vendor_id=vendor.id)
+    record_change(
+        actor,
+        "cash_sale.delete",
+        "cash_sale",
+        sale.id,
+        {"vendor_id": sale.vendor_id, "amount": sale.amount, "count": sale.count},
+        market_id=vendor.market_id,
+        vendor_id=vendor.id,
+    )
     return sale
 
 
@@ -125,12 +150,23 @@ def today_totals(vendor) -> dict:
     """The board's big numbers: today's cashless credits (less what the bank took back) and cash."""
     start, end = local_day_bounds()
     credits = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(BankTransaction.amount), 0))
-        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.direction == "in",
-               BankTransaction.match_kind.in_(("request", "static")), BankTransaction.reversed.is_(False),
-               BankTransaction.booked_at >= start, BankTransaction.booked_at < end)).one()
+        select(func.count(), func.coalesce(func.sum(BankTransaction.amount), 0)).where(
+            BankTransaction.vendor_id == vendor.id,
+            BankTransaction.direction == "in",
+            BankTransaction.match_kind.in_(("request", "static")),
+            BankTransaction.reversed.is_(False),
+            BankTransaction.booked_at >= start,
+            BankTransaction.booked_at < end,
+        )
+    ).one()
     cash = db.session.execute(
-        select(func.coalesce(func.sum(CashSale.count), 0), func.coalesce(func.sum(CashSale.amount), 0))
-        .where(CashSale.vendor_id == vendor.id, CashSale.occurred_at >= start, CashSale.occurred_at < end)).one()
-    return {"cashless_count": int(credits[0]), "cashless_total": int(credits[1]),
-            "cash_count": int(cash[0]), "cash_total": int(cash[1])}
+        select(func.coalesce(func.sum(CashSale.count), 0), func.coalesce(func.sum(CashSale.amount), 0)).where(
+            CashSale.vendor_id == vendor.id, CashSale.occurred_at >= start, CashSale.occurred_at < end
+        )
+    ).one()
+    return {
+        "cashless_count": int(credits[0]),
+        "cashless_total": int(credits[1]),
+        "cash_count": int(cash[0]),
+        "cash_total": int(cash[1]),
+    }

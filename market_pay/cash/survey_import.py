@@ -5,6 +5,7 @@ whole), count, value (whole đồng). A survey states a day's cash, so importing
 replaces that (market, stall, day)'s earlier survey instead of adding to it: a corrected file
 can be imported over the first one.
 """
+
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select, true
@@ -92,27 +93,48 @@ def import_cash_survey(text: str, actor=None, market=None) -> dict:
     zone = local_zone()
     only = (Market.id == market.id) if market is not None else true()
     markets = dict(db.session.execute(select(Market.code, Market.id).where(only)).all())
-    stalls = {(market_id, code): vendor_id for vendor_id, market_id, code in
-              db.session.execute(select(Vendor.id, Vendor.market_id, Vendor.stall_code).where(
-                  (Vendor.market_id == market.id) if market is not None else true()))}
+    stalls = {
+        (market_id, code): vendor_id
+        for vendor_id, market_id, code in db.session.execute(
+            select(Vendor.id, Vendor.market_id, Vendor.stall_code).where(
+                (Vendor.market_id == market.id) if market is not None else true()
+            )
+        )
+    }
     rows, errors = _parse(reader, markets, stalls, datetime.now(zone).date())
     raise_row_errors(errors)
     replaced = 0
     now = utcnow()
     for row in rows:
         start = datetime.combine(row["day"], time(), zone)
-        stall = (CashSale.vendor_id.is_(None) if row["vendor_id"] is None
-                 else CashSale.vendor_id == row["vendor_id"])
-        replaced += rowcount(db.session.execute(delete(CashSale).where(
-            CashSale.source == "survey", CashSale.market_id == row["market_id"], stall,
-            CashSale.occurred_at >= start, CashSale.occurred_at < start + timedelta(days=1))))
+        stall = CashSale.vendor_id.is_(None) if row["vendor_id"] is None else CashSale.vendor_id == row["vendor_id"]
+        replaced += rowcount(
+            db.session.execute(
+                delete(CashSale).where(
+                    CashSale.source == "survey",
+                    CashSale.market_id == row["market_id"],
+                    stall,
+                    CashSale.occurred_at >= start,
+                    CashSale.occurred_at < start + timedelta(days=1),
+                )
+            )
+        )
         if row["count"]:
             # Noon: the day is the survey's, whichever way a time zone is later misapplied.
-            db.session.add(CashSale(market_id=row["market_id"], vendor_id=row["vendor_id"], amount=row["value"],
-                                    count=row["count"], occurred_at=datetime.combine(row["day"], time(12), zone),
-                                    source="survey", created_at=now))
+            db.session.add(
+                CashSale(
+                    market_id=row["market_id"],
+                    vendor_id=row["vendor_id"],
+                    amount=row["value"],
+                    count=row["count"],
+                    occurred_at=datetime.combine(row["day"], time(12), zone),
+                    source="survey",
+                    created_at=now,
+                )
+            )
     db.session.flush()
     summary = {"rows": len(rows), "replaced": replaced, "markets": len({row["market_id"] for row in rows})}
-    record_change(actor, "cash_survey.import", "cash_sale", "survey", summary,
-                  market_id=market.id if market is not None else None)
+    record_change(
+        actor, "cash_survey.import", "cash_sale", "survey", summary, market_id=market.id if market is not None else None
+    )
     return summary

@@ -5,6 +5,7 @@ fresh statement each time (the driver re-splits it, the server re-plans it). One
 parameter keeps a single cached statement: `= ANY(:values)` on PostgreSQL, and on SQLite
 `IN (SELECT value FROM json_each(:values))` with the values as a JSON array.
 """
+
 import json
 
 from sqlalchemy import any_, bindparam, column, func, select

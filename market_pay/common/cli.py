@@ -1,6 +1,7 @@
 """What every feature's `cli.py` shares: run a service in the app context and commit once, read a
 text file, validate options with a schema. Errors become click exceptions: one "Error: …" line
 (and a client error's field details), exit 1, no traceback."""
+
 import json
 from functools import wraps
 from pathlib import Path
@@ -56,6 +57,7 @@ def load_options(schema, data):
     from marshmallow import ValidationError
 
     from ..errors import ValidationFailed
+
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -1,4 +1,5 @@
 """Shared pieces of the all-or-nothing CSV imports (regions, vendors)."""
+
 import csv
 import io
 from collections.abc import Iterator
@@ -17,8 +18,9 @@ def csv_rows(text: str, required_columns) -> Iterator[dict]:
         raise _unreadable("header", error) from None
     missing = [c for c in required_columns if c not in (fieldnames or [])]
     if missing:
-        raise ValidationFailed("The file's header is incomplete.",
-                               {"header": [f"Missing column: {c}" for c in missing]})
+        raise ValidationFailed(
+            "The file's header is incomplete.", {"header": [f"Missing column: {c}" for c in missing]}
+        )
     return _rows(reader)
 
 

@@ -1,4 +1,5 @@
 """Vietnamese display formats: 1.250.000 ₫, 31/10/2024, times in Asia/Ho_Chi_Minh."""
+
 from datetime import date, datetime
 
 from .local_time import local_zone

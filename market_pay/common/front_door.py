@@ -2,6 +2,7 @@
 
 Errors for pages are Vietnamese first (English with ?lang=en), styled like every other page, and
 say what to do next; API callers keep the one JSON error shape (errors.py decides which)."""
+
 from http import HTTPStatus
 
 from flask import Blueprint, current_app, request, send_from_directory
@@ -23,8 +24,9 @@ def home():
 @bp.get("/favicon.ico")
 def favicon():
     """A small icon shipped in static/ (no network): browsers ask for it on every first visit."""
-    response = send_from_directory(current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
-                                   max_age=7 * 24 * 3600)
+    response = send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600
+    )
     return response
 
 
@@ -37,6 +39,14 @@ def error_page(code: int, message: str):
     """The HTML answer for an error; `message` (the service's own English) is shown to English
     readers only, as a detail."""
     key = str(code) if code in WORDED_ERRORS else "other"
-    response = render_page("errors/error.html", code, code=code, key=key, message=message,
-                           phrase=HTTPStatus(code).phrase, sign_in_url=_sign_in_url(), lang_detail=page_lang() == "en")
+    response = render_page(
+        "errors/error.html",
+        code,
+        code=code,
+        key=key,
+        message=message,
+        phrase=HTTPStatus(code).phrase,
+        sign_in_url=_sign_in_url(),
+        lang_detail=page_lang() == "en",
+    )
     return security_headers(response)

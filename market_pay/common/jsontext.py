@@ -11,6 +11,7 @@ encoded as UTF-8, so PostgreSQL's driver (or a signature's canonical string) fai
 500. Such a document is refused too; the check runs only when the body has such an escape (a
 surrogate pair, e.g. an emoji written as two escapes, is fine and becomes one character).
 """
+
 import json
 import re
 

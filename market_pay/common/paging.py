@@ -1,4 +1,5 @@
 """Keyset pagination: lists answer {"items": [...], "next": cursor-or-null}."""
+
 import base64
 import binascii
 
@@ -36,4 +37,3 @@ def paginate(query, id_column, limit=None, cursor=None):
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(rows[-1].id) if more else None)
-

@@ -1,4 +1,5 @@
 """Vietnamese phone numbers in one canonical form: 0 followed by 9 or 10 digits."""
+
 import re
 
 _SEPARATORS = re.compile(r"[\s.\-()]")

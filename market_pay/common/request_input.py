@@ -1,4 +1,5 @@
 """Reading a request body: JSON only, an object, then validated by a marshmallow schema."""
+
 from flask import request
 
 from ..errors import BadRequest, UnsupportedMediaType
@@ -38,10 +39,12 @@ def refuse_nul_in_url():
         request.query_string.decode()
     except UnicodeDecodeError:
         raise BadRequest("The address is not UTF-8 text.") from None
-    if "\x00" in request.path or (request.query_string and any(
-            "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))):
+    if "\x00" in request.path or (
+        request.query_string and any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))
+    ):
         raise BadRequest("The address contains a NUL character.")
-    if (request.mimetype == "application/x-www-form-urlencoded" or (
-            request.mimetype == "multipart/form-data" and not request.path.startswith("/api/"))) \
-            and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
-            raise BadRequest("A form field contains a NUL character.")
+    if (
+        request.mimetype == "application/x-www-form-urlencoded"
+        or (request.mimetype == "multipart/form-data" and not request.path.startswith("/api/"))
+    ) and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+        raise BadRequest("A form field contains a NUL character.")

@@ -1,4 +1,5 @@
 """Base schema and shared fields: unknown fields are errors, strings are trimmed."""
+
 import re
 from datetime import date
 
@@ -33,7 +34,8 @@ class Trimmed(fields.String):
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 code_field_validator = validate.Regexp(
-    CODE_PATTERN, error="Use 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+    CODE_PATTERN, error="Use 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit."
+)
 
 
 class PageQuerySchema(StrictSchema):

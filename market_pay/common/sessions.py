@@ -3,6 +3,7 @@
 Only the pages (stall board, staff dashboard) use the session; API clients and banks never send
 its cookie. Flask's interface builds a signing serializer on every request before it even looks
 for the cookie; this one looks first, and builds the serializer once per process."""
+
 from flask.sessions import SecureCookieSessionInterface
 
 

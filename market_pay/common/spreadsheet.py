@@ -9,6 +9,7 @@ is what Excel itself records when a user types a leading apostrophe: the value s
 text. Numbers stay numbers, and text that is just a number ("-1500", "-12,5") is left alone: a
 spreadsheet reads it as that number and nothing else.
 """
+
 import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

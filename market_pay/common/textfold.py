@@ -1,4 +1,5 @@
 """Fold Vietnamese text to plain ASCII (bank apps and VietQR fields accept no diacritics)."""
+
 import re
 import unicodedata
 

@@ -1,4 +1,5 @@
 """Column types: timezone-aware UTC datetimes on every database."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime

@@ -1,4 +1,5 @@
 """The dialect's INSERT (with ON CONFLICT support) for the session's database; rows a write touched."""
+
 from typing import cast
 
 from sqlalchemy import CursorResult, Result

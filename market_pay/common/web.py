@@ -1,4 +1,5 @@
 """What every HTML page shares: the reader's language, the CSRF token, security headers."""
+
 import hmac
 import secrets
 
@@ -47,7 +48,8 @@ def security_headers(response):
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
-            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
     return response
 
 
@@ -57,7 +59,9 @@ def render_page(template: str, status: int = 200, **context):
     from flask import current_app, render_template
 
     from .page_texts import TEXTS, text
+
     lang = page_lang()
-    html = render_template(template, lang=lang, words=TEXTS[lang], t=lambda key, **v: text(lang, key, **v),
-                           csrf=csrf_token(), **context)
+    html = render_template(
+        template, lang=lang, words=TEXTS[lang], t=lambda key, **v: text(lang, key, **v), csrf=csrf_token(), **context
+    )
     return remember_lang(current_app.make_response((html, status)), lang)

@@ -1,16 +1,25 @@
 """`market-pay demo`: the demo data set and its simulated history."""
+
 import click
 
 from ..common.cli import service_command
 
 
 @click.command("demo")
-@click.option("--transactions", type=click.IntRange(0, 100_000_000), default=None,
-              help="Credits of simulated history to load (default 20,000 over 21 days; with this option the "
-                   "demo grows to 60 markets, about 2,500 stalls).")
+@click.option(
+    "--transactions",
+    type=click.IntRange(0, 100_000_000),
+    default=None,
+    help="Credits of simulated history to load (default 20,000 over 21 days; with this option the "
+    "demo grows to 60 markets, about 2,500 stalls).",
+)
 @click.option("--days", type=click.IntRange(1, 3 * 366), default=None, help="Days of history up to now.")
-@click.option("--markets", type=click.IntRange(1, 80), default=None, help="Markets to create (13 named ones, "
-              "then one per further commune).")
+@click.option(
+    "--markets",
+    type=click.IntRange(1, 80),
+    default=None,
+    help="Markets to create (13 named ones, then one per further commune).",
+)
 @click.option("--seed", type=int, default=2026, show_default=True)
 @service_command
 def demo_command(transactions, days, markets, seed):
@@ -19,6 +28,7 @@ def demo_command(transactions, days, markets, seed):
 
     from .history import generate_history, has_history
     from .loader import MARKETS, load_demo
+
     large = transactions is not None
     click.echo(load_demo(markets or (60 if large else len(MARKETS))))
     if has_history():

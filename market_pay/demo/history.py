@@ -10,6 +10,7 @@ all the time); adoption grows over the period; a weekly market (chợ phiên) is
 most payments fall in the morning. Markets that record cash log one total per stall and day; a
 few others only have a weekly survey count of the whole market.
 """
+
 import math
 import random
 from dataclasses import dataclass
@@ -27,10 +28,31 @@ from ..reports import rollups, triggers
 from ..vendors.models import ReceivingAccount, Vendor
 
 CHUNK = 50_000
-TXN_COLUMNS = ("id", "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
-               "description", "booked_at", "received_at", "reverses_txn_id", "match_kind", "receiving_account_id",
-               "vendor_id", "reverses_id", "underpaid", "overpaid", "below_floor", "late", "reversed", "feed_seq",
-               "confirmation")
+TXN_COLUMNS = (
+    "id",
+    "partner",
+    "partner_txn_id",
+    "bank_reference",
+    "bin",
+    "account_number",
+    "amount",
+    "direction",
+    "description",
+    "booked_at",
+    "received_at",
+    "reverses_txn_id",
+    "match_kind",
+    "receiving_account_id",
+    "vendor_id",
+    "reverses_id",
+    "underpaid",
+    "overpaid",
+    "below_floor",
+    "late",
+    "reversed",
+    "feed_seq",
+    "confirmation",
+)
 CASH_COLUMNS = ("market_id", "vendor_id", "amount", "count", "occurred_at", "source", "created_at")
 REVERSAL_RATE = 0.0005
 
@@ -54,9 +76,11 @@ class HistorySummary:
     days: int = 0
 
     def as_text(self) -> str:
-        return (f"History: {self.transactions:,} bank transactions and {self.cash_rows:,} cash rows for "
-                f"{self.stalls:,} stalls "
-                f"over {self.days} days.").replace(",", ".")
+        return (
+            f"History: {self.transactions:,} bank transactions and {self.cash_rows:,} cash rows for "
+            f"{self.stalls:,} stalls "
+            f"over {self.days} days."
+        ).replace(",", ".")
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -85,15 +109,26 @@ def _stalls(rng: random.Random) -> list[Stall]:
     accounts: dict[int, list[tuple]] = {}
     for account in db.session.scalars(select(ReceivingAccount).where(ReceivingAccount.active.is_(True))):
         accounts.setdefault(account.vendor_id, []).append(
-            (account.id, account.bin, account.account_number, account.account_name_folded))
+            (account.id, account.bin, account.account_number, account.account_name_folded)
+        )
     stalls = []
-    for vendor_id, market_id in db.session.execute(select(Vendor.id, Vendor.market_id).where(
-            Vendor.status == "active").order_by(Vendor.id)):
+    for vendor_id, market_id in db.session.execute(
+        select(Vendor.id, Vendor.market_id).where(Vendor.status == "active").order_by(Vendor.id)
+    ):
         if vendor_id not in accounts:
             continue
         habit = rng.lognormvariate(0, 1.0)
-        stalls.append(Stall(vendor_id, market_id, "phiên" in markets[market_id].name, market_id in cash_markets,
-                            cash_habit[market_id], habit, accounts[vendor_id]))
+        stalls.append(
+            Stall(
+                vendor_id,
+                market_id,
+                "phiên" in markets[market_id].name,
+                market_id in cash_markets,
+                cash_habit[market_id],
+                habit,
+                accounts[vendor_id],
+            )
+        )
     mean_habit = sum(s.habit for s in stalls) / len(stalls)
     for stall in stalls:
         stall.habit /= mean_habit
@@ -128,8 +163,10 @@ class _BulkWriter:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" * len(self.columns))
-            cursor.executemany(f"INSERT INTO {self.table} ({names}) VALUES ({marks})",
-                               [tuple(_sqlite_value(value) for value in row) for row in self.rows])
+            cursor.executemany(
+                f"INSERT INTO {self.table} ({names}) VALUES ({marks})",
+                [tuple(_sqlite_value(value) for value in row) for row in self.rows],
+            )
         cursor.close()
         self.written += len(self.rows)
         self.rows = []
@@ -185,11 +222,22 @@ def generate_history(transactions: int, days: int, seed: int = 2026, end: dateti
                 day_rows.append((moment, stall, amount))
             if (stall.records_cash and values) or (stall.records_cash and rng.random() < 0.3):
                 # Cash per cashless payment falls by two thirds over the period.
-                cash_count = poisson(rng, max(1, len(values)) * stall.cash_habit * (1 - 0.66 * offset / max(1, days - 1)))
+                cash_count = poisson(
+                    rng, max(1, len(values)) * stall.cash_habit * (1 - 0.66 * offset / max(1, days - 1))
+                )
                 moment = datetime.combine(day, time(17), zone)
                 if cash_count and moment <= end:
-                    cash.add((stall.market_id, stall.id, sum(payment_amount(rng) for _ in range(cash_count)),
-                              cash_count, moment, "stall", moment))
+                    cash.add(
+                        (
+                            stall.market_id,
+                            stall.id,
+                            sum(payment_amount(rng) for _ in range(cash_count)),
+                            cash_count,
+                            moment,
+                            "stall",
+                            moment,
+                        )
+                    )
         day_rows.sort(key=lambda item: item[0])
         for moment, stall, amount in day_rows:
             account_id, bin_code, account_number, name = rng.choice(stall.accounts)
@@ -197,18 +245,64 @@ def generate_history(transactions: int, days: int, seed: int = 2026, end: dateti
             reversed_ = rng.random() < REVERSAL_RATE
             confirmation = ("recovered" if rng.random() < 0.003 else "confirmed") if confirmed_day else "provisional"
             credit_id = next_id
-            credits.add((credit_id, "simbank", f"HIS{credit_id:010d}", f"HS{credit_id:010d}", bin_code, account_number,
-                         amount, "in", f"{name} chuyen tien", moment, moment + timedelta(seconds=2), None, "static",
-                         account_id, stall.id, None, False, False, False, False, reversed_, seq[stall.id],
-                         confirmation))
+            credits.add(
+                (
+                    credit_id,
+                    "simbank",
+                    f"HIS{credit_id:010d}",
+                    f"HS{credit_id:010d}",
+                    bin_code,
+                    account_number,
+                    amount,
+                    "in",
+                    f"{name} chuyen tien",
+                    moment,
+                    moment + timedelta(seconds=2),
+                    None,
+                    "static",
+                    account_id,
+                    stall.id,
+                    None,
+                    False,
+                    False,
+                    False,
+                    False,
+                    reversed_,
+                    seq[stall.id],
+                    confirmation,
+                )
+            )
             next_id += 1
             if reversed_:
                 seq[stall.id] += 1
                 later = moment + timedelta(minutes=30)
-                credits.add((next_id, "simbank", f"HIS{next_id:010d}", f"HS{next_id:010d}", bin_code, account_number,
-                             amount, "out", "HOAN TIEN", later, later, f"HIS{credit_id:010d}", "reversal",
-                             account_id, stall.id, credit_id, False, False, False, False, False, seq[stall.id],
-                             confirmation))
+                credits.add(
+                    (
+                        next_id,
+                        "simbank",
+                        f"HIS{next_id:010d}",
+                        f"HS{next_id:010d}",
+                        bin_code,
+                        account_number,
+                        amount,
+                        "out",
+                        "HOAN TIEN",
+                        later,
+                        later,
+                        f"HIS{credit_id:010d}",
+                        "reversal",
+                        account_id,
+                        stall.id,
+                        credit_id,
+                        False,
+                        False,
+                        False,
+                        False,
+                        False,
+                        seq[stall.id],
+                        confirmation,
+                    )
+                )
                 next_id += 1
     for market_id in {s.market_id for s in stalls if not s.records_cash and s.market_id % 5 == 0}:
         for week in range(days // 7):  # a weekly survey count of the whole market
@@ -227,9 +321,10 @@ def _finish(connection, seq: dict, first_day: date, last_day: date):
     triggers.install(connection)
     if seq:
         insert = dialect_insert(FeedCounter)
-        db.session.execute(insert.on_conflict_do_update(index_elements=["vendor_id"],
-                                                        set_={"last_seq": insert.excluded.last_seq}),
-                           [{"vendor_id": vendor_id, "last_seq": last} for vendor_id, last in seq.items()])
+        db.session.execute(
+            insert.on_conflict_do_update(index_elements=["vendor_id"], set_={"last_seq": insert.excluded.last_seq}),
+            [{"vendor_id": vendor_id, "last_seq": last} for vendor_id, last in seq.items()],
+        )
     if connection.dialect.name == "postgresql":
         top = db.session.scalar(select(func.max(BankTransaction.id))) or 1
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('bank_transaction', 'id'), :top)"), {"top": top})
@@ -238,5 +333,7 @@ def _finish(connection, seq: dict, first_day: date, last_day: date):
 
 
 def has_history() -> bool:
-    return db.session.scalar(select(BankTransaction.id).limit(1)) is not None or \
-        db.session.scalar(select(CashSale.id).limit(1)) is not None
+    return (
+        db.session.scalar(select(BankTransaction.id).limit(1)) is not None
+        or db.session.scalar(select(CashSale.id).limit(1)) is not None
+    )

@@ -2,6 +2,7 @@
 
 Deterministic (a fixed seed per market) and idempotent: what exists is left alone.
 """
+
 import random
 from importlib import resources
 
@@ -77,22 +78,32 @@ def _stalls(market_code: str, taken_accounts: set) -> list[dict]:
                 if account_number not in taken_accounts and bin_code not in {a["bin"] for a in accounts}:
                     break
             taken_accounts.add(account_number)
-            accounts.append({"bin": bin_code, "account_number": account_number,
-                             "account_name": fold_upper(person)})
+            accounts.append({"bin": bin_code, "account_number": account_number, "account_name": fold_upper(person)})
         phone = DEMO_VENDOR_PHONE if (market_code, number) == ("HG-TTHG", 1) else f"09{rng.randint(10**7, 10**8 - 1)}"
-        stalls.append({"market_code": market_code, "stall_code": f"{section}-{number:02d}",
-                       "display_name": f"{GOODS[section]} – {person}", "legal_name": person, "phone": phone,
-                       "floor_amount": 1000, "accounts": accounts})
+        stalls.append(
+            {
+                "market_code": market_code,
+                "stall_code": f"{section}-{number:02d}",
+                "display_name": f"{GOODS[section]} – {person}",
+                "legal_name": person,
+                "phone": phone,
+                "floor_amount": 1000,
+                "accounts": accounts,
+            }
+        )
     return stalls
 
 
 def _more_markets(count: int) -> list[tuple]:
     """Up to `count` markets beyond the named ones, one per commune or ward not yet holding one."""
     used = {region_code for _, _, region_code, _ in MARKETS}
-    places = db.session.execute(select(Region.code, Region.name).where(
-        Region.kind.in_(("commune", "ward")), Region.code.not_in(used)).order_by(Region.code)).all()
+    places = db.session.execute(
+        select(Region.code, Region.name)
+        .where(Region.kind.in_(("commune", "ward")), Region.code.not_in(used))
+        .order_by(Region.code)
+    ).all()
     markets = []
-    for code, name in places[:max(0, count - len(MARKETS))]:
+    for code, name in places[: max(0, count - len(MARKETS))]:
         place = name.removeprefix("Xã ").removeprefix("Phường ")
         markets.append((f"CHO-{code}", f"Chợ {place}", code, f"Trung tâm {name.lower()}"))
     return markets
@@ -109,8 +120,7 @@ def load_demo(markets: int = len(MARKETS)) -> str:
     for code, name, region_code, address in MARKETS + _more_markets(markets):
         market = db.session.scalar(select(Market).where(Market.code == code))
         if market is None:
-            market = create_market(None, {"code": code, "name": name, "region_code": region_code,
-                                          "address": address})
+            market = create_market(None, {"code": code, "name": name, "region_code": region_code, "address": address})
             markets_created += 1
         existing = set(db.session.scalars(select(Vendor.stall_code).where(Vendor.market_id == market.id)))
         for stall in _stalls(code, taken_accounts):
@@ -125,10 +135,14 @@ def load_demo(markets: int = len(MARKETS)) -> str:
     # A simulated bank to play with: `market-pay bank simulate --secret demo-simbank-secret …`.
     if not credentials("simbank")[0]:
         set_credentials("simbank", [DEMO_SIMBANK_SECRET], [])
-    lines = [f"Demo data: {regions['created']} regions, {markets_created} markets, "
-             f"{vendors_created} stalls, {users_created} logins created (existing data kept).",
-             "Demo logins (POST /api/v1/auth/token with username/password):"]
-    lines += [f"  {role:<17} {username:<18} {password:<16} scope: {scope or 'all'}"
-              for username, password, role, scope, _ in DEMO_LOGINS]
+    lines = [
+        f"Demo data: {regions['created']} regions, {markets_created} markets, "
+        f"{vendors_created} stalls, {users_created} logins created (existing data kept).",
+        "Demo logins (POST /api/v1/auth/token with username/password):",
+    ]
+    lines += [
+        f"  {role:<17} {username:<18} {password:<16} scope: {scope or 'all'}"
+        for username, password, role, scope, _ in DEMO_LOGINS
+    ]
     lines.append(f"Bank simulator secret (simbank): {DEMO_SIMBANK_SECRET}")
     return "\n".join(lines)

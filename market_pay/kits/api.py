@@ -1,5 +1,6 @@
 """GET …/kits.pdf and …/kit.pdf: print-ready stall cards (ETag: unchanged data is not sent again;
 a kit already built is served from the store, and one user builds one kit at a time)."""
+
 from flask import Blueprint, Response, g, request
 
 from ..auth.guard import login_required
@@ -20,9 +21,15 @@ def _pdf_response(title, cards, layout, filename):
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     pdf = services.cached_kit_pdf(builder, layout, title, cards, etag)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "ETag": f'"{etag}"', "Cache-Control": "private, no-cache",
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "ETag": f'"{etag}"',
+            "Cache-Control": "private, no-cache",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
 
 
 @bp.get("/markets/<code>/kits.pdf")

@@ -11,6 +11,7 @@ holds across gunicorn's worker processes and is released by the kernel if a work
 request while the first is building is refused (429 with Retry-After) rather than queued: a
 queued request would still hold a worker thread for the whole build. Pure: no Flask, no database.
 """
+
 import contextlib
 import fcntl
 import os

@@ -1,5 +1,6 @@
 """What a card template receives (vendor_kits/README.md lists the same fields, and a test keeps
 the two in step). Pure: built from plain values, no database."""
+
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
@@ -15,14 +16,14 @@ class KitCard:
     market_code: str
     stall_code: str
     display_name: str
-    account_name: str        # exactly as registered: what the shopper's bank app will show
+    account_name: str  # exactly as registered: what the shopper's bank app will show
     bank_short_name: str
     bank_name: str
     bin: str
     account_number: str
-    payload: str             # the static VietQR the code carries
+    payload: str  # the static VietQR the code carries
     check_code: str
-    print_date: str          # dd/mm/yyyy
+    print_date: str  # dd/mm/yyyy
     verify_address: str = ""  # where a shopper checks the code, without the scheme: "cho.example.vn/verify"
 
     def as_template_data(self) -> dict:
@@ -43,13 +44,32 @@ def verify_address(public_base_url: str) -> str:
     return f"{base}/verify"
 
 
-def make_card(*, market_name, market_code, stall_code, display_name, account_name, bin_code, account_number,
-              printed_on: date, public_base_url: str = "http://localhost:8000") -> KitCard:
+def make_card(
+    *,
+    market_name,
+    market_code,
+    stall_code,
+    display_name,
+    account_name,
+    bin_code,
+    account_number,
+    printed_on: date,
+    public_base_url: str = "http://localhost:8000",
+) -> KitCard:
     payload = build(bin_code, account_number)
     bank = find_bank(bin_code)
     return KitCard(
-        market_name=market_name, market_code=market_code, stall_code=stall_code, display_name=display_name,
-        account_name=account_name, bank_short_name=bank.short_name if bank else bin_code,
-        bank_name=bank.name if bank else bin_code, bin=bin_code, account_number=account_number, payload=payload,
-        check_code=check_code(payload), print_date=f"{printed_on:%d/%m/%Y}",
-        verify_address=verify_address(public_base_url))
+        market_name=market_name,
+        market_code=market_code,
+        stall_code=stall_code,
+        display_name=display_name,
+        account_name=account_name,
+        bank_short_name=bank.short_name if bank else bin_code,
+        bank_name=bank.name if bank else bin_code,
+        bin=bin_code,
+        account_number=account_number,
+        payload=payload,
+        check_code=check_code(payload),
+        print_date=f"{printed_on:%d/%m/%Y}",
+        verify_address=verify_address(public_base_url),
+    )

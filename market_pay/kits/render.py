@@ -7,6 +7,7 @@ hundreds of cards at once, and a layout engine spent ≈ 18 ms a card where this
 touching Python. Everything a template refers to is checked: a missing card field, an unknown
 element kind or a bad value stops printing with a message naming it.
 """
+
 import io
 import tomllib
 import unicodedata
@@ -103,19 +104,27 @@ def load_layout(kits_dir: Path, layout: str) -> Layout:
     for line in spec.get("cut_lines", []):
         for key in ("x1", "y1", "x2", "y2"):
             _number(where, line, key)
-    elements = [_check_element(f"{spec.get('card', 'card.toml')} element {n}", element)
-                for n, element in enumerate(card.get("elements", []), start=1)]
+    elements = [
+        _check_element(f"{spec.get('card', 'card.toml')} element {n}", element)
+        for n, element in enumerate(card.get("elements", []), start=1)
+    ]
     if not any(element["kind"] == "qr" for element in elements):
         raise KitTemplateError("card.toml: the card has no qr element")
-    return Layout(layout, (_number(where, page, "width"), _number(where, page, "height")), slots,
-                  spec.get("cut_lines", []), (_number("card.toml", card, "width"), _number("card.toml", card, "height")),
-                  elements)
+    return Layout(
+        layout,
+        (_number(where, page, "width"), _number(where, page, "height")),
+        slots,
+        spec.get("cut_lines", []),
+        (_number("card.toml", card, "width"), _number("card.toml", card, "height")),
+        elements,
+    )
 
 
 class _CardData(dict):
     def __missing__(self, key):
-        raise KitTemplateError(f"the template uses {{{key}}}, which a card does not have "
-                               "(vendor_kits/README.md lists the fields)")
+        raise KitTemplateError(
+            f"the template uses {{{key}}}, which a card does not have (vendor_kits/README.md lists the fields)"
+        )
 
 
 def _text(element: dict, card: dict) -> str:

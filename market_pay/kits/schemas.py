@@ -1,4 +1,5 @@
 """Query of the kit downloads."""
+
 from marshmallow import fields, validate
 
 from ..common.schemas import StrictSchema

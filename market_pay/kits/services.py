@@ -1,4 +1,5 @@
 """Which cards a kit holds, who may print it, and the PDF itself."""
+
 import hashlib
 import json
 import logging
@@ -48,10 +49,21 @@ def public_base_url() -> str:
 def vendor_cards(vendor: Vendor, printed_on) -> list[KitCard]:
     """One card per active account (a stall with two accounts gets two), oldest account first."""
     base = public_base_url()
-    return [make_card(market_name=vendor.market.name, market_code=vendor.market.code, stall_code=vendor.stall_code,
-                      display_name=vendor.display_name, account_name=account.account_name, bin_code=account.bin,
-                      account_number=account.account_number, printed_on=printed_on, public_base_url=base)
-            for account in sorted(vendor.accounts, key=lambda a: a.id) if account.active]
+    return [
+        make_card(
+            market_name=vendor.market.name,
+            market_code=vendor.market.code,
+            stall_code=vendor.stall_code,
+            display_name=vendor.display_name,
+            account_name=account.account_name,
+            bin_code=account.bin,
+            account_number=account.account_number,
+            printed_on=printed_on,
+            public_base_url=base,
+        )
+        for account in sorted(vendor.accounts, key=lambda a: a.id)
+        if account.active
+    ]
 
 
 def market_cards(actor, market_code: str) -> tuple[str, list[KitCard]]:
@@ -59,9 +71,12 @@ def market_cards(actor, market_code: str) -> tuple[str, list[KitCard]]:
     market = find_market(market_code)
     if actor is not None and (actor.role not in STAFF_ROLES or not can_read_market(actor, market)):
         raise Forbidden("Kits for a market are printed by its manager, region staff or an administrator.")
-    vendors = db.session.scalars(select(Vendor).options(selectinload(Vendor.accounts))
-                                 .where(Vendor.market_id == market.id, Vendor.status == "active")
-                                 .order_by(Vendor.stall_code)).all()
+    vendors = db.session.scalars(
+        select(Vendor)
+        .options(selectinload(Vendor.accounts))
+        .where(Vendor.market_id == market.id, Vendor.status == "active")
+        .order_by(Vendor.stall_code)
+    ).all()
     printed_on = _today()
     cards = [card for vendor in vendors for card in vendor_cards(vendor, printed_on)]
     if not cards:
@@ -104,8 +119,10 @@ def _store() -> KitStore:
     """This app's kit store (created on first use; the folder is shared by the machine's workers)."""
     store = current_app.extensions.get("market_pay_kit_store")
     if store is None:
-        store = current_app.extensions.setdefault("market_pay_kit_store", KitStore(
-            Path(current_app.config["KIT_CACHE_DIR"]), current_app.config["KIT_CACHE_MAX_BYTES"]))
+        store = current_app.extensions.setdefault(
+            "market_pay_kit_store",
+            KitStore(Path(current_app.config["KIT_CACHE_DIR"]), current_app.config["KIT_CACHE_MAX_BYTES"]),
+        )
     return store
 
 
@@ -120,8 +137,9 @@ def cached_kit_pdf(builder_id: int | None, layout: str, title: str, cards: list[
         return pdf
     with store.one_build(str(builder_id) if builder_id is not None else "cli") as mine:
         if not mine:
-            raise TooManyRequests(BUILD_RETRY_AFTER, "Your previous kit is still being built; "
-                                                     "ask again when it is ready.")
+            raise TooManyRequests(
+                BUILD_RETRY_AFTER, "Your previous kit is still being built; ask again when it is ready."
+            )
         pdf = store.get(key)  # finished by someone else while we waited for the slot
         if pdf is None:
             started = time.monotonic()

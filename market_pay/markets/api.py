@@ -1,4 +1,5 @@
 """Market endpoints: create, list (scoped), get, update."""
+
 from flask import Blueprint, g
 
 from ..auth.guard import login_required

@@ -1,4 +1,5 @@
 """`market-pay markets`: registering markets."""
+
 import click
 
 from ..common.cli import load_options, service_command
@@ -16,7 +17,9 @@ def markets_create(code, name, region_code, address):
     """Register a market."""
     from .schemas import MarketCreateSchema
     from .services import create_market
-    data = load_options(MarketCreateSchema(), {"code": code, "name": name, "region_code": region_code,
-                                               "address": address})
+
+    data = load_options(
+        MarketCreateSchema(), {"code": code, "name": name, "region_code": region_code, "address": address}
+    )
     market = create_market(None, data)
     click.echo(f"Created market {market.code}.")

@@ -1,4 +1,5 @@
 """Market: a chợ with a code, a name and the commune or ward it stands in."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 

@@ -1,4 +1,5 @@
 """Market schemas: {code, name, region_code, address}."""
+
 from marshmallow import fields, validate
 
 from ..common.schemas import PageQuerySchema, StrictSchema, Trimmed, code_field_validator

@@ -1,4 +1,5 @@
 """Register, list (scoped), read and edit markets."""
+
 from sqlalchemy import select
 
 from ..audit.services import record_change
@@ -28,8 +29,9 @@ def _market_region(code: str) -> Region:
     if region is None:
         raise ValidationFailed(errors={"region_code": [f"No region with code {code}."]})
     if region.kind not in MARKET_REGION_KINDS:
-        raise ValidationFailed(errors={"region_code": [
-            f"A market belongs to a commune, ward or special zone; {code} is a {region.kind}."]})
+        raise ValidationFailed(
+            errors={"region_code": [f"A market belongs to a commune, ward or special zone; {code} is a {region.kind}."]}
+        )
     return region
 
 
@@ -39,12 +41,17 @@ def create_market(actor, data: dict) -> Market:
         require_admin(actor)
     if db.session.scalar(select(Market.id).where(Market.code == data["code"])) is not None:
         raise Conflict(errors={"code": [f"Market {data['code']} exists already."]})
-    market = Market(code=data["code"], name=data["name"], address=data.get("address", ""),
-                    region=_market_region(data["region_code"]))
+    market = Market(
+        code=data["code"],
+        name=data["name"],
+        address=data.get("address", ""),
+        region=_market_region(data["region_code"]),
+    )
     db.session.add(market)
     db.session.flush()
-    record_change(actor, "market.create", "market", market.code,
-                  {"name": market.name, "region_code": market.region_code})
+    record_change(
+        actor, "market.create", "market", market.code, {"name": market.name, "region_code": market.region_code}
+    )
     return market
 
 
@@ -74,8 +81,7 @@ def update_market(actor, code: str, changes: dict) -> Market:
     for field, value in changes.items():
         setattr(market, field, value)
     db.session.flush()
-    record_change(actor, "market.update", "market", market.code,
-                  {**changes, "region_code": market.region_code})
+    record_change(actor, "market.update", "market", market.code, {**changes, "region_code": market.region_code})
     return market
 
 

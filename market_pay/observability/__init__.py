@@ -3,6 +3,7 @@
 
 def init_app(app):
     from . import metrics, request_log
+
     request_log.configure_logging(app)
     app.before_request(request_log.start_request)
 

@@ -8,6 +8,7 @@ database at scrape time, so it is the same whichever server is scraped.
 
 Access: a bearer token (MARKET_PAY_METRICS_TOKEN); without one configured, loopback only.
 """
+
 import hmac
 import os
 from datetime import timedelta
@@ -23,11 +24,19 @@ from ..extensions import db
 bp = Blueprint("metrics", __name__)
 
 REQUESTS = Counter("market_pay_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
-LATENCY = Histogram("market_pay_http_request_duration_seconds", "Time to answer a request", ["route"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+LATENCY = Histogram(
+    "market_pay_http_request_duration_seconds",
+    "Time to answer a request",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 CALLBACKS = Counter("market_pay_callbacks_total", "Bank callbacks by partner and outcome", ["partner", "outcome"])
-CALLBACK_LATENCY = Histogram("market_pay_callback_duration_seconds", "Time to record and acknowledge a callback",
-                             ["partner"], buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+CALLBACK_LATENCY = Histogram(
+    "market_pay_callback_duration_seconds",
+    "Time to record and acknowledge a callback",
+    ["partner"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 # Streams stay open for hours: their duration would drown every other route's histogram.
 UNTIMED_ROUTES = {"/stall/events"}
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -67,10 +76,12 @@ def _child(metric, *values):
 def _registry():
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
+
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return registry
     from prometheus_client import REGISTRY
+
     return REGISTRY
 
 
@@ -86,23 +97,39 @@ def _database_gauges() -> str:
     from ..payments.models import BankTransaction, SuspenseItem
     from ..reconciliation.models import ReconciliationBreak, ReconciliationRun
     from ..reports.models import RollupDirty
-    open_items = db.session.execute(select(SuspenseItem.reason, func.count()).where(SuspenseItem.status == "open")
-                                    .group_by(SuspenseItem.reason)).all()
-    pending = db.session.scalar(select(func.count()).select_from(BankTransaction)
-                                .where(BankTransaction.match_kind == "pending")) or 0
+
+    open_items = db.session.execute(
+        select(SuspenseItem.reason, func.count()).where(SuspenseItem.status == "open").group_by(SuspenseItem.reason)
+    ).all()
+    pending = (
+        db.session.scalar(
+            select(func.count()).select_from(BankTransaction).where(BankTransaction.match_kind == "pending")
+        )
+        or 0
+    )
     week = utcnow() - timedelta(days=7)
-    breaks = db.session.execute(select(ReconciliationBreak.kind, func.count())
-                                .join(ReconciliationRun, ReconciliationRun.id == ReconciliationBreak.run_id)
-                                .where(ReconciliationRun.created_at >= week)
-                                .group_by(ReconciliationBreak.kind)).all()
+    breaks = db.session.execute(
+        select(ReconciliationBreak.kind, func.count())
+        .join(ReconciliationRun, ReconciliationRun.id == ReconciliationBreak.run_id)
+        .where(ReconciliationRun.created_at >= week)
+        .group_by(ReconciliationBreak.kind)
+    ).all()
     stale = db.session.scalar(select(func.count()).select_from(RollupDirty)) or 0
     db.session.rollback()
-    return (_gauge("market_pay_suspense_open", "Unmatched money waiting for a person, by reason",
-                   [({"reason": reason}, count) for reason, count in open_items] or [({}, 0)])
-            + _gauge("market_pay_matcher_pending", "Recorded transactions not yet matched", [({}, pending)])
-            + _gauge("market_pay_reconciliation_breaks", "Breaks found by reconciliation runs of the last 7 days",
-                     [({"kind": kind}, count) for kind, count in breaks] or [({}, 0)])
-            + _gauge("market_pay_report_rollup_stale", "Stall-days marked for the report rollups", [({}, stale)]))
+    return (
+        _gauge(
+            "market_pay_suspense_open",
+            "Unmatched money waiting for a person, by reason",
+            [({"reason": reason}, count) for reason, count in open_items] or [({}, 0)],
+        )
+        + _gauge("market_pay_matcher_pending", "Recorded transactions not yet matched", [({}, pending)])
+        + _gauge(
+            "market_pay_reconciliation_breaks",
+            "Breaks found by reconciliation runs of the last 7 days",
+            [({"kind": kind}, count) for kind, count in breaks] or [({}, 0)],
+        )
+        + _gauge("market_pay_report_rollup_stale", "Stall-days marked for the report rollups", [({}, stale)])
+    )
 
 
 @bp.get("/metrics")

@@ -4,6 +4,7 @@ answer and in one JSON log line per request on the `market_pay.access` logger.
 The line names the route, never the query string or the body: queries carry QR payloads, bodies
 carry account numbers and callbacks, headers carry tokens and signatures; none of it is logged.
 """
+
 import json
 import logging
 import os
@@ -21,8 +22,12 @@ class JsonLineFormatter(logging.Formatter):
     """One JSON object per line: what log shippers (journald, Loki, CloudWatch) read best."""
 
     def format(self, record):
-        line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-                "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         line.update(getattr(record, "fields", {}))
         if "request_id" not in line:
             request_id = _current_request_id()
@@ -72,15 +77,23 @@ def finish_request(response):
     if access_log.isEnabledFor(logging.INFO):
         actor = getattr(context, "actor", None)
         rule = current.url_rule
-        fields = {"request_id": request_id, "method": current.method,
-                  "route": rule.rule if rule is not None else "unmatched",
-                  "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
-                  "remote_addr": current.remote_addr, "user_id": getattr(actor, "id", None)}
+        fields = {
+            "request_id": request_id,
+            "method": current.method,
+            "route": rule.rule if rule is not None else "unmatched",
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 1),
+            "remote_addr": current.remote_addr,
+            "user_id": getattr(actor, "id", None),
+        }
         outcome = getattr(context, "callback_outcome", None)
         if outcome:
             fields.update(partner=context.callback_partner, outcome=outcome)
         # makeRecord + handle rather than .info(): the same record for the handlers, without the
         # stack walk that looks up the caller's file and line (nobody reads them on this line).
-        access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, "request", (), None,
-                                                extra={"fields": fields}))
+        access_log.handle(
+            access_log.makeRecord(
+                access_log.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+            )
+        )
     return response

@@ -1,6 +1,7 @@
 """Who is using the office and on which market: the staff page session (shared with /reports),
 the market in the address (404 unknown, 403 outside the actor's scope, exactly as the API) and
 a stall of that market (404 when it is another market's)."""
+
 from flask import session
 
 from ..auth.models import STALL_ROLES

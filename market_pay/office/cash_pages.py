@@ -1,5 +1,6 @@
 """Cash surveys in the office, for markets where vendors do not record their cash sales: the
 market's counts from a CSV (cash/survey_import.py), all rows or none, only this market's rows."""
+
 from flask import flash, redirect, request, url_for
 
 from ..auth.scopes import require_market_manage
@@ -24,14 +25,19 @@ def cash_survey(actor, code):
     lang = page_lang()
     csv_text = uploaded_text()
     if not csv_text:
-        return render_page("office/cash_survey.html", 422, **context,
-                           problem=text(lang, "import_not_utf8" if csv_text is None else "import_empty"))
+        return render_page(
+            "office/cash_survey.html",
+            422,
+            **context,
+            problem=text(lang, "import_not_utf8" if csv_text is None else "import_empty"),
+        )
     try:
         summary = import_cash_survey(csv_text, actor, market)
     except ValidationFailed as refused:
         db.session.rollback()
-        return render_page("office/cash_survey.html", 422, **context, problem=refused.message,
-                           bad_rows=rows_of(refused.errors))
+        return render_page(
+            "office/cash_survey.html", 422, **context, problem=refused.message, bad_rows=rows_of(refused.errors)
+        )
     db.session.commit()
     flash(text(lang, "survey_done", rows=summary["rows"], replaced=summary["replaced"]))
     return redirect(url_for("office_pages.cash_survey", code=market.code))

@@ -1,5 +1,6 @@
 """The office's forms read into the API's own schemas (the same validation as the API), and
 errors from either turned into {field: message} for the page."""
+
 from marshmallow import ValidationError
 
 from ..errors import AppError
@@ -30,6 +31,7 @@ def flat_errors(messages) -> dict:
         else:
             text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
             flat[key.split(".")[-1] if "." in key else key] = text
+
     walk(messages or {}, "form")
     return flat
 
@@ -40,9 +42,12 @@ def error_fields(error: AppError) -> dict:
 
 def new_stall(form, market_code: str) -> dict:
     """The registration form: the stall and its first account."""
-    data = {"market_code": market_code, **{f: form.get(f, "") for f in STALL_FIELDS if f != "floor_amount"},
-            "floor_amount": _floor(form.get("floor_amount")),
-            "accounts": [{f: form.get(f, "") for f in ACCOUNT_FIELDS}]}
+    data = {
+        "market_code": market_code,
+        **{f: form.get(f, "") for f in STALL_FIELDS if f != "floor_amount"},
+        "floor_amount": _floor(form.get("floor_amount")),
+        "accounts": [{f: form.get(f, "") for f in ACCOUNT_FIELDS}],
+    }
     try:
         return VendorCreateSchema().load(data)
     except ValidationError as invalid:

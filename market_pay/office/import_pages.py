@@ -1,6 +1,7 @@
 """Importing a CSV of stalls in the office: the file is checked first by the importer itself,
 inside a savepoint that is always rolled back (the preview: what would be created, or every bad
 row), and written only when the manager confirms the same text."""
+
 from flask import flash, redirect, request, url_for
 
 from ..auth.scopes import require_market_manage
@@ -27,10 +28,12 @@ def uploaded_text() -> str | None:
 def rows_of(errors: dict) -> list[tuple[str, str, str]]:
     """(where, field, message) of an importer's refusal, in file order: one line per message, so
     each is shown in the reader's language (the header's missing columns come as a list)."""
-    return [(where, field, str(message))
-            for where, fields in errors.items()
-            for field, messages in (fields.items() if isinstance(fields, dict) else [("", fields)])
-            for message in (messages if isinstance(messages, list) else [messages])]
+    return [
+        (where, field, str(message))
+        for where, fields in errors.items()
+        for field, messages in (fields.items() if isinstance(fields, dict) else [("", fields)])
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
 
 
 def _try(actor, market, csv_text: str) -> dict:
@@ -58,13 +61,15 @@ def import_stalls(actor, code):
         return render_page("office/import.html", 422, **context, problem=text(lang, "import_empty"))
     try:
         if request.form.get("confirm") != "1":
-            return render_page("office/import.html", **context, preview=_try(actor, market, csv_text),
-                               csv_text=csv_text)
+            return render_page(
+                "office/import.html", **context, preview=_try(actor, market, csv_text), csv_text=csv_text
+            )
         result = import_vendors_csv(csv_text, market.code, actor)
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()
-        return render_page("office/import.html", refused.code, **context, problem=refused.message,
-                           bad_rows=rows_of(refused.errors))
+        return render_page(
+            "office/import.html", refused.code, **context, problem=refused.message, bad_rows=rows_of(refused.errors)
+        )
     db.session.commit()
     flash(text(lang, "import_done", created=result["created"], unchanged=result["unchanged"]))
     return redirect(url_for("office_pages.market_home", code=market.code))

@@ -1,5 +1,6 @@
 """A stall's sign-ins as the office sees them, and a new one made by the office: the PIN is
 random, shown once and must be changed at the first sign-in (like a manager's PIN reset)."""
+
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from ..extensions import db
 
 
 def stall_logins(vendor) -> Sequence[User]:
-    return db.session.scalars(select(User).where(User.vendor_id == vendor.id, User.role.in_(STALL_ROLES))
-                              .order_by(User.role, User.id)).all()
+    return db.session.scalars(
+        select(User).where(User.vendor_id == vendor.id, User.role.in_(STALL_ROLES)).order_by(User.role, User.id)
+    ).all()
 
 
 def create_stall_login(actor, vendor, phone: str, role: str) -> tuple[User, str]:

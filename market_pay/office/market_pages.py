@@ -1,4 +1,5 @@
 """The market's cards (downloads), its suspense queue and its audit log in the office."""
+
 from flask import Response, flash, redirect, request, url_for
 
 from ..audit.reading import as_items, list_audit_log
@@ -28,8 +29,11 @@ def _pdf(actor, title, cards, layout, filename):
     fingerprint, builder = kits.kit_fingerprint(layout, cards), actor.id
     db.session.commit()  # the cards are plain data now: no transaction held during the build
     pdf = kits.cached_kit_pdf(builder, layout, title, cards, fingerprint)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Cache-Control": "private, no-cache", "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Cache-Control": "private, no-cache", "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.get("/m/<code>/cards.pdf")
@@ -73,13 +77,30 @@ def stall_cards(actor, code, vendor_id):
 def suspense(actor, code, errors=None, status=200):
     market = market_for(actor, code)
     shown = "resolved" if request.args.get("status") == "resolved" else "open"
-    items, next_cursor = list_suspense(actor, shown, market.code, limit=QUEUE_PAGE,
-                                       cursor=request.args.get("cursor") or None)
-    stalls = {v.id: v for v in db.session.scalars(db.select(Vendor).where(
-        Vendor.id.in_({item.resolved_vendor_id for item in items if item.resolved_vendor_id})))}
-    return render_page("office/suspense.html", status, actor=actor, market=market, items=items, shown=shown,
-                       next_cursor=next_cursor, stalls=stalls, manage=may_manage(actor, market),
-                       errors=errors or {}, form=request.form)
+    items, next_cursor = list_suspense(
+        actor, shown, market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+    )
+    stalls = {
+        v.id: v
+        for v in db.session.scalars(
+            db.select(Vendor).where(
+                Vendor.id.in_({item.resolved_vendor_id for item in items if item.resolved_vendor_id})
+            )
+        )
+    }
+    return render_page(
+        "office/suspense.html",
+        status,
+        actor=actor,
+        market=market,
+        items=items,
+        shown=shown,
+        next_cursor=next_cursor,
+        stalls=stalls,
+        manage=may_manage(actor, market),
+        errors=errors or {},
+        form=request.form,
+    )
 
 
 @bp.post("/m/<code>/suspense/<int:item_id>")
@@ -87,15 +108,19 @@ def suspense(actor, code, errors=None, status=200):
 def resolve(actor, code, item_id):
     market = market_for(actor, code)
     action = request.form.get("action", "")
-    data = {"action": action, "note": request.form.get("note", "").strip()[:500],
-            "reference": request.form.get("reference", "").strip()[:40]}
+    data = {
+        "action": action,
+        "note": request.form.get("note", "").strip()[:500],
+        "reference": request.form.get("reference", "").strip()[:40],
+    }
     stall_code = request.form.get("stall_code", "").strip()
     try:
         if action not in ("assign_stall", "assign_request", "refund", "dismiss"):
             raise ValidationFailed(errors={"action": ["Choose what to do with this money."]})
         if action == "assign_stall":
-            vendor = db.session.scalar(db.select(Vendor).where(Vendor.market_id == market.id,
-                                                               Vendor.stall_code == stall_code))
+            vendor = db.session.scalar(
+                db.select(Vendor).where(Vendor.market_id == market.id, Vendor.stall_code == stall_code)
+            )
             if vendor is None:
                 raise ValidationFailed(errors={"stall_code": [f"No stall {stall_code} in this market."]})
             data["vendor_id"] = vendor.id
@@ -112,6 +137,7 @@ def resolve(actor, code, item_id):
 def _market_item(market, item_id: int):
     """An item of this market's queue (the service checks the actor's right to resolve it)."""
     from ..payments.models import SuspenseItem
+
     item = db.session.get(SuspenseItem, item_id)
     if item is None or item.market_id != market.id:
         raise NotFound(f"No suspense item {item_id} in market {market.code}.")
@@ -122,7 +148,7 @@ def _market_item(market, item_id: int):
 @staff_page
 def audit(actor, code):
     market = market_for(actor, code)
-    rows, next_cursor = list_audit_log(actor, market_code=market.code, limit=QUEUE_PAGE,
-                                       cursor=request.args.get("cursor") or None)
-    return render_page("office/audit.html", actor=actor, market=market, items=as_items(rows),
-                       next_cursor=next_cursor)
+    rows, next_cursor = list_audit_log(
+        actor, market_code=market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+    )
+    return render_page("office/audit.html", actor=actor, market=market, items=as_items(rows), next_cursor=next_cursor)

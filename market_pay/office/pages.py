@@ -2,6 +2,7 @@
 forms (stall_pages.py) and the market's queues and downloads (market_pages.py) add their routes
 to this blueprint. Every form is CSRF-checked before anything else, every change goes through
 the same service (scope checks, audit) as the API, and the routes commit."""
+
 import json
 from functools import wraps
 
@@ -34,12 +35,16 @@ def _formats():
         words = TEXTS[lang].get("reason_" + key)
         return words or key
 
-    return {"vnd": lambda amount: format_vnd(amount or 0, lang),
-            "count": lambda number: f"{number or 0:,}".replace(",", "." if lang == "vi" else ","),
-            "when": lambda moment: format_datetime(moment) if moment else "",
-            "bank_name": bank_short_name,
-            "suspense_reason": reason, "action_words": lambda action: texts.ACTION_WORDS[lang].get(action, action), "say": lambda message: texts.in_lang(str(message), lang),
-            "detail_text": lambda detail: json.dumps(detail, ensure_ascii=False, default=str)[:300]}
+    return {
+        "vnd": lambda amount: format_vnd(amount or 0, lang),
+        "count": lambda number: f"{number or 0:,}".replace(",", "." if lang == "vi" else ","),
+        "when": lambda moment: format_datetime(moment) if moment else "",
+        "bank_name": bank_short_name,
+        "suspense_reason": reason,
+        "action_words": lambda action: texts.ACTION_WORDS[lang].get(action, action),
+        "say": lambda message: texts.in_lang(str(message), lang),
+        "detail_text": lambda detail: json.dumps(detail, ensure_ascii=False, default=str)[:300],
+    }
 
 
 def staff_page(view):
@@ -69,9 +74,16 @@ def login_page():
 
 @bp.post("/login")
 def login():
-    return sign_in_from_form(template="office/login.html", login_field="username", secret_field="password",
-                             accepts=lambda user: user.role not in STALL_ROLES, refused_text="not_staff",
-                             session_key=STAFF_SESSION, home="office_pages.home", bad_login_text="bad_login_staff")
+    return sign_in_from_form(
+        template="office/login.html",
+        login_field="username",
+        secret_field="password",
+        accepts=lambda user: user.role not in STALL_ROLES,
+        refused_text="not_staff",
+        session_key=STAFF_SESSION,
+        home="office_pages.home",
+        bad_login_text="bad_login_staff",
+    )
 
 
 @bp.post("/logout")
@@ -100,8 +112,17 @@ def market_home(actor, code):
     market = market_for(actor, code)
     query, status, page = request.args.get("q", ""), request.args.get("status", ""), _page_number()
     rows, more = market_stalls(market, query, status, page)
-    return render_page("office/home.html", actor=actor, market=market, rows=rows, q=query, status_filter=status,
-                       page=page, more=more, manage=may_manage(actor, market))
+    return render_page(
+        "office/home.html",
+        actor=actor,
+        market=market,
+        rows=rows,
+        q=query,
+        status_filter=status,
+        page=page,
+        more=more,
+        manage=may_manage(actor, market),
+    )
 
 
 from . import cash_pages, import_pages, market_pages, reconciliation_pages, stall_pages  # noqa: E402,F401  (their routes join this blueprint)

@@ -1,6 +1,7 @@
 """Reconciliation in the office: the runs that touched the market, one run's breaks (as much of
 it as the reader's scope covers, like the API), and a statement upload for those who may
 reconcile (administrators and region staff, reconciliation/services.py)."""
+
 import os
 import tempfile
 
@@ -26,8 +27,11 @@ BREAKS_SHOWN = 200
 
 
 def _touching(market):
-    return exists(select(ReconciliationRunMarket.run_id).where(
-        ReconciliationRunMarket.run_id == ReconciliationRun.id, ReconciliationRunMarket.market_id == market.id))
+    return exists(
+        select(ReconciliationRunMarket.run_id).where(
+            ReconciliationRunMarket.run_id == ReconciliationRun.id, ReconciliationRunMarket.market_id == market.id
+        )
+    )
 
 
 def _may_upload(actor) -> bool:
@@ -57,12 +61,26 @@ def _statement_size():
 def runs(actor, code, status=200, errors=None):
     market = market_for(actor, code)
     # Every run touching a market the reader may read is visible to them (reconciliation/services.py).
-    found, next_cursor = paginate(select(ReconciliationRun).where(_touching(market)), ReconciliationRun.id,
-                                  RUNS_PAGE, request.args.get("cursor") or None)
+    found, next_cursor = paginate(
+        select(ReconciliationRun).where(_touching(market)),
+        ReconciliationRun.id,
+        RUNS_PAGE,
+        request.args.get("cursor") or None,
+    )
     counts = {run.id: sum(reconciliation.breaks_by_kind(run, actor).values()) for run in found}
-    return render_page("office/reconciliation.html", status, actor=actor, market=market, runs=found, counts=counts,
-                       next_cursor=next_cursor, may_upload=_may_upload(actor), partners=PARTNERS,
-                       errors=errors or {}, form=request.form)
+    return render_page(
+        "office/reconciliation.html",
+        status,
+        actor=actor,
+        market=market,
+        runs=found,
+        counts=counts,
+        next_cursor=next_cursor,
+        may_upload=_may_upload(actor),
+        partners=PARTNERS,
+        errors=errors or {},
+        form=request.form,
+    )
 
 
 @bp.get("/m/<code>/reconciliation/<int:run_id>")
@@ -76,11 +94,21 @@ def run(actor, code, run_id):
     whole = reconciliation.sees_whole_run(actor, found)
     classes = [(CLASS_LABELS[name][lang], found.totals.get(name, {})) for name in CLASSES] if whole else []
     rows = reconciliation.break_rows(found, None, 0, BREAKS_SHOWN + 1, actor).all()
-    breaks = [(item, stall_code, market_code, CLASS_LABELS[item.kind][lang], describe_break(item.kind, item.detail, lang))
-              for item, stall_code, market_code in rows[:BREAKS_SHOWN]]
-    return render_page("office/run.html", actor=actor, market=market, run=found, classes=classes, breaks=breaks,
-                       more=len(rows) > BREAKS_SHOWN, by_kind=reconciliation.breaks_by_kind(found, actor),
-                       kind_labels={kind: labels[lang] for kind, labels in CLASS_LABELS.items()})
+    breaks = [
+        (item, stall_code, market_code, CLASS_LABELS[item.kind][lang], describe_break(item.kind, item.detail, lang))
+        for item, stall_code, market_code in rows[:BREAKS_SHOWN]
+    ]
+    return render_page(
+        "office/run.html",
+        actor=actor,
+        market=market,
+        run=found,
+        classes=classes,
+        breaks=breaks,
+        more=len(rows) > BREAKS_SHOWN,
+        by_kind=reconciliation.breaks_by_kind(found, actor),
+        kind_labels={kind: labels[lang] for kind, labels in CLASS_LABELS.items()},
+    )
 
 
 @bp.post("/m/<code>/reconciliation")
@@ -90,16 +118,18 @@ def upload_statement(actor, code):
     reconciliation.require_may_reconcile(actor)  # 403 for a market manager, before the file is read
     upload = request.files.get("file")
     try:
-        fields = StatementUploadSchema().load({key: value for key, value in request.form.items()
-                                               if key in ("partner", "date") and value})
+        fields = StatementUploadSchema().load(
+            {key: value for key, value in request.form.items() if key in ("partner", "date") and value}
+        )
         if upload is None or not upload.filename:
             raise ValidationFailed(errors={"file": ["Attach the statement CSV."]})
         handle, path = tempfile.mkstemp(suffix=".csv", prefix="statement-")
         try:
             with os.fdopen(handle, "wb") as target:
                 upload.save(target)
-            found, _ = reconciliation.reconcile_file(actor, path, fields["partner"], fields["date"],
-                                                     upload.filename.replace("\x00", "\ufffd"))
+            found, _ = reconciliation.reconcile_file(
+                actor, path, fields["partner"], fields["date"], upload.filename.replace("\x00", "\ufffd")
+            )
         finally:
             os.unlink(path)
     except ValidationError as invalid:

@@ -2,6 +2,7 @@
 manager's change waits for the vendor, vendors/confirmations.py), its sign-ins (a new assistant,
 a PIN reset shown once). Service refusals of the wrong scope propagate (403/404); a form's
 mistakes come back on the page beside their fields."""
+
 from flask import flash, redirect, request, url_for
 
 from ..auth import accounts
@@ -22,9 +23,19 @@ LOGIN_ROLES = ("vendor_assistant", "vendor")
 
 
 def _stall_page(actor, market, vendor, status=200, errors=None, form=None, open_form=None):
-    return render_page("office/stall.html", status, actor=actor, market=market, vendor=vendor,
-                       logins=stall_logins(vendor), banks=all_banks(), manage=may_manage(actor, market),
-                       errors=errors or {}, form=form or {}, open_form=open_form)
+    return render_page(
+        "office/stall.html",
+        status,
+        actor=actor,
+        market=market,
+        vendor=vendor,
+        logins=stall_logins(vendor),
+        banks=all_banks(),
+        manage=may_manage(actor, market),
+        errors=errors or {},
+        form=form or {},
+        open_form=open_form,
+    )
 
 
 def _back(market, vendor, notice_key="saved", **words):
@@ -42,12 +53,26 @@ def new_stall(actor, code):
     try:
         vendor = vendors.register_vendor(actor, forms.new_stall(request.form, market.code))
     except forms.FormErrors as invalid:
-        return render_page("office/new_stall.html", 422, actor=actor, market=market, banks=all_banks(),
-                           errors=invalid.fields, form=request.form)
+        return render_page(
+            "office/new_stall.html",
+            422,
+            actor=actor,
+            market=market,
+            banks=all_banks(),
+            errors=invalid.fields,
+            form=request.form,
+        )
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()
-        return render_page("office/new_stall.html", refused.code, actor=actor, market=market, banks=all_banks(),
-                           errors=forms.error_fields(refused), form=request.form)
+        return render_page(
+            "office/new_stall.html",
+            refused.code,
+            actor=actor,
+            market=market,
+            banks=all_banks(),
+            errors=forms.error_fields(refused),
+            form=request.form,
+        )
     db.session.commit()
     return _back(market, vendor, "registered", stall=vendor.stall_code)
 
@@ -69,8 +94,15 @@ def _stall_form(actor, code, vendor_id, change, form_name):
         return _stall_page(actor, market, vendor, 422, invalid.fields, request.form, form_name)
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()
-        return _stall_page(actor, market, stall_of(market, vendor_id), refused.code, forms.error_fields(refused),
-                           request.form, form_name)
+        return _stall_page(
+            actor,
+            market,
+            stall_of(market, vendor_id),
+            refused.code,
+            forms.error_fields(refused),
+            request.form,
+            form_name,
+        )
     db.session.commit()
     return _back(market, vendor)
 
@@ -82,6 +114,7 @@ def edit_stall(actor, code, vendor_id):
         changes = forms.stall_changes(request.form, vendor)
         if changes:
             vendors.update_vendor(actor, vendor.id, changes)
+
     return _stall_form(actor, code, vendor_id, change, "edit")
 
 
@@ -90,15 +123,17 @@ def edit_stall(actor, code, vendor_id):
 def stall_status(actor, code, vendor_id):
     status = "suspended" if request.form.get("status") == "suspended" else "active"
     reason = request.form.get("reason", "").strip()[:500]
-    return _stall_form(actor, code, vendor_id, lambda v: vendors.set_vendor_status(actor, v.id, status, reason),
-                       "status")
+    return _stall_form(
+        actor, code, vendor_id, lambda v: vendors.set_vendor_status(actor, v.id, status, reason), "status"
+    )
 
 
 @bp.post("/m/<code>/stalls/<int:vendor_id>/accounts")
 @staff_page
 def add_account(actor, code, vendor_id):
-    return _stall_form(actor, code, vendor_id,
-                       lambda v: vendors.add_account(actor, v.id, forms.new_account(request.form)), "account")
+    return _stall_form(
+        actor, code, vendor_id, lambda v: vendors.add_account(actor, v.id, forms.new_account(request.form)), "account"
+    )
 
 
 def _account_of(vendor, account_id: int):
@@ -111,6 +146,7 @@ def _account_of(vendor, account_id: int):
 def account_action(actor, code, vendor_id, account_id, what):
     """Deactivate (a manager's request when it is the last live one), withdraw a pending request
     (the manager) or approve it (an administrator; the vendor confirms on their board)."""
+
     def change(vendor):
         _account_of(vendor, account_id)
         if what == "deactivate":
@@ -119,6 +155,7 @@ def account_action(actor, code, vendor_id, account_id, what):
             reject_account(actor, account_id, None)
         else:
             confirm_account(actor, account_id, None)
+
     return _stall_form(actor, code, vendor_id, change, "accounts")
 
 
@@ -140,8 +177,9 @@ def new_login(actor, code, vendor_id):
         user, pin = create_stall_login(actor, vendor, request.form.get("phone", ""), role)
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()
-        return _stall_page(actor, market, stall_of(market, vendor_id), refused.code, forms.error_fields(refused),
-                           request.form, "login")
+        return _stall_page(
+            actor, market, stall_of(market, vendor_id), refused.code, forms.error_fields(refused), request.form, "login"
+        )
     db.session.commit()
     return _pin_page(market, vendor, user, pin)
 

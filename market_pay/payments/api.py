@@ -1,4 +1,5 @@
 """Payment endpoints: dynamic QR requests, the stall feed, the suspense queue."""
+
 from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
@@ -21,13 +22,29 @@ bp = Blueprint("payments", __name__, url_prefix="/api/v1")
 
 
 def _dump_request(payment_request):
-    return PaymentRequestSchema(exclude=hidden_payer_fields(g.actor, "payment_request")).dump({
-        **{c: getattr(payment_request, c) for c in ("id", "reference", "vendor_id", "account_id", "amount",
-                                                    "paid_amount", "note", "payload", "created_at", "expires_at")},
-        "status": payment_requests.effective_status(payment_request),
-        # The shopper's page for this request (served by the stall pages).
-        "pay_url": f"{request.host_url}pay/{payment_request.reference}",
-        "transactions": payment_requests.applied_transactions(payment_request)})
+    return PaymentRequestSchema(exclude=hidden_payer_fields(g.actor, "payment_request")).dump(
+        {
+            **{
+                c: getattr(payment_request, c)
+                for c in (
+                    "id",
+                    "reference",
+                    "vendor_id",
+                    "account_id",
+                    "amount",
+                    "paid_amount",
+                    "note",
+                    "payload",
+                    "created_at",
+                    "expires_at",
+                )
+            },
+            "status": payment_requests.effective_status(payment_request),
+            # The shopper's page for this request (served by the stall pages).
+            "pay_url": f"{request.host_url}pay/{payment_request.reference}",
+            "transactions": payment_requests.applied_transactions(payment_request),
+        }
+    )
 
 
 @bp.post("/vendors/<int:vendor_id>/payment-requests")
@@ -39,7 +56,8 @@ def create_payment_request(vendor_id):
     if key is not None and not (1 <= len(key) <= 100 and key.isascii() and key.isprintable()):
         raise ValidationFailed(errors={"Idempotency-Key": ["1 to 100 printable ASCII characters."]})
     created_request, created = payment_requests.create_payment_request(
-        g.actor, vendor_id, load_json(PaymentRequestCreateSchema()), key)
+        g.actor, vendor_id, load_json(PaymentRequestCreateSchema()), key
+    )
     db.session.commit()
     return _dump_request(created_request), 201 if created else 200
 
@@ -70,8 +88,9 @@ def stall_feed(vendor_id):
 @login_required
 def list_suspense():
     query = load_query(SuspenseQuerySchema())
-    items, next_cursor = suspense.list_suspense(g.actor, query["status"], query["market_code"], query["reason"],
-                                                query["limit"], query["cursor"])
+    items, next_cursor = suspense.list_suspense(
+        g.actor, query["status"], query["market_code"], query["reason"], query["limit"], query["cursor"]
+    )
     shown = SuspenseItemSchema(many=True, exclude=hidden_payer_fields(g.actor, "suspense"))
     return {"items": shown.dump(items), "next": next_cursor}
 

@@ -3,6 +3,7 @@ idempotently — one commit, made before the partner gets its 2xx. On PostgreSQL
 sale is allocated to its stall by that same statement; everything else (and, on SQLite,
 everything) is matched just after, off the request path (payments/match_worker.py): persist first,
 answer fast, then match."""
+
 import hashlib
 from dataclasses import dataclass
 from typing import Protocol, cast
@@ -86,9 +87,23 @@ def _verify_and_parse(partner: str, headers, body: bytes, now: float) -> Incomin
 
 def _transfer_values(transfer: IncomingTransfer) -> dict:
     """The transfer's columns of bank_transaction, as statement parameters."""
-    return {name: getattr(transfer, name) for name in (
-        "partner", "partner_txn_id", "bank_reference", "bin", "account_number", "amount", "direction",
-        "description", "booked_at", "payer_name", "payer_account", "payer_bin")}
+    return {
+        name: getattr(transfer, name)
+        for name in (
+            "partner",
+            "partner_txn_id",
+            "bank_reference",
+            "bin",
+            "account_number",
+            "amount",
+            "direction",
+            "description",
+            "booked_at",
+            "payer_name",
+            "payer_account",
+            "payer_bin",
+        )
+    }
 
 
 class RecordWithInserts:
@@ -122,10 +137,19 @@ class RecordWithInserts:
         return db.session.execute(self._statement("transaction"), values).scalar_one_or_none()
 
     def _store_inbox(self, delivery: "Delivery", outcome: str, transaction_id: int | None):
-        db.session.execute(self._statement("inbox"), {
-            "partner": delivery.partner, "remote_addr": delivery.remote_addr, "auth_header": delivery.auth_header,
-            "body": delivery.body, "body_sha256": delivery.body_sha256, "outcome": outcome, "reason": "",
-            "transaction_id": transaction_id})
+        db.session.execute(
+            self._statement("inbox"),
+            {
+                "partner": delivery.partner,
+                "remote_addr": delivery.remote_addr,
+                "auth_header": delivery.auth_header,
+                "body": delivery.body,
+                "body_sha256": delivery.body_sha256,
+                "outcome": outcome,
+                "reason": "",
+                "transaction_id": transaction_id,
+            },
+        )
 
     def _statement(self, name: str):
         """The two inserts, built once and executed with parameters.
@@ -200,15 +224,22 @@ def is_static_sale_candidate(transfer: IncomingTransfer) -> bool:
     return transfer.direction == "in" and bool(transfer.bin) and not find_references(transfer.description)
 
 
-def _record_in_one_statement(transfer: IncomingTransfer, delivery: "Delivery",
-                             on_session: bool = False) -> tuple[int | None, str | None, int | None]:
+def _record_in_one_statement(
+    transfer: IncomingTransfer, delivery: "Delivery", on_session: bool = False
+) -> tuple[int | None, str | None, int | None]:
     """(transaction id or None for a duplicate, its match kind — 'static' when already allocated —,
     and for a duplicate the transaction it repeats). On a recording connection (autocommit, at
     the driver: recording_engine.py), or with `on_session` in the session's transaction."""
     params = _transfer_values(transfer)
-    params.update(reverses_txn_id=transfer.reverses, received_at=utcnow(), remote_addr=delivery.remote_addr,
-                  auth_header=delivery.auth_header, body=delivery.body, body_sha256=delivery.body_sha256,
-                  static_sale=is_static_sale_candidate(transfer))
+    params.update(
+        reverses_txn_id=transfer.reverses,
+        received_at=utcnow(),
+        remote_addr=delivery.remote_addr,
+        auth_header=delivery.auth_header,
+        body=delivery.body,
+        body_sha256=delivery.body_sha256,
+        static_sale=is_static_sale_candidate(transfer),
+    )
     if on_session:
         inbox_id, transaction_id, match_kind = db.session.execute(_RECORD_SQL, params).one()
     else:
@@ -252,14 +283,21 @@ def recorder_for(dialect_name: str):
 def _existing_id(transfer: IncomingTransfer) -> int | None:
     """The transaction a duplicate repeats. Two lookups, each on its own unique index (an OR of
     the two keys would make PostgreSQL scan the table)."""
-    by_partner_id = db.session.scalar(select(BankTransaction.id).where(
-        BankTransaction.partner == transfer.partner, BankTransaction.partner_txn_id == transfer.partner_txn_id))
+    by_partner_id = db.session.scalar(
+        select(BankTransaction.id).where(
+            BankTransaction.partner == transfer.partner, BankTransaction.partner_txn_id == transfer.partner_txn_id
+        )
+    )
     if by_partner_id is not None:
         return by_partner_id
-    return db.session.scalar(select(BankTransaction.id).where(
-        BankTransaction.account_number == transfer.account_number,
-        BankTransaction.bank_reference == transfer.bank_reference,
-        BankTransaction.amount == transfer.amount, BankTransaction.direction == transfer.direction))
+    return db.session.scalar(
+        select(BankTransaction.id).where(
+            BankTransaction.account_number == transfer.account_number,
+            BankTransaction.bank_reference == transfer.bank_reference,
+            BankTransaction.amount == transfer.amount,
+            BankTransaction.direction == transfer.direction,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -275,14 +313,25 @@ class Delivery:
 
     @classmethod
     def of(cls, partner: str, headers, body: bytes, remote_addr: str | None) -> "Delivery":
-        return cls(partner=partner, remote_addr=remote_addr or "", auth_header=_auth_header(partner, headers),
-                   # PostgreSQL text cannot hold NUL; the hash keeps the exact bytes' identity.
-                   body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
-                   body_sha256=hashlib.sha256(body).hexdigest())
+        return cls(
+            partner=partner,
+            remote_addr=remote_addr or "",
+            auth_header=_auth_header(partner, headers),
+            # PostgreSQL text cannot hold NUL; the hash keeps the exact bytes' identity.
+            body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
 
     def entry(self, outcome: str, reason: str = "") -> InboxEntry:
-        return InboxEntry(partner=self.partner, remote_addr=self.remote_addr, auth_header=self.auth_header,
-                          body=self.body, body_sha256=self.body_sha256, outcome=outcome, reason=reason)
+        return InboxEntry(
+            partner=self.partner,
+            remote_addr=self.remote_addr,
+            auth_header=self.auth_header,
+            body=self.body,
+            body_sha256=self.body_sha256,
+            outcome=outcome,
+            reason=reason,
+        )
 
 
 def receive_callback(partner: str, headers, body: bytes, remote_addr: str | None, now: float) -> CallbackOutcome:
@@ -310,22 +359,35 @@ def _confirm_recovered(transfer: IncomingTransfer, transaction_id: int | None) -
     if transaction_id is None:
         return
     table = BankTransaction
-    taken = select(table.id).where(table.partner == transfer.partner,
-                                   table.partner_txn_id == transfer.partner_txn_id).exists()
+    taken = (
+        select(table.id)
+        .where(table.partner == transfer.partner, table.partner_txn_id == transfer.partner_txn_id)
+        .exists()
+    )
     db.session.execute(
-        update(table).where(table.id == transaction_id, table.confirmation == "recovered",
-                            table.partner == transfer.partner,
-                            table.partner_txn_id.startswith(RECOVERED_ID_PREFIX, autoescape=True),
-                            table.bin == transfer.bin if transfer.bin else true(), ~taken)
+        update(table)
+        .where(
+            table.id == transaction_id,
+            table.confirmation == "recovered",
+            table.partner == transfer.partner,
+            table.partner_txn_id.startswith(RECOVERED_ID_PREFIX, autoescape=True),
+            table.bin == transfer.bin if transfer.bin else true(),
+            ~taken,
+        )
         .values(partner_txn_id=transfer.partner_txn_id, confirmation="confirmed")
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _file_malformed(delivery: Delivery, reason: str) -> CallbackOutcome:
     """Authentic but unusable: keep it, and put it in suspense once (a re-delivery is not new)."""
-    seen = db.session.scalar(select(InboxEntry.id).where(
-        InboxEntry.partner == delivery.partner, InboxEntry.body_sha256 == delivery.body_sha256,
-        InboxEntry.outcome == "malformed"))
+    seen = db.session.scalar(
+        select(InboxEntry.id).where(
+            InboxEntry.partner == delivery.partner,
+            InboxEntry.body_sha256 == delivery.body_sha256,
+            InboxEntry.outcome == "malformed",
+        )
+    )
     inbox = delivery.entry("malformed", reason[:300])
     db.session.add(inbox)
     if seen is None:

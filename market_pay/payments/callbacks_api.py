@@ -1,5 +1,6 @@
 """POST /api/v1/callbacks/<partner>: the raw bytes are verified before anything is parsed, and
 the answer is in the partner's own format, sent only after the commit."""
+
 import time
 
 from flask import Blueprint, current_app, g, request
@@ -16,9 +17,11 @@ bp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks")
 
 def _partner_answer(partner: str, kind: str, reason: str):
     if kind == "rejected":
-        body = {"simbank": {"status": "rejected", "reason": reason},
-                "sepay": {"success": False, "message": reason},
-                "payos": {"success": False, "desc": reason}}[partner]
+        body = {
+            "simbank": {"status": "rejected", "reason": reason},
+            "sepay": {"success": False, "message": reason},
+            "payos": {"success": False, "desc": reason},
+        }[partner]
         return body, 401
     if partner == "simbank":
         return {"status": "duplicate" if kind == "duplicate" else "accepted"}, 200
@@ -43,8 +46,7 @@ def _is_transient(error: DBAPIError) -> bool:
 def _record_and_commit(partner: str):
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
-            outcome = receive_callback(partner, request.headers, request.get_data(), request.remote_addr,
-                                       time.time())
+            outcome = receive_callback(partner, request.headers, request.get_data(), request.remote_addr, time.time())
             # Committed before answering: an acknowledged callback is never lost. A rejected
             # delivery is committed too (kept for forensics), but never becomes money. A new sale
             # on PostgreSQL is already committed by its one statement and never opened a session.

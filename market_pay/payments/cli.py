@@ -1,5 +1,6 @@
 """`market-pay partners` (callback partners' credentials) and `market-pay matcher` (matching as
 its own process)."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -17,9 +18,12 @@ partners_cli = click.Group("partners", help="Bank callback partners and their se
 def partners_set(partner, secrets, api_keys):
     """Replace PARTNER's live credentials with exactly those given (values are never printed)."""
     from .partners import set_credentials
+
     summary = set_credentials(partner, list(secrets), list(api_keys))
-    click.echo(f"{partner}: {len(summary['secrets'])} secret(s), {len(summary['api_keys'])} API key(s) live: "
-               + ", ".join(summary["secrets"] + summary["api_keys"]))
+    click.echo(
+        f"{partner}: {len(summary['secrets'])} secret(s), {len(summary['api_keys'])} API key(s) live: "
+        + ", ".join(summary["secrets"] + summary["api_keys"])
+    )
 
 
 @partners_cli.command("list")
@@ -27,6 +31,7 @@ def partners_set(partner, secrets, api_keys):
 def partners_list():
     """Show each partner's live credentials by fingerprint."""
     from .partners import describe_all
+
     for row in describe_all():
         click.echo(f"{row['partner']:<8} {row['kind']:<8} {row['fingerprint']}  since {row['since']}")
 
@@ -44,6 +49,7 @@ def matcher_run(once):
     from flask import current_app
 
     from .match_worker import COALESCE_SECONDS, drain, yield_to_requests
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as a Flask
     yield_to_requests()
     while True:

@@ -1,4 +1,5 @@
 """The stall feed: a stall's confirmed credits (and reversals) in the order they committed."""
+
 from sqlalchemy import select
 
 from ..auth.scopes import require_vendor_read
@@ -28,9 +29,11 @@ def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[li
     vendor = find_vendor(vendor_id)
     require_vendor_read(actor, vendor)
     since = parse_after(after)
-    query = (select(BankTransaction, PaymentRequest.reference)
-             .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
-             .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq > since))
+    query = (
+        select(BankTransaction, PaymentRequest.reference)
+        .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
+        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq > since)
+    )
     if today_only(actor):
         # Booked or confirmed today: a credit booked just before midnight and reported after it
         # is still announced on the assistant's board.
@@ -44,12 +47,21 @@ def stall_feed(actor, vendor_id: int, after: str | None, limit: int) -> tuple[li
 
 def _item(txn: BankTransaction, request_reference: str | None) -> dict:
     flags = [name for name in ("underpaid", "overpaid", "below_floor", "late", "reversed") if getattr(txn, name)]
-    return {"id": txn.id, "seq": txn.feed_seq, "kind": "reversal" if txn.match_kind == "reversal" else "credit",
-            "amount": txn.amount, "booked_at": txn.booked_at, "received_at": txn.received_at,
-            "payer_name": txn.payer_name, "bank_reference": txn.bank_reference,
-            "request_reference": request_reference, "flags": flags, "confirmation": txn.confirmation,
-            # Booked from a bank statement, no bank callback (yet): shown as such, for review.
-            "recovered": txn.confirmation == "recovered"}
+    return {
+        "id": txn.id,
+        "seq": txn.feed_seq,
+        "kind": "reversal" if txn.match_kind == "reversal" else "credit",
+        "amount": txn.amount,
+        "booked_at": txn.booked_at,
+        "received_at": txn.received_at,
+        "payer_name": txn.payer_name,
+        "bank_reference": txn.bank_reference,
+        "request_reference": request_reference,
+        "flags": flags,
+        "confirmation": txn.confirmation,
+        # Booked from a bank statement, no bank callback (yet): shown as such, for review.
+        "recovered": txn.confirmation == "recovered",
+    }
 
 
 def todays_feed(actor, vendor_id: int, limit: int) -> list:
@@ -61,7 +73,12 @@ def todays_feed(actor, vendor_id: int, limit: int) -> list:
     rows = db.session.execute(
         select(BankTransaction, PaymentRequest.reference)
         .outerjoin(PaymentRequest, PaymentRequest.id == BankTransaction.payment_request_id)
-        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.feed_seq.is_not(None),
-               (BankTransaction.booked_at >= today) | (BankTransaction.received_at >= today))
-        .order_by(BankTransaction.feed_seq.desc()).limit(min(limit, MAX_LIMIT))).all()
+        .where(
+            BankTransaction.vendor_id == vendor.id,
+            BankTransaction.feed_seq.is_not(None),
+            (BankTransaction.booked_at >= today) | (BankTransaction.received_at >= today),
+        )
+        .order_by(BankTransaction.feed_seq.desc())
+        .limit(min(limit, MAX_LIMIT))
+    ).all()
     return [_item(txn, reference) for txn, reference in reversed(rows)]

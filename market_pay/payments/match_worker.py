@@ -13,6 +13,7 @@ then find whatever is still pending); on SQLite transactions are serialised anyw
 One matcher at a time keeps feed numbers in matching order and avoids lock-order deadlocks
 between batches that touch the same stalls' counters and requests.
 """
+
 import logging
 import os
 import threading
@@ -49,8 +50,12 @@ def match_pending(limit: int = BATCH) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         # Waiting (not skipping) means no pending row is ever left without a matcher.
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({MATCHER_LOCK_KEY})"))
-    rows = db.session.execute(select(*static_batch.PENDING_COLUMNS).where(BankTransaction.match_kind == "pending")
-                              .order_by(BankTransaction.id).limit(limit)).all()
+    rows = db.session.execute(
+        select(*static_batch.PENDING_COLUMNS)
+        .where(BankTransaction.match_kind == "pending")
+        .order_by(BankTransaction.id)
+        .limit(limit)
+    ).all()
     sales = static_batch.plan(rows)
     run = []  # consecutive static sales, written together before anything else is allocated
     for row in rows:

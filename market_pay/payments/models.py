@@ -1,4 +1,5 @@
 """Payment requests, partner credentials, the raw callback inbox, bank transactions, suspense."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,15 @@ MATCH_KINDS = ("request", "static", "reversal", "debit", "suspense")
 # The partner_txn_id of a transaction recovered from a statement: "statement:<run id>:<row>", ours,
 # never a partner's, so the partner's real id stays free for its signed callback (statement_txn_id).
 RECOVERED_ID_PREFIX = "statement:"
-SUSPENSE_REASONS = ("unknown_account", "inactive_account", "unknown_reference", "foreign_reference",
-                    "ambiguous", "malformed", "unmatched_reversal")
+SUSPENSE_REASONS = (
+    "unknown_account",
+    "inactive_account",
+    "unknown_reference",
+    "foreign_reference",
+    "ambiguous",
+    "malformed",
+    "unmatched_reversal",
+)
 
 
 class PartnerCredential(Model):
@@ -53,11 +61,20 @@ class InboxEntry(Model):
     # then writes no index entry besides its primary key.
     __table_args__ = (
         # A malformed delivery is filed in suspense once, however often it is re-delivered.
-        db.Index("ix_inbox_entry_malformed", "partner", "body_sha256",
-                 postgresql_where=db.text("outcome = 'malformed'"), sqlite_where=db.text("outcome = 'malformed'")),
+        db.Index(
+            "ix_inbox_entry_malformed",
+            "partner",
+            "body_sha256",
+            postgresql_where=db.text("outcome = 'malformed'"),
+            sqlite_where=db.text("outcome = 'malformed'"),
+        ),
         # Reconciliation counts the repeated deliveries of the callbacks it confirmed.
-        db.Index("ix_inbox_entry_duplicate_of", "transaction_id",
-                 postgresql_where=db.text("outcome = 'duplicate'"), sqlite_where=db.text("outcome = 'duplicate'")),
+        db.Index(
+            "ix_inbox_entry_duplicate_of",
+            "transaction_id",
+            postgresql_where=db.text("outcome = 'duplicate'"),
+            sqlite_where=db.text("outcome = 'duplicate'"),
+        ),
     )
 
 
@@ -99,26 +116,48 @@ class BankTransaction(Model):
         db.UniqueConstraint("vendor_id", "feed_seq"),
         # The matcher's queue: what is still pending, in id order. Partial, so it stays as small
         # as the backlog (a full-table scan per batch at 10 million rows otherwise).
-        db.Index("ix_bank_transaction_pending", "id", postgresql_where=db.text("match_kind = 'pending'"),
-                 sqlite_where=db.text("match_kind = 'pending'")),
+        db.Index(
+            "ix_bank_transaction_pending",
+            "id",
+            postgresql_where=db.text("match_kind = 'pending'"),
+            sqlite_where=db.text("match_kind = 'pending'"),
+        ),
         # A stall's credits of a day: the rollup refresh (reports/rollups.py) and the board's totals.
-        db.Index("ix_bank_transaction_vendor_booked", "vendor_id", "booked_at",
-                 postgresql_where=db.text("vendor_id IS NOT NULL"), sqlite_where=db.text("vendor_id IS NOT NULL")),
+        db.Index(
+            "ix_bank_transaction_vendor_booked",
+            "vendor_id",
+            "booked_at",
+            postgresql_where=db.text("vendor_id IS NOT NULL"),
+            sqlite_where=db.text("vendor_id IS NOT NULL"),
+        ),
         # Indexes for the rare cases only: the transactions of a request, a reversal's original
         # (which may arrive after it), the transactions a reconciliation run touched.
-        db.Index("ix_bank_transaction_request", "payment_request_id",
-                 postgresql_where=db.text("payment_request_id IS NOT NULL"),
-                 sqlite_where=db.text("payment_request_id IS NOT NULL")),
-        db.Index("ix_bank_transaction_reverses", "reverses_txn_id",
-                 postgresql_where=db.text("reverses_txn_id IS NOT NULL"),
-                 sqlite_where=db.text("reverses_txn_id IS NOT NULL")),
-        db.Index("ix_bank_transaction_run", "reconciliation_run_id",
-                 postgresql_where=db.text("reconciliation_run_id IS NOT NULL"),
-                 sqlite_where=db.text("reconciliation_run_id IS NOT NULL")),
+        db.Index(
+            "ix_bank_transaction_request",
+            "payment_request_id",
+            postgresql_where=db.text("payment_request_id IS NOT NULL"),
+            sqlite_where=db.text("payment_request_id IS NOT NULL"),
+        ),
+        db.Index(
+            "ix_bank_transaction_reverses",
+            "reverses_txn_id",
+            postgresql_where=db.text("reverses_txn_id IS NOT NULL"),
+            sqlite_where=db.text("reverses_txn_id IS NOT NULL"),
+        ),
+        db.Index(
+            "ix_bank_transaction_run",
+            "reconciliation_run_id",
+            postgresql_where=db.text("reconciliation_run_id IS NOT NULL"),
+            sqlite_where=db.text("reconciliation_run_id IS NOT NULL"),
+        ),
         # A recovered transaction's statement id: a later statement finds it by that id.
-        db.Index("ix_bank_transaction_statement_id", "partner", "statement_txn_id",
-                 postgresql_where=db.text("statement_txn_id IS NOT NULL"),
-                 sqlite_where=db.text("statement_txn_id IS NOT NULL")),
+        db.Index(
+            "ix_bank_transaction_statement_id",
+            "partner",
+            "statement_txn_id",
+            postgresql_where=db.text("statement_txn_id IS NOT NULL"),
+            sqlite_where=db.text("statement_txn_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)

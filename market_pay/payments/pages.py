@@ -1,4 +1,5 @@
 """The shopper's page of a dynamic QR: /pay/<reference> (no sign-in), and its live status."""
+
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 

@@ -3,6 +3,7 @@
 A body that is authentic but unusable raises MalformedCallback: the caller stores it, answers
 2xx so the partner stops retrying, and files it in suspense with the reason.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,14 +150,20 @@ def parse_simbank(body: bytes) -> IncomingTransfer:
         raise MalformedCallback("booked_at has no UTC offset")
     booked_at = _within_years(booked_at, "booked_at")
     return IncomingTransfer(
-        partner="simbank", partner_txn_id=_text(data, "transaction_id", limit=100),
-        bank_reference=_text(data, "bank_reference", limit=100), bin=bin_code,
-        account_number=_account(data, "account_number"), amount=_amount(data, "amount"), direction=direction,
-        description=_text(data, "description", required=False) or "", booked_at=booked_at,
+        partner="simbank",
+        partner_txn_id=_text(data, "transaction_id", limit=100),
+        bank_reference=_text(data, "bank_reference", limit=100),
+        bin=bin_code,
+        account_number=_account(data, "account_number"),
+        amount=_amount(data, "amount"),
+        direction=direction,
+        description=_text(data, "description", required=False) or "",
+        booked_at=booked_at,
         payer_name=_text(data, "payer_name", required=False, limit=200),
         payer_account=_text(data, "payer_account", required=False, limit=40),
         payer_bin=_text(data, "payer_bin", required=False, limit=10),
-        reverses=_text(data, "reverses", required=False, limit=100) if direction == "out" else None)
+        reverses=_text(data, "reverses", required=False, limit=100) if direction == "out" else None,
+    )
 
 
 def _bin_for_gateway(gateway: str | None) -> str | None:
@@ -180,18 +187,26 @@ def parse_sepay(body: bytes) -> IncomingTransfer:
     # A virtual sub-account, when present, is the account the stall registered.
     account = _account(data, "subAccount") if data.get("subAccount") else _account(data, "accountNumber")
     return IncomingTransfer(
-        partner="sepay", partner_txn_id=str(data["id"]), bank_reference=_text(data, "referenceCode", limit=100),
-        bin=_bin_for_gateway(_text(data, "gateway", required=False, limit=60)), account_number=account,
-        amount=_amount(data, "transferAmount"), direction=direction,
+        partner="sepay",
+        partner_txn_id=str(data["id"]),
+        bank_reference=_text(data, "referenceCode", limit=100),
+        bin=_bin_for_gateway(_text(data, "gateway", required=False, limit=60)),
+        account_number=account,
+        amount=_amount(data, "transferAmount"),
+        direction=direction,
         description=_text(data, "content", required=False) or _text(data, "description", required=False) or "",
-        booked_at=_local_time(data, "transactionDate"))
+        booked_at=_local_time(data, "transactionDate"),
+    )
 
 
 def is_payos_test(data: dict) -> bool:
     """Whether `data` is payOS's confirm-webhook sample (by its link id and order code only)."""
     order_code = data.get("orderCode")
-    return (data.get("paymentLinkId") == PAYOS_TEST_PAYMENT_LINK_ID and not isinstance(order_code, bool)
-            and order_code == PAYOS_TEST_ORDER_CODE)
+    return (
+        data.get("paymentLinkId") == PAYOS_TEST_PAYMENT_LINK_ID
+        and not isinstance(order_code, bool)
+        and order_code == PAYOS_TEST_ORDER_CODE
+    )
 
 
 def parse_payos(payload: dict) -> IncomingTransfer:
@@ -207,10 +222,14 @@ def parse_payos(payload: dict) -> IncomingTransfer:
     return IncomingTransfer(
         partner="payos",
         partner_txn_id=f"{_text(data, 'paymentLinkId', limit=80)}:{_text(data, 'reference', limit=100)}",
-        bank_reference=_text(data, "reference", limit=100), bin=None,
-        account_number=_account({"account": account}, "account"), amount=_amount(data, "amount"), direction="in",
+        bank_reference=_text(data, "reference", limit=100),
+        bin=None,
+        account_number=_account({"account": account}, "account"),
+        amount=_amount(data, "amount"),
+        direction="in",
         description=_text(data, "description", required=False) or "",
         booked_at=_local_time(data, "transactionDateTime"),
         payer_name=_text(data, "counterAccountName", required=False, limit=200),
         payer_account=_text(data, "counterAccountNumber", required=False, limit=40),
-        payer_bin=_text(data, "counterAccountBankId", required=False, limit=10))
+        payer_bin=_text(data, "counterAccountBankId", required=False, limit=10),
+    )

@@ -1,4 +1,5 @@
 """Callback partners' credentials: set (declaratively, for rotation) and read."""
+
 import hashlib
 import time
 from collections.abc import Sequence
@@ -28,18 +29,24 @@ def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor
         if len(value) < 8 or len(value) > 200:
             raise ValidationFailed(errors={"secret": ["Each secret or key is 8 to 200 characters."]})
     db.session.execute(delete(PartnerCredential).where(PartnerCredential.partner == partner))
-    db.session.add_all([PartnerCredential(partner=partner, kind="secret", value=v) for v in secrets]
-                       + [PartnerCredential(partner=partner, kind="api_key", value=v) for v in api_keys])
-    summary = {"partner": partner, "secrets": [fingerprint(v) for v in secrets],
-               "api_keys": [fingerprint(v) for v in api_keys]}
+    db.session.add_all(
+        [PartnerCredential(partner=partner, kind="secret", value=v) for v in secrets]
+        + [PartnerCredential(partner=partner, kind="api_key", value=v) for v in api_keys]
+    )
+    summary = {
+        "partner": partner,
+        "secrets": [fingerprint(v) for v in secrets],
+        "api_keys": [fingerprint(v) for v in api_keys],
+    }
     record_change(actor, "partner.credentials", "partner", partner, summary)
     forget_cached_credentials()
     return summary
 
 
 def _live_rows(partner: str) -> Sequence[PartnerCredential]:
-    return db.session.scalars(select(PartnerCredential).where(PartnerCredential.partner == partner)
-                              .order_by(PartnerCredential.id)).all()
+    return db.session.scalars(
+        select(PartnerCredential).where(PartnerCredential.partner == partner).order_by(PartnerCredential.id)
+    ).all()
 
 
 def add_credential(partner: str, kind: str, value: str, actor=None) -> dict:
@@ -98,8 +105,9 @@ def credentials(partner: str) -> tuple[list[str], list[str]]:
     cached = cache.get(partner)
     if cached and now - cached[0] < CREDENTIAL_CACHE_SECONDS:
         return cached[1]
-    rows = db.session.execute(select(PartnerCredential.kind, PartnerCredential.value)
-                              .where(PartnerCredential.partner == partner)).all()
+    rows = db.session.execute(
+        select(PartnerCredential.kind, PartnerCredential.value).where(PartnerCredential.partner == partner)
+    ).all()
     live = ([v for k, v in rows if k == "secret"], [v for k, v in rows if k == "api_key"])
     cache[partner] = (now, live)
     return live
@@ -112,5 +120,7 @@ def forget_cached_credentials(app=None):
 
 def describe_all() -> list[dict]:
     rows = db.session.scalars(select(PartnerCredential).order_by(PartnerCredential.partner, PartnerCredential.id))
-    return [{"partner": r.partner, "kind": r.kind, "fingerprint": fingerprint(r.value),
-             "since": r.created_at.isoformat()} for r in rows]
+    return [
+        {"partner": r.partner, "kind": r.kind, "fingerprint": fingerprint(r.value), "since": r.created_at.isoformat()}
+        for r in rows
+    ]

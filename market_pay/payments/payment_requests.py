@@ -1,4 +1,5 @@
 """Dynamic QR payment requests: create (idempotently), read, cancel."""
+
 import hashlib
 import json
 from datetime import timedelta
@@ -61,8 +62,11 @@ def create_payment_request(actor, vendor_id: int, data: dict, idempotency_key: s
         raise Forbidden("Region staff cannot take payments.")
     fingerprint = _fingerprint(data)
     if idempotency_key:
-        existing = db.session.scalar(select(PaymentRequest).where(
-            PaymentRequest.vendor_id == vendor.id, PaymentRequest.idempotency_key == idempotency_key))
+        existing = db.session.scalar(
+            select(PaymentRequest).where(
+                PaymentRequest.vendor_id == vendor.id, PaymentRequest.idempotency_key == idempotency_key
+            )
+        )
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
                 raise Conflict("This Idempotency-Key was used with a different request.")
@@ -74,11 +78,19 @@ def create_payment_request(actor, vendor_id: int, data: dict, idempotency_key: s
     expires_in = data.get("expires_in") or (LARGE_AMOUNT_DEFAULT_EXPIRY if amount > LARGE_AMOUNT else DEFAULT_EXPIRY)
     reference = new_reference()
     request = PaymentRequest(
-        reference=reference, vendor_id=vendor.id, account_id=account.id, amount=amount,
-        note=data.get("note") or "", payload=build(account.bin, account.account_number, amount=amount,
-                                                   purpose=_purpose(reference, data.get("note") or "")),
-        expires_at=utcnow() + timedelta(seconds=expires_in), created_by_user_id=actor.id,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint)
+        reference=reference,
+        vendor_id=vendor.id,
+        account_id=account.id,
+        amount=amount,
+        note=data.get("note") or "",
+        payload=build(
+            account.bin, account.account_number, amount=amount, purpose=_purpose(reference, data.get("note") or "")
+        ),
+        expires_at=utcnow() + timedelta(seconds=expires_in),
+        created_by_user_id=actor.id,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
     try:
         # Added inside the savepoint: begin_nested() flushes what is pending before it starts, and
         # a duplicate key raised there would break the whole transaction (a 500) instead of the savepoint.
@@ -87,13 +99,21 @@ def create_payment_request(actor, vendor_id: int, data: dict, idempotency_key: s
             db.session.flush()
     except IntegrityError:
         # The same key raced in from another worker: answer as the replay it is.
-        existing = db.session.scalar(select(PaymentRequest).where(
-            PaymentRequest.vendor_id == vendor.id, PaymentRequest.idempotency_key == idempotency_key))
+        existing = db.session.scalar(
+            select(PaymentRequest).where(
+                PaymentRequest.vendor_id == vendor.id, PaymentRequest.idempotency_key == idempotency_key
+            )
+        )
         if existing is None or existing.request_fingerprint != fingerprint:
             raise Conflict("This Idempotency-Key was used with a different request.") from None
         return existing, False
-    record_change(actor, "payment_request.create", "payment_request", request.id,
-                  {"reference": reference, "amount": amount, "vendor_id": vendor.id})
+    record_change(
+        actor,
+        "payment_request.create",
+        "payment_request",
+        request.id,
+        {"reference": reference, "amount": amount, "vendor_id": vendor.id},
+    )
     return request, True
 
 
@@ -115,8 +135,11 @@ def get_payment_request(actor, reference: str) -> PaymentRequest:
 
 
 def applied_transactions(request: PaymentRequest) -> list[BankTransaction]:
-    return list(db.session.scalars(select(BankTransaction).where(BankTransaction.payment_request_id == request.id)
-                                   .order_by(BankTransaction.id)))
+    return list(
+        db.session.scalars(
+            select(BankTransaction).where(BankTransaction.payment_request_id == request.id).order_by(BankTransaction.id)
+        )
+    )
 
 
 def cancel_payment_request(actor, reference: str) -> PaymentRequest:

@@ -5,6 +5,7 @@ paid, its market's manager and administrators. Region staff supervise figures ac
 and see amounts, times and references, never who paid. An assistant serves at the stall today:
 they see today's confirmations and requests, not the stall's history (README, "Roles and scopes").
 """
+
 from datetime import datetime, time
 
 from ..auth.roles import STALL_ROLES, Role

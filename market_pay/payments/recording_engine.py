@@ -15,6 +15,7 @@ the repeat a duplicate. Driver errors are raised as SQLAlchemy's, like everywher
 One engine per process, made on first use, so gunicorn's workers each make their own after the
 fork. Everything else (and SQLite) uses the app's session as usual.
 """
+
 import psycopg
 from flask import current_app
 from sqlalchemy import create_engine
@@ -33,8 +34,9 @@ def _engine():
         with app_state(app).lock:
             engine = app.extensions.get(_KEY)
             if engine is None:
-                engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                                       hide_parameters=True)
+                engine = create_engine(
+                    db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, hide_parameters=True
+                )
                 app.extensions[_KEY] = engine
     return engine
 
@@ -55,7 +57,8 @@ def execute(sql: str, params: dict) -> list[tuple]:
             # drop the whole pool, as SQLAlchemy does on a disconnect.
             connection.invalidate()
             engine.dispose()
-        raise DBAPIError.instance(sql, None, error, psycopg.Error, hide_parameters=True,
-                                  connection_invalidated=broken) from error
+        raise DBAPIError.instance(
+            sql, None, error, psycopg.Error, hide_parameters=True, connection_invalidated=broken
+        ) from error
     finally:
         connection.close()  # back to the pool (a no-op if invalidated)

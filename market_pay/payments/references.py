@@ -6,6 +6,7 @@ accents, prepend "MBVCB.3278907687." …, drop spaces and dots), so the content 
 A–Z0–9 and searched anywhere. The check character turns a chance match in ordinary text into a
 1-in-31 event, and the database lookup settles the rest.
 """
+
 import re
 import secrets
 
@@ -30,8 +31,12 @@ def new_reference() -> str:
 
 
 def is_reference(text: str) -> bool:
-    return (len(text) == LENGTH and text.startswith(PREFIX) and all(c in ALPHABET for c in text[2:])
-            and _check_char(text[2:-1]) == text[-1])
+    return (
+        len(text) == LENGTH
+        and text.startswith(PREFIX)
+        and all(c in ALPHABET for c in text[2:])
+        and _check_char(text[2:-1]) == text[-1]
+    )
 
 
 def normalise_content(content: str) -> str:

@@ -46,8 +46,9 @@ def payable_payload(payment_request: PaymentRequest) -> str:
 
 def _settled_at(payment_request: PaymentRequest, status: str):
     if status in PAID or status == "underpaid":
-        return db.session.scalar(select(func.max(BankTransaction.booked_at))
-                                 .where(BankTransaction.payment_request_id == payment_request.id))
+        return db.session.scalar(
+            select(func.max(BankTransaction.booked_at)).where(BankTransaction.payment_request_id == payment_request.id)
+        )
     if status == "cancelled":
         return payment_request.cancelled_at
     return payment_request.expires_at
@@ -59,10 +60,17 @@ def state_view(payment_request: PaymentRequest, status: str, lang: str) -> dict:
     payable = is_payable(payment_request, status)
     due = due_amount(payment_request)
     when = _settled_at(payment_request, status) if status != "pending" else None
-    view = {"final": status in FINAL, "payable": payable, "due": due, "due_text": format_vnd(due, lang),
-            "settled_at": when.isoformat() if when else None,
-            "settled_text": when.astimezone(zone).strftime("%d/%m/%Y %H:%M") if when else "",
-            "headline": "", "detail": "", "next_step": ""}
+    view = {
+        "final": status in FINAL,
+        "payable": payable,
+        "due": due,
+        "due_text": format_vnd(due, lang),
+        "settled_at": when.isoformat() if when else None,
+        "settled_text": when.astimezone(zone).strftime("%d/%m/%Y %H:%M") if when else "",
+        "headline": "",
+        "detail": "",
+        "next_step": "",
+    }
     if status in PAID:
         view["headline"] = text(lang, "final_paid")
         view["final_amount_text"] = format_vnd(payment_request.paid_amount, lang)
@@ -74,7 +82,11 @@ def state_view(payment_request: PaymentRequest, status: str, lang: str) -> dict:
         view["next_step"] = text(lang, "final_ask_new")
     elif status == "underpaid":
         view["headline"] = text(lang, "still_owed", amount=format_vnd(due, lang))
-        view["detail"] = text(lang, "received_of", paid=format_vnd(payment_request.paid_amount, lang),
-                              amount=format_vnd(payment_request.amount, lang))
+        view["detail"] = text(
+            lang,
+            "received_of",
+            paid=format_vnd(payment_request.paid_amount, lang),
+            amount=format_vnd(payment_request.amount, lang),
+        )
         view["next_step"] = text(lang, "scan_remainder" if payable else "remainder_expired")
     return view

@@ -1,6 +1,5 @@
 """A dynamic QR request as the stall's screen and the shopper's /pay page show it."""
 
-
 from ..banks.directory import find_bank
 from ..common.formatting import format_vnd
 from ..common.local_time import local_zone
@@ -23,16 +22,27 @@ def request_view(payment_request, lang: str = "vi", *, svg: bool = True, payer: 
     bank = find_bank(account.bin)
     state = state_view(payment_request, status, lang)
     payload = payable_payload(payment_request) if state["payable"] else None
-    view = {"reference": payment_request.reference, "amount": payment_request.amount,
-            "amount_text": format_vnd(payment_request.amount, lang), "status": status,
-            "status_text": text(lang, f"pay_status_{status}"), "paid_amount": payment_request.paid_amount,
-            "paid_amount_text": format_vnd(payment_request.paid_amount, lang),
-            "expires_at": payment_request.expires_at.isoformat(),
-            "expires_time": payment_request.expires_at.astimezone(zone).strftime("%H:%M"),
-            "payload": payload, "pay_url": f"/pay/{payment_request.reference}", "stall_code": vendor.stall_code,
-            "stall_name": vendor.display_name, "market_name": vendor.market.name,
-            "account_name": account.account_name, "bank": bank.short_name if bank else account.bin,
-            "account_number": account.account_number, "content": parse(payment_request.payload).purpose, **state}
+    view = {
+        "reference": payment_request.reference,
+        "amount": payment_request.amount,
+        "amount_text": format_vnd(payment_request.amount, lang),
+        "status": status,
+        "status_text": text(lang, f"pay_status_{status}"),
+        "paid_amount": payment_request.paid_amount,
+        "paid_amount_text": format_vnd(payment_request.paid_amount, lang),
+        "expires_at": payment_request.expires_at.isoformat(),
+        "expires_time": payment_request.expires_at.astimezone(zone).strftime("%H:%M"),
+        "payload": payload,
+        "pay_url": f"/pay/{payment_request.reference}",
+        "stall_code": vendor.stall_code,
+        "stall_name": vendor.display_name,
+        "market_name": vendor.market.name,
+        "account_name": account.account_name,
+        "bank": bank.short_name if bank else account.bin,
+        "account_number": account.account_number,
+        "content": parse(payment_request.payload).purpose,
+        **state,
+    }
     if svg:
         view["svg"] = render_svg(payload, 480).decode() if payload else None
     if payer:

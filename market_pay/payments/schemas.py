@@ -1,4 +1,5 @@
 """Payment schemas: requests, transactions, the stall feed, suspense."""
+
 from marshmallow import fields, validate
 
 from ..common.money import MAX_LINE_AMOUNT
@@ -12,13 +13,20 @@ MAX_REQUEST_AMOUNT = min(MAX_AMOUNT, MAX_LINE_AMOUNT)
 
 
 class PaymentRequestCreateSchema(StrictSchema):
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(
-        min=1, max=MAX_REQUEST_AMOUNT,
-        error=f"A whole number of đồng from 1 to {MAX_REQUEST_AMOUNT:,} (one transfer).".replace(",", ".")))
+    amount = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(
+            min=1,
+            max=MAX_REQUEST_AMOUNT,
+            error=f"A whole number of đồng from 1 to {MAX_REQUEST_AMOUNT:,} (one transfer).".replace(",", "."),
+        ),
+    )
     account_id = BoundedInteger(load_default=None, allow_none=True, strict=True)
     note = Trimmed(load_default="", validate=validate.Length(max=100))
-    expires_in = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                validate=validate.Range(min=60, max=86_400))
+    expires_in = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=60, max=86_400)
+    )
 
 
 class TransactionSchema(StrictSchema):

@@ -1,5 +1,6 @@
 """What payments announce to the features that follow its money, so payments need not import
 them (reports keeps its rollups this way: reports/rollups.py subscribes)."""
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -3,6 +3,7 @@
 Every comparison is constant-time (hmac.compare_digest) and every check accepts several live
 secrets, so a partner's secret can rotate without downtime. See docs/CALLBACKS.md.
 """
+
 import hashlib
 import hmac
 import json
@@ -94,8 +95,10 @@ def verify_sepay(headers, body: bytes, secrets: list[str], api_keys: list[str], 
 
 
 def sign_sepay(secret: str, body: bytes, timestamp: int) -> dict:
-    return {"X-SePay-Timestamp": str(timestamp),
-            "X-SePay-Signature": "sha256=" + hmac_sha256_hex(secret, str(timestamp).encode() + b"." + body)}
+    return {
+        "X-SePay-Timestamp": str(timestamp),
+        "X-SePay-Signature": "sha256=" + hmac_sha256_hex(secret, str(timestamp).encode() + b"." + body),
+    }
 
 
 def _payos_value(value) -> str:

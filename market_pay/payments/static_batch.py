@@ -7,6 +7,7 @@ look for waiting reversals, one multi-row upsert of the stalls' feed counters, a
 executemany UPDATE. Everything else still goes through allocation.allocate(), in id order.
 The outcome is exactly what allocate() would have written (tests/payments compare both).
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, text, update
@@ -20,8 +21,16 @@ from .references import find_references
 
 _TXN = BankTransaction.__table__.c
 # What planning needs of a pending transaction.
-PENDING_COLUMNS = (_TXN.id, _TXN.partner, _TXN.partner_txn_id, _TXN.bin, _TXN.account_number, _TXN.amount,
-                   _TXN.direction, _TXN.description)
+PENDING_COLUMNS = (
+    _TXN.id,
+    _TXN.partner,
+    _TXN.partner_txn_id,
+    _TXN.bin,
+    _TXN.account_number,
+    _TXN.amount,
+    _TXN.direction,
+    _TXN.description,
+)
 
 
 @dataclass(frozen=True)
@@ -38,17 +47,30 @@ def plan(rows) -> dict:
         return {}
     accounts: dict[tuple[str, str], list] = {}
     for account in db.session.execute(
-            select(ReceivingAccount.id, ReceivingAccount.bin, ReceivingAccount.account_number,
-                   ReceivingAccount.vendor_id, Vendor.floor_amount)
-            .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
-            .where(ReceivingAccount.active.is_(True),
-                   in_values(ReceivingAccount.account_number, {row.account_number for row in candidates}))):
+        select(
+            ReceivingAccount.id,
+            ReceivingAccount.bin,
+            ReceivingAccount.account_number,
+            ReceivingAccount.vendor_id,
+            Vendor.floor_amount,
+        )
+        .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
+        .where(
+            ReceivingAccount.active.is_(True),
+            in_values(ReceivingAccount.account_number, {row.account_number for row in candidates}),
+        )
+    ):
         accounts.setdefault(account.account_number, []).append(account)
     # A reversal that arrived before its credit waits in suspense; that credit takes the full path.
-    awaited = set(db.session.execute(
-        select(_TXN.partner, _TXN.reverses_txn_id).where(
-            _TXN.direction == "out", _TXN.match_kind == "suspense",
-            in_values(_TXN.reverses_txn_id, {row.partner_txn_id for row in candidates}))).all())
+    awaited = set(
+        db.session.execute(
+            select(_TXN.partner, _TXN.reverses_txn_id).where(
+                _TXN.direction == "out",
+                _TXN.match_kind == "suspense",
+                in_values(_TXN.reverses_txn_id, {row.partner_txn_id for row in candidates}),
+            )
+        ).all()
+    )
     sales = {}
     for row in candidates:
         if (row.partner, row.partner_txn_id) in awaited:
@@ -56,8 +78,9 @@ def plan(rows) -> dict:
         matches = [a for a in accounts.get(row.account_number, []) if not row.bin or a.bin == row.bin]
         if len(matches) == 1:
             account = matches[0]
-            sales[row.id] = StaticSale(account.vendor_id, account.id,
-                                       bool(account.floor_amount) and row.amount < account.floor_amount)
+            sales[row.id] = StaticSale(
+                account.vendor_id, account.id, bool(account.floor_amount) and row.amount < account.floor_amount
+            )
     return sales
 
 
@@ -66,8 +89,9 @@ def next_feed_seqs(counts: dict) -> dict:
     allocation.next_feed_seq, the counter rows stay locked until commit (vendors in id order)."""
     if db.session.get_bind().dialect.name == "postgresql":
         vendors = sorted(counts)
-        return dict(db.session.execute(_PG_FEED_UPSERT, {"vendors": vendors,
-                                                          "counts": [counts[v] for v in vendors]}).all())
+        return dict(
+            db.session.execute(_PG_FEED_UPSERT, {"vendors": vendors, "counts": [counts[v] for v in vendors]}).all()
+        )
     rows = [{"vendor_id": vendor_id, "last_seq": count} for vendor_id, count in sorted(counts.items())]
     statement = dialect_insert(FeedCounter).values(rows)
     statement = statement.on_conflict_do_update(
@@ -95,10 +119,17 @@ FROM unnest(CAST(:ids AS integer[]), CAST(:vendors AS integer[]), CAST(:accounts
             CAST(:floors AS boolean[]), CAST(:seqs AS integer[])) AS plan(txn_id, vendor, account, floor, seq)
 WHERE txn.id = plan.txn_id AND txn.match_kind = 'pending'""")
 
-_ALLOCATE = (update(BankTransaction.__table__)
-             .where(_TXN.id == bindparam("txn_id"), _TXN.match_kind == "pending")
-             .values(match_kind="static", vendor_id=bindparam("vendor"), receiving_account_id=bindparam("account"),
-                     below_floor=bindparam("floor"), feed_seq=bindparam("seq")))
+_ALLOCATE = (
+    update(BankTransaction.__table__)
+    .where(_TXN.id == bindparam("txn_id"), _TXN.match_kind == "pending")
+    .values(
+        match_kind="static",
+        vendor_id=bindparam("vendor"),
+        receiving_account_id=bindparam("account"),
+        below_floor=bindparam("floor"),
+        feed_seq=bindparam("seq"),
+    )
+)
 
 
 def apply(ids: list, sales: dict):
@@ -119,14 +150,27 @@ def apply(ids: list, sales: dict):
     params = []
     for txn_id in ids:
         sale = sales[txn_id]
-        params.append({"txn_id": txn_id, "vendor": sale.vendor_id, "account": sale.account_id,
-                       "floor": sale.below_floor, "seq": next_seq[sale.vendor_id]})
+        params.append(
+            {
+                "txn_id": txn_id,
+                "vendor": sale.vendor_id,
+                "account": sale.account_id,
+                "floor": sale.below_floor,
+                "seq": next_seq[sale.vendor_id],
+            }
+        )
         next_seq[sale.vendor_id] += 1
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_PG_ALLOCATE, {"ids": [p["txn_id"] for p in params],
-                                          "vendors": [p["vendor"] for p in params],
-                                          "accounts": [p["account"] for p in params],
-                                          "floors": [p["floor"] for p in params], "seqs": [p["seq"] for p in params]})
+        db.session.execute(
+            _PG_ALLOCATE,
+            {
+                "ids": [p["txn_id"] for p in params],
+                "vendors": [p["vendor"] for p in params],
+                "accounts": [p["account"] for p in params],
+                "floors": [p["floor"] for p in params],
+                "seqs": [p["seq"] for p in params],
+            },
+        )
     else:
         db.session.execute(_ALLOCATE, params)
     db.session.expire_all()  # ORM objects loaded earlier in the batch must see these rows anew

@@ -1,4 +1,5 @@
 """The suspense queue: list (scoped) and resolve (assign, refund, dismiss), audit-logged."""
+
 from sqlalchemy import select, update
 
 from ..audit.services import record_change
@@ -56,8 +57,9 @@ def resolve_suspense(actor, item_id: int, data: dict) -> SuspenseItem:
         if txn is None or txn.direction != "in" or txn.reversed:
             raise ValidationFailed(errors={"action": ["Only an unreversed incoming credit can be assigned."]})
         if action == "assign_request":
-            request = db.session.scalar(select(PaymentRequest).where(
-                PaymentRequest.reference == (data.get("reference") or "").upper()))
+            request = db.session.scalar(
+                select(PaymentRequest).where(PaymentRequest.reference == (data.get("reference") or "").upper())
+            )
             if request is None:
                 raise ValidationFailed(errors={"reference": ["No such payment request."]})
             vendor = request.vendor
@@ -68,8 +70,13 @@ def resolve_suspense(actor, item_id: int, data: dict) -> SuspenseItem:
         require_market_manage(actor, vendor.market)
         if item.market_id is not None and vendor.market_id != item.market_id:
             # Money that reached a stall account of one market never pays another market's stall.
-            raise ValidationFailed(errors={"reference" if request else "vendor_id": [
-                "This money arrived at another market: assign it to a stall of that market."]})
+            raise ValidationFailed(
+                errors={
+                    "reference" if request else "vendor_id": [
+                        "This money arrived at another market: assign it to a stall of that market."
+                    ]
+                }
+            )
         _claim(item, actor, note)
         _assign(txn, vendor, request)
         item.resolved_vendor_id, item.resolved_request_id = vendor.id, request.id if request else None
@@ -79,9 +86,20 @@ def resolve_suspense(actor, item_id: int, data: dict) -> SuspenseItem:
             raise ValidationFailed(errors={"note": ["Say why (it goes in the audit log)."]})
         _claim(item, actor, note)
         item.resolution = "refund" if action == "refund" else "dismissed"
-    record_change(actor, f"suspense.{action}", "suspense_item", item.id, {
-        "reason": item.reason, "transaction_id": txn.id if txn else None, "amount": txn.amount if txn else None,
-        "vendor_id": item.resolved_vendor_id, "request_id": item.resolved_request_id, "note": note})
+    record_change(
+        actor,
+        f"suspense.{action}",
+        "suspense_item",
+        item.id,
+        {
+            "reason": item.reason,
+            "transaction_id": txn.id if txn else None,
+            "amount": txn.amount if txn else None,
+            "vendor_id": item.resolved_vendor_id,
+            "request_id": item.resolved_request_id,
+            "note": note,
+        },
+    )
     return item
 
 
@@ -94,10 +112,14 @@ def _claim(item: SuspenseItem, actor, note: str):
     the other and the second finds it resolved. Only the winner goes on to move any money.
     """
     resolved_at = utcnow()
-    claimed = rowcount(db.session.execute(
-        update(SuspenseItem).where(SuspenseItem.id == item.id, SuspenseItem.status == "open")
-        .values(status="resolved", note=note, resolved_by_user_id=actor.id, resolved_at=resolved_at)
-        .execution_options(synchronize_session=False)))
+    claimed = rowcount(
+        db.session.execute(
+            update(SuspenseItem)
+            .where(SuspenseItem.id == item.id, SuspenseItem.status == "open")
+            .values(status="resolved", note=note, resolved_by_user_id=actor.id, resolved_at=resolved_at)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         raise Conflict("This item is already resolved.")
     item.status, item.note, item.resolved_by_user_id, item.resolved_at = "resolved", note, actor.id, resolved_at

@@ -1,4 +1,5 @@
 """Reconciliation endpoints: upload a statement, read runs and their breaks (JSON or CSV)."""
+
 import csv
 import io
 import os
@@ -33,26 +34,61 @@ def dump_run(run, actor, lang="vi", already_reconciled=False) -> dict:
     """The run as `actor` may see it: a reader whose scope covers only some of its markets gets
     their markets, their breaks, and no file-wide class totals ("partial": true)."""
     whole = services.sees_whole_run(actor, run)
-    classes = [{"name": name, "label": CLASS_LABELS[name][lang], **run.totals.get(name, {})}
-               for name in CLASSES] if whole else []
+    classes = (
+        [{"name": name, "label": CLASS_LABELS[name][lang], **run.totals.get(name, {})} for name in CLASSES]
+        if whole
+        else []
+    )
     by_kind = services.breaks_by_kind(run, actor)
-    return RunSchema().dump({
-        "id": run.id, "partner": run.partner, "statement_date": run.statement_date, "file_name": run.file_name,
-        "file_sha256": run.file_sha256, "line_count": run.line_count, "account_count": run.account_count,
-        "markets": services.run_markets(run, actor), "classes": classes,
-        "break_count": run.break_count if whole else sum(by_kind.values()), "breaks_by_kind": by_kind,
-        "created_at": run.created_at, "created_by": run.actor_label, "duration_ms": run.duration_ms,
-        "already_reconciled": already_reconciled, "partial": not whole})
+    return RunSchema().dump(
+        {
+            "id": run.id,
+            "partner": run.partner,
+            "statement_date": run.statement_date,
+            "file_name": run.file_name,
+            "file_sha256": run.file_sha256,
+            "line_count": run.line_count,
+            "account_count": run.account_count,
+            "markets": services.run_markets(run, actor),
+            "classes": classes,
+            "break_count": run.break_count if whole else sum(by_kind.values()),
+            "breaks_by_kind": by_kind,
+            "created_at": run.created_at,
+            "created_by": run.actor_label,
+            "duration_ms": run.duration_ms,
+            "already_reconciled": already_reconciled,
+            "partial": not whole,
+        }
+    )
 
 
 def _dump_break(row, lang) -> dict:
     item, stall_code, market_code = row
-    return BreakSchema().dump({
-        **{name: getattr(item, name) for name in ("id", "kind", "row_number", "bin", "account_number", "bank_txn_id",
-                                                  "bank_reference", "booked_at", "direction", "amount",
-                                                  "transaction_id", "detail")},
-        "label": CLASS_LABELS[item.kind][lang], "message": describe_break(item.kind, item.detail, lang),
-        "stall_code": stall_code, "market_code": market_code})
+    return BreakSchema().dump(
+        {
+            **{
+                name: getattr(item, name)
+                for name in (
+                    "id",
+                    "kind",
+                    "row_number",
+                    "bin",
+                    "account_number",
+                    "bank_txn_id",
+                    "bank_reference",
+                    "booked_at",
+                    "direction",
+                    "amount",
+                    "transaction_id",
+                    "detail",
+                )
+            },
+            "label": CLASS_LABELS[item.kind][lang],
+            "message": describe_break(item.kind, item.detail, lang),
+            "stall_code": stall_code,
+            "market_code": market_code,
+        }
+    )
 
 
 @bp.post("/statements")
@@ -66,8 +102,10 @@ def upload_statement():
         raise PayloadTooLarge(f"A statement may have at most {limit:,} bytes for your role.".replace(",", "."))
     request.max_content_length = limit
     if request.mimetype != "multipart/form-data":
-        raise UnsupportedMediaType("Send the statement as multipart/form-data: field 'file', plus 'partner' "
-                                   "and optionally 'date' (YYYY-MM-DD), 'format' and 'account' (BIN/NUMBER).")
+        raise UnsupportedMediaType(
+            "Send the statement as multipart/form-data: field 'file', plus 'partner' "
+            "and optionally 'date' (YYYY-MM-DD), 'format' and 'account' (BIN/NUMBER)."
+        )
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("Attach the statement CSV as the form field 'file'.")
@@ -77,9 +115,15 @@ def upload_statement():
         with os.fdopen(handle, "wb") as target:
             upload.save(target)
         # The name is kept with the run; PostgreSQL text cannot hold an attacker's NUL (a 500 once).
-        run, created = services.reconcile_file(g.actor, path, fields["partner"], fields["date"],
-                                               (upload.filename or "").replace("\x00", "\ufffd"),
-                                               fields["format"], parse_account(fields["account"]))
+        run, created = services.reconcile_file(
+            g.actor,
+            path,
+            fields["partner"],
+            fields["date"],
+            (upload.filename or "").replace("\x00", "\ufffd"),
+            fields["format"],
+            parse_account(fields["account"]),
+        )
         db.session.commit()
     finally:
         os.unlink(path)
@@ -90,8 +134,9 @@ def upload_statement():
 @login_required
 def list_runs():
     query = load_query(RunListQuerySchema())
-    runs, next_cursor = services.list_runs(g.actor, query["partner"], query["statement_date"], query["limit"],
-                                           query["cursor"])
+    runs, next_cursor = services.list_runs(
+        g.actor, query["partner"], query["statement_date"], query["limit"], query["cursor"]
+    )
     return {"items": [dump_run(run, g.actor, query["lang"]) for run in runs], "next": next_cursor}
 
 
@@ -115,10 +160,38 @@ def list_breaks(run_id):
 
 
 CSV_COLUMNS = {
-    "vi": ["Loại", "Mã loại", "Dòng sao kê", "Mã ngân hàng (BIN)", "Số tài khoản", "Chợ", "Sạp", "Mã GD ngân hàng",
-           "Số tham chiếu", "Thời gian (giờ Việt Nam)", "Chiều", "Số tiền (đồng)", "Giao dịch", "Diễn giải"],
-    "en": ["Class", "Code", "Statement row", "Bank BIN", "Account number", "Market", "Stall", "Bank transaction id",
-           "Bank reference", "Time (Vietnam)", "Direction", "Amount (đồng)", "Transaction", "Explanation"],
+    "vi": [
+        "Loại",
+        "Mã loại",
+        "Dòng sao kê",
+        "Mã ngân hàng (BIN)",
+        "Số tài khoản",
+        "Chợ",
+        "Sạp",
+        "Mã GD ngân hàng",
+        "Số tham chiếu",
+        "Thời gian (giờ Việt Nam)",
+        "Chiều",
+        "Số tiền (đồng)",
+        "Giao dịch",
+        "Diễn giải",
+    ],
+    "en": [
+        "Class",
+        "Code",
+        "Statement row",
+        "Bank BIN",
+        "Account number",
+        "Market",
+        "Stall",
+        "Bank transaction id",
+        "Bank reference",
+        "Time (Vietnam)",
+        "Direction",
+        "Amount (đồng)",
+        "Transaction",
+        "Explanation",
+    ],
 }
 DIRECTIONS = {"vi": {"in": "vào", "out": "ra"}, "en": {"in": "in", "out": "out"}}
 
@@ -145,15 +218,32 @@ def breaks_csv(run_id):
             buffer.seek(0)
             buffer.truncate()
             for item, stall_code, market_code in rows:
-                writer.writerow(csv_row([  # statement ids and descriptions come from the bank's file
-                    CLASS_LABELS[item.kind][lang], item.kind, item.row_number or "", item.bin or "",
-                    item.account_number, market_code or "", stall_code or "", item.bank_txn_id or "",
-                    item.bank_reference or "", local_time(item.booked_at, zone),
-                    DIRECTIONS[lang].get(item.direction, ""), "" if item.amount is None else item.amount,
-                    item.transaction_id or "", describe_break(item.kind, item.detail, lang)]))
+                writer.writerow(
+                    csv_row(
+                        [  # statement ids and descriptions come from the bank's file
+                            CLASS_LABELS[item.kind][lang],
+                            item.kind,
+                            item.row_number or "",
+                            item.bin or "",
+                            item.account_number,
+                            market_code or "",
+                            stall_code or "",
+                            item.bank_txn_id or "",
+                            item.bank_reference or "",
+                            local_time(item.booked_at, zone),
+                            DIRECTIONS[lang].get(item.direction, ""),
+                            "" if item.amount is None else item.amount,
+                            item.transaction_id or "",
+                            describe_break(item.kind, item.detail, lang),
+                        ]
+                    )
+                )
             after = rows[-1][0].id
             yield buffer.getvalue()
 
     filename = f"doi-soat-{run.statement_date:%Y-%m-%d}-{run.partner}-{run.id}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -7,6 +7,7 @@ then by account + bank reference for the rest), one UPDATE for the confirmed and
 the breaks, so a million-line statement never sits in memory. Everything runs in the caller's
 transaction: a run is committed whole or not at all.
 """
+
 import re
 from datetime import date, timedelta
 from itertools import islice
@@ -35,12 +36,28 @@ _TXN = _TABLE.c
 # account_bin: the BIN of the account the money was allocated to, which tells a BIN-less callback
 # (payOS, SePay without a gateway) of one account from its namesake number under another BIN.
 # Looked up only for a BIN-less row (CASE evaluates lazily): most callbacks carry their BIN.
-_ACCOUNT_BIN = case((_TXN.bin.is_(None), select(ReceivingAccount.bin)
-                     .where(ReceivingAccount.id == _TXN.receiving_account_id).scalar_subquery()),
-                    else_=None).label("account_bin")
-_TXN_COLUMNS = (_TXN.id, _TXN.partner_txn_id, _TXN.bin, _TXN.account_number, _TXN.bank_reference, _TXN.amount,
-                _TXN.direction, _TXN.booked_at, _TXN.confirmation, _TXN.reconciliation_run_id, _TXN.reverses_txn_id,
-                _TXN.statement_txn_id, _ACCOUNT_BIN)
+_ACCOUNT_BIN = case(
+    (
+        _TXN.bin.is_(None),
+        select(ReceivingAccount.bin).where(ReceivingAccount.id == _TXN.receiving_account_id).scalar_subquery(),
+    ),
+    else_=None,
+).label("account_bin")
+_TXN_COLUMNS = (
+    _TXN.id,
+    _TXN.partner_txn_id,
+    _TXN.bin,
+    _TXN.account_number,
+    _TXN.bank_reference,
+    _TXN.amount,
+    _TXN.direction,
+    _TXN.booked_at,
+    _TXN.confirmation,
+    _TXN.reconciliation_run_id,
+    _TXN.reverses_txn_id,
+    _TXN.statement_txn_id,
+    _ACCOUNT_BIN,
+)
 
 
 def _owns(bin_code: str, account_number: str, txn) -> bool:
@@ -55,10 +72,12 @@ def _owns(bin_code: str, account_number: str, txn) -> bool:
 
 def _owned_condition(bin_code: str, account_number: str):
     """_owns() as a WHERE condition on bank_transaction."""
-    foreign_account = exists(select(ReceivingAccount.id).where(ReceivingAccount.id == _TXN.receiving_account_id,
-                                                              ReceivingAccount.bin != bin_code))
-    return (_TXN.account_number == account_number) & (
-        (_TXN.bin == bin_code) | (_TXN.bin.is_(None) & ~foreign_account))
+    foreign_account = exists(
+        select(ReceivingAccount.id).where(
+            ReceivingAccount.id == _TXN.receiving_account_id, ReceivingAccount.bin != bin_code
+        )
+    )
+    return (_TXN.account_number == account_number) & ((_TXN.bin == bin_code) | (_TXN.bin.is_(None) & ~foreign_account))
 
 
 def _chunks(iterable, size):
@@ -96,20 +115,34 @@ class Classifier:
 
     def _break(self, kind, line: StatementLine | None = None, txn=None, **detail):
         source = line if line is not None else txn
-        self._breaks.append({
-            "run_id": self.run.id, "kind": kind, "row_number": line.row if line is not None else None,
-            "bin": source.bin, "account_number": source.account_number,
-            # A recovered transaction's id is the statement's, not our placeholder.
-            "bank_txn_id": (line.transaction_id or None) if line is not None
-            else (txn.statement_txn_id or txn.partner_txn_id),
-            "bank_reference": source.bank_reference, "booked_at": source.booked_at, "direction": source.direction,
-            "amount": source.amount, "transaction_id": txn.id if txn is not None else None, "detail": detail})
+        self._breaks.append(
+            {
+                "run_id": self.run.id,
+                "kind": kind,
+                "row_number": line.row if line is not None else None,
+                "bin": source.bin,
+                "account_number": source.account_number,
+                # A recovered transaction's id is the statement's, not our placeholder.
+                "bank_txn_id": (line.transaction_id or None)
+                if line is not None
+                else (txn.statement_txn_id or txn.partner_txn_id),
+                "bank_reference": source.bank_reference,
+                "booked_at": source.booked_at,
+                "direction": source.direction,
+                "amount": source.amount,
+                "transaction_id": txn.id if txn is not None else None,
+                "detail": detail,
+            }
+        )
         self.break_count += 1
 
     def _flush(self):
         if self._confirm:
-            db.session.execute(update(_TABLE).where(in_values(_TXN.id, self._confirm))
-                               .values(confirmation="confirmed", reconciliation_run_id=self.run.id))
+            db.session.execute(
+                update(_TABLE)
+                .where(in_values(_TXN.id, self._confirm))
+                .values(confirmation="confirmed", reconciliation_run_id=self.run.id)
+            )
             self._confirm = []
         if self._breaks:
             db.session.execute(ReconciliationBreak.__table__.insert(), self._breaks)
@@ -131,11 +164,22 @@ class Classifier:
             self._classify_by_window(path, broken)
         for key in sorted(broken):
             account = self.check.accounts[key]
-            self._breaks.append({
-                "run_id": self.run.id, "kind": "broken_chain", "row_number": account.broken["row"],
-                "bin": account.bin, "account_number": account.account_number, "bank_txn_id": None,
-                "bank_reference": None, "booked_at": None, "direction": None, "amount": None, "transaction_id": None,
-                "detail": {**account.broken, "lines": account.lines}})
+            self._breaks.append(
+                {
+                    "run_id": self.run.id,
+                    "kind": "broken_chain",
+                    "row_number": account.broken["row"],
+                    "bin": account.bin,
+                    "account_number": account.account_number,
+                    "bank_txn_id": None,
+                    "bank_reference": None,
+                    "booked_at": None,
+                    "direction": None,
+                    "amount": None,
+                    "transaction_id": None,
+                    "detail": {**account.broken, "lines": account.lines},
+                }
+            )
             self.break_count += 1
         self._flush()
 
@@ -163,29 +207,44 @@ class Classifier:
         if not lines:
             return found
         bounds = [self._window(line) for line in lines]
-        rows = db.session.execute(select(*_TXN_COLUMNS).where(
-            in_values(_TXN.account_number, {line.account_number for line in lines}),
-            in_values(_TXN.amount, {line.amount for line in lines}),
-            _TXN.booked_at >= min(start for start, _ in bounds), _TXN.booked_at < max(end for _, end in bounds))
-            .order_by(_TXN.id))
+        rows = db.session.execute(
+            select(*_TXN_COLUMNS)
+            .where(
+                in_values(_TXN.account_number, {line.account_number for line in lines}),
+                in_values(_TXN.amount, {line.amount for line in lines}),
+                _TXN.booked_at >= min(start for start, _ in bounds),
+                _TXN.booked_at < max(end for _, end in bounds),
+            )
+            .order_by(_TXN.id)
+        )
         for row in rows:
             found.setdefault((row.account_number, row.amount, row.direction), []).append(row)
         return found
 
     def _match_by_window(self, line, window):
         start, end = self._window(line)
-        candidates = [row for row in window.get((line.account_number, line.amount, line.direction), ())
-                      if _owns(line.bin, line.account_number, row) and start <= row.booked_at < end
-                      and row.id not in self._claimed and row.id not in self._run_claimed
-                      and row.reconciliation_run_id != self.run.id and row.confirmation != "disputed"]
+        candidates = [
+            row
+            for row in window.get((line.account_number, line.amount, line.direction), ())
+            if _owns(line.bin, line.account_number, row)
+            and start <= row.booked_at < end
+            and row.id not in self._claimed
+            and row.id not in self._run_claimed
+            and row.reconciliation_run_id != self.run.id
+            and row.confirmation != "disputed"
+        ]
         if not candidates:
             return self._recover(line, retry=False)
         if len(candidates) > 1:
             # Never a guess: the money stays as the callbacks left it, and a person decides.
             self._ambiguous.update(row.id for row in candidates)
             self._count("ambiguous", line.direction, line.amount)
-            self._break("ambiguous", line, candidates=len(candidates),
-                        transaction_ids=[row.id for row in candidates[:AMBIGUOUS_LISTED]])
+            self._break(
+                "ambiguous",
+                line,
+                candidates=len(candidates),
+                transaction_ids=[row.id for row in candidates[:AMBIGUOUS_LISTED]],
+            )
             return
         self._claim(line, candidates[0])
 
@@ -208,22 +267,30 @@ class Classifier:
         if not lines:
             return by_id, by_statement, by_money
         ids = {line.transaction_id for line in lines if line.transaction_id}
-        for row in db.session.execute(select(*_TXN_COLUMNS).where(
-                _TXN.partner == self.partner, in_values(_TXN.partner_txn_id, ids))):
+        for row in db.session.execute(
+            select(*_TXN_COLUMNS).where(_TXN.partner == self.partner, in_values(_TXN.partner_txn_id, ids))
+        ):
             by_id[row.partner_txn_id] = row
         rest_ids = ids - by_id.keys()
         if rest_ids:
-            for row in db.session.execute(select(*_TXN_COLUMNS).where(
-                    _TXN.partner == self.partner, in_values(_TXN.statement_txn_id, rest_ids))):
+            for row in db.session.execute(
+                select(*_TXN_COLUMNS).where(_TXN.partner == self.partner, in_values(_TXN.statement_txn_id, rest_ids))
+            ):
                 by_statement.setdefault(row.statement_txn_id, []).append(row)
-        rest = [line for line in lines if line.transaction_id not in by_id
-                and _own(line, by_statement.get(line.transaction_id, ())) is None]
+        rest = [
+            line
+            for line in lines
+            if line.transaction_id not in by_id and _own(line, by_statement.get(line.transaction_id, ())) is None
+        ]
         if rest:
             # The money key (account, bank reference): another partner may have reported the same
             # money, or the same reference may come back with another amount (a disagreement).
-            for row in db.session.execute(select(*_TXN_COLUMNS).where(
+            for row in db.session.execute(
+                select(*_TXN_COLUMNS).where(
                     in_values(_TXN.account_number, {line.account_number for line in rest}),
-                    in_values(_TXN.bank_reference, {line.bank_reference for line in rest}))):
+                    in_values(_TXN.bank_reference, {line.bank_reference for line in rest}),
+                )
+            ):
                 by_money.setdefault((row.account_number, row.bank_reference), []).append(row)
         return by_id, by_statement, by_money
 
@@ -252,7 +319,11 @@ class Classifier:
         if txn is None:
             return self._recover(line, retry)
         if (line.account_number, line.bank_reference, line.amount, line.direction) != (
-                txn.account_number, txn.bank_reference, txn.amount, txn.direction):
+            txn.account_number,
+            txn.bank_reference,
+            txn.amount,
+            txn.direction,
+        ):
             return self._disagreement(line, txn)
         if txn.id in self._claimed or txn.reconciliation_run_id == self.run.id or txn.id in self._run_claimed:
             # Two lines with different ids but the same money: one transfer, counted once.
@@ -284,9 +355,12 @@ class Classifier:
         differences = differences or _differences(line, txn)
         self._claimed.add(txn.id)
         # Never overwrite what the callback said: flag it, and leave the money to a person.
-        db.session.execute(update(BankTransaction).where(BankTransaction.id == txn.id)
-                           .values(confirmation="disputed", reconciliation_run_id=self.run.id)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(BankTransaction)
+            .where(BankTransaction.id == txn.id)
+            .values(confirmation="disputed", reconciliation_run_id=self.run.id)
+            .execution_options(synchronize_session=False)
+        )
         self._count("field_disagreement", line.direction, line.amount, callbacks=1)
         self._break("field_disagreement", line, txn, differences=differences)
 
@@ -297,19 +371,35 @@ class Classifier:
         it — it is deduplicated by the money key instead, and confirms it (payments/callbacks.py)."""
         reverses = self._reversed_credit(line) if line.direction == "out" else None
         values = {
-            "partner": self.partner, "partner_txn_id": f"{RECOVERED_ID_PREFIX}{self.run.id}:{line.row}",
-            "statement_txn_id": line.transaction_id or None, "bank_reference": line.bank_reference,
-            "bin": line.bin, "account_number": line.account_number, "amount": line.amount,
-            "direction": line.direction, "description": line.description, "booked_at": line.booked_at,
-            "received_at": utcnow(), "reverses_txn_id": reverses, "match_kind": "pending",
-            "confirmation": "recovered", "reconciliation_run_id": self.run.id}
+            "partner": self.partner,
+            "partner_txn_id": f"{RECOVERED_ID_PREFIX}{self.run.id}:{line.row}",
+            "statement_txn_id": line.transaction_id or None,
+            "bank_reference": line.bank_reference,
+            "bin": line.bin,
+            "account_number": line.account_number,
+            "amount": line.amount,
+            "direction": line.direction,
+            "description": line.description,
+            "booked_at": line.booked_at,
+            "received_at": utcnow(),
+            "reverses_txn_id": reverses,
+            "match_kind": "pending",
+            "confirmation": "recovered",
+            "reconciliation_run_id": self.run.id,
+        }
         table = BankTransaction.__table__
-        txn_id = db.session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()
-                                    .returning(table.c.id)).scalar_one_or_none()
+        txn_id = db.session.execute(
+            dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+        ).scalar_one_or_none()
         if txn_id is None:
-            holder = db.session.execute(select(*_TXN_COLUMNS).where(
-                _TXN.account_number == line.account_number, _TXN.bank_reference == line.bank_reference,
-                _TXN.amount == line.amount, _TXN.direction == line.direction)).first()
+            holder = db.session.execute(
+                select(*_TXN_COLUMNS).where(
+                    _TXN.account_number == line.account_number,
+                    _TXN.bank_reference == line.bank_reference,
+                    _TXN.amount == line.amount,
+                    _TXN.direction == line.direction,
+                )
+            ).first()
             if holder is not None and not _owns(line.bin, line.account_number, holder):
                 # The money key is held by the same number under another BIN: not this account's.
                 return self._other_account(line, "money")
@@ -332,9 +422,17 @@ class Classifier:
         tokens = set(_TOKEN.findall(line.description.upper()))
         if not tokens:
             return None
-        return db.session.scalar(select(_TXN.partner_txn_id).where(
-            _TXN.partner == self.partner, _owned_condition(line.bin, line.account_number), _TXN.direction == "in",
-            _TXN.bank_reference.in_(tokens)).order_by(_TXN.id).limit(1))
+        return db.session.scalar(
+            select(_TXN.partner_txn_id)
+            .where(
+                _TXN.partner == self.partner,
+                _owned_condition(line.bin, line.account_number),
+                _TXN.direction == "in",
+                _TXN.bank_reference.in_(tokens),
+            )
+            .order_by(_TXN.id)
+            .limit(1)
+        )
 
     # -- callbacks of the period ------------------------------------------------------------------
     def classify_unlisted_callbacks(self):
@@ -345,10 +443,16 @@ class Classifier:
             bins_of: dict[str, list[str]] = {}
             for bin_code, number in chunk:
                 bins_of.setdefault(number, []).append(bin_code)
-            rows = db.session.execute(select(*_TXN_COLUMNS).where(
-                in_values(_TXN.account_number, {number for _, number in chunk}),
-                _TXN.booked_at >= start, _TXN.booked_at < end, _TXN.confirmation == "provisional")
-                .order_by(_TXN.id)).all()
+            rows = db.session.execute(
+                select(*_TXN_COLUMNS)
+                .where(
+                    in_values(_TXN.account_number, {number for _, number in chunk}),
+                    _TXN.booked_at >= start,
+                    _TXN.booked_at < end,
+                    _TXN.confirmation == "provisional",
+                )
+                .order_by(_TXN.id)
+            ).all()
             # A callback without a BIN belongs to the statement account with its number, unless it
             # was allocated to an account of another BIN.
             for txn in rows:
@@ -366,10 +470,14 @@ class Classifier:
     def count_duplicate_deliveries(self):
         """Repeated deliveries of the callbacks this run confirmed: recorded once, counted here."""
         inbox, txn = InboxEntry.__table__.c, _TXN
-        self.totals["duplicate"]["callbacks"] += db.session.scalar(
-            select(func.count(inbox.id)).select_from(InboxEntry.__table__.join(
-                BankTransaction.__table__, inbox.transaction_id == txn.id))
-            .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate")) or 0
+        self.totals["duplicate"]["callbacks"] += (
+            db.session.scalar(
+                select(func.count(inbox.id))
+                .select_from(InboxEntry.__table__.join(BankTransaction.__table__, inbox.transaction_id == txn.id))
+                .where(txn.reconciliation_run_id == self.run.id, inbox.outcome == "duplicate")
+            )
+            or 0
+        )
 
     # -- after matching ------------------------------------------------------------------------------
     def match_recovered(self):
@@ -381,11 +489,14 @@ class Classifier:
     def list_suspense(self):
         """Statement money that sits in suspense: explained by the reason, but on no stall yet."""
         suspense = SuspenseItem.__table__.c
-        rows = db.session.execute(select(*_TXN_COLUMNS, suspense.reason, suspense.detail.label("suspense_detail"))
-                                  .join(SuspenseItem.__table__, suspense.transaction_id == _TXN.id)
-                                  .where(_TXN.reconciliation_run_id == self.run.id, suspense.status == "open",
-                                         _TXN.confirmation != "disputed")
-                                  .order_by(_TXN.id)).all()
+        rows = db.session.execute(
+            select(*_TXN_COLUMNS, suspense.reason, suspense.detail.label("suspense_detail"))
+            .join(SuspenseItem.__table__, suspense.transaction_id == _TXN.id)
+            .where(
+                _TXN.reconciliation_run_id == self.run.id, suspense.status == "open", _TXN.confirmation != "disputed"
+            )
+            .order_by(_TXN.id)
+        ).all()
         for row in rows:
             self._break("in_suspense", None, row, reason=row.reason, note=row.suspense_detail)
         self._flush()

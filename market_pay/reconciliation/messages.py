@@ -1,5 +1,6 @@
 """The words of a reconciliation for the people who read it: Vietnamese first, English available.
 Breaks store their parameters (models.ReconciliationBreak.detail); the sentence is made here."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -37,10 +38,16 @@ def _field_disagreement(detail, lang):
     for item in detail.get("differences", []):
         label = FIELD_LABELS.get(item["field"], {}).get(lang, item["field"])
         statement, callback = _value(item["field"], item["statement"]), _value(item["field"], item["callback"])
-        parts.append(f"{label}: sao kê {statement}, thông báo {callback}" if lang == "vi"
-                     else f"{label}: statement {statement}, callback {callback}")
-    head = ("Sao kê và thông báo cùng một giao dịch nhưng khác nhau — không tự sửa, cần kiểm tra: "
-            if lang == "vi" else "The statement and the callback disagree — nothing overwritten, check it: ")
+        parts.append(
+            f"{label}: sao kê {statement}, thông báo {callback}"
+            if lang == "vi"
+            else f"{label}: statement {statement}, callback {callback}"
+        )
+    head = (
+        "Sao kê và thông báo cùng một giao dịch nhưng khác nhau — không tự sửa, cần kiểm tra: "
+        if lang == "vi"
+        else "The statement and the callback disagree — nothing overwritten, check it: "
+    )
     return head + "; ".join(parts)
 
 
@@ -49,17 +56,25 @@ def _broken_chain(detail, lang, zone):
     if detail.get("problem") == "closing":
         numbers = {k: format_vnd(detail[k]) for k in ("opening", "credits", "debits", "expected", "closing")}
         if lang == "vi":
-            return (f"Số dư cuối {numbers['closing']} khác đầu kỳ {numbers['opening']} + có {numbers['credits']} "
-                    f"− nợ {numbers['debits']} = {numbers['expected']}; chưa đối soát {lines} dòng của tài khoản này.")
-        return (f"Closing balance {numbers['closing']} ≠ opening {numbers['opening']} + credits {numbers['credits']} "
-                f"− debits {numbers['debits']} = {numbers['expected']}; this account's {lines} lines were not "
-                "reconciled.")
+            return (
+                f"Số dư cuối {numbers['closing']} khác đầu kỳ {numbers['opening']} + có {numbers['credits']} "
+                f"− nợ {numbers['debits']} = {numbers['expected']}; chưa đối soát {lines} dòng của tài khoản này."
+            )
+        return (
+            f"Closing balance {numbers['closing']} ≠ opening {numbers['opening']} + credits {numbers['credits']} "
+            f"− debits {numbers['debits']} = {numbers['expected']}; this account's {lines} lines were not "
+            "reconciled."
+        )
     expected, found = format_vnd(detail["expected"]), format_vnd(detail["found"])
     if lang == "vi":
-        return (f"Dòng {detail['row']}: số dư sau giao dịch {found}, đúng ra phải là {expected}; chưa đối soát "
-                f"{lines} dòng của tài khoản này.")
-    return (f"Row {detail['row']}: balance after is {found}, expected {expected}; this account's {lines} lines were "
-            "not reconciled.")
+        return (
+            f"Dòng {detail['row']}: số dư sau giao dịch {found}, đúng ra phải là {expected}; chưa đối soát "
+            f"{lines} dòng của tài khoản này."
+        )
+    return (
+        f"Row {detail['row']}: balance after is {found}, expected {expected}; this account's {lines} lines were "
+        "not reconciled."
+    )
 
 
 SUSPENSE_REASONS = {
@@ -77,49 +92,79 @@ def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | N
     """One plain sentence saying what is wrong and what happened to the money."""
     vi = lang == "vi"
     if kind == "missing_callback":
-        text = ("Ngân hàng không gửi thông báo; đã tạo giao dịch từ sao kê và xử lý như một thông báo."
-                if vi else "The bank never called back; the transaction was created from the statement and "
-                           "matched like a callback.")
+        text = (
+            "Ngân hàng không gửi thông báo; đã tạo giao dịch từ sao kê và xử lý như một thông báo."
+            if vi
+            else "The bank never called back; the transaction was created from the statement and "
+            "matched like a callback."
+        )
         if detail.get("reverses"):
-            text += (f" Đây là hoàn tiền của giao dịch {detail['reverses']}." if vi
-                     else f" It reverses {detail['reverses']}.")
+            text += (
+                f" Đây là hoàn tiền của giao dịch {detail['reverses']}."
+                if vi
+                else f" It reverses {detail['reverses']}."
+            )
         return text
     if kind == "not_on_statement":
-        text = ("Có thông báo nhưng sao kê không có: giữ ở trạng thái tạm tính, sẽ kiểm tra lại với sao kê sau."
-                if vi else "Called back but not on the statement: kept provisional, re-checked on the next statement.")
+        text = (
+            "Có thông báo nhưng sao kê không có: giữ ở trạng thái tạm tính, sẽ kiểm tra lại với sao kê sau."
+            if vi
+            else "Called back but not on the statement: kept provisional, re-checked on the next statement."
+        )
         if detail.get("near_midnight"):
-            text += " Gần nửa đêm: có thể nằm trong sao kê ngày hôm sau." if vi else \
-                " Near midnight: it may be on the next day's statement."
+            text += (
+                " Gần nửa đêm: có thể nằm trong sao kê ngày hôm sau."
+                if vi
+                else " Near midnight: it may be on the next day's statement."
+            )
         return text
     if kind == "field_disagreement":
         return _field_disagreement(detail, lang)
     if kind == "duplicate":
         if detail.get("problem") == "same_money":
-            return ("Cùng một khoản tiền đã có ở dòng khác của sao kê; chỉ tính một lần." if vi
-                    else "The same money as another line of the statement; counted once.")
-        return ("Sao kê ghi giao dịch này hai lần; chỉ tính một lần." if vi
-                else "The statement lists this transaction twice; counted once.")
+            return (
+                "Cùng một khoản tiền đã có ở dòng khác của sao kê; chỉ tính một lần."
+                if vi
+                else "The same money as another line of the statement; counted once."
+            )
+        return (
+            "Sao kê ghi giao dịch này hai lần; chỉ tính một lần."
+            if vi
+            else "The statement lists this transaction twice; counted once."
+        )
     if kind == "broken_chain":
         return _broken_chain(detail, lang, zone)
     if kind == "other_account":
         if detail.get("problem") == "money":
-            return ("Cùng số tham chiếu và số tiền đã có trên một tài khoản khác cùng số (khác ngân hàng); "
-                    "không thay đổi gì, cần kiểm tra." if vi else
-                    "The same reference and amount are already on another account with this number (another "
-                    "bank); nothing was changed, check it.")
-        return ("Mã giao dịch này thuộc giao dịch của một tài khoản khác; không thay đổi giao dịch đó, cần kiểm tra."
-                if vi else "This transaction id belongs to another account's transaction; that transaction was "
-                           "not changed, check it.")
+            return (
+                "Cùng số tham chiếu và số tiền đã có trên một tài khoản khác cùng số (khác ngân hàng); "
+                "không thay đổi gì, cần kiểm tra."
+                if vi
+                else "The same reference and amount are already on another account with this number (another "
+                "bank); nothing was changed, check it."
+            )
+        return (
+            "Mã giao dịch này thuộc giao dịch của một tài khoản khác; không thay đổi giao dịch đó, cần kiểm tra."
+            if vi
+            else "This transaction id belongs to another account's transaction; that transaction was "
+            "not changed, check it."
+        )
     if kind == "ambiguous":
         count = detail.get("candidates", 0)
-        return (f"Không xác định được: {count} thông báo có thể là dòng này (cùng tài khoản, số tiền, chiều, "
-                "thời gian); không tự chọn, cần kiểm tra." if vi else
-                f"Ambiguous: {count} callbacks could be this line (same account, amount, direction and time); "
-                "none was chosen, check it.")
+        return (
+            f"Không xác định được: {count} thông báo có thể là dòng này (cùng tài khoản, số tiền, chiều, "
+            "thời gian); không tự chọn, cần kiểm tra."
+            if vi
+            else f"Ambiguous: {count} callbacks could be this line (same account, amount, direction and time); "
+            "none was chosen, check it."
+        )
     if kind == "in_suspense":
         reason = SUSPENSE_REASONS.get(detail.get("reason", ""), {}).get(lang, detail.get("reason", ""))
-        return (f"Tiền có trên sao kê nhưng đang treo chờ xử lý: {reason}." if vi
-                else f"On the statement but held in suspense: {reason}.")
+        return (
+            f"Tiền có trên sao kê nhưng đang treo chờ xử lý: {reason}."
+            if vi
+            else f"On the statement but held in suspense: {reason}."
+        )
     return kind
 
 

@@ -1,4 +1,5 @@
 """A reconciliation run, the markets it touched, and each break it found."""
+
 from datetime import date, datetime
 from typing import Any
 
@@ -10,14 +11,32 @@ from ..extensions import Model, db
 # Every statement line and every callback of the period lands in exactly one class (CALLBACKS.md).
 # other_account: the line's id (or money key) belongs to another account's transaction — a break
 # that changes nothing (issue 17, finding 1).
-CLASSES = ("matched", "missing_callback", "not_on_statement", "field_disagreement", "duplicate", "reversal",
-           "day_cutoff", "broken_chain", "other_account", "ambiguous")
+CLASSES = (
+    "matched",
+    "missing_callback",
+    "not_on_statement",
+    "field_disagreement",
+    "duplicate",
+    "reversal",
+    "day_cutoff",
+    "broken_chain",
+    "other_account",
+    "ambiguous",
+)
 # ambiguous: a line without the partner's id that more than one callback could be (issue 24): a
 # break, never a guess; those callbacks stay as they were.
 # Breaks: the classes that need a person's eye, plus money that is on the statement but sits in
 # suspense (explained, but not on a stall).
-BREAK_KINDS = ("missing_callback", "not_on_statement", "field_disagreement", "duplicate", "broken_chain",
-               "in_suspense", "other_account", "ambiguous")
+BREAK_KINDS = (
+    "missing_callback",
+    "not_on_statement",
+    "field_disagreement",
+    "duplicate",
+    "broken_chain",
+    "in_suspense",
+    "other_account",
+    "ambiguous",
+)
 
 
 class ReconciliationRun(Model):
@@ -40,7 +59,9 @@ class ReconciliationRun(Model):
     actor_label: Mapped[str] = mapped_column(db.String(100), nullable=False)
     duration_ms: Mapped[int] = mapped_column(db.Integer, nullable=False, default=0)
 
-    markets: Mapped[list["ReconciliationRunMarket"]] = relationship("ReconciliationRunMarket", cascade="all, delete-orphan")
+    markets: Mapped[list["ReconciliationRunMarket"]] = relationship(
+        "ReconciliationRunMarket", cascade="all, delete-orphan"
+    )
 
 
 class ReconciliationRunMarket(Model):

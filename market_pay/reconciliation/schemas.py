@@ -1,4 +1,5 @@
 """Reconciliation request and response shapes (the OpenAPI document is built from these)."""
+
 from marshmallow import ValidationError, fields, validate, validates
 
 from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema

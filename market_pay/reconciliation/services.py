@@ -1,4 +1,5 @@
 """Reconcile a statement file (CLI and upload), and read the runs back (scoped)."""
+
 import logging
 import time
 
@@ -27,8 +28,9 @@ RECONCILE_LOCK_KEY = 7_340_002
 
 def _checked(path, statement_date, statement_format=None, account=None):
     try:
-        check = check_statement(path, local_zone(), statement_date, statement_format, account,
-                                current_app.config.get("CAMT_SCHEMA_PATH"))
+        check = check_statement(
+            path, local_zone(), statement_date, statement_format, account, current_app.config.get("CAMT_SCHEMA_PATH")
+        )
     except StatementUnreadable as unreadable:
         raise ValidationFailed(unreadable.message, unreadable.errors) from None
     if check.errors:
@@ -52,12 +54,15 @@ def _owning_markets(accounts) -> dict:
     numbers = sorted({number for _, number in keys})
     live_last = case((ReceivingAccount.status.in_(("active", "pending")), 1), else_=0)
     for start in range(0, len(numbers), 1000):
-        rows = db.session.execute(select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
-                                  .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
-                                  .where(ReceivingAccount.account_number.in_(numbers[start:start + 1000]))
-                                  .order_by(live_last, ReceivingAccount.id))
-        found.update({(bin_code, number): market_id for bin_code, number, market_id in rows
-                      if (bin_code, number) in keys})
+        rows = db.session.execute(
+            select(ReceivingAccount.bin, ReceivingAccount.account_number, Vendor.market_id)
+            .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
+            .where(ReceivingAccount.account_number.in_(numbers[start : start + 1000]))
+            .order_by(live_last, ReceivingAccount.id)
+        )
+        found.update(
+            {(bin_code, number): market_id for bin_code, number, market_id in rows if (bin_code, number) in keys}
+        )
     return found
 
 
@@ -91,23 +96,30 @@ def _require_accounts_in_scope(actor, check, owners: dict):
     errors = {}
     for key, account in sorted(check.accounts.items(), key=lambda item: item[1].opening_row):
         if owners.get(key) not in allowed:
-            errors[f"{check.unit} {account.opening_row}"] = {"account_number": [
-                f"Account {account.bin}/{account.account_number} ({check.unit}s {account.opening_row}–"
-                f"{account.closing_row}) "
-                "is not registered to a stall you may reconcile."]}
+            errors[f"{check.unit} {account.opening_row}"] = {
+                "account_number": [
+                    f"Account {account.bin}/{account.account_number} ({check.unit}s {account.opening_row}–"
+                    f"{account.closing_row}) "
+                    "is not registered to a stall you may reconcile."
+                ]
+            }
     if errors:
         # 403, not 422: the file is well formed, the caller is out of scope for some of it.
-        raise Forbidden("The statement has accounts outside your scope; nothing was reconciled.",
-                               dict(list(errors.items())[:MAX_REPORTED_ROWS]))
+        raise Forbidden(
+            "The statement has accounts outside your scope; nothing was reconciled.",
+            dict(list(errors.items())[:MAX_REPORTED_ROWS]),
+        )
 
 
 def _existing_run(partner, sha256):
-    return db.session.scalar(select(ReconciliationRun).where(ReconciliationRun.partner == partner,
-                                                             ReconciliationRun.file_sha256 == sha256))
+    return db.session.scalar(
+        select(ReconciliationRun).where(ReconciliationRun.partner == partner, ReconciliationRun.file_sha256 == sha256)
+    )
 
 
-def reconcile_file(actor, path, partner: str, statement_date=None, file_name: str = "", statement_format=None,
-                   account=None):
+def reconcile_file(
+    actor, path, partner: str, statement_date=None, file_name: str = "", statement_format=None, account=None
+):
     """Check the whole file, then classify it in the session's transaction; the caller commits.
     Returns (run, created). The same file again returns the earlier run and changes nothing.
     `statement_format`: None to recognise it by content (formats/); `account`: (BIN, number) for
@@ -133,10 +145,18 @@ def _reconcile_checked(actor, check, path, partner, file_name):
         return existing, False
 
     started = time.monotonic()
-    run = ReconciliationRun(partner=partner, statement_date=check.statement_date, file_name=file_name[:200],
-                            file_sha256=check.sha256, line_count=check.lines, account_count=len(check.accounts),
-                            totals={}, break_count=0, created_by_user_id=actor.id if actor else None,
-                            actor_label=actor.username if actor else "cli")
+    run = ReconciliationRun(
+        partner=partner,
+        statement_date=check.statement_date,
+        file_name=file_name[:200],
+        file_sha256=check.sha256,
+        line_count=check.lines,
+        account_count=len(check.accounts),
+        totals={},
+        break_count=0,
+        created_by_user_id=actor.id if actor else None,
+        actor_label=actor.username if actor else "cli",
+    )
     run.markets = [ReconciliationRunMarket(market_id=market_id) for market_id in sorted(market_ids)]
     db.session.add(run)
     db.session.flush()
@@ -148,18 +168,34 @@ def _reconcile_checked(actor, check, path, partner, file_name):
     classifier.list_suspense()
     run.totals, run.break_count = classifier.totals, classifier.break_count
     run.duration_ms = int((time.monotonic() - started) * 1000)
-    alerts = {name: run.totals[name]["callbacks"] for name in ("not_on_statement", "field_disagreement")
-              if run.totals[name]["callbacks"]}
+    alerts = {
+        name: run.totals[name]["callbacks"]
+        for name in ("not_on_statement", "field_disagreement")
+        if run.totals[name]["callbacks"]
+    }
     if alerts:  # money we announced that the bank does not (yet) confirm: operators must look
         log.warning("reconciliation run %s (%s, %s): %s", run.id, partner, run.statement_date, alerts)
     _record_stall_changes(actor, run)
-    record_change(actor, "reconcile", "reconciliation_run", run.id, {
-        "partner": partner, "statement_date": run.statement_date.isoformat(), "lines": run.line_count,
-        "breaks": run.break_count, "file_sha256": run.file_sha256, "market_ids": sorted(market_ids),
-        # What the run changed: money booked from the statement alone, callbacks it put in dispute.
-        "recovered": run.totals["missing_callback"]["lines"], "disputed": run.totals["field_disagreement"]["callbacks"],
-        "matched": run.totals["matched"]["callbacks"] + run.totals["day_cutoff"]["callbacks"]
-        + run.totals["reversal"]["callbacks"]})
+    record_change(
+        actor,
+        "reconcile",
+        "reconciliation_run",
+        run.id,
+        {
+            "partner": partner,
+            "statement_date": run.statement_date.isoformat(),
+            "lines": run.line_count,
+            "breaks": run.break_count,
+            "file_sha256": run.file_sha256,
+            "market_ids": sorted(market_ids),
+            # What the run changed: money booked from the statement alone, callbacks it put in dispute.
+            "recovered": run.totals["missing_callback"]["lines"],
+            "disputed": run.totals["field_disagreement"]["callbacks"],
+            "matched": run.totals["matched"]["callbacks"]
+            + run.totals["day_cutoff"]["callbacks"]
+            + run.totals["reversal"]["callbacks"],
+        },
+    )
     return run, True
 
 
@@ -169,20 +205,29 @@ def _record_stall_changes(actor, run):
     own row names no stall, so a vendor whose credit a statement reversed could not read who did
     it. Each row holds only its stall's figures (a province run's readers see only their own)."""
     txn = BankTransaction
-    kind = case((txn.confirmation == "disputed", "disputed"), (txn.direction == "out", "reversals"),
-                else_="recovered_in")
+    kind = case(
+        (txn.confirmation == "disputed", "disputed"), (txn.direction == "out", "reversals"), else_="recovered_in"
+    )
     rows = db.session.execute(
         select(txn.vendor_id, Vendor.market_id, kind, func.count(), func.sum(txn.amount))
         .join(Vendor, Vendor.id == txn.vendor_id)
         .where(txn.reconciliation_run_id == run.id, txn.confirmation.in_(("recovered", "disputed")))
-        .group_by(txn.vendor_id, Vendor.market_id, kind).order_by(txn.vendor_id)).all()
+        .group_by(txn.vendor_id, Vendor.market_id, kind)
+        .order_by(txn.vendor_id)
+    ).all()
     changed: dict = {}
     for vendor_id, market_id, name, lines, amount in rows:
         changed.setdefault((vendor_id, market_id), {})[name] = {"lines": lines, "amount": int(amount or 0)}
     for (vendor_id, market_id), figures in changed.items():
-        record_change(actor, "reconcile.stall", "reconciliation_run", run.id, {
-            "partner": run.partner, "statement_date": run.statement_date.isoformat(), **figures},
-            market_id=market_id, vendor_id=vendor_id)
+        record_change(
+            actor,
+            "reconcile.stall",
+            "reconciliation_run",
+            run.id,
+            {"partner": run.partner, "statement_date": run.statement_date.isoformat(), **figures},
+            market_id=market_id,
+            vendor_id=vendor_id,
+        )
 
 
 # -- reading runs -------------------------------------------------------------------------------------
@@ -190,8 +235,11 @@ def _visible_runs_condition(actor):
     """Market and region staff see the runs that touch a market of their scope (a run with no
     market — only unknown accounts — is for admins); what they see of it is scoped below."""
     link = ReconciliationRunMarket
-    return exists(select(link.run_id).join(Market, Market.id == link.market_id)
-                  .where(link.run_id == ReconciliationRun.id, visible_markets_condition(actor)))
+    return exists(
+        select(link.run_id)
+        .join(Market, Market.id == link.market_id)
+        .where(link.run_id == ReconciliationRun.id, visible_markets_condition(actor))
+    )
 
 
 def _require_staff(actor):
@@ -247,20 +295,32 @@ def _breaks_in_scope(actor):
     """The breaks a reader may see: those of a transaction on a stall of their markets, or of an
     account (BIN and number; a BIN-less callback's number) registered to a stall of their markets."""
     from ..payments.models import BankTransaction
+
     item = ReconciliationBreak
     markets = select(Market.id).where(visible_markets_condition(actor))
-    by_transaction = exists(select(BankTransaction.id).join(Vendor, Vendor.id == BankTransaction.vendor_id)
-                            .where(BankTransaction.id == item.transaction_id, Vendor.market_id.in_(markets)))
-    by_account = exists(select(ReceivingAccount.id).join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
-                        .where(ReceivingAccount.account_number == item.account_number,
-                               or_(item.bin.is_(None), ReceivingAccount.bin == item.bin),
-                               Vendor.market_id.in_(markets)))
+    by_transaction = exists(
+        select(BankTransaction.id)
+        .join(Vendor, Vendor.id == BankTransaction.vendor_id)
+        .where(BankTransaction.id == item.transaction_id, Vendor.market_id.in_(markets))
+    )
+    by_account = exists(
+        select(ReceivingAccount.id)
+        .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
+        .where(
+            ReceivingAccount.account_number == item.account_number,
+            or_(item.bin.is_(None), ReceivingAccount.bin == item.bin),
+            Vendor.market_id.in_(markets),
+        )
+    )
     return by_transaction | by_account
 
 
 def breaks_by_kind(run, actor=None) -> dict:
-    query = (select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
-             .where(ReconciliationBreak.run_id == run.id).group_by(ReconciliationBreak.kind))
+    query = (
+        select(ReconciliationBreak.kind, db.func.count(ReconciliationBreak.id))
+        .where(ReconciliationBreak.run_id == run.id)
+        .group_by(ReconciliationBreak.kind)
+    )
     if actor is not None and actor.role != "admin":
         query = query.where(_breaks_in_scope(actor))
     return dict(sorted(db.session.execute(query).all()))
@@ -270,12 +330,15 @@ def break_rows(run, kind=None, after_id=0, limit=None, actor=None):
     """Breaks with the stall they concern (when the money reached one), in id order; for market
     and region staff, only those of their markets' accounts."""
     from ..payments.models import BankTransaction
-    query = (select(ReconciliationBreak, Vendor.stall_code, Market.code)
-             .outerjoin(BankTransaction, BankTransaction.id == ReconciliationBreak.transaction_id)
-             .outerjoin(Vendor, Vendor.id == BankTransaction.vendor_id)
-             .outerjoin(Market, Market.id == Vendor.market_id)
-             .where(ReconciliationBreak.run_id == run.id, ReconciliationBreak.id > after_id)
-             .order_by(ReconciliationBreak.id))
+
+    query = (
+        select(ReconciliationBreak, Vendor.stall_code, Market.code)
+        .outerjoin(BankTransaction, BankTransaction.id == ReconciliationBreak.transaction_id)
+        .outerjoin(Vendor, Vendor.id == BankTransaction.vendor_id)
+        .outerjoin(Market, Market.id == Vendor.market_id)
+        .where(ReconciliationBreak.run_id == run.id, ReconciliationBreak.id > after_id)
+        .order_by(ReconciliationBreak.id)
+    )
     if kind:
         query = query.where(ReconciliationBreak.kind == kind)
     if actor is not None and actor.role != "admin":

@@ -12,6 +12,7 @@ the file in memory: what it keeps per account is a few numbers and the set of tr
 the account's open block (for duplicate lines), so memory grows with the largest account's day,
 not with the file.
 """
+
 import contextlib
 import csv
 import hashlib
@@ -25,8 +26,17 @@ from zoneinfo import ZoneInfo
 
 from ..common.money import AMOUNT_TOO_LARGE, MAX_LINE_AMOUNT
 
-COLUMNS = ["transaction_id", "bank_reference", "booked_at", "bin", "account_number", "direction", "amount",
-           "description", "balance_after"]
+COLUMNS = [
+    "transaction_id",
+    "bank_reference",
+    "booked_at",
+    "bin",
+    "account_number",
+    "direction",
+    "amount",
+    "description",
+    "balance_after",
+]
 LINE_DIRECTIONS = ("in", "out")
 BALANCE_DIRECTIONS = ("opening", "closing")
 MAX_REPORTED_ROWS = 100  # a hopeless file does not need a million error lines
@@ -55,7 +65,7 @@ class StatementLine:
     amount: int
     description: str
     balance_after: int | None  # None: the format gives no balance per line (MT940, camt)
-    date_only: bool = False    # the format gives the booking day only: "some time that day"
+    date_only: bool = False  # the format gives the booking day only: "some time that day"
 
     @property
     def account(self) -> tuple[str, str]:
@@ -91,14 +101,14 @@ class StatementCheck:
     lines: int = 0
     accounts: dict = field(default_factory=dict)  # (bin, account_number) → AccountCheck
     duplicate_rows: set = field(default_factory=set)
-    errors: dict = field(default_factory=dict)     # "row N" → {column: [messages]}
+    errors: dict = field(default_factory=dict)  # "row N" → {column: [messages]}
     error_rows: int = 0
     dates: Counter = field(default_factory=Counter)
     first_row_of_date: dict = field(default_factory=dict)
     statement_date: date | None = None
-    format: str = "csv"          # formats/__init__.py
-    unit: str = "row"            # what the file's numbers count: CSV and XLSX rows, MT940 and XML lines
-    ids: bool = True             # whether lines carry the partner's transaction id (only our CSV does)
+    format: str = "csv"  # formats/__init__.py
+    unit: str = "row"  # what the file's numbers count: CSV and XLSX rows, MT940 and XML lines
+    ids: bool = True  # whether lines carry the partner's transaction id (only our CSV does)
     account: tuple | None = None  # (BIN, number) given for a single-account file
     camt_schema: str | None = None
     # Formats other than our CSV are parsed once: the checking pass spools their normalized rows
@@ -143,8 +153,9 @@ def open_csv_rows(path):
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         handle.close()
-        raise StatementUnreadable("The statement's header is incomplete.",
-                                  {"header": [f"Missing column: {c}" for c in missing]})
+        raise StatementUnreadable(
+            "The statement's header is incomplete.", {"header": [f"Missing column: {c}" for c in missing]}
+        )
     positions = [header.index(c) for c in COLUMNS]
     width = len(header)
     in_order = positions == list(range(len(COLUMNS)))
@@ -156,9 +167,10 @@ def open_csv_rows(path):
                     if len(row) != width:
                         yield number, None
                     else:
-                        yield number, (row[:len(COLUMNS)] if in_order else [row[i] for i in positions])
+                        yield number, (row[: len(COLUMNS)] if in_order else [row[i] for i in positions])
             except (UnicodeDecodeError, csv.Error) as error:
                 raise _unreadable(error, reader.line_num) from None
+
     return rows()
 
 
@@ -233,17 +245,32 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
     booked_at = _booked_at(booked_text, zone)
     date_only = len((booked_text or "").strip()) == 10
     if booked_at is None:
-        check.error(number, "booked_at", "A day as dd/mm/yyyy (a time may follow) or a date cell."
-                    if (check.format or "").startswith("xlsx") else
-                    "An ISO 8601 time, e.g. 2026-11-22T09:15:00+07:00 (or a day, 2026-11-22).")
+        check.error(
+            number,
+            "booked_at",
+            "A day as dd/mm/yyyy (a time may follow) or a date cell."
+            if (check.format or "").startswith("xlsx")
+            else "An ISO 8601 time, e.g. 2026-11-22T09:15:00+07:00 (or a day, 2026-11-22).",
+        )
         ok = False
     if "\x00" in description or len(description) > 1000:
         check.error(number, "description", "At most 1000 characters, no NUL.")
         ok = False
     if not ok or booked_at is None or amount is None:  # (either None made ok False; a balance may be absent)
         return None
-    return StatementLine(number, transaction_id, reference, booked_at.astimezone(UTC), bin_code, account,
-                         direction, amount, description, balance, date_only)
+    return StatementLine(
+        number,
+        transaction_id,
+        reference,
+        booked_at.astimezone(UTC),
+        bin_code,
+        account,
+        direction,
+        amount,
+        description,
+        balance,
+        date_only,
+    )
 
 
 def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
@@ -254,8 +281,9 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
             if account is not None:
                 check.error(number, "direction", f"A second opening row for account {account_number}.")
                 return
-            check.accounts[(bin_code, account_number)] = AccountCheck(bin_code, account_number, opening=balance,
-                                                                      balance=balance, opening_row=number)
+            check.accounts[(bin_code, account_number)] = AccountCheck(
+                bin_code, account_number, opening=balance, balance=balance, opening_row=number
+            )
             return
         if account is None or account.closed:
             check.error(number, "direction", f"A closing row for account {account_number} without its opening row.")
@@ -263,14 +291,22 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
         account.closed, account.closing, account.open_ids = True, balance, set()
         account.closing_row = number
         if balance is not None and account.opening is not None and balance != account.balance:
-            account.break_chain(row=number, problem="closing", opening=account.opening, credits=account.credits,
-                                debits=account.debits, expected=account.balance, closing=balance)
+            account.break_chain(
+                row=number,
+                problem="closing",
+                opening=account.opening,
+                credits=account.credits,
+                debits=account.debits,
+                expected=account.balance,
+                closing=balance,
+            )
         return
     line = parsed
     account = check.accounts.get(line.account)
     if account is None or account.closed:
-        check.error(number, "direction", f"A line for account {line.account_number} outside its opening and "
-                                         "closing rows.")
+        check.error(
+            number, "direction", f"A line for account {line.account_number} outside its opening and closing rows."
+        )
         return
     check.lines += 1
     local_day = line.booked_at.astimezone(zone).date()
@@ -287,7 +323,8 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
         # No opening balance in the file (some exports): the first line's balance starts the chain.
         if line.balance_after is not None:
             account.opening = account.balance = line.balance_after + (
-                line.amount if line.direction == "out" else -line.amount)
+                line.amount if line.direction == "out" else -line.amount
+            )
         else:
             account.credits += line.amount if line.direction == "in" else 0
             account.debits += line.amount if line.direction == "out" else 0
@@ -305,19 +342,31 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
 
 def _rows(path, check: StatementCheck):
     from .formats import carries_ids, open_rows
+
     check.ids = carries_ids(check.format)
     rows, check.unit = open_rows(path, check.format, check.account, check.camt_schema)
     return rows
 
 
-def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, statement_format: str | None = None,
-                    account: tuple | None = None, camt_schema: str | None = None) -> StatementCheck:
+def check_statement(
+    path,
+    zone: ZoneInfo,
+    statement_date: date | None = None,
+    statement_format: str | None = None,
+    account: tuple | None = None,
+    camt_schema: str | None = None,
+) -> StatementCheck:
     """Read the whole file once. Row errors are collected on the result (nothing is raised for
     them); StatementUnreadable is raised when there is no statement to speak of. The format is
     found from the content unless given; `account` (BIN, number) completes a single-account file."""
     from .formats import detect
-    check = StatementCheck(sha256=file_sha256(path), format=detect(path) if statement_format is None else statement_format,
-                           account=account, camt_schema=camt_schema)
+
+    check = StatementCheck(
+        sha256=file_sha256(path),
+        format=detect(path) if statement_format is None else statement_format,
+        account=account,
+        camt_schema=camt_schema,
+    )
     rows = _rows(path, check)
     spool = writer = None
     if check.format != "csv":
@@ -347,9 +396,12 @@ def check_statement(path, zone: ZoneInfo, statement_date: date | None = None, st
         check.error(1, "file", "The statement has no lines; give its day with --date / date.")
     for day, count in sorted(check.dates.items()):
         if check.statement_date and abs((day - check.statement_date).days) > 1:
-            check.error(check.first_row_of_date[day], "booked_at",
-                        f"{count} line(s) booked on {day:%d/%m/%Y}, more than a day away from the statement's "
-                        f"day {check.statement_date:%d/%m/%Y}.")
+            check.error(
+                check.first_row_of_date[day],
+                "booked_at",
+                f"{count} line(s) booked on {day:%d/%m/%Y}, more than a day away from the statement's "
+                f"day {check.statement_date:%d/%m/%Y}.",
+            )
     if check.errors:
         check.discard()
     return check
@@ -363,8 +415,12 @@ def _spooled_rows(path):
 
 def read_lines(path, zone: ZoneInfo, check: StatementCheck | None = None):
     """The statement's lines (not balance rows), in file order, for a file check_statement passed."""
-    scratch = StatementCheck(format=check.format if check else "csv", account=check.account if check else None,
-                             camt_schema=check.camt_schema if check else None, ids=check.ids if check else True)
+    scratch = StatementCheck(
+        format=check.format if check else "csv",
+        account=check.account if check else None,
+        camt_schema=check.camt_schema if check else None,
+        ids=check.ids if check else True,
+    )
     rows = _spooled_rows(check.normalized_path) if check and check.normalized_path else _rows(path, scratch)
     for number, row in rows:
         parsed = parse_row(number, row, zone, scratch)

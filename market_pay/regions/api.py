@@ -1,4 +1,5 @@
 """Region endpoints: list (flat by parent, or as a tree) and create."""
+
 from flask import Blueprint, g
 
 from ..auth.guard import login_required

@@ -15,6 +15,7 @@ Columns: code (the district's 3-digit code), name ("Huyện Vị Xuyên"), old_p
 province before the reform), communes (its communes' 5-digit codes, space-separated; empty for
 the island districts that had no commune, which became special zones).
 """
+
 import csv
 import io
 import json
@@ -35,8 +36,10 @@ class FormerDistrict:
 @cache
 def former_districts() -> tuple[FormerDistrict, ...]:
     text = resources.files("market_pay.data").joinpath("former_districts.csv").read_text(encoding="utf-8")
-    return tuple(FormerDistrict(row["code"], row["name"], row["old_province"], frozenset(row["communes"].split()))
-                 for row in csv.DictReader(io.StringIO(text)))
+    return tuple(
+        FormerDistrict(row["code"], row["name"], row["old_province"], frozenset(row["communes"].split()))
+        for row in csv.DictReader(io.StringIO(text))
+    )
 
 
 @cache
@@ -52,8 +55,14 @@ def generate(nested_divisions: list[dict]) -> str:
     writer.writerow(["code", "name", "old_province", "communes"])
     for province in nested_divisions:
         for district in province["districts"]:
-            writer.writerow([f"{district['code']:03d}", district["name"], f"{province['code']:02d}",
-                             " ".join(f"{ward['code']:05d}" for ward in district["wards"])])
+            writer.writerow(
+                [
+                    f"{district['code']:03d}",
+                    district["name"],
+                    f"{province['code']:02d}",
+                    " ".join(f"{ward['code']:05d}" for ward in district["wards"]),
+                ]
+            )
     return out.getvalue()
 
 

@@ -1,4 +1,5 @@
 """Import a region CSV (code,name,kind,parent_code[,valid_from,valid_to][,note]): all rows or none."""
+
 import re
 from datetime import date, timedelta
 
@@ -28,7 +29,9 @@ def _row_data(row: dict) -> dict:
         try:  # "before 2025-13-45" or "before 0001-01-01" (no day before it) was a 500
             data["valid_to"] = (date.fromisoformat(match.group(1)) - timedelta(days=1)).isoformat()
         except (ValueError, OverflowError):
-            raise ValidationError({"note": [f"'before {match.group(1)}' is not a date with a day before it."]}) from None
+            raise ValidationError(
+                {"note": [f"'before {match.group(1)}' is not a date with a day before it."]}
+            ) from None
     return data
 
 
@@ -71,8 +74,9 @@ def import_regions_csv(text: str, actor=None) -> dict:
     while pending:
         ready = [d for d in pending if not d["parent_code"] or d["parent_code"] in existing]
         if not ready:
-            raise ValidationFailed("The file's parent links form a cycle.",
-                                   {"parent_code": sorted(d["code"] for d in pending)})
+            raise ValidationFailed(
+                "The file's parent links form a cycle.", {"parent_code": sorted(d["code"] for d in pending)}
+            )
         for data in ready:
             existing[data["code"]] = create_region(actor, data)
             created += 1

@@ -1,4 +1,5 @@
 """Region: one node of an arbitrary tree, with a materialised path for fast subtree queries."""
+
 from datetime import date, datetime
 
 from sqlalchemy.orm import Mapped, mapped_column, relationship

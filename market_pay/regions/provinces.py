@@ -7,6 +7,7 @@ Codes follow the statistics office, as the shipped Hà Giang file does: the prov
 pre-reform commune had (a few wards created shortly before the reform, so missing from the
 pre-reform data) has no known former district and hangs directly under the province.
 """
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,8 +21,13 @@ from .services import create_region
 # The day before the reform: the former districts' last day.
 FORMER_DISTRICTS_VALID_TO = date(2025, 6, 30)
 _KINDS = {"xã": "commune", "phường": "ward", "đặc khu": "special_zone"}
-_LABELS = {"province": "province", "former_district": "former district", "commune": "commune", "ward": "ward",
-           "special_zone": "special zone"}
+_LABELS = {
+    "province": "province",
+    "former_district": "former district",
+    "commune": "commune",
+    "ward": "ward",
+    "special_zone": "special zone",
+}
 
 
 class UnknownProvince(LookupError):
@@ -31,6 +37,7 @@ class UnknownProvince(LookupError):
 @dataclass
 class ProvinceImport:
     """What an import did (or, dry, would do)."""
+
     province_code: str
     province_name: str
     dry_run: bool
@@ -41,21 +48,29 @@ class ProvinceImport:
 
     def as_text(self) -> str:
         verb = "would create" if self.dry_run else "created"
-        made = ", ".join(f"{count} {_LABELS[kind]}{'s' if count != 1 else ''}"
-                         for kind, count in self.created.items()) or "nothing"
+        made = (
+            ", ".join(f"{count} {_LABELS[kind]}{'s' if count != 1 else ''}" for kind, count in self.created.items())
+            or "nothing"
+        )
         lines = [f"{self.province_name} ({self.province_code}): {verb} {made}; {self.unchanged} already present."]
         if self.kept:
-            lines.append(f"{len(self.kept)} present with another name, kind or parent, left as they are: "
-                         + ", ".join(self.kept[:20]) + (" …" if len(self.kept) > 20 else ""))
+            lines.append(
+                f"{len(self.kept)} present with another name, kind or parent, left as they are: "
+                + ", ".join(self.kept[:20])
+                + (" …" if len(self.kept) > 20 else "")
+            )
         if self.ungrouped:
-            lines.append(f"{len(self.ungrouped)} with no former district in the source, placed directly under "
-                         "the province: " + ", ".join(self.ungrouped))
+            lines.append(
+                f"{len(self.ungrouped)} with no former district in the source, placed directly under "
+                "the province: " + ", ".join(self.ungrouped)
+            )
         return "\n".join(lines)
 
 
 def provinces() -> list[tuple[str, str]]:
     """(code, name) of the 34 provinces and centrally-run cities, by code."""
     from vietnam_provinces import Province
+
     return sorted((f"{p.code.value:02d}", _province_name(p)) for p in Province.iter_all())
 
 
@@ -66,6 +81,7 @@ def _province_name(province) -> str:
 
 def _find_province(code: str):
     from vietnam_provinces import Province
+
     wanted = code.strip().lower()
     for province in Province.iter_all():
         if wanted in (f"{province.code.value:02d}", str(province.code.value), province.codename):
@@ -76,10 +92,12 @@ def _find_province(code: str):
 def province_rows(code: str) -> tuple[str, str, list[dict], list[str]]:
     """(province code, its name, region rows parents first, codes of units with no former district)."""
     from vietnam_provinces import Ward
+
     province = _find_province(code)
     province_code = f"{province.code.value:02d}"
-    rows: list[dict] = [{"code": province_code, "name": _province_name(province), "kind": "province",
-                         "parent_code": None}]
+    rows: list[dict] = [
+        {"code": province_code, "name": _province_name(province), "kind": "province", "parent_code": None}
+    ]
     by_commune = district_of_commune()
     island_districts = {d.name.split(" ", 1)[1]: d for d in former_districts() if not d.communes}
     units, districts, ungrouped = [], {}, []
@@ -94,10 +112,24 @@ def province_rows(code: str) -> tuple[str, str, list[dict], list[str]]:
             ungrouped.append(unit_code)
         else:
             districts[district.code] = district
-        units.append({"code": unit_code, "name": ward.name, "kind": kind,
-                      "parent_code": district.code if district else province_code})
-    rows += [{"code": d.code, "name": d.name, "kind": "former_district", "parent_code": province_code,
-              "valid_to": FORMER_DISTRICTS_VALID_TO} for _, d in sorted(districts.items())]
+        units.append(
+            {
+                "code": unit_code,
+                "name": ward.name,
+                "kind": kind,
+                "parent_code": district.code if district else province_code,
+            }
+        )
+    rows += [
+        {
+            "code": d.code,
+            "name": d.name,
+            "kind": "former_district",
+            "parent_code": province_code,
+            "valid_to": FORMER_DISTRICTS_VALID_TO,
+        }
+        for _, d in sorted(districts.items())
+    ]
     return province_code, rows[0]["name"], rows + units, ungrouped
 
 
@@ -107,8 +139,10 @@ def import_province(code: str, dry_run: bool = False, actor=None) -> ProvinceImp
     differs from the source. Raises UnknownProvince."""
     province_code, name, rows, ungrouped = province_rows(code)
     result = ProvinceImport(province_code, name, dry_run, ungrouped=ungrouped)
-    existing = {region.code: region for region in db.session.scalars(
-        select(Region).where(Region.code.in_([row["code"] for row in rows])))}
+    existing = {
+        region.code: region
+        for region in db.session.scalars(select(Region).where(Region.code.in_([row["code"] for row in rows])))
+    }
     for row in rows:  # parents come first
         region = existing.get(row["code"])
         if region is None:

@@ -1,4 +1,5 @@
 """Region schemas: {code, name, kind, parent_code, valid_from, valid_to}."""
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema, Trimmed, code_field_validator
@@ -20,8 +21,10 @@ class RegionTreeSchema(RegionSchema):
 class RegionCreateSchema(StrictSchema):
     code = Trimmed(required=True, validate=code_field_validator)
     name = Trimmed(required=True, validate=validate.Length(min=1, max=200))
-    kind = Trimmed(required=True, validate=validate.Regexp(
-        r"^[a-z][a-z_]{1,39}$", error="Use lower-case letters and '_' (e.g. commune, ward)."))
+    kind = Trimmed(
+        required=True,
+        validate=validate.Regexp(r"^[a-z][a-z_]{1,39}$", error="Use lower-case letters and '_' (e.g. commune, ward)."),
+    )
     parent_code = Trimmed(load_default=None, allow_none=True, validate=code_field_validator)
     valid_from = BoundedDate(load_default=None, allow_none=True)
     valid_to = BoundedDate(load_default=None, allow_none=True)

@@ -1,4 +1,5 @@
 """Create, list, import, rename and move regions; keep each node's materialised path right."""
+
 from typing import Any
 
 from sqlalchemy import func, literal, select, update
@@ -33,13 +34,24 @@ def create_region(actor, data: dict) -> Region:
         parent = db.session.scalar(select(Region).where(Region.code == data["parent_code"]))
         if parent is None:
             raise ValidationFailed(errors={"parent_code": [f"No region with code {data['parent_code']}."]})
-    region = Region(code=data["code"], name=data["name"], kind=data["kind"], parent=parent,
-                    path=_path_for(data["code"], parent), valid_from=data.get("valid_from"),
-                    valid_to=data.get("valid_to"))
+    region = Region(
+        code=data["code"],
+        name=data["name"],
+        kind=data["kind"],
+        parent=parent,
+        path=_path_for(data["code"], parent),
+        valid_from=data.get("valid_from"),
+        valid_to=data.get("valid_to"),
+    )
     db.session.add(region)
     db.session.flush()
-    record_change(actor, "region.create", "region", region.code,
-                  {"name": region.name, "kind": region.kind, "parent_code": region.parent_code})
+    record_change(
+        actor,
+        "region.create",
+        "region",
+        region.code,
+        {"name": region.name, "kind": region.kind, "parent_code": region.parent_code},
+    )
     return region
 
 
@@ -52,14 +64,19 @@ def list_regions(actor, parent_code=None, limit=None, cursor=None):
 
 def region_tree(actor) -> list[dict]:
     """The visible regions nested under their parents; roots are nodes whose parent is not visible."""
-    regions = db.session.scalars(
-        select(Region).where(visible_regions_condition(actor)).order_by(Region.path)).all()
+    regions = db.session.scalars(select(Region).where(visible_regions_condition(actor)).order_by(Region.path)).all()
     nodes: dict[int | None, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
     for region in regions:  # path order puts every parent before its children
-        node = {"code": region.code, "name": region.name, "kind": region.kind,
-                "parent_code": region.parent_code, "valid_from": region.valid_from,
-                "valid_to": region.valid_to, "children": []}
+        node = {
+            "code": region.code,
+            "name": region.name,
+            "kind": region.kind,
+            "parent_code": region.parent_code,
+            "valid_from": region.valid_from,
+            "valid_to": region.valid_to,
+            "children": [],
+        }
         nodes[region.id] = node
         parent = nodes.get(region.parent_id)
         (parent["children"] if parent else roots).append(node)
@@ -68,8 +85,7 @@ def region_tree(actor) -> list[dict]:
 
 def get_region(actor, code: str) -> Region:
     region = find_region(code)
-    visible = db.session.scalar(
-        select(Region.id).where(Region.id == region.id, visible_regions_condition(actor)))
+    visible = db.session.scalar(select(Region.id).where(Region.id == region.id, visible_regions_condition(actor)))
     if visible is None:
         raise Forbidden("This region is outside your scope.")
     return region
@@ -100,8 +116,12 @@ def move_region(actor, code: str, parent_code: str) -> Region:
     require_admin(actor)
     # Locked and read afresh: two moves of one commune at once run one after the other, the
     # second rewriting the paths the first wrote (not the stale ones it read before waiting).
-    region = db.session.execute(select(Region).where(Region.id == find_region(code).id).with_for_update()
-                                .execution_options(populate_existing=True)).scalar_one()
+    region = db.session.execute(
+        select(Region)
+        .where(Region.id == find_region(code).id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
     if region.kind not in MARKET_REGION_KINDS:
         raise ValidationFailed(errors={"code": ["Only a commune or ward can be moved."]})
     parent = db.session.scalar(select(Region).where(Region.code == (parent_code or "").strip()))
@@ -117,13 +137,20 @@ def move_region(actor, code: str, parent_code: str) -> Region:
     if longest - len(old_path) + len(new_path) > Region.path.type.length:
         raise ValidationFailed(errors={"parent_code": ["The region's paths would become too long."]})
     old_parent = region.parent_code
-    db.session.execute(update(Region).where(under)
-                       .values(path=literal(new_path) + func.substr(Region.path, len(old_path) + 1))
-                       .execution_options(synchronize_session="fetch"))
+    db.session.execute(
+        update(Region)
+        .where(under)
+        .values(path=literal(new_path) + func.substr(Region.path, len(old_path) + 1))
+        .execution_options(synchronize_session="fetch")
+    )
     region.parent = parent
     db.session.flush()
     db.session.refresh(region)
-    record_change(actor, "region.move", "region", region.code,
-                  {"old_parent_code": old_parent, "parent_code": parent.code, "old_path": old_path,
-                   "path": new_path})
+    record_change(
+        actor,
+        "region.move",
+        "region",
+        region.code,
+        {"old_parent_code": old_parent, "parent_code": parent.code, "old_path": old_path, "path": new_path},
+    )
     return region

@@ -5,6 +5,7 @@ market with fewer than MIN_ACTIVE_STALLS active stalls is not shown on its own; 
 pooled into one "other markets" row. District totals add up the markets shown under them, so no
 subtraction recovers a pooled market; the grand total covers everything, pooled markets included.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,14 +30,25 @@ MIN_ACTIVE_STALLS = 3
 # A stall's figures added into its market's, in each period.
 ADDED = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
 # The figures the report also shows for the previous period (its exports' "previous_…" columns).
-COMPARED = ("stalls_registered", "stalls_with_qr", "active_stalls", "cashless_count", "cashless_value",
-            "confirmed_value", "cash_count", "cash_value", "share_by_count", "share_by_value")
+COMPARED = (
+    "stalls_registered",
+    "stalls_with_qr",
+    "active_stalls",
+    "cashless_count",
+    "cashless_value",
+    "confirmed_value",
+    "cash_count",
+    "cash_value",
+    "share_by_count",
+    "share_by_value",
+)
 
 
 @dataclass
 class PeriodFigures:
     """A row's figures over one period (the report's, or the one before it); shares are None
     where the markets behind them recorded no cash in it."""
+
     stalls_registered: int = 0
     stalls_with_qr: int = 0
     active_stalls: int = 0
@@ -72,6 +84,7 @@ class PeriodFigures:
 @dataclass
 class Figures:
     """One row's figures: `markets` markets, this period and the previous one."""
+
     markets: int = 0
     current: PeriodFigures = field(default_factory=PeriodFigures)
     previous: PeriodFigures = field(default_factory=PeriodFigures)
@@ -129,8 +142,12 @@ def _scope_markets(actor, region_code, market_code):
     region = find_region(region_code)
     if actor is not None:
         require_region_read(actor, region)
-    markets = db.session.scalars(select(Market).options(joinedload(Market.region))
-                                 .where(Market.region_id.in_(region_subtree_ids(region))).order_by(Market.code)).all()
+    markets = db.session.scalars(
+        select(Market)
+        .options(joinedload(Market.region))
+        .where(Market.region_id.in_(region_subtree_ids(region)))
+        .order_by(Market.code)
+    ).all()
     return (region.code, region.name, region.kind), markets
 
 
@@ -195,8 +212,9 @@ def bring_rollups_up_to_date():
         rollups.refresh()
 
 
-def adoption_report(actor, *, region_code=None, market_code=None, first, last, active_min=1,
-                    stall_figures=None) -> AdoptionReport:
+def adoption_report(
+    actor, *, region_code=None, market_code=None, first, last, active_min=1, stall_figures=None
+) -> AdoptionReport:
     """The report for a region (any kind of node) or one market over [first, last] (local dates),
     read from the rollups — the caller brings them up to date first (bring_rollups_up_to_date).
 
@@ -207,14 +225,16 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
     period = Period(first, last)
     previous = period.previous()
     ids = _market_ids(markets)
-    by_market = _market_figures(markets, ids, period, previous, active_min,
-                                stall_figures or figure_queries.stall_figures)
+    by_market = _market_figures(
+        markets, ids, period, previous, active_min, stall_figures or figure_queries.stall_figures
+    )
     places = _places(markets)
 
     rows, other, total, districts = [], Figures(), Figures(), {}
     listed: dict[str, list] = {}
-    ordered = sorted(markets, key=lambda m: (places[m.id][1].code if places[m.id][1] else "",
-                                             places[m.id][0].code, m.code))
+    ordered = sorted(
+        markets, key=lambda m: (places[m.id][1].code if places[m.id][1] else "", places[m.id][0].code, m.code)
+    )
     for market in ordered:
         commune, district = places[market.id]
         row_figures = by_market[market.id]
@@ -224,12 +244,22 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
             continue
         district_key = district.code if district else ""
         if district_key not in districts:
-            districts[district_key] = Row("district_total", Figures(), district_code=district_key,
-                                          district_name=district.name if district else "")
+            districts[district_key] = Row(
+                "district_total", Figures(), district_code=district_key, district_name=district.name if district else ""
+            )
         districts[district_key].figures.add(row_figures)
         listed.setdefault(district_key, []).append(
-            Row("market", row_figures, market.code, market.name, commune.code, commune.name, district_key,
-                district.name if district else ""))
+            Row(
+                "market",
+                row_figures,
+                market.code,
+                market.name,
+                commune.code,
+                commune.name,
+                district_key,
+                district.name if district else "",
+            )
+        )
     # Each former district's markets, then its subtotal right under them (else one district at most).
     with_subtotals = scope_kind not in ("market", *MARKET_REGION_KINDS, "former_district")
     for key in sorted(listed):
@@ -238,10 +268,19 @@ def adoption_report(actor, *, region_code=None, market_code=None, first, last, a
             rows.append(districts[key])
     if other.markets:
         rows.append(Row("other_markets", other))
-    rows.append(Row("total", total, district_code=scope_code if scope_kind == "former_district" else "",
-                    district_name=scope_name if scope_kind == "former_district" else ""))
+    rows.append(
+        Row(
+            "total",
+            total,
+            district_code=scope_code if scope_kind == "former_district" else "",
+            district_name=scope_name if scope_kind == "former_district" else "",
+        )
+    )
     # The weekly share is taken over the same markets as the total's: those that record cash.
     cash_ids = [market_id for market_id, row in by_market.items() if row.current.markets_with_cash]
-    weekly = figure_queries.weekly_trend(ids, period, cash_ids, utcnow().astimezone(local_zone()).date()) \
-        if stall_figures is None else []
+    weekly = (
+        figure_queries.weekly_trend(ids, period, cash_ids, utcnow().astimezone(local_zone()).date())
+        if stall_figures is None
+        else []
+    )
     return AdoptionReport(scope_code, scope_name, scope_kind, period, previous, active_min, utcnow(), rows, weekly)

@@ -1,4 +1,5 @@
 """GET /api/v1/reports/adoption: the adoption report as JSON, CSV or XLSX."""
+
 from flask import Blueprint, g
 
 from ..auth.guard import login_required

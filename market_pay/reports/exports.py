@@ -1,4 +1,5 @@
 """The adoption report as JSON, CSV and XLSX, with Vietnamese (or English) headings."""
+
 import csv
 import io
 
@@ -18,7 +19,12 @@ PLACE_COLUMNS = [
     ("market_code", "text", "Mã chợ", "Market code"),
     ("market_name", "text", "Chợ", "Market"),
     ("markets", "int", "Số chợ", "Markets"),
-    ("markets_with_cash", "int", "Số chợ có ghi tiền mặt (cơ sở của tỷ lệ)", "Markets recording cash (the shares' base)"),
+    (
+        "markets_with_cash",
+        "int",
+        "Số chợ có ghi tiền mặt (cơ sở của tỷ lệ)",
+        "Markets recording cash (the shares' base)",
+    ),
 ]
 # The period's figures (adoption.PeriodFigures), in column order.
 FIGURE_COLUMNS = [
@@ -48,22 +54,39 @@ PREVIOUS_HEADINGS = {
     "share_by_count": ("Kỳ trước: tỷ lệ KTM theo số GD", "Previous: share by count"),
     "share_by_value": ("Kỳ trước: tỷ lệ KTM theo giá trị", "Previous: share by value"),
 }
-COLUMNS = PLACE_COLUMNS + FIGURE_COLUMNS + [
-    (f"previous_{key}", kind, *PREVIOUS_HEADINGS[key]) for key, kind, _, _ in FIGURE_COLUMNS if key in COMPARED]
+COLUMNS = (
+    PLACE_COLUMNS
+    + FIGURE_COLUMNS
+    + [(f"previous_{key}", kind, *PREVIOUS_HEADINGS[key]) for key, kind, _, _ in FIGURE_COLUMNS if key in COMPARED]
+)
 LABELS = {
-    "vi": {"title": "Báo cáo thanh toán không tiền mặt tại chợ", "period": "Kỳ báo cáo", "previous": "Kỳ trước",
-           "produced": "Lập lúc", "active": "Sạp hoạt động: ít nhất {n} giao dịch không tiền mặt trong kỳ",
-           "other": "Các chợ khác ({n} chợ dưới {k} sạp hoạt động)", "district_total": "Cộng {name}",
-           "total": "Tổng cộng {name}", "no_district": "(không thuộc huyện cũ)",
-           "note": "Tỷ lệ để trống khi chợ không ghi nhận tiền mặt; tỷ lệ của dòng cộng chỉ tính trên các chợ "
-                   "có ghi tiền mặt. Cộng huyện cũ gồm các chợ liệt kê; tổng cộng gồm cả các chợ khác."},
-    "en": {"title": "Cashless payments in markets", "period": "Period", "previous": "Previous period",
-           "produced": "Produced", "active": "Active stall: at least {n} cashless payments in the period",
-           "other": "Other markets ({n} with fewer than {k} active stalls)", "district_total": "Subtotal {name}",
-           "total": "Total {name}", "no_district": "(no former district)",
-           "note": "Shares are empty where a market records no cash; a subtotal's or total's share covers only "
-                   "the markets that record cash. District subtotals add the markets listed; the total includes "
-                   "the other markets."},
+    "vi": {
+        "title": "Báo cáo thanh toán không tiền mặt tại chợ",
+        "period": "Kỳ báo cáo",
+        "previous": "Kỳ trước",
+        "produced": "Lập lúc",
+        "active": "Sạp hoạt động: ít nhất {n} giao dịch không tiền mặt trong kỳ",
+        "other": "Các chợ khác ({n} chợ dưới {k} sạp hoạt động)",
+        "district_total": "Cộng {name}",
+        "total": "Tổng cộng {name}",
+        "no_district": "(không thuộc huyện cũ)",
+        "note": "Tỷ lệ để trống khi chợ không ghi nhận tiền mặt; tỷ lệ của dòng cộng chỉ tính trên các chợ "
+        "có ghi tiền mặt. Cộng huyện cũ gồm các chợ liệt kê; tổng cộng gồm cả các chợ khác.",
+    },
+    "en": {
+        "title": "Cashless payments in markets",
+        "period": "Period",
+        "previous": "Previous period",
+        "produced": "Produced",
+        "active": "Active stall: at least {n} cashless payments in the period",
+        "other": "Other markets ({n} with fewer than {k} active stalls)",
+        "district_total": "Subtotal {name}",
+        "total": "Total {name}",
+        "no_district": "(no former district)",
+        "note": "Shares are empty where a market records no cash; a subtotal's or total's share covers only "
+        "the markets that record cash. District subtotals add the markets listed; the total includes "
+        "the other markets.",
+    },
 }
 
 
@@ -83,9 +106,14 @@ def row_values(row: Row, report: AdoptionReport, lang: str) -> dict:
     elif row.kind == "total":
         name = label["total"].format(name=report.scope_name).strip()
     return {
-        "kind": row.kind, "district": row.district_name, "district_code": row.district_code,
-        "commune": row.commune_name, "commune_code": row.commune_code, "market_code": row.market_code,
-        "market_name": name, "markets": f.markets,
+        "kind": row.kind,
+        "district": row.district_name,
+        "district_code": row.district_code,
+        "commune": row.commune_name,
+        "commune_code": row.commune_code,
+        "market_code": row.market_code,
+        "market_name": name,
+        "markets": f.markets,
         **{key: getattr(f.current, key) for key, *_ in FIGURE_COLUMNS},
         "markets_with_cash": f.current.markets_with_cash,
         **{f"previous_{key}": getattr(f.previous, key) for key in COMPARED},
@@ -95,28 +123,33 @@ def row_values(row: Row, report: AdoptionReport, lang: str) -> dict:
 def as_json(report: AdoptionReport, lang: str = "vi") -> dict:
     return {
         "scope": {"code": report.scope_code, "name": report.scope_name, "kind": report.scope_kind},
-        "from": report.period.first.isoformat(), "to": report.period.last.isoformat(),
+        "from": report.period.first.isoformat(),
+        "to": report.period.last.isoformat(),
         "previous_from": report.previous_period.first.isoformat(),
         "previous_to": report.previous_period.last.isoformat(),
-        "active_min": report.active_min, "produced_at": report.produced_at.isoformat(),
+        "active_min": report.active_min,
+        "produced_at": report.produced_at.isoformat(),
         "rows": [row_values(row, report, lang) for row in report.rows],
         "weekly": [{**week, "week_start": week["week_start"].isoformat()} for week in report.weekly],
     }
 
 
 def file_name(report: AdoptionReport, extension: str) -> str:
-    return (f"bao-cao-khong-tien-mat-{report.scope_code}-{report.period.first:%Y%m%d}-"
-            f"{report.period.last:%Y%m%d}.{extension}")
+    return (
+        f"bao-cao-khong-tien-mat-{report.scope_code}-{report.period.first:%Y%m%d}-"
+        f"{report.period.last:%Y%m%d}.{extension}"
+    )
 
 
 def _heading_lines(report: AdoptionReport, lang: str) -> list[str]:
     label = LABELS[lang]
-    return [f"{label['title']} – {report.scope_name} ({report.scope_code})",
-            f"{label['period']}: {_period_text(report.period)}; {label['previous']}: "
-            f"{_period_text(report.previous_period)}",
-            f"{label['active'].format(n=report.active_min)}. {label['produced']}: "
-            f"{format_datetime(report.produced_at)}",
-            label["note"]]
+    return [
+        f"{label['title']} – {report.scope_name} ({report.scope_code})",
+        f"{label['period']}: {_period_text(report.period)}; {label['previous']}: "
+        f"{_period_text(report.previous_period)}",
+        f"{label['active'].format(n=report.active_min)}. {label['produced']}: {format_datetime(report.produced_at)}",
+        label["note"],
+    ]
 
 
 def _csv_share(value, lang):
@@ -132,12 +165,17 @@ def as_csv(report: AdoptionReport, lang: str = "vi") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     index = 2 if lang == "vi" else 3
-    writer.writerow([column[index] + (" (%)" if column[1] == "share" else " (₫)" if column[1] == "vnd" else "")
-                     for column in COLUMNS])
+    writer.writerow(
+        [
+            column[index] + (" (%)" if column[1] == "share" else " (₫)" if column[1] == "vnd" else "")
+            for column in COLUMNS
+        ]
+    )
     for row in report.rows:
         values = row_values(row, report, lang)
-        writer.writerow(csv_row([_csv_share(values[key], lang) if kind == "share" else values[key]
-                                 for key, kind, *_ in COLUMNS]))
+        writer.writerow(
+            csv_row([_csv_share(values[key], lang) if kind == "share" else values[key] for key, kind, *_ in COLUMNS])
+        )
     writer.writerow([])
     for line in _heading_lines(report, lang):  # (it names the region: text from the registry)
         writer.writerow(csv_row([line]))
@@ -149,8 +187,9 @@ SHARE_FORMAT = "0.0%"
 HEADER_ROW = 1
 # In the workbook the market's name comes first: frozen beside the header row, it stays in view
 # while the reader scrolls right through the figures (the CSV keeps the place columns first).
-XLSX_COLUMNS = [column for column in COLUMNS if column[0] == "market_name"] + \
-    [column for column in COLUMNS if column[0] != "market_name"]
+XLSX_COLUMNS = [column for column in COLUMNS if column[0] == "market_name"] + [
+    column for column in COLUMNS if column[0] != "market_name"
+]
 
 
 def as_xlsx(report: AdoptionReport, lang: str = "vi") -> bytes:

@@ -1,5 +1,6 @@
 """The adoption figures of a set of markets over a period, per stall, from the rollups (the
 tests check them against the base tables: tests/reports/base_figures.py)."""
+
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -26,49 +27,74 @@ def stall_figures(market_ids, period: Period) -> dict:
     sums = lambda table: [getattr(table, name) for name in FIGURES]  # noqa: E731
     whole = period.whole_months()
     if whole is None:
-        pieces = [select(day.vendor_id, day.market_id, *sums(day)).where(
-            day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids))]
+        pieces = [
+            select(day.vendor_id, day.market_id, *sums(day)).where(
+                day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids)
+            )
+        ]
     else:
         # Whole months from the month rows (a year is 12 rows per stall), the ragged ends by day.
         pieces = [
             select(month.vendor_id, month.market_id, *sums(month)).where(
-                month.month >= whole[0], month.month < whole[1], *_market_filter(month.market_id, market_ids)),
+                month.month >= whole[0], month.month < whole[1], *_market_filter(month.market_id, market_ids)
+            ),
             select(day.vendor_id, day.market_id, *sums(day)).where(
-                or_(and_(day.day >= period.first, day.day < whole[0]),
-                    and_(day.day >= whole[1], day.day <= period.last)),
-                *_market_filter(day.market_id, market_ids)),
+                or_(
+                    and_(day.day >= period.first, day.day < whole[0]), and_(day.day >= whole[1], day.day <= period.last)
+                ),
+                *_market_filter(day.market_id, market_ids),
+            ),
         ]
     rows = union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
-    query = (select(rows.c.vendor_id, rows.c.market_id, *(func.sum(rows.c[name]) for name in FIGURES))
-             .group_by(rows.c.vendor_id, rows.c.market_id))
-    return {vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values, strict=True)})
-            for vendor_id, market_id, *values in db.session.execute(query)}
+    query = select(rows.c.vendor_id, rows.c.market_id, *(func.sum(rows.c[name]) for name in FIGURES)).group_by(
+        rows.c.vendor_id, rows.c.market_id
+    )
+    return {
+        vendor_id: (market_id, {name: int(value) for name, value in zip(FIGURES, values, strict=True)})
+        for vendor_id, market_id, *values in db.session.execute(query)
+    }
 
 
 def survey_cash(market_ids, period: Period) -> dict:
     """{market_id: (count, value)} of market-wide survey counts (no stall named)."""
     start, end = period.utc_bounds()
-    query = (select(CashSale.market_id, func.sum(CashSale.count), func.sum(CashSale.amount))
-             .where(CashSale.vendor_id.is_(None), CashSale.occurred_at >= start, CashSale.occurred_at < end,
-                    *_market_filter(CashSale.market_id, market_ids))
-             .group_by(CashSale.market_id))
+    query = (
+        select(CashSale.market_id, func.sum(CashSale.count), func.sum(CashSale.amount))
+        .where(
+            CashSale.vendor_id.is_(None),
+            CashSale.occurred_at >= start,
+            CashSale.occurred_at < end,
+            *_market_filter(CashSale.market_id, market_ids),
+        )
+        .group_by(CashSale.market_id)
+    )
     return {market_id: (int(count), int(value)) for market_id, count, value in db.session.execute(query)}
 
 
 def registry(market_ids, period: Period) -> dict:
     """{market_id: (stalls registered by the period's end, of them with a QR account live then)}."""
     end = period.utc_bounds()[1]
-    registered = (select(Vendor.market_id, func.count()).where(Vendor.created_at < end,
-                                                               *_market_filter(Vendor.market_id, market_ids))
-                  .group_by(Vendor.market_id))
-    live_account = (select(ReceivingAccount.id).where(
-        ReceivingAccount.vendor_id == Vendor.id, ReceivingAccount.created_at < end,
-        # A pending or rejected account was never live (it waits for, or lacked, the vendor's PIN).
-        ReceivingAccount.status.in_(("active", "inactive")),
-        or_(ReceivingAccount.deactivated_at.is_(None), ReceivingAccount.deactivated_at >= end)).exists())
-    with_qr = (select(Vendor.market_id, func.count()).where(Vendor.created_at < end, live_account,
-                                                           *_market_filter(Vendor.market_id, market_ids))
-               .group_by(Vendor.market_id))
+    registered = (
+        select(Vendor.market_id, func.count())
+        .where(Vendor.created_at < end, *_market_filter(Vendor.market_id, market_ids))
+        .group_by(Vendor.market_id)
+    )
+    live_account = (
+        select(ReceivingAccount.id)
+        .where(
+            ReceivingAccount.vendor_id == Vendor.id,
+            ReceivingAccount.created_at < end,
+            # A pending or rejected account was never live (it waits for, or lacked, the vendor's PIN).
+            ReceivingAccount.status.in_(("active", "inactive")),
+            or_(ReceivingAccount.deactivated_at.is_(None), ReceivingAccount.deactivated_at >= end),
+        )
+        .exists()
+    )
+    with_qr = (
+        select(Vendor.market_id, func.count())
+        .where(Vendor.created_at < end, live_account, *_market_filter(Vendor.market_id, market_ids))
+        .group_by(Vendor.market_id)
+    )
     counts: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])
     for market_id, count in db.session.execute(registered):
         counts[market_id][0] = count
@@ -80,16 +106,26 @@ def registry(market_ids, period: Period) -> dict:
 def daily_values(market_ids, period: Period) -> dict:
     """{day: (cashless_value, cash_value, cashless_count, cash_count)} over the markets (the trend)."""
     day = MarketDayTotal
-    query = (select(day.day, func.sum(day.cashless_value), func.sum(day.cash_value), func.sum(day.cashless_count),
-                    func.sum(day.cash_count))
-             .where(day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids))
-             .group_by(day.day))
+    query = (
+        select(
+            day.day,
+            func.sum(day.cashless_value),
+            func.sum(day.cash_value),
+            func.sum(day.cashless_count),
+            func.sum(day.cash_count),
+        )
+        .where(day.day >= period.first, day.day <= period.last, *_market_filter(day.market_id, market_ids))
+        .group_by(day.day)
+    )
     result = {row[0]: tuple(int(value) for value in row[1:]) for row in db.session.execute(query)}
     start, end = period.utc_bounds()
     # Market-wide survey cash, by its local day.
     surveys = select(CashSale.occurred_at, CashSale.count, CashSale.amount).where(
-        CashSale.vendor_id.is_(None), CashSale.occurred_at >= start, CashSale.occurred_at < end,
-        *_market_filter(CashSale.market_id, market_ids))
+        CashSale.vendor_id.is_(None),
+        CashSale.occurred_at >= start,
+        CashSale.occurred_at < end,
+        *_market_filter(CashSale.market_id, market_ids),
+    )
     for occurred_at, count, amount in db.session.execute(surveys):
         local_day = occurred_at.astimezone(local_zone()).date()
         cashless, cash, cashless_count, cash_count = result.get(local_day, (0, 0, 0, 0))
@@ -119,7 +155,17 @@ def weekly_trend(market_ids, period: Period, cash_market_ids: list[int], today: 
             basis[0], basis[1] = basis[0] + cashless, basis[1] + cash
         seen_data = seen_data or any(totals)
         share = basis[0] / (basis[0] + basis[1]) if basis[1] else None
-        weeks.append({"week_start": monday, "cashless_value": totals[0], "cash_value": totals[1],
-                      "cashless_count": totals[2], "cash_count": totals[3], "share_by_value": share,
-                      "days": counted, "partial": counted < 7, "has_data": seen_data})
+        weeks.append(
+            {
+                "week_start": monday,
+                "cashless_value": totals[0],
+                "cash_value": totals[1],
+                "cashless_count": totals[2],
+                "cash_count": totals[3],
+                "share_by_value": share,
+                "days": counted,
+                "partial": counted < 7,
+                "has_data": seen_data,
+            }
+        )
     return weeks

@@ -4,6 +4,7 @@ per market and day.
 They are derived data: rebuilt from bank_transaction and cash_sale by reports/rollups.py, which
 recomputes every (stall, day) that a database trigger marked as touched (see reports/triggers.py).
 """
+
 from datetime import date, datetime
 
 from sqlalchemy.orm import Mapped, mapped_column

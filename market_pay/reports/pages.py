@@ -1,5 +1,6 @@
 """The staff dashboard (/reports): pick a region and a period; the table, two charts and the
 downloads. Staff sign in here with username and password (a session cookie, like the stall board)."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -42,10 +43,16 @@ def login_page():
 
 @bp.post("/staff/login")
 def login():
-    return sign_in_from_form(template="staff/login.html", login_field="username", secret_field="password",
-                             accepts=lambda user: user.role not in STALL_ROLES, refused_text="not_staff",
-                             session_key=SESSION_TOKEN, home="report_pages.dashboard",
-                             bad_login_text="bad_login_staff")  # staff have a username and password
+    return sign_in_from_form(
+        template="staff/login.html",
+        login_field="username",
+        secret_field="password",
+        accepts=lambda user: user.role not in STALL_ROLES,
+        refused_text="not_staff",
+        session_key=SESSION_TOKEN,
+        home="report_pages.dashboard",
+        bad_login_text="bad_login_staff",
+    )  # staff have a username and password
 
 
 @bp.post("/staff/logout")
@@ -74,8 +81,11 @@ def _region_choices(actor) -> list[tuple[str, str, int]]:
 def _query(actor, choices):
     """The form's query with defaults (the actor's own scope, the last four weeks)."""
     today = datetime.now(local_zone()).date()
-    args = {key: value for key, value in request.args.items() if key in ("region", "market", "from", "to",
-                                                                         "active_min", "format")}
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if key in ("region", "market", "from", "to", "active_min", "format")
+    }
     if not args.get("region") and not args.get("market"):
         if actor.role == "market_manager":
             args["market"] = actor.market.code
@@ -100,31 +110,54 @@ def dashboard():
         query = AdoptionQuerySchema().load(args)
     except ValidationError as invalid:
         reason = _query_mistakes(invalid.messages, lang)
-        return render_page("reports/dashboard.html", 422, error=text(lang, "bad_query", reason=reason),
-                           choices=choices, args=args, report=None)
+        return render_page(
+            "reports/dashboard.html",
+            422,
+            error=text(lang, "bad_query", reason=reason),
+            choices=choices,
+            args=args,
+            report=None,
+        )
     report = fresh_report(actor, query)
-    bars = [(row.market_name or text(lang, "market"), row.figures.current.share_by_value) for row in report.rows
-            if row.kind == "market"]
-    bars += [(f"{row.figures.markets} …", row.figures.current.share_by_value) for row in report.rows
-             if row.kind == "other_markets"]
+    bars = [
+        (row.market_name or text(lang, "market"), row.figures.current.share_by_value)
+        for row in report.rows
+        if row.kind == "market"
+    ]
+    bars += [
+        (f"{row.figures.markets} …", row.figures.current.share_by_value)
+        for row in report.rows
+        if row.kind == "other_markets"
+    ]
     download = {key: value for key, value in args.items() if key != "format"}
     shown_weeks = [week for week in report.weekly if week["has_data"]]
     # One market on screen: also the stalls whose payments stopped in their usual hours, now (a
     # covered or swapped QR card), which the manager should go and look at.
     quiet = market_quiet_stalls(actor, report.scope_code) if report.scope_kind == "market" else None
     return render_page(
-        "reports/dashboard.html", choices=choices, args=args, report=report, lang_rows=_display_rows(report, lang),
+        "reports/dashboard.html",
+        choices=choices,
+        args=args,
+        report=report,
+        lang_rows=_display_rows(report, lang),
         quiet=quiet,
         share_chart=charts.share_bars(bars, text(lang, "no_cash_recorded"), lang),
         trend_chart=charts.weekly_share(report.weekly, _trend_words(lang), lang) if shown_weeks else None,
         trend_note=_trend_note(report.weekly, shown_weeks, lang),
         share_basis=_share_basis(report, lang),
-        office_links=_office_links(actor), admin_link=actor.role == "admin",
+        office_links=_office_links(actor),
+        admin_link=actor.role == "admin",
         csv_url=url_for("report_pages.download", format="csv", lang=lang, **download),
         xlsx_url=url_for("report_pages.download", format="xlsx", lang=lang, **download),
-        period_line=text(lang, "period_line", first=format_date(report.period.first),
-                         last=format_date(report.period.last), pfirst=format_date(report.previous_period.first),
-                         plast=format_date(report.previous_period.last)))
+        period_line=text(
+            lang,
+            "period_line",
+            first=format_date(report.period.first),
+            last=format_date(report.period.last),
+            pfirst=format_date(report.previous_period.first),
+            plast=format_date(report.previous_period.last),
+        ),
+    )
 
 
 def _trend_words(lang):
@@ -141,12 +174,14 @@ def _trend_note(weeks, shown_weeks, lang):
 
 
 # The query schema's usual refusals (the API's English) as the Vietnamese page says them.
-_MISTAKES_VI = ((re.compile(r"^The period ends before it starts\.$"), "ngày cuối ở trước ngày đầu."),
-                (re.compile(r"^At most (\d+) days\.$"), "dài nhất {0} ngày."),
-                (re.compile(r"^Give exactly one of region or market\.$"), "hãy chọn một địa bàn."),
-                (re.compile(r"^Not a valid date\.$"), "ngày không hợp lệ."),
-                (re.compile(r"^Missing data for required field\.$"), "hãy điền ô này."),
-                (re.compile(r"^(Must be greater than or equal to|Not a valid integer)"), "hãy nhập một số từ 1."))
+_MISTAKES_VI = (
+    (re.compile(r"^The period ends before it starts\.$"), "ngày cuối ở trước ngày đầu."),
+    (re.compile(r"^At most (\d+) days\.$"), "dài nhất {0} ngày."),
+    (re.compile(r"^Give exactly one of region or market\.$"), "hãy chọn một địa bàn."),
+    (re.compile(r"^Not a valid date\.$"), "ngày không hợp lệ."),
+    (re.compile(r"^Missing data for required field\.$"), "hãy điền ô này."),
+    (re.compile(r"^(Must be greater than or equal to|Not a valid integer)"), "hãy nhập một số từ 1."),
+)
 
 
 def _said(message: str, lang: str) -> str:
@@ -161,7 +196,7 @@ def _said(message: str, lang: str) -> str:
 def _query_mistakes(messages: dict | list, lang: str) -> str:
     """'to: The period ends before it starts.' → 'Đến ngày: ngày cuối ở trước ngày đầu.'"""
     said = []
-    for field, field_messages in (messages.items() if isinstance(messages, dict) else [("", messages)]):
+    for field, field_messages in messages.items() if isinstance(messages, dict) else [("", messages)]:
         label = text(lang, field) if field in ("region", "market", "from", "to", "active_min") else field
         for given in field_messages if isinstance(field_messages, list) else [field_messages]:
             said.append(f"{label}: {_said(str(given), lang)}" if label else _said(str(given), lang))
@@ -174,8 +209,10 @@ def _office_links(actor) -> dict | None:
     if actor.role != "market_manager" or actor.market is None:
         return None
     code = actor.market.code
-    return {"office": url_for("office_pages.market_home", code=code),
-            "cards": url_for("office_pages.market_cards", code=code)}
+    return {
+        "office": url_for("office_pages.market_home", code=code),
+        "cards": url_for("office_pages.market_cards", code=code),
+    }
 
 
 def _share_basis(report, lang):
@@ -187,10 +224,14 @@ def _share_basis(report, lang):
         return text(lang, "share_basis_all") if total.markets else ""
     if not current.markets_with_cash:
         return text(lang, "share_basis_none")
-    return text(lang, "share_basis", with_cash=format_count(current.markets_with_cash, lang),
-                markets=format_count(total.markets, lang),
-                cashless=format_vnd(current.cash_recorded_cashless_value, lang),
-                cash=format_vnd(current.cash_value, lang))
+    return text(
+        lang,
+        "share_basis",
+        with_cash=format_count(current.markets_with_cash, lang),
+        markets=format_count(total.markets, lang),
+        cashless=format_vnd(current.cash_recorded_cashless_value, lang),
+        cash=format_vnd(current.cash_value, lang),
+    )
 
 
 def _display_rows(report, lang):
@@ -201,18 +242,23 @@ def _display_rows(report, lang):
         share = lambda value: "—" if value is None else charts.percent(value, lang)  # noqa: E731
         count = lambda key, values=values: format_count(values[key], lang)  # noqa: E731
         f = row.figures
-        shown.append({**values, "cashless_value_text": format_vnd(values["cashless_value"], lang),
-                      "cash_value_text": format_vnd(values["cash_value"], lang),
-                      "stalls_text": f'{count("stalls_registered")} / {count("stalls_with_qr")} / '
-                                     f'{count("active_stalls")}',
-                      "cashless_count_text": count("cashless_count"), "cash_count_text": count("cash_count"),
-                      # A row adding several markets, not all recording cash: say what its share covers.
-                      "share_over": text(lang, "share_over", with_cash=f.current.markets_with_cash,
-                                         markets=f.markets)
-                      if row.kind != "market" and f.current.markets_with_cash not in (0, f.markets) else "",
-                      "share_by_count_text": share(values["share_by_count"]),
-                      "share_by_value_text": share(values["share_by_value"]),
-                      "previous_share_text": share(values["previous_share_by_value"])})
+        shown.append(
+            {
+                **values,
+                "cashless_value_text": format_vnd(values["cashless_value"], lang),
+                "cash_value_text": format_vnd(values["cash_value"], lang),
+                "stalls_text": f"{count('stalls_registered')} / {count('stalls_with_qr')} / {count('active_stalls')}",
+                "cashless_count_text": count("cashless_count"),
+                "cash_count_text": count("cash_count"),
+                # A row adding several markets, not all recording cash: say what its share covers.
+                "share_over": text(lang, "share_over", with_cash=f.current.markets_with_cash, markets=f.markets)
+                if row.kind != "market" and f.current.markets_with_cash not in (0, f.markets)
+                else "",
+                "share_by_count_text": share(values["share_by_count"]),
+                "share_by_value_text": share(values["share_by_value"]),
+                "previous_share_text": share(values["previous_share_by_value"]),
+            }
+        )
     return shown
 
 

@@ -1,4 +1,5 @@
 """A report period: inclusive local dates, its previous period, and how it splits over the rollups."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 

@@ -1,12 +1,15 @@
 """What the report routes (API and pages) share: a fresh report, and the answer in the asked format."""
+
 from flask import Response, jsonify
 
 from ..extensions import db
 from . import exports
 from .adoption import adoption_report, bring_rollups_up_to_date, require_report_scope
 
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def fresh_report(actor, query: dict):
@@ -16,8 +19,14 @@ def fresh_report(actor, query: dict):
     require_report_scope(actor, query["region"], query["market"])
     bring_rollups_up_to_date()
     db.session.commit()
-    return adoption_report(actor, region_code=query["region"], market_code=query["market"], first=query["first"],
-                           last=query["last"], active_min=query["active_min"])
+    return adoption_report(
+        actor,
+        region_code=query["region"],
+        market_code=query["market"],
+        first=query["first"],
+        last=query["last"],
+        active_min=query["active_min"],
+    )
 
 
 def report_response(report, file_format: str, lang: str):
@@ -25,5 +34,8 @@ def report_response(report, file_format: str, lang: str):
     if file_format == "json":
         return jsonify(exports.as_json(report, lang))
     body = exports.as_csv(report, lang) if file_format == "csv" else exports.as_xlsx(report, lang)
-    return Response(body, mimetype=MIMETYPES[file_format], headers={
-        "Content-Disposition": f'attachment; filename="{exports.file_name(report, file_format)}"'})
+    return Response(
+        body,
+        mimetype=MIMETYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{exports.file_name(report, file_format)}"'},
+    )

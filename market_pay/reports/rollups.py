@@ -10,6 +10,7 @@ those changes; a change committed later keeps its own marker for the next refres
 take turns (an advisory lock on PostgreSQL; SQLite has one writer anyway), so an older
 recomputation never overwrites a newer one.
 """
+
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -41,8 +42,10 @@ FIGURES = ("cashless_count", "cashless_value", "confirmed_value", "recovered_val
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local calendar day."""
     tz = local_zone()
-    return (datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC")),
-            datetime.combine(day + timedelta(days=1), time(), tz).astimezone(ZoneInfo("UTC")))
+    return (
+        datetime.combine(day, time(), tz).astimezone(ZoneInfo("UTC")),
+        datetime.combine(day + timedelta(days=1), time(), tz).astimezone(ZoneInfo("UTC")),
+    )
 
 
 def month_start(day: date) -> date:
@@ -61,19 +64,27 @@ def base_stall_figures(start: datetime, end: datetime, vendor_ids=None):
     """{vendor_id: {figure: value}} straight from the base tables for [start, end)."""
     confirmed = func.sum(case((BankTransaction.confirmation.in_(CONFIRMED), BankTransaction.amount), else_=0))
     recovered = func.sum(case((BankTransaction.confirmation == "recovered", BankTransaction.amount), else_=0))
-    bank = (select(BankTransaction.vendor_id, func.count(), func.sum(BankTransaction.amount), confirmed, recovered)
-            .where(*sale_filter(), BankTransaction.booked_at >= start, BankTransaction.booked_at < end)
-            .group_by(BankTransaction.vendor_id))
-    cash = (select(CashSale.vendor_id, func.sum(CashSale.count), func.sum(CashSale.amount))
-            .where(CashSale.vendor_id.is_not(None), CashSale.occurred_at >= start, CashSale.occurred_at < end)
-            .group_by(CashSale.vendor_id))
+    bank = (
+        select(BankTransaction.vendor_id, func.count(), func.sum(BankTransaction.amount), confirmed, recovered)
+        .where(*sale_filter(), BankTransaction.booked_at >= start, BankTransaction.booked_at < end)
+        .group_by(BankTransaction.vendor_id)
+    )
+    cash = (
+        select(CashSale.vendor_id, func.sum(CashSale.count), func.sum(CashSale.amount))
+        .where(CashSale.vendor_id.is_not(None), CashSale.occurred_at >= start, CashSale.occurred_at < end)
+        .group_by(CashSale.vendor_id)
+    )
     if vendor_ids is not None:
         bank = bank.where(in_values(BankTransaction.vendor_id, vendor_ids))
         cash = cash.where(in_values(CashSale.vendor_id, vendor_ids))
     figures: defaultdict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     for vendor_id, count, value, confirmed_value, recovered_value in db.session.execute(bank):
-        figures[vendor_id].update(cashless_count=count, cashless_value=int(value), confirmed_value=int(confirmed_value),
-                                  recovered_value=int(recovered_value))
+        figures[vendor_id].update(
+            cashless_count=count,
+            cashless_value=int(value),
+            confirmed_value=int(confirmed_value),
+            recovered_value=int(recovered_value),
+        )
     for vendor_id, count, value in db.session.execute(cash):
         figures[vendor_id].update(cash_count=int(count), cash_value=int(value))
     return figures
@@ -83,14 +94,22 @@ def recompute_days(day: date, vendor_ids=None):
     """Rewrite the day's rows of these stalls (None: every stall) from the base tables, then
     their markets' day rows from the stall rows."""
     figures = base_stall_figures(*day_bounds(day), vendor_ids)
-    markets = dict(db.session.execute(select(Vendor.id, Vendor.market_id).where(
-        *([] if vendor_ids is None else [in_values(Vendor.id, vendor_ids)]))).all())
+    markets = dict(
+        db.session.execute(
+            select(Vendor.id, Vendor.market_id).where(
+                *([] if vendor_ids is None else [in_values(Vendor.id, vendor_ids)])
+            )
+        ).all()
+    )
     stale = delete(StallDayTotal).where(StallDayTotal.day == day)
     if vendor_ids is not None:
         stale = stale.where(in_values(StallDayTotal.vendor_id, vendor_ids))
     db.session.execute(stale)
-    rows = [{"vendor_id": vendor_id, "market_id": markets[vendor_id], "day": day, **values}
-            for vendor_id, values in figures.items() if any(values.values())]
+    rows = [
+        {"vendor_id": vendor_id, "market_id": markets[vendor_id], "day": day, **values}
+        for vendor_id, values in figures.items()
+        if any(values.values())
+    ]
     if rows:
         db.session.execute(insert(StallDayTotal), rows)
     recompute_market_day(day, None if vendor_ids is None else set(markets.values()))
@@ -98,14 +117,19 @@ def recompute_days(day: date, vendor_ids=None):
 
 def recompute_market_day(day: date, market_ids=None):
     stale = delete(MarketDayTotal).where(MarketDayTotal.day == day)
-    sums = (select(StallDayTotal.market_id, *(func.sum(getattr(StallDayTotal, name)) for name in FIGURES))
-            .where(StallDayTotal.day == day).group_by(StallDayTotal.market_id))
+    sums = (
+        select(StallDayTotal.market_id, *(func.sum(getattr(StallDayTotal, name)) for name in FIGURES))
+        .where(StallDayTotal.day == day)
+        .group_by(StallDayTotal.market_id)
+    )
     if market_ids is not None:
         stale = stale.where(in_values(MarketDayTotal.market_id, market_ids))
         sums = sums.where(in_values(StallDayTotal.market_id, market_ids))
     db.session.execute(stale)
-    rows = [{"market_id": market_id, "day": day, **{name: int(value) for name, value in zip(FIGURES, values, strict=True)}}
-            for market_id, *values in db.session.execute(sums)]
+    rows = [
+        {"market_id": market_id, "day": day, **{name: int(value) for name, value in zip(FIGURES, values, strict=True)}}
+        for market_id, *values in db.session.execute(sums)
+    ]
     if rows:
         db.session.execute(insert(MarketDayTotal), rows)
 
@@ -113,17 +137,28 @@ def recompute_market_day(day: date, market_ids=None):
 def recompute_months(month: date, vendor_ids=None):
     """Rewrite the month's rows of these stalls from their day rows."""
     stale = delete(StallMonthTotal).where(StallMonthTotal.month == month)
-    days = (select(StallDayTotal.vendor_id, StallDayTotal.market_id,
-                   *(func.sum(getattr(StallDayTotal, name)) for name in FIGURES))
-            .where(StallDayTotal.day >= month, StallDayTotal.day < next_month(month))
-            .group_by(StallDayTotal.vendor_id, StallDayTotal.market_id))
+    days = (
+        select(
+            StallDayTotal.vendor_id,
+            StallDayTotal.market_id,
+            *(func.sum(getattr(StallDayTotal, name)) for name in FIGURES),
+        )
+        .where(StallDayTotal.day >= month, StallDayTotal.day < next_month(month))
+        .group_by(StallDayTotal.vendor_id, StallDayTotal.market_id)
+    )
     if vendor_ids is not None:
         stale = stale.where(in_values(StallMonthTotal.vendor_id, vendor_ids))
         days = days.where(in_values(StallDayTotal.vendor_id, vendor_ids))
     db.session.execute(stale)
-    rows = [{"vendor_id": vendor_id, "market_id": market_id, "month": month,
-             **{name: int(value) for name, value in zip(FIGURES, values, strict=True)}}
-            for vendor_id, market_id, *values in db.session.execute(days)]
+    rows = [
+        {
+            "vendor_id": vendor_id,
+            "market_id": market_id,
+            "month": month,
+            **{name: int(value) for name, value in zip(FIGURES, values, strict=True)},
+        }
+        for vendor_id, market_id, *values in db.session.execute(days)
+    ]
     if rows:
         db.session.execute(insert(StallMonthTotal), rows)
 
@@ -177,8 +212,9 @@ def refresh() -> int:
     if failed:
         log.error("rollup refresh failed for stalls %s; their markers are kept for a retry", sorted(failed))
         kept = {(vendor_id, at.astimezone(tz).date()): at for vendor_id, at in claimed if vendor_id in failed}
-        db.session.execute(insert(RollupDirty), [{"vendor_id": vendor_id, "at": at}
-                                                 for (vendor_id, _), at in sorted(kept.items())])
+        db.session.execute(
+            insert(RollupDirty), [{"vendor_id": vendor_id, "at": at} for (vendor_id, _), at in sorted(kept.items())]
+        )
     return sum(len(vendor_ids - failed) for vendor_ids in by_day.values())
 
 

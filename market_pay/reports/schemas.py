@@ -1,4 +1,5 @@
 """Adoption report query and response shapes (the OpenAPI document is built from these)."""
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import BoundedDate, StrictSchema, Trimmed, code_field_validator

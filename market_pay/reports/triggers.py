@@ -11,11 +11,13 @@ Rows without a stall (a callback not yet matched, money in suspense, a market-wi
 nothing: unmatched money is in no stall's figures, and the report reads market-wide survey cash
 directly (reports/figure_queries.py).
 """
+
 from sqlalchemy import text
 
 # The columns whose change can alter a figure; an UPDATE of others (feed numbers, flags) is free.
 TRANSACTION_COLUMNS = "vendor_id, match_kind, reversed, confirmation, amount, direction, booked_at"
 CASH_COLUMNS = "vendor_id, amount, count, occurred_at"
+
 
 def _postgresql_triggers(table: str, columns: str, instant: str) -> list[str]:
     # One function per table: PL/pgSQL resolves NEW.<column> against the table's row type. One
@@ -42,14 +44,19 @@ def _postgresql_triggers(table: str, columns: str, instant: str) -> list[str]:
     ]
 
 
-_POSTGRESQL = (_postgresql_triggers("bank_transaction", TRANSACTION_COLUMNS, "booked_at")
-               + _postgresql_triggers("cash_sale", CASH_COLUMNS, "occurred_at"))
+_POSTGRESQL = _postgresql_triggers("bank_transaction", TRANSACTION_COLUMNS, "booked_at") + _postgresql_triggers(
+    "cash_sale", CASH_COLUMNS, "occurred_at"
+)
 # Every name any version used (0007 had one trigger per table for all three events).
-_POSTGRESQL_DROP = [statement for table in ("bank_transaction", "cash_sale")
-                    for statement in ([f"DROP TRIGGER IF EXISTS {table}_rollup ON {table}"]
-                                      + [f"DROP TRIGGER IF EXISTS {table}_rollup_{event} ON {table}"
-                                         for event in ("insert", "update", "delete")]
-                                      + [f"DROP FUNCTION IF EXISTS {table}_mark_rollup()"])]
+_POSTGRESQL_DROP = [
+    statement
+    for table in ("bank_transaction", "cash_sale")
+    for statement in (
+        [f"DROP TRIGGER IF EXISTS {table}_rollup ON {table}"]
+        + [f"DROP TRIGGER IF EXISTS {table}_rollup_{event} ON {table}" for event in ("insert", "update", "delete")]
+        + [f"DROP FUNCTION IF EXISTS {table}_mark_rollup()"]
+    )
+]
 
 
 def _sqlite_triggers(table: str, columns: str, instant: str) -> list[str]:
@@ -69,10 +76,14 @@ def _sqlite_triggers(table: str, columns: str, instant: str) -> list[str]:
     ]
 
 
-_SQLITE = (_sqlite_triggers("bank_transaction", TRANSACTION_COLUMNS, "booked_at")
-           + _sqlite_triggers("cash_sale", CASH_COLUMNS, "occurred_at"))
-_SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {table}_rollup_{event}"
-                for table in ("bank_transaction", "cash_sale") for event in ("insert", "delete", "update")]
+_SQLITE = _sqlite_triggers("bank_transaction", TRANSACTION_COLUMNS, "booked_at") + _sqlite_triggers(
+    "cash_sale", CASH_COLUMNS, "occurred_at"
+)
+_SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS {table}_rollup_{event}"
+    for table in ("bank_transaction", "cash_sale")
+    for event in ("insert", "delete", "update")
+]
 
 
 def install(connection):

@@ -1,4 +1,5 @@
 """GET /api/v1/vendors/<id>/revenue: a stall's revenue book as JSON, CSV, XLSX or PDF."""
+
 from flask import Blueprint, g
 
 from ..auth.guard import login_required

@@ -4,6 +4,7 @@ The files follow the household business revenue book a tax office expects (date,
 amount), with the amount split into a cashless and a cash column, a total per day and per group
 (month, quarter …) and the period's total at the end.
 """
+
 import csv
 import io
 from dataclasses import dataclass
@@ -19,27 +20,54 @@ from .periods import group_key, group_label
 from .services import Book
 
 LABELS = {
-    "vi": {"title": "SỔ DOANH THU BÁN HÀNG HOÁ, DỊCH VỤ", "stall": "Sạp", "holder": "Chủ hộ kinh doanh",
-           "market": "Chợ", "period": "Kỳ", "produced": "Lập lúc", "date": "Ngày", "content": "Diễn giải",
-           "cashless": "Không tiền mặt (₫)", "cash": "Tiền mặt (₫)", "total": "Cộng (₫)",
-           "transfer": "Chuyển khoản vào {bank} {account} ({count} khoản)",
-           "provisional": "chưa đối soát {amount}", "recovered": "bổ sung từ sao kê {amount}",
-           "reversed": "ngân hàng đã lấy lại {count} khoản {amount}, không tính",
-           "cash_line": "Tiền mặt ghi tại sạp ({count} lần)", "day_total": "Cộng ngày {date}",
-           "group_total": "Cộng {label}", "grand_total": "Tổng cộng cả kỳ", "unit": "Đơn vị tính: đồng",
-           "note": "Sổ chỉ gồm những khoản đã ghi nhận tại đây: tiền chuyển khoản vào các tài khoản của sạp "
-                   "và tiền mặt sạp đã nhập. Tiền mặt không nhập thì không có trong sổ."},
-    "en": {"title": "REVENUE BOOK (GOODS AND SERVICES)", "stall": "Stall", "holder": "Business holder",
-           "market": "Market", "period": "Period", "produced": "Produced", "date": "Date", "content": "Content",
-           "cashless": "Cashless (₫)", "cash": "Cash (₫)", "total": "Total (₫)",
-           "transfer": "Transfers into {bank} {account} ({count} payments)",
-           "provisional": "{amount} not yet confirmed by a statement",
-           "recovered": "{amount} recovered from a statement",
-           "reversed": "{count} taken back by the bank ({amount}), not counted",
-           "cash_line": "Cash recorded at the stall ({count} sales)", "day_total": "Day total {date}",
-           "group_total": "Total {label}", "grand_total": "Total for the period", "unit": "Amounts in đồng",
-           "note": "The book holds only what was recorded here: transfers into the stall's accounts and the cash "
-                   "the stall entered. Cash that was not entered is missing."},
+    "vi": {
+        "title": "SỔ DOANH THU BÁN HÀNG HOÁ, DỊCH VỤ",
+        "stall": "Sạp",
+        "holder": "Chủ hộ kinh doanh",
+        "market": "Chợ",
+        "period": "Kỳ",
+        "produced": "Lập lúc",
+        "date": "Ngày",
+        "content": "Diễn giải",
+        "cashless": "Không tiền mặt (₫)",
+        "cash": "Tiền mặt (₫)",
+        "total": "Cộng (₫)",
+        "transfer": "Chuyển khoản vào {bank} {account} ({count} khoản)",
+        "provisional": "chưa đối soát {amount}",
+        "recovered": "bổ sung từ sao kê {amount}",
+        "reversed": "ngân hàng đã lấy lại {count} khoản {amount}, không tính",
+        "cash_line": "Tiền mặt ghi tại sạp ({count} lần)",
+        "day_total": "Cộng ngày {date}",
+        "group_total": "Cộng {label}",
+        "grand_total": "Tổng cộng cả kỳ",
+        "unit": "Đơn vị tính: đồng",
+        "note": "Sổ chỉ gồm những khoản đã ghi nhận tại đây: tiền chuyển khoản vào các tài khoản của sạp "
+        "và tiền mặt sạp đã nhập. Tiền mặt không nhập thì không có trong sổ.",
+    },
+    "en": {
+        "title": "REVENUE BOOK (GOODS AND SERVICES)",
+        "stall": "Stall",
+        "holder": "Business holder",
+        "market": "Market",
+        "period": "Period",
+        "produced": "Produced",
+        "date": "Date",
+        "content": "Content",
+        "cashless": "Cashless (₫)",
+        "cash": "Cash (₫)",
+        "total": "Total (₫)",
+        "transfer": "Transfers into {bank} {account} ({count} payments)",
+        "provisional": "{amount} not yet confirmed by a statement",
+        "recovered": "{amount} recovered from a statement",
+        "reversed": "{count} taken back by the bank ({amount}), not counted",
+        "cash_line": "Cash recorded at the stall ({count} sales)",
+        "day_total": "Day total {date}",
+        "group_total": "Total {label}",
+        "grand_total": "Total for the period",
+        "unit": "Amounts in đồng",
+        "note": "The book holds only what was recorded here: transfers into the stall's accounts and the cash "
+        "the stall entered. Cash that was not entered is missing.",
+    },
 }
 
 
@@ -88,47 +116,93 @@ def table_rows(book: Book, lang: str = "vi"):
         last_of_group = index + 1 == len(days) or group_key(days[index + 1].day, book.group) != key
         if book.group != "day" and last_of_group:
             row = rows_by_key[key]
-            yield TableRow("group_total", "", label["group_total"].format(label=group_label(key, book.group, lang)),
-                           row.cashless, row.cash)
+            yield TableRow(
+                "group_total",
+                "",
+                label["group_total"].format(label=group_label(key, book.group, lang)),
+                row.cashless,
+                row.cash,
+            )
     yield TableRow("grand_total", "", label["grand_total"], book.cashless, book.cash)
 
 
 def heading_lines(book: Book, lang: str = "vi") -> list[str]:
     label = LABELS[lang]
     vendor = book.vendor
-    return [label["title"],
-            f"{label['stall']}: {vendor.stall_code} – {vendor.display_name}",
-            f"{label['holder']}: {vendor.legal_name or vendor.display_name}",
-            f"{label['market']}: {book.market.name} ({book.market.code})",
-            f"{label['period']}: {format_date(book.first)} – {format_date(book.last)}",
-            f"{label['produced']}: {format_datetime(book.produced_at)}"]
+    return [
+        label["title"],
+        f"{label['stall']}: {vendor.stall_code} – {vendor.display_name}",
+        f"{label['holder']}: {vendor.legal_name or vendor.display_name}",
+        f"{label['market']}: {book.market.name} ({book.market.code})",
+        f"{label['period']}: {format_date(book.first)} – {format_date(book.last)}",
+        f"{label['produced']}: {format_datetime(book.produced_at)}",
+    ]
 
 
 def as_json(book: Book, lang: str = "vi") -> dict:
     vendor = book.vendor
     return {
-        "stall": {"id": vendor.id, "stall_code": vendor.stall_code, "display_name": vendor.display_name,
-                  "legal_name": vendor.legal_name, "market_code": book.market.code, "market_name": book.market.name},
-        "from": book.first.isoformat(), "to": book.last.isoformat(), "group": book.group,
-        "cashless": book.cashless, "cash": book.cash, "total": book.total,
-        "provisional": book.line_sum("provisional"), "recovered": book.line_sum("recovered"),
-        "reversed": book.line_sum("reversed_amount"), "produced_at": book.produced_at.isoformat(),
-        "rows": [{"key": row.key, "label": group_label(row.key, book.group, lang), "from": row.first.isoformat(),
-                  "to": row.last.isoformat(), "cashless": row.cashless, "cash": row.cash, "total": row.total}
-                 for row in book.rows],
-        "days": [{"date": day.day.isoformat(), "cashless": day.cashless, "cash": day.cash, "cash_count": day.cash_count,
-                  "total": day.total,
-                  "lines": [{"kind": "cashless", "bank": line.bank, "account": line.account, "count": line.count,
-                             "amount": line.amount, "provisional": line.provisional, "recovered": line.recovered,
-                             "reversed_count": line.reversed_count, "reversed_amount": line.reversed_amount}
-                            for line in day.cashless_lines]}
-                 for day in book.days],
+        "stall": {
+            "id": vendor.id,
+            "stall_code": vendor.stall_code,
+            "display_name": vendor.display_name,
+            "legal_name": vendor.legal_name,
+            "market_code": book.market.code,
+            "market_name": book.market.name,
+        },
+        "from": book.first.isoformat(),
+        "to": book.last.isoformat(),
+        "group": book.group,
+        "cashless": book.cashless,
+        "cash": book.cash,
+        "total": book.total,
+        "provisional": book.line_sum("provisional"),
+        "recovered": book.line_sum("recovered"),
+        "reversed": book.line_sum("reversed_amount"),
+        "produced_at": book.produced_at.isoformat(),
+        "rows": [
+            {
+                "key": row.key,
+                "label": group_label(row.key, book.group, lang),
+                "from": row.first.isoformat(),
+                "to": row.last.isoformat(),
+                "cashless": row.cashless,
+                "cash": row.cash,
+                "total": row.total,
+            }
+            for row in book.rows
+        ],
+        "days": [
+            {
+                "date": day.day.isoformat(),
+                "cashless": day.cashless,
+                "cash": day.cash,
+                "cash_count": day.cash_count,
+                "total": day.total,
+                "lines": [
+                    {
+                        "kind": "cashless",
+                        "bank": line.bank,
+                        "account": line.account,
+                        "count": line.count,
+                        "amount": line.amount,
+                        "provisional": line.provisional,
+                        "recovered": line.recovered,
+                        "reversed_count": line.reversed_count,
+                        "reversed_amount": line.reversed_amount,
+                    }
+                    for line in day.cashless_lines
+                ],
+            }
+            for day in book.days
+        ],
     }
 
 
 def file_name(book: Book, extension: str) -> str:
-    return (f"so-doanh-thu-{book.market.code}-{book.vendor.stall_code}-{book.first:%Y%m%d}-"
-            f"{book.last:%Y%m%d}.{extension}")
+    return (
+        f"so-doanh-thu-{book.market.code}-{book.vendor.stall_code}-{book.first:%Y%m%d}-{book.last:%Y%m%d}.{extension}"
+    )
 
 
 def _headers(lang: str) -> list[str]:
@@ -146,8 +220,17 @@ def as_csv(book: Book, lang: str = "vi") -> str:
     writer.writerow([])
     writer.writerow(_headers(lang))
     for row in table_rows(book, lang):
-        writer.writerow(csv_row([row.date, row.content, "" if row.cashless is None else row.cashless,
-                                 "" if row.cash is None else row.cash, row.total]))
+        writer.writerow(
+            csv_row(
+                [
+                    row.date,
+                    row.content,
+                    "" if row.cashless is None else row.cashless,
+                    "" if row.cash is None else row.cash,
+                    row.total,
+                ]
+            )
+        )
     writer.writerow(csv_row([LABELS[lang]["note"]]))
     return out.getvalue()
 

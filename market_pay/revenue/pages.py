@@ -1,4 +1,5 @@
 """The board's "Sổ doanh thu" page (the stall's vendor only, not the assistant) and its downloads."""
+
 from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, request, session, url_for

@@ -4,6 +4,7 @@ cashless | cash | total, day and group totals, the period's total and a place to
 
 A whole market's books go into one PDF, each stall starting on a new page with its own numbering.
 """
+
 import unicodedata
 
 import fontpkg_be_vietnam_pro
@@ -18,8 +19,10 @@ MARGIN = 12
 # Date, content, cashless, cash, total: 186 mm, the width of A4 inside the margins.
 WIDTHS = (21, 87, 26, 26, 26)
 LINE = 4.6  # mm per line of 8.5 pt text
-SIGN = {"vi": ("Ngày ..... tháng ..... năm .........", "NGƯỜI ĐẠI DIỆN HỘ KINH DOANH", "(Ký, ghi rõ họ tên)"),
-        "en": ("Date ...........................", "FOR THE HOUSEHOLD BUSINESS", "(Signature and full name)")}
+SIGN = {
+    "vi": ("Ngày ..... tháng ..... năm .........", "NGƯỜI ĐẠI DIỆN HỘ KINH DOANH", "(Ký, ghi rõ họ tên)"),
+    "en": ("Date ...........................", "FOR THE HOUSEHOLD BUSINESS", "(Signature and full name)"),
+}
 
 
 def _nfc(text: str) -> str:
@@ -65,8 +68,9 @@ class _BookDocument(FPDF):
         self.set_font(FONTS["bold"], size=8.5)
         self.set_fill_color(230, 238, 233)
         # The amount headings without "(₫)": the unit is said once above the table.
-        headings = [label["date"], label["content"]] + [label[key].removesuffix(" (₫)")
-                                                        for key in ("cashless", "cash", "total")]
+        headings = [label["date"], label["content"]] + [
+            label[key].removesuffix(" (₫)") for key in ("cashless", "cash", "total")
+        ]
         for width, text in zip(WIDTHS, headings, strict=True):
             self.cell(width, LINE + 1.6, _nfc(text), border=1, align="C", fill=True)
         self.ln()

@@ -1,4 +1,5 @@
 """Book periods and groups: calendar months, quarters, half-years and years of local dates. Pure."""
+
 import re
 from datetime import date, timedelta
 
@@ -9,8 +10,20 @@ GROUPS = ("day", "month", "quarter", "half", "year")
 # its work (one line per stall-day and account) must stay bounded.
 MAX_DAYS = 366
 # Spelled out here: calendar.month_name follows the server's locale.
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December")
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _PERIOD = re.compile(r"^([0-9]{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")  # ASCII digits only (not ２０２６)
 
@@ -74,8 +87,12 @@ def current_periods(today: date) -> dict[str, tuple[date, date]]:
     """The board's periods, each up to today: this month, quarter, half-year and the year so far."""
     quarter_first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     half_first = date(today.year, 1 if today.month <= 6 else 7, 1)
-    return {"month": (today.replace(day=1), today), "quarter": (quarter_first, today),
-            "half": (half_first, today), "year": (date(today.year, 1, 1), today)}
+    return {
+        "month": (today.replace(day=1), today),
+        "quarter": (quarter_first, today),
+        "half": (half_first, today),
+        "year": (date(today.year, 1, 1), today),
+    }
 
 
 # Fewer days than this say little about a year (a market day a week, a festival week).

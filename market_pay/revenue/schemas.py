@@ -1,4 +1,5 @@
 """The revenue book's query and answer shapes (the OpenAPI document is built from these)."""
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import BoundedDate, StrictSchema

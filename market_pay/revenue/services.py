@@ -7,6 +7,7 @@ unless the bank took it back (a reversed credit counts nowhere; the book shows w
 back on the credit's day, so the day's lines add up); and every cash sale the stall recorded, by
 the local day it occurred (an undone sale is deleted, so it is not there to count).
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -152,13 +153,24 @@ def book_of(vendor: Vendor, first: date, last: date, group: str = "month") -> Bo
     _add_cashless(vendor, first, last, days)
     _add_cash(vendor, first, last, days)
     ordered = [days[day] for day in sorted(days)]
-    return Book(vendor=vendor, market=vendor.market, first=first, last=last, group=group, days=ordered,
-                rows=_group_rows(ordered, first, last, group), produced_at=utcnow())
+    return Book(
+        vendor=vendor,
+        market=vendor.market,
+        first=first,
+        last=last,
+        group=group,
+        days=ordered,
+        rows=_group_rows(ordered, first, last, group),
+        produced_at=utcnow(),
+    )
 
 
 def _accounts(vendor: Vendor) -> dict:
-    rows = db.session.execute(select(ReceivingAccount.id, ReceivingAccount.bin, ReceivingAccount.account_number)
-                              .where(ReceivingAccount.vendor_id == vendor.id)).all()
+    rows = db.session.execute(
+        select(ReceivingAccount.id, ReceivingAccount.bin, ReceivingAccount.account_number).where(
+            ReceivingAccount.vendor_id == vendor.id
+        )
+    ).all()
     return {account_id: (bin_code, number) for account_id, bin_code, number in rows}
 
 
@@ -173,12 +185,22 @@ def _add_cashless(vendor: Vendor, first: date, last: date, days: dict) -> None:
     start, end = utc_bounds(first, last)
     tz, accounts = local_zone(), _accounts(vendor)
     rows = db.session.execute(
-        select(BankTransaction.receiving_account_id, BankTransaction.bin, BankTransaction.account_number,
-               BankTransaction.booked_at, BankTransaction.amount, BankTransaction.confirmation,
-               BankTransaction.reversed)
-        .where(BankTransaction.vendor_id == vendor.id, BankTransaction.direction == "in",
-               BankTransaction.match_kind.in_(SALE_KINDS),
-               BankTransaction.booked_at >= start, BankTransaction.booked_at < end))
+        select(
+            BankTransaction.receiving_account_id,
+            BankTransaction.bin,
+            BankTransaction.account_number,
+            BankTransaction.booked_at,
+            BankTransaction.amount,
+            BankTransaction.confirmation,
+            BankTransaction.reversed,
+        ).where(
+            BankTransaction.vendor_id == vendor.id,
+            BankTransaction.direction == "in",
+            BankTransaction.match_kind.in_(SALE_KINDS),
+            BankTransaction.booked_at >= start,
+            BankTransaction.booked_at < end,
+        )
+    )
     lines: dict = defaultdict(dict)
     for account_id, row_bin_code, row_number, booked_at, amount, confirmation, reversed_ in rows:
         day = booked_at.astimezone(tz).date()
@@ -203,9 +225,11 @@ def _add_cashless(vendor: Vendor, first: date, last: date, days: dict) -> None:
 def _add_cash(vendor: Vendor, first: date, last: date, days: dict) -> None:
     start, end = utc_bounds(first, last)
     tz = local_zone()
-    rows = db.session.execute(select(CashSale.occurred_at, CashSale.amount, CashSale.count)
-                              .where(CashSale.vendor_id == vendor.id, CashSale.occurred_at >= start,
-                                     CashSale.occurred_at < end))
+    rows = db.session.execute(
+        select(CashSale.occurred_at, CashSale.amount, CashSale.count).where(
+            CashSale.vendor_id == vendor.id, CashSale.occurred_at >= start, CashSale.occurred_at < end
+        )
+    )
     for occurred_at, amount, count in rows:
         day = days.setdefault(occurred_at.astimezone(tz).date(), Day(occurred_at.astimezone(tz).date()))
         day.cash += amount
@@ -232,14 +256,23 @@ def _group_rows(days: list, first: date, last: date, group: str) -> list:
 
 def record_download(actor, book: Book, file_format: str) -> None:
     """A book leaving the service (a file) is audited in the stall's log: who took which period."""
-    record_change(actor, "revenue.download", "vendor", book.vendor.id,
-                  {"format": file_format, "from": book.first.isoformat(), "to": book.last.isoformat()},
-                  market_id=book.vendor.market_id, vendor_id=book.vendor.id)
+    record_change(
+        actor,
+        "revenue.download",
+        "vendor",
+        book.vendor.id,
+        {"format": file_format, "from": book.first.isoformat(), "to": book.last.isoformat()},
+        market_id=book.vendor.market_id,
+        vendor_id=book.vendor.id,
+    )
 
 
 def find_stall(market_code: str, stall_code: str) -> Vendor:
-    vendor = db.session.scalar(select(Vendor).join(Market, Market.id == Vendor.market_id)
-                               .where(Market.code == market_code, Vendor.stall_code == stall_code))
+    vendor = db.session.scalar(
+        select(Vendor)
+        .join(Market, Market.id == Vendor.market_id)
+        .where(Market.code == market_code, Vendor.stall_code == stall_code)
+    )
     if vendor is None:
         raise NotFound(f"No stall {stall_code} in market {market_code}.")
     return vendor

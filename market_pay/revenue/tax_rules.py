@@ -4,6 +4,7 @@ The rules change by decree; the service only shows which group a stall's year po
 estimate "theo tỷ lệ … trên doanh thu", with the rule's source and date. A malformed file is
 refused whole with a message naming the place, so an update can never half-apply.
 """
+
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -54,9 +55,10 @@ def packaged_text() -> str:
 
 
 def _texts(where: str, value) -> dict:
-    if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) or not value[lang].strip()
-                                          for lang in LANGS):
-        raise RulesError(f"{where}: give the text in Vietnamese and English ({{\"vi\": …, \"en\": …}})")
+    if not isinstance(value, dict) or any(
+        not isinstance(value.get(lang), str) or not value[lang].strip() for lang in LANGS
+    ):
+        raise RulesError(f'{where}: give the text in Vietnamese and English ({{"vi": …, "en": …}})')
     return {lang: value[lang] for lang in LANGS}
 
 
@@ -111,8 +113,15 @@ def _groups(where: str, value, lines: dict) -> tuple:
         code = raw.get("code")
         if not isinstance(code, str) or not code:
             raise RulesError(f"{here}.code: a short name")
-        groups.append(Group(code, up_to, declaration, _texts(here, {lang: raw.get(lang) for lang in LANGS}),
-                            _rates(f"{here}.rates", raw.get("rates"), lines)))
+        groups.append(
+            Group(
+                code,
+                up_to,
+                declaration,
+                _texts(here, {lang: raw.get(lang) for lang in LANGS}),
+                _rates(f"{here}.rates", raw.get("rates"), lines),
+            )
+        )
     return tuple(groups)
 
 
@@ -123,7 +132,7 @@ def parse_rules(text: str) -> Rules:
     except ValueError as error:
         raise RulesError(f"not JSON: {error}") from None
     if not isinstance(data, dict) or data.get("schema") != 1:
-        raise RulesError("the top level is an object with \"schema\": 1")
+        raise RulesError('the top level is an object with "schema": 1')
     lines = data.get("lines")
     if not isinstance(lines, dict) or not lines:
         raise RulesError("lines: business lines by code")
@@ -132,7 +141,7 @@ def parse_rules(text: str) -> Rules:
         raise RulesError("default_line: one of the lines")
     years = data.get("years")
     if not isinstance(years, dict):
-        raise RulesError("years: rules by year (\"2026\": {…})")
+        raise RulesError('years: rules by year ("2026": {…})')
     rules = {}
     for key, raw in years.items():
         if not (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) == 4):
@@ -140,9 +149,13 @@ def parse_rules(text: str) -> Rules:
         where = f"years.{key}"
         if not isinstance(raw, dict) or not isinstance(raw.get("source"), str) or not raw["source"].strip():
             raise RulesError(f"{where}.source: the legal text(s) the rule comes from")
-        rules[int(key)] = YearRule(int(key), raw["source"], _date(f"{where}.source_date", raw.get("source_date")),
-                                   _texts(f"{where}.note", raw["note"]) if raw.get("note") is not None else {},
-                                   _groups(f"{where}.groups", raw.get("groups"), lines))
+        rules[int(key)] = YearRule(
+            int(key),
+            raw["source"],
+            _date(f"{where}.source_date", raw.get("source_date")),
+            _texts(f"{where}.note", raw["note"]) if raw.get("note") is not None else {},
+            _groups(f"{where}.groups", raw.get("groups"), lines),
+        )
     return Rules(_date("updated", data.get("updated")), data["default_line"], lines, rules)
 
 

@@ -8,6 +8,7 @@ def migrations_at_head(app) -> tuple[str | None, str | None]:
     from alembic.script import ScriptDirectory
 
     from ..extensions import db
+
     directory = app.extensions["migrate"].directory
     config = Config()
     config.set_main_option("script_location", directory)

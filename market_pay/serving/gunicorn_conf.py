@@ -3,6 +3,7 @@
 Workers, threads and the bind address come from the command line `serve` builds; this module only
 holds what must run in gunicorn's master: the Prometheus multi-process bookkeeping.
 """
+
 import os
 import shutil
 
@@ -19,4 +20,5 @@ def child_exit(server, worker):
     # A worker that died (or was recycled) leaves its counters counted; its live gauges go.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
+
         multiprocess.mark_process_dead(worker.pid)

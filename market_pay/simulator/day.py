@@ -1,4 +1,5 @@
 """Plan a market day as a bank would book it: sales, requests paid, faults. Pure given its inputs."""
+
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -6,8 +7,19 @@ from datetime import date, datetime, time, timedelta
 from ..common.local_time import VIETNAM
 from ..common.textfold import fold_upper
 
-SHOPPER_NOTES = ["chuyển tiền", "mua rau", "tiền thịt", "thanh toán", "Nguyễn Văn Nam chuyển khoản",
-                 "tra tien hang", "mua vải", "gửi cô", "", "tiền chè", "mua gà"]
+SHOPPER_NOTES = [
+    "chuyển tiền",
+    "mua rau",
+    "tiền thịt",
+    "thanh toán",
+    "Nguyễn Văn Nam chuyển khoản",
+    "tra tien hang",
+    "mua vải",
+    "gửi cô",
+    "",
+    "tiền chè",
+    "mua gà",
+]
 PAYER_NAMES = ["NGUYEN VAN NAM", "TRAN THI LAN", "LE VAN HUNG", "GIANG SEO PAO", "HOANG THI MAI", None]
 BANK_PREFIXES = ["MBVCB.{n}.", "IBFT ", "{n}-", "", "TKThe :{n}, ", "CT DEN:{n} "]
 
@@ -34,10 +46,10 @@ class LedgerLine:
     description: str
     payer_name: str | None = None
     reverses: str | None = None
-    vendor_id: int | None = None          # the stall the money belongs to (None: unknown account)
+    vendor_id: int | None = None  # the stall the money belongs to (None: unknown account)
     request_reference: str | None = None
-    kind: str = "static"                  # static | request | unknown_account | reversal
-    forgotten: bool = False               # the bank never calls back about it
+    kind: str = "static"  # static | request | unknown_account | reversal
+    forgotten: bool = False  # the bank never calls back about it
 
 
 @dataclass
@@ -69,7 +81,7 @@ def bank_rewrite(content: str, rng: random.Random) -> str:
     """What banks do to transfer content: upper-case, fold accents, add a prefix, cut the end."""
     prefix = rng.choice(BANK_PREFIXES).format(n=rng.randint(10**6, 10**10))
     text = prefix + fold_upper(content)
-    return text[:rng.choice([60, 80, 120])]
+    return text[: rng.choice([60, 80, 120])]
 
 
 def trading_time(day: date, rng: random.Random) -> datetime:
@@ -90,11 +102,31 @@ class LineFactory:
 
     def credit(self, bin_code, account_number, amount, content, booked_at, **notes) -> LedgerLine:
         transaction_id, reference = self.ids()
-        return LedgerLine(transaction_id, reference, booked_at, bin_code, account_number, "in", amount,
-                          bank_rewrite(content, self.rng), payer_name=self.rng.choice(PAYER_NAMES), **notes)
+        return LedgerLine(
+            transaction_id,
+            reference,
+            booked_at,
+            bin_code,
+            account_number,
+            "in",
+            amount,
+            bank_rewrite(content, self.rng),
+            payer_name=self.rng.choice(PAYER_NAMES),
+            **notes,
+        )
 
     def reversal(self, original: LedgerLine, booked_at: datetime) -> LedgerLine:
         transaction_id, reference = self.ids()
-        return LedgerLine(transaction_id, reference, booked_at, original.bin, original.account_number, "out",
-                          original.amount, f"HOAN TRA GD {original.bank_reference}", reverses=original.transaction_id,
-                          vendor_id=original.vendor_id, kind="reversal")
+        return LedgerLine(
+            transaction_id,
+            reference,
+            booked_at,
+            original.bin,
+            original.account_number,
+            "out",
+            original.amount,
+            f"HOAN TRA GD {original.bank_reference}",
+            reverses=original.transaction_id,
+            vendor_id=original.vendor_id,
+            kind="reversal",
+        )

@@ -1,4 +1,5 @@
 """A small keep-alive JSON client with the retry behaviour of a bank's webhook sender."""
+
 import http.client
 import json
 import threading

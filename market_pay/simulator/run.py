@@ -1,5 +1,6 @@
 """simulate(): log in, plan the day (creating dynamic requests through the API), deliver signed
 callbacks concurrently with the chosen faults, and report what the bank saw."""
+
 import json
 import random
 import threading
@@ -38,10 +39,12 @@ class Summary:
 
     def as_text(self) -> str:
         o = self.outcomes
-        return (f"seed {self.seed}: {self.lines} ledger lines ({self.requests} dynamic requests), "
-                f"{self.deliveries} deliveries sent in {self.elapsed:.1f} s — accepted {o['accepted']}, "
-                f"duplicates {o['duplicate']}, rejected {o['rejected']}, failed {o['failed']}, "
-                f"retried {self.retried}; forgotten by the bank {self.forgotten}, forged {self.forged}")
+        return (
+            f"seed {self.seed}: {self.lines} ledger lines ({self.requests} dynamic requests), "
+            f"{self.deliveries} deliveries sent in {self.elapsed:.1f} s — accepted {o['accepted']}, "
+            f"duplicates {o['duplicate']}, rejected {o['rejected']}, failed {o['failed']}, "
+            f"retried {self.retried}; forgotten by the bank {self.forgotten}, forged {self.forged}"
+        )
 
 
 def _stalls(client: HttpClient, market_code: str | None) -> list[Stall]:
@@ -61,9 +64,12 @@ def _stalls(client: HttpClient, market_code: str | None) -> list[Stall]:
 
 
 def _request(client: HttpClient, stall: Stall, account, amount: int, key: str, expires_in: int) -> dict:
-    status, body = client.json("POST", f"/api/v1/vendors/{stall.vendor_id}/payment-requests",
-                               {"amount": amount, "account_id": account[0], "expires_in": expires_in},
-                               {"Idempotency-Key": key})
+    status, body = client.json(
+        "POST",
+        f"/api/v1/vendors/{stall.vendor_id}/payment-requests",
+        {"amount": amount, "account_id": account[0], "expires_in": expires_in},
+        {"Idempotency-Key": key},
+    )
     if status not in (200, 201):
         raise SimulationError(f"creating a payment request answered {status}: {body}")
     return body
@@ -76,8 +82,16 @@ def plan_day(client, stalls, rng, factory, payments, faults, dynamic_share, day,
         account = rng.choice(stall.accounts)
         amount = market_amount(rng)
         if rng.random() >= dynamic_share:
-            lines.append(factory.credit(account[1], account[2], amount, rng.choice(["chuyển tiền", "mua rau", ""]),
-                                        trading_time(day, rng), vendor_id=stall.vendor_id))
+            lines.append(
+                factory.credit(
+                    account[1],
+                    account[2],
+                    amount,
+                    rng.choice(["chuyển tiền", "mua rau", ""]),
+                    trading_time(day, rng),
+                    vendor_id=stall.vendor_id,
+                )
+            )
             continue
         late = rng.random() < faults.late
         request = _request(client, stall, account, amount, f"sim-{tag}-{number}", 60 if late else 600)
@@ -89,14 +103,35 @@ def plan_day(client, stalls, rng, factory, payments, faults, dynamic_share, day,
             paid = amount + rng.randint(1, 20) * 1000
         created = datetime.fromisoformat(request["created_at"])
         expires = datetime.fromisoformat(request["expires_at"])
-        booked = expires + timedelta(seconds=rng.randint(60, 1800)) if late else created + timedelta(seconds=rng.randint(5, 50))
-        lines.append(factory.credit(account[1], account[2], paid, parse(request["payload"]).purpose or "",
-                                    booked.astimezone(VIETNAM), vendor_id=stall.vendor_id,
-                                    request_reference=request["reference"], kind="request"))
+        booked = (
+            expires + timedelta(seconds=rng.randint(60, 1800))
+            if late
+            else created + timedelta(seconds=rng.randint(5, 50))
+        )
+        lines.append(
+            factory.credit(
+                account[1],
+                account[2],
+                paid,
+                parse(request["payload"]).purpose or "",
+                booked.astimezone(VIETNAM),
+                vendor_id=stall.vendor_id,
+                request_reference=request["reference"],
+                kind="request",
+            )
+        )
     bins = sorted({account[1] for stall in stalls for account in stall.accounts})
     for _ in range(round(payments * faults.unknown_accounts)):
-        lines.append(factory.credit(rng.choice(bins), f"9{rng.randint(10**10, 10**11 - 1)}", market_amount(rng),
-                                    "chuyen tien", trading_time(day, rng), kind="unknown_account"))
+        lines.append(
+            factory.credit(
+                rng.choice(bins),
+                f"9{rng.randint(10**10, 10**11 - 1)}",
+                market_amount(rng),
+                "chuyen tien",
+                trading_time(day, rng),
+                kind="unknown_account",
+            )
+        )
     for line in list(lines):
         if rng.random() < faults.reversals:
             lines.append(factory.reversal(line, line.booked_at + timedelta(minutes=rng.randint(10, 120))))
@@ -106,11 +141,21 @@ def plan_day(client, stalls, rng, factory, payments, faults, dynamic_share, day,
 
 
 def _body(line) -> bytes:
-    return json.dumps({
-        "transaction_id": line.transaction_id, "bank_reference": line.bank_reference, "bin": line.bin,
-        "account_number": line.account_number, "amount": line.amount, "direction": line.direction,
-        "description": line.description, "booked_at": line.booked_at.isoformat(), "payer_name": line.payer_name,
-        **({"reverses": line.reverses} if line.reverses else {})}, ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "transaction_id": line.transaction_id,
+            "bank_reference": line.bank_reference,
+            "bin": line.bin,
+            "account_number": line.account_number,
+            "amount": line.amount,
+            "direction": line.direction,
+            "description": line.description,
+            "booked_at": line.booked_at.isoformat(),
+            "payer_name": line.payer_name,
+            **({"reverses": line.reverses} if line.reverses else {}),
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
 def plan_deliveries(lines, factory, stalls, rng, faults, day) -> list:
@@ -124,7 +169,9 @@ def plan_deliveries(lines, factory, stalls, rng, faults, day) -> list:
     for _ in range(round(len(lines) * faults.bad_signatures)):
         stall = rng.choice(stalls)  # a forger claiming money that the bank never booked
         account = rng.choice(stall.accounts)
-        forged = factory.credit(account[1], account[2], rng.randint(1, 500) * 1000, "chuyen tien", trading_time(day, rng))
+        forged = factory.credit(
+            account[1], account[2], rng.randint(1, 500) * 1000, "chuyen tien", trading_time(day, rng)
+        )
         deliveries.insert(rng.randrange(len(deliveries) + 1), (_body(forged), True))
     for index in range(len(deliveries)):
         if rng.random() < faults.out_of_order:
@@ -150,7 +197,8 @@ def deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempt
             key = "forger-secret-xx" if forged else secret
             try:
                 status, reply = random.choice(clients).request(
-                    "POST", CALLBACK_PATH, body, {"X-Signature": sign_simbank(key, body, int(time.time()))})
+                    "POST", CALLBACK_PATH, body, {"X-Signature": sign_simbank(key, body, int(time.time()))}
+                )
             except OSError:
                 with lock:
                     summary.statuses["network"] += 1
@@ -170,7 +218,9 @@ def deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempt
         else:
             status, attempts = send_with_retries(attempt, max_attempts, base_delay)
             reply = answers[-1] if answers else None
-            outcome = (reply or {}).get("status", "failed") if status == 200 else ("rejected" if status == 401 else "failed")
+            outcome = (
+                (reply or {}).get("status", "failed") if status == 200 else ("rejected" if status == 401 else "failed")
+            )
         with lock:
             summary.outcomes[outcome] += 1
             summary.retried += attempts - 1
@@ -179,9 +229,25 @@ def deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempt
         list(pool.map(one, enumerate(deliveries)))
 
 
-def simulate(base_url: str, username: str, password: str, secret: str, *, market_code=None, payments=200,
-             seed=None, faults: Faults | None = None, dynamic_share=0.3, day: date | None = None, concurrency=8,
-             rate=0.0, max_attempts=6, base_delay=0.05, statement_out=None, statement_format="csv"):
+def simulate(
+    base_url: str,
+    username: str,
+    password: str,
+    secret: str,
+    *,
+    market_code=None,
+    payments=200,
+    seed=None,
+    faults: Faults | None = None,
+    dynamic_share=0.3,
+    day: date | None = None,
+    concurrency=8,
+    rate=0.0,
+    max_attempts=6,
+    base_delay=0.05,
+    statement_out=None,
+    statement_format="csv",
+):
     """Returns (Summary, ledger lines). The seed makes the day (not the timing) repeatable.
     `base_url` may name several servers, comma-separated: callbacks are spread over them."""
     seed = seed if seed is not None else random.randrange(10**6)

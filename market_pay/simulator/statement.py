@@ -5,6 +5,7 @@ Every writer takes the same blocks — per account its opening balance, its line
 and its closing balance — so the formats tell one story and a round trip through any of them must
 reconcile like the CSV.
 """
+
 import csv
 import random
 from collections import defaultdict
@@ -57,8 +58,19 @@ def write_csv(path, day_blocks):
         for bin_code, account_number, opening, booked, closing in day_blocks:
             writer.writerow(["", "", "", bin_code, account_number, "opening", 0, "", opening])
             for line, balance in booked:
-                writer.writerow([line.transaction_id, line.bank_reference, line.booked_at.isoformat(), bin_code,
-                                 account_number, line.direction, line.amount, line.description, balance])
+                writer.writerow(
+                    [
+                        line.transaction_id,
+                        line.bank_reference,
+                        line.booked_at.isoformat(),
+                        bin_code,
+                        account_number,
+                        line.direction,
+                        line.amount,
+                        line.description,
+                        balance,
+                    ]
+                )
             writer.writerow(["", "", "", bin_code, account_number, "closing", 0, "", closing])
 
 
@@ -88,21 +100,29 @@ def write_mt940(path, day_blocks):
 def write_camt053(path, day_blocks):
     """camt.053.001.08 with the account in Othr/Id and the BIN as the servicer's Othr/Id."""
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
-                     'camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>SIM</MsgId></GrpHdr>\n')
+        handle.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:'
+            'camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>SIM</MsgId></GrpHdr>\n'
+        )
         for number, (bin_code, account_number, opening, booked, closing) in enumerate(day_blocks, start=1):
-            handle.write(f"<Stmt><Id>STMT{number}</Id><Acct><Id><Othr><Id>{account_number}</Id></Othr></Id>"
-                         f"<Ccy>VND</Ccy><Svcr><FinInstnId><Othr><Id>{bin_code}</Id></Othr></FinInstnId></Svcr>"
-                         "</Acct>\n")
+            handle.write(
+                f"<Stmt><Id>STMT{number}</Id><Acct><Id><Othr><Id>{account_number}</Id></Othr></Id>"
+                f"<Ccy>VND</Ccy><Svcr><FinInstnId><Othr><Id>{bin_code}</Id></Othr></FinInstnId></Svcr>"
+                "</Acct>\n"
+            )
             for code, amount in (("OPBD", opening), ("CLBD", closing)):
-                handle.write(f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"VND\">{abs(amount)}"
-                             f"</Amt><CdtDbtInd>{'CRDT' if amount >= 0 else 'DBIT'}</CdtDbtInd></Bal>\n")
+                handle.write(
+                    f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{abs(amount)}'
+                    f"</Amt><CdtDbtInd>{'CRDT' if amount >= 0 else 'DBIT'}</CdtDbtInd></Bal>\n"
+                )
             for line, _ in booked:
-                handle.write(f"<Ntry><Amt Ccy=\"VND\">{line.amount}</Amt><CdtDbtInd>"
-                             f"{'CRDT' if line.direction == 'in' else 'DBIT'}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
-                             f"<BookgDt><DtTm>{line.booked_at.astimezone(VIETNAM).isoformat()}</DtTm></BookgDt>"
-                             f"<AcctSvcrRef>{escape(line.bank_reference)}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf>"
-                             f"<Ustrd>{escape(line.description)}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n")
+                handle.write(
+                    f'<Ntry><Amt Ccy="VND">{line.amount}</Amt><CdtDbtInd>'
+                    f"{'CRDT' if line.direction == 'in' else 'DBIT'}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+                    f"<BookgDt><DtTm>{line.booked_at.astimezone(VIETNAM).isoformat()}</DtTm></BookgDt>"
+                    f"<AcctSvcrRef>{escape(line.bank_reference)}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf>"
+                    f"<Ustrd>{escape(line.description)}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
+                )
             handle.write("</Stmt>\n")
         handle.write("</BkToCstmrStmt></Document>\n")
 
@@ -113,6 +133,7 @@ def write_xlsx_files(directory, day_blocks, layout_name=None) -> list:
     from openpyxl import Workbook
 
     from ..reconciliation.formats.xlsx import layouts
+
     by_bin: dict = {}
     for layout in layouts()["layouts"]:
         if layout_name in (None, layout["name"]):
@@ -130,15 +151,39 @@ def write_xlsx_files(directory, day_blocks, layout_name=None) -> list:
         sheet.append([f"SAO KÊ TÀI KHOẢN — {layout['bank']}"])
         sheet.append(["Số tài khoản:", account_number])
         sheet.append(["Số dư đầu kỳ:", opening])
-        sheet.append(["STT", columns["date"][0], columns["reference"][0], columns["debit"][0], columns["credit"][0],
-                      columns["balance"][0], columns["content"][0]])
+        sheet.append(
+            [
+                "STT",
+                columns["date"][0],
+                columns["reference"][0],
+                columns["debit"][0],
+                columns["credit"][0],
+                columns["balance"][0],
+                columns["content"][0],
+            ]
+        )
         for index, (line, balance) in enumerate(booked, start=1):
             moment = line.booked_at.astimezone(VIETNAM)
-            sheet.append([index, f"{moment:%d/%m/%Y %H:%M:%S}", line.bank_reference,
-                          line.amount if line.direction == "out" else None,
-                          line.amount if line.direction == "in" else None, balance, line.description])
-        sheet.append(["Tổng cộng", None, None, sum(entry.amount for entry, _ in booked if entry.direction == "out"),
-                      sum(entry.amount for entry, _ in booked if entry.direction == "in")])
+            sheet.append(
+                [
+                    index,
+                    f"{moment:%d/%m/%Y %H:%M:%S}",
+                    line.bank_reference,
+                    line.amount if line.direction == "out" else None,
+                    line.amount if line.direction == "in" else None,
+                    balance,
+                    line.description,
+                ]
+            )
+        sheet.append(
+            [
+                "Tổng cộng",
+                None,
+                None,
+                sum(entry.amount for entry, _ in booked if entry.direction == "out"),
+                sum(entry.amount for entry, _ in booked if entry.direction == "in"),
+            ]
+        )
         sheet.append(["Số dư cuối kỳ:", closing])
         path = target / f"{bin_code}-{account_number}.xlsx"
         book.save(path)

@@ -1,4 +1,5 @@
 """Stall alerts over the JSON API: the market's stalls that went quiet in their usual hours."""
+
 from flask import Blueprint, g
 
 from ..auth.guard import login_required

@@ -6,6 +6,7 @@ the pages of the stalls whose counter moved. The counter is the database's (Feed
 by the matcher in the same commit as the credit), so this works with any number of processes and
 servers: nothing is announced that is not committed, and no process needs to hear from another.
 """
+
 import logging
 import threading
 from collections import defaultdict
@@ -80,8 +81,9 @@ class FeedHub:
             return
         with self.app.app_context():
             try:
-                rows = db.session.execute(select(FeedCounter.vendor_id, FeedCounter.last_seq)
-                                          .where(in_values(FeedCounter.vendor_id, watched))).all()
+                rows = db.session.execute(
+                    select(FeedCounter.vendor_id, FeedCounter.last_seq).where(in_values(FeedCounter.vendor_id, watched))
+                ).all()
             finally:
                 db.session.remove()
         with self._lock:
@@ -111,6 +113,7 @@ def slots_for(app) -> StreamSlots:
     """This process's stream ceilings (stalls/stream_slots.py), created on first use like the hub."""
     slots = app.extensions.get("market_pay_stream_slots")
     if slots is None:
-        slots = app.extensions.setdefault("market_pay_stream_slots", StreamSlots(
-            app.config["STREAMS_PER_SESSION"], app.config["STREAMS_PER_STALL"]))
+        slots = app.extensions.setdefault(
+            "market_pay_stream_slots", StreamSlots(app.config["STREAMS_PER_SESSION"], app.config["STREAMS_PER_STALL"])
+        )
     return slots

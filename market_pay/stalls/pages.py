@@ -1,4 +1,5 @@
 """The stall board (vendor and assistant, signed in with phone + PIN) and its live event stream."""
+
 import hashlib
 import json
 import time
@@ -55,9 +56,16 @@ def login_page():
 @bp.post("/stall/login")
 def login():
     # The stall's phone stays signed in (its token lives 30 days).
-    return sign_in_from_form(template="stall/login.html", login_field="phone", secret_field="pin",
-                             accepts=lambda user: user.role in STALL_ROLES, refused_text="not_stall",
-                             session_key=SESSION_TOKEN, home="stall_pages.board", permanent=True)
+    return sign_in_from_form(
+        template="stall/login.html",
+        login_field="phone",
+        secret_field="pin",
+        accepts=lambda user: user.role in STALL_ROLES,
+        refused_text="not_stall",
+        session_key=SESSION_TOKEN,
+        home="stall_pages.board",
+        permanent=True,
+    )
 
 
 @bp.post("/stall/logout")
@@ -71,21 +79,42 @@ def board():
     if actor is None:
         return redirect(url_for("stall_pages.login_page"))
     notice, lang = request.args.get("notice"), page_lang()
-    return render_page("stall/board.html", vendor=actor.vendor, summary=services.board_summary(actor, lang=lang),
-                       seq=services.current_seq(actor.vendor_id), role=actor.role,
-                       recent=services.todays_confirmations(actor, lang),
-                       changes=services.pending_account_changes(actor),
-                       notice=notice if notice in ACCOUNT_NOTICES else None)
+    return render_page(
+        "stall/board.html",
+        vendor=actor.vendor,
+        summary=services.board_summary(actor, lang=lang),
+        seq=services.current_seq(actor.vendor_id),
+        role=actor.role,
+        recent=services.todays_confirmations(actor, lang),
+        changes=services.pending_account_changes(actor),
+        notice=notice if notice in ACCOUNT_NOTICES else None,
+    )
 
 
 @bp.get("/stall/manifest.webmanifest")
 def manifest():
     """The board as an app on the home screen (no sign-in needed: it holds no data)."""
-    icons = [{"src": url_for("static", filename=f"board-icon-{size}.png"), "sizes": f"{size}x{size}",
-              "type": "image/png", "purpose": "any maskable"} for size in (192, 512)]
-    body = {"name": "chợ 4.0 · Sạp của tôi", "short_name": "Sạp của tôi", "lang": "vi", "start_url": "/stall",
-            "scope": "/stall", "display": "standalone", "orientation": "portrait",
-            "background_color": "#f6f7f4", "theme_color": "#0b6e4f", "icons": icons}
+    icons = [
+        {
+            "src": url_for("static", filename=f"board-icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": "any maskable",
+        }
+        for size in (192, 512)
+    ]
+    body = {
+        "name": "chợ 4.0 · Sạp của tôi",
+        "short_name": "Sạp của tôi",
+        "lang": "vi",
+        "start_url": "/stall",
+        "scope": "/stall",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f6f7f4",
+        "theme_color": "#0b6e4f",
+        "icons": icons,
+    }
     response = current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -101,8 +130,15 @@ def service_worker():
 
 
 # What the board says after a confirm/reject form (only these keys are ever shown).
-ACCOUNT_NOTICES = ("change_confirmed", "change_rejected", "wrong_pin", "pin_needed", "pin_too_many",
-                   "nothing_pending", "needs_admin")
+ACCOUNT_NOTICES = (
+    "change_confirmed",
+    "change_rejected",
+    "wrong_pin",
+    "pin_needed",
+    "pin_too_many",
+    "nothing_pending",
+    "needs_admin",
+)
 
 
 @bp.post("/stall/accounts/<int:account_id>/<any(confirm, reject):decision>")
@@ -144,8 +180,14 @@ def record_cash():
     sale, created = record_cash_sale_once(actor, actor.vendor_id, data["amount"], key, occurred_at=occurred_at)
     db.session.commit()
     lang = page_lang()
-    return jsonify({"id": sale.id, "amount": sale.amount, "amount_text": format_vnd(sale.amount, lang),
-                    "summary": services.board_summary(actor, lang=lang)}), 201 if created else 200
+    return jsonify(
+        {
+            "id": sale.id,
+            "amount": sale.amount,
+            "amount_text": format_vnd(sale.amount, lang),
+            "summary": services.board_summary(actor, lang=lang),
+        }
+    ), 201 if created else 200
 
 
 @bp.post("/stall/cash/<int:sale_id>/undo")
@@ -155,8 +197,13 @@ def undo_cash(sale_id):
     sale = delete_cash_sale(actor, sale_id)
     db.session.commit()
     lang = page_lang()
-    return jsonify({"id": sale.id, "amount_text": format_vnd(sale.amount, lang),
-                    "summary": services.board_summary(actor, lang=lang)})
+    return jsonify(
+        {
+            "id": sale.id,
+            "amount_text": format_vnd(sale.amount, lang),
+            "summary": services.board_summary(actor, lang=lang),
+        }
+    )
 
 
 @bp.post("/stall/qr")
@@ -179,9 +226,16 @@ def qr_status(reference):
     """The QR screen's poll: the image only when asked (`?svg=1`, when the code to show changed:
     the remainder of an underpaid request); the payer's name as the stall sees payers."""
     from ..payments.privacy import sees_payers
+
     actor = _require_actor()
-    return jsonify(services.request_view(payment_requests.get_payment_request(actor, reference), page_lang(),
-                                         svg=request.args.get("svg") == "1", payer=sees_payers(actor)))
+    return jsonify(
+        services.request_view(
+            payment_requests.get_payment_request(actor, reference),
+            page_lang(),
+            svg=request.args.get("svg") == "1",
+            payer=sees_payers(actor),
+        )
+    )
 
 
 def _start_cursor() -> int | None:
@@ -214,8 +268,10 @@ def events():
     heartbeat, ends_at = app.config["STREAM_HEARTBEAT_SECONDS"], time.monotonic() + app.config["STREAM_MAX_SECONDS"]
     slot = slots_for(app).acquire(hashlib.sha256(str(token).encode()).hexdigest(), vendor_id)
     if slot is None:
-        raise TooManyRequests(STREAMS_RETRY_AFTER, "This stall already has its live boards open here; "
-                                                   "close another tab, or wait and the page retries.")
+        raise TooManyRequests(
+            STREAMS_RETRY_AFTER,
+            "This stall already has its live boards open here; close another tab, or wait and the page retries.",
+        )
     subscription = hub_for(app).subscribe(vendor_id)
 
     def stream():
@@ -252,8 +308,9 @@ def events():
         subscription.close()
         slot.release()
 
-    response = Response(stream(), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response = Response(
+        stream(), mimetype="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
     response.call_on_close(free)
     return response
 

@@ -6,6 +6,7 @@ last credit time of day; the usual gap is the median time between consecutive cr
 day. Now, inside that window, with no credit for longer than GAP_FACTOR usual gaps (and at least
 MIN_QUIET), the stall is quiet. Too little history (fewer than MIN_DAYS trading days) → no alert.
 """
+
 from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
@@ -41,6 +42,9 @@ def quiet_since(credit_times: list[datetime], now: datetime) -> dict | None:
     quiet = now - last
     if quiet <= threshold:
         return None
-    return {"last_credit_at": today[-1] if today else None, "quiet_minutes": int(quiet.total_seconds() // 60),
-            "usual_gap_minutes": round(usual_gap.total_seconds() / 60, 1),
-            "threshold_minutes": int(threshold.total_seconds() // 60)}
+    return {
+        "last_credit_at": today[-1] if today else None,
+        "quiet_minutes": int(quiet.total_seconds() // 60),
+        "usual_gap_minutes": round(usual_gap.total_seconds() / 60, 1),
+        "threshold_minutes": int(threshold.total_seconds() // 60),
+    }

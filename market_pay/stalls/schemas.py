@@ -1,4 +1,5 @@
 """The stall board's request bodies and the stall alert's response bodies."""
+
 from marshmallow import fields, validate
 
 from ..cash.schemas import AMOUNT_RANGE, MAX_CASH_AMOUNT
@@ -9,10 +10,13 @@ from ..common.schemas import StrictSchema
 class BoardCashSchema(StrictSchema):
     """A cash sale typed on the board. A sale queued while offline says how long ago it was typed
     (the phone's clock may be wrong; an age measured on it is still right), so it is dated then."""
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CASH_AMOUNT,
-                                                                                 error=AMOUNT_RANGE))
-    age_seconds = fields.Integer(load_default=0, strict=True,
-                                 validate=validate.Range(min=0, max=BACKDATE_DAYS * 24 * 3600))
+
+    amount = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_CASH_AMOUNT, error=AMOUNT_RANGE)
+    )
+    age_seconds = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=BACKDATE_DAYS * 24 * 3600)
+    )
 
 
 class QuietStallSchema(StrictSchema):

@@ -1,5 +1,6 @@
 """What the stall board shows and says: its user, today's figures, and each new confirmation as an
 announcement. Services flush, never commit; they take the acting user, never the request."""
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -40,10 +41,17 @@ def _reasons(actor, items: list[dict], lang: str = "vi") -> dict[int, dict]:
     page's language (the stream has no reader's language)."""
     from ..payments.models import PaymentRequest
 
-    references = {item["request_reference"] for item in items
-                  if "underpaid" in item["flags"] and item["request_reference"]}
-    asked = {r.reference: r for r in db.session.scalars(
-        select(PaymentRequest).where(PaymentRequest.reference.in_(references)))} if references else {}
+    references = {
+        item["request_reference"] for item in items if "underpaid" in item["flags"] and item["request_reference"]
+    }
+    asked = (
+        {
+            r.reference: r
+            for r in db.session.scalars(select(PaymentRequest).where(PaymentRequest.reference.in_(references)))
+        }
+        if references
+        else {}
+    )
     floor = actor.vendor.floor_amount or 0
     reasons: dict[int, dict] = {}
     for item in items:
@@ -71,10 +79,20 @@ def announcement(item: dict, why: dict | None = None, lang: str = "vi") -> dict:
     else:
         speech = received_sentence(item["amount"], warning=warning, lang=lang)
     booked = item["booked_at"]
-    return {"seq": item["seq"], "kind": item["kind"], "amount": item["amount"], "amount_text": format_vnd(item["amount"], lang),
-            "time": booked.astimezone(zone).strftime("%H:%M"), "day": booked.astimezone(zone).strftime("%d/%m/%Y"),
-            "payer_name": item["payer_name"], "request_reference": item["request_reference"],
-            "flags": item["flags"], "warning": warning, "why": why or {}, "speech": speech}
+    return {
+        "seq": item["seq"],
+        "kind": item["kind"],
+        "amount": item["amount"],
+        "amount_text": format_vnd(item["amount"], lang),
+        "time": booked.astimezone(zone).strftime("%H:%M"),
+        "day": booked.astimezone(zone).strftime("%d/%m/%Y"),
+        "payer_name": item["payer_name"],
+        "request_reference": item["request_reference"],
+        "flags": item["flags"],
+        "warning": warning,
+        "why": why or {},
+        "speech": speech,
+    }
 
 
 def confirmations_after(actor, after: int, limit: int = REPLAY_BATCH, lang: str = "vi") -> tuple[list[dict], int]:
@@ -97,8 +115,9 @@ def todays_confirmations(actor, lang: str = "vi") -> list[dict]:
 
 
 def _requests_waiting(vendor_id: int):
-    return select(ReceivingAccount).where(ReceivingAccount.vendor_id == vendor_id,
-                                          ReceivingAccount.pending_change.is_not(None))
+    return select(ReceivingAccount).where(
+        ReceivingAccount.vendor_id == vendor_id, ReceivingAccount.pending_change.is_not(None)
+    )
 
 
 def pending_account_changes(actor) -> list[dict]:
@@ -106,13 +125,22 @@ def pending_account_changes(actor) -> list[dict]:
     which bank, the number masked, the name, who asked and when, for the board's notice."""
     zone = local_zone()
     accounts = db.session.scalars(_requests_waiting(actor.vendor_id).order_by(ReceivingAccount.id)).all()
-    return [{"account_id": account.id, "change": account.pending_change, "bank": bank_short_name(account.bin),
-             "account_number_masked": mask_account(account.account_number), "account_name": account.account_name,
-             "requested_by": (account.requested_by.display_name or account.requested_by.username)
-             if account.requested_by else "",
-             "requested_at": account.requested_at.astimezone(zone).strftime("%H:%M %d/%m/%Y")
-             if account.requested_at else ""}
-            for account in accounts]
+    return [
+        {
+            "account_id": account.id,
+            "change": account.pending_change,
+            "bank": bank_short_name(account.bin),
+            "account_number_masked": mask_account(account.account_number),
+            "account_name": account.account_name,
+            "requested_by": (account.requested_by.display_name or account.requested_by.username)
+            if account.requested_by
+            else "",
+            "requested_at": account.requested_at.astimezone(zone).strftime("%H:%M %d/%m/%Y")
+            if account.requested_at
+            else "",
+        }
+        for account in accounts
+    ]
 
 
 def board_summary(actor, with_quiet: bool = True, lang: str = "vi") -> dict:
@@ -121,14 +149,20 @@ def board_summary(actor, with_quiet: bool = True, lang: str = "vi") -> dict:
     ask for it, the event stream (after every credit) does not."""
     totals = today_totals(actor.vendor)
     quiet = {"quiet": quiet_alerts([actor.vendor_id]).get(actor.vendor_id)} if with_quiet else {}
-    return {**totals, **quiet, "cashless_text": format_vnd(totals["cashless_total"], lang),
-            "cash_text": format_vnd(totals["cash_total"], lang),
-            "speech": daily_summary_sentence(totals["cashless_count"], totals["cashless_total"],
-                                             totals["cash_count"], totals["cash_total"], lang),
-            "date": datetime.now(local_zone()).strftime("%d/%m/%Y"),
-            # The page reloads when this changes, so a new request shows within a refresh.
-            "pending_changes": len(db.session.scalars(_requests_waiting(actor.vendor_id)
-                                                      .with_only_columns(ReceivingAccount.id)).all())}
+    return {
+        **totals,
+        **quiet,
+        "cashless_text": format_vnd(totals["cashless_total"], lang),
+        "cash_text": format_vnd(totals["cash_total"], lang),
+        "speech": daily_summary_sentence(
+            totals["cashless_count"], totals["cashless_total"], totals["cash_count"], totals["cash_total"], lang
+        ),
+        "date": datetime.now(local_zone()).strftime("%d/%m/%Y"),
+        # The page reloads when this changes, so a new request shows within a refresh.
+        "pending_changes": len(
+            db.session.scalars(_requests_waiting(actor.vendor_id).with_only_columns(ReceivingAccount.id)).all()
+        ),
+    }
 
 
 # How far back the quiet-stall alert learns a stall's usual hours and gaps.
@@ -150,10 +184,13 @@ def quiet_alerts(vendor_ids: list[int]) -> dict[int, dict]:
     zone = local_zone()
     now = utcnow()
     rows = db.session.execute(
-        select(BankTransaction.vendor_id, BankTransaction.booked_at)
-        .where(in_values(BankTransaction.vendor_id, vendor_ids), BankTransaction.direction == "in",
-               BankTransaction.match_kind.in_(("request", "static")),
-               BankTransaction.booked_at >= now - timedelta(days=QUIET_HISTORY_DAYS + 1))).all()
+        select(BankTransaction.vendor_id, BankTransaction.booked_at).where(
+            in_values(BankTransaction.vendor_id, vendor_ids),
+            BankTransaction.direction == "in",
+            BankTransaction.match_kind.in_(("request", "static")),
+            BankTransaction.booked_at >= now - timedelta(days=QUIET_HISTORY_DAYS + 1),
+        )
+    ).all()
     times: dict[int, list] = {}
     for vendor_id, booked_at in rows:
         assert vendor_id is not None  # only the stalls asked for
@@ -179,8 +216,12 @@ def market_quiet_stalls(actor, market_code: str) -> list[dict]:
     if actor.role in STALL_ROLES:
         raise Forbidden("Stalls see their own alert on their board.")
     require_market_read(actor, market)
-    vendors = {v.id: v for v in db.session.scalars(select(Vendor).where(Vendor.market_id == market.id,
-                                                                         Vendor.status == "active"))}
+    vendors = {
+        v.id: v
+        for v in db.session.scalars(select(Vendor).where(Vendor.market_id == market.id, Vendor.status == "active"))
+    }
     alerts = quiet_alerts(list(vendors))
-    return [{"vendor_id": vid, "stall_code": vendors[vid].stall_code, "display_name": vendors[vid].display_name,
-             **alert} for vid, alert in sorted(alerts.items(), key=lambda item: vendors[item[0]].stall_code)]
+    return [
+        {"vendor_id": vid, "stall_code": vendors[vid].stall_code, "display_name": vendors[vid].display_name, **alert}
+        for vid, alert in sorted(alerts.items(), key=lambda item: vendors[item[0]].stall_code)
+    ]

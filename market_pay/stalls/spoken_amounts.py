@@ -114,8 +114,7 @@ def missed_sentence(count: int, lang: str = "vi") -> str:
     return f"Có {number_to_words(count)} khoản nhận được khi mất mạng"
 
 
-def daily_summary_sentence(count: int, total: int, cash_count: int = 0, cash_total: int = 0,
-                           lang: str = "vi") -> str:
+def daily_summary_sentence(count: int, total: int, cash_count: int = 0, cash_total: int = 0, lang: str = "vi") -> str:
     """The "Hôm nay" button: today's cashless (and cash, when any was recorded)."""
     if lang == "en":
         return _daily_summary_english(count, total, cash_count, cash_total)
@@ -132,8 +131,28 @@ def daily_summary_sentence(count: int, total: int, cash_count: int = 0, cash_tot
 # For a board opened with ?lang=en (a foreign helper at the stall, a visitor testing it). American
 # usage, as an English voice reads it best: no "and" (1,250,000 → "one million two hundred fifty
 # thousand"), tens and units hyphenated ("ninety-nine"), short scale (10⁹ is a billion).
-EN_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-           "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+EN_ONES = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
 EN_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 EN_SCALES = ("", "thousand", "million", "billion", "trillion", "quadrillion")  # to 10¹⁸ - 1
 

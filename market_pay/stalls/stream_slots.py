@@ -11,6 +11,7 @@ exists to keep each worker's threads available, so per-worker is exactly the uni
 whole worker). No database round trip is added to opening a stream, and nothing is left counted
 when a worker dies. Pure: no Flask, no database.
 """
+
 import threading
 from collections import Counter
 

@@ -4,6 +4,7 @@ Used by sign-in: the count is taken (and committed) before the password is check
 whether it is checked at all, so concurrent attempts can never all slip under the limit the way a
 "read the count, check, then record the failure" sequence lets them.
 """
+
 import random
 from datetime import timedelta
 
@@ -29,11 +30,18 @@ def count_attempt(key: str, window_seconds: int) -> tuple[int, float]:
     now = utcnow()
     window = timedelta(seconds=window_seconds)
     stale = AttemptCounter.started_at <= literal(now - window, UTCDateTime())
-    statement = (dialect_insert(AttemptCounter).values(key=key, count=1, started_at=now)
-                 .on_conflict_do_update(index_elements=["key"], set_={
-                     "count": case((stale, 1), else_=AttemptCounter.count + 1),
-                     "started_at": case((stale, literal(now, UTCDateTime())), else_=AttemptCounter.started_at)})
-                 .returning(AttemptCounter.count, AttemptCounter.started_at))
+    statement = (
+        dialect_insert(AttemptCounter)
+        .values(key=key, count=1, started_at=now)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "count": case((stale, 1), else_=AttemptCounter.count + 1),
+                "started_at": case((stale, literal(now, UTCDateTime())), else_=AttemptCounter.started_at),
+            },
+        )
+        .returning(AttemptCounter.count, AttemptCounter.started_at)
+    )
     count, started_at = db.session.execute(statement).one()
     if random.randrange(SWEEP_ONE_IN) == 0:
         db.session.execute(delete(AttemptCounter).where(AttemptCounter.started_at < now - LONGEST_WINDOW))
@@ -42,8 +50,11 @@ def count_attempt(key: str, window_seconds: int) -> tuple[int, float]:
 
 def uncount_attempt(key: str):
     """Take back one counted attempt (it turned out to be a success, not a failure)."""
-    db.session.execute(update(AttemptCounter).where(AttemptCounter.key == key, AttemptCounter.count > 0)
-                       .values(count=AttemptCounter.count - 1))
+    db.session.execute(
+        update(AttemptCounter)
+        .where(AttemptCounter.key == key, AttemptCounter.count > 0)
+        .values(count=AttemptCounter.count - 1)
+    )
 
 
 def forget_attempts(key: str):

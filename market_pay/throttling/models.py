@@ -1,5 +1,6 @@
 """RateCounter: requests per key per fixed time window. AttemptCounter: attempts per key in a
 window that opens at the first attempt (sign-in throttling)."""
+
 from datetime import datetime
 
 from sqlalchemy.orm import Mapped, mapped_column

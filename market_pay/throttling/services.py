@@ -1,4 +1,5 @@
 """hit(): count a request against a limit in one atomic upsert; 429 past the limit."""
+
 import random
 import time
 
@@ -21,10 +22,12 @@ def hit(key: str, limit: int, window_seconds: int) -> int:
     """
     now = time.time()
     window = int(now // window_seconds)
-    statement = (dialect_insert(RateCounter).values(key=key, window_index=window, count=1)
-                 .on_conflict_do_update(index_elements=["key", "window_index"],
-                                        set_={"count": RateCounter.count + 1})
-                 .returning(RateCounter.count))
+    statement = (
+        dialect_insert(RateCounter)
+        .values(key=key, window_index=window, count=1)
+        .on_conflict_do_update(index_elements=["key", "window_index"], set_={"count": RateCounter.count + 1})
+        .returning(RateCounter.count)
+    )
     count = db.session.execute(statement).scalar_one()
     if random.randrange(SWEEP_ONE_IN) == 0:
         db.session.execute(delete(RateCounter).where(RateCounter.window_index < window - 1))

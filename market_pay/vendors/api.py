@@ -1,4 +1,5 @@
 """Vendor endpoints: register, list, get, edit, suspend/reactivate, accounts, CSV import."""
+
 from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
@@ -38,8 +39,9 @@ def register_vendor():
 @login_required
 def list_vendors():
     query = load_query(VendorListQuerySchema())
-    items, next_cursor = services.list_vendors(g.actor, query["market_code"], query["status"],
-                                               query["limit"], query["cursor"])
+    items, next_cursor = services.list_vendors(
+        g.actor, query["market_code"], query["status"], query["limit"], query["cursor"]
+    )
     return {"items": VendorSchema(many=True).dump(items), "next": next_cursor}
 
 

@@ -1,4 +1,5 @@
 """`market-pay vendors`: registering a market's stalls from a file."""
+
 import click
 
 from ..common.cli import read_text, service_command
@@ -13,5 +14,6 @@ vendors_cli = click.Group("vendors", help="Stalls and their accounts.")
 def vendors_import(file, market_code):
     """Register the stalls in FILE (CSV) for one market: all rows or none."""
     from .importer import import_vendors_csv
+
     result = import_vendors_csv(read_text(file), market_code)
     click.echo(f"Vendors: {result['created']} created, {result['unchanged']} already registered.")

@@ -1,5 +1,6 @@
 """Four eyes on receiving accounts: the vendor (with their PIN) or an administrator confirms or
 rejects a change the market's manager asked for (README, "Vendor-confirmed accounts")."""
+
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -69,9 +70,19 @@ def _pin_known_to_requester(actor, account) -> bool:
     auth/accounts.py reset_pin)."""
     if account.requested_by_id is None or account.requested_by_id == actor.id:
         return False
-    return db.session.scalar(select(AuditLog.id).where(
-        AuditLog.action.in_(("user.create", "user.reset_pin")), AuditLog.entity_type == "user",
-        AuditLog.entity_id == str(actor.id), AuditLog.actor_user_id == account.requested_by_id).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(AuditLog.id)
+            .where(
+                AuditLog.action.in_(("user.create", "user.reset_pin")),
+                AuditLog.entity_type == "user",
+                AuditLog.entity_id == str(actor.id),
+                AuditLog.actor_user_id == account.requested_by_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def confirm_account(actor, account_id: int, pin: str | None) -> ReceivingAccount | None:
@@ -81,8 +92,10 @@ def confirm_account(actor, account_id: int, pin: str | None) -> ReceivingAccount
     if actor.role == "vendor":
         pending = _pending_account(actor, account_id)
         if pending.pending_change is not None and _pin_known_to_requester(actor, pending):
-            raise ResetByRequester("The person who asked for this change set up or reset your PIN: an administrator "
-                                   "must approve it (you may still reject it).")
+            raise ResetByRequester(
+                "The person who asked for this change set up or reset your PIN: an administrator "
+                "must approve it (you may still reject it)."
+            )
     account = _decide(actor, account_id, pin, lambda a, _: a.role == "admin")
     if account is None:
         return None

@@ -6,6 +6,7 @@ details. Without legal_name, the stall's legal name is its first row's account n
 record of the holder) and its other accounts must carry the same name. Accounts imported by a
 market manager wait for the vendor's confirmation like any the manager adds.
 """
+
 from collections import defaultdict
 
 from marshmallow import ValidationError
@@ -40,11 +41,14 @@ def _parse_rows(reader, market_code: str):
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         floor = row.get("floor_amount") or None
         candidate = {
-            "market_code": market_code, "stall_code": row.get("stall_code", ""),
-            "display_name": row.get("display_name", ""), "phone": row.get("phone", ""),
+            "market_code": market_code,
+            "stall_code": row.get("stall_code", ""),
+            "display_name": row.get("display_name", ""),
+            "phone": row.get("phone", ""),
             "legal_name": row.get("legal_name") or row.get("account_name", ""),
             "floor_amount": int(floor) if floor and floor.isdigit() else floor,
-            "accounts": [{k: row.get(k, "") for k in ("bin", "account_number", "account_name")}]}
+            "accounts": [{k: row.get(k, "") for k in ("bin", "account_number", "account_name")}],
+        }
         try:
             data = schema.load(candidate)
         except ValidationError as exc:
@@ -58,7 +62,9 @@ def _parse_rows(reader, market_code: str):
         account = data["accounts"][0]
         if differing:
             errors[f"row {number}"] = {f: [f"Differs from row {first_number} for the same stall."] for f in differing}
-        elif any((a["bin"], a["account_number"]) == (account["bin"], account["account_number"]) for a in first["accounts"]):
+        elif any(
+            (a["bin"], a["account_number"]) == (account["bin"], account["account_number"]) for a in first["accounts"]
+        ):
             errors[f"row {number}"] = {"account_number": [f"Repeats row {first_number}'s account."]}
         else:
             first["accounts"].append(account)
@@ -78,8 +84,10 @@ def _flatten_account_errors(messages: dict) -> dict:
 
 
 def _same_as_registered(vendor: Vendor, live: set, data: dict) -> bool:
-    return (all(_same_field(f, getattr(vendor, f), data[f]) for f in STALL_FIELDS)
-            and {(a["bin"], a["account_number"]) for a in data["accounts"]} <= live)
+    return (
+        all(_same_field(f, getattr(vendor, f), data[f]) for f in STALL_FIELDS)
+        and {(a["bin"], a["account_number"]) for a in data["accounts"]} <= live
+    )
 
 
 def _registered(market_id: int) -> tuple[dict, dict]:
@@ -88,9 +96,10 @@ def _registered(market_id: int) -> tuple[dict, dict]:
     vendors = {v.stall_code: v for v in db.session.scalars(select(Vendor).where(Vendor.market_id == market_id))}
     live = defaultdict(set)
     for vendor_id, bin_code, number in db.session.execute(
-            select(ReceivingAccount.vendor_id, ReceivingAccount.bin, ReceivingAccount.account_number)
-            .join(Vendor, ReceivingAccount.vendor_id == Vendor.id)
-            .where(Vendor.market_id == market_id, ReceivingAccount.status.in_(("active", "pending")))):
+        select(ReceivingAccount.vendor_id, ReceivingAccount.bin, ReceivingAccount.account_number)
+        .join(Vendor, ReceivingAccount.vendor_id == Vendor.id)
+        .where(Vendor.market_id == market_id, ReceivingAccount.status.in_(("active", "pending")))
+    ):
         live[vendor_id].add((bin_code, number))
     return vendors, live
 
@@ -112,8 +121,9 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
         raise ValidationFailed("The file has no rows.", {"file": ["No vendor rows after the header."]})
 
     registered, live = _registered(market.id)
-    taken = numbers_taken(a["account_number"] for code, (_, data) in stalls.items()
-                          if code not in registered for a in data["accounts"])
+    taken = numbers_taken(
+        a["account_number"] for code, (_, data) in stalls.items() if code not in registered for a in data["accounts"]
+    )
     to_create, unchanged = [], 0
     account_rows: dict = {}
     for stall_code, (number, data) in stalls.items():
@@ -123,7 +133,8 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
                 unchanged += 1
             else:
                 errors.setdefault(f"row {number}", {})["stall_code"] = [
-                    "Already registered with other details; edit that stall instead."]
+                    "Already registered with other details; edit that stall instead."
+                ]
             continue
         for account in data["accounts"]:
             key = account["account_number"]  # one number, one stall, whatever the bank
@@ -132,7 +143,8 @@ def import_vendors_csv(text: str, market_code: str, actor=None) -> dict:
                 errors.setdefault(f"row {number}", {})["account_name"] = [mismatch]
             if key in account_rows:
                 errors.setdefault(f"row {number}", {})["account_number"] = [
-                    f"Also given to another stall on row {account_rows[key]}."]
+                    f"Also given to another stall on row {account_rows[key]}."
+                ]
             account_rows.setdefault(key, number)
             if key in taken:
                 errors.setdefault(f"row {number}", {})["account_number"] = [NUMBER_TAKEN]

@@ -1,4 +1,5 @@
 """Vendor (a stall in a market) and ReceivingAccount (a bank account the stall is paid into)."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -41,8 +42,9 @@ class Vendor(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     market: Mapped["Market"] = relationship("Market")
-    accounts: Mapped[list["ReceivingAccount"]] = relationship("ReceivingAccount", back_populates="vendor",
-                                                            order_by="ReceivingAccount.id", cascade="all, delete-orphan")
+    accounts: Mapped[list["ReceivingAccount"]] = relationship(
+        "ReceivingAccount", back_populates="vendor", order_by="ReceivingAccount.id", cascade="all, delete-orphan"
+    )
 
     @property
     def market_code(self):
@@ -56,14 +58,24 @@ class ReceivingAccount(Model):
     __table_args__ = (
         # The same bank account may be active for one vendor only: a callback for it must have
         # exactly one stall to go to. Deactivated rows keep their history.
-        db.Index("uq_receiving_account_active_bin_account", "bin", "account_number", unique=True,
-                 sqlite_where=db.text("active"), postgresql_where=db.text("active")),
+        db.Index(
+            "uq_receiving_account_active_bin_account",
+            "bin",
+            "account_number",
+            unique=True,
+            sqlite_where=db.text("active"),
+            postgresql_where=db.text("active"),
+        ),
         # One number, one stall, whatever the BIN: partners that send no BIN (payOS, SePay without
         # a gateway) find the stall by number alone, so a second live or pending row under another
         # bank would divert them (issue 17, finding 5).
-        db.Index("uq_receiving_account_live_number", "account_number", unique=True,
-                 sqlite_where=db.text("status IN ('active', 'pending')"),
-                 postgresql_where=db.text("status IN ('active', 'pending')")),
+        db.Index(
+            "uq_receiving_account_live_number",
+            "account_number",
+            unique=True,
+            sqlite_where=db.text("status IN ('active', 'pending')"),
+            postgresql_where=db.text("status IN ('active', 'pending')"),
+        ),
         # `active` is the one "live" flag every reader filters on (codes, kits, requests, verify,
         # the matcher and the PostgreSQL recording statement): it can never disagree with status.
         db.CheckConstraint("active = (status = 'active')", name="live_is_active"),

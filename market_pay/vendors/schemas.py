@@ -1,4 +1,5 @@
 """Vendor and account schemas (field names other features and scripts rely on)."""
+
 from marshmallow import ValidationError, fields, validate, validates
 
 from ..banks.directory import bank_short_name, find_bank
@@ -51,6 +52,7 @@ class AccountSchema(StrictSchema):
 
 class AccountDecisionSchema(StrictSchema):
     """Confirm or reject a pending change: the vendor sends their PIN; an administrator nothing."""
+
     pin = Trimmed(load_default=None, validate=validate.Length(max=100))
 
 
@@ -61,10 +63,14 @@ class VendorCreateSchema(StrictSchema):
     # As on the vendor's ID card or business registration; every account's name must match it.
     legal_name = Trimmed(required=True, validate=validate.Length(min=1, max=100))
     phone = Phone(required=True)
-    floor_amount = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                  validate=validate.Range(min=0, max=MAX_FLOOR))
-    accounts = fields.List(fields.Nested(AccountCreateSchema), required=True,
-                           validate=validate.Length(min=1, max=5, error="A stall has 1 to 5 accounts."))
+    floor_amount = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_FLOOR)
+    )
+    accounts = fields.List(
+        fields.Nested(AccountCreateSchema),
+        required=True,
+        validate=validate.Length(min=1, max=5, error="A stall has 1 to 5 accounts."),
+    )
 
     @validates("accounts")
     def _no_repeats(self, accounts, **kwargs):

@@ -1,4 +1,5 @@
 """Register and edit vendors (stalls) and their receiving accounts, within the actor's scope."""
+
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
@@ -40,9 +41,16 @@ NUMBER_TAKEN = "This account number is already registered to a stall (under this
 def number_taken(account_number: str) -> bool:
     """Is this number live or awaiting confirmation at any stall, under any BIN? Partners that
     send no BIN find the stall by number alone (finding 5), so one number belongs to one stall."""
-    return db.session.scalar(select(ReceivingAccount.id).where(
-        ReceivingAccount.account_number == account_number,
-        ReceivingAccount.status.in_(("active", "pending"))).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(ReceivingAccount.id)
+            .where(
+                ReceivingAccount.account_number == account_number, ReceivingAccount.status.in_(("active", "pending"))
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def needs_confirmation(actor) -> bool:
@@ -75,19 +83,34 @@ def numbers_taken(numbers) -> set[str]:
     numbers = sorted(set(numbers))
     if not numbers:
         return set()
-    return set(db.session.scalars(select(ReceivingAccount.account_number).where(
-        in_values(ReceivingAccount.account_number, numbers), ReceivingAccount.status.in_(("active", "pending")))))
+    return set(
+        db.session.scalars(
+            select(ReceivingAccount.account_number).where(
+                in_values(ReceivingAccount.account_number, numbers), ReceivingAccount.status.in_(("active", "pending"))
+            )
+        )
+    )
 
 
 def _account_values(actor, data: dict, now) -> dict:
     """The one place a receiving account's columns are decided (its number and name checked
     first); used for a single account and for an import's batch. Four eyes: a non-admin's
     account waits for the vendor (status and live flag kept in step, see the check constraint)."""
-    values = {"bin": data["bin"], "account_number": data["account_number"], "account_name": data["account_name"],
-              "account_name_folded": fold_upper(data["account_name"])}
+    values = {
+        "bin": data["bin"],
+        "account_number": data["account_number"],
+        "account_name": data["account_name"],
+        "account_name_folded": fold_upper(data["account_name"]),
+    }
     if needs_confirmation(actor):
-        return {**values, "status": "pending", "active": False, "pending_change": "add",
-                "requested_by_id": actor.id, "requested_at": now}
+        return {
+            **values,
+            "status": "pending",
+            "active": False,
+            "pending_change": "add",
+            "requested_by_id": actor.id,
+            "requested_at": now,
+        }
     return {**values, "status": "active", "active": True}
 
 
@@ -95,16 +118,32 @@ def _vendor_values(market: Market, data: dict) -> dict:
     """The one place a Vendor's (stall's) columns are decided; used for one stall and for an
     import's batch. The API requires the legal name; the CLI and CSV files without the column
     take the first account's name (the bank's record of the holder), which the others must match."""
-    return {"market_id": market.id, "stall_code": data["stall_code"], "display_name": data["display_name"],
-            "legal_name": data.get("legal_name") or data["accounts"][0]["account_name"],
-            "phone": data["phone"], "floor_amount": data.get("floor_amount"), "status": "active"}
+    return {
+        "market_id": market.id,
+        "stall_code": data["stall_code"],
+        "display_name": data["display_name"],
+        "legal_name": data.get("legal_name") or data["accounts"][0]["account_name"],
+        "phone": data["phone"],
+        "floor_amount": data.get("floor_amount"),
+        "status": "active",
+    }
 
 
 def _record_created(actor, market: Market, vendor_id: int, stall_code: str, accounts: list, status: str):
-    record_change(actor, "vendor.create", "vendor", vendor_id, {
-        "market_code": market.code, "stall_code": stall_code,
-        "accounts": [f"{a['bin']}/{a['account_number']}" for a in accounts], "account_status": status},
-        market_id=market.id, vendor_id=vendor_id)
+    record_change(
+        actor,
+        "vendor.create",
+        "vendor",
+        vendor_id,
+        {
+            "market_code": market.code,
+            "stall_code": stall_code,
+            "accounts": [f"{a['bin']}/{a['account_number']}" for a in accounts],
+            "account_status": status,
+        },
+        market_id=market.id,
+        vendor_id=vendor_id,
+    )
 
 
 def _flush_or_conflict(message: str):
@@ -116,8 +155,10 @@ def _flush_or_conflict(message: str):
 
 
 def _stall_taken(market_id: int, stall_code: str) -> bool:
-    return db.session.scalar(select(Vendor.id).where(
-        Vendor.market_id == market_id, Vendor.stall_code == stall_code)) is not None
+    return (
+        db.session.scalar(select(Vendor.id).where(Vendor.market_id == market_id, Vendor.stall_code == stall_code))
+        is not None
+    )
 
 
 def register_vendor(actor, data: dict) -> Vendor:
@@ -127,8 +168,10 @@ def register_vendor(actor, data: dict) -> Vendor:
         raise Conflict(errors={"stall_code": [f"Stall {data['stall_code']} exists in {market.code}."]})
     values = _vendor_values(market, data)
     vendor = Vendor(market=market, **values)
-    vendor.accounts = [_new_account(actor, account, values["legal_name"], f"accounts.{i}.account_number")
-                       for i, account in enumerate(data["accounts"])]
+    vendor.accounts = [
+        _new_account(actor, account, values["legal_name"], f"accounts.{i}.account_number")
+        for i, account in enumerate(data["accounts"])
+    ]
     db.session.add(vendor)
     _flush_or_conflict("A stall or account in this request was registered at the same moment.")
     _record_created(actor, market, vendor.id, vendor.stall_code, data["accounts"], vendor.accounts[0].status)
@@ -148,16 +191,32 @@ def register_checked_vendors(actor, market: Market, stalls: list[dict]) -> int:
     now = utcnow()
     try:
         _insert_many(Vendor.__table__, [_vendor_values(market, data) for data in stalls])
-        ids = dict(db.session.execute(select(Vendor.stall_code, Vendor.id).where(
-            Vendor.market_id == market.id, in_values(Vendor.stall_code, [data["stall_code"] for data in stalls]))).all())
-        _insert_many(ReceivingAccount.__table__, [
-            {**_account_values(actor, account, now), "vendor_id": ids[data["stall_code"]]}
-            for data in stalls for account in data["accounts"]])
+        ids = dict(
+            db.session.execute(
+                select(Vendor.stall_code, Vendor.id).where(
+                    Vendor.market_id == market.id, in_values(Vendor.stall_code, [data["stall_code"] for data in stalls])
+                )
+            ).all()
+        )
+        _insert_many(
+            ReceivingAccount.__table__,
+            [
+                {**_account_values(actor, account, now), "vendor_id": ids[data["stall_code"]]}
+                for data in stalls
+                for account in data["accounts"]
+            ],
+        )
     except IntegrityError:
         raise Conflict("A stall or account in this file was registered at the same moment.") from None
     for data in stalls:
-        _record_created(actor, market, ids[data["stall_code"]], data["stall_code"], data["accounts"],
-                        "pending" if needs_confirmation(actor) else "active")
+        _record_created(
+            actor,
+            market,
+            ids[data["stall_code"]],
+            data["stall_code"],
+            data["accounts"],
+            "pending" if needs_confirmation(actor) else "active",
+        )
     db.session.flush()
     return len(stalls)
 
@@ -173,10 +232,15 @@ def _insert_many(table, rows: list[dict]) -> None:
         db.session.execute(insert(table), rows)
         return
     given = list(rows[0])
-    defaults = {c.key: c.default.arg(None) if c.default.is_callable else c.default.arg for c in table.columns
-                if c.key not in given and c.default is not None and not c.primary_key}
-    arrays = [func.unnest(bindparam(f"column_{n}", [row[key] for row in rows], type_=ARRAY(table.c[key].type)))
-              for n, key in enumerate(given)]
+    defaults = {
+        c.key: c.default.arg(None) if c.default.is_callable else c.default.arg
+        for c in table.columns
+        if c.key not in given and c.default is not None and not c.primary_key
+    }
+    arrays = [
+        func.unnest(bindparam(f"column_{n}", [row[key] for row in rows], type_=ARRAY(table.c[key].type)))
+        for n, key in enumerate(given)
+    ]
     constants = [bindparam(f"default_{key}", value, type_=table.c[key].type) for key, value in defaults.items()]
     db.session.execute(insert(table).from_select(given + list(defaults), select(*arrays, *constants)))
 
@@ -234,15 +298,29 @@ def set_vendor_status(actor, vendor_id: int, status: str, reason: str = "") -> V
     if vendor.status != status:
         vendor.status = status
         db.session.flush()
-        record_change(actor, f"vendor.{'suspend' if status == 'suspended' else 'reactivate'}",
-                      "vendor", vendor.id, {"reason": reason})
+        record_change(
+            actor,
+            f"vendor.{'suspend' if status == 'suspended' else 'reactivate'}",
+            "vendor",
+            vendor.id,
+            {"reason": reason},
+        )
     return vendor
 
 
 def audit_account(actor, action: str, account: ReceivingAccount, **details):
-    record_change(actor, action, "receiving_account", account.id, {
-        "vendor_id": account.vendor_id, "account": f"{account.bin}/{account.account_number}",
-        "status": account.status, **details})
+    record_change(
+        actor,
+        action,
+        "receiving_account",
+        account.id,
+        {
+            "vendor_id": account.vendor_id,
+            "account": f"{account.bin}/{account.account_number}",
+            "status": account.status,
+            **details,
+        },
+    )
 
 
 def add_account(actor, vendor_id: int, data: dict) -> ReceivingAccount:
@@ -286,8 +364,11 @@ def lock_stall(vendor_id: int):
     accounts afresh (PostgreSQL; SQLite transactions are serial already). Of concurrent decisions
     on one request exactly one finds it still open."""
     db.session.execute(select(Vendor.id).where(Vendor.id == vendor_id).with_for_update())
-    db.session.scalars(select(ReceivingAccount).where(ReceivingAccount.vendor_id == vendor_id)
-                       .execution_options(populate_existing=True)).all()
+    db.session.scalars(
+        select(ReceivingAccount)
+        .where(ReceivingAccount.vendor_id == vendor_id)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _clear_request(account: ReceivingAccount):

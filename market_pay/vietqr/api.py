@@ -1,4 +1,5 @@
 """VietQR endpoints: a stall's static codes, QR images, decode (staff) and verify (public)."""
+
 import hashlib
 
 from flask import Blueprint, Response, current_app, g, request

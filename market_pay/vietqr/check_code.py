@@ -4,6 +4,7 @@ Printed on the stall card and shown by /verify, so a vendor can see at a glance 
 the stall is theirs. Derived from the payload alone (no secret), so rotating secrets never
 invalidates laminated cards.
 """
+
 import hashlib
 
 # Upper-case letters and digits without look-alikes (0/O, 1/I/L): easy to read aloud.

@@ -1,4 +1,5 @@
 """`market-pay qr`: VietQR payloads and images for support staff (no configuration, no database)."""
+
 import json
 from pathlib import Path
 
@@ -20,10 +21,21 @@ qr_cli = click.Group("qr", help="VietQR payloads and images (no database needed)
 def qr_encode(bin_code, account, amount, purpose, service, bill_number, reference_label, merchant_name, city):
     """Print the payload for an account."""
     from .codec import VietQRError, build
+
     try:
-        click.echo(build(bin_code, account, amount=amount, purpose=purpose, service_code=service,
-                         bill_number=bill_number, reference_label=reference_label,
-                         merchant_name=merchant_name, merchant_city=city))
+        click.echo(
+            build(
+                bin_code,
+                account,
+                amount=amount,
+                purpose=purpose,
+                service_code=service,
+                bill_number=bill_number,
+                reference_label=reference_label,
+                merchant_name=merchant_name,
+                merchant_city=city,
+            )
+        )
     except VietQRError as error:
         raise click.ClickException(str(error)) from None
 
@@ -38,6 +50,7 @@ def qr_decode(payload):
     """
     from .codec import VietQRError, read
     from .decoding import decoded_fields
+
     try:
         reading = read(payload)
         for warning in reading.warnings:
@@ -56,6 +69,7 @@ def qr_image(payload, image_format, output, size):
     """Write PAYLOAD as a QR image (error correction Q, 4-module quiet zone)."""
     from .codec import VietQRError, parse
     from .rendering import render_png, render_svg
+
     try:
         parse(payload)
     except VietQRError as error:

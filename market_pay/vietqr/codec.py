@@ -7,6 +7,7 @@ read() is parse() for what a shopper may scan in the wild: it also takes banks' 
 (QRPUSH), ATM cash codes (QRCASH) and UTF-8 text, and lists where the standard is bent.
 Facts: docs/VIETQR.md (NAPAS VietQR v1.0, 09/2021).
 """
+
 import re
 from binascii import crc_hqx
 from dataclasses import dataclass
@@ -28,12 +29,16 @@ CURRENCY_VND, COUNTRY_VN = "704", "VN"
 # One NAPAS247 transfer must stay under 500 million đồng.
 MAX_AMOUNT = 499_999_999
 # (tag in template 62, name, maximum length)
-ADDITIONAL_FIELDS = (("01", "bill_number"), ("05", "reference_label"), ("07", "terminal_label"),
-                     ("08", "purpose"))
+ADDITIONAL_FIELDS = (("01", "bill_number"), ("05", "reference_label"), ("07", "terminal_label"), ("08", "purpose"))
 _ADDITIONAL_BY_TAG = dict(ADDITIONAL_FIELDS)
 MAX_SUBFIELD = 25
-_MANDATORY = (("00", "payload format indicator"), ("01", "point of initiation"),
-              ("38", "NAPAS account block"), ("53", "currency"), ("58", "country"))
+_MANDATORY = (
+    ("00", "payload format indicator"),
+    ("01", "point of initiation"),
+    ("38", "NAPAS account block"),
+    ("53", "currency"),
+    ("58", "country"),
+)
 _MANDATORY_TAGS = frozenset(tag for tag, _ in _MANDATORY)
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DIGITS = frozenset("0123456789")
@@ -94,6 +99,7 @@ def crc16(text: str) -> str:
 
 # ---------------------------------------------------------------------------------- building
 
+
 def _tlv(tag: str, value: str) -> str:
     return f"{tag}{len(value):02d}{value}"
 
@@ -117,10 +123,21 @@ def _text(field: str, value: str | None, limit: int, truncate: bool = False) -> 
     return value
 
 
-def build(bin: str, account: str, *, service_code: str = SERVICE_TO_ACCOUNT, amount: int | None = None,
-          purpose: str | None = None, bill_number: str | None = None, reference_label: str | None = None,
-          terminal_label: str | None = None, merchant_name: str | None = None,
-          merchant_city: str | None = None, mcc: str | None = None, dynamic: bool | None = None) -> str:
+def build(
+    bin: str,
+    account: str,
+    *,
+    service_code: str = SERVICE_TO_ACCOUNT,
+    amount: int | None = None,
+    purpose: str | None = None,
+    bill_number: str | None = None,
+    reference_label: str | None = None,
+    terminal_label: str | None = None,
+    merchant_name: str | None = None,
+    merchant_city: str | None = None,
+    mcc: str | None = None,
+    dynamic: bool | None = None,
+) -> str:
     """The payload for an account; dynamic (one payment) when an amount is given unless told.
 
     Text is folded to ASCII ("Đặng Thị Hoà" → "Dang Thi Hoa"). Merchant name and city are cut
@@ -140,8 +157,11 @@ def build(bin: str, account: str, *, service_code: str = SERVICE_TO_ACCOUNT, amo
     if dynamic is None:
         dynamic = amount is not None
     beneficiary = _tlv("00", bin) + _tlv("01", account)
-    parts = ["000201", "010212" if dynamic else "010211",
-             _tlv("38", "0010" + NAPAS_GUID + _tlv("01", beneficiary) + _tlv("02", service_code))]
+    parts = [
+        "000201",
+        "010212" if dynamic else "010211",
+        _tlv("38", "0010" + NAPAS_GUID + _tlv("01", beneficiary) + _tlv("02", service_code)),
+    ]
     if mcc is not None:
         parts.append(_tlv("52", mcc))
     parts.append("5303704")
@@ -154,9 +174,14 @@ def build(bin: str, account: str, *, service_code: str = SERVICE_TO_ACCOUNT, amo
         parts.append(_tlv("60", _text("merchant_city", merchant_city, 15, truncate=True)))
     additional = "".join(
         _tlv(tag, _text(name, value, MAX_SUBFIELD))
-        for tag, name, value in (("01", "bill_number", bill_number), ("05", "reference_label", reference_label),
-                                 ("07", "terminal_label", terminal_label), ("08", "purpose", purpose))
-        if value is not None)
+        for tag, name, value in (
+            ("01", "bill_number", bill_number),
+            ("05", "reference_label", reference_label),
+            ("07", "terminal_label", terminal_label),
+            ("08", "purpose", purpose),
+        )
+        if value is not None
+    )
     if additional:
         if len(additional) > 99:
             raise VietQRError("62", f"additional data is {len(additional)} characters; the limit is 99")
@@ -187,23 +212,27 @@ def _objects(text: str, path: str) -> dict:
     objects = {}
     pos, end = 0, len(text)
     while pos < end:
-        header = _HEADERS.get(text[pos:pos + 4])
+        header = _HEADERS.get(text[pos : pos + 4])
         if header is None:
             _raise_bad_header(text, pos, path)
         tag, size = header
         stop = pos + 4 + size
         if stop > end:
-            raise _HeaderError(path, path + tag, f"declares {size} characters but only {end - pos - 4} "
-                                                 "remain (truncated or wrong length)", pos + 2)
+            raise _HeaderError(
+                path,
+                path + tag,
+                f"declares {size} characters but only {end - pos - 4} remain (truncated or wrong length)",
+                pos + 2,
+            )
         if tag in objects:
             raise _HeaderError(path, path + tag, "appears twice", pos)
-        objects[tag] = text[pos + 4:stop]
+        objects[tag] = text[pos + 4 : stop]
         pos = stop
     return objects
 
 
 def _raise_bad_header(text: str, pos: int, path: str) -> NoReturn:
-    head = text[pos:pos + 4]
+    head = text[pos : pos + 4]
     where = path.rstrip(".") or "payload"
     if len(head) < 4:
         raise _HeaderError(path, where, "truncated: a field header needs 4 characters", pos)
@@ -217,20 +246,21 @@ def _value_offset(payload: str, path: str) -> int:
     text, offset = payload[:-8], 0
     for tag in path.split("."):
         pos = 0
-        while pos + 4 <= len(text) and text[pos:pos + 2] != tag:
-            pos += 4 + _HEADERS.get(text[pos:pos + 4], ("", 0))[1]
+        while pos + 4 <= len(text) and text[pos : pos + 2] != tag:
+            pos += 4 + _HEADERS.get(text[pos : pos + 4], ("", 0))[1]
         if pos + 4 > len(text):
             return offset
-        size = _HEADERS.get(text[pos:pos + 4], ("", 0))[1]
+        size = _HEADERS.get(text[pos : pos + 4], ("", 0))[1]
         offset += pos + 4
-        text = text[pos + 4:pos + 4 + size]
+        text = text[pos + 4 : pos + 4 + size]
     return offset
 
 
 def _check_crc(payload: str) -> str:
     if len(payload) < 8 or payload[-8:-4] != "6304":
-        raise VietQRError("63", "missing: the payload must end with the CRC (6304 + 4 hex digits)",
-                          max(len(payload) - 8, 0))
+        raise VietQRError(
+            "63", "missing: the payload must end with the CRC (6304 + 4 hex digits)", max(len(payload) - 8, 0)
+        )
     found = payload[-4:]
     expected = crc16(payload[:-4])
     if found.upper() != expected:
@@ -291,8 +321,9 @@ def parse(payload: object) -> VietQR:
     if not isinstance(payload, str) or not payload:
         raise VietQRError("payload", "is empty")
     if not payload.isascii():
-        raise VietQRError("payload", "contains non-ASCII characters",
-                          next(i for i, c in enumerate(payload) if not c.isascii()))
+        raise VietQRError(
+            "payload", "contains non-ASCII characters", next(i for i, c in enumerate(payload) if not c.isascii())
+        )
     crc = _check_crc(payload)
     return _located(payload, lambda: _parse_checked(payload, crc))
 
@@ -342,8 +373,9 @@ def read(payload: object) -> Reading:
     if payload.isascii():
         return Reading(_located(payload, lambda: _parse_checked(payload, crc, warnings)), tuple(warnings))
     if not payload.isprintable():
-        raise VietQRError("payload", "contains control characters",
-                          next(i for i, c in enumerate(payload) if not c.isprintable()))
+        raise VietQRError(
+            "payload", "contains control characters", next(i for i, c in enumerate(payload) if not c.isprintable())
+        )
     warnings.append("text in UTF-8 (non-ASCII characters); the standard asks for ASCII")
     try:
         code = _located(payload, lambda: _parse_checked(payload, crc, warnings))
@@ -355,8 +387,11 @@ def read(payload: object) -> Reading:
             code = _parse_checked(as_bytes, crc, warnings)
         except (VietQRError, _HeaderError):
             raise by_characters from None
-        fixed = {name: getattr(code, name).encode("latin-1").decode("utf-8", "replace")
-                 for name in _TEXT_FIELDS if getattr(code, name) is not None}
+        fixed = {
+            name: getattr(code, name).encode("latin-1").decode("utf-8", "replace")
+            for name in _TEXT_FIELDS
+            if getattr(code, name) is not None
+        }
         code = VietQR._from_parsed({**code.__dict__, **fixed})
         warnings.append("field lengths count UTF-8 bytes, not characters")
     return Reading(code, tuple(dict.fromkeys(warnings)))
@@ -379,8 +414,12 @@ def _parse_checked(payload: str, crc: str, warnings: list | None = None) -> Viet
         raise VietQRError("53", f"currency {root['53']!r} must be 704 (VND)")
     if root["58"] != COUNTRY_VN:
         raise VietQRError("58", f"country {root['58']!r} must be VN")
-    extra: dict[str, str | None] = {"bill_number": None, "reference_label": None, "terminal_label": None,
-                                    "purpose": None}
+    extra: dict[str, str | None] = {
+        "bill_number": None,
+        "reference_label": None,
+        "terminal_label": None,
+        "purpose": None,
+    }
     if "62" in root:
         for tag, value in _objects(root["62"], "62.").items():
             field_name = _ADDITIONAL_BY_TAG.get(tag)
@@ -390,9 +429,22 @@ def _parse_checked(payload: str, crc: str, warnings: list | None = None) -> Viet
                 unknown.append((f"62.{tag}", value))
     if len(root) > 7:
         unknown += [(tag, value) for tag, value in root.items() if tag not in _KNOWN_ROOT]
-    return VietQR._from_parsed({
-        "point_of_initiation": initiation, "bin": bin_code, "account": account, "service_code": service,
-        "amount": _amount(root["54"], warnings) if "54" in root else None, "currency": CURRENCY_VND,
-        "country": COUNTRY_VN, "merchant_category_code": root.get("52"), "merchant_name": root.get("59"),
-        "merchant_city": root.get("60"), "crc": crc, "payload_format_indicator": "01",
-        "guid": NAPAS_GUID, "unknown": tuple(unknown), **extra})
+    return VietQR._from_parsed(
+        {
+            "point_of_initiation": initiation,
+            "bin": bin_code,
+            "account": account,
+            "service_code": service,
+            "amount": _amount(root["54"], warnings) if "54" in root else None,
+            "currency": CURRENCY_VND,
+            "country": COUNTRY_VN,
+            "merchant_category_code": root.get("52"),
+            "merchant_name": root.get("59"),
+            "merchant_city": root.get("60"),
+            "crc": crc,
+            "payload_format_indicator": "01",
+            "guid": NAPAS_GUID,
+            "unknown": tuple(unknown),
+            **extra,
+        }
+    )

@@ -1,4 +1,5 @@
 """/verify: a shopper pastes a payload, uploads a photo of a QR, or scans it, and reads the verdict."""
+
 import re
 
 import zxingcpp
@@ -39,8 +40,10 @@ def _presentation(verdict: dict | None) -> dict:
     status, request = verdict["status"], verdict.get("payment_request")
     if request is not None:
         validity = request["validity"]
-        return {"verdict_heading": f"verdict_request_{validity}",
-                "verdict_tone": "genuine" if validity == "pending" else "info"}
+        return {
+            "verdict_heading": f"verdict_request_{validity}",
+            "verdict_tone": "genuine" if validity == "pending" else "info",
+        }
     if status == "genuine":
         return {"verdict_heading": "verdict_genuine", "verdict_tone": "genuine"}
     if status in NOT_OURS:
@@ -56,7 +59,7 @@ def _message(verdict: dict, heading: str) -> Markup:
     message = verdict["message"]
     for joint in (". ", ": "):
         if message.startswith(heading + joint):
-            message = message[len(heading + joint):]
+            message = message[len(heading + joint) :]
             message = message[:1].upper() + message[1:]
     html = escape(message)
     keep = [verdict.get("stall_code")] + _AMOUNT.findall(message)
@@ -114,7 +117,9 @@ def verify_photo():
             return _no_qr(lang)
         message = text(lang, f"photo_{refused.reason}", limit=_limit_words(refused, lang))
         return _page(413, verdict={"genuine": False, "status": "photo_too_large", "message": message})
-    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))]
+    found = [
+        r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    ]
     if not found:
         return _no_qr(lang)
     return _page(payload=found[0], verdict=_verdict(found[0][:MAX_PAYLOAD], lang))
@@ -125,8 +130,10 @@ def photo_over_request_limit(_exc):
     """A body over MAX_CONTENT_LENGTH is refused while the form is read (before the view runs):
     answer with the page and its message, not the bare error page."""
     lang = page_lang()
-    limit = min(current_app.config["PHOTO_MAX_BYTES"], current_app.config["MAX_CONTENT_LENGTH"] or 0) or \
-        current_app.config["PHOTO_MAX_BYTES"]
+    limit = (
+        min(current_app.config["PHOTO_MAX_BYTES"], current_app.config["MAX_CONTENT_LENGTH"] or 0)
+        or current_app.config["PHOTO_MAX_BYTES"]
+    )
     message = text(lang, "photo_too_many_bytes", limit=_limit_words(PhotoRefused("too_many_bytes", limit), lang))
     return _page(413, verdict={"genuine": False, "status": "photo_too_large", "message": message})
 

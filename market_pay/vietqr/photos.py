@@ -5,6 +5,7 @@ Pillow would decode into 169 MB (one byte per pixel once converted) and zxing-cp
 Pillow's `Image.open` is lazy: it reads only the header, so `.size` is known before `.load()`
 decodes anything. We refuse there. Pure: no Flask, no database.
 """
+
 import io
 import warnings
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ zxing-cpp's C++ encoder computes the module matrix (about 30 times faster than t
 modules at the same print size); the pixels are then written in one go (Pillow for PNG, one SVG
 path) instead of drawing module by module.
 """
+
 from functools import lru_cache
 from io import BytesIO
 
@@ -30,7 +31,7 @@ def module_matrix(payload: str, error_correction: str = "Q") -> list[list[bool]]
     blank = [False] * (size + 2 * QUIET_ZONE)
     rows = [list(blank) for _ in range(QUIET_ZONE)]
     for y in range(size):
-        row = data[y * size:(y + 1) * size]
+        row = data[y * size : (y + 1) * size]
         rows.append([False] * QUIET_ZONE + [value == 0 for value in row] + [False] * QUIET_ZONE)
     rows += [list(blank) for _ in range(QUIET_ZONE)]
     return rows
@@ -68,10 +69,12 @@ def render_svg(payload: str, size: int = DEFAULT_SIZE, error_correction: str = "
                 runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
             else:
                 x += 1
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{pixels}" height="{pixels}" '
-           f'viewBox="0 0 {modules} {modules}" shape-rendering="crispEdges">'
-           f'<rect width="{modules}" height="{modules}" fill="#fff"/>'
-           f'<path fill="#000" d="{"".join(runs)}"/></svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{pixels}" height="{pixels}" '
+        f'viewBox="0 0 {modules} {modules}" shape-rendering="crispEdges">'
+        f'<rect width="{modules}" height="{modules}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
     return svg.encode()
 
 

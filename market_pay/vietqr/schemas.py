@@ -1,4 +1,5 @@
 """VietQR schemas: stall codes, decode and verify."""
+
 from marshmallow import fields, validate
 
 from ..common.schemas import StrictSchema
@@ -47,6 +48,7 @@ class VerifyQuerySchema(StrictSchema):
 
 class VerifiedRequestSchema(StrictSchema):
     """A payment request the verified code belongs to: what the shopper needs, nothing more."""
+
     reference = fields.String()
     amount = fields.Integer()
     validity = fields.String(metadata={"description": "pending, paid, underpaid, expired or cancelled"})

@@ -5,13 +5,14 @@ Revises: 0009_callback_indexes
 Create Date: 2026-12-01 09:02:00
 
 """
+
 from alembic import op
 
 from market_pay.reports import triggers
 
 # revision identifiers, used by Alembic.
-revision = '0010_rollup_trigger_when'
-down_revision = '0009_callback_indexes'
+revision = "0010_rollup_trigger_when"
+down_revision = "0009_callback_indexes"
 branch_labels = None
 depends_on = None
 

@@ -9,12 +9,13 @@ Revises: (previous file in the chain)
 Create Date: 2026-12-01 20:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012_vendor_confirmed_accounts'
+revision = "0013"
+down_revision = "0012_vendor_confirmed_accounts"
 branch_labels = None
 depends_on = None
 
@@ -30,13 +31,13 @@ _OWNERS = {
 
 
 def upgrade():
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('market_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('vendor_id', sa.Integer(), nullable=True))
-        batch_op.create_index('ix_audit_log_market', ['market_id', 'id'], unique=False)
-        batch_op.create_index('ix_audit_log_vendor', ['vendor_id', 'id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_audit_log_market_id_market'), 'market', ['market_id'], ['id'])
-        batch_op.create_foreign_key(batch_op.f('fk_audit_log_vendor_id_vendor'), 'vendor', ['vendor_id'], ['id'])
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("market_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("vendor_id", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_audit_log_market", ["market_id", "id"], unique=False)
+        batch_op.create_index("ix_audit_log_vendor", ["vendor_id", "id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_audit_log_market_id_market"), "market", ["market_id"], ["id"])
+        batch_op.create_foreign_key(batch_op.f("fk_audit_log_vendor_id_vendor"), "vendor", ["vendor_id"], ["id"])
     _backfill()
 
 
@@ -51,23 +52,35 @@ def _backfill():
         sets = [f"vendor_id = (SELECT t.{vendor_column} FROM {table} AS t WHERE t.id = {key})"]
         if market_column:
             sets.append(f"market_id = (SELECT t.{market_column} FROM {table} AS t WHERE t.id = {key})")
-        bind.execute(sa.text(f"UPDATE audit_log SET {', '.join(sets)} WHERE entity_type = :kind"),
-                     {"kind": entity_type})
-    bind.execute(sa.text("UPDATE audit_log SET market_id = (SELECT m.id FROM market AS m WHERE m.code = "
-                         "audit_log.entity_id) WHERE entity_type = 'market'"))
-    bind.execute(sa.text(
-        f"UPDATE audit_log SET market_id = (SELECT min(l.market_id) FROM reconciliation_run_market AS l "
-        f"WHERE l.run_id = {key} HAVING count(*) = 1) WHERE entity_type = 'reconciliation_run'"))
+        bind.execute(
+            sa.text(f"UPDATE audit_log SET {', '.join(sets)} WHERE entity_type = :kind"), {"kind": entity_type}
+        )
+    bind.execute(
+        sa.text(
+            "UPDATE audit_log SET market_id = (SELECT m.id FROM market AS m WHERE m.code = "
+            "audit_log.entity_id) WHERE entity_type = 'market'"
+        )
+    )
+    bind.execute(
+        sa.text(
+            f"UPDATE audit_log SET market_id = (SELECT min(l.market_id) FROM reconciliation_run_market AS l "
+            f"WHERE l.run_id = {key} HAVING count(*) = 1) WHERE entity_type = 'reconciliation_run'"
+        )
+    )
     # A stall's market, where only the stall was told.
-    bind.execute(sa.text("UPDATE audit_log SET market_id = (SELECT v.market_id FROM vendor AS v "
-                         "WHERE v.id = audit_log.vendor_id) WHERE market_id IS NULL AND vendor_id IS NOT NULL"))
+    bind.execute(
+        sa.text(
+            "UPDATE audit_log SET market_id = (SELECT v.market_id FROM vendor AS v "
+            "WHERE v.id = audit_log.vendor_id) WHERE market_id IS NULL AND vendor_id IS NOT NULL"
+        )
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_audit_log_vendor_id_vendor'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_audit_log_market_id_market'), type_='foreignkey')
-        batch_op.drop_index('ix_audit_log_vendor')
-        batch_op.drop_index('ix_audit_log_market')
-        batch_op.drop_column('vendor_id')
-        batch_op.drop_column('market_id')
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_audit_log_vendor_id_vendor"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("fk_audit_log_market_id_market"), type_="foreignkey")
+        batch_op.drop_index("ix_audit_log_vendor")
+        batch_op.drop_index("ix_audit_log_market")
+        batch_op.drop_column("vendor_id")
+        batch_op.drop_column("market_id")

@@ -1,5 +1,6 @@
 """The administration pages through the Flask client: only administrators (exact statuses for
 every other role), CSRF on every form, each change audited, secrets shown once and never again."""
+
 import re
 
 import pytest
@@ -49,10 +50,13 @@ def test_signed_out_goes_to_sign_in_and_other_roles_get_403(client, world):
         for path in PAGES:
             assert other.get(path).status_code == 403, (role, path)
         # Forms too, with a valid CSRF token: refused before any work.
-        for path, form in (("/admin/users/new", {"username": "intruder1", "role": "admin"}),
-                           (f"/admin/users/{vendor.id}/reset", {}), ("/admin/regions/C1/rename", {"name": "X"}),
-                           ("/admin/regions/C1/move", {"parent_code": "D2"}),
-                           ("/admin/partners/simbank/add", {"kind": "secret", "value": "stolen-secret-1"})):
+        for path, form in (
+            ("/admin/users/new", {"username": "intruder1", "role": "admin"}),
+            (f"/admin/users/{vendor.id}/reset", {}),
+            ("/admin/regions/C1/rename", {"name": "X"}),
+            ("/admin/regions/C1/move", {"parent_code": "D2"}),
+            ("/admin/partners/simbank/add", {"kind": "secret", "value": "stolen-secret-1"}),
+        ):
             assert other.post(path, data={**form, "csrf_token": token}).status_code == 403, (role, path)
     assert db.session.scalar(select(User.id).where(User.username == "intruder1")) is None
     assert world["c1"].name == "Xã Một" and not audit("partner.credential_add") and not audit("region.move")
@@ -64,17 +68,33 @@ def test_signed_out_goes_to_sign_in_and_other_roles_get_403(client, world):
 def test_every_form_refuses_a_missing_or_wrong_csrf_token(client, world):
     admin_client(client)
     target = make_user("region_staff", "D1")
-    for path, form in (("/admin/users/new", {"username": "nocsrf1", "role": "region_staff", "scope": "D1"}),
-                       (f"/admin/users/{target.id}/deactivate", {}), (f"/admin/users/{target.id}/reset", {}),
-                       ("/admin/regions/C1/rename", {"name": "Xã Đổi"}), ("/admin/regions/C1/move", {"parent_code": "D2"}),
-                       ("/admin/partners/simbank/add", {"kind": "secret", "value": "a-new-secret-1"})):
+    for path, form in (
+        ("/admin/users/new", {"username": "nocsrf1", "role": "region_staff", "scope": "D1"}),
+        (f"/admin/users/{target.id}/deactivate", {}),
+        (f"/admin/users/{target.id}/reset", {}),
+        ("/admin/regions/C1/rename", {"name": "Xã Đổi"}),
+        ("/admin/regions/C1/move", {"parent_code": "D2"}),
+        ("/admin/partners/simbank/add", {"kind": "secret", "value": "a-new-secret-1"}),
+    ):
         assert client.post(path, data=form).status_code == 403, path
         assert client.post(path, data={**form, "csrf_token": "forged"}).status_code == 403, path
     db.session.expire_all()
     assert target.active and world["c1"].name == "Xã Một" and world["c1"].parent_code == "D1"
-    assert not db.session.scalars(select(AuditLog).where(AuditLog.actor_user_id.is_not(None), AuditLog.action.in_(
-        ("user.create", "user.deactivate", "user.reset_password", "region.rename", "region.move",
-         "partner.credential_add")))).all()
+    assert not db.session.scalars(
+        select(AuditLog).where(
+            AuditLog.actor_user_id.is_not(None),
+            AuditLog.action.in_(
+                (
+                    "user.create",
+                    "user.deactivate",
+                    "user.reset_password",
+                    "region.rename",
+                    "region.move",
+                    "partner.credential_add",
+                )
+            ),
+        )
+    ).all()
 
 
 def test_users_search_create_deactivate_reactivate_and_reset(client, world):
@@ -85,10 +105,18 @@ def test_users_search_create_deactivate_reactivate_and_reset(client, world):
     assert 'data-user="lan.d1"' in html and 'data-user="minh.m1"' not in html
     html = client.get("/admin/users?role=market_manager").get_data(as_text=True)
     assert 'data-user="minh.m1"' in html and 'data-user="lan.d1"' not in html
-    assert 'data-user' not in client.get("/admin/users?q=%25").get_data(as_text=True)  # '%' is a literal
+    assert "data-user" not in client.get("/admin/users?q=%25").get_data(as_text=True)  # '%' is a literal
     # Create: a random password, shown once, never stored in clear nor audited.
-    page = client.post("/admin/users/new", data={"username": "hoa.c1", "display_name": "Nguyễn Thị Hoa",
-                                                 "role": "region_staff", "scope": "C1", "csrf_token": token})
+    page = client.post(
+        "/admin/users/new",
+        data={
+            "username": "hoa.c1",
+            "display_name": "Nguyễn Thị Hoa",
+            "role": "region_staff",
+            "scope": "C1",
+            "csrf_token": token,
+        },
+    )
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     secret = re.search(r'id="secret">([^<]+)<', page.get_data(as_text=True)).group(1)
     created = db.session.scalar(select(User).where(User.username == "hoa.c1"))
@@ -99,11 +127,15 @@ def test_users_search_create_deactivate_reactivate_and_reset(client, world):
     assert sign_in(newcomer, created, secret).status_code == 302
     assert secret not in client.get("/admin/users?q=hoa").get_data(as_text=True)
     # Refusals are said in Vietnamese, with the form kept, and write nothing.
-    taken = client.post("/admin/users/new", data={"username": "hoa.c1", "role": "region_staff", "scope": "C1",
-                                                  "csrf_token": token})
-    assert taken.status_code == 409 and "tên đăng nhập không hợp lệ hoặc đã có người dùng" in taken.get_data(as_text=True)
-    wrong = client.post("/admin/users/new", data={"username": "x.y.z", "role": "region_staff", "scope": "NOPE",
-                                                  "csrf_token": token})
+    taken = client.post(
+        "/admin/users/new", data={"username": "hoa.c1", "role": "region_staff", "scope": "C1", "csrf_token": token}
+    )
+    assert taken.status_code == 409 and "tên đăng nhập không hợp lệ hoặc đã có người dùng" in taken.get_data(
+        as_text=True
+    )
+    wrong = client.post(
+        "/admin/users/new", data={"username": "x.y.z", "role": "region_staff", "scope": "NOPE", "csrf_token": token}
+    )
     assert wrong.status_code == 422 and "phạm vi không đúng với vai trò" in wrong.get_data(as_text=True)
     # Deactivate ends their sessions; reactivate lets them sign in again.
     response = client.post(f"/admin/users/{created.id}/deactivate", data={"csrf_token": token})
@@ -117,15 +149,22 @@ def test_users_search_create_deactivate_reactivate_and_reset(client, world):
     # Reset a staff password (shown once) and a vendor's PIN (to be changed at sign-in).
     reset = client.post(f"/admin/users/{created.id}/reset", data={"csrf_token": token})
     new_password = re.search(r'id="secret">([^<]+)<', reset.get_data(as_text=True)).group(1)
-    assert new_password != secret and sign_in(client.application.test_client(), created, new_password).status_code == 302
+    assert (
+        new_password != secret and sign_in(client.application.test_client(), created, new_password).status_code == 302
+    )
     vendor_user = make_user("vendor", scope_of(make_vendor(world["market"])))
     reset = client.post(f"/admin/users/{vendor_user.id}/reset", data={"csrf_token": token})
     pin = re.search(r'id="secret">([0-9]+)<', reset.get_data(as_text=True)).group(1)
     db.session.expire_all()
     assert len(pin) == 6 and vendor_user.must_change_pin
-    assert [row.action for row in db.session.scalars(select(AuditLog).where(
-        AuditLog.entity_type == "user", AuditLog.entity_id == str(created.id)).order_by(AuditLog.id))] == [
-        "user.create", "user.deactivate", "user.reactivate", "user.reset_password"]
+    assert [
+        row.action
+        for row in db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.entity_type == "user", AuditLog.entity_id == str(created.id))
+            .order_by(AuditLog.id)
+        )
+    ] == ["user.create", "user.deactivate", "user.reactivate", "user.reset_password"]
     assert audit("user.reset_pin")[-1].actor_user_id == admin.id
     assert client.post("/admin/users/999999/reset", data={"csrf_token": token}).status_code == 404
 
@@ -158,28 +197,41 @@ def test_partner_credentials_add_retire_and_only_fingerprints_shown(client, worl
     db.session.commit()
     html = client.get("/admin/partners").get_data(as_text=True)
     assert fingerprint("the-old-secret-1") in html and "the-old-secret-1" not in html
-    response = client.post("/admin/partners/simbank/add", data={"kind": "secret", "value": "the-new-secret-2",
-                                                                "csrf_token": token})
+    response = client.post(
+        "/admin/partners/simbank/add", data={"kind": "secret", "value": "the-new-secret-2", "csrf_token": token}
+    )
     assert response.status_code == 302
     html = client.get("/admin/partners").get_data(as_text=True)
     assert fingerprint("the-new-secret-2") in html and "the-new-secret-2" not in html
     assert "the-old-secret-1" not in html and fingerprint("the-old-secret-1") in html
-    retire = client.post("/admin/partners/simbank/retire", data={"fingerprint": fingerprint("the-old-secret-1"),
-                                                                 "csrf_token": token})
+    retire = client.post(
+        "/admin/partners/simbank/retire", data={"fingerprint": fingerprint("the-old-secret-1"), "csrf_token": token}
+    )
     assert retire.status_code == 302
     values = db.session.scalars(select(PartnerCredential.value).where(PartnerCredential.partner == "simbank")).all()
     assert values == ["the-new-secret-2"]
     # The last one cannot be retired; a short secret and an API key for a partner without one are refused.
-    last = client.post("/admin/partners/simbank/retire", data={"fingerprint": fingerprint("the-new-secret-2"),
-                                                               "csrf_token": token})
+    last = client.post(
+        "/admin/partners/simbank/retire", data={"fingerprint": fingerprint("the-new-secret-2"), "csrf_token": token}
+    )
     assert last.status_code == 422 and "the-new-secret-2" not in last.get_data(as_text=True)
     short = client.post("/admin/partners/payos/add", data={"kind": "secret", "value": "short", "csrf_token": token})
     assert short.status_code == 422 and 'value="short"' not in short.get_data(as_text=True)
-    assert client.post("/admin/partners/payos/add", data={"kind": "api_key", "value": "long-enough-key",
-                                                          "csrf_token": token}).status_code == 422
-    assert client.post("/admin/partners/nobank/add", data={"kind": "secret", "value": "long-enough-key",
-                                                           "csrf_token": token}).status_code == 422
+    assert (
+        client.post(
+            "/admin/partners/payos/add", data={"kind": "api_key", "value": "long-enough-key", "csrf_token": token}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/admin/partners/nobank/add", data={"kind": "secret", "value": "long-enough-key", "csrf_token": token}
+        ).status_code
+        == 422
+    )
     details = [row.details for row in audit("partner.credential_add") + audit("partner.credential_retire")]
-    assert details == [{"partner": "simbank", "kind": "secret", "added": fingerprint("the-new-secret-2")},
-                       {"partner": "simbank", "retired": fingerprint("the-old-secret-1")}]
+    assert details == [
+        {"partner": "simbank", "kind": "secret", "added": fingerprint("the-new-secret-2")},
+        {"partner": "simbank", "retired": fingerprint("the-old-secret-1")},
+    ]
     assert all(row.actor_user_id == admin.id for row in audit("partner.credential_add"))

@@ -1,4 +1,5 @@
 """The audit trail: every row says whose change it is, and the people responsible can read it."""
+
 import json
 from datetime import UTC, datetime
 
@@ -82,7 +83,11 @@ def test_items_have_the_documented_shape_and_filters_combine(client, world):
     (item,) = read(client, headers, f"?action=account.deactivate&vendor={va.id}&actor={admin.username}")["items"]
     assert set(item) == {"id", "at", "actor", "action", "market_code", "vendor_id", "entity", "detail"}
     assert (item["actor"], item["market_code"], item["vendor_id"], item["detail"]) == (
-        admin.username, va.market.code, va.id, {"why": "test"})
+        admin.username,
+        va.market.code,
+        va.id,
+        {"why": "test"},
+    )
     assert read(client, headers, f"?market={world['mb'].code}&action=account.deactivate")["items"] == []
     assert read(client, headers, "?actor=nobody")["items"] == []
 
@@ -93,8 +98,9 @@ def test_days_are_local_vietnamese_days(client, world):
     entry.at = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)  # 00:30 on the 21st in Vietnam
     db.session.commit()
     headers = auth_header(admin)
-    assert [i["id"] for i in read(client, headers, "?action=test.late&from=2026-11-21&to=2026-11-21")["items"]] \
-        == [entry.id]
+    assert [i["id"] for i in read(client, headers, "?action=test.late&from=2026-11-21&to=2026-11-21")["items"]] == [
+        entry.id
+    ]
     assert read(client, headers, "?action=test.late&from=2026-11-20&to=2026-11-20")["items"] == []
     assert read(client, headers, "?action=test.late&to=2026-11-20")["items"] == []
     for bad in ("?from=2026-13-01", "?from=2026-11-22&to=2026-11-21", "?vendor=abc", "?cursor=zzz", "?limit=0"):
@@ -120,17 +126,33 @@ def test_pages_follow_the_cursor_without_gaps(client, world):
 def test_suspense_resolutions_and_cash_sale_undo_are_in_the_stall_s_log(client, world):
     from market_pay.common.types import utcnow
     from market_pay.payments.models import BankTransaction, SuspenseItem
+
     va, admin = world["va"], world["admin"]
-    txn = BankTransaction(partner="simbank", partner_txn_id="A1", bank_reference="FT-A1", bin="970436",
-                          account_number="555", amount=9_000, direction="in", booked_at=utcnow(), match_kind="suspense")
+    txn = BankTransaction(
+        partner="simbank",
+        partner_txn_id="A1",
+        bank_reference="FT-A1",
+        bin="970436",
+        account_number="555",
+        amount=9_000,
+        direction="in",
+        booked_at=utcnow(),
+        match_kind="suspense",
+    )
     db.session.add(txn)
     db.session.flush()
     item = SuspenseItem(reason="unknown_account", transaction_id=txn.id)
     db.session.add(item)
     db.session.commit()
     headers = auth_header(admin)
-    assert client.post(f"/api/v1/suspense/{item.id}/resolve", headers=headers,
-                       json={"action": "assign_stall", "vendor_id": va.id, "note": "đúng sạp"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/suspense/{item.id}/resolve",
+            headers=headers,
+            json={"action": "assign_stall", "vendor_id": va.id, "note": "đúng sạp"},
+        ).status_code
+        == 200
+    )
     vendor = auth_header(make_user("vendor", scope=scope_of(va)))
     sale = client.post(f"/api/v1/vendors/{va.id}/cash-sales", headers=vendor, json={"amount": 5_000}).get_json()
     assert client.delete(f"/api/v1/cash-sales/{sale['id']}", headers=vendor).status_code == 200
@@ -155,17 +177,24 @@ def test_a_statement_run_is_in_the_log_of_the_staff_who_may_read_the_run(client,
     from market_pay.reconciliation.services import reconcile_file
     from tests.payments.helpers import set_partners
     from tests.reconciliation.statements import line, write_statement
+
     set_partners()
     va, vb = world["va"], world["vb"]
 
     def block(vendor, n):
         account = vendor.accounts[0]
-        return (account.bin, account.account_number, 0,
-                [line(f"AUD-{n}", f"FT-AUD-{n}", "2026-11-21T09:00:00+07:00", 10_000)], None)
+        return (
+            account.bin,
+            account.account_number,
+            0,
+            [line(f"AUD-{n}", f"FT-AUD-{n}", "2026-11-21T09:00:00+07:00", 10_000)],
+            None,
+        )
 
     one, _ = reconcile_file(None, str(write_statement(tmp_path / "a.csv", [block(va, 1)])), "simbank", None, "a.csv")
-    both, _ = reconcile_file(None, str(write_statement(tmp_path / "ab.csv", [block(va, 2), block(vb, 3)])),
-                             "simbank", None, "ab.csv")
+    both, _ = reconcile_file(
+        None, str(write_statement(tmp_path / "ab.csv", [block(va, 2), block(vb, 3)])), "simbank", None, "ab.csv"
+    )
     db.session.commit()
 
     def runs(headers):
@@ -183,15 +212,20 @@ def test_a_stall_reads_who_changed_its_accounts_and_logins(client, world):
     manager = make_user("market_manager", scope=world["ma"].code)
     managed = auth_header(manager)
     account = client.post(f"/api/v1/vendors/{va.id}/accounts", headers=managed, json=account_data()).get_json()
-    assert client.post(f"/api/v1/vendors/{va.id}/accounts/{account['id']}/deactivate",
-                       headers=managed).status_code == 200
+    assert (
+        client.post(f"/api/v1/vendors/{va.id}/accounts/{account['id']}/deactivate", headers=managed).status_code == 200
+    )
     assistant = make_user("vendor_assistant", scope=scope_of(va))
-    assert client.post(f"/api/v1/users/{assistant.id}/deactivate",
-                       headers=auth_header(world["admin"])).status_code == 200
+    assert (
+        client.post(f"/api/v1/users/{assistant.id}/deactivate", headers=auth_header(world["admin"])).status_code == 200
+    )
     vendor = auth_header(make_user("vendor", scope=scope_of(va)))
     log = read(client, vendor, "?limit=500")["items"]
     changes = {(item["action"], item["actor"]) for item in log}
     # The manager's account waits for the vendor; deactivating it before then withdraws it.
-    assert {("account.add", manager.username), ("account.reject", manager.username),
-            ("user.deactivate", world["admin"].username)} <= changes
+    assert {
+        ("account.add", manager.username),
+        ("account.reject", manager.username),
+        ("user.deactivate", world["admin"].username),
+    } <= changes
     assert {item["market_code"] for item in log} == {va.market.code}

@@ -1,4 +1,5 @@
 """Changing one's own PIN or password on a page; after a manager's reset the board asks for a PIN."""
+
 import re
 
 import pytest
@@ -61,11 +62,16 @@ def test_staff_change_their_password_on_the_page_and_strangers_are_sent_to_sign_
     assert client.get("/stall/pin").headers["Location"].endswith("/stall/login")
 
 
-@pytest.mark.parametrize("kind, login, secret_fields, secret", [
-    ("stall", {"phone": None, "pin": VENDOR_PIN}, ("old_pin", "new_pin"), "pin"),
-    ("staff", {"username": None, "password": STAFF_PASSWORD}, ("old_password", "new_password"), "password")])
-def test_too_many_wrong_old_secrets_answer_the_form_page_with_429_and_the_wait(client, kind, login, secret_fields,
-                                                                             secret):
+@pytest.mark.parametrize(
+    "kind, login, secret_fields, secret",
+    [
+        ("stall", {"phone": None, "pin": VENDOR_PIN}, ("old_pin", "new_pin"), "pin"),
+        ("staff", {"username": None, "password": STAFF_PASSWORD}, ("old_password", "new_password"), "password"),
+    ],
+)
+def test_too_many_wrong_old_secrets_answer_the_form_page_with_429_and_the_wait(
+    client, kind, login, secret_fields, secret
+):
     """The change form counts a wrong old secret like a sign-in; past the limit the page itself says
     how long to wait (its 429 path builds the page from the throttle's wait: no 500)."""
     user = make_user("vendor", scope_of(make_vendor())) if kind == "stall" else make_user("admin")

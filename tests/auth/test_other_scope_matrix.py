@@ -11,6 +11,7 @@ so that only the scope check can refuse it (a 422 would hide a missing one).
 The list of endpoints is the app's url_map: a route that is neither walked here nor listed in
 UNSCOPED with its reason fails `test_the_matrix_covers_every_api_route`.
 """
+
 import io
 import re
 
@@ -64,13 +65,27 @@ def world(app, tmp_path):
     sale = record_cash_sale(admin, vb.id, 15_000)
     item = SuspenseItem(reason="unknown_account", detail="test", market_id=mb.id)
     db.session.add(item)
-    statement = write_statement(tmp_path / "b.csv", [("970436", "9876543210987", 0, [
-        line("OB-1", "FT-OB-1", "2026-11-21T09:00:00+07:00", 40_000)], None)])
+    statement = write_statement(
+        tmp_path / "b.csv",
+        [("970436", "9876543210987", 0, [line("OB-1", "FT-OB-1", "2026-11-21T09:00:00+07:00", 40_000)], None)],
+    )
     run, _ = reconcile_file(None, str(statement), "simbank", None, "b.csv")
     db.session.commit()
-    return {"code:markets": "MB-OTHER", "code:regions": "C2", "vendor_id": vb.id, "account_id": vb.accounts[0].id,
-            "reference": request.reference, "sale_id": sale.id, "item_id": item.id, "run_id": run.id,
-            "user_id": other_vendor.id, "pending_account_id": pending.id, "image_format": "png", "partner": "simbank", "statement": statement}
+    return {
+        "code:markets": "MB-OTHER",
+        "code:regions": "C2",
+        "vendor_id": vb.id,
+        "account_id": vb.accounts[0].id,
+        "reference": request.reference,
+        "sale_id": sale.id,
+        "item_id": item.id,
+        "run_id": run.id,
+        "user_id": other_vendor.id,
+        "pending_account_id": pending.id,
+        "image_format": "png",
+        "partner": "simbank",
+        "statement": statement,
+    }
 
 
 # Requests about the account waiting for its vendor's decision rather than the active one.
@@ -85,23 +100,39 @@ def fill_path(path: str, world: dict) -> str:
         if name == "account_id" and path in ON_PENDING_ACCOUNT:
             return str(world["pending_account_id"])
         return str(world[name])  # a KeyError: give the new parameter an object of MB above
+
     return re.sub(r"\{(\w+)\}", value, path)
 
 
 # What each request carries to aim at MB (query strings for lists, bodies for changes).
-QUERIES = {"/api/v1/vendors": "?market_code=MB-OTHER", "/api/v1/markets": "?region_code=C2",
-           "/api/v1/regions": "?parent_code=D2", "/api/v1/suspense": "?market_code=MB-OTHER",
-           "/api/v1/reports/adoption": "?market=MB-OTHER&from=2026-11-01&to=2026-11-30",
-           "/api/v1/users": "", "/api/v1/reconciliation-runs": "", "/api/v1/audit-log": "?market=MB-OTHER"}
+QUERIES = {
+    "/api/v1/vendors": "?market_code=MB-OTHER",
+    "/api/v1/markets": "?region_code=C2",
+    "/api/v1/regions": "?parent_code=D2",
+    "/api/v1/suspense": "?market_code=MB-OTHER",
+    "/api/v1/reports/adoption": "?market=MB-OTHER&from=2026-11-01&to=2026-11-30",
+    "/api/v1/users": "",
+    "/api/v1/reconciliation-runs": "",
+    "/api/v1/audit-log": "?market=MB-OTHER",
+}
 BODIES = {
-    ("post", "/api/v1/users"): {"username": "ql.new", "password": "new-password-1", "role": "market_manager",
-                                "scope": "MB-OTHER"},
+    ("post", "/api/v1/users"): {
+        "username": "ql.new",
+        "password": "new-password-1",
+        "role": "market_manager",
+        "scope": "MB-OTHER",
+    },
     ("post", "/api/v1/regions"): {"code": "C9", "name": "Xã Chín", "kind": "commune", "parent_code": "D2"},
     ("post", "/api/v1/markets"): {"code": "MC", "name": "Chợ C", "region_code": "C2"},
     ("patch", "/api/v1/markets/{code}"): {"name": "Chợ đổi tên"},
-    ("post", "/api/v1/vendors"): {"market_code": "MB-OTHER", "stall_code": "NEW", "display_name": "Mới",
-                                  "legal_name": "NGUYỄN THỊ HOA", "phone": "0912345678",
-                                  "accounts": [account_data()]},
+    ("post", "/api/v1/vendors"): {
+        "market_code": "MB-OTHER",
+        "stall_code": "NEW",
+        "display_name": "Mới",
+        "legal_name": "NGUYỄN THỊ HOA",
+        "phone": "0912345678",
+        "accounts": [account_data()],
+    },
     ("patch", "/api/v1/vendors/{vendor_id}"): {"display_name": "Đổi tên"},
     ("post", "/api/v1/vendors/{vendor_id}/accounts"): account_data(),
     ("post", "/api/v1/vendors/{vendor_id}/payment-requests"): {"amount": 10_000},
@@ -114,8 +145,12 @@ def send(client, method: str, path: str, world: dict, headers: dict):
     url = fill_path(path, world) + (QUERIES.get(path, "") if method == "get" else "")
     if path == "/api/v1/statements":
         with open(world["statement"], "rb") as handle:
-            return client.post(url, headers=headers, content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(handle.read()), "b.csv"), "partner": "simbank"})
+            return client.post(
+                url,
+                headers=headers,
+                content_type="multipart/form-data",
+                data={"file": (io.BytesIO(handle.read()), "b.csv"), "partner": "simbank"},
+            )
     if path == "/api/v1/markets/{code}/vendors/import":
         csv_text = "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\nZ-1,Rau,0912345678,,970405,88881,X\n"
         return client.post(url, headers={**headers, "Content-Type": "text/csv"}, data=csv_text.encode())
@@ -136,8 +171,11 @@ FILTERED_LISTS = {
 }
 # Another scope's reconciliation run is unknown to staff who read runs (404, like any unknown id);
 # stall roles read no runs at all (403). Every other refusal is 403.
-RUN_READS = ("/api/v1/reconciliation-runs/{run_id}", "/api/v1/reconciliation-runs/{run_id}/breaks",
-             "/api/v1/reconciliation-runs/{run_id}/breaks.csv")
+RUN_READS = (
+    "/api/v1/reconciliation-runs/{run_id}",
+    "/api/v1/reconciliation-runs/{run_id}/breaks",
+    "/api/v1/reconciliation-runs/{run_id}/breaks.csv",
+)
 NOT_FOUND = {(("get", path), role) for path in RUN_READS for role in ("region_staff", "market_manager")}
 
 

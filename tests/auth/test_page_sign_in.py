@@ -1,5 +1,6 @@
 """The stall and staff sign-in pages: throttling answers a 429 page (not a 500) with the wait; a
 vendor's own phone is never locked out by others' guesses; the session cookie opens no API."""
+
 import base64
 import json
 import re
@@ -18,14 +19,18 @@ def csrf_of(client, path):
 
 
 def post_form(client, path, fields, query=""):
-    return client.post(path + query, data={**fields, "csrf_token": csrf_of(client, path)},
-                       environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    return client.post(
+        path + query, data={**fields, "csrf_token": csrf_of(client, path)}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
 
 
-@pytest.mark.parametrize("path, login_field, secret_field, role", [
-    ("/stall/login", "phone", "pin", "vendor"), ("/staff/login", "username", "password", "admin")])
-def test_a_throttled_sign_in_page_answers_429_with_the_wait_in_vietnamese(client, path, login_field,
-                                                                          secret_field, role):
+@pytest.mark.parametrize(
+    "path, login_field, secret_field, role",
+    [("/stall/login", "phone", "pin", "vendor"), ("/staff/login", "username", "password", "admin")],
+)
+def test_a_throttled_sign_in_page_answers_429_with_the_wait_in_vietnamese(
+    client, path, login_field, secret_field, role
+):
     user = make_user(role, scope_of(make_vendor()) if role == "vendor" else None)
     wrong = {login_field: user.username, secret_field: "999999999x"}
     answers = [post_form(client, path, wrong).status_code for _ in range(5)]
@@ -51,8 +56,10 @@ def page_session_values(client) -> set[str]:
     return strings | set(re.findall(r"[A-Za-z0-9_\-]{16,}", text))
 
 
-@pytest.mark.parametrize("path, login_field, secret_field, role", [
-    ("/stall/login", "phone", "pin", "vendor"), ("/staff/login", "username", "password", "admin")])
+@pytest.mark.parametrize(
+    "path, login_field, secret_field, role",
+    [("/stall/login", "phone", "pin", "vendor"), ("/staff/login", "username", "password", "admin")],
+)
 def test_nothing_in_a_page_session_cookie_opens_the_api(client, path, login_field, secret_field, role):
     user = make_user(role, scope_of(make_vendor()) if role == "vendor" else None)
     secret = VENDOR_PIN if role == "vendor" else STAFF_PASSWORD
@@ -66,9 +73,11 @@ def test_nothing_in_a_page_session_cookie_opens_the_api(client, path, login_fiel
 
 
 def stall_sign_in(client, user, pin, address):
-    return client.post("/stall/login", data={"phone": user.username, "pin": pin,
-                                             "csrf_token": csrf_of(client, "/stall/login")},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/stall/login",
+        data={"phone": user.username, "pin": pin, "csrf_token": csrf_of(client, "/stall/login")},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_others_guesses_never_lock_a_vendor_out_of_their_own_phone(app, client):
@@ -105,11 +114,14 @@ def test_an_api_client_with_a_live_token_is_not_locked_out_by_others(client):
     for n in range(15):
         assert api_sign_in(client, user.username, "975310", f"10.8.{n}.1").status_code == 401
     assert api_sign_in(client, user.username, VENDOR_PIN, "10.0.0.7").status_code == 429
-    trusted = api_sign_in(client, user.username, VENDOR_PIN, "10.0.0.7",
-                          {"Authorization": f"Bearer {own_token}"})
+    trusted = api_sign_in(client, user.username, VENDOR_PIN, "10.0.0.7", {"Authorization": f"Bearer {own_token}"})
     assert trusted.status_code == 201
 
 
 def api_sign_in(client, username, password, address, headers=None):
-    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
-                       headers=headers or {}, environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/api/v1/auth/token",
+        json={"username": username, "password": password},
+        headers=headers or {},
+        environ_base={"REMOTE_ADDR": address},
+    )

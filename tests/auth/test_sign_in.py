@@ -1,4 +1,5 @@
 """Bearer tokens: sign-in for staff and vendors, revocation, expiry, throttling."""
+
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -11,8 +12,9 @@ from tests.factories import STAFF_PASSWORD, VENDOR_PIN, auth_header, make_user, 
 
 
 def sign_in(client, username, password, address="10.0.0.1"):
-    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/api/v1/auth/token", json={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 def test_staff_sign_in_returns_a_token_that_opens_the_api(client):

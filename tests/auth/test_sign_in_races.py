@@ -1,5 +1,6 @@
 """The sign-in throttle holds under concurrency: an attempt is counted (one atomic statement)
 before its password is checked, and the count decides whether it is checked at all."""
+
 import json
 import threading
 import urllib.request
@@ -24,9 +25,16 @@ def test_forty_concurrent_wrong_passwords_check_at_most_the_limit(service):
 
     def attempt():
         start.wait()
-        answers.append(status_of(urllib.request.Request(
-            f"{service}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
-            data=json.dumps({"username": "staff.one", "password": "wrong-password"}).encode())))
+        answers.append(
+            status_of(
+                urllib.request.Request(
+                    f"{service}/api/v1/auth/token",
+                    method="POST",
+                    headers={"Content-Type": "application/json"},
+                    data=json.dumps({"username": "staff.one", "password": "wrong-password"}).encode(),
+                )
+            )
+        )
 
     threads = [threading.Thread(target=attempt) for _ in range(ATTEMPTS)]
     for thread in threads:

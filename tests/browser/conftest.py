@@ -1,6 +1,7 @@
 """Browser tests: the real pages in headless Chromium (Playwright driving the system's Chromium),
 against the real service under gunicorn with a real database, fed by signed bank callbacks over
 HTTP. Skipped with a reason where Chromium or Playwright is missing (CI installs both)."""
+
 import json
 import os
 import shutil
@@ -16,9 +17,11 @@ CHROMIUM = os.environ.get("MARKET_PAY_CHROMIUM") or shutil.which("chromium") or 
 SECRET = "browser-simbank-secret"
 PHONE, PIN = "0987654321", "135790"
 BIN, ACCOUNT = "970405", "1900123456789"
-STALLS_CSV = ("stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
-              f"A-07,Rau sạch bà Hoa,{PHONE},1000,{BIN},{ACCOUNT},NGUYỄN THỊ HOA\n"
-              "A-08,Thịt lợn ông Nam,0912000008,,970422,1900000000008,TRAN VAN NAM\n")
+STALLS_CSV = (
+    "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
+    f"A-07,Rau sạch bà Hoa,{PHONE},1000,{BIN},{ACCOUNT},NGUYỄN THỊ HOA\n"
+    "A-08,Thịt lợn ông Nam,0912000008,,970422,1900000000008,TRAN VAN NAM\n"
+)
 
 SERVICE = {}
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
@@ -85,16 +88,31 @@ def context(browser):
 _sent = [0]
 
 
-def send_callback(base: str, amount: int, description: str = "CHUYEN TIEN", account: str = ACCOUNT, bin_code: str = BIN):
+def send_callback(
+    base: str, amount: int, description: str = "CHUYEN TIEN", account: str = ACCOUNT, bin_code: str = BIN
+):
     """One signed simbank credit over HTTP, booked now, as the bank would send it."""
     _sent[0] += 1
     n = f"{int(time.time() * 1000)}{_sent[0]:04d}"
-    body = json.dumps({"transaction_id": f"BR{n}", "bank_reference": f"FT{n}", "bin": bin_code,
-                       "account_number": account, "amount": amount, "direction": "in", "description": description,
-                       "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                       "payer_name": "TRAN VAN B"}).encode()
-    request = urllib.request.Request(f"{base}/api/v1/callbacks/simbank", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    body = json.dumps(
+        {
+            "transaction_id": f"BR{n}",
+            "bank_reference": f"FT{n}",
+            "bin": bin_code,
+            "account_number": account,
+            "amount": amount,
+            "direction": "in",
+            "description": description,
+            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "payer_name": "TRAN VAN B",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/api/v1/callbacks/simbank",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 
@@ -117,6 +135,7 @@ def spoken(page) -> list[str]:
 def wait_matched(seconds: float = 20.0):
     """Until the service's matcher has allocated every recorded transaction."""
     from sqlalchemy import create_engine, text
+
     engine = create_engine(SERVICE["database_url"])
     try:
         deadline = time.monotonic() + seconds

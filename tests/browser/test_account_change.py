@@ -1,5 +1,6 @@
 """A market manager's account change waits on the stall board for the vendor's PIN (real browser,
 real service): the notice is at the top of a 360 px phone screen, and confirming it works."""
+
 import os
 from pathlib import Path
 
@@ -16,13 +17,34 @@ MANAGER, MANAGER_PASSWORD = "ql.dongvan", "manager-password-1"
 @pytest.fixture(scope="module")
 def pending(service):
     """The manager of DV asks to pay stall A-07 into a new account."""
-    cli(service_env(SERVICE["database_url"]), "users", "create", "--username", MANAGER, "--password", MANAGER_PASSWORD,
-        "--role", "market_manager", "--scope", "DV", "--display-name", "Ban quản lý chợ Đồng Văn")
+    cli(
+        service_env(SERVICE["database_url"]),
+        "users",
+        "create",
+        "--username",
+        MANAGER,
+        "--password",
+        MANAGER_PASSWORD,
+        "--role",
+        "market_manager",
+        "--scope",
+        "DV",
+        "--display-name",
+        "Ban quản lý chợ Đồng Văn",
+    )
     token = api(service, "POST", "/api/v1/auth/token", {"username": MANAGER, "password": MANAGER_PASSWORD})["token"]
-    stall = next(v for v in api(service, "GET", "/api/v1/vendors?market_code=DV", token=token)["items"]
-                 if v["stall_code"] == "A-07")
-    account = api(service, "POST", f"/api/v1/vendors/{stall['id']}/accounts", token=token,
-                  body={"bin": "970422", "account_number": "7770001112223", "account_name": "Nguyễn Thị Hoa"})
+    stall = next(
+        v
+        for v in api(service, "GET", "/api/v1/vendors?market_code=DV", token=token)["items"]
+        if v["stall_code"] == "A-07"
+    )
+    account = api(
+        service,
+        "POST",
+        f"/api/v1/vendors/{stall['id']}/accounts",
+        token=token,
+        body={"bin": "970422", "account_number": "7770001112223", "account_name": "Nguyễn Thị Hoa"},
+    )
     assert account["status"] == "pending"
     return {"token": token, "vendor_id": stall["id"], "account": account}
 
@@ -35,8 +57,13 @@ def test_the_vendor_sees_the_change_at_the_top_and_confirms_it_with_the_pin(brow
         notice = page.locator("section.account-change")
         assert notice.count() == 1
         text = notice.inner_text()
-        for shown in ("Có yêu cầu đổi tài khoản nhận tiền", "MBBank", "•••• 2223", "Nguyễn Thị Hoa",
-                      "Ban quản lý chợ Đồng Văn"):
+        for shown in (
+            "Có yêu cầu đổi tài khoản nhận tiền",
+            "MBBank",
+            "•••• 2223",
+            "Nguyễn Thị Hoa",
+            "Ban quản lý chợ Đồng Văn",
+        ):
             assert shown in text, shown
         # At the top of the screen, fully visible without scrolling, on a 360 px phone.
         box = notice.bounding_box()

@@ -2,6 +2,7 @@
 creates, deactivates, reactivates and resets a login, moves a commune (the dashboard follows) and
 rotates a partner's secret; every page fits 390 px and 1366 px. Screenshots go to
 $MARKET_PAY_SHOTS (default /tmp/p1-shots)."""
+
 import os
 import re
 from pathlib import Path
@@ -14,8 +15,11 @@ from market_pay.payments.partners import fingerprint
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(os.environ.get("MARKET_PAY_SHOTS", "/tmp/p1-shots"))
-LOGINS = {role: (username, password) for username, password, role, scope, _ in DEMO_LOGINS
-          if role != "region_staff" or scope == "08"}
+LOGINS = {
+    role: (username, password)
+    for username, password, role, scope, _ in DEMO_LOGINS
+    if role != "region_staff" or scope == "08"
+}
 
 
 def staff_page(browser, base, role, width=1366, height=900):
@@ -94,10 +98,15 @@ def test_an_administrator_manages_users_regions_and_partners(browser, demo_servi
     context.close()
 
 
-PAGES = [("admin", "/admin/users", "admin-users"), ("admin", "/admin/users/new", "admin-user-new"),
-         ("admin", "/admin/regions", "admin-regions"), ("admin", "/admin/regions/00721", "admin-region"),
-         ("admin", "/admin/partners", "admin-partners"), ("region_staff", "/reports", "reports-province"),
-         ("market_manager", "/reports", "reports-manager")]
+PAGES = [
+    ("admin", "/admin/users", "admin-users"),
+    ("admin", "/admin/users/new", "admin-user-new"),
+    ("admin", "/admin/regions", "admin-regions"),
+    ("admin", "/admin/regions/00721", "admin-region"),
+    ("admin", "/admin/partners", "admin-partners"),
+    ("region_staff", "/reports", "reports-province"),
+    ("market_manager", "/reports", "reports-manager"),
+]
 
 
 @pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)])

@@ -1,6 +1,7 @@
 """The stall board on the phones vendors have (360×780 and 390×844): it fits, its amounts never
 wrap, its keypad's presets replace the amount, it keeps cash sales through a lost signal, and it
 behaves like the speaker it replaces (issue 19, "The stall board")."""
+
 import pytest
 
 from tests.browser.conftest import CAPTURE_SPEECH, send_callback, sign_in, wait_js
@@ -35,8 +36,7 @@ def assert_fits(page):
 
 
 def phone(browser, viewport):
-    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport=viewport,
-                              device_scale_factor=1)
+    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport=viewport, device_scale_factor=1)
     ctx.add_init_script(CAPTURE_SPEECH)
     return ctx
 
@@ -95,11 +95,11 @@ def test_keypad_presets_fit_and_replace_the_amount(browser, service, viewport):
         return page.inner_text("#keypad-amount")
 
     assert press("p50000") == "50.000 ₫"
-    assert press("2") == "2 ₫"                       # a new amount, never 500.002 ₫
+    assert press("2") == "2 ₫"  # a new amount, never 500.002 ₫
     assert press("5") == "25 ₫"
-    assert press("p100000") == "100.000 ₫"          # a preset replaces what was typed
+    assert press("p100000") == "100.000 ₫"  # a preset replaces what was typed
     assert press("p20000") == "20.000 ₫"
-    assert press("⌫") == "0 ₫"                       # ⌫ after a preset clears it
+    assert press("⌫") == "0 ₫"  # ⌫ after a preset clears it
     assert press("3", "000") == "3.000 ₫"
     assert press("p10000", "000") == "0 ₫"
     assert press("p50000") == "50.000 ₫"
@@ -114,6 +114,7 @@ def cash_sales_of_amount(amount: int) -> int:
     from sqlalchemy import create_engine, text
 
     from tests.browser.conftest import SERVICE
+
     engine = create_engine(SERVICE["database_url"])
     try:
         with engine.connect() as conn:
@@ -147,8 +148,15 @@ def test_cash_typed_offline_is_queued_and_sent_once_when_back_online(browser, se
     assert_fits(page)
     page.screenshot(path=f"{SHOTS}/offline-{viewport['width']}.png", full_page=True)
     # A reload while offline is not possible; the queue survives a closed tab though (localStorage).
-    assert len(page.evaluate("JSON.parse(localStorage.getItem('market_pay:cash-queue:' + "
-                             "document.getElementById('board').dataset.vendor))")) == 1
+    assert (
+        len(
+            page.evaluate(
+                "JSON.parse(localStorage.getItem('market_pay:cash-queue:' + "
+                "document.getElementById('board').dataset.vendor))"
+            )
+        )
+        == 1
+    )
     assert cash_sales_of_amount(amount) == 0
     ctx.set_offline(False)
     wait_js(page, "document.getElementById('cash-queue').hidden", timeout=30_000)
@@ -156,23 +164,32 @@ def test_cash_typed_offline_is_queued_and_sent_once_when_back_online(browser, se
     assert "Đã gửi tiền mặt" in page.inner_text("#toast")
     assert cash_sales_of_amount(amount) == 1
     # The same key sent again (an answer lost on the way back) records nothing more.
-    replay = page.evaluate("""(amount) => fetch('/stall/cash', {method: 'POST', credentials: 'same-origin',
+    replay = page.evaluate(
+        """(amount) => fetch('/stall/cash', {method: 'POST', credentials: 'same-origin',
         headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'replay-' + amount,
                   'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
-        body: JSON.stringify({amount})}).then(r => r.status)""", amount + 1)
-    again = page.evaluate("""(amount) => fetch('/stall/cash', {method: 'POST', credentials: 'same-origin',
+        body: JSON.stringify({amount})}).then(r => r.status)""",
+        amount + 1,
+    )
+    again = page.evaluate(
+        """(amount) => fetch('/stall/cash', {method: 'POST', credentials: 'same-origin',
         headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'replay-' + amount,
                   'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
-        body: JSON.stringify({amount})}).then(r => r.status)""", amount + 1)
+        body: JSON.stringify({amount})}).then(r => r.status)""",
+        amount + 1,
+    )
     assert (replay, again) == (201, 200) and cash_sales_of_amount(amount + 1) == 1
     ctx.close()
 
 
 def make_qr(page, amount: int) -> str:
-    return page.evaluate("""(amount) => fetch('/stall/qr', {method: 'POST', credentials: 'same-origin',
+    return page.evaluate(
+        """(amount) => fetch('/stall/qr', {method: 'POST', credentials: 'same-origin',
         headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'qr-test-' + amount + '-' + Date.now(),
                   'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
-        body: JSON.stringify({amount})}).then(r => r.json()).then(v => v.reference)""", amount)
+        body: JSON.stringify({amount})}).then(r => r.json()).then(v => v.reference)""",
+        amount,
+    )
 
 
 @pytest.mark.parametrize("viewport", PHONES)
@@ -181,10 +198,11 @@ def test_vua_nhan_lists_todays_credits_after_a_reload_and_says_why_a_row_warns(b
     page = ctx.new_page()
     sign_in(page, service)
     # Amounts of their own per phone size: the list also holds the other run's rows.
-    floor_amount, asked, paid, plain = ((300, 120_000, 120, 56_000) if viewport["width"] == 360
-                                        else (400, 130_000, 130, 57_000))
+    floor_amount, asked, paid, plain = (
+        (300, 120_000, 120, 56_000) if viewport["width"] == 360 else (400, 130_000, 130, 57_000)
+    )
     reference = make_qr(page, asked)
-    send_callback(service, floor_amount)                                  # below the stall's 1.000 ₫
+    send_callback(service, floor_amount)  # below the stall's 1.000 ₫
     send_callback(service, paid, description=f"MBVCB.1234567.{reference} CHUYEN TIEN")  # far short of the request
     send_callback(service, plain)
     plain_text = f"{plain // 1000}.000 ₫"
@@ -214,20 +232,21 @@ def test_vua_nhan_lists_todays_credits_after_a_reload_and_says_why_a_row_warns(b
 @pytest.mark.parametrize("viewport", PHONES)
 def test_the_missed_while_offline_sentence_waits_for_the_tap_that_enables_sound(browser, service, viewport):
     from tests.browser.conftest import wait_matched
+
     ctx = phone(browser, viewport)
     page = ctx.new_page()
     sign_in(page, service)
-    page.close()                                           # the phone loses its signal
+    page.close()  # the phone loses its signal
     first, second = (61_000, 62_000) if viewport["width"] == 360 else (63_000, 64_000)
     send_callback(service, first)
     send_callback(service, second)
     wait_matched()
-    page = ctx.new_page()                                  # back, on the same phone: no tap yet
+    page = ctx.new_page()  # back, on the same phone: no tap yet
     page.goto(f"{service}/stall")
     page.wait_for_selector("#missed:not([hidden])", timeout=10_000)
     page.wait_for_selector(f"#payments li:has-text('{second // 1000}.000 ₫')", timeout=10_000)
     assert page.inner_text("#missed") == "Có hai khoản nhận được khi mất mạng"
-    assert page.evaluate("window.__spoken") == []          # a browser would refuse it before the tap
+    assert page.evaluate("window.__spoken") == []  # a browser would refuse it before the tap
     assert "nghe các khoản đã lỡ" in page.inner_text("#sound")
     assert_fits(page)
     page.screenshot(path=f"{SHOTS}/missed-{viewport['width']}.png")
@@ -257,6 +276,7 @@ if (window.speechSynthesis) {
 def test_the_board_installs_opens_offline_keeps_the_screen_awake_and_speech_alive(browser, service, viewport):
     import json as _json
     import urllib.request
+
     with urllib.request.urlopen(f"{service}/stall/manifest.webmanifest") as response:
         manifest = _json.loads(response.read())
         assert response.headers["Content-Type"].startswith("application/manifest+json")
@@ -284,7 +304,9 @@ def test_the_board_installs_opens_offline_keeps_the_screen_awake_and_speech_aliv
     wait_js(page, "document.getElementById('link-state').textContent === 'Đang nhận tin'")
     # The screen is kept on, and asked for again after the screen was off (the lock is dropped).
     wait_js(page, "window.__locks.length >= 1 && window.__locks[0].type === 'screen'")
-    page.evaluate("window.__locks.forEach(l => l.released = true); document.dispatchEvent(new Event('visibilitychange'))")
+    page.evaluate(
+        "window.__locks.forEach(l => l.released = true); document.dispatchEvent(new Event('visibilitychange'))"
+    )
     wait_js(page, "window.__locks.some(l => !l.released)")
     # Once sound is on, coming back from a dark screen resets the speech engine.
     page.click("#sound")

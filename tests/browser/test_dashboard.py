@@ -1,5 +1,6 @@
 """The staff dashboard in a real browser, on the demo's data (markets, stalls, three weeks of
 history): the page loads, the charts are drawn, and the CSV download holds the API's figures."""
+
 import csv
 import io
 import json
@@ -15,12 +16,17 @@ USERNAME, PASSWORD = next((u, p) for u, p, role, scope, _ in DEMO_LOGINS if role
 
 
 def api_report(base: str, query: str) -> dict:
-    token_request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST", data=json.dumps(
-        {"username": USERNAME, "password": PASSWORD}).encode(), headers={"Content-Type": "application/json"})
+    token_request = urllib.request.Request(
+        f"{base}/api/v1/auth/token",
+        method="POST",
+        data=json.dumps({"username": USERNAME, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(token_request, timeout=10) as response:
         token = json.load(response)["token"]
-    request = urllib.request.Request(f"{base}/api/v1/reports/adoption?{query}",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        f"{base}/api/v1/reports/adoption?{query}", headers={"Authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -45,10 +51,14 @@ def test_the_dashboard_draws_its_charts_and_downloads_the_api_figures(browser, d
     markets = [row for row in report["rows"] if row["kind"] == "market"]
     assert markets, "the demo history should make every demo market active"
     # The share chart: one drawn bar per market (or pool) with a share, as wide as its share.
-    bars = page.eval_on_selector_all("svg.share-chart rect.bar", "els => els.map(e => [e.dataset.share,"
-                                     " e.getBoundingClientRect().width])")
-    shares = [row["share_by_value"] for row in report["rows"] if row["kind"] in ("market", "other_markets")
-              and row["share_by_value"] is not None]
+    bars = page.eval_on_selector_all(
+        "svg.share-chart rect.bar", "els => els.map(e => [e.dataset.share, e.getBoundingClientRect().width])"
+    )
+    shares = [
+        row["share_by_value"]
+        for row in report["rows"]
+        if row["kind"] in ("market", "other_markets") and row["share_by_value"] is not None
+    ]
     assert [round(float(share), 4) for share, _ in bars] == [round(share, 4) for share in shares]
     assert all(width > 0 for _, width in bars)
     widest = max(bars, key=lambda bar: float(bar[0]))
@@ -66,7 +76,9 @@ def test_the_dashboard_draws_its_charts_and_downloads_the_api_figures(browser, d
     with page.expect_download() as download_info:
         page.click("#download-csv")
     download = download_info.value
-    assert download.suggested_filename == f"bao-cao-khong-tien-mat-08-{first.replace('-', '')}-{last.replace('-', '')}.csv"
+    assert (
+        download.suggested_filename == f"bao-cao-khong-tien-mat-08-{first.replace('-', '')}-{last.replace('-', '')}.csv"
+    )
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text.split("\n\n")[0].split("\r\n\r\n")[0])))
     by_code = {row["Mã chợ"]: row for row in rows if row["Mã chợ"]}

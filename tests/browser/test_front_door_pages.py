@@ -1,5 +1,6 @@
 """The front door and an error page at phone sizes: nothing wider than the screen, a way in per
 audience that leads where it says. Screenshots go to $MARKET_PAY_SHOTS (default /tmp/p1-shots)."""
+
 import os
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 being scannable the moment a request is paid (live and on reload), offer only the remainder's
 code when underpaid, and name the stall and the account holder. Screenshots go to
 $MARKET_PAY_SHOTS (default /tmp/p1-shots) for a person to look at."""
+
 import io
 import os
 from pathlib import Path
@@ -79,7 +80,7 @@ def test_paid_live_and_on_reload_leaves_nothing_to_scan(browser, service, width)
         assert shopper.locator("svg").count() == 0 and shopper.locator("#pay-details").count() == 0
         assert shopper.inner_text("#final-headline") == "Đã thanh toán"
         assert shopper.inner_text("#final-amount") == "45.000 ₫"
-        assert "TRAN VAN B" not in shopper.inner_text("body")       # public page: no payer name
+        assert "TRAN VAN B" not in shopper.inner_text("body")  # public page: no payer name
         _fits(shopper)
         _shot(shopper, "pay-paid-live", width)
         shopper.reload()
@@ -105,7 +106,7 @@ def test_underpaid_shows_what_is_owed_and_only_the_remainders_code(browser, serv
 
         send_callback(service, 130_120, description=f"{reference} CHUYEN TIEN")
         # The shopper's page reloads itself with the remainder's code; the board shows it too.
-        shopper.wait_for_selector(".owed", timeout=10_000)         # survives the page's own reload
+        shopper.wait_for_selector(".owed", timeout=10_000)  # survives the page's own reload
         shopper.wait_for_selector("#pay-code svg")
         assert shopper.inner_text(".owed") == "Còn thiếu 119.880 ₫"
         remainder = parse(_codes(shopper, "#pay-code")[0])
@@ -135,6 +136,7 @@ def _set(reference: str, sql: str):
     from sqlalchemy import create_engine, text
 
     from tests.browser.conftest import SERVICE
+
     engine = create_engine(SERVICE["database_url"])
     try:
         with engine.begin() as conn:
@@ -156,8 +158,12 @@ def test_an_expired_or_cancelled_code_turns_final_live(browser, service, width, 
         shopper.goto(f"{service}/pay/{reference}")
         shopper.wait_for_selector("#pay-code svg")
         if end == "expired":
-            _set(reference, "expires_at = created_at - interval '1' minute"
-                 if _service_on_postgres() else "expires_at = '2000-01-01 00:00:00.000000'")
+            _set(
+                reference,
+                "expires_at = created_at - interval '1' minute"
+                if _service_on_postgres()
+                else "expires_at = '2000-01-01 00:00:00.000000'",
+            )
         else:
             _set(reference, "status = 'cancelled', cancelled_at = created_at")
         headline = "Mã đã hết hạn" if end == "expired" else "Đã huỷ"
@@ -202,4 +208,5 @@ def test_the_remainders_code_leaves_the_page_when_it_expires(browser, service):
 
 def _service_on_postgres() -> bool:
     from tests.browser.conftest import SERVICE
+
     return SERVICE["database_url"].startswith("postgresql")

@@ -1,5 +1,6 @@
 """The vendor's "Sổ doanh thu" page in a real browser at 390 px and 1366 px: it fits, the figures
 show what the bank sent today, the honest note is there, and the PDF download is a PDF."""
+
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,12 @@ def test_the_revenue_page_fits_and_shows_the_year(browser, service, width, heigh
     with engine.begin() as conn:
         conn.execute(text("UPDATE vendor SET created_at = '2026-03-01 01:00:00.000000' WHERE stall_code = 'A-07'"))
     engine.dispose()
-    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-                              viewport={"width": width, "height": height},
-                              accept_downloads=True)
+    ctx = browser.new_context(
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": width, "height": height},
+        accept_downloads=True,
+    )
     page = ctx.new_page()
     sign_in(page, service)
     page.click("a.revenue-link")

@@ -1,4 +1,5 @@
 """The stall board, the shopper's pay page and /verify in a real browser."""
+
 import io
 import os
 from pathlib import Path
@@ -48,7 +49,11 @@ def test_after_a_dropped_connection_every_missed_payment_is_announced_once(conte
     wait_js(page, "window.__spoken.filter(s => s.text.startsWith('Đã nhận')).length === 3", timeout=5_000)
     said = spoken(page)
     assert said[0] == "Có ba khoản nhận được khi mất mạng"
-    assert said[1:] == ["Đã nhận mười một nghìn đồng", "Đã nhận hai mươi hai nghìn đồng", "Đã nhận ba mươi ba nghìn đồng"]
+    assert said[1:] == [
+        "Đã nhận mười một nghìn đồng",
+        "Đã nhận hai mươi hai nghìn đồng",
+        "Đã nhận ba mươi ba nghìn đồng",
+    ]
     assert page.locator("#missed").inner_text() == "Có ba khoản nhận được khi mất mạng"
     page.reload()  # nothing new: nothing is said twice
     wait_js(page, "document.getElementById('link-state').textContent === 'Đang nhận tin'")
@@ -141,8 +146,10 @@ def test_the_english_board_groups_amounts_with_commas_and_speaks_english(context
     wait_js(page, "document.getElementById('toast').textContent.includes('1,000,000 ₫')")
     page.click("#today")
     wait_js(page, "window.__spoken.some(s => s.text.startsWith('Today'))")
-    assert any(s["text"].startswith("Today, ") and s["text"].endswith(" dong") and s["lang"] == "en-US"
-               for s in page.evaluate("window.__spoken"))
+    assert any(
+        s["text"].startswith("Today, ") and s["text"].endswith(" dong") and s["lang"] == "en-US"
+        for s in page.evaluate("window.__spoken")
+    )
     page.click("#undo-cash")
     wait_js(page, "document.getElementById('toast').textContent.startsWith('Removed 1,000,000 ₫')")
     SHOTS.mkdir(parents=True, exist_ok=True)

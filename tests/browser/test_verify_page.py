@@ -1,5 +1,6 @@
 """/verify at phone size in a real browser (issue 19, Verify): a stall's static code, its own
 dynamic code pending and paid, a bank's merchant code and garbage each get one plain verdict."""
+
 import os
 from pathlib import Path
 
@@ -20,8 +21,13 @@ def issued(service):
     """A payment request made by the stall's own vendor through the API."""
     token = api(service, "POST", "/api/v1/auth/token", {"username": PHONE, "password": PIN})["token"]
     stall = next(v for v in api(service, "GET", "/api/v1/vendors", token=token)["items"] if v["stall_code"] == "A-07")
-    return api(service, "POST", f"/api/v1/vendors/{stall['id']}/payment-requests", token=token,
-               body={"amount": 125_000, "note": "rau"})
+    return api(
+        service,
+        "POST",
+        f"/api/v1/vendors/{stall['id']}/payment-requests",
+        token=token,
+        body={"amount": 125_000, "note": "rau"},
+    )
 
 
 @pytest.fixture
@@ -82,8 +88,10 @@ def test_garbage_gets_plain_words_not_parser_text(phone, service):
 def test_the_camera_is_offered_only_where_the_browser_can_read_a_qr(browser, service, formats, offered):
     ctx = browser.new_context(locale="vi-VN", viewport={"width": 360, "height": 780})
     # A browser with a barcode reader (Chrome on Android has one; headless Chromium has none).
-    ctx.add_init_script("window.BarcodeDetector = function () {};"
-                        f"window.BarcodeDetector.getSupportedFormats = function () {{ return Promise.resolve({formats}); }};")
+    ctx.add_init_script(
+        "window.BarcodeDetector = function () {};"
+        f"window.BarcodeDetector.getSupportedFormats = function () {{ return Promise.resolve({formats}); }};"
+    )
     try:
         page = ctx.new_page()
         page.goto(f"{service}/verify")

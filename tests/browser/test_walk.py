@@ -2,6 +2,7 @@
 of the market office, the administration, the dashboard and the vendor's revenue book fits a phone
 (no sideways scrolling at 360/390 px), answers without a failed request or a console error, and the
 links a manager needs are there and readable."""
+
 import re
 
 import pytest
@@ -10,8 +11,11 @@ from market_pay.demo.loader import DEMO_LOGINS
 from tests.browser.conftest import wait_js
 
 pytestmark = pytest.mark.slow
-LOGINS = {role: (username, password) for username, password, role, scope, _ in DEMO_LOGINS
-          if role != "region_staff" or scope == "08"}
+LOGINS = {
+    role: (username, password)
+    for username, password, role, scope, _ in DEMO_LOGINS
+    if role != "region_staff" or scope == "08"
+}
 MARKET = next(scope for _, _, role, scope, _ in DEMO_LOGINS if role == "market_manager")
 
 OFFICE_PAGES = ("", "/suspense", "/reconciliation", "/audit", "/stalls/new", "/import", "/cash-survey", "/stalls/1")
@@ -22,10 +26,16 @@ def _walker(browser, width, height):
     context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": height})
     page = context.new_page()
     problems = []
-    page.on("console", lambda message: problems.append(f"{message.text} {message.location.get('url')}")
-            if message.type == "error" else None)
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{message.text} {message.location.get('url')}") if message.type == "error" else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     return context, page, problems
 
 
@@ -72,8 +82,12 @@ def test_an_administrator_s_office_and_admin_pages_fit_a_phone(browser, demo_ser
     context, page, problems = _walker(browser, 390, 844)
     _sign_in(page, base, "/office/login", ("username", "password"), LOGINS["admin"])
     assert page.url == f"{base}/office" and page.locator(".market-list a").count() > 1  # a market to choose
-    wide = _too_wide(page, base, ["/office", "/office/m/DV-DONGVAN", "/office/m/DV-DONGVAN/reconciliation",
-                                  *ADMIN_PAGES, "/reports"], 390)
+    wide = _too_wide(
+        page,
+        base,
+        ["/office", "/office/m/DV-DONGVAN", "/office/m/DV-DONGVAN/reconciliation", *ADMIN_PAGES, "/reports"],
+        390,
+    )
     assert wide == [] and problems == []
     context.close()
 

@@ -1,5 +1,6 @@
 """Cash sales: recorded by the stall in one call, undone only briefly and only by its author or
 a manager, counted in today's totals, audited."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,15 +81,24 @@ def test_other_stalls_and_region_staff_cannot_record(client, stall):
     assert post_cash(client, type(vendor)(id=999_999), make_user("admin"), amount=1_000).status_code == 404
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "amount"), ({"amount": 0}, "amount"), ({"amount": -5}, "amount"), ({"amount": "25000"}, "amount"),
-    ({"amount": 1.5}, "amount"), ({"amount": 10**11}, "amount"), ({"amount": 1000, "count": 0}, "count"),
-    ({"amount": 1000, "count": 5000}, "count"), ({"amount": 1000, "occurred_at": "hôm qua"}, "occurred_at"),
-    ({"amount": 1000, "occurred_at": "2026-11-22T09:00:00"}, "occurred_at"),
-    ({"amount": 1000, "occurred_at": "2099-01-01T09:00:00+07:00"}, "occurred_at"),
-    ({"amount": 1000, "occurred_at": "2020-01-01T09:00:00+07:00"}, "occurred_at"),
-    ({"amount": 1000, "tip": 5}, "tip"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"amount": -5}, "amount"),
+        ({"amount": "25000"}, "amount"),
+        ({"amount": 1.5}, "amount"),
+        ({"amount": 10**11}, "amount"),
+        ({"amount": 1000, "count": 0}, "count"),
+        ({"amount": 1000, "count": 5000}, "count"),
+        ({"amount": 1000, "occurred_at": "hôm qua"}, "occurred_at"),
+        ({"amount": 1000, "occurred_at": "2026-11-22T09:00:00"}, "occurred_at"),
+        ({"amount": 1000, "occurred_at": "2099-01-01T09:00:00+07:00"}, "occurred_at"),
+        ({"amount": 1000, "occurred_at": "2020-01-01T09:00:00+07:00"}, "occurred_at"),
+        ({"amount": 1000, "tip": 5}, "tip"),
+    ],
+)
 def test_bad_cash_sales_are_refused_naming_the_field(client, stall, body, field):
     vendor, owner, _ = stall
     response = post_cash(client, vendor, owner, **body)

@@ -1,5 +1,6 @@
 """One bound on a line of money everywhere (issue 17): callbacks, statements (tests/reconciliation/
 test_insiders.py), cash sales, payment requests, survey rows and stall floors."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -35,34 +36,45 @@ def test_a_signed_callback_above_the_bound_is_kept_in_suspense_never_booked(clie
 def test_a_cash_sale_above_the_bound_is_refused(client):
     stall = make_vendor()
     headers = auth_header(make_user("admin"))
-    response = client.post(f"/api/v1/vendors/{stall.id}/cash-sales", json={"amount": MAX_LINE_AMOUNT + 1},
-                           headers=headers)
+    response = client.post(
+        f"/api/v1/vendors/{stall.id}/cash-sales", json={"amount": MAX_LINE_AMOUNT + 1}, headers=headers
+    )
     assert response.status_code == 422
     assert "1.000.000.000" in response.get_json()["errors"]["amount"][0]
-    assert client.post(f"/api/v1/vendors/{stall.id}/cash-sales", json={"amount": MAX_LINE_AMOUNT},
-                       headers=headers).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/vendors/{stall.id}/cash-sales", json={"amount": MAX_LINE_AMOUNT}, headers=headers
+        ).status_code
+        == 201
+    )
 
 
 @pytest.mark.parametrize("amount", [MAX_LINE_AMOUNT, MAX_LINE_AMOUNT + 1, 10**18])
 def test_a_payment_request_above_one_transfer_is_refused(client, amount):
     stall = make_vendor()
-    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": amount},
-                           headers=auth_header(make_user("admin")))
+    response = client.post(
+        f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": amount}, headers=auth_header(make_user("admin"))
+    )
     assert response.status_code == 422 and "amount" in response.get_json()["errors"]
 
 
 def test_a_stall_floor_above_one_transfer_is_refused(client):
     stall = make_vendor()
-    response = client.patch(f"/api/v1/vendors/{stall.id}", json={"floor_amount": MAX_LINE_AMOUNT + 1},
-                            headers=auth_header(make_user("admin")))
+    response = client.patch(
+        f"/api/v1/vendors/{stall.id}",
+        json={"floor_amount": MAX_LINE_AMOUNT + 1},
+        headers=auth_header(make_user("admin")),
+    )
     assert response.status_code == 422 and "floor_amount" in response.get_json()["errors"]
 
 
 def test_a_survey_row_with_more_than_the_bound_per_sale_is_refused():
     market = make_market()
-    text = ("date,market_code,stall_code,count,value\n"
-            f"2026-11-12,{market.code},,2,{2 * MAX_LINE_AMOUNT}\n"
-            f"2026-11-13,{market.code},,2,{2 * MAX_LINE_AMOUNT + 1}\n")
+    text = (
+        "date,market_code,stall_code,count,value\n"
+        f"2026-11-12,{market.code},,2,{2 * MAX_LINE_AMOUNT}\n"
+        f"2026-11-13,{market.code},,2,{2 * MAX_LINE_AMOUNT + 1}\n"
+    )
     with pytest.raises(ValidationFailed) as refused:
         import_cash_survey(text)
     assert list(refused.value.errors) == ["row 3"] and "value" in refused.value.errors["row 3"]

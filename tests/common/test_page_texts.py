@@ -1,4 +1,5 @@
 """Vietnamese pages speak Vietnamese: no page text is left in English on the Vietnamese side."""
+
 import re
 
 from market_pay.common.page_texts import TEXTS
@@ -18,5 +19,6 @@ def test_both_languages_have_the_same_keys():
 
 def test_the_administration_pages_speak_vietnamese_too_and_have_both_languages():
     from market_pay.admin.texts import WORDS
+
     assert {key: text for key, text in WORDS["vi"].items() if ENGLISH_WORDS.search(text)} == {}
     assert set(WORDS["vi"]) == set(WORDS["en"])

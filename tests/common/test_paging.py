@@ -1,4 +1,5 @@
 """Cursors round-trip and reject forgeries."""
+
 import pytest
 
 from market_pay.common.paging import decode_cursor, encode_cursor

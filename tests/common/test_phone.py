@@ -1,13 +1,20 @@
 """Canonical Vietnamese phone numbers."""
+
 import pytest
 
 from market_pay.common.phone import normalise_phone
 
 
-@pytest.mark.parametrize("raw, phone", [
-    ("0912345678", "0912345678"), ("+84 912 345 678", "0912345678"), ("84912345678", "0912345678"),
-    ("091.234.5678", "0912345678"), ("0219 3866 123", "02193866123"),
-])
+@pytest.mark.parametrize(
+    "raw, phone",
+    [
+        ("0912345678", "0912345678"),
+        ("+84 912 345 678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("091.234.5678", "0912345678"),
+        ("0219 3866 123", "02193866123"),
+    ],
+)
 def test_accepted_forms_become_one_canonical_number(raw, phone):
     assert normalise_phone(raw) == phone
 

@@ -1,4 +1,5 @@
 """The demo data set: realistic, complete, and idempotent."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,8 +15,10 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 def counts():
-    return tuple(db.session.scalar(select(func.count(model.id)))
-                 for model in (Region, Market, Vendor, ReceivingAccount, User, AuditLog))
+    return tuple(
+        db.session.scalar(select(func.count(model.id)))
+        for model in (Region, Market, Vendor, ReceivingAccount, User, AuditLog)
+    )
 
 
 def test_demo_loads_markets_stalls_and_one_login_per_role(runner, client):
@@ -25,11 +28,17 @@ def test_demo_loads_markets_stalls_and_one_login_per_role(runner, client):
     assert db.session.scalar(select(func.count(Market.id))) == len(MARKETS) >= 12
     per_market = db.session.execute(select(Vendor.market_id, func.count()).group_by(Vendor.market_id)).all()
     assert all(20 <= n <= 60 for _, n in per_market)
-    two_banks = db.session.execute(select(ReceivingAccount.vendor_id).group_by(ReceivingAccount.vendor_id)
-                                   .having(func.count() > 1)).all()
+    two_banks = db.session.execute(
+        select(ReceivingAccount.vendor_id).group_by(ReceivingAccount.vendor_id).having(func.count() > 1)
+    ).all()
     assert len(two_banks) > 10
-    assert set(db.session.scalars(select(User.role))) == {"admin", "region_staff", "market_manager", "vendor",
-                                                          "vendor_assistant"}
+    assert set(db.session.scalars(select(User.role))) == {
+        "admin",
+        "region_staff",
+        "market_manager",
+        "vendor",
+        "vendor_assistant",
+    }
     for username, password, *_ in DEMO_LOGINS:
         response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
         assert response.status_code == 201, username
@@ -58,14 +67,18 @@ def test_the_demo_brings_weeks_of_history_that_the_reports_read_exactly(runner):
     from market_pay.payments.models import BankTransaction, FeedCounter
     from market_pay.reports.adoption import adoption_report, bring_rollups_up_to_date
     from tests.reports.base_figures import stall_figures_from_base
+
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "History: " in result.output and "over 21 days" in result.output
     credits = db.session.scalar(select(func.count()).select_from(BankTransaction))
     assert 18_000 <= credits <= 22_000
     # Feed numbers continue where the history left them, per stall.
-    last = dict(db.session.execute(select(BankTransaction.vendor_id, func.max(BankTransaction.feed_seq))
-                                   .group_by(BankTransaction.vendor_id)).all())
+    last = dict(
+        db.session.execute(
+            select(BankTransaction.vendor_id, func.max(BankTransaction.feed_seq)).group_by(BankTransaction.vendor_id)
+        ).all()
+    )
     assert dict(db.session.execute(select(FeedCounter.vendor_id, FeedCounter.last_seq)).all()) == last
     today = datetime.now(local_zone()).date()
     first = today - timedelta(days=20)
@@ -82,9 +95,11 @@ def test_the_demo_brings_weeks_of_history_that_the_reports_read_exactly(runner):
 
 def test_a_larger_history_on_demand(runner):
     from market_pay.payments.models import BankTransaction
+
     result = runner.invoke(args=["demo", "--transactions", "6000", "--days", "30", "--markets", "20"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(Market.id))) == 20
-    credits = db.session.scalar(select(func.count()).select_from(BankTransaction).where(
-        BankTransaction.direction == "in"))
+    credits = db.session.scalar(
+        select(func.count()).select_from(BankTransaction).where(BankTransaction.direction == "in")
+    )
     assert 5_000 <= credits <= 7_000

@@ -7,6 +7,7 @@ a stall and an administrator, whose fresh token goes with every request so that 
 behind authentication are reached. Valid and invalid inputs alike; derandomized, so CI either
 always passes or always shows the failing case.
 """
+
 import os
 import tempfile
 
@@ -48,8 +49,9 @@ def _schema(app):
     # Valid requests and invalid ones (wrong types, missing fields, values out of range): a
     # client's mistake must get a 4xx in the one error shape, never a 5xx. Our token, not
     # made-up Authorization headers (those would only ever meet the 401).
-    schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                                    with_security_parameters=False)
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], with_security_parameters=False
+    )
     return schema
 
 
@@ -66,11 +68,13 @@ def admin_headers(app) -> dict:
 
 def _fuzz_test(app, schema):
     @schema.parametrize()
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     def test(case):
         with app.app_context():
             case.call_and_validate(headers=admin_headers(app), checks=CHECKS)
+
     return test
 
 

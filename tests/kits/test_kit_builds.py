@@ -1,5 +1,6 @@
 """Built kits are kept by content (a repeated request is not rebuilt) and one user builds one kit
 at a time (a second request meanwhile gets 429 with Retry-After)."""
+
 import threading
 
 import pytest
@@ -20,6 +21,7 @@ def renders(app, monkeypatch, tmp_path):
     def counting(*args, **kwargs):
         calls.append(args[1])
         return real(*args, **kwargs)
+
     monkeypatch.setattr(services, "render_pdf", counting)
     return calls
 
@@ -80,12 +82,14 @@ def test_concurrent_requests_of_one_user_make_one_build(committed, monkeypatch, 
         started.set()
         release.wait(30)
         return real(*args, **kwargs)
+
     monkeypatch.setattr(services, "render_pdf", slow_render)
     answers = {}
 
     def ask(name):
         # Each in its own thread, hence its own app context and session (as in a real server).
         answers[name] = committed.test_client().get(f"/api/v1/markets/{code}/kits.pdf", headers=headers)
+
     first, second = (threading.Thread(target=ask, args=(name,)) for name in ("first", "second"))
     first.start()
     try:
@@ -103,6 +107,7 @@ def test_concurrent_requests_of_one_user_make_one_build(committed, monkeypatch, 
 
 def test_the_store_keeps_the_recently_served_within_its_size(tmp_path):
     import os
+
     store = KitStore(tmp_path, max_bytes=2500)
     store.put("aaa", b"x" * 1000)
     store.put("bbb", b"y" * 1000)

@@ -1,5 +1,6 @@
 """Over real HTTP, several workers: one user's concurrent requests for a market kit make one build
 (the others are refused with 429 while it runs, or served the stored PDF once it is done)."""
+
 import threading
 import urllib.error
 import urllib.request
@@ -14,8 +15,14 @@ STALLS = 300  # a build of seconds, so the requests overlap it
 @pytest.fixture(params=BACKENDS)
 def service_env_with_market(request, tmp_path):
     with fresh_database(request.param, tmp_path) as database_url:
-        yield from _market_service_env({**service_env(database_url), "MARKET_PAY_MATCHER": "off",
-                                        "MARKET_PAY_KIT_CACHE_DIR": str(tmp_path / "kits")}, tmp_path)
+        yield from _market_service_env(
+            {
+                **service_env(database_url),
+                "MARKET_PAY_MATCHER": "off",
+                "MARKET_PAY_KIT_CACHE_DIR": str(tmp_path / "kits"),
+            },
+            tmp_path,
+        )
 
 
 def _market_service_env(env, tmp_path):
@@ -32,8 +39,9 @@ def _market_service_env(env, tmp_path):
 
 def kit(base: str, token: str):
     """(status, body) of the market's A4 kit; a 429 must say when to come back."""
-    request = urllib.request.Request(base + "/api/v1/markets/DV/kits.pdf?layout=a4x4",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        base + "/api/v1/markets/DV/kits.pdf?layout=a4x4", headers={"Authorization": f"Bearer {token}"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=300) as response:
             return response.status, response.read()
@@ -52,6 +60,7 @@ def test_concurrent_kit_requests_of_one_user_make_one_build(service_env_with_mar
         def ask():
             barrier.wait()
             answers.append(kit(base, body["token"]))
+
         threads = [threading.Thread(target=ask) for _ in range(4)]
         for thread in threads:
             thread.start()

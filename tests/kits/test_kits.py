@@ -1,4 +1,5 @@
 """Printable vendor kits: templates, the PDF's text and fonts, every printed QR read back."""
+
 import ctypes
 import re
 from pathlib import Path
@@ -20,9 +21,17 @@ DPI = 200
 
 def sample_card():
     from datetime import date
-    return make_card(market_name="Chợ Đồng Văn", market_code="HG-DV", stall_code="A-01",
-                     display_name="Rau sạch bà Hoa", account_name="NGUYỄN THỊ HOA", bin_code="970436",
-                     account_number="0011001234567", printed_on=date(2026, 11, 22)).as_template_data()
+
+    return make_card(
+        market_name="Chợ Đồng Văn",
+        market_code="HG-DV",
+        stall_code="A-01",
+        display_name="Rau sạch bà Hoa",
+        account_name="NGUYỄN THỊ HOA",
+        bin_code="970436",
+        account_number="0011001234567",
+        printed_on=date(2026, 11, 22),
+    ).as_template_data()
 
 
 def test_the_readme_documents_exactly_the_fields_a_card_has():
@@ -48,21 +57,25 @@ def test_a_missing_field_fails_loudly(layout, missing):
         render_pdf(KITS_DIR, layout, [card], "Thẻ sạp")
 
 
-@pytest.mark.parametrize("element, problem", [
-    ('{ kind = "text", value = "{no_such_field}", x = 1, y = 1, width = 50, size = 9 }', "no_such_field"),
-    ('{ kind = "circle", x = 1, y = 1 }', "unknown element kind"),
-    ('{ kind = "text", value = "x", x = 1, y = 1, width = 50, size = 9, weight = "heavy" }', "weight"),
-    ('{ kind = "rect", x = 1, y = 1, width = 5, height = 5, fill = "red" }', "#rrggbb"),
-    ('{ kind = "text", value = "x", x = "left", y = 1, width = 50, size = 9 }', "'x' must be a number"),
-])
+@pytest.mark.parametrize(
+    "element, problem",
+    [
+        ('{ kind = "text", value = "{no_such_field}", x = 1, y = 1, width = 50, size = 9 }', "no_such_field"),
+        ('{ kind = "circle", x = 1, y = 1 }', "unknown element kind"),
+        ('{ kind = "text", value = "x", x = 1, y = 1, width = 50, size = 9, weight = "heavy" }', "weight"),
+        ('{ kind = "rect", x = 1, y = 1, width = 5, height = 5, fill = "red" }', "#rrggbb"),
+        ('{ kind = "text", value = "x", x = "left", y = 1, width = 50, size = 9 }', "'x' must be a number"),
+    ],
+)
 def test_a_template_mistake_is_named(tmp_path, element, problem):
     templates = tmp_path / "templates"
     templates.mkdir()
     for name in ("a6.toml", "a4x4.toml"):
         (templates / name).write_text((KITS_DIR / "templates" / name).read_text(encoding="utf-8"), encoding="utf-8")
     card = (KITS_DIR / "templates" / "card.toml").read_text(encoding="utf-8")
-    (templates / "card.toml").write_text(card.replace("elements = [", f"elements = [\n  {element},", 1),
-                                         encoding="utf-8")
+    (templates / "card.toml").write_text(
+        card.replace("elements = [", f"elements = [\n  {element},", 1), encoding="utf-8"
+    )
     with pytest.raises(KitTemplateError, match=problem):
         render_pdf(tmp_path, "a6", [sample_card()], "Thẻ sạp")
 
@@ -102,8 +115,14 @@ def pages_of(pdf: bytes):
 def market_of_stalls(app):
     market = make_market(name="Chợ Phố Cáo")
     one = make_vendor(market, "A-01", [account_data("970436", "0011001234567", "NGUYỄN THỊ HOA")])
-    two = make_vendor(market, "A-02", [account_data("970405", "3300123456789", "TRẦN VĂN BÌNH"),
-                                       account_data("970422", "0987654321", "TRẦN VĂN BÌNH")])
+    two = make_vendor(
+        market,
+        "A-02",
+        [
+            account_data("970405", "3300123456789", "TRẦN VĂN BÌNH"),
+            account_data("970422", "0987654321", "TRẦN VĂN BÌNH"),
+        ],
+    )
     three = make_vendor(market, "B-07", [account_data("970418", "12345678901", "GIÀNG THỊ MỶ")])
     return market, [one, two, three]
 
@@ -119,15 +138,26 @@ def test_a_market_kit_prints_a_card_per_account_and_every_qr_reads_back(client, 
         [(decoded, width_cm)] = codes
         assert decoded == build(account.bin, account.account_number)
         assert width_cm >= 4.0
-        for wanted in ("Chợ Phố Cáo", stall_code, account.account_name, account.account_number,
-                       "Quét mã QR để thanh toán", "VietQR", "NAPAS 247", "Mã kiểm tra", "In ngày"):
+        for wanted in (
+            "Chợ Phố Cáo",
+            stall_code,
+            account.account_name,
+            account.account_number,
+            "Quét mã QR để thanh toán",
+            "VietQR",
+            "NAPAS 247",
+            "Mã kiểm tra",
+            "In ngày",
+        ):
             assert wanted in text, (wanted, text)
 
 
 def test_four_cards_share_an_a4_sheet(client, market_of_stalls):
     market, stalls = market_of_stalls
-    response = client.get(f"/api/v1/markets/{market.code}/kits.pdf?layout=a4x4",
-                          headers=auth_header(make_user("market_manager", market.code)))
+    response = client.get(
+        f"/api/v1/markets/{market.code}/kits.pdf?layout=a4x4",
+        headers=auth_header(make_user("market_manager", market.code)),
+    )
     assert response.status_code == 200
     pages = pages_of(response.data)
     assert len(pages) == 1
@@ -139,18 +169,22 @@ def test_four_cards_share_an_a4_sheet(client, market_of_stalls):
 def test_a_stall_prints_its_own_kit(client, market_of_stalls):
     _, stalls = market_of_stalls
     vendor = stalls[1]
-    response = client.get(f"/api/v1/vendors/{vendor.id}/kit.pdf",
-                          headers=auth_header(make_user("vendor", scope_of(vendor))))
+    response = client.get(
+        f"/api/v1/vendors/{vendor.id}/kit.pdf", headers=auth_header(make_user("vendor", scope_of(vendor)))
+    )
     assert response.status_code == 200
     assert [codes[0][0] for _, codes in pages_of(response.data)] == [
-        build(a.bin, a.account_number) for a in vendor.accounts]
+        build(a.bin, a.account_number) for a in vendor.accounts
+    ]
 
 
 def test_an_unchanged_kit_is_not_rebuilt(client, market_of_stalls):
     market, _ = market_of_stalls
     headers = auth_header(make_user("admin"))
     first = client.get(f"/api/v1/markets/{market.code}/kits.pdf", headers=headers)
-    again = client.get(f"/api/v1/markets/{market.code}/kits.pdf", headers={**headers, "If-None-Match": first.headers["ETag"]})
+    again = client.get(
+        f"/api/v1/markets/{market.code}/kits.pdf", headers={**headers, "If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -166,12 +200,15 @@ def test_who_may_print(client, market_of_stalls):
     assert client.get(own, headers=auth_header(make_user("vendor", scope_of(stalls[1])))).status_code == 403
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/api/v1/markets/NOPE/kits.pdf", 404),
-    ("/api/v1/markets/{market}/kits.pdf?layout=a3", 422),
-    ("/api/v1/markets/{market}/kits.pdf?layout=a6&x=1", 422),
-    ("/api/v1/vendors/999999/kit.pdf", 404),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/api/v1/markets/NOPE/kits.pdf", 404),
+        ("/api/v1/markets/{market}/kits.pdf?layout=a3", 422),
+        ("/api/v1/markets/{market}/kits.pdf?layout=a6&x=1", 422),
+        ("/api/v1/vendors/999999/kit.pdf", 404),
+    ],
+)
 def test_bad_kit_requests(client, market_of_stalls, path, status):
     market, _ = market_of_stalls
     response = client.get(path.format(market=market.code), headers=auth_header(make_user("admin")))

@@ -1,4 +1,5 @@
 """Markets: registration in a commune or ward, scoped listing, edits."""
+
 import pytest
 from sqlalchemy import select
 
@@ -22,16 +23,22 @@ def test_admin_registers_a_market_in_a_commune(client):
 
 def test_a_market_cannot_sit_in_a_district_or_province(client):
     district = make_region("026", kind="former_district")
-    response = client.post("/api/v1/markets", json={"code": "X", "name": "Chợ", "region_code": district.code},
-                           headers=auth_header(make_user("admin")))
+    response = client.post(
+        "/api/v1/markets",
+        json={"code": "X", "name": "Chợ", "region_code": district.code},
+        headers=auth_header(make_user("admin")),
+    )
     assert response.status_code == 422
     assert "former_district" in response.get_json()["errors"]["region_code"][0]
 
 
 def test_market_codes_are_unique(client):
     market = make_market("DV-1")
-    response = client.post("/api/v1/markets", json={"code": "DV-1", "name": "Chợ", "region_code": market.region_code},
-                           headers=auth_header(make_user("admin")))
+    response = client.post(
+        "/api/v1/markets",
+        json={"code": "DV-1", "name": "Chợ", "region_code": market.region_code},
+        headers=auth_header(make_user("admin")),
+    )
     assert response.status_code == 409
 
 
@@ -49,14 +56,18 @@ def test_admin_filters_markets_by_region(client):
     district = make_region(kind="former_district")
     inside = make_market(region=make_region(parent=district))
     make_market()
-    items = client.get(f"/api/v1/markets?region_code={district.code}", headers=auth_header(make_user("admin"))).get_json()["items"]
+    items = client.get(
+        f"/api/v1/markets?region_code={district.code}", headers=auth_header(make_user("admin"))
+    ).get_json()["items"]
     assert [m["code"] for m in items] == [inside.code]
 
 
 def test_manager_renames_their_market_but_cannot_move_it(client):
     market = make_market()
     headers = auth_header(make_user("market_manager", scope=market.code))
-    renamed = client.patch(f"/api/v1/markets/{market.code}", json={"name": "Chợ mới", "address": "Tổ 5"}, headers=headers)
+    renamed = client.patch(
+        f"/api/v1/markets/{market.code}", json={"name": "Chợ mới", "address": "Tổ 5"}, headers=headers
+    )
     assert renamed.status_code == 200 and renamed.get_json()["name"] == "Chợ mới"
     moved = client.patch(f"/api/v1/markets/{market.code}", json={"region_code": make_region().code}, headers=headers)
     assert moved.status_code == 403
@@ -65,8 +76,9 @@ def test_manager_renames_their_market_but_cannot_move_it(client):
 def test_admin_moves_a_market_to_another_commune(client):
     market = make_market()
     target = make_region()
-    response = client.patch(f"/api/v1/markets/{market.code}", json={"region_code": target.code},
-                            headers=auth_header(make_user("admin")))
+    response = client.patch(
+        f"/api/v1/markets/{market.code}", json={"region_code": target.code}, headers=auth_header(make_user("admin"))
+    )
     assert response.status_code == 200 and response.get_json()["region_code"] == target.code
 
 

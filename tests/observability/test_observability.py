@@ -1,4 +1,5 @@
 """Request ids, the access log's JSON lines (and what they never contain), /metrics."""
+
 import json
 import logging
 
@@ -44,7 +45,9 @@ def test_a_callback_is_logged_with_route_partner_and_outcome_but_no_secret(clien
     post_simbank(client, body)
     lines = [line for line in access_lines if line["route"] == "/api/v1/callbacks/<partner>"]
     assert [(line["partner"], line["outcome"], line["status"]) for line in lines] == [
-        ("simbank", "accepted", 200), ("simbank", "duplicate", 200)]
+        ("simbank", "accepted", 200),
+        ("simbank", "duplicate", 200),
+    ]
     assert all(line["request_id"] and line["level"] == "info" and line["duration_ms"] >= 0 for line in lines)
     text = json.dumps(access_lines)
     for secret in ("0011009876543", SIMBANK_SECRET, "MUA RAU", "X-Signature"):
@@ -83,17 +86,28 @@ def test_metrics_need_the_token_when_one_is_configured_and_loopback_otherwise(cl
     try:
         assert client.get("/metrics").status_code == 403
         assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
-        assert client.get("/metrics", headers={"Authorization": "Bearer scrape-token-1"},
-                          environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 200
+        assert (
+            client.get(
+                "/metrics",
+                headers={"Authorization": "Bearer scrape-token-1"},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"},
+            ).status_code
+            == 200
+        )
     finally:
         app.config["METRICS_TOKEN"] = None
 
 
 def test_the_access_line_and_metrics_keep_their_fields_and_odd_methods_share_one_label(client, access_lines):
     from market_pay.observability.metrics import REQUESTS
+
     client.get("/livez", headers={"X-Request-Id": "probe-0001"})
     assert {key: access_lines[-1][key] for key in ("request_id", "method", "route", "status")} == {
-        "request_id": "probe-0001", "method": "GET", "route": "/livez", "status": 200}
+        "request_id": "probe-0001",
+        "method": "GET",
+        "route": "/livez",
+        "status": 200,
+    }
     before = REQUESTS.labels("other", "unmatched", "405")._value.get()
     for method in ("FROB", "PROPFIND", "X-ANYTHING"):  # a client can send any token as the method
         assert client.open("/livez", method=method).status_code == 405

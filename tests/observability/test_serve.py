@@ -1,4 +1,5 @@
 """`market-pay serve`: refuses an unmigrated database; serves with the documented pools."""
+
 import json
 import signal
 import subprocess
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.slow
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path):
     env = service_env(f"sqlite:///{tmp_path / 'new.db'}")
-    result = subprocess.run([sys.executable, "-m", "market_pay.cli", "serve"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "market_pay.cli", "serve"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1 and "Run `market-pay db upgrade` first" in result.stderr
 
 
@@ -27,9 +29,25 @@ def test_serve_runs_gunicorn_with_metrics_added_up_over_its_workers(tmp_path):
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
     cli(env, "db", "upgrade")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "market_pay.cli", "serve", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--threads", "2"], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "market_pay.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -44,13 +62,17 @@ def test_serve_runs_gunicorn_with_metrics_added_up_over_its_workers(tmp_path):
         with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
             text = response.read().decode()
         # A header beyond the documented limit is refused by gunicorn before the app sees it.
-        huge = urllib.request.Request(base + "/api/v1/callbacks/simbank", data=b"{}", method="POST",
-                                      headers={"X-Signature": "v1=" + "a" * 20_000})
+        huge = urllib.request.Request(
+            base + "/api/v1/callbacks/simbank", data=b"{}", method="POST", headers={"X-Signature": "v1=" + "a" * 20_000}
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(huge, timeout=5)
         assert refused.value.code == 431  # Request Header Fields Too Large
-        total = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                    if line.startswith('market_pay_http_requests_total{method="GET",route="/healthz",status="200"}'))
+        total = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith('market_pay_http_requests_total{method="GET",route="/healthz",status="200"}')
+        )
         assert total >= 21  # every worker's count, whichever worker answered the scrape
     finally:
         server.send_signal(signal.SIGTERM)

@@ -1,5 +1,6 @@
 """Two markets in two communes, a manager each, region staff over the first, an administrator;
 helpers to sign in to the office and post its forms with (or without) the session's token."""
+
 import re
 from dataclasses import dataclass
 
@@ -26,9 +27,16 @@ def office(app):
     market_a, market_b = make_market(region=region_a), make_market(region=region_b)
     stall_a = make_vendor(market_a, "A-01", [account_data(account_number="111100001111")], phone="0912000001")
     stall_b = make_vendor(market_b, "B-01", [account_data(account_number="222200002222")], phone="0912000002")
-    return Office(market_a, market_b, stall_a, stall_b, make_user("market_manager", market_a.code),
-                  make_user("market_manager", market_b.code), make_user("region_staff", region_a.code),
-                  make_user("admin"))
+    return Office(
+        market_a,
+        market_b,
+        stall_a,
+        stall_b,
+        make_user("market_manager", market_a.code),
+        make_user("market_manager", market_b.code),
+        make_user("region_staff", region_a.code),
+        make_user("admin"),
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -38,8 +46,7 @@ def csrf_of(html: str) -> str:
 def sign_in(client, user, password=STAFF_PASSWORD):
     """Sign in on /office/login; returns the session's CSRF token."""
     token = csrf_of(client.get("/office/login").get_data(as_text=True))
-    response = client.post("/office/login", data={"username": user.username, "password": password,
-                                                  "csrf_token": token})
+    response = client.post("/office/login", data={"username": user.username, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     return csrf_of(client.get("/office/login?lang=vi", follow_redirects=True).get_data(as_text=True))
 

@@ -3,6 +3,7 @@ set-up): a manager signs in, finds a stall, edits it, asks for a new account, cr
 assistant's sign-in and resets a PIN (shown once), registers a stall, downloads the cards,
 resolves the money that reached the not-yet-confirmed account, and reads the audit log. With
 MARKET_PAY_SCREENSHOTS=DIR every page is also saved there at 390 and 1366 px."""
+
 import json
 import os
 import time
@@ -19,9 +20,11 @@ pytestmark = pytest.mark.slow
 MANAGER, PASSWORD = "ql.dongvan", "manager-password-1"
 ADMIN = "quantri.tinh"
 SECRET = "office-simbank-secret"
-STALLS_CSV = ("stall_code,display_name,phone,bin,account_number,account_name\n"
-              "A-07,Rau sạch bà Hoa,0987654321,970405,1900123456789,NGUYỄN THỊ HOA\n"
-              "A-08,Thịt lợn ông Nam,0912000008,970422,1900000000008,TRAN VAN NAM\n")
+STALLS_CSV = (
+    "stall_code,display_name,phone,bin,account_number,account_name\n"
+    "A-07,Rau sạch bà Hoa,0987654321,970405,1900123456789,NGUYỄN THỊ HOA\n"
+    "A-08,Thịt lợn ông Nam,0912000008,970422,1900000000008,TRAN VAN NAM\n"
+)
 SHOTS = os.environ.get("MARKET_PAY_SCREENSHOTS")
 
 
@@ -36,8 +39,19 @@ def office_service(tmp_path_factory):
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
     (tmp / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
     cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
-    cli(env, "users", "create", "--username", MANAGER, "--password", PASSWORD, "--role", "market_manager",
-        "--scope", "DV")
+    cli(
+        env,
+        "users",
+        "create",
+        "--username",
+        MANAGER,
+        "--password",
+        PASSWORD,
+        "--role",
+        "market_manager",
+        "--scope",
+        "DV",
+    )
     cli(env, "users", "create", "--username", ADMIN, "--password", PASSWORD, "--role", "admin")
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
     with gunicorn(env, workers=2, threads=4) as base:
@@ -47,12 +61,25 @@ def office_service(tmp_path_factory):
 def credit(base: str, account: str, amount: int, bin_code: str = "970422"):
     """One signed bank callback, booked now."""
     n = f"{int(time.time() * 1000)}"
-    body = json.dumps({"transaction_id": f"OF{n}", "bank_reference": f"FT{n}", "bin": bin_code,
-                       "account_number": account, "amount": amount, "direction": "in", "description": "CHUYEN TIEN",
-                       "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                       "payer_name": "TRAN VAN B"}).encode()
-    request = urllib.request.Request(f"{base}/api/v1/callbacks/simbank", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    body = json.dumps(
+        {
+            "transaction_id": f"OF{n}",
+            "bank_reference": f"FT{n}",
+            "bin": bin_code,
+            "account_number": account,
+            "amount": amount,
+            "direction": "in",
+            "description": "CHUYEN TIEN",
+            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "payer_name": "TRAN VAN B",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/api/v1/callbacks/simbank",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 
@@ -141,8 +168,14 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     # Register a stall; a mistake first, said beside its field.
     page.goto(f"{base}/office/m/DV/stalls/new")
     shoot(page, "new-stall")
-    for field, value in (("stall_code", "B-01"), ("display_name", "Gạo ông Tư"), ("legal_name", "Lê Văn Tư"),
-                         ("phone", "09"), ("account_number", "88001234"), ("account_name", "LE VAN TU")):
+    for field, value in (
+        ("stall_code", "B-01"),
+        ("display_name", "Gạo ông Tư"),
+        ("legal_name", "Lê Văn Tư"),
+        ("phone", "09"),
+        ("account_number", "88001234"),
+        ("account_name", "LE VAN TU"),
+    ):
         page.fill(f"#f-{field}", value)
     page.select_option("#f-bin", "970422")
     page.click("#new-stall-form button[type=submit]")
@@ -182,18 +215,33 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     # The audit log has every change.
     page.goto(f"{base}/office/m/DV/audit")
     logged = page.eval_on_selector_all("tr[data-action]", "rows => rows.map(r => r.dataset.action)")
-    for action in ("vendor.update", "account.add", "user.create", "user.reset_pin", "vendor.create",
-                   "suspense.assign_stall"):
+    for action in (
+        "vendor.update",
+        "account.add",
+        "user.create",
+        "user.reset_pin",
+        "vendor.create",
+        "suspense.assign_stall",
+    ):
         assert action in logged, action
     shoot(page, "audit")
 
     # A CSV of stalls: checked first (nothing written), then confirmed.
     page.goto(f"{base}/office/m/DV")
     page.click("#import-stalls")
-    page.set_input_files("#import-form input[type=file]", files=[{
-        "name": "sap.csv", "mimeType": "text/csv", "buffer": (
-            "stall_code,display_name,phone,bin,account_number,account_name\n"
-            "C-01,Đậu phụ bà Mai,0911000111,970422,66001234,PHAM THI MAI\n").encode()}])
+    page.set_input_files(
+        "#import-form input[type=file]",
+        files=[
+            {
+                "name": "sap.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    "stall_code,display_name,phone,bin,account_number,account_name\n"
+                    "C-01,Đậu phụ bà Mai,0911000111,970422,66001234,PHAM THI MAI\n"
+                ).encode(),
+            }
+        ],
+    )
     page.click("#check-import")
     page.wait_for_load_state()
     assert "sẽ thêm 1 sạp" in page.text_content("#preview-line")
@@ -205,9 +253,16 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     # A day's cash survey for the market.
     page.click("#cash-survey")
     yesterday = time.strftime("%d/%m/%Y", time.gmtime(time.time() - 86400 + 7 * 3600))
-    page.set_input_files("#survey-form input[type=file]", files=[{
-        "name": "khao-sat.csv", "mimeType": "text/csv",
-        "buffer": f"date,market_code,stall_code,count,value\n{yesterday},DV,,40,2000000\n".encode()}])
+    page.set_input_files(
+        "#survey-form input[type=file]",
+        files=[
+            {
+                "name": "khao-sat.csv",
+                "mimeType": "text/csv",
+                "buffer": f"date,market_code,stall_code,count,value\n{yesterday},DV,,40,2000000\n".encode(),
+            }
+        ],
+    )
     page.click("#upload-survey")
     page.wait_for_load_state()
     assert page.text_content(".notice") == "Đã ghi 1 dòng khảo sát; thay 0 dòng cũ."
@@ -226,6 +281,7 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
 
 def test_an_administrator_chooses_the_market_and_reconciles_its_statement(browser, office_service, tmp_path):  # noqa: F811
     from tests.reconciliation.statements import line, write_statement
+
     base = office_service
     context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
@@ -240,8 +296,18 @@ def test_an_administrator_chooses_the_market_and_reconciles_its_statement(browse
     page.click("text=Đối soát")
     page.wait_for_url(f"{base}/office/m/DV/reconciliation")
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600))
-    statement = write_statement(tmp_path / "sao-ke.csv", [("970405", "1900123456789", 0, [
-        line("NOCALLBACK-1", "FT9001", f"{day}T08:00:00+07:00", 1_250_000, description="MUA GAO")], None)])
+    statement = write_statement(
+        tmp_path / "sao-ke.csv",
+        [
+            (
+                "970405",
+                "1900123456789",
+                0,
+                [line("NOCALLBACK-1", "FT9001", f"{day}T08:00:00+07:00", 1_250_000, description="MUA GAO")],
+                None,
+            )
+        ],
+    )
     page.select_option("#statement-form select[name=partner]", "simbank")
     page.set_input_files("#statement-form input[type=file]", str(statement))
     page.click("#upload-statement")

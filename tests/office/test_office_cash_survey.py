@@ -1,4 +1,5 @@
 """Cash surveys in the office: only the market's own rows, all or none, audited to the market."""
+
 import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,8 +24,11 @@ def yesterday():
 
 
 def send(client, code, token, text):
-    return client.post(f"/office/m/{code}/cash-survey", content_type="multipart/form-data",
-                       data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "khao-sat.csv")})
+    return client.post(
+        f"/office/m/{code}/cash-survey",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "khao-sat.csv")},
+    )
 
 
 def sales():
@@ -34,7 +38,9 @@ def sales():
 def test_a_manager_records_the_market_s_survey(client, office):
     token = sign_in(client, office.manager_a)
     code = office.market_a.code
-    response = send(client, code, token, survey((yesterday(), code, "A-01", 12, 340_000), (yesterday(), code, "", 40, 2_000_000)))
+    response = send(
+        client, code, token, survey((yesterday(), code, "A-01", 12, 340_000), (yesterday(), code, "", 40, 2_000_000))
+    )
     assert response.status_code == 302
     assert sales() == 2
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "cash_survey.import"))
@@ -45,8 +51,12 @@ def test_a_manager_records_the_market_s_survey(client, office):
 def test_another_market_s_rows_are_refused_and_nothing_is_written(client, office):
     token = sign_in(client, office.manager_a)
     code = office.market_a.code
-    response = send(client, code, token, survey((yesterday(), code, "A-01", 1, 10_000),
-                                                (yesterday(), office.market_b.code, "B-01", 3, 30_000)))
+    response = send(
+        client,
+        code,
+        token,
+        survey((yesterday(), code, "A-01", 1, 10_000), (yesterday(), office.market_b.code, "B-01", 3, 30_000)),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "dòng 3" in html and "Không phải mã chợ này." in html
     assert sales() == 0
@@ -62,6 +72,9 @@ def test_only_the_market_s_manager_or_an_admin_uploads(client, office):
     assert send(staff, code, sign_in(staff, office.staff_a), text).status_code == 403
     own = client.application.test_client()
     sign_in(own, office.manager_a)
-    no_token = own.post(f"/office/m/{code}/cash-survey", content_type="multipart/form-data",
-                        data={"file": (io.BytesIO(text.encode()), "k.csv")})
+    no_token = own.post(
+        f"/office/m/{code}/cash-survey",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(text.encode()), "k.csv")},
+    )
     assert no_token.status_code == 403 and sales() == 0

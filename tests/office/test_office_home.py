@@ -1,4 +1,5 @@
 """The office's sign-in, choice of market and stall list (search, accounts, today, paging)."""
+
 import pytest
 
 from market_pay.extensions import db
@@ -40,7 +41,12 @@ def test_admin_and_region_staff_choose_a_market_within_their_scope(client, offic
 
 def test_the_markets_to_choose_from_are_in_vietnamese_order(client, office):
     # Code-point order put every "Đ…" and lower-case "phiên" after "Vinh…".
-    for code, name in (("ZD", "Chợ Đồng Văn"), ("ZP", "Chợ phiên Khâu Vai"), ("ZV", "Chợ Vinh Quang"), ("ZC", "Chợ Cốc Pài")):
+    for code, name in (
+        ("ZD", "Chợ Đồng Văn"),
+        ("ZP", "Chợ phiên Khâu Vai"),
+        ("ZV", "Chợ Vinh Quang"),
+        ("ZC", "Chợ Cốc Pài"),
+    ):
         make_market(code, office.market_a.region, name)
     sign_in(client, office.admin)
     html = client.get("/office").get_data(as_text=True)
@@ -49,8 +55,12 @@ def test_the_markets_to_choose_from_are_in_vietnamese_order(client, office):
 
 
 def test_search_by_code_name_and_phone(client, office):
-    make_vendor(office.market_a, "C-22", [account_data(account_number="333300003333", account_name="LE VAN CUONG")],
-                phone="0987111222")
+    make_vendor(
+        office.market_a,
+        "C-22",
+        [account_data(account_number="333300003333", account_name="LE VAN CUONG")],
+        phone="0987111222",
+    )
     sign_in(client, office.manager_a)
     base = f"/office/m/{office.market_a.code}"
     assert 'data-stall="C-22"' in client.get(f"{base}?q=c-2").get_data(as_text=True)
@@ -76,11 +86,14 @@ def test_pages_of_stalls(client, office, monkeypatch):
 def test_today_s_credits_and_pending_accounts_show_per_stall(client, office):
     from market_pay.common.types import utcnow
     from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+
     set_partners()
     post_simbank(client, simbank_transfer(office.stall_a.accounts[0], 25_000, booked_at=utcnow().isoformat()))
     token = sign_in(client, office.manager_a)
-    client.post(f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/accounts", data={
-        "csrf_token": token, "bin": "970422", "account_number": "5555", "account_name": "Nguyễn Thị Hoa"})
+    client.post(
+        f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/accounts",
+        data={"csrf_token": token, "bin": "970422", "account_number": "5555", "account_name": "Nguyễn Thị Hoa"},
+    )
     html = client.get(f"/office/m/{office.market_a.code}").get_data(as_text=True)
     assert "1 khoản · 25.000 ₫" in html and "1 đang dùng · 1 chờ xác nhận" in html
     db.session.rollback()
@@ -92,6 +105,7 @@ def test_a_stall_gone_quiet_in_its_usual_hours_is_flagged(client, office, monkey
     def quiet(vendor_ids):
         seen.extend(vendor_ids)
         return {office.stall_a.id: {"quiet_minutes": 95}}
+
     monkeypatch.setattr(listing, "quiet_alerts", quiet)
     sign_in(client, office.manager_a)
     seen.clear()

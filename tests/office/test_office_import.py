@@ -1,4 +1,5 @@
 """Importing stalls in the office: a preview that writes nothing, then the same file confirmed."""
+
 import io
 
 import pytest
@@ -10,22 +11,28 @@ from market_pay.vendors.models import Vendor
 from tests.office.conftest import sign_in
 
 pytestmark = pytest.mark.usefixtures("app")
-GOOD = ("stall_code,display_name,phone,bin,account_number,account_name\n"
-        "A-01,Rau sạch bà Hoa,0912000001,970405,111100001111,NGUYỄN THỊ HOA\n"
-        "C-01,Gạo ông Tư,0911222333,970422,88001234,LE VAN TU\n")
-BAD = ("stall_code,display_name,phone,bin,account_number,account_name\n"
-       "C-01,Gạo ông Tư,09,970422,88001234,LE VAN TU\n"
-       "C-02,Cá chị Lan,0911222444,970422,222200002222,TRAN THI LAN\n")
+GOOD = (
+    "stall_code,display_name,phone,bin,account_number,account_name\n"
+    "A-01,Rau sạch bà Hoa,0912000001,970405,111100001111,NGUYỄN THỊ HOA\n"
+    "C-01,Gạo ông Tư,0911222333,970422,88001234,LE VAN TU\n"
+)
+BAD = (
+    "stall_code,display_name,phone,bin,account_number,account_name\n"
+    "C-01,Gạo ông Tư,09,970422,88001234,LE VAN TU\n"
+    "C-02,Cá chị Lan,0911222444,970422,222200002222,TRAN THI LAN\n"
+)
 
 
 def upload(client, path, token, text, name="stalls.csv"):
-    return client.post(path, data={"csrf_token": token, "file": (io.BytesIO(text.encode()), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        path, data={"csrf_token": token, "file": (io.BytesIO(text.encode()), name)}, content_type="multipart/form-data"
+    )
 
 
 def counts():
     return db.session.scalar(select(func.count()).select_from(Vendor)), db.session.scalar(
-        select(func.count()).select_from(AuditLog))
+        select(func.count()).select_from(AuditLog)
+    )
 
 
 def test_a_preview_writes_nothing_and_the_confirmation_writes_the_file(client, office):
@@ -61,8 +68,11 @@ def test_every_bad_row_is_listed_and_nothing_is_written(client, office):
     missing = upload(client, path, token, "stall_code,display_name\nQ-1,Thử\n", name="a.csv").get_data(as_text=True)
     assert "dòng tiêu đề" in missing and "Thiếu cột phone." in missing and "Thiếu cột account_name." in missing
     assert "Missing column" not in missing
-    latin1 = client.post(path, data={"csrf_token": token, "file": (io.BytesIO("Gạo".encode("utf-16")), "a.csv")},
-                         content_type="multipart/form-data")
+    latin1 = client.post(
+        path,
+        data={"csrf_token": token, "file": (io.BytesIO("Gạo".encode("utf-16")), "a.csv")},
+        content_type="multipart/form-data",
+    )
     assert latin1.status_code == 422 and "UTF-8" in latin1.get_data(as_text=True)
 
 

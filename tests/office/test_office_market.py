@@ -1,4 +1,5 @@
 """The market's cards, suspense queue and audit log in the office."""
+
 import pytest
 from sqlalchemy import select
 
@@ -14,8 +15,11 @@ pytestmark = pytest.mark.usefixtures("app")
 def test_cards_for_the_market_a_selection_and_one_stall(client, office):
     sign_in(client, office.manager_a)
     code = office.market_a.code
-    for path in (f"/office/m/{code}/cards.pdf", f"/office/m/{code}/cards.pdf?stall={office.stall_a.id}&layout=a4x4",
-                 f"/office/m/{code}/stalls/{office.stall_a.id}/cards.pdf"):
+    for path in (
+        f"/office/m/{code}/cards.pdf",
+        f"/office/m/{code}/cards.pdf?stall={office.stall_a.id}&layout=a4x4",
+        f"/office/m/{code}/stalls/{office.stall_a.id}/cards.pdf",
+    ):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "application/pdf", path
         assert response.data.startswith(b"%PDF") and "attachment" in response.headers["Content-Disposition"]
@@ -54,12 +58,21 @@ def test_the_queue_shows_the_reason_and_a_manager_assigns_the_money(client, offi
     assert wrong.status_code == 422 and "Chợ này không có sạp NOPE." in wrong.get_data(as_text=True)
     no_note = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss")
     assert no_note.status_code == 422
-    done = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_stall", stall_code="A-01",
-                note="sạp đổi tài khoản")
+    done = post(
+        client,
+        f"/office/m/{code}/suspense/{item.id}",
+        token,
+        action="assign_stall",
+        stall_code="A-01",
+        note="sạp đổi tài khoản",
+    )
     assert done.status_code == 302
     assert db.session.get(SuspenseItem, item.id).resolution == "assigned"
     assert db.session.scalar(select(BankTransaction.vendor_id)) == office.stall_a.id
-    assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity_type == "suspense_item")) == "suspense.assign_stall"
+    assert (
+        db.session.scalar(select(AuditLog.action).where(AuditLog.entity_type == "suspense_item"))
+        == "suspense.assign_stall"
+    )
     again = post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss", note="x")
     assert again.status_code == 409
     resolved = client.get(f"/office/m/{code}/suspense?status=resolved").get_data(as_text=True)
@@ -69,19 +82,35 @@ def test_the_queue_shows_the_reason_and_a_manager_assigns_the_money(client, offi
 def test_the_queue_is_the_market_s_own(client, office, item):
     token = sign_in(client, office.manager_b)
     assert client.get(f"/office/m/{office.market_a.code}/suspense").status_code == 403
-    assert post(client, f"/office/m/{office.market_a.code}/suspense/{item.id}", token, action="dismiss",
-                note="x").status_code == 403
-    assert post(client, f"/office/m/{office.market_b.code}/suspense/{item.id}", token, action="dismiss",
-                note="x").status_code == 404
-    assert client.post(f"/office/m/{office.market_b.code}/suspense/{item.id}",
-                       data={"action": "dismiss", "note": "x"}).status_code == 403  # no token
+    assert (
+        post(
+            client, f"/office/m/{office.market_a.code}/suspense/{item.id}", token, action="dismiss", note="x"
+        ).status_code
+        == 403
+    )
+    assert (
+        post(
+            client, f"/office/m/{office.market_b.code}/suspense/{item.id}", token, action="dismiss", note="x"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/office/m/{office.market_b.code}/suspense/{item.id}", data={"action": "dismiss", "note": "x"}
+        ).status_code
+        == 403
+    )  # no token
     assert db.session.get(SuspenseItem, item.id).status == "open"
     staff = client.application.test_client()
     staff_token = sign_in(staff, office.staff_a)
     html = staff.get(f"/office/m/{office.market_a.code}/suspense").get_data(as_text=True)
     assert "30.000 ₫" in html and "LE VAN D" not in html  # amounts, not who paid
-    assert post(staff, f"/office/m/{office.market_a.code}/suspense/{item.id}", staff_token, action="dismiss",
-                note="x").status_code == 403
+    assert (
+        post(
+            staff, f"/office/m/{office.market_a.code}/suspense/{item.id}", staff_token, action="dismiss", note="x"
+        ).status_code
+        == 403
+    )
 
 
 def test_the_audit_log_shows_the_market_s_changes_only(client, office):

@@ -1,6 +1,7 @@
 """Ten identical office forms at once against the real service (gunicorn, several workers, real
 HTTP, SQLite and PostgreSQL): a double-clicked (or scripted) form that changes money or accounts
 is carried out exactly once, the other nine refused, and the audit log says it once."""
+
 import json
 import re
 import threading
@@ -17,9 +18,11 @@ from tests.servers import ROOT, cli, fresh_database_url, gunicorn, service_env
 
 pytestmark = pytest.mark.slow
 MANAGER, PASSWORD, SECRET = "ql.races", "manager-password-1", "races-simbank-secret"
-STALLS_CSV = ("stall_code,display_name,phone,bin,account_number,account_name\n"
-              "A-07,Rau sạch bà Hoa,0987654321,970405,1900123456789,NGUYEN THI HOA\n"
-              "A-08,Thịt lợn ông Nam,0912000008,970422,1900000000008,TRAN VAN NAM\n")
+STALLS_CSV = (
+    "stall_code,display_name,phone,bin,account_number,account_name\n"
+    "A-07,Rau sạch bà Hoa,0987654321,970405,1900123456789,NGUYEN THI HOA\n"
+    "A-08,Thịt lợn ông Nam,0912000008,970422,1900000000008,TRAN VAN NAM\n"
+)
 RACERS = 10
 
 
@@ -33,8 +36,19 @@ def service(request, tmp_path_factory):
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
     (tmp / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
     cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
-    cli(env, "users", "create", "--username", MANAGER, "--password", PASSWORD, "--role", "market_manager",
-        "--scope", "DV")
+    cli(
+        env,
+        "users",
+        "create",
+        "--username",
+        MANAGER,
+        "--password",
+        PASSWORD,
+        "--role",
+        "market_manager",
+        "--scope",
+        "DV",
+    )
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with gunicorn(env, workers=3, threads=4) as base:
@@ -50,8 +64,11 @@ def one(engine, sql, **values):
 def signed_in(base) -> tuple[requests.Session, str]:
     session = requests.Session()
     token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(f"{base}/office/login").text).group(1)
-    response = session.post(f"{base}/office/login", data={"username": MANAGER, "password": PASSWORD,
-                                                          "csrf_token": token}, allow_redirects=False)
+    response = session.post(
+        f"{base}/office/login",
+        data={"username": MANAGER, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    )
     assert response.status_code == 302, response.text[:300]
     page = session.get(f"{base}/office/login")
     return session, re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
@@ -67,8 +84,9 @@ def race(base, path, fields) -> list[int]:
         own = requests.Session()
         own.cookies.update(session.cookies)
         start.wait()
-        statuses.append(own.post(base + path, data={**fields, "csrf_token": token}, allow_redirects=False,
-                                 timeout=60).status_code)
+        statuses.append(
+            own.post(base + path, data={**fields, "csrf_token": token}, allow_redirects=False, timeout=60).status_code
+        )
 
     threads = [threading.Thread(target=post) for _ in range(RACERS)]
     for thread in threads:
@@ -88,12 +106,25 @@ def audited(engine, action):
 
 def credit(base: str, account: str, amount: int, bin_code: str):
     n = f"{int(time.time() * 1000)}"
-    body = json.dumps({"transaction_id": f"RC{n}", "bank_reference": f"FT{n}", "bin": bin_code,
-                       "account_number": account, "amount": amount, "direction": "in", "description": "CHUYEN TIEN",
-                       "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                       "payer_name": "TRAN VAN B"}).encode()
-    request = urllib.request.Request(f"{base}/api/v1/callbacks/simbank", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    body = json.dumps(
+        {
+            "transaction_id": f"RC{n}",
+            "bank_reference": f"FT{n}",
+            "bin": bin_code,
+            "account_number": account,
+            "amount": amount,
+            "direction": "in",
+            "description": "CHUYEN TIEN",
+            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "payer_name": "TRAN VAN B",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/api/v1/callbacks/simbank",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 
@@ -101,8 +132,11 @@ def credit(base: str, account: str, amount: int, bin_code: str):
 def test_ten_requests_for_one_new_account_make_one(service):
     base, engine = service
     vendor = stall_id(engine, "A-07")
-    statuses = race(base, f"/office/m/DV/stalls/{vendor}/accounts",
-                    {"bin": "970422", "account_number": "7770001112223", "account_name": "NGUYEN THI HOA"})
+    statuses = race(
+        base,
+        f"/office/m/DV/stalls/{vendor}/accounts",
+        {"bin": "970422", "account_number": "7770001112223", "account_name": "NGUYEN THI HOA"},
+    )
     assert statuses == [302] + [409] * (RACERS - 1), statuses
     assert one(engine, "SELECT count(*) FROM receiving_account WHERE account_number = '7770001112223'") == 1
     assert audited(engine, "account.add") == 1
@@ -120,8 +154,11 @@ def test_ten_withdrawals_of_one_request_withdraw_it_once(service):
 def test_ten_resolutions_of_one_suspense_item_assign_the_money_once(service):
     base, engine = service
     vendor = stall_id(engine, "A-08")
-    statuses = race(base, f"/office/m/DV/stalls/{vendor}/accounts",
-                    {"bin": "970422", "account_number": "8880001112223", "account_name": "TRAN VAN NAM"})
+    statuses = race(
+        base,
+        f"/office/m/DV/stalls/{vendor}/accounts",
+        {"bin": "970422", "account_number": "8880001112223", "account_name": "TRAN VAN NAM"},
+    )
     assert statuses.count(302) == 1
     credit(base, "8880001112223", 45_000, "970422")
     for _ in range(300):  # the matcher (a thread in the web workers) queues it within moments
@@ -129,8 +166,11 @@ def test_ten_resolutions_of_one_suspense_item_assign_the_money_once(service):
         if item is not None:
             break
         time.sleep(0.1)
-    statuses = race(base, f"/office/m/DV/suspense/{item}", {"action": "assign_stall", "stall_code": "A-08",
-                                                             "note": "sạp mới mở tài khoản"})
+    statuses = race(
+        base,
+        f"/office/m/DV/suspense/{item}",
+        {"action": "assign_stall", "stall_code": "A-08", "note": "sạp mới mở tài khoản"},
+    )
     assert statuses == [302] + [409] * (RACERS - 1), statuses
     assert audited(engine, "suspense.assign_stall") == 1
     assert one(engine, "SELECT count(*) FROM bank_transaction WHERE vendor_id = :v", v=vendor) == 1
@@ -139,9 +179,20 @@ def test_ten_resolutions_of_one_suspense_item_assign_the_money_once(service):
 def test_ten_registrations_of_one_stall_register_it_once(service):
     base, engine = service
     created = audited(engine, "vendor.create")
-    statuses = race(base, "/office/m/DV/stalls/new", {
-        "stall_code": "B-01", "display_name": "Gạo ông Tư", "legal_name": "Lê Văn Tư", "phone": "0911222333",
-        "floor_amount": "", "bin": "970422", "account_number": "88001234", "account_name": "LE VAN TU"})
+    statuses = race(
+        base,
+        "/office/m/DV/stalls/new",
+        {
+            "stall_code": "B-01",
+            "display_name": "Gạo ông Tư",
+            "legal_name": "Lê Văn Tư",
+            "phone": "0911222333",
+            "floor_amount": "",
+            "bin": "970422",
+            "account_number": "88001234",
+            "account_name": "LE VAN TU",
+        },
+    )
     assert statuses == [302] + [409] * (RACERS - 1), statuses
     assert one(engine, "SELECT count(*) FROM vendor WHERE stall_code = 'B-01'") == 1
     assert audited(engine, "vendor.create") == created + 1
@@ -169,9 +220,15 @@ def test_ten_uploads_of_one_cash_survey_count_the_day_s_cash_once(service):
         own = requests.Session()
         own.cookies.update(session.cookies)
         start.wait()
-        statuses.append(own.post(f"{base}/office/m/DV/cash-survey", data={"csrf_token": token},
-                                 files={"file": ("khao-sat.csv", text_.encode())}, allow_redirects=False,
-                                 timeout=60).status_code)
+        statuses.append(
+            own.post(
+                f"{base}/office/m/DV/cash-survey",
+                data={"csrf_token": token},
+                files={"file": ("khao-sat.csv", text_.encode())},
+                allow_redirects=False,
+                timeout=60,
+            ).status_code
+        )
 
     threads = [threading.Thread(target=post) for _ in range(RACERS)]
     for thread in threads:
@@ -181,5 +238,7 @@ def test_ten_uploads_of_one_cash_survey_count_the_day_s_cash_once(service):
     assert set(statuses) <= {302, 409} and 302 in statuses, statuses
     vendor = stall_id(engine, "A-08")
     assert one(engine, "SELECT count(*) FROM cash_sale WHERE source = 'survey' AND vendor_id = :v", v=vendor) == 1
-    assert one(engine, "SELECT sum(amount) FROM cash_sale WHERE source = 'survey' AND vendor_id = :v",
-               v=vendor) == 3_400_000
+    assert (
+        one(engine, "SELECT sum(amount) FROM cash_sale WHERE source = 'survey' AND vendor_id = :v", v=vendor)
+        == 3_400_000
+    )

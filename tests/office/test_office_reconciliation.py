@@ -1,5 +1,6 @@
 """Reconciliation in the office: region staff upload the day's statement for their market, the
 manager reads the run and its breaks; another market's manager sees nothing of it."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -17,17 +18,36 @@ DAY = "2026-11-21"
 def statement(client, office, tmp_path):
     set_partners()
     account = office.stall_a.accounts[0]
-    post_simbank(client, simbank_transfer(account, 50_000, transaction_id="SIM-1", bank_reference="FT1",
-                                          booked_at=f"{DAY}T09:00:00+07:00"))
-    return write_statement(tmp_path / "sao-ke.csv", [(account.bin, account.account_number, 0, [
-        line("SIM-1", "FT1", f"{DAY}T09:00:00+07:00", 50_000),
-        line("SIM-2", "FT2", f"{DAY}T09:30:00+07:00", 1_250_000, description="MUA GAO")], None)])
+    post_simbank(
+        client,
+        simbank_transfer(
+            account, 50_000, transaction_id="SIM-1", bank_reference="FT1", booked_at=f"{DAY}T09:00:00+07:00"
+        ),
+    )
+    return write_statement(
+        tmp_path / "sao-ke.csv",
+        [
+            (
+                account.bin,
+                account.account_number,
+                0,
+                [
+                    line("SIM-1", "FT1", f"{DAY}T09:00:00+07:00", 50_000),
+                    line("SIM-2", "FT2", f"{DAY}T09:30:00+07:00", 1_250_000, description="MUA GAO"),
+                ],
+                None,
+            )
+        ],
+    )
 
 
 def upload(client, code, token, path, **fields):
     with open(path, "rb") as handle:
-        return client.post(f"/office/m/{code}/reconciliation", content_type="multipart/form-data",
-                           data={"csrf_token": token, "file": (handle, path.name), "partner": "simbank", **fields})
+        return client.post(
+            f"/office/m/{code}/reconciliation",
+            content_type="multipart/form-data",
+            data={"csrf_token": token, "file": (handle, path.name), "partner": "simbank", **fields},
+        )
 
 
 def runs():
@@ -70,8 +90,11 @@ def test_an_upload_without_the_token_or_a_file_changes_nothing(client, office, s
     token = sign_in(client, office.staff_a)
     code = office.market_a.code
     with open(statement, "rb") as handle:
-        refused = client.post(f"/office/m/{code}/reconciliation", content_type="multipart/form-data",
-                              data={"file": (handle, "s.csv"), "partner": "simbank"})
+        refused = client.post(
+            f"/office/m/{code}/reconciliation",
+            content_type="multipart/form-data",
+            data={"file": (handle, "s.csv"), "partner": "simbank"},
+        )
     assert refused.status_code == 403
     missing = client.post(f"/office/m/{code}/reconciliation", data={"csrf_token": token, "partner": "simbank"})
     assert missing.status_code == 422 and "Hãy chọn tệp sao kê." in missing.get_data(as_text=True)

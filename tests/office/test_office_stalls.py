@@ -1,5 +1,6 @@
 """Registering and editing stalls, their accounts and sign-ins in the office: the services' own
 rules (four eyes, scope), the CSRF token on every form, an audit row for every change."""
+
 import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -12,9 +13,16 @@ from tests.factories import make_user, scope_of
 from tests.office.conftest import post, sign_in
 
 pytestmark = pytest.mark.usefixtures("app")
-NEW_STALL = {"stall_code": "A-50", "display_name": "Cá tươi chị Lan", "legal_name": "Trần Thị Lan",
-             "phone": "0913 222 333", "floor_amount": "2.000", "bin": "970422", "account_number": "909090909",
-             "account_name": "TRAN THI LAN"}
+NEW_STALL = {
+    "stall_code": "A-50",
+    "display_name": "Cá tươi chị Lan",
+    "legal_name": "Trần Thị Lan",
+    "phone": "0913 222 333",
+    "floor_amount": "2.000",
+    "bin": "970422",
+    "account_number": "909090909",
+    "account_name": "TRAN THI LAN",
+}
 
 
 def actions(entity_type=None):
@@ -30,7 +38,11 @@ def test_a_manager_registers_a_stall_whose_account_waits_for_the_vendor(client, 
     assert response.status_code == 302
     vendor = db.session.scalar(select(Vendor).where(Vendor.stall_code == "A-50"))
     assert (vendor.market_id, vendor.phone, vendor.floor_amount, vendor.legal_name) == (
-        office.market_a.id, "0913222333", 2000, "Trần Thị Lan")
+        office.market_a.id,
+        "0913222333",
+        2000,
+        "Trần Thị Lan",
+    )
     assert [(a.status, a.pending_change) for a in vendor.accounts] == [("pending", "add")]
     assert actions("vendor")[-1] == "vendor.create"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -45,11 +57,16 @@ def test_a_registration_with_mistakes_writes_nothing_and_says_where(client, offi
     blank = post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **{**NEW_STALL, "display_name": " "})
     assert blank.status_code == 422 and "Hãy điền ô này." in blank.get_data(as_text=True)
     assert "Must not be blank" not in blank.get_data(as_text=True)
-    taken = post(client, f"/office/m/{office.market_a.code}/stalls/new", token,
-                 **{**NEW_STALL, "account_number": office.stall_b.accounts[0].account_number})
+    taken = post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/new",
+        token,
+        **{**NEW_STALL, "account_number": office.stall_b.accounts[0].account_number},
+    )
     assert taken.status_code == 409 and 'value="Cá tươi chị Lan"' in taken.get_data(as_text=True)
-    wrong_name = post(client, f"/office/m/{office.market_a.code}/stalls/new", token,
-                      **{**NEW_STALL, "account_name": "NGUOI KHAC"})
+    wrong_name = post(
+        client, f"/office/m/{office.market_a.code}/stalls/new", token, **{**NEW_STALL, "account_name": "NGUOI KHAC"}
+    )
     assert wrong_name.status_code == 422
     assert db.session.scalar(select(Vendor).where(Vendor.stall_code == "A-50")) is None and actions() == before
 
@@ -57,8 +74,15 @@ def test_a_registration_with_mistakes_writes_nothing_and_says_where(client, offi
 def test_edit_suspend_and_reactivate_are_audited(client, office):
     token = sign_in(client, office.manager_a)
     base = f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}"
-    response = post(client, f"{base}/edit", token, stall_code="A-01", display_name="Rau sạch Hoa",
-                    phone="0912000001", floor_amount="")
+    response = post(
+        client,
+        f"{base}/edit",
+        token,
+        stall_code="A-01",
+        display_name="Rau sạch Hoa",
+        phone="0912000001",
+        floor_amount="",
+    )
     assert response.status_code == 302
     assert db.session.get(Vendor, office.stall_a.id).display_name == "Rau sạch Hoa"
     assert post(client, f"{base}/status", token, status="suspended", reason="nợ phí").status_code == 302
@@ -72,8 +96,12 @@ def test_edit_suspend_and_reactivate_are_audited(client, office):
 def test_account_changes_go_through_four_eyes(client, office):
     token = sign_in(client, office.manager_a)
     base = f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}"
-    assert post(client, f"{base}/accounts", token, bin="970422", account_number="7777",
-                account_name="NGUYEN THI HOA").status_code == 302
+    assert (
+        post(
+            client, f"{base}/accounts", token, bin="970422", account_number="7777", account_name="NGUYEN THI HOA"
+        ).status_code
+        == 302
+    )
     added = db.session.scalar(select(ReceivingAccount).where(ReceivingAccount.account_number == "7777"))
     assert added.status == "pending"
     live = office.stall_a.accounts[0]
@@ -93,8 +121,9 @@ def test_account_changes_go_through_four_eyes(client, office):
 def test_a_pin_reset_is_shown_once_and_must_be_changed(client, office):
     vendor_user = make_user("vendor", scope_of(office.stall_a))
     token = sign_in(client, office.manager_a)
-    response = post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins/{vendor_user.id}/reset-pin",
-                    token)
+    response = post(
+        client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins/{vendor_user.id}/reset-pin", token
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     pin = html.split('id="new-pin">')[1].split("<")[0]
@@ -105,15 +134,25 @@ def test_a_pin_reset_is_shown_once_and_must_be_changed(client, office):
 
 def test_an_assistant_login_gets_a_one_time_pin(client, office):
     token = sign_in(client, office.manager_a)
-    response = post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins", token,
-                    phone="0977 123 456", role="vendor_assistant")
+    response = post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins",
+        token,
+        phone="0977 123 456",
+        role="vendor_assistant",
+    )
     assert response.status_code == 200
     pin = response.get_data(as_text=True).split('id="new-pin">')[1].split("<")[0]
     user = db.session.scalar(select(User).where(User.username == "0977123456"))
     assert (user.role, user.vendor_id, user.must_change_pin) == ("vendor_assistant", office.stall_a.id, True)
     assert check_password_hash(user.password_hash, pin) and actions("user")[-1] == "user.create"
-    again = post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins", token,
-                 phone="0977123456", role="vendor_assistant")
+    again = post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins",
+        token,
+        phone="0977123456",
+        role="vendor_assistant",
+    )
     assert again.status_code == 409 and "Số điện thoại này đã có tài khoản đăng nhập." in again.get_data(as_text=True)
 
 
@@ -121,9 +160,12 @@ def test_a_form_without_the_token_changes_nothing(client, office):
     sign_in(client, office.manager_a)
     base = f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}"
     before = actions()
-    for path, fields in ((f"/office/m/{office.market_a.code}/stalls/new", NEW_STALL),
-                         (f"{base}/edit", {"display_name": "X"}), (f"{base}/status", {"status": "suspended"}),
-                         (f"{base}/logins", {"phone": "0977123456"})):
+    for path, fields in (
+        (f"/office/m/{office.market_a.code}/stalls/new", NEW_STALL),
+        (f"{base}/edit", {"display_name": "X"}),
+        (f"{base}/status", {"status": "suspended"}),
+        (f"{base}/logins", {"phone": "0977123456"}),
+    ):
         assert client.post(path, data=fields).status_code == 403, path
         assert client.post(path, data={**fields, "csrf_token": "forged"}).status_code == 403, path
     assert actions() == before and db.session.get(Vendor, office.stall_a.id).status == "active"
@@ -135,19 +177,30 @@ def test_another_market_s_manager_gets_exactly_403_or_404(client, office):
     vendor_user = make_user("vendor", scope_of(office.stall_a))
     before = actions()
     # Market A named in the address: 403 for every page and form.
-    for path in (f"/office/m/{a}", f"/office/m/{a}/stalls/{office.stall_a.id}", f"/office/m/{a}/suspense",
-                 f"/office/m/{a}/audit", f"/office/m/{a}/cards.pdf", f"/office/m/{a}/stalls/{office.stall_a.id}/cards.pdf",
-                 f"/office/m/{a}/stalls/new"):
+    for path in (
+        f"/office/m/{a}",
+        f"/office/m/{a}/stalls/{office.stall_a.id}",
+        f"/office/m/{a}/suspense",
+        f"/office/m/{a}/audit",
+        f"/office/m/{a}/cards.pdf",
+        f"/office/m/{a}/stalls/{office.stall_a.id}/cards.pdf",
+        f"/office/m/{a}/stalls/new",
+    ):
         assert client.get(path).status_code == 403, path
-    for path in (f"/office/m/{a}/stalls/new", f"/office/m/{a}/stalls/{office.stall_a.id}/edit",
-                 f"/office/m/{a}/stalls/{office.stall_a.id}/status",
-                 f"/office/m/{a}/stalls/{office.stall_a.id}/logins/{vendor_user.id}/reset-pin"):
+    for path in (
+        f"/office/m/{a}/stalls/new",
+        f"/office/m/{a}/stalls/{office.stall_a.id}/edit",
+        f"/office/m/{a}/stalls/{office.stall_a.id}/status",
+        f"/office/m/{a}/stalls/{office.stall_a.id}/logins/{vendor_user.id}/reset-pin",
+    ):
         assert post(client, path, token, **NEW_STALL).status_code == 403, path
     # A's stall under the manager's own market: not there (404), and an unknown market 404.
     assert client.get(f"/office/m/{b}/stalls/{office.stall_a.id}").status_code == 404
     assert post(client, f"/office/m/{b}/stalls/{office.stall_a.id}/edit", token, display_name="X").status_code == 404
-    assert post(client, f"/office/m/{b}/stalls/{office.stall_b.id}/logins/{vendor_user.id}/reset-pin",
-                token).status_code == 404
+    assert (
+        post(client, f"/office/m/{b}/stalls/{office.stall_b.id}/logins/{vendor_user.id}/reset-pin", token).status_code
+        == 404
+    )
     assert client.get("/office/m/NOSUCH").status_code == 404
     assert actions() == before and db.session.get(Vendor, office.stall_a.id).display_name != "X"
 
@@ -166,9 +219,11 @@ def test_region_staff_read_but_cannot_change(client, office):
 def test_a_stall_account_cannot_sign_in_to_the_office(client, office):
     from tests.factories import VENDOR_PIN
     from tests.office.conftest import csrf_of
+
     vendor_user = make_user("vendor", scope_of(office.stall_a))
     token = csrf_of(client.get("/office/login").get_data(as_text=True))
-    response = client.post("/office/login", data={"username": vendor_user.username, "password": VENDOR_PIN,
-                                                  "csrf_token": token})
+    response = client.post(
+        "/office/login", data={"username": vendor_user.username, "password": VENDOR_PIN, "csrf_token": token}
+    )
     assert response.status_code == 403
     assert client.get("/office").status_code == 302

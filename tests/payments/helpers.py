@@ -1,4 +1,5 @@
 """Helpers for callback tests: partner set-up and correctly signed deliveries."""
+
 import itertools
 import json
 import time
@@ -37,9 +38,17 @@ def count(model, *where) -> int:
 
 def simbank_transfer(account, amount=50_000, description="chuyen tien", **overrides):
     n = next(_ids)
-    body = {"transaction_id": f"SIM{n:08d}", "bank_reference": f"FT2432{n:07d}", "bin": account.bin,
-            "account_number": account.account_number, "amount": amount, "direction": "in",
-            "description": description, "booked_at": "2026-11-22T09:15:00+07:00", "payer_name": "TRAN VAN B"}
+    body = {
+        "transaction_id": f"SIM{n:08d}",
+        "bank_reference": f"FT2432{n:07d}",
+        "bin": account.bin,
+        "account_number": account.account_number,
+        "amount": amount,
+        "direction": "in",
+        "description": description,
+        "booked_at": "2026-11-22T09:15:00+07:00",
+        "payer_name": "TRAN VAN B",
+    }
     body.update(overrides)
     return body
 
@@ -47,8 +56,9 @@ def simbank_transfer(account, amount=50_000, description="chuyen tien", **overri
 def post_simbank(client, body, secret=SIMBANK_SECRET, timestamp=None, raw=None):
     data = raw if raw is not None else json.dumps(body).encode()
     header = sign_simbank(secret, data, int(timestamp or time.time()))
-    return client.post("/api/v1/callbacks/simbank", data=data, headers={"X-Signature": header},
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/callbacks/simbank", data=data, headers={"X-Signature": header}, content_type="application/json"
+    )
 
 
 def post_sepay(client, body, api_key=None):

@@ -1,4 +1,5 @@
 """Bank callbacks end to end over HTTP: verify, store, record once, allocate, answer."""
+
 import json
 
 import pytest
@@ -38,16 +39,29 @@ def test_a_duplicate_is_acknowledged_and_changes_nothing(client, stall):
     again = post_simbank(client, body)
     assert again.status_code == 200 and again.get_json() == {"status": "duplicate"}
     assert count(BankTransaction) == 1
-    assert [e.outcome for e in db.session.scalars(select(InboxEntry).order_by(InboxEntry.id))] == ["accepted", "duplicate"]
+    assert [e.outcome for e in db.session.scalars(select(InboxEntry).order_by(InboxEntry.id))] == [
+        "accepted",
+        "duplicate",
+    ]
 
 
 def test_the_same_money_from_two_partners_is_recorded_once(client, stall):
     body = simbank_transfer(stall.accounts[0], 20_000)
     post_simbank(client, body)
-    sepay = {"id": 9001, "gateway": "Vietcombank", "transactionDate": "2026-11-22 09:15:00",
-             "accountNumber": "0011001234567", "subAccount": None, "code": None, "content": "chuyen tien",
-             "transferType": "in", "transferAmount": 20_000, "accumulated": 0,
-             "referenceCode": body["bank_reference"], "description": "BankAPINotify chuyen tien"}
+    sepay = {
+        "id": 9001,
+        "gateway": "Vietcombank",
+        "transactionDate": "2026-11-22 09:15:00",
+        "accountNumber": "0011001234567",
+        "subAccount": None,
+        "code": None,
+        "content": "chuyen tien",
+        "transferType": "in",
+        "transferAmount": 20_000,
+        "accumulated": 0,
+        "referenceCode": body["bank_reference"],
+        "description": "BankAPINotify chuyen tien",
+    }
     response = post_sepay(client, sepay)
     assert response.status_code == 200 and response.get_json() == {"success": True}
     assert count(BankTransaction) == 1
@@ -61,6 +75,7 @@ def test_bad_signatures_are_401_kept_for_forensics_and_never_money(client, stall
         response = post_simbank(client, body, secret="not-the-secret")
     elif tamper in ("stale", "future"):
         import time
+
         response = post_simbank(client, body, timestamp=time.time() + (-400 if tamper == "stale" else 400))
     else:
         response = client.post("/api/v1/callbacks/simbank", data=raw, content_type="application/json")
@@ -90,9 +105,18 @@ def test_a_deactivated_account_goes_to_suspense_for_its_market(client, stall):
     assert item.reason == "inactive_account" and item.market_id == stall.market_id
 
 
-@pytest.mark.parametrize("change", [{"amount": -5}, {"amount": "50000"}, {"direction": "sideways"},
-                                    {"booked_at": "yesterday"}, {"bin": "12"}, {"account_number": ""},
-                                    {"transaction_id": None}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": -5},
+        {"amount": "50000"},
+        {"direction": "sideways"},
+        {"booked_at": "yesterday"},
+        {"bin": "12"},
+        {"account_number": ""},
+        {"transaction_id": None},
+    ],
+)
 def test_malformed_but_signed_content_is_stored_acknowledged_and_put_in_suspense(client, stall, change):
     response = post_simbank(client, simbank_transfer(stall.accounts[0], **change))
     assert response.status_code == 200
@@ -120,9 +144,18 @@ def test_below_floor_credits_are_flagged(client, stall):
 
 
 def test_sepay_api_key_mode_and_sub_accounts(client, stall):
-    body = {"id": 77, "gateway": "MBBank", "transactionDate": "2026-11-22 10:00:00", "accountNumber": "0000",
-            "subAccount": "0011001234567", "content": "mua rau", "transferType": "in", "transferAmount": 30_000,
-            "referenceCode": "MB123", "accumulated": 0}
+    body = {
+        "id": 77,
+        "gateway": "MBBank",
+        "transactionDate": "2026-11-22 10:00:00",
+        "accountNumber": "0000",
+        "subAccount": "0011001234567",
+        "content": "mua rau",
+        "transferType": "in",
+        "transferAmount": 30_000,
+        "referenceCode": "MB123",
+        "accumulated": 0,
+    }
     stall_account = stall.accounts[0]
     stall_account.bin = "970422"  # the sub-account sits at MB in this case
     db.session.commit()
@@ -136,11 +169,25 @@ def test_sepay_api_key_mode_and_sub_accounts(client, stall):
 
 
 def test_payos_delivery_is_verified_and_credited(client, stall):
-    data = {"orderCode": 5, "amount": 45_000, "description": "thanh toan", "accountNumber": "0011001234567",
-            "reference": "FT-PAYOS-1", "transactionDateTime": "2026-11-22 11:00:00", "currency": "VND",
-            "paymentLinkId": "link-1", "code": "00", "desc": "success", "counterAccountName": "LE VAN C",
-            "counterAccountNumber": "123", "counterAccountBankId": "970415", "counterAccountBankName": "",
-            "virtualAccountName": "", "virtualAccountNumber": "", "someFutureField": "ok"}
+    data = {
+        "orderCode": 5,
+        "amount": 45_000,
+        "description": "thanh toan",
+        "accountNumber": "0011001234567",
+        "reference": "FT-PAYOS-1",
+        "transactionDateTime": "2026-11-22 11:00:00",
+        "currency": "VND",
+        "paymentLinkId": "link-1",
+        "code": "00",
+        "desc": "success",
+        "counterAccountName": "LE VAN C",
+        "counterAccountNumber": "123",
+        "counterAccountBankId": "970415",
+        "counterAccountBankName": "",
+        "virtualAccountName": "",
+        "virtualAccountNumber": "",
+        "someFutureField": "ok",
+    }
     response = post_payos(client, data)
     assert response.status_code == 200 and response.get_json() == {"success": True}
     txn = db.session.scalar(select(BankTransaction))
@@ -149,9 +196,18 @@ def test_payos_delivery_is_verified_and_credited(client, stall):
 
 
 def test_payos_test_delivery_is_acknowledged_kept_in_the_inbox_and_is_no_money(client, stall):
-    data = {"orderCode": 123, "amount": 3000, "description": "VQRIO123", "accountNumber": "12345678",
-            "reference": "TF230204212323", "transactionDateTime": "2023-02-04 18:25:00", "currency": "VND",
-            "paymentLinkId": "124c33293c43417ab7879e14c8d9eb18", "code": "00", "desc": "Thành công"}
+    data = {
+        "orderCode": 123,
+        "amount": 3000,
+        "description": "VQRIO123",
+        "accountNumber": "12345678",
+        "reference": "TF230204212323",
+        "transactionDateTime": "2023-02-04 18:25:00",
+        "currency": "VND",
+        "paymentLinkId": "124c33293c43417ab7879e14c8d9eb18",
+        "code": "00",
+        "desc": "Thành công",
+    }
     response = post_payos(client, data)
     assert response.status_code == 200 and response.get_json() == {"success": True}
     assert count(BankTransaction) == 0 and count(SuspenseItem) == 0

@@ -1,4 +1,5 @@
 """The stall feed's cursor, and resolving the suspense queue."""
+
 import pytest
 from sqlalchemy import select
 
@@ -74,13 +75,19 @@ def test_admin_assigns_unknown_account_money_to_a_stall(client, stall):
     admin = auth_header(make_user("admin"))
     listed = client.get("/api/v1/suspense", headers=admin).get_json()["items"]
     assert [(i["id"], i["reason"], i["account_number"]) for i in listed] == [(item.id, "unknown_account", "9999")]
-    response = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
-                           json={"action": "assign_stall", "vendor_id": stall.id, "note": "sạp đổi tài khoản"})
+    response = client.post(
+        f"/api/v1/suspense/{item.id}/resolve",
+        headers=admin,
+        json={"action": "assign_stall", "vendor_id": stall.id, "note": "sạp đổi tài khoản"},
+    )
     assert response.status_code == 200 and response.get_json()["resolution"] == "assigned"
     txn = db.session.scalar(select(BankTransaction))
     assert txn.vendor_id == stall.id and txn.feed_seq == 1
     assert client.get("/api/v1/suspense", headers=admin).get_json()["items"] == []
-    assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity_type == "suspense_item")) == "suspense.assign_stall"
+    assert (
+        db.session.scalar(select(AuditLog.action).where(AuditLog.entity_type == "suspense_item"))
+        == "suspense.assign_stall"
+    )
     again = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin, json={"action": "dismiss", "note": "x"})
     assert again.status_code == 409
 
@@ -95,10 +102,17 @@ def test_managers_see_and_resolve_only_their_markets_items(client, stall):
     assert [i["reason"] for i in items] == ["inactive_account"]
     other_manager = auth_header(make_user("market_manager", scope=make_market().code))
     assert client.get("/api/v1/suspense", headers=other_manager).get_json()["items"] == []
-    assert client.post(f"/api/v1/suspense/{items[0]['id']}/resolve", headers=other_manager,
-                       json={"action": "dismiss", "note": "x"}).status_code == 403
-    refund = client.post(f"/api/v1/suspense/{items[0]['id']}/resolve", headers=manager,
-                         json={"action": "refund", "note": "trả lại người mua"})
+    assert (
+        client.post(
+            f"/api/v1/suspense/{items[0]['id']}/resolve", headers=other_manager, json={"action": "dismiss", "note": "x"}
+        ).status_code
+        == 403
+    )
+    refund = client.post(
+        f"/api/v1/suspense/{items[0]['id']}/resolve",
+        headers=manager,
+        json={"action": "refund", "note": "trả lại người mua"},
+    )
     assert refund.status_code == 200 and refund.get_json()["resolution"] == "refund"
     vendor = auth_header(make_user("vendor", scope=scope_of(stall)))
     assert client.get("/api/v1/suspense", headers=vendor).status_code == 403
@@ -106,18 +120,28 @@ def test_managers_see_and_resolve_only_their_markets_items(client, stall):
 
 def test_assigning_to_a_request_settles_it(client, stall):
     vendor = auth_header(make_user("vendor", scope=scope_of(stall)))
-    reference = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": 30_000},
-                            headers=vendor).get_json()["reference"]
+    reference = client.post(
+        f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": 30_000}, headers=vendor
+    ).get_json()["reference"]
     item = suspense_item(client, stall)
-    response = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=auth_header(make_user("admin")),
-                           json={"action": "assign_request", "reference": reference})
+    response = client.post(
+        f"/api/v1/suspense/{item.id}/resolve",
+        headers=auth_header(make_user("admin")),
+        json={"action": "assign_request", "reference": reference},
+    )
     assert response.status_code == 200
     assert client.get(f"/api/v1/payment-requests/{reference}", headers=vendor).get_json()["status"] == "paid"
 
 
-@pytest.mark.parametrize("body, field", [({"action": "explode"}, "action"), ({"action": "dismiss"}, "note"),
-                                         ({"action": "assign_stall"}, "vendor_id"),
-                                         ({"action": "assign_request", "reference": "CPNOTHING"}, "reference")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"action": "explode"}, "action"),
+        ({"action": "dismiss"}, "note"),
+        ({"action": "assign_stall"}, "vendor_id"),
+        ({"action": "assign_request", "reference": "CPNOTHING"}, "reference"),
+    ],
+)
 def test_resolutions_are_validated(client, stall, body, field):
     item = suspense_item(client, stall)
     response = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=auth_header(make_user("admin")), json=body)
@@ -127,10 +151,16 @@ def test_resolutions_are_validated(client, stall, body, field):
 def test_a_second_resolution_of_one_item_is_409_and_credits_nothing_more(client, stall):
     item = suspense_item(client, stall)
     admin = auth_header(make_user("admin"))
-    first = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
-                        json={"action": "assign_stall", "vendor_id": stall.id, "note": "a"})
-    second = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
-                         json={"action": "assign_stall", "vendor_id": stall.id, "note": "b"})
+    first = client.post(
+        f"/api/v1/suspense/{item.id}/resolve",
+        headers=admin,
+        json={"action": "assign_stall", "vendor_id": stall.id, "note": "a"},
+    )
+    second = client.post(
+        f"/api/v1/suspense/{item.id}/resolve",
+        headers=admin,
+        json={"action": "assign_stall", "vendor_id": stall.id, "note": "b"},
+    )
     assert (first.status_code, second.status_code) == (200, 409)
     assert second.get_json()["code"] == 409
     txn = db.session.scalar(select(BankTransaction))
@@ -146,13 +176,16 @@ def test_money_that_reached_one_market_never_pays_a_request_of_another(client, s
     assert item.market_id == stall.market_id
     elsewhere = make_vendor()
     other_vendor = auth_header(make_user("vendor", scope=scope_of(elsewhere)))
-    reference = client.post(f"/api/v1/vendors/{elsewhere.id}/payment-requests", json={"amount": 30_000},
-                            headers=other_vendor).get_json()["reference"]
+    reference = client.post(
+        f"/api/v1/vendors/{elsewhere.id}/payment-requests", json={"amount": 30_000}, headers=other_vendor
+    ).get_json()["reference"]
     admin = auth_header(make_user("admin"))
-    to_request = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
-                             json={"action": "assign_request", "reference": reference})
-    to_stall = client.post(f"/api/v1/suspense/{item.id}/resolve", headers=admin,
-                           json={"action": "assign_stall", "vendor_id": elsewhere.id})
+    to_request = client.post(
+        f"/api/v1/suspense/{item.id}/resolve", headers=admin, json={"action": "assign_request", "reference": reference}
+    )
+    to_stall = client.post(
+        f"/api/v1/suspense/{item.id}/resolve", headers=admin, json={"action": "assign_stall", "vendor_id": elsewhere.id}
+    )
     assert (to_request.status_code, to_stall.status_code) == (422, 422)
     assert "reference" in to_request.get_json()["errors"] and "vendor_id" in to_stall.get_json()["errors"]
     assert client.get(f"/api/v1/payment-requests/{reference}", headers=other_vendor).get_json()["status"] == "pending"

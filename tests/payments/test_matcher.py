@@ -1,4 +1,5 @@
 """Matching off the request path: the background thread, and a separate matcher process."""
+
 import threading
 import time
 
@@ -55,8 +56,9 @@ def test_the_background_thread_matches_right_after_the_callback_commits(committe
     while kinds() != ["suspense", "static"] and time.monotonic() < deadline:
         time.sleep(0.02)
     assert sorted(kinds()) == ["static", "suspense"]
-    assert db.session.scalar(select(BankTransaction.vendor_id).where(BankTransaction.match_kind == "static")) \
-        == vendor_id
+    assert (
+        db.session.scalar(select(BankTransaction.vendor_id).where(BankTransaction.match_kind == "static")) == vendor_id
+    )
     db.session.rollback()
 
 
@@ -64,7 +66,9 @@ def test_with_the_matcher_off_transactions_wait_for_the_matcher_process(committe
     monkeypatch.setitem(committed.config, "MATCHER", "off")
     _, account = stall
     # A reference in the content: never allocated by recording alone (a static sale may be).
-    response = post_simbank(committed.test_client(), simbank_transfer(account, 12_000, description=f"TT {new_reference()}"))
+    response = post_simbank(
+        committed.test_client(), simbank_transfer(account, 12_000, description=f"TT {new_reference()}")
+    )
     assert response.status_code == 200
     # The callback answers after its after-commit hook has run: inline, that hook would already have
     # matched; in thread mode it would have started the app's matcher thread. Off, no matcher
@@ -84,13 +88,24 @@ def test_a_reversal_matched_in_the_same_batch_before_its_credit_still_undoes_it(
     vendor_id, account = stall
     client = committed.test_client()
     credit = simbank_transfer(account, 60_000)
-    post_simbank(client, simbank_transfer(account, 60_000, direction="out", reverses=credit["transaction_id"],
-                                          description="HOAN TRA GD " + credit["bank_reference"]))
+    post_simbank(
+        client,
+        simbank_transfer(
+            account,
+            60_000,
+            direction="out",
+            reverses=credit["transaction_id"],
+            description="HOAN TRA GD " + credit["bank_reference"],
+        ),
+    )
     post_simbank(client, credit)
     db.session.close()
     assert committed.test_cli_runner().invoke(args=["matcher", "run", "--once"]).exit_code == 0
-    rows = db.session.execute(select(BankTransaction.direction, BankTransaction.match_kind, BankTransaction.vendor_id,
-                                     BankTransaction.reversed).order_by(BankTransaction.id)).all()
+    rows = db.session.execute(
+        select(
+            BankTransaction.direction, BankTransaction.match_kind, BankTransaction.vendor_id, BankTransaction.reversed
+        ).order_by(BankTransaction.id)
+    ).all()
     db.session.rollback()
     assert rows == [("out", "reversal", vendor_id, False), ("in", "static", vendor_id, True)]
 
@@ -103,6 +118,7 @@ def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypat
     from market_pay.payments.match_worker import match_pending
     from market_pay.payments.references import new_reference
     from tests.factories import make_market
+
     allocated_at_recording = path == "at_recording" and db.engine.dialect.name == "postgresql"
     if path != "at_recording":  # everything waits for the matcher
         monkeypatch.setattr(callbacks, "is_static_sale_candidate", lambda transfer: False)
@@ -118,11 +134,21 @@ def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypat
     credit = simbank_transfer(a, 40_000)
     deliveries = [
         simbank_transfer(a, 20_000),
-        {"id": 9001, "gateway": "Some Other Bank", "transactionDate": "2026-11-22 09:15:00",  # SePay, no BIN:
-         "accountNumber": b.account_number, "subAccount": None, "code": None, "content": "chuyen tien",  # found
-         "transferType": "in", "transferAmount": 30_000, "accumulated": 0, "referenceCode": "FT9001",  # by number
-         "description": "chuyen tien"},
-        simbank_transfer(a, 1_000),                              # below the stall's floor
+        {
+            "id": 9001,
+            "gateway": "Some Other Bank",
+            "transactionDate": "2026-11-22 09:15:00",  # SePay, no BIN:
+            "accountNumber": b.account_number,
+            "subAccount": None,
+            "code": None,
+            "content": "chuyen tien",  # found
+            "transferType": "in",
+            "transferAmount": 30_000,
+            "accumulated": 0,
+            "referenceCode": "FT9001",  # by number
+            "description": "chuyen tien",
+        },
+        simbank_transfer(a, 1_000),  # below the stall's floor
         simbank_transfer(a, 60_000, direction="out", reverses=credit["transaction_id"]),  # before its credit
         simbank_transfer(b, 15_000, account_number="999999999"),  # unknown account
         simbank_transfer(b, 25_000),
@@ -136,30 +162,38 @@ def test_batched_static_sales_are_allocated_exactly_as_one_by_one(app, monkeypat
     # Recording allocates the four plain sales with a BIN; the rest waits for the matcher.
     assert match_pending() == len(deliveries) - (4 if allocated_at_recording else 0)
     db.session.commit()
-    rows = db.session.execute(select(
-        BankTransaction.partner_txn_id, BankTransaction.match_kind, BankTransaction.vendor_id,
-        BankTransaction.receiving_account_id, BankTransaction.below_floor, BankTransaction.feed_seq,
-        BankTransaction.reversed).order_by(BankTransaction.id)).all()
+    rows = db.session.execute(
+        select(
+            BankTransaction.partner_txn_id,
+            BankTransaction.match_kind,
+            BankTransaction.vendor_id,
+            BankTransaction.receiving_account_id,
+            BankTransaction.below_floor,
+            BankTransaction.feed_seq,
+            BankTransaction.reversed,
+        ).order_by(BankTransaction.id)
+    ).all()
     ids = [str(body.get("transaction_id", body.get("id"))) for body in deliveries]
     # Feed numbers follow allocation order: at recording, the sales recorded later but allocated
     # at once come before the ones that waited for the matcher.
     hoa_seqs, binh_seqs = ((1, 2, 4, 3), (3, 1, 2)) if allocated_at_recording else ((1, 2, 4, 3), (1, 2, 3))
     assert [tuple(row[1:]) for row in rows] == [
         ("static", hoa.id, a.id, False, hoa_seqs[0], False),
-        ("static", binh.id, b.id, False, binh_seqs[0], False),    # SePay without a BIN: the matcher
+        ("static", binh.id, b.id, False, binh_seqs[0], False),  # SePay without a BIN: the matcher
         ("static", hoa.id, a.id, True, hoa_seqs[1], False),
-        ("reversal", hoa.id, a.id, False, hoa_seqs[2], False),    # its credit, later in the batch, first
-        ("suspense", None, None, False, None, False),             # unknown account
+        ("reversal", hoa.id, a.id, False, hoa_seqs[2], False),  # its credit, later in the batch, first
+        ("suspense", None, None, False, None, False),  # unknown account
         ("static", binh.id, b.id, False, binh_seqs[1], False),
-        ("static", hoa.id, a.id, False, hoa_seqs[3], True),       # …allocated by the reversal, reversed
-        ("suspense", None, None, False, None, False),             # unknown reference
+        ("static", hoa.id, a.id, False, hoa_seqs[3], True),  # …allocated by the reversal, reversed
+        ("suspense", None, None, False, None, False),  # unknown reference
         ("static", binh.id, b.id, False, binh_seqs[2], False),
     ]
     assert [row[0] for row in rows] == ids
 
 
 def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settled_by_the_next_batch(
-        committed, stall, monkeypatch):
+    committed, stall, monkeypatch
+):
     """The race of allocating at recording (PostgreSQL): the credit's statement has written its
     static sale but not committed; meanwhile its reversal arrives and a matcher batch, not seeing
     the credit, files the reversal as unmatched. The next batch must settle it."""
@@ -170,6 +204,7 @@ def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settl
     from market_pay.payments.match_worker import match_pending
     from market_pay.payments.models import SuspenseItem
     from market_pay.payments.partner_formats import parse_simbank
+
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers, and its callbacks leave every credit to the matcher")
     monkeypatch.setitem(committed.config, "MATCHER", "off")
@@ -198,16 +233,22 @@ def test_a_reversal_filed_unmatched_while_its_credit_was_being_recorded_is_settl
     with committed.app_context():
         match_pending()  # the credit is not visible yet: the reversal goes to suspense
         db.session.commit()
-        assert db.session.scalar(select(SuspenseItem.reason).where(SuspenseItem.status == "open")) \
-            == "unmatched_reversal"
+        assert (
+            db.session.scalar(select(SuspenseItem.reason).where(SuspenseItem.status == "open")) == "unmatched_reversal"
+        )
     release.set()
     recorder.join(10)
     with committed.app_context():
         match_pending()
         db.session.commit()
-        rows = db.session.execute(select(BankTransaction.direction, BankTransaction.match_kind,
-                                         BankTransaction.vendor_id, BankTransaction.reversed)
-                                  .order_by(BankTransaction.id)).all()
+        rows = db.session.execute(
+            select(
+                BankTransaction.direction,
+                BankTransaction.match_kind,
+                BankTransaction.vendor_id,
+                BankTransaction.reversed,
+            ).order_by(BankTransaction.id)
+        ).all()
         item = db.session.scalar(select(SuspenseItem))
         assert rows == [("in", "static", vendor_id, True), ("out", "reversal", vendor_id, False)]
         assert (item.status, item.resolution) == ("resolved", "auto_matched")

@@ -1,6 +1,7 @@
 """The shopper's /pay page and the board's QR poll never show a code that would pay wrongly:
 nothing to scan or type once paid, expired or cancelled; the remainder's code once underpaid,
 applied by the matcher to the same request (issue 19)."""
+
 import re
 from datetime import timedelta
 
@@ -63,8 +64,8 @@ def test_a_paid_request_shows_the_final_state_and_nothing_to_scan_on_reload(clie
     page = _page(client, reference)
     _no_code(page)
     assert "✓" in page and "Đã thanh toán" in page and "45.000 ₫" in page
-    assert "22/11/2026 09:15" in page                       # booked 09:15 Vietnam time
-    assert "TRAN VAN B" not in page                          # the page is public: no payer
+    assert "22/11/2026 09:15" in page  # booked 09:15 Vietnam time
+    assert "TRAN VAN B" not in page  # the page is public: no payer
     status = client.application.test_client().get(f"/pay/{reference}/status").json
     assert status["final"] and not status["payable"] and status["payload"] is None
     assert "payer_name" not in status and "svg" not in status
@@ -122,7 +123,7 @@ def test_an_underpaid_request_past_its_expiry_shows_no_code(client, stall):
     db.session.commit()
     page = _page(client, reference)
     assert "Còn thiếu 119.880 ₫" in page and "tạo mã mới cho số còn thiếu" in page
-    english = _page(client, reference, "en")                 # English readers group with commas
+    english = _page(client, reference, "en")  # English readers group with commas
     assert "Still owed: 119,880 ₫" in english and "Received 130,120 ₫ of 250,000 ₫." in english
     assert "<svg" not in page and "Số tài khoản" not in page and 'data-payable="0"' in page
 

@@ -1,6 +1,7 @@
 """Twenty sends of one dynamic QR request with one Idempotency-Key at once (a board retrying on a
 weak signal): one request, the others its replay, never a 500. Real concurrent transactions on
 each database."""
+
 from sqlalchemy import func, select
 
 from market_pay.extensions import db
@@ -15,9 +16,12 @@ def test_twenty_sends_of_one_key_at_once_make_one_request(committed):
     vendor_id = vendor.id
     db.session.commit()
     db.session.close()
-    responses = send_at_once(committed, 20, "POST", f"/api/v1/vendors/{vendor_id}/payment-requests",
-                             json={"amount": 42_000}, headers=headers)
+    responses = send_at_once(
+        committed, 20, "POST", f"/api/v1/vendors/{vendor_id}/payment-requests", json={"amount": 42_000}, headers=headers
+    )
     assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
     assert len({r.get_json()["reference"] for r in responses}) == 1
-    assert db.session.scalar(select(func.count()).select_from(PaymentRequest)
-                             .where(PaymentRequest.vendor_id == vendor_id)) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(PaymentRequest).where(PaymentRequest.vendor_id == vendor_id))
+        == 1
+    )

@@ -1,4 +1,5 @@
 """Dynamic QR payment requests and how callbacks settle them."""
+
 from datetime import timedelta
 
 import pytest
@@ -45,6 +46,7 @@ def test_a_request_gets_a_reference_first_in_the_purpose_and_a_dynamic_code(clie
 
 def test_the_payload_of_a_request_reads_back_from_a_real_qr(client, stall, vendor_headers):
     from market_pay.vietqr.rendering import render_png
+
     payload = create(client, stall, vendor_headers).get_json()["payload"]
     assert decoded_texts(render_png(payload), "png") == [payload]
 
@@ -60,6 +62,7 @@ def test_the_chosen_account_is_used(client, stall, vendor_headers):
 def test_expiry_defaults_and_limits(client, stall, vendor_headers):
     small = create(client, stall, vendor_headers).get_json()
     large = create(client, stall, vendor_headers, amount=12_000_000).get_json()
+
     def seconds(body):
         request = db.session.get(PaymentRequest, body["id"])
         return (request.expires_at - request.created_at).total_seconds()
@@ -71,7 +74,9 @@ def test_expiry_defaults_and_limits(client, stall, vendor_headers):
 
 @pytest.mark.parametrize("amount", [0, -1, 500_000_000, "100", 1.5, None])
 def test_bad_amounts_are_422(client, stall, vendor_headers, amount):
-    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": amount}, headers=vendor_headers)
+    response = client.post(
+        f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": amount}, headers=vendor_headers
+    )
     assert response.status_code == 422 and "amount" in response.get_json()["errors"]
 
 
@@ -102,8 +107,12 @@ def test_a_suspended_stall_cannot_take_payments(client, stall, vendor_headers):
 
 
 def pay(client, stall, reference, amount, account_index=0, prefix="MBVCB.3278907687.", **overrides):
-    return post_simbank(client, simbank_transfer(stall.accounts[account_index], amount,
-                                                 description=f"{prefix}{reference.lower()} thanh toán", **overrides))
+    return post_simbank(
+        client,
+        simbank_transfer(
+            stall.accounts[account_index], amount, description=f"{prefix}{reference.lower()} thanh toán", **overrides
+        ),
+    )
 
 
 def status_of(client, reference, headers):
@@ -157,7 +166,10 @@ def test_payment_after_expiry_is_recorded_and_flagged_paid_late(client, stall, v
 
 def test_a_cancelled_request_that_is_paid_anyway_shows_the_money(client, stall, vendor_headers):
     reference = create(client, stall, vendor_headers).get_json()["reference"]
-    assert client.post(f"/api/v1/payment-requests/{reference}/cancel", headers=vendor_headers).get_json()["status"] == "cancelled"
+    assert (
+        client.post(f"/api/v1/payment-requests/{reference}/cancel", headers=vendor_headers).get_json()["status"]
+        == "cancelled"
+    )
     pay(client, stall, reference, 50_000)
     assert status_of(client, reference, vendor_headers)["status"] == "paid_late"
     assert client.post(f"/api/v1/payment-requests/{reference}/cancel", headers=vendor_headers).status_code == 409
@@ -181,6 +193,7 @@ def test_two_references_are_ambiguous(client, stall, vendor_headers):
 
 def test_a_well_formed_reference_nobody_issued_goes_to_suspense(client, stall):
     from market_pay.payments.references import new_reference
+
     post_simbank(client, simbank_transfer(stall.accounts[0], 50_000, description=new_reference()))
     assert db.session.scalar(select(SuspenseItem.reason)) == "unknown_reference"
 
@@ -189,13 +202,17 @@ def test_a_reversal_undoes_the_allocation_and_keeps_both_records(client, stall, 
     reference = create(client, stall, vendor_headers).get_json()["reference"]
     credit = simbank_transfer(stall.accounts[0], 50_000, description=reference)
     post_simbank(client, credit)
-    reversal = simbank_transfer(stall.accounts[0], 50_000, direction="out", reverses=credit["transaction_id"],
-                                description="HOAN TIEN")
+    reversal = simbank_transfer(
+        stall.accounts[0], 50_000, direction="out", reverses=credit["transaction_id"], description="HOAN TIEN"
+    )
     assert post_simbank(client, reversal).status_code == 200
     body = status_of(client, reference, vendor_headers)
     assert (body["status"], body["paid_amount"]) == ("pending", 0)
     rows = db.session.scalars(select(BankTransaction).order_by(BankTransaction.id)).all()
-    assert [(r.direction, r.match_kind, r.reversed) for r in rows] == [("in", "request", True), ("out", "reversal", False)]
+    assert [(r.direction, r.match_kind, r.reversed) for r in rows] == [
+        ("in", "request", True),
+        ("out", "reversal", False),
+    ]
 
 
 def test_a_reversal_of_nothing_goes_to_suspense(client, stall):

@@ -1,4 +1,5 @@
 """Races between workers: real concurrent transactions on each database (PostgreSQL when set)."""
+
 import json
 import threading
 import time
@@ -20,9 +21,16 @@ SECRET = "race-secret-1"
 def make_stall():
     create_region(None, {"code": "C1", "name": "Xã", "kind": "commune"})
     create_market(None, {"code": "M1", "name": "Chợ", "region_code": "C1"})
-    vendor = register_vendor(None, {"market_code": "M1", "stall_code": "A1", "display_name": "Rau",
-                                    "phone": "0912345678",
-                                    "accounts": [{"bin": "970436", "account_number": "123456", "account_name": "A"}]})
+    vendor = register_vendor(
+        None,
+        {
+            "market_code": "M1",
+            "stall_code": "A1",
+            "display_name": "Rau",
+            "phone": "0912345678",
+            "accounts": [{"bin": "970436", "account_number": "123456", "account_name": "A"}],
+        },
+    )
     set_credentials("simbank", [SECRET], [])
     set_credentials("sepay", [SECRET], [])
     vendor_id = vendor.id
@@ -34,9 +42,18 @@ def make_stall():
 
 
 def simbank(n, amount=10_000):
-    return json.dumps({"transaction_id": f"T{n}", "bank_reference": f"FT{n:010d}", "bin": "970436",
-                       "account_number": "123456", "amount": amount, "direction": "in", "description": "tien rau",
-                       "booked_at": "2026-11-22T09:00:00+07:00"}).encode()
+    return json.dumps(
+        {
+            "transaction_id": f"T{n}",
+            "bank_reference": f"FT{n:010d}",
+            "bin": "970436",
+            "account_number": "123456",
+            "amount": amount,
+            "direction": "in",
+            "description": "tien rau",
+            "booked_at": "2026-11-22T09:00:00+07:00",
+        }
+    ).encode()
 
 
 def send(app, partner, body, headers, barrier=None):
@@ -64,12 +81,23 @@ def test_fifty_identical_callbacks_at_once_make_one_transaction_and_fifty_200s(c
 def test_two_partners_reporting_the_same_money_at_once_record_it_once(committed):
     make_stall()
     sim = simbank(2, 25_000)
-    sepay = json.dumps({"id": 5, "gateway": "Vietcombank", "transactionDate": "2026-11-22 09:00:00",
-                        "accountNumber": "123456", "content": "tien rau", "transferType": "in",
-                        "transferAmount": 25_000, "referenceCode": "FT0000000002"}).encode()
+    sepay = json.dumps(
+        {
+            "id": 5,
+            "gateway": "Vietcombank",
+            "transactionDate": "2026-11-22 09:00:00",
+            "accountNumber": "123456",
+            "content": "tien rau",
+            "transferType": "in",
+            "transferAmount": 25_000,
+            "referenceCode": "FT0000000002",
+        }
+    ).encode()
     now = int(time.time())
-    jobs = [("simbank", sim, {"X-Signature": sign_simbank(SECRET, sim, now)}),
-            ("sepay", sepay, sign_sepay(SECRET, sepay, now))] * 10
+    jobs = [
+        ("simbank", sim, {"X-Signature": sign_simbank(SECRET, sim, now)}),
+        ("sepay", sepay, sign_sepay(SECRET, sepay, now)),
+    ] * 10
     barrier = threading.Barrier(len(jobs))
     with ThreadPoolExecutor(len(jobs)) as pool:
         responses = list(pool.map(lambda job: send(committed, *job, barrier), jobs))
@@ -81,6 +109,7 @@ def test_two_partners_reporting_the_same_money_at_once_record_it_once(committed)
 def test_the_feed_cursor_never_skips_or_repeats_while_callbacks_commit_concurrently(committed):
     vendor_id = make_stall()
     from market_pay.auth.services import create_user, issue_token
+
     user = create_user(None, "0912000999", "480257", "vendor", "M1/A1")
     token, _ = issue_token(user)
     db.session.commit()
@@ -103,8 +132,12 @@ def test_the_feed_cursor_never_skips_or_repeats_while_callbacks_commit_concurren
     now = int(time.time())
     bodies = [simbank(100 + n, 1000 + n) for n in range(total)]
     with ThreadPoolExecutor(12) as pool:
-        codes = list(pool.map(lambda b: send(committed, "simbank", b, {"X-Signature": sign_simbank(SECRET, b, now)}
-                                             ).status_code, bodies))
+        codes = list(
+            pool.map(
+                lambda b: send(committed, "simbank", b, {"X-Signature": sign_simbank(SECRET, b, now)}).status_code,
+                bodies,
+            )
+        )
     done.set()
     poller.join(timeout=60)
     assert codes == [200] * total
@@ -117,6 +150,7 @@ def test_a_callback_aborted_by_a_deadlock_is_recorded_again_not_answered_with_an
     from sqlalchemy.exc import OperationalError
 
     from market_pay.payments import callbacks_api
+
     make_stall()
     real, calls = callbacks_api.receive_callback, []
 
@@ -139,8 +173,11 @@ def test_a_callback_aborted_by_a_deadlock_is_recorded_again_not_answered_with_an
     class ConnectionLost(Exception):
         sqlstate = "08006"
 
-    monkeypatch.setattr(callbacks_api, "receive_callback",
-                        lambda *args: (_ for _ in ()).throw(OperationalError("…", {}, ConnectionLost("gone"))))
+    monkeypatch.setattr(
+        callbacks_api,
+        "receive_callback",
+        lambda *args: (_ for _ in ()).throw(OperationalError("…", {}, ConnectionLost("gone"))),
+    )
     body = simbank(8)
     response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
     assert response.status_code == 503
@@ -150,11 +187,14 @@ def test_a_pooled_connection_a_callback_used_in_autocommit_is_transactional_agai
     """The PostgreSQL callback records in autocommit (one statement); the pool must hand the
     connection on with transactions back, or a later rollback would undo nothing."""
     from sqlalchemy import text
+
     make_stall()
     for n in range(3):
         body = simbank(200 + n)
-        assert send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))}
-                    ).status_code == 200
+        assert (
+            send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))}).status_code
+            == 200
+        )
     with committed.app_context():
         db.session.execute(text("UPDATE feed_counter SET last_seq = last_seq + 1000"))
         db.session.rollback()
@@ -167,6 +207,7 @@ def test_a_callback_on_a_pooled_connection_the_database_dropped_is_recorded_on_a
     new connection instead of answering 503."""
     import pytest
     from sqlalchemy import text
+
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
     make_stall()
@@ -176,9 +217,13 @@ def test_a_callback_on_a_pooled_connection_the_database_dropped_is_recorded_on_a
     with committed.app_context():
         recording = committed.extensions["market_pay_recording_engine"]
         assert recording.pool.checkedin() >= 1  # the connection that recorded it waits in the pool
-        db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                                "AND application_name = '' AND state = 'idle'"))
+        db.session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND application_name = '' AND state = 'idle'"
+            )
+        )
         db.session.commit()
     second = simbank(301)
     response = send(committed, "simbank", second, headers(second))
@@ -195,6 +240,7 @@ def test_a_callback_when_the_recording_connections_cannot_reach_the_database_is_
     never a 500 (a real refused connection: the recording engine aimed at a closed port)."""
     import pytest
     from sqlalchemy import create_engine
+
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
     make_stall()
@@ -216,6 +262,7 @@ def test_every_outcome_is_committed_before_its_answer_and_a_new_sale_opens_no_se
     is committed by its own statement and never opens one; a repeat, a forged delivery and a
     malformed one do, and each is committed before its answer all the same."""
     from market_pay.payments import callbacks_api
+
     make_stall()
     opened = []
     record = callbacks_api.receive_callback
@@ -243,9 +290,19 @@ def test_every_outcome_is_committed_before_its_answer_and_a_new_sale_opens_no_se
     assert deliver(json.dumps({"transaction_id": "T402"}).encode()).status_code == 200
 
     db.session.rollback()  # read what the requests committed
-    assert sorted(db.session.scalars(select(InboxEntry.outcome))) == ["accepted", "accepted", "duplicate",
-                                                                      "malformed", "rejected"]
+    assert sorted(db.session.scalars(select(InboxEntry.outcome))) == [
+        "accepted",
+        "accepted",
+        "duplicate",
+        "malformed",
+        "rejected",
+    ]
     assert db.session.scalar(select(func.count(BankTransaction.id))) == 2
     postgresql = db.engine.dialect.name == "postgresql"
-    assert opened == [("accepted", True), ("accepted", not postgresql), ("duplicate", True), ("rejected", True),
-                      ("malformed", True)]
+    assert opened == [
+        ("accepted", True),
+        ("accepted", not postgresql),
+        ("duplicate", True),
+        ("rejected", True),
+        ("malformed", True),
+    ]

@@ -1,4 +1,5 @@
 """A signed reversal only ever reverses a credit on the same account (same BIN when both give one)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -13,8 +14,10 @@ pytestmark = pytest.mark.usefixtures("app")
 @pytest.fixture
 def stalls(app):
     set_partners()
-    return (make_vendor(accounts=[account_data("970436", "0011001234567")]),
-            make_vendor(accounts=[account_data("970422", "0352350917")]))
+    return (
+        make_vendor(accounts=[account_data("970436", "0011001234567")]),
+        make_vendor(accounts=[account_data("970422", "0352350917")]),
+    )
 
 
 def credit_of(partner_txn_id):
@@ -40,8 +43,10 @@ def test_the_same_number_under_another_bin_is_another_account(client, stalls):
     victim, _ = stalls
     credit = simbank_transfer(victim.accounts[0], 70_000)
     post_simbank(client, credit)
-    post_simbank(client, simbank_transfer(victim.accounts[0], 70_000, direction="out", bin="970422",
-                                          reverses=credit["transaction_id"]))
+    post_simbank(
+        client,
+        simbank_transfer(victim.accounts[0], 70_000, direction="out", bin="970422", reverses=credit["transaction_id"]),
+    )
     assert credit_of(credit["transaction_id"]).reversed is False
     assert db.session.scalar(select(SuspenseItem.reason)) == "unmatched_reversal"
 
@@ -62,7 +67,8 @@ def test_a_reversal_on_the_same_account_still_undoes_its_credit(client, stalls):
     victim, _ = stalls
     credit = simbank_transfer(victim.accounts[0], 70_000)
     post_simbank(client, credit)
-    post_simbank(client, simbank_transfer(victim.accounts[0], 70_000, direction="out",
-                                          reverses=credit["transaction_id"]))
+    post_simbank(
+        client, simbank_transfer(victim.accounts[0], 70_000, direction="out", reverses=credit["transaction_id"])
+    )
     assert credit_of(credit["transaction_id"]).reversed is True
     assert db.session.scalar(select(SuspenseItem)) is None

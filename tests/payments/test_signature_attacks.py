@@ -1,5 +1,6 @@
 """Attacks on the callback endpoints: each is refused (or, for an exact replay, changes nothing),
 none becomes money, and every refused attempt is kept in the inbox for forensics."""
+
 import json
 import time
 
@@ -31,8 +32,9 @@ def rejected():
 
 
 def send(client, raw: bytes, header: str, **extra_headers):
-    return client.post(PATH, data=raw, content_type="application/json",
-                       headers={"X-Signature": header, **extra_headers})
+    return client.post(
+        PATH, data=raw, content_type="application/json", headers={"X-Signature": header, **extra_headers}
+    )
 
 
 def test_a_body_changed_after_signing_is_refused(client, account):
@@ -73,15 +75,18 @@ def test_a_delivery_signed_for_sepay_is_refused_at_simbank(client, account):
     assert response.status_code == 401 and money() == 0
 
 
-@pytest.mark.parametrize("forge", [
-    lambda t, sig: f"t={t - 3600},t={t},v1={sig}",           # two timestamps: the signed one must be the one checked
-    lambda t, sig: f"t={t},v1={sig[:-1]}",                   # one digit short
-    lambda t, sig: f"t={t},v1={sig.upper()}x",               # case games and junk
-    lambda t, sig: f"t={t}," + ",".join(f"v1={n:064x}" for n in range(500)),  # a flood of guesses
-    lambda t, sig: f"t={t};v1={sig}",                        # the wrong separator
-    lambda t, sig: f"t=١٧٠٠٠٠٠٠٠٠,v1={sig}",                  # non-ASCII digits
-    lambda t, sig: f"v1={sig},t={t}\x00",                    # a NUL
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda t, sig: f"t={t - 3600},t={t},v1={sig}",  # two timestamps: the signed one must be the one checked
+        lambda t, sig: f"t={t},v1={sig[:-1]}",  # one digit short
+        lambda t, sig: f"t={t},v1={sig.upper()}x",  # case games and junk
+        lambda t, sig: f"t={t}," + ",".join(f"v1={n:064x}" for n in range(500)),  # a flood of guesses
+        lambda t, sig: f"t={t};v1={sig}",  # the wrong separator
+        lambda t, sig: f"t=١٧٠٠٠٠٠٠٠٠,v1={sig}",  # non-ASCII digits
+        lambda t, sig: f"v1={sig},t={t}\x00",  # a NUL
+    ],
+)
 def test_forged_or_injected_signature_headers_are_refused(client, account, forge):
     raw = json.dumps(simbank_transfer(account)).encode()
     now = int(time.time())

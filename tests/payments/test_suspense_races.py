@@ -1,4 +1,5 @@
 """Concurrent resolutions of one suspense item over real HTTP: exactly one wins, the rest are 409."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,15 +36,32 @@ def _seed(url: str):
 def _seed_here():
     """A stall, an admin's token and one open item (money for an unknown account), committed."""
     from market_pay.common.types import utcnow
+
     create_region(None, {"code": "C1", "name": "Xã", "kind": "commune"})
     create_market(None, {"code": "M1", "name": "Chợ", "region_code": "C1"})
-    vendor = register_vendor(None, {"market_code": "M1", "stall_code": "A1", "display_name": "Rau",
-                                    "phone": "0912345678", "accounts": [
-                                        {"bin": "970436", "account_number": "123456", "account_name": "A"}]})
+    vendor = register_vendor(
+        None,
+        {
+            "market_code": "M1",
+            "stall_code": "A1",
+            "display_name": "Rau",
+            "phone": "0912345678",
+            "accounts": [{"bin": "970436", "account_number": "123456", "account_name": "A"}],
+        },
+    )
     token, _ = issue_token(create_user(None, "admin", "long-enough-pw", "admin"))
-    txn = BankTransaction(partner="simbank", partner_txn_id="T1", bank_reference="FT1", bin="970436",
-                          account_number="999999", amount=40_000, direction="in", description="tien rau",
-                          booked_at=utcnow(), match_kind="suspense")
+    txn = BankTransaction(
+        partner="simbank",
+        partner_txn_id="T1",
+        bank_reference="FT1",
+        bin="970436",
+        account_number="999999",
+        amount=40_000,
+        direction="in",
+        description="tien rau",
+        booked_at=utcnow(),
+        match_kind="suspense",
+    )
     db.session.add(txn)
     db.session.flush()
     item = SuspenseItem(reason="unknown_account", transaction_id=txn.id)
@@ -69,8 +87,11 @@ def test_concurrent_resolutions_in_workers_of_one_process_give_one_success(commi
     def resolve(n):
         client = committed.test_client()
         barrier.wait()
-        return client.post(f"/api/v1/suspense/{item_id}/resolve", headers={"Authorization": f"Bearer {token}"},
-                           json={"action": "assign_stall", "vendor_id": vendor_id, "note": f"try {n}"}).status_code
+        return client.post(
+            f"/api/v1/suspense/{item_id}/resolve",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"action": "assign_stall", "vendor_id": vendor_id, "note": f"try {n}"},
+        ).status_code
 
     with ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(resolve, range(6)))
@@ -89,8 +110,11 @@ def test_ten_concurrent_resolutions_of_one_item_give_one_200_and_nine_409s(servi
 
     def resolve(n):
         barrier.wait()
-        return call(f"{base}/api/v1/suspense/{item_id}/resolve",
-                    {"action": "assign_stall", "vendor_id": vendor_id, "note": f"try {n}"}, token)[0]
+        return call(
+            f"{base}/api/v1/suspense/{item_id}/resolve",
+            {"action": "assign_stall", "vendor_id": vendor_id, "note": f"try {n}"},
+            token,
+        )[0]
 
     with gunicorn(env, workers=3, threads=4) as base, ThreadPoolExecutor(10) as pool:
         statuses = sorted(pool.map(resolve, range(10)))

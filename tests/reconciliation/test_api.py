@@ -1,4 +1,5 @@
 """Statement upload, runs and breaks over HTTP and the command line; who may do what; bad files."""
+
 import csv
 import io
 
@@ -21,18 +22,38 @@ def setup(client, tmp_path):
     set_partners()
     market = make_market()
     stall = make_vendor(market, accounts=[account_data("970436", "0011001234567", "NGUYEN THI HOA")])
-    post_simbank(client, simbank_transfer(stall.accounts[0], 50_000, transaction_id="SIM-1", bank_reference="FT1",
-                                          booked_at=f"{DAY}T09:00:00+07:00"))
-    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", "0011001234567", 0, [
-        line("SIM-1", "FT1", f"{DAY}T09:00:00+07:00", 50_000),
-        line("SIM-2", "FT2", f"{DAY}T09:30:00+07:00", 1_250_000, description="MUA GAO")], None)])
+    post_simbank(
+        client,
+        simbank_transfer(
+            stall.accounts[0], 50_000, transaction_id="SIM-1", bank_reference="FT1", booked_at=f"{DAY}T09:00:00+07:00"
+        ),
+    )
+    statement = write_statement(
+        tmp_path / "sao-ke.csv",
+        [
+            (
+                "970436",
+                "0011001234567",
+                0,
+                [
+                    line("SIM-1", "FT1", f"{DAY}T09:00:00+07:00", 50_000),
+                    line("SIM-2", "FT2", f"{DAY}T09:30:00+07:00", 1_250_000, description="MUA GAO"),
+                ],
+                None,
+            )
+        ],
+    )
     return market, stall, statement
 
 
 def upload(client, path, user, partner="simbank", **fields):
     with open(path, "rb") as handle:
-        return client.post("/api/v1/statements", headers=auth_header(user), content_type="multipart/form-data",
-                           data={"file": (handle, path.name), "partner": partner, **fields})
+        return client.post(
+            "/api/v1/statements",
+            headers=auth_header(user),
+            content_type="multipart/form-data",
+            data={"file": (handle, path.name), "partner": partner, **fields},
+        )
 
 
 def test_region_staff_upload_the_days_statement_and_the_manager_reads_the_run(client, setup):
@@ -59,7 +80,11 @@ def test_region_staff_upload_the_days_statement_and_the_manager_reads_the_run(cl
     breaks = client.get(f"/api/v1/reconciliation-runs/{run['id']}/breaks", headers=auth_header(manager)).get_json()
     [item] = breaks["items"]
     assert (item["kind"], item["bank_txn_id"], item["stall_code"], item["amount"]) == (
-        "missing_callback", "SIM-2", stall.stall_code, 1_250_000)
+        "missing_callback",
+        "SIM-2",
+        stall.stall_code,
+        1_250_000,
+    )
     assert item["message"].startswith("Ngân hàng không gửi thông báo")
 
 
@@ -95,36 +120,52 @@ def test_who_may_reconcile_and_read(client, setup):
 
     run_id = upload(client, statement, make_user("admin")).get_json()["id"]
     assert client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(region_staff)).status_code == 200
-    assert client.get(f"/api/v1/reconciliation-runs/{run_id}",
-                      headers=auth_header(other_manager)).status_code == 404
+    assert client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(other_manager)).status_code == 404
     assert client.get("/api/v1/reconciliation-runs", headers=auth_header(other_manager)).get_json()["items"] == []
     vendor = make_user("vendor", scope_of(stall))
     assert client.get("/api/v1/reconciliation-runs", headers=auth_header(vendor)).status_code == 403
-    assert client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv",
-                      headers=auth_header(vendor)).status_code == 403
+    assert (
+        client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv", headers=auth_header(vendor)).status_code == 403
+    )
 
 
 BAD_FILES = {
     "no header": ("nothing,useful\n1,2\n", "header"),
-    "letters in the amount": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
-                              "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,50.000,x,50000\n"
-                              ",,,970436,0011001234567,closing,0,,50000\n", "row 3"),
-    "a line outside its block": ("{header}\nSIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n",
-                                 "row 2"),
+    "letters in the amount": (
+        "{header}\n,,,970436,0011001234567,opening,0,,0\n"
+        "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,50.000,x,50000\n"
+        ",,,970436,0011001234567,closing,0,,50000\n",
+        "row 3",
+    ),
+    "a line outside its block": (
+        "{header}\nSIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n",
+        "row 2",
+    ),
     "no closing row": ("{header}\n,,,970436,0011001234567,opening,0,,0\n", "row 1"),
-    "an impossible time": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
-                           "SIM-1,FT1,21/11/2026 09:00,970436,0011001234567,in,5000,x,5000\n"
-                           ",,,970436,0011001234567,closing,0,,5000\n", "row 3"),
-    "a bad direction": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
-                        "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,sideways,5000,x,5000\n"
-                        ",,,970436,0011001234567,closing,0,,5000\n", "row 3"),
-    "a line a week away": ("{header}\n,,,970436,0011001234567,opening,0,,0\n"
-                           "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n"
-                           "SIM-2,FT2,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,10000\n"
-                           "SIM-3,FT3,2026-11-28T09:00:00+07:00,970436,0011001234567,in,5000,x,15000\n"
-                           ",,,970436,0011001234567,closing,0,,15000\n", "row 5"),
-    "a short row": ("{header}\n,,,970436,0011001234567,opening,0,,0\nSIM-1,FT1\n"
-                    ",,,970436,0011001234567,closing,0,,0\n", "row 3"),
+    "an impossible time": (
+        "{header}\n,,,970436,0011001234567,opening,0,,0\n"
+        "SIM-1,FT1,21/11/2026 09:00,970436,0011001234567,in,5000,x,5000\n"
+        ",,,970436,0011001234567,closing,0,,5000\n",
+        "row 3",
+    ),
+    "a bad direction": (
+        "{header}\n,,,970436,0011001234567,opening,0,,0\n"
+        "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,sideways,5000,x,5000\n"
+        ",,,970436,0011001234567,closing,0,,5000\n",
+        "row 3",
+    ),
+    "a line a week away": (
+        "{header}\n,,,970436,0011001234567,opening,0,,0\n"
+        "SIM-1,FT1,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,5000\n"
+        "SIM-2,FT2,2026-11-21T09:00:00+07:00,970436,0011001234567,in,5000,x,10000\n"
+        "SIM-3,FT3,2026-11-28T09:00:00+07:00,970436,0011001234567,in,5000,x,15000\n"
+        ",,,970436,0011001234567,closing,0,,15000\n",
+        "row 5",
+    ),
+    "a short row": (
+        "{header}\n,,,970436,0011001234567,opening,0,,0\nSIM-1,FT1\n,,,970436,0011001234567,closing,0,,0\n",
+        "row 3",
+    ),
 }
 
 
@@ -132,8 +173,13 @@ BAD_FILES = {
 def test_a_malformed_statement_is_refused_whole_with_row_numbers(client, setup, tmp_path, case):
     text, where = BAD_FILES[case]
     path = tmp_path / "bad.csv"
-    path.write_text(text.format(header="transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,"
-                                       "description,balance_after"), encoding="utf-8")
+    path.write_text(
+        text.format(
+            header="transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,"
+            "description,balance_after"
+        ),
+        encoding="utf-8",
+    )
     before = db.session.scalar(select(func.count(BankTransaction.id)))
     response = upload(client, path, make_user("admin"))
     assert response.status_code == 422, response.get_json()
@@ -148,17 +194,21 @@ def a_file(content=b"x"):
     return (io.BytesIO(content), "s.csv")
 
 
-@pytest.mark.parametrize("fields, status", [
-    (lambda: {"partner": "simbank"}, 400),                                         # no file
-    (lambda: {"file": a_file(), "partner": "nobank"}, 422),
-    (lambda: {"file": a_file()}, 422),                                             # no partner
-    (lambda: {"file": a_file(), "partner": "simbank", "date": "21/11/2026"}, 422),
-    (lambda: {"file": a_file(b"\xff\xfe\x00bad"), "partner": "simbank"}, 422),   # not UTF-8
-    (lambda: {"file": a_file(), "partner": "simbank", "extra": "1"}, 422),
-])
+@pytest.mark.parametrize(
+    "fields, status",
+    [
+        (lambda: {"partner": "simbank"}, 400),  # no file
+        (lambda: {"file": a_file(), "partner": "nobank"}, 422),
+        (lambda: {"file": a_file()}, 422),  # no partner
+        (lambda: {"file": a_file(), "partner": "simbank", "date": "21/11/2026"}, 422),
+        (lambda: {"file": a_file(b"\xff\xfe\x00bad"), "partner": "simbank"}, 422),  # not UTF-8
+        (lambda: {"file": a_file(), "partner": "simbank", "extra": "1"}, 422),
+    ],
+)
 def test_bad_uploads_get_a_clear_error(client, fields, status):
-    response = client.post("/api/v1/statements", headers=auth_header(make_user("admin")), data=fields(),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/v1/statements", headers=auth_header(make_user("admin")), data=fields(), content_type="multipart/form-data"
+    )
     assert response.status_code == status, response.get_json()
     assert set(response.get_json()) == {"code", "status", "message", "errors"}
 
@@ -180,8 +230,11 @@ def test_the_command_line_reconciles_and_says_so_the_second_time(runner, setup):
 
 def test_the_command_line_lists_a_bad_files_rows(runner, tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
-                    "balance_after\n,,,97043,0011001234567,opening,0,,0\n", encoding="utf-8")
+    path.write_text(
+        "transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+        "balance_after\n,,,97043,0011001234567,opening,0,,0\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["reconcile", str(path), "--partner", "simbank"])
     assert result.exit_code == 1
     assert "nothing was reconciled" in result.output and '"row 2"' in result.output
@@ -202,8 +255,11 @@ def test_a_statement_larger_than_the_json_limit_is_accepted(client, app, tmp_pat
 
 def test_a_field_beyond_the_csv_limit_is_a_clear_error(client, tmp_path):
     path = tmp_path / "huge-field.csv"
-    path.write_text("transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
-                    "balance_after\n,,,970405,1234567,opening,0,\"" + "x" * 200_000 + "\",0\n", encoding="utf-8")
+    path.write_text(
+        "transaction_id,bank_reference,booked_at,bin,account_number,direction,amount,description,"
+        'balance_after\n,,,970405,1234567,opening,0,"' + "x" * 200_000 + '",0\n',
+        encoding="utf-8",
+    )
     response = upload(client, path, make_user("admin"))
     assert response.status_code == 422
     assert "row 2" in response.get_json()["errors"]

@@ -1,5 +1,6 @@
 """A one-day fixture with at least one case of every class reconciles to exactly the expected
 classification, and the money ends where it should (SQLite and PostgreSQL)."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -32,14 +33,19 @@ class Scenario:
 
     def _payment_request(self, vendor, amount):
         from tests.factories import auth_header
-        response = self.client.post(f"/api/v1/vendors/{vendor.id}/payment-requests", json={"amount": amount},
-                                    headers=auth_header(make_user("admin")))
+
+        response = self.client.post(
+            f"/api/v1/vendors/{vendor.id}/payment-requests",
+            json={"amount": amount},
+            headers=auth_header(make_user("admin")),
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
     def callback(self, account, txn_id, reference, amount, booked_at, **extra):
-        body = simbank_transfer(account, amount, transaction_id=txn_id, bank_reference=reference,
-                                booked_at=booked_at, **extra)
+        body = simbank_transfer(
+            account, amount, transaction_id=txn_id, bank_reference=reference, booked_at=booked_at, **extra
+        )
         response = post_simbank(self.client, body)
         assert response.status_code == 200, response.get_json()
         return body
@@ -51,30 +57,57 @@ def day(client, tmp_path):
     s = Scenario(client, tmp_path)
     a, b, c = s.stall_a.accounts[0], s.stall_b.accounts[0], s.stall_c.accounts[0]
     first = s.callback(a, "SIM-1", "FT1", 50_000, f"{DAY}T09:00:00+07:00")
-    post_simbank(client, first)                                                   # delivered twice
+    post_simbank(client, first)  # delivered twice
     s.callback(a, "SIM-2", "FT2", 30_000, f"{DAY}T10:00:00+07:00")
-    s.callback(a, "SIM-3", "FT3", 30_000, f"{DAY}T10:30:00+07:00", direction="out", reverses="SIM-2",
-               description="HOAN TRA GD FT2")
-    s.callback(b, "SIM-6", "FT6", 100_000, f"{DAY}T11:00:00+07:00")              # statement says 10,000
-    s.callback(b, "SIM-7", "FT7", 25_000, "2026-11-20T23:59:30+07:00")           # booked just after midnight
+    s.callback(
+        a,
+        "SIM-3",
+        "FT3",
+        30_000,
+        f"{DAY}T10:30:00+07:00",
+        direction="out",
+        reverses="SIM-2",
+        description="HOAN TRA GD FT2",
+    )
+    s.callback(b, "SIM-6", "FT6", 100_000, f"{DAY}T11:00:00+07:00")  # statement says 10,000
+    s.callback(b, "SIM-7", "FT7", 25_000, "2026-11-20T23:59:30+07:00")  # booked just after midnight
     s.callback(c, "SIM-8", "FT8", 60_000, f"{DAY}T08:00:00+07:00")
-    s.callback(a, "SIM-10", "FT10", 20_000, f"{DAY}T15:00:00+07:00")              # not on the statement
-    s.statement = write_statement(tmp_path / "statement.csv", [
-        (*ACC1, 1_000_000, [
-            line("SIM-1", "FT1", f"{DAY}T09:00:01+07:00", 50_000),
-            line("SIM-2", "FT2", f"{DAY}T10:00:01+07:00", 30_000),
-            line("SIM-3", "FT3", f"{DAY}T10:30:01+07:00", 30_000, "out", "HOAN TRA GD FT2"),
-            line("SIM-4", "FT4", f"{DAY}T10:45:00+07:00", 40_000, description="MBVCB.555.MUA RAU")],
-         None),
-        (*ACC2, 0, [
-            line("SIM-7", "FT7", f"{DAY}T00:00:40+07:00", 25_000),
-            line("SIM-5", "FT5", f"{DAY}T10:50:00+07:00", 120_000,
-                 description=f"IBFT {s.request['reference']} THANH TOAN"),
-            line("SIM-6", "FT6", f"{DAY}T11:00:00+07:00", 10_000)],
-         None),
-        (*ACC3, 0, [line("SIM-8", "FT8", f"{DAY}T08:00:00+07:00", 60_000)], 70_000),   # closing is wrong
-        (*UNKNOWN, 0, [line("SIM-9", "FT9", f"{DAY}T12:00:00+07:00", 15_000)], None),
-    ], repeat_rows={"SIM-1"})
+    s.callback(a, "SIM-10", "FT10", 20_000, f"{DAY}T15:00:00+07:00")  # not on the statement
+    s.statement = write_statement(
+        tmp_path / "statement.csv",
+        [
+            (
+                *ACC1,
+                1_000_000,
+                [
+                    line("SIM-1", "FT1", f"{DAY}T09:00:01+07:00", 50_000),
+                    line("SIM-2", "FT2", f"{DAY}T10:00:01+07:00", 30_000),
+                    line("SIM-3", "FT3", f"{DAY}T10:30:01+07:00", 30_000, "out", "HOAN TRA GD FT2"),
+                    line("SIM-4", "FT4", f"{DAY}T10:45:00+07:00", 40_000, description="MBVCB.555.MUA RAU"),
+                ],
+                None,
+            ),
+            (
+                *ACC2,
+                0,
+                [
+                    line("SIM-7", "FT7", f"{DAY}T00:00:40+07:00", 25_000),
+                    line(
+                        "SIM-5",
+                        "FT5",
+                        f"{DAY}T10:50:00+07:00",
+                        120_000,
+                        description=f"IBFT {s.request['reference']} THANH TOAN",
+                    ),
+                    line("SIM-6", "FT6", f"{DAY}T11:00:00+07:00", 10_000),
+                ],
+                None,
+            ),
+            (*ACC3, 0, [line("SIM-8", "FT8", f"{DAY}T08:00:00+07:00", 60_000)], 70_000),  # closing is wrong
+            (*UNKNOWN, 0, [line("SIM-9", "FT9", f"{DAY}T12:00:00+07:00", 15_000)], None),
+        ],
+        repeat_rows={"SIM-1"},
+    )
     return s
 
 
@@ -84,8 +117,11 @@ def totals_of(run):
 
 def txn(partner_txn_id):
     """The transaction with this id: a callback's, or the statement's id of a recovered one."""
-    return db.session.scalar(select(BankTransaction).where(
-        (BankTransaction.partner_txn_id == partner_txn_id) | (BankTransaction.statement_txn_id == partner_txn_id)))
+    return db.session.scalar(
+        select(BankTransaction).where(
+            (BankTransaction.partner_txn_id == partner_txn_id) | (BankTransaction.statement_txn_id == partner_txn_id)
+        )
+    )
 
 
 def test_every_class_is_found_exactly(day):
@@ -104,9 +140,16 @@ def test_every_class_is_found_exactly(day):
         "broken_chain": {"lines": 1, "callbacks": 0, "amount_in": 60_000, "amount_out": 0},
     }
     breaks = {(b.kind, b.bank_txn_id) for b in db.session.scalars(select(ReconciliationBreak))}
-    assert breaks == {("duplicate", "SIM-1"), ("missing_callback", "SIM-4"), ("missing_callback", "SIM-5"),
-                      ("missing_callback", "SIM-9"), ("field_disagreement", "SIM-6"), ("not_on_statement", "SIM-10"),
-                      ("broken_chain", None), ("in_suspense", "SIM-9")}
+    assert breaks == {
+        ("duplicate", "SIM-1"),
+        ("missing_callback", "SIM-4"),
+        ("missing_callback", "SIM-5"),
+        ("missing_callback", "SIM-9"),
+        ("field_disagreement", "SIM-6"),
+        ("not_on_statement", "SIM-10"),
+        ("broken_chain", None),
+        ("in_suspense", "SIM-9"),
+    }
     assert run.break_count == 8
 
 
@@ -114,11 +157,21 @@ def test_the_money_lands_where_the_statement_says(day):
     reconcile_file(None, day.statement, "simbank")
     db.session.commit()
     # Confirmed, recovered, disputed, or still provisional — never overwritten.
-    states = {t.statement_txn_id or t.partner_txn_id: t.confirmation
-              for t in db.session.scalars(select(BankTransaction))}
-    assert states == {"SIM-1": "confirmed", "SIM-2": "confirmed", "SIM-3": "confirmed", "SIM-4": "recovered",
-                      "SIM-5": "recovered", "SIM-6": "disputed", "SIM-7": "confirmed", "SIM-8": "provisional",
-                      "SIM-9": "recovered", "SIM-10": "provisional"}
+    states = {
+        t.statement_txn_id or t.partner_txn_id: t.confirmation for t in db.session.scalars(select(BankTransaction))
+    }
+    assert states == {
+        "SIM-1": "confirmed",
+        "SIM-2": "confirmed",
+        "SIM-3": "confirmed",
+        "SIM-4": "recovered",
+        "SIM-5": "recovered",
+        "SIM-6": "disputed",
+        "SIM-7": "confirmed",
+        "SIM-8": "provisional",
+        "SIM-9": "recovered",
+        "SIM-10": "provisional",
+    }
     assert txn("SIM-6").amount == 100_000  # the callback's figure stays; a person decides
     # A recovered line is matched exactly as its callback would have been.
     assert (txn("SIM-4").vendor_id, txn("SIM-4").match_kind) == (day.stall_a.id, "static")
@@ -144,8 +197,9 @@ def test_the_same_file_twice_changes_nothing(day):
 def test_a_callback_missing_from_one_statement_is_confirmed_by_the_next(day, tmp_path):
     reconcile_file(None, day.statement, "simbank")
     db.session.commit()
-    next_day = write_statement(tmp_path / "next.csv", [
-        (*ACC1, 1_090_000, [line("SIM-10", "FT10", "2026-11-22T00:00:05+07:00", 20_000)], None)])
+    next_day = write_statement(
+        tmp_path / "next.csv", [(*ACC1, 1_090_000, [line("SIM-10", "FT10", "2026-11-22T00:00:05+07:00", 20_000)], None)]
+    )
     run, _ = reconcile_file(None, next_day, "simbank")
     db.session.commit()
     assert totals_of(run) == {"day_cutoff": {"lines": 1, "callbacks": 1, "amount_in": 20_000, "amount_out": 0}}
@@ -155,9 +209,20 @@ def test_a_callback_missing_from_one_statement_is_confirmed_by_the_next(day, tmp
 def test_a_reversal_only_the_statement_has_undoes_its_credit(client, tmp_path):
     s = Scenario(client, tmp_path)
     s.callback(s.stall_a.accounts[0], "SIM-20", "FT20", 70_000, f"{DAY}T09:00:00+07:00")
-    statement = write_statement(tmp_path / "reversal.csv", [(*ACC1, 0, [
-        line("SIM-20", "FT20", f"{DAY}T09:00:00+07:00", 70_000),
-        line("SIM-21", "FT21", f"{DAY}T09:40:00+07:00", 70_000, "out", "HOAN TRA GD FT20")], None)])
+    statement = write_statement(
+        tmp_path / "reversal.csv",
+        [
+            (
+                *ACC1,
+                0,
+                [
+                    line("SIM-20", "FT20", f"{DAY}T09:00:00+07:00", 70_000),
+                    line("SIM-21", "FT21", f"{DAY}T09:40:00+07:00", 70_000, "out", "HOAN TRA GD FT20"),
+                ],
+                None,
+            )
+        ],
+    )
     run, _ = reconcile_file(None, statement, "simbank")
     db.session.commit()
     assert run.totals["missing_callback"]["amount_out"] == 70_000

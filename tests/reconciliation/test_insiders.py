@@ -26,16 +26,28 @@ def world(client):
     market_a, market_b = make_market(), make_market()
     stall_a = make_vendor(market_a, accounts=[account_data(*A_ACCOUNT, "NGUYEN THI HOA")])
     stall_b = make_vendor(market_b, accounts=[account_data(*B_ACCOUNT, "TRAN VAN BINH")])
-    response = post_simbank(client, simbank_transfer(stall_b.accounts[0], 70_000, transaction_id="SIM-B1",
-                                                     bank_reference="FTB1", booked_at=f"{DAY}T09:00:00+07:00"))
+    response = post_simbank(
+        client,
+        simbank_transfer(
+            stall_b.accounts[0],
+            70_000,
+            transaction_id="SIM-B1",
+            bank_reference="FTB1",
+            booked_at=f"{DAY}T09:00:00+07:00",
+        ),
+    )
     assert response.status_code == 200
     return {"A": market_a, "B": market_b, "stall_a": stall_a, "stall_b": stall_b}
 
 
 def upload(client, path, user, partner="simbank"):
     with open(path, "rb") as handle:
-        return client.post("/api/v1/statements", headers=auth_header(user), content_type="multipart/form-data",
-                           data={"file": (handle, path.name), "partner": partner})
+        return client.post(
+            "/api/v1/statements",
+            headers=auth_header(user),
+            content_type="multipart/form-data",
+            data={"file": (handle, path.name), "partner": partner},
+        )
 
 
 def b_credit():
@@ -43,8 +55,10 @@ def b_credit():
 
 
 def counts():
-    return (db.session.scalar(select(func.count(ReconciliationRun.id))),
-            db.session.scalar(select(func.count(BankTransaction.id))))
+    return (
+        db.session.scalar(select(func.count(ReconciliationRun.id))),
+        db.session.scalar(select(func.count(BankTransaction.id))),
+    )
 
 
 # -- who may reconcile --------------------------------------------------------------------------------
@@ -52,15 +66,28 @@ def test_a_market_manager_may_not_reconcile_and_the_upload_is_not_read(client, w
     manager = make_user("market_manager", world["A"].code)
     before = counts()
     # A body that is not even multipart: refused for the role before a byte of it is parsed.
-    response = client.post("/api/v1/statements", headers=auth_header(manager), data=b"--garbage\r\n" * 1000,
-                           content_type="multipart/form-data; boundary=nothing")
+    response = client.post(
+        "/api/v1/statements",
+        headers=auth_header(manager),
+        data=b"--garbage\r\n" * 1000,
+        content_type="multipart/form-data; boundary=nothing",
+    )
     assert response.status_code == 403, response.get_json()
     assert counts() == before
 
 
 def test_region_staff_get_a_smaller_upload_limit_than_an_administrator(client, app, world, tmp_path, monkeypatch):
-    path = write_statement(tmp_path / "a.csv", [(*A_ACCOUNT, 0, [
-        line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000, description="chuyen tien " + "x" * 900)], None)])
+    path = write_statement(
+        tmp_path / "a.csv",
+        [
+            (
+                *A_ACCOUNT,
+                0,
+                [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000, description="chuyen tien " + "x" * 900)],
+                None,
+            )
+        ],
+    )
     assert app.config["STATEMENT_MAX_BYTES_REGION"] < app.config["STATEMENT_MAX_BYTES"]
     monkeypatch.setitem(app.config, "STATEMENT_MAX_BYTES_REGION", 500)
     region_staff = make_user("region_staff", world["A"].region.code)
@@ -72,10 +99,14 @@ def test_region_staff_get_a_smaller_upload_limit_than_an_administrator(client, a
 
 def test_region_staff_may_not_reconcile_another_areas_account(client, world, tmp_path):
     """Finding 1: the whole file is refused, naming the block, nothing written."""
-    path = write_statement(tmp_path / "mixed.csv", [
-        (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
-        (*B_ACCOUNT, 0, [line("SIM-B9", "FTB9", f"{DAY}T10:00:00+07:00", 20_000)], None),
-        ("970422", B_ACCOUNT[1], 0, [line("SIM-X1", "FTX1", f"{DAY}T10:00:00+07:00", 5_000)], None)])
+    path = write_statement(
+        tmp_path / "mixed.csv",
+        [
+            (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
+            (*B_ACCOUNT, 0, [line("SIM-B9", "FTB9", f"{DAY}T10:00:00+07:00", 20_000)], None),
+            ("970422", B_ACCOUNT[1], 0, [line("SIM-X1", "FTX1", f"{DAY}T10:00:00+07:00", 5_000)], None),
+        ],
+    )
     before = counts()
     response = upload(client, path, make_user("region_staff", world["A"].region.code))
     assert response.status_code == 403, response.get_json()
@@ -87,13 +118,23 @@ def test_region_staff_may_not_reconcile_another_areas_account(client, world, tmp
 def test_a_line_carrying_another_accounts_transaction_id_never_changes_that_transaction(client, world, tmp_path):
     """Finding 1's reproduction: A's own line with the id of B's credit, and B's account number under
     another BIN giving back B's bank reference. B's credit stays as it was."""
-    path = write_statement(tmp_path / "planted.csv", [
-        (*A_ACCOUNT, 0, [line("SIM-B1", "FTA7", f"{DAY}T09:05:00+07:00", 70_000)], None),
-        ("970422", B_ACCOUNT[1], 100_000, [
-            line("SIM-X2", "FTX2", f"{DAY}T09:40:00+07:00", 70_000, "out", "HOAN TRA GD FTB1"),
-            line("SIM-X3", "FTB1", f"{DAY}T09:00:00+07:00", 7_000),     # B's reference, another amount
-            line("SIM-X4", "FTB1", f"{DAY}T09:00:00+07:00", 70_000)],   # B's very money key
-         None)])
+    path = write_statement(
+        tmp_path / "planted.csv",
+        [
+            (*A_ACCOUNT, 0, [line("SIM-B1", "FTA7", f"{DAY}T09:05:00+07:00", 70_000)], None),
+            (
+                "970422",
+                B_ACCOUNT[1],
+                100_000,
+                [
+                    line("SIM-X2", "FTX2", f"{DAY}T09:40:00+07:00", 70_000, "out", "HOAN TRA GD FTB1"),
+                    line("SIM-X3", "FTB1", f"{DAY}T09:00:00+07:00", 7_000),  # B's reference, another amount
+                    line("SIM-X4", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
+                ],  # B's very money key
+                None,
+            ),
+        ],
+    )
     response = upload(client, path, make_user("admin"))
     assert response.status_code == 201, response.get_json()
     run = response.get_json()
@@ -108,8 +149,10 @@ def test_a_line_carrying_another_accounts_transaction_id_never_changes_that_tran
     # The outgoing line names B's reference but is not on B's account: it gives back nothing of B's.
     debit = db.session.scalar(select(BankTransaction).where(BankTransaction.statement_txn_id == "SIM-X2"))
     assert debit.reverses_txn_id is None and debit.vendor_id is None
-    english = client.get(f"/api/v1/reconciliation-runs/{run['id']}/breaks?kind=other_account&lang=en",
-                         headers=auth_header(make_user("admin"))).get_json()["items"]
+    english = client.get(
+        f"/api/v1/reconciliation-runs/{run['id']}/breaks?kind=other_account&lang=en",
+        headers=auth_header(make_user("admin")),
+    ).get_json()["items"]
     item = next(item for item in english if item["bank_txn_id"] == "SIM-B1")
     assert item["label"] == "Id belongs to another account" and item["stall_code"] is None
     assert item["message"].startswith("This transaction id belongs to another account")
@@ -122,18 +165,28 @@ def test_a_planted_statement_line_never_swallows_a_genuine_future_callback(clien
     id, for B's stall, is then credited to B — not a duplicate."""
     if uploader == "admin":  # an account no stall owns, as in the report
         user, block = make_user("admin"), ("970405", "88887777")
-    else:                   # the uploader's own area's account
+    else:  # the uploader's own area's account
         user, block = make_user("region_staff", world["A"].region.code), A_ACCOUNT
-    path = write_statement(tmp_path / "planted.csv", [
-        (*block, 0, [line("SIM-B2", "FTP2", f"{DAY}T10:00:00+07:00", 90_000)], None)])
+    path = write_statement(
+        tmp_path / "planted.csv", [(*block, 0, [line("SIM-B2", "FTP2", f"{DAY}T10:00:00+07:00", 90_000)], None)]
+    )
     assert upload(client, path, user).status_code == 201
-    response = post_simbank(client, simbank_transfer(world["stall_b"].accounts[0], 90_000, transaction_id="SIM-B2",
-                                                     bank_reference="FTB2", booked_at=f"{DAY}T11:00:00+07:00"))
+    response = post_simbank(
+        client,
+        simbank_transfer(
+            world["stall_b"].accounts[0],
+            90_000,
+            transaction_id="SIM-B2",
+            bank_reference="FTB2",
+            booked_at=f"{DAY}T11:00:00+07:00",
+        ),
+    )
     assert response.status_code == 200
     db.session.expire_all()
     genuine = db.session.scalar(select(BankTransaction).where(BankTransaction.partner_txn_id == "SIM-B2"))
     assert genuine is not None and genuine.account_number == B_ACCOUNT[1]
     from market_pay.payments.match_worker import match_pending
+
     match_pending()
     db.session.refresh(genuine)
     assert (genuine.vendor_id, genuine.match_kind) == (world["stall_b"].id, "static")
@@ -143,27 +196,39 @@ def test_a_planted_statement_line_never_swallows_a_genuine_future_callback(clien
 def test_the_genuine_callback_for_recovered_money_confirms_it(client, world, tmp_path):
     """A statement recovered money the bank never called back; its callback arrives late: the money
     key recognises it, nothing is counted twice, and it is now confirmed under the partner's id."""
-    path = write_statement(tmp_path / "a.csv", [
-        (*A_ACCOUNT, 0, [line("SIM-A5", "FTA5", f"{DAY}T10:00:00+07:00", 45_000)], None)])
+    path = write_statement(
+        tmp_path / "a.csv", [(*A_ACCOUNT, 0, [line("SIM-A5", "FTA5", f"{DAY}T10:00:00+07:00", 45_000)], None)]
+    )
     assert upload(client, path, make_user("region_staff", world["A"].region.code)).status_code == 201
     recovered = db.session.scalar(select(BankTransaction).where(BankTransaction.statement_txn_id == "SIM-A5"))
     assert recovered.confirmation == "recovered" and recovered.partner_txn_id != "SIM-A5"
     audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "reconcile"))
     assert (audit.details["recovered"], audit.details["market_ids"]) == (1, [world["A"].id])
-    response = post_simbank(client, simbank_transfer(world["stall_a"].accounts[0], 45_000, transaction_id="SIM-A5",
-                                                     bank_reference="FTA5", booked_at=f"{DAY}T10:00:00+07:00"))
+    response = post_simbank(
+        client,
+        simbank_transfer(
+            world["stall_a"].accounts[0],
+            45_000,
+            transaction_id="SIM-A5",
+            bank_reference="FTA5",
+            booked_at=f"{DAY}T10:00:00+07:00",
+        ),
+    )
     assert response.status_code == 200
     db.session.expire_all()
     rows = db.session.scalars(select(BankTransaction).where(BankTransaction.account_number == A_ACCOUNT[1])).all()
     assert [(t.id, t.partner_txn_id, t.confirmation, t.vendor_id) for t in rows] == [
-        (recovered.id, "SIM-A5", "confirmed", world["stall_a"].id)]
+        (recovered.id, "SIM-A5", "confirmed", world["stall_a"].id)
+    ]
 
 
 # -- the money bound --------------------------------------------------------------------------------------
 def test_a_statement_line_above_the_money_bound_is_refused(client, world, tmp_path):
     """Finding 3: 18-digit amounts on one's own stall broke every report; now the file is refused."""
-    path = write_statement(tmp_path / "huge.csv", [
-        (*A_ACCOUNT, 0, [line("SIM-H1", "FTH1", f"{DAY}T10:00:00+07:00", 999_999_999_999_999_999)], None)])
+    path = write_statement(
+        tmp_path / "huge.csv",
+        [(*A_ACCOUNT, 0, [line("SIM-H1", "FTH1", f"{DAY}T10:00:00+07:00", 999_999_999_999_999_999)], None)],
+    )
     before = counts()
     response = upload(client, path, make_user("admin"))
     assert response.status_code == 422, response.get_json()
@@ -175,28 +240,45 @@ def test_a_statement_line_above_the_money_bound_is_refused(client, world, tmp_pa
 def test_each_market_reads_a_province_run_and_only_its_own_breaks(client, world, tmp_path):
     """A run over A's and B's accounts: A's manager and B's region staff each read it, each sees
     their own market's breaks (the recovered credits to review among them), never the other's."""
-    path = write_statement(tmp_path / "province.csv", [
-        (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
-        (*B_ACCOUNT, 0, [line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
-                         line("SIM-B3", "FTB3", f"{DAY}T10:00:00+07:00", 30_000)], None)])
+    path = write_statement(
+        tmp_path / "province.csv",
+        [
+            (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
+            (
+                *B_ACCOUNT,
+                0,
+                [
+                    line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
+                    line("SIM-B3", "FTB3", f"{DAY}T10:00:00+07:00", 30_000),
+                ],
+                None,
+            ),
+        ],
+    )
     response = upload(client, path, make_user("admin"))
     assert response.status_code == 201 and response.get_json()["partial"] is False
     run_id = response.get_json()["id"]
-    readers = {"A": make_user("market_manager", world["A"].code),
-               "B": make_user("region_staff", world["B"].region.code)}
+    readers = {
+        "A": make_user("market_manager", world["A"].code),
+        "B": make_user("region_staff", world["B"].region.code),
+    }
     for market, user in readers.items():
         headers = auth_header(user)
         run = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=headers).get_json()
         assert run["markets"] == [world[market].code] and run["partial"] is True and run["classes"] == []
         assert run["breaks_by_kind"] == {"missing_callback": 1}
-        assert [item["id"] for item in client.get("/api/v1/reconciliation-runs", headers=headers)
-                .get_json()["items"]] == [run_id]
-        review = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks?kind=missing_callback",
-                            headers=headers).get_json()["items"]
+        assert [
+            item["id"] for item in client.get("/api/v1/reconciliation-runs", headers=headers).get_json()["items"]
+        ] == [run_id]
+        review = client.get(
+            f"/api/v1/reconciliation-runs/{run_id}/breaks?kind=missing_callback", headers=headers
+        ).get_json()["items"]
         assert [(item["bank_txn_id"], item["stall_code"]) for item in review] == [
-            {"A": ("SIM-A1", world["stall_a"].stall_code), "B": ("SIM-B3", world["stall_b"].stall_code)}[market]]
+            {"A": ("SIM-A1", world["stall_a"].stall_code), "B": ("SIM-B3", world["stall_b"].stall_code)}[market]
+        ]
         csv_text = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv", headers=headers).get_data(
-            as_text=True)
+            as_text=True
+        )
         other = "B" if market == "A" else "A"
         assert world[f"stall_{other.lower()}"].stall_code not in csv_text
     outsider = make_user("market_manager", make_market().code)
@@ -204,8 +286,9 @@ def test_each_market_reads_a_province_run_and_only_its_own_breaks(client, world,
 
 
 def test_a_recovered_credit_is_marked_on_the_stall_feed(client, world, tmp_path):
-    path = write_statement(tmp_path / "a.csv", [
-        (*A_ACCOUNT, 0, [line("SIM-A7", "FTA7", f"{DAY}T10:00:00+07:00", 35_000)], None)])
+    path = write_statement(
+        tmp_path / "a.csv", [(*A_ACCOUNT, 0, [line("SIM-A7", "FTA7", f"{DAY}T10:00:00+07:00", 35_000)], None)]
+    )
     assert upload(client, path, make_user("admin")).status_code == 201
     feed = client.get(f"/api/v1/vendors/{world['stall_a'].id}/payments", headers=auth_header(make_user("admin")))
     [item] = feed.get_json()["items"]
@@ -213,9 +296,20 @@ def test_a_recovered_credit_is_marked_on_the_stall_feed(client, world, tmp_path)
 
 
 def test_the_adoption_report_shows_recovered_money_beside_the_confirmed(client, world, tmp_path):
-    path = write_statement(tmp_path / "b.csv", [
-        (*B_ACCOUNT, 0, [line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
-                         line("SIM-B4", "FTB4", f"{DAY}T10:00:00+07:00", 15_000)], None)])
+    path = write_statement(
+        tmp_path / "b.csv",
+        [
+            (
+                *B_ACCOUNT,
+                0,
+                [
+                    line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000),
+                    line("SIM-B4", "FTB4", f"{DAY}T10:00:00+07:00", 15_000),
+                ],
+                None,
+            )
+        ],
+    )
     assert upload(client, path, make_user("admin")).status_code == 201
     headers = auth_header(make_user("region_staff", world["B"].region.code))
     url = f"/api/v1/reports/adoption?market={world['B'].code}&from=2026-11-01&to=2026-11-30"

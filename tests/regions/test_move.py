@@ -1,5 +1,6 @@
 """Re-parenting a commune: the path of the commune and of everything under it is rewritten in one
 statement, audited, and region staff's scopes and the reports' district grouping follow."""
+
 from datetime import date
 
 import pytest
@@ -41,13 +42,18 @@ def test_moving_a_commune_rewrites_its_subtree_only_and_is_audited(places):
     move_region(admin, "C1", "D2")
     db.session.commit()
     db.session.expire_all()
-    assert paths() == {"P": "/P/", "D1": "/P/D1/", "D2": "/P/D2/", "C1": "/P/D2/C1/", "C10": "/P/D1/C10/",
-                       "C1-T1": "/P/D2/C1/C1-T1/"}
+    assert paths() == {
+        "P": "/P/",
+        "D1": "/P/D1/",
+        "D2": "/P/D2/",
+        "C1": "/P/D2/C1/",
+        "C10": "/P/D1/C10/",
+        "C1-T1": "/P/D2/C1/C1-T1/",
+    }
     assert places["c1"].parent_code == "D2"
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "region.move"))
     assert (entry.actor_user_id, entry.entity_id) == (admin.id, "C1")
-    assert entry.details == {"old_parent_code": "D1", "parent_code": "D2", "old_path": "/P/D1/C1/",
-                             "path": "/P/D2/C1/"}
+    assert entry.details == {"old_parent_code": "D1", "parent_code": "D2", "old_path": "/P/D1/C1/", "path": "/P/D2/C1/"}
 
 
 def test_scopes_and_reports_follow_the_move(client, places):
@@ -59,18 +65,28 @@ def test_scopes_and_reports_follow_the_move(client, places):
     assert client.get("/api/v1/markets/M1", headers=auth_header(old_staff)).status_code == 403
     assert client.get("/api/v1/markets/M1", headers=auth_header(new_staff)).status_code == 200
     query = {"from": "2026-11-01", "to": "2026-11-30"}
-    assert client.get("/api/v1/reports/adoption", headers=auth_header(old_staff),
-                      query_string={**query, "region": "C1"}).status_code == 403
-    body = client.get("/api/v1/reports/adoption", headers=auth_header(new_staff),
-                      query_string={**query, "region": "D2"}).json
+    assert (
+        client.get(
+            "/api/v1/reports/adoption", headers=auth_header(old_staff), query_string={**query, "region": "C1"}
+        ).status_code
+        == 403
+    )
+    body = client.get(
+        "/api/v1/reports/adoption", headers=auth_header(new_staff), query_string={**query, "region": "D2"}
+    ).json
     assert [(row["kind"], row["market_code"]) for row in body["rows"]] == [("market", "M1"), ("total", "")]
     assert body["rows"][0]["district"] == "Huyện Hai" and body["rows"][-1]["cashless_value"] == 60_000
-    empty = client.get("/api/v1/reports/adoption", headers=auth_header(old_staff), query_string={**query, "region": "D1"})
+    empty = client.get(
+        "/api/v1/reports/adoption", headers=auth_header(old_staff), query_string={**query, "region": "D1"}
+    )
     assert empty.json["rows"][-1]["markets"] == 0
     bring_rollups_up_to_date()
     province = adoption_report(None, region_code="P", first=date(2026, 11, 1), last=date(2026, 11, 30))
-    assert [(row.kind, row.district_code) for row in province.rows] == [("market", "D2"), ("district_total", "D2"),
-                                                                        ("total", "")]
+    assert [(row.kind, row.district_code) for row in province.rows] == [
+        ("market", "D2"),
+        ("district_total", "D2"),
+        ("total", ""),
+    ]
 
 
 def test_only_an_admin_moves_only_a_commune_under_a_grouping(places):
@@ -93,4 +109,3 @@ def test_rename_keeps_the_code_and_audits_the_old_name(places):
     assert rename_region(admin, "C1", " Xã Một Mới ").name == "Xã Một Mới"
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "region.rename"))
     assert entry.details == {"old_name": "Xã Một", "name": "Xã Một Mới"}
-

@@ -1,4 +1,5 @@
 """Two moves of one commune at the same moment (really committed, separate connections)."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 

@@ -1,6 +1,7 @@
 """`market-pay regions import --province CODE`: any province's units after the 2025 reform, grouped
 by former district (vietnam-provinces for the units, market_pay/data/former_districts.csv for the
 groupings), idempotent, with a dry run and a one-line error for an unknown code."""
+
 from importlib import resources
 
 import pytest
@@ -73,8 +74,9 @@ class TestImport:
     def test_an_unknown_province_is_one_line_that_says_where_the_codes_are(self, runner):
         result = runner.invoke(args=["regions", "import", "--province", "99"])
         assert result.exit_code == 1
-        assert result.output == ("Error: No province with code '99': `market-pay regions provinces` lists "
-                                 "the 34 codes.\n")
+        assert result.output == (
+            "Error: No province with code '99': `market-pay regions provinces` lists the 34 codes.\n"
+        )
         assert db.session.scalar(select(func.count()).select_from(Region)) == 0
 
     def test_file_and_province_are_one_or_the_other(self, runner, tmp_path):

@@ -1,4 +1,5 @@
 """The region tree: import of the shipped Hà Giang file, roll-up paths, API."""
+
 from datetime import date
 from importlib import resources
 
@@ -53,8 +54,10 @@ def test_rows_may_name_a_parent_further_down_the_file():
 
 def test_bad_rows_are_all_reported_by_row_number_and_nothing_is_written(runner, tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(HEADER + "OK1,Xã Tốt,commune,\n,No code,commune,\nOK2,Xã,commune,MISSING\nOK1,Again,commune,\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "OK1,Xã Tốt,commune,\n,No code,commune,\nOK2,Xã,commune,MISSING\nOK1,Again,commune,\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["regions", "import", str(path)])
     assert result.exit_code == 1
     for expected in ('"row 3"', '"code"', '"row 4"', '"parent_code"', '"row 5"'):
@@ -64,6 +67,7 @@ def test_bad_rows_are_all_reported_by_row_number_and_nothing_is_written(runner, 
 
 def test_missing_header_column_is_reported():
     from market_pay.errors import ValidationFailed
+
     with pytest.raises(ValidationFailed) as caught:
         import_regions_csv("code,name\nX,Y\n")
     assert caught.value.errors["header"] == ["Missing column: kind", "Missing column: parent_code"]
@@ -111,8 +115,13 @@ def test_market_manager_sees_the_chain_above_their_market(client):
 
 def test_admin_creates_a_region_and_others_may_not(client):
     parent = make_region("P9", kind="province")
-    body = {"code": "G1", "name": "Cụm chợ biên giới", "kind": "market_cluster", "parent_code": "P9",
-            "valid_from": "2025-07-01"}
+    body = {
+        "code": "G1",
+        "name": "Cụm chợ biên giới",
+        "kind": "market_cluster",
+        "parent_code": "P9",
+        "valid_from": "2025-07-01",
+    }
     created = client.post("/api/v1/regions", json=body, headers=auth_header(make_user("admin")))
     assert created.status_code == 201
     assert created.get_json() == {**body, "valid_to": None}
@@ -124,9 +133,14 @@ def test_region_create_rejects_duplicates_unknown_parents_and_bad_dates(client):
     make_region("R1")
     headers = auth_header(make_user("admin"))
     duplicate = client.post("/api/v1/regions", json={"code": "R1", "name": "x", "kind": "commune"}, headers=headers)
-    orphan = client.post("/api/v1/regions", json={"code": "R2", "name": "x", "kind": "commune", "parent_code": "ZZ"}, headers=headers)
-    dates = client.post("/api/v1/regions", json={"code": "R3", "name": "x", "kind": "commune",
-                                                 "valid_from": "2025-07-01", "valid_to": "2025-01-01"}, headers=headers)
+    orphan = client.post(
+        "/api/v1/regions", json={"code": "R2", "name": "x", "kind": "commune", "parent_code": "ZZ"}, headers=headers
+    )
+    dates = client.post(
+        "/api/v1/regions",
+        json={"code": "R3", "name": "x", "kind": "commune", "valid_from": "2025-07-01", "valid_to": "2025-01-01"},
+        headers=headers,
+    )
     assert duplicate.status_code == 409 and "code" in duplicate.get_json()["errors"]
     assert orphan.status_code == 422 and "parent_code" in orphan.get_json()["errors"]
     assert dates.status_code == 422 and "valid_to" in dates.get_json()["errors"]

@@ -1,4 +1,5 @@
 """The reports tests' shared world."""
+
 import pytest
 
 from market_pay.extensions import db
@@ -18,8 +19,10 @@ def tree():
     m1 = make_market("M1", c1, "Chợ Một")
     m2 = make_market("M2", c2, "Chợ Hai")
     m3 = make_market("M3", c3, "Chợ Ba")
-    stalls = {code: [make_vendor(market) for _ in range(n)] for code, market, n in (("M1", m1, 4), ("M2", m2, 2),
-                                                                                   ("M3", m3, 3))}
+    stalls = {
+        code: [make_vendor(market) for _ in range(n)]
+        for code, market, n in (("M1", m1, 4), ("M2", m2, 2), ("M3", m3, 3))
+    }
     s = stalls
     for stall in (v for group in stalls.values() for v in group):  # registered in the summer
         stall.created_at = stall.accounts[0].created_at = at("2026-08-01 08:00")

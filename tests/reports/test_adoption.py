@@ -1,5 +1,6 @@
 """The adoption report: figures per market, pooling of small markets, totals, previous period,
 the three formats, scope, and bad queries."""
+
 import csv
 import io
 import random
@@ -36,8 +37,13 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     rows = rows_by_kind(body)
     # Each former district's markets with its subtotal right under them; the pool; the total.
     assert [(row["kind"], row["market_code"] or row["district_code"]) for row in body["rows"]] == [
-        ("market", "M1"), ("district_total", "D1"), ("market", "M3"), ("district_total", "D2"),
-        ("other_markets", ""), ("total", "")]
+        ("market", "M1"),
+        ("district_total", "D1"),
+        ("market", "M3"),
+        ("district_total", "D2"),
+        ("other_markets", ""),
+        ("total", ""),
+    ]
     m1 = rows[("market", "M1")]
     assert (m1["district"], m1["commune"], m1["market_name"]) == ("Huyện Một", "Xã Một", "Chợ Một")
     assert (m1["stalls_registered"], m1["stalls_with_qr"], m1["active_stalls"]) == (4, 4, 3)
@@ -48,7 +54,11 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     assert m1["share_by_value"] == pytest.approx(200_000 / 300_000)
     assert (m1["previous_cashless_count"], m1["previous_cashless_value"], m1["previous_active_stalls"]) == (1, 7_000, 1)
     assert (m1["previous_cash_count"], m1["previous_cash_value"]) == (1, 3_000)
-    assert (m1["previous_stalls_registered"], m1["previous_stalls_with_qr"], m1["previous_confirmed_value"]) == (4, 4, 0)
+    assert (m1["previous_stalls_registered"], m1["previous_stalls_with_qr"], m1["previous_confirmed_value"]) == (
+        4,
+        4,
+        0,
+    )
     assert m1["previous_share_by_value"] == pytest.approx(0.7)
     m3 = rows[("market", "M3")]
     assert (m3["active_stalls"], m3["cashless_value"], m3["cash_count"]) == (3, 60_000, 0)
@@ -56,8 +66,12 @@ def test_the_province_report_per_market_pooled_and_totalled(client, tree):
     # M2 has one active stall: it is not named anywhere, only pooled.
     assert not any(row["market_code"] == "M2" for row in body["rows"])
     other = rows[("other_markets", "")]
-    assert (other["markets"], other["active_stalls"], other["cashless_value"], other["cash_value"]) == (1, 1, 10_000,
-                                                                                                          5_000)
+    assert (other["markets"], other["active_stalls"], other["cashless_value"], other["cash_value"]) == (
+        1,
+        1,
+        10_000,
+        5_000,
+    )
     # District subtotals add up the markets listed under them; the total covers everything.
     assert rows[("district_total", "D1")]["cashless_value"] == 200_000
     assert rows[("district_total", "D2")]["cashless_value"] == 60_000
@@ -97,17 +111,20 @@ def test_a_commune_report_and_a_market_report(client, tree):
     assert body["scope"]["kind"] == "market" and body["rows"][0]["cashless_value"] == 200_000
 
 
-@pytest.mark.parametrize("role, scope, query, status", [
-    ("region_staff", "D1", {"region": "D1"}, 200),
-    ("region_staff", "D1", {"region": "C2"}, 200),
-    ("region_staff", "D1", {"region": "P"}, 403),
-    ("region_staff", "D1", {"region": "D2"}, 403),
-    ("region_staff", "D1", {"market": "M3"}, 403),
-    ("market_manager", "M1", {"market": "M1"}, 200),
-    ("market_manager", "M1", {"market": "M2"}, 403),
-    ("market_manager", "M1", {"region": "C1"}, 403),
-    ("admin", None, {"region": "NOPE"}, 404),
-])
+@pytest.mark.parametrize(
+    "role, scope, query, status",
+    [
+        ("region_staff", "D1", {"region": "D1"}, 200),
+        ("region_staff", "D1", {"region": "C2"}, 200),
+        ("region_staff", "D1", {"region": "P"}, 403),
+        ("region_staff", "D1", {"region": "D2"}, 403),
+        ("region_staff", "D1", {"market": "M3"}, 403),
+        ("market_manager", "M1", {"market": "M1"}, 200),
+        ("market_manager", "M1", {"market": "M2"}, 403),
+        ("market_manager", "M1", {"region": "C1"}, 403),
+        ("admin", None, {"region": "NOPE"}, 404),
+    ],
+)
 def test_scope(client, tree, role, scope, query, status):
     assert get_report(client, make_user(role, scope), **query).status_code == status
 
@@ -119,17 +136,20 @@ def test_stalls_and_strangers_get_no_report(client, tree):
     assert client.get("/api/v1/reports/adoption", query_string={"region": "P", **NOVEMBER}).status_code == 401
 
 
-@pytest.mark.parametrize("query, field", [
-    ({"region": "P", "market": "M1", **NOVEMBER}, "region"),
-    ({**NOVEMBER}, "region"),
-    ({"region": "P", "from": "2026-11-30", "to": "2026-11-01"}, "to"),
-    ({"region": "P", "from": "2020-01-01", "to": "2026-11-01"}, "to"),
-    ({"region": "P", "from": "01/11/2026", "to": "2026-11-30"}, "from"),
-    ({"region": "P", "to": "2026-11-30"}, "from"),
-    ({"region": "P", "format": "pdf", **NOVEMBER}, "format"),
-    ({"region": "P", "active_min": "0", **NOVEMBER}, "active_min"),
-    ({"region": "P", "bogus": "1", **NOVEMBER}, "bogus"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"region": "P", "market": "M1", **NOVEMBER}, "region"),
+        ({**NOVEMBER}, "region"),
+        ({"region": "P", "from": "2026-11-30", "to": "2026-11-01"}, "to"),
+        ({"region": "P", "from": "2020-01-01", "to": "2026-11-01"}, "to"),
+        ({"region": "P", "from": "01/11/2026", "to": "2026-11-30"}, "from"),
+        ({"region": "P", "to": "2026-11-30"}, "from"),
+        ({"region": "P", "format": "pdf", **NOVEMBER}, "format"),
+        ({"region": "P", "active_min": "0", **NOVEMBER}, "active_min"),
+        ({"region": "P", "bogus": "1", **NOVEMBER}, "bogus"),
+    ],
+)
 def test_bad_queries_are_422_naming_the_field(client, tree, query, field):
     response = client.get("/api/v1/reports/adoption", headers=auth_header(make_user("admin")), query_string=query)
     assert response.status_code == 422
@@ -144,13 +164,19 @@ def test_csv_has_a_bom_vietnamese_headings_and_the_json_figures(client, tree):
     assert 'filename="bao-cao-khong-tien-mat-P-20261101-20261130.csv"' in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    header, table = lines[0], lines[1:1 + len(body["rows"])]
+    header, table = lines[0], lines[1 : 1 + len(body["rows"])]
     assert header[:4] == ["Huyện cũ", "Xã / phường", "Mã chợ", "Chợ"]
     assert "Tỷ lệ KTM theo giá trị (%)" in header and "Giá trị không tiền mặt (₫)" in header
     m1 = dict(zip(header, table[0], strict=True))
-    assert (m1["Mã chợ"], m1["Giá trị không tiền mặt (₫)"], m1["Tỷ lệ KTM theo giá trị (%)"]) == ("M1", "200000", "66,7")
-    assert dict(zip(header, table[2], strict=True))["Tỷ lệ KTM theo giá trị (%)"] == ""  # M3 records no cash (under D1's subtotal)
-    trailer = [line[0] for line in lines[2 + len(body["rows"]):]]
+    assert (m1["Mã chợ"], m1["Giá trị không tiền mặt (₫)"], m1["Tỷ lệ KTM theo giá trị (%)"]) == (
+        "M1",
+        "200000",
+        "66,7",
+    )
+    assert (
+        dict(zip(header, table[2], strict=True))["Tỷ lệ KTM theo giá trị (%)"] == ""
+    )  # M3 records no cash (under D1's subtotal)
+    trailer = [line[0] for line in lines[2 + len(body["rows"]) :]]
     assert trailer[1].startswith("Kỳ báo cáo: 01/11/2026 – 30/11/2026; Kỳ trước: 02/10/2026 – 31/10/2026")
     english = get_report(client, admin, region="P", format="csv", lang="en").data.decode("utf-8-sig")
     assert english.startswith("Former district,") and ",66.7," in english
@@ -197,18 +223,30 @@ def test_the_report_from_rollups_equals_a_direct_aggregation(tree):
         if rng.random() < 0.6:
             credit(stall, rng.randrange(1, 200) * 1_000, when, rng.choice(["provisional", "confirmed"]))
         else:
-            cash(stall.market, rng.randrange(1, 50) * 1_000, when, rng.randrange(1, 4),
-                 stall if rng.random() < 0.8 else None, "stall")
+            cash(
+                stall.market,
+                rng.randrange(1, 50) * 1_000,
+                when,
+                rng.randrange(1, 4),
+                stall if rng.random() < 0.8 else None,
+                "stall",
+            )
     admin = make_user("admin")
-    for first, last in [(date(2026, 11, 3), date(2026, 11, 17)), (date(2026, 9, 20), date(2026, 11, 10)),
-                        (date(2026, 9, 1), date(2026, 11, 30)), (date(2026, 1, 1), date(2026, 12, 31))]:
+    for first, last in [
+        (date(2026, 11, 3), date(2026, 11, 17)),
+        (date(2026, 9, 20), date(2026, 11, 10)),
+        (date(2026, 9, 1), date(2026, 11, 30)),
+        (date(2026, 1, 1), date(2026, 12, 31)),
+    ]:
         for region in ("P", "D1", "C3"):
             bring_rollups_up_to_date()
             from_rollups = adoption_report(admin, region_code=region, first=first, last=last)
-            from_base = adoption_report(admin, region_code=region, first=first, last=last,
-                                         stall_figures=stall_figures_from_base)
-            assert [vars(row) | {"figures": vars(row.figures)} for row in from_rollups.rows] == \
-                   [vars(row) | {"figures": vars(row.figures)} for row in from_base.rows], (region, first, last)
+            from_base = adoption_report(
+                admin, region_code=region, first=first, last=last, stall_figures=stall_figures_from_base
+            )
+            assert [vars(row) | {"figures": vars(row.figures)} for row in from_rollups.rows] == [
+                vars(row) | {"figures": vars(row.figures)} for row in from_base.rows
+            ], (region, first, last)
     db.session.rollback()
     assert markets and at("2026-11-01 00:00")
 
@@ -218,6 +256,7 @@ def test_a_region_without_markets_reports_an_empty_total_in_every_format(client,
     admin = make_user("admin")
     body = get_report(client, admin, region="EMPTY").json
     assert [(row["kind"], row["markets"], row["cashless_value"], row["share_by_value"]) for row in body["rows"]] == [
-        ("total", 0, 0, None)]
+        ("total", 0, 0, None)
+    ]
     for file_format in ("csv", "xlsx"):
         assert get_report(client, admin, region="EMPTY", format=file_format).status_code == 200

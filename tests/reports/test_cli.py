@@ -1,4 +1,5 @@
 """`market-pay report` and `market-pay cash import` (survey counts)."""
+
 import csv
 import io
 
@@ -38,18 +39,36 @@ def test_report_writes_an_xlsx_named_by_region_and_period(runner, market, tmp_pa
 
 def test_report_as_csv_to_a_chosen_file(runner, market, tmp_path):
     out = tmp_path / "r.csv"
-    result = runner.invoke(args=["report", "--market", "CHO9", "--from", "2026-11-01", "--to", "2026-11-30",
-                                 "--format", "csv", "-o", str(out), "--lang", "en"])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--market",
+            "CHO9",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--lang",
+            "en",
+        ]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0]["Market code"] == "CHO9" and rows[0]["Cashless value (₫)"] == "75000"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from", "2026-11-01", "--to", "2026-11-30"], "Give exactly one of region or market"),
-    (["--region", "NOPE", "--from", "2026-11-01", "--to", "2026-11-30"], "No region with code NOPE"),
-    (["--region", "C9", "--from", "2026-11-30", "--to", "2026-11-01"], "The period ends before it starts"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from", "2026-11-01", "--to", "2026-11-30"], "Give exactly one of region or market"),
+        (["--region", "NOPE", "--from", "2026-11-01", "--to", "2026-11-30"], "No region with code NOPE"),
+        (["--region", "C9", "--from", "2026-11-30", "--to", "2026-11-01"], "The period ends before it starts"),
+    ],
+)
 def test_report_refuses_a_bad_request_clearly(runner, market, args, message):
     result = runner.invoke(args=["report", *args, "-o", "/tmp/never.xlsx"])
     assert result.exit_code == 1 and message in result.output
@@ -62,40 +81,66 @@ def survey(tmp_path, text, name="survey.csv"):
 
 
 def test_cash_import_per_stall_and_per_market_then_a_correction_replaces(runner, market, tmp_path):
-    first = survey(tmp_path, "date,market_code,stall_code,count,value\n"
-                             "2026-11-12,CHO9,A-01,4,120000\n"
-                             "12/11/2026,CHO9,,30,2500000\n")
+    first = survey(
+        tmp_path,
+        "date,market_code,stall_code,count,value\n2026-11-12,CHO9,A-01,4,120000\n12/11/2026,CHO9,,30,2500000\n",
+    )
     result = runner.invoke(args=["cash", "import", first])
     assert result.exit_code == 0, result.output
     assert "2 row(s) for 1 market(s) imported, 0 earlier survey row(s) replaced" in result.output
     corrected = survey(tmp_path, "date,market_code,stall_code,count,value\n2026-11-12,CHO9,,31,2600000\n", "fix.csv")
     result = runner.invoke(args=["cash", "import", corrected])
     assert "1 earlier survey row(s) replaced" in result.output
-    sales = db.session.execute(select(CashSale.vendor_id.is_(None), CashSale.count, CashSale.amount, CashSale.source)
-                               .order_by(CashSale.id)).all()
+    sales = db.session.execute(
+        select(CashSale.vendor_id.is_(None), CashSale.count, CashSale.amount, CashSale.source).order_by(CashSale.id)
+    ).all()
     assert sales == [(False, 4, 120_000, "survey"), (True, 31, 2_600_000, "survey")]
-    report = runner.invoke(args=["report", "--market", "CHO9", "--from", "2026-11-12", "--to", "2026-11-12",
-                                 "--format", "csv", "-o", str(tmp_path / "day.csv")])
+    report = runner.invoke(
+        args=[
+            "report",
+            "--market",
+            "CHO9",
+            "--from",
+            "2026-11-12",
+            "--to",
+            "2026-11-12",
+            "--format",
+            "csv",
+            "-o",
+            str(tmp_path / "day.csv"),
+        ]
+    )
     assert report.exit_code == 0
     row = next(csv.DictReader(io.StringIO((tmp_path / "day.csv").read_text(encoding="utf-8-sig"))))
     assert (row["Số GD tiền mặt"], row["Giá trị tiền mặt (₫)"]) == ("35", "2720000")
 
 
 def test_cash_import_is_all_or_nothing_naming_each_bad_row(runner, market, tmp_path):
-    path = survey(tmp_path, "date,market_code,stall_code,count,value\n"
-                            "2026-11-12,CHO9,A-01,4,120000\n"
-                            "2026-13-40,CHO9,,1,1000\n"
-                            "2026-11-12,NOPE,,1,1000\n"
-                            "2026-11-12,CHO9,Z-99,1,1000\n"
-                            "2026-11-12,CHO9,A-02,-1,1000\n"
-                            "2026-11-12,CHO9,A-01,2,3000\n"
-                            "2099-01-01,CHO9,,1,1000\n"
-                            "2026-11-13,CHO9,,0,5000\n")
+    path = survey(
+        tmp_path,
+        "date,market_code,stall_code,count,value\n"
+        "2026-11-12,CHO9,A-01,4,120000\n"
+        "2026-13-40,CHO9,,1,1000\n"
+        "2026-11-12,NOPE,,1,1000\n"
+        "2026-11-12,CHO9,Z-99,1,1000\n"
+        "2026-11-12,CHO9,A-02,-1,1000\n"
+        "2026-11-12,CHO9,A-01,2,3000\n"
+        "2099-01-01,CHO9,,1,1000\n"
+        "2026-11-13,CHO9,,0,5000\n",
+    )
     result = runner.invoke(args=["cash", "import", path])
     assert result.exit_code == 1
-    for expected in ('"row 3"', '"date": [\n      "Use YYYY-MM-DD or dd/mm/yyyy."', '"row 4"', "No such market.",
-                     "No such stall in this market.", '"row 6"', "Repeats row 2", "Not in the future",
-                     "A value needs at least one sale."):
+    for expected in (
+        '"row 3"',
+        '"date": [\n      "Use YYYY-MM-DD or dd/mm/yyyy."',
+        '"row 4"',
+        "No such market.",
+        "No such stall in this market.",
+        '"row 6"',
+        "Repeats row 2",
+        "Not in the future",
+        "A value needs at least one sale.",
+    ):
         assert expected in result.output, expected
     assert db.session.scalar(select(db.func.count()).select_from(CashSale)) == 0
 

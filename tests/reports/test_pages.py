@@ -1,4 +1,5 @@
 """The staff dashboard through the Flask client: sign-in, defaults, the table, the charts, downloads."""
+
 import re
 
 import pytest
@@ -14,8 +15,9 @@ def csrf_of(html: str) -> str:
 
 def sign_in(client, user, password=STAFF_PASSWORD):
     page = client.get("/staff/login").get_data(as_text=True)
-    return client.post("/staff/login", data={"username": user.username, "password": password,
-                                             "csrf_token": csrf_of(page)})
+    return client.post(
+        "/staff/login", data={"username": user.username, "password": password, "csrf_token": csrf_of(page)}
+    )
 
 
 def test_staff_sign_in_and_the_dashboard_shows_table_and_charts(client, tree):
@@ -68,7 +70,9 @@ def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tr
     assert "The period ends before it starts" not in page.get_data(as_text=True)  # Vietnamese, all of it
     english = client.get("/reports?from=2026-11-30&to=2026-11-01&lang=en").get_data(as_text=True)
     assert "To: The period ends before it starts." in english
-    assert "Từ ngày: ngày không hợp lệ." in client.get("/reports?from=2026-13-01&to=2026-11-01&lang=vi").get_data(as_text=True)
+    assert "Từ ngày: ngày không hợp lệ." in client.get("/reports?from=2026-13-01&to=2026-11-01&lang=vi").get_data(
+        as_text=True
+    )
     assert client.get("/reports?region=P").status_code == 403
     assert client.get("/reports/download?region=D1&from=2026-11-01&to=2026-11-30&format=pdf").status_code == 422
 
@@ -87,10 +91,24 @@ def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):
 def test_a_market_on_screen_also_lists_its_stalls_that_went_quiet(client, tree, monkeypatch):
     """The alert itself is tested in tests/stalls; here: the manager sees it beside the figures."""
     from market_pay.reports import pages
+
     stall = tree["stalls"]["M1"][1]
-    monkeypatch.setattr(pages, "market_quiet_stalls", lambda actor, code: [
-        {"vendor_id": stall.id, "stall_code": stall.stall_code, "display_name": "Rau sạch bà Hoa",
-         "quiet_minutes": 95}] if code == "M1" else [])
+    monkeypatch.setattr(
+        pages,
+        "market_quiet_stalls",
+        lambda actor, code: (
+            [
+                {
+                    "vendor_id": stall.id,
+                    "stall_code": stall.stall_code,
+                    "display_name": "Rau sạch bà Hoa",
+                    "quiet_minutes": 95,
+                }
+            ]
+            if code == "M1"
+            else []
+        ),
+    )
     sign_in(client, make_user("market_manager", "M1"))
     html = client.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     assert "Sạp vắng chuyển khoản bất thường" in html and f'data-stall="{stall.stall_code}"' in html
@@ -102,12 +120,19 @@ def test_a_market_on_screen_also_lists_its_stalls_that_went_quiet(client, tree, 
 
 def test_subtotals_sit_under_their_district_and_counts_are_grouped(client, tree):
     from tests.reports.helpers import cash
+
     cash(tree["markets"][0], 1_000_000, "2026-11-03 08:00", 1_234, tree["stalls"]["M1"][1])
     sign_in(client, make_user("region_staff", "P"))
     html = client.get("/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     kinds = re.findall(r'<tr class="(market|district_total|other_markets|total)" data-market="([^"]*)"', html)
-    assert [kind for kind, _ in kinds] == ["market", "district_total", "market", "district_total", "other_markets",
-                                           "total"]
+    assert [kind for kind, _ in kinds] == [
+        "market",
+        "district_total",
+        "market",
+        "district_total",
+        "other_markets",
+        "total",
+    ]
     assert re.search(r'data-market="M1">.*?class="num cash-count">1.239<', html, re.S)
     english = client.get("/reports?from=2026-11-01&to=2026-11-30&lang=en").get_data(as_text=True)
     assert re.search(r'data-market="M1">.*?class="num cash-count">1,239<', english, re.S)
@@ -116,6 +141,7 @@ def test_subtotals_sit_under_their_district_and_counts_are_grouped(client, tree)
 
 def test_the_region_list_offers_only_places_with_markets(client, tree):
     from tests.factories import make_region
+
     make_region("EMPTY", "commune", tree["regions"][1], name="Xã Trống")
     sign_in(client, make_user("admin"))
     html = client.get("/reports?region=P&from=2026-11-01&to=2026-11-30").get_data(as_text=True)

@@ -4,6 +4,7 @@ The expected figures are computed here in plain Python from every BankTransactio
 row, independently of reports/rollups.py, and compared with the stall_day_total and
 stall_month_total rows after a refresh.
 """
+
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,12 @@ def expected_totals():
     """{(vendor_id, day): figures} and {(vendor_id, month): figures} from the base rows."""
     days = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     for txn in db.session.scalars(select(BankTransaction)):
-        if txn.vendor_id is None or txn.direction != "in" or txn.match_kind not in ("request", "static") or txn.reversed:
+        if (
+            txn.vendor_id is None
+            or txn.direction != "in"
+            or txn.match_kind not in ("request", "static")
+            or txn.reversed
+        ):
             continue
         row = days[(txn.vendor_id, txn.booked_at.astimezone(VN).date())]
         row["cashless_count"] += 1
@@ -67,16 +73,22 @@ def expected_market_days(days):
 
 
 def rollup_totals():
-    days = {(r.vendor_id, r.day): {name: getattr(r, name) for name in FIGURES}
-            for r in db.session.scalars(select(StallDayTotal))}
-    months = {(r.vendor_id, r.month): {name: getattr(r, name) for name in FIGURES}
-              for r in db.session.scalars(select(StallMonthTotal))}
+    days = {
+        (r.vendor_id, r.day): {name: getattr(r, name) for name in FIGURES}
+        for r in db.session.scalars(select(StallDayTotal))
+    }
+    months = {
+        (r.vendor_id, r.month): {name: getattr(r, name) for name in FIGURES}
+        for r in db.session.scalars(select(StallMonthTotal))
+    }
     return days, months
 
 
 def market_day_totals():
-    return {(r.market_id, r.day): {name: getattr(r, name) for name in FIGURES}
-            for r in db.session.scalars(select(MarketDayTotal))}
+    return {
+        (r.market_id, r.day): {name: getattr(r, name) for name in FIGURES}
+        for r in db.session.scalars(select(MarketDayTotal))
+    }
 
 
 def assert_rollups_exact():
@@ -110,20 +122,42 @@ def test_every_writer_keeps_the_rollups_equal_to_the_base_tables(client, stalls,
     a, b, c = stalls
     account = a.accounts[0]
     # Static sales either side of local midnight, and on the last day of a month.
-    for n, when in enumerate(["2026-11-21T23:59:30+07:00", "2026-11-22T00:00:10+07:00",
-                              "2026-10-31T23:00:00+07:00", "2026-11-01T06:00:00+07:00"]):
-        post_simbank(client, simbank_transfer(account, 10_000 + n, transaction_id=f"T{n}", bank_reference=f"FT-T{n}",
-                                              booked_at=when))
+    for n, when in enumerate(
+        [
+            "2026-11-21T23:59:30+07:00",
+            "2026-11-22T00:00:10+07:00",
+            "2026-10-31T23:00:00+07:00",
+            "2026-11-01T06:00:00+07:00",
+        ]
+    ):
+        post_simbank(
+            client,
+            simbank_transfer(account, 10_000 + n, transaction_id=f"T{n}", bank_reference=f"FT-T{n}", booked_at=when),
+        )
     assert_rollups_exact()
     # A reversal takes a credit out of its day.
-    post_simbank(client, simbank_transfer(account, 10_001, direction="out", reverses="T1", transaction_id="R1",
-                                          bank_reference="FT-R1", booked_at="2026-11-22T08:00:00+07:00"))
+    post_simbank(
+        client,
+        simbank_transfer(
+            account,
+            10_001,
+            direction="out",
+            reverses="T1",
+            transaction_id="R1",
+            bank_reference="FT-R1",
+            booked_at="2026-11-22T08:00:00+07:00",
+        ),
+    )
     days = assert_rollups_exact()
     assert (a.id, local("2026-11-22T00:00").date()) not in days  # its only credit was reversed
     # Money for an unknown account waits in suspense (no stall's figures), then is assigned to b.
     unknown = SimpleNamespace(bin="970436", account_number="9999999999")
-    post_simbank(client, simbank_transfer(unknown, 77_000, transaction_id="U1", bank_reference="FT-U1",
-                                          booked_at="2026-11-22T10:00:00+07:00"))
+    post_simbank(
+        client,
+        simbank_transfer(
+            unknown, 77_000, transaction_id="U1", bank_reference="FT-U1", booked_at="2026-11-22T10:00:00+07:00"
+        ),
+    )
     assert_rollups_exact()
     item = db.session.scalar(select(SuspenseItem).where(SuspenseItem.status == "open"))
     resolve_suspense(admin, item.id, {"action": "assign_stall", "vendor_id": b.id})
@@ -139,9 +173,21 @@ def test_every_writer_keeps_the_rollups_equal_to_the_base_tables(client, stalls,
     days = assert_rollups_exact()
     assert days[(c.id, kept.occurred_at.astimezone(VN).date())]["cash_value"] == 30_000
     # A statement confirms T0 and recovers a credit the callbacks never brought (T9).
-    statement = write_statement(tmp_path / "sao-ke.csv", [("970436", account.account_number, 0, [
-        line("T0", "FT-T0", "2026-11-21T23:59:30+07:00", 10_000),
-        line("T9", "FT-T9", "2026-11-21T12:00:00+07:00", 9_000)], None)])
+    statement = write_statement(
+        tmp_path / "sao-ke.csv",
+        [
+            (
+                "970436",
+                account.account_number,
+                0,
+                [
+                    line("T0", "FT-T0", "2026-11-21T23:59:30+07:00", 10_000),
+                    line("T9", "FT-T9", "2026-11-21T12:00:00+07:00", 9_000),
+                ],
+                None,
+            )
+        ],
+    )
     reconcile_file(None, str(statement), "simbank", local("2026-11-21T00:00").date(), "sao-ke.csv")
     db.session.commit()
     drain(current_app._get_current_object())  # the recovered credit is matched like a callback
@@ -156,12 +202,27 @@ def test_rebuild_gives_the_same_rows_as_the_incremental_refresh(client, stalls):
     for n in range(60):
         stall = rng.choice(stalls)
         when = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 70))
-        post_simbank(client, simbank_transfer(stall.accounts[0], rng.randrange(1, 50) * 1_000,
-                                              transaction_id=f"X{n}", bank_reference=f"FT-X{n}",
-                                              booked_at=when.isoformat()))
+        post_simbank(
+            client,
+            simbank_transfer(
+                stall.accounts[0],
+                rng.randrange(1, 50) * 1_000,
+                transaction_id=f"X{n}",
+                bank_reference=f"FT-X{n}",
+                booked_at=when.isoformat(),
+            ),
+        )
         if rng.random() < 0.4:
-            db.session.add(CashSale(market_id=stall.market_id, vendor_id=stall.id, amount=rng.randrange(1, 9) * 5_000,
-                                    count=rng.randrange(1, 3), occurred_at=when + timedelta(minutes=5), source="survey"))
+            db.session.add(
+                CashSale(
+                    market_id=stall.market_id,
+                    vendor_id=stall.id,
+                    amount=rng.randrange(1, 9) * 5_000,
+                    count=rng.randrange(1, 3),
+                    occurred_at=when + timedelta(minutes=5),
+                    source="survey",
+                )
+            )
             db.session.commit()
     assert_rollups_exact()
     incremental = rollup_totals(), market_day_totals()
@@ -183,20 +244,42 @@ def test_a_random_mix_of_writes_and_refreshes_stays_exact(client, stalls, seed):
         when = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 4))
         roll = rng.random()
         if roll < 0.5:
-            body = simbank_transfer(stall.accounts[0], rng.randrange(1, 100) * 1_000, transaction_id=f"S{seed}-{n}",
-                                    bank_reference=f"FT-S{seed}-{n}", booked_at=when.isoformat())
+            body = simbank_transfer(
+                stall.accounts[0],
+                rng.randrange(1, 100) * 1_000,
+                transaction_id=f"S{seed}-{n}",
+                bank_reference=f"FT-S{seed}-{n}",
+                booked_at=when.isoformat(),
+            )
             post_simbank(client, body)
             if rng.random() < 0.3:  # the bank repeats itself
                 post_simbank(client, body)
             credits.append((stall, body))
         elif roll < 0.65 and credits:
             stall, body = rng.choice(credits)
-            post_simbank(client, simbank_transfer(stall.accounts[0], body["amount"], direction="out",
-                                                  reverses=body["transaction_id"], transaction_id=f"R{seed}-{n}",
-                                                  bank_reference=f"FT-R{seed}-{n}", booked_at=when.isoformat()))
+            post_simbank(
+                client,
+                simbank_transfer(
+                    stall.accounts[0],
+                    body["amount"],
+                    direction="out",
+                    reverses=body["transaction_id"],
+                    transaction_id=f"R{seed}-{n}",
+                    bank_reference=f"FT-R{seed}-{n}",
+                    booked_at=when.isoformat(),
+                ),
+            )
         elif roll < 0.9:
-            db.session.add(CashSale(market_id=stall.market_id, vendor_id=stall.id, amount=rng.randrange(1, 9) * 5_000,
-                                    count=rng.randrange(1, 4), occurred_at=when, source="stall"))
+            db.session.add(
+                CashSale(
+                    market_id=stall.market_id,
+                    vendor_id=stall.id,
+                    amount=rng.randrange(1, 9) * 5_000,
+                    count=rng.randrange(1, 4),
+                    occurred_at=when,
+                    source="stall",
+                )
+            )
             db.session.commit()
         else:
             sale = db.session.scalar(select(CashSale).order_by(CashSale.id.desc()))

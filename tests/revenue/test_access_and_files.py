@@ -1,4 +1,5 @@
 """Who may read a stall's book (exact statuses), audited downloads, and the files read back."""
+
 import csv
 import io
 
@@ -19,16 +20,30 @@ def get(client, stall_id, headers, query=YEAR):
     return client.get(f"/api/v1/vendors/{stall_id}/revenue?{query}", headers=headers)
 
 
-@pytest.mark.parametrize("who,status", [
-    ("vendor", 200), ("manager", 200), ("admin", 200), ("assistant", 403), ("region_staff", 403),
-    ("other_manager", 403), ("neighbour_vendor", 403), ("nobody", 401)])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("vendor", 200),
+        ("manager", 200),
+        ("admin", 200),
+        ("assistant", 403),
+        ("region_staff", 403),
+        ("other_manager", 403),
+        ("neighbour_vendor", 403),
+        ("nobody", 401),
+    ],
+)
 def test_the_book_is_the_vendors_their_managers_and_admins_only(client, book_world, who, status):
     market, stall = book_world["market"], book_world["stall"]
-    users = {"vendor": lambda: book_world["vendor_user"], "manager": lambda: make_user("market_manager", market.code),
-             "admin": lambda: make_user("admin"), "assistant": lambda: make_user("vendor_assistant", scope_of(stall)),
-             "region_staff": lambda: make_user("region_staff", book_world["region"].code),
-             "other_manager": lambda: make_user("market_manager", make_market().code),
-             "neighbour_vendor": lambda: make_user("vendor", scope_of(book_world["neighbour"]))}
+    users = {
+        "vendor": lambda: book_world["vendor_user"],
+        "manager": lambda: make_user("market_manager", market.code),
+        "admin": lambda: make_user("admin"),
+        "assistant": lambda: make_user("vendor_assistant", scope_of(stall)),
+        "region_staff": lambda: make_user("region_staff", book_world["region"].code),
+        "other_manager": lambda: make_user("market_manager", make_market().code),
+        "neighbour_vendor": lambda: make_user("vendor", scope_of(book_world["neighbour"])),
+    }
     headers = auth_header(users[who]()) if who in users else {}
     for file_format in ("json", "pdf"):
         response = get(client, stall.id, headers, f"{YEAR}&format={file_format}")
@@ -41,7 +56,8 @@ def test_an_unknown_stall_is_404_and_region_staff_learn_nothing_more(client, boo
     assert get(client, 999_999, auth_header(make_user("admin"))).status_code == 404
     staff = auth_header(make_user("region_staff", book_world["region"].code))
     assert get(client, book_world["stall"].id, staff).get_json()["message"] == (
-        "Region staff see aggregate reports, never a stall's revenue.")
+        "Region staff see aggregate reports, never a stall's revenue."
+    )
 
 
 def test_downloads_are_audited_and_json_reads_are_not(client, book_world):
@@ -52,24 +68,37 @@ def test_downloads_are_audited_and_json_reads_are_not(client, book_world):
         assert get(client, stall.id, headers, f"{YEAR}&format={file_format}").status_code == 200
     rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "revenue.download").order_by(AuditLog.id)).all()
     assert [(row.actor_user_id, row.vendor_id, row.details["format"]) for row in rows] == [
-        (manager.id, stall.id, f) for f in ("csv", "xlsx", "pdf")]
+        (manager.id, stall.id, f) for f in ("csv", "xlsx", "pdf")
+    ]
     assert rows[0].details["from"] == "2026-01-01" and rows[0].details["to"] == "2026-12-31"
 
 
 def test_the_pdf_reads_back_in_vietnamese_with_names_period_and_totals(client, book_world):
-    response = get(client, book_world["stall"].id, auth_header(book_world["vendor_user"]),
-                   f"{YEAR}&format=pdf&group=quarter")
+    response = get(
+        client, book_world["stall"].id, auth_header(book_world["vendor_user"]), f"{YEAR}&format=pdf&group=quarter"
+    )
     assert response.mimetype == "application/pdf"
     assert 'filename="so-doanh-thu-' in response.headers["Content-Disposition"]
     document = pypdfium2.PdfDocument(response.data)
     text = " ".join(" ".join(document[i].get_textpage().get_text_range() for i in range(len(document))).split())
     document.close()
     stall = book_world["stall"]
-    for expected in ("SỔ DOANH THU BÁN HÀNG HOÁ, DỊCH VỤ", stall.stall_code, stall.display_name, "NGUYỄN THỊ HOA",
-                     "01/01/2026 – 31/12/2026", "Diễn giải", "Không tiền mặt", "Tiền mặt",
-                     "Cộng Quý 1/2026", "Tổng cộng cả kỳ", "Chuyển khoản vào MBBank •••• 9999",
-                     "ngân hàng đã lấy lại 1 khoản 20.000 ₫", "Tiền mặt ghi tại sạp (3 lần)",
-                     "Tiền mặt không nhập thì không có trong sổ"):
+    for expected in (
+        "SỔ DOANH THU BÁN HÀNG HOÁ, DỊCH VỤ",
+        stall.stall_code,
+        stall.display_name,
+        "NGUYỄN THỊ HOA",
+        "01/01/2026 – 31/12/2026",
+        "Diễn giải",
+        "Không tiền mặt",
+        "Tiền mặt",
+        "Cộng Quý 1/2026",
+        "Tổng cộng cả kỳ",
+        "Chuyển khoản vào MBBank •••• 9999",
+        "ngân hàng đã lấy lại 1 khoản 20.000 ₫",
+        "Tiền mặt ghi tại sạp (3 lần)",
+        "Tiền mặt không nhập thì không có trong sổ",
+    ):
         assert expected in text, expected
     # The period's total row: cashless 489.000, cash 87.000, total 576.000.
     assert "Tổng cộng cả kỳ 489.000 87.000 576.000" in text
@@ -77,8 +106,11 @@ def test_the_pdf_reads_back_in_vietnamese_with_names_period_and_totals(client, b
 
 def test_csv_and_xlsx_carry_the_same_lines_and_totals(client, book_world):
     headers = auth_header(book_world["vendor_user"])
-    rows = list(csv.reader(io.StringIO(get(client, book_world["stall"].id, headers, f"{YEAR}&format=csv")
-                                       .data.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(get(client, book_world["stall"].id, headers, f"{YEAR}&format=csv").data.decode("utf-8-sig"))
+        )
+    )
     assert rows[7] == ["Ngày", "Diễn giải", "Không tiền mặt (₫)", "Tiền mặt (₫)", "Cộng (₫)"]
     assert ["", "Tổng cộng cả kỳ", "489000", "87000", "576000"] in rows
     assert ["", "Cộng Tháng 3/2026", "250000", "60000", "310000"] in rows
@@ -93,6 +125,7 @@ def test_a_stall_name_that_looks_like_a_formula_stays_text(client, book_world):
     db.session.commit()
     body = get(client, stall.id, auth_header(book_world["vendor_user"]), f"{YEAR}&format=csv").data.decode("utf-8-sig")
     assert "'Sạp" not in body and f"Sạp: {stall.stall_code} – =HYPERLINK" in body
-    sheet = load_workbook(io.BytesIO(get(client, stall.id, auth_header(book_world["vendor_user"]),
-                                         f"{YEAR}&format=xlsx").data)).active
+    sheet = load_workbook(
+        io.BytesIO(get(client, stall.id, auth_header(book_world["vendor_user"]), f"{YEAR}&format=xlsx").data)
+    ).active
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

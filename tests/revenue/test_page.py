@@ -1,4 +1,5 @@
 """The board's "Sổ doanh thu" page: the vendor's figures, the honest note, downloads; not for assistants."""
+
 import pytest
 from sqlalchemy import select
 
@@ -17,8 +18,15 @@ def test_the_vendor_sees_periods_pace_rule_and_the_only_recorded_note(client, bo
     page = client.get("/stall/revenue")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for words in ("Sổ doanh thu", "Tháng này", "Quý này", "6 tháng này", "Từ đầu năm",
-                  "Tiền mặt không nhập thì không có trong sổ", "Tải sổ để in hoặc gửi"):
+    for words in (
+        "Sổ doanh thu",
+        "Tháng này",
+        "Quý này",
+        "6 tháng này",
+        "Từ đầu năm",
+        "Tiền mặt không nhập thì không có trong sổ",
+        "Tải sổ để in hoặc gửi",
+    ):
         assert words in html, words
     assert "format=pdf" in html and "format=xlsx" in html
     assert "script" not in html.split("<main>")[1]  # no inline script; the CSP holds

@@ -2,6 +2,7 @@
 fault switched on; afterwards every delivered credit is on the right stall or in suspense with the
 right reason, and nothing is counted twice. Then its statement is reconciled: the money per stall
 account equals the bank's ledger, and every difference is a listed break with its reason."""
+
 import csv
 import time
 from collections import Counter, defaultdict
@@ -22,16 +23,28 @@ SECRET = "simbank-e2e-secret"
 STALLS_CSV = "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n" + "".join(
     f"A-{n:02d},Sạp {n},09{n:08d},1000,{'970405' if n % 3 else '970422'},{7000000 + n},NGUYEN THI {n}\n"
     + (f"A-{n:02d},Sạp {n},09{n:08d},1000,970436,{8000000 + n},NGUYEN THI {n}\n" if n % 4 == 0 else "")
-    for n in range(1, 16))
-ALL_FAULTS = Faults(duplicates=0.2, out_of_order=0.2, bad_signatures=0.05, unknown_accounts=0.05, underpay=0.1,
-                    overpay=0.1, late=0.1, reversals=0.05, forget=0.05)
+    for n in range(1, 16)
+)
+ALL_FAULTS = Faults(
+    duplicates=0.2,
+    out_of_order=0.2,
+    bad_signatures=0.05,
+    unknown_accounts=0.05,
+    underpay=0.1,
+    overpay=0.1,
+    late=0.1,
+    reversals=0.05,
+    forget=0.05,
+)
 
 
 def wait_until_matched(engine, seconds=30.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with Session(engine) as session:
-            if not session.scalar(select(func.count(BankTransaction.id)).where(BankTransaction.match_kind == "pending")):
+            if not session.scalar(
+                select(func.count(BankTransaction.id)).where(BankTransaction.match_kind == "pending")
+            ):
                 return
         time.sleep(0.1)
     raise AssertionError("transactions were still pending after the matcher's time")
@@ -47,14 +60,35 @@ def test_a_simulated_day_with_every_fault_lands_exactly(backend, tmp_path):
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
     (tmp_path / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
     cli(env, "vendors", "import", str(tmp_path / "stalls.csv"), "--market", "DV")
-    cli(env, "users", "create", "--username", "ql.dongvan", "--password", "manager-pass-1", "--role",
-        "market_manager", "--scope", "DV")
+    cli(
+        env,
+        "users",
+        "create",
+        "--username",
+        "ql.dongvan",
+        "--password",
+        "manager-pass-1",
+        "--role",
+        "market_manager",
+        "--scope",
+        "DV",
+    )
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
     statement = tmp_path / "statement.csv"
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with gunicorn(env, workers=3, threads=2) as base:
-        summary, lines = simulate(base, "ql.dongvan", "manager-pass-1", SECRET, market_code="DV", payments=150,
-                                  seed=4242, faults=ALL_FAULTS, concurrency=8, statement_out=str(statement))
+        summary, lines = simulate(
+            base,
+            "ql.dongvan",
+            "manager-pass-1",
+            SECRET,
+            market_code="DV",
+            payments=150,
+            seed=4242,
+            faults=ALL_FAULTS,
+            concurrency=8,
+            statement_out=str(statement),
+        )
         wait_until_matched(engine)  # the web workers' matcher threads finish the queue
     assert "Traceback" not in gunicorn.last_log
 
@@ -93,7 +127,8 @@ def test_a_simulated_day_with_every_fault_lands_exactly(backend, tmp_path):
     expected, actual = defaultdict(int), defaultdict(int)
     for line in delivered:
         if line.kind in ("static", "request") and not any(
-                other.reverses == line.transaction_id and not other.forgotten for other in lines):
+            other.reverses == line.transaction_id and not other.forgotten for other in lines
+        ):
             expected[line.vendor_id] += line.amount
     for txn in recorded.values():
         if txn.direction == "in" and txn.vendor_id and not txn.reversed:
@@ -118,8 +153,10 @@ def assert_statement_reconciles(env, database_url, statement, lines):
     with Session(engine) as session:
         run = session.scalar(select(ReconciliationRun))
         breaks = session.scalars(select(ReconciliationBreak)).all()
-        stall_accounts = {(t.bin, t.account_number) for t in session.scalars(
-            select(BankTransaction).where(BankTransaction.receiving_account_id.is_not(None)))}
+        stall_accounts = {
+            (t.bin, t.account_number)
+            for t in session.scalars(select(BankTransaction).where(BankTransaction.receiving_account_id.is_not(None)))
+        }
         on_stalls = defaultdict(int)
         for txn in session.scalars(select(BankTransaction).where(BankTransaction.vendor_id.is_not(None))):
             if txn.direction == "in" or txn.match_kind == "reversal":
@@ -129,7 +166,9 @@ def assert_statement_reconciles(env, database_url, statement, lines):
 
     forgotten = [line for line in lines if line.forgotten]
     assert Counter(b.kind for b in breaks)["missing_callback"] == len(forgotten) > 0
-    assert {b.bank_txn_id for b in breaks if b.kind == "missing_callback"} == {line.transaction_id for line in forgotten}
+    assert {b.bank_txn_id for b in breaks if b.kind == "missing_callback"} == {
+        line.transaction_id for line in forgotten
+    }
     assert run.totals["missing_callback"]["lines"] == len(forgotten)
     assert run.totals["duplicate"]["callbacks"] > 0  # the bank's repeated deliveries, counted once
     assert not [b for b in breaks if b.kind in ("not_on_statement", "field_disagreement", "broken_chain")]

@@ -1,5 +1,6 @@
 """The stall board shows a pending account change at once, at the top, and lets the vendor (not an
 assistant) confirm or reject it with their PIN (issue 17, "Vendor-confirmed accounts")."""
+
 import pytest
 
 from market_pay.extensions import db
@@ -33,8 +34,16 @@ def test_the_notice_opens_the_board_with_bank_masked_number_name_and_who_asked(c
     notice = page.index('<section class="account-change"')
     assert notice < page.index('class="stall-name"')  # above everything else on the board
     assert "<h2>Có yêu cầu đổi tài khoản nhận tiền</h2>" in page
-    for shown in ("MBBank", "•••• 2223", "Nguyễn Thị Hoa", "ql.cho", 'name="pin"', 'name="csrf_token"',
-                  f"/stall/accounts/{pending.id}/confirm", f"/stall/accounts/{pending.id}/reject"):
+    for shown in (
+        "MBBank",
+        "•••• 2223",
+        "Nguyễn Thị Hoa",
+        "ql.cho",
+        'name="pin"',
+        'name="csrf_token"',
+        f"/stall/accounts/{pending.id}/confirm",
+        f"/stall/accounts/{pending.id}/reject",
+    ):
         assert shown in page, shown
     assert "7770001112223" not in page
     english = client.get("/stall?lang=en").get_data(as_text=True)

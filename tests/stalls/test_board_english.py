@@ -1,6 +1,7 @@
 """The stall board in English (issue 19: "English pages format amounts the English way, and speech
 follows the page's language"): amounts as 1,250,000 ₫ and English sentences on an English board
 (the page passes ?lang= on its stream, summary and cash URLs); the Vietnamese board unchanged."""
+
 import html
 import json
 import re
@@ -46,8 +47,9 @@ def test_the_english_board_s_stream_speaks_english_and_groups_amounts_with_comma
     assert payments[1]["why"] == {"below_floor": "1,000 ₫"}
     summary = events[-1][1]
     assert summary["cashless_text"] == "1,280,500 ₫"
-    assert summary["speech"] == ("Today, three transfers received, total one million two hundred eighty thousand "
-                                 "five hundred dong")
+    assert summary["speech"] == (
+        "Today, three transfers received, total one million two hundred eighty thousand five hundred dong"
+    )
 
 
 def test_the_vietnamese_board_s_stream_is_unchanged(board):

@@ -1,5 +1,6 @@
 """Cash sales sent twice over a weak signal are recorded once: the board's offline queue resends
 with the sale's Idempotency-Key, and the JSON API honours the same header (issue 19)."""
+
 from datetime import timedelta
 
 import pytest
@@ -66,8 +67,11 @@ def test_the_cash_api_honours_an_idempotency_key_per_stall(client, stall):
     vendor, user = stall
     other = make_vendor()
     other_user = make_user("vendor", scope_of(other))
-    post = lambda v, u, key: client.post(f"/api/v1/vendors/{v.id}/cash-sales", json={"amount": 12_000},  # noqa: E731
-                                         headers={**auth_header(u), "Idempotency-Key": key})
+    post = lambda v, u, key: client.post(
+        f"/api/v1/vendors/{v.id}/cash-sales",
+        json={"amount": 12_000},  # noqa: E731
+        headers={**auth_header(u), "Idempotency-Key": key},
+    )
     first, again = post(vendor, user, "k"), post(vendor, user, "k")
     assert (first.status_code, again.status_code) == (201, 200) and first.json["id"] == again.json["id"]
     # Another stall's key is its own.
@@ -84,8 +88,9 @@ def test_twenty_sends_of_one_sale_at_once_record_it_once(committed):
     vendor_id = vendor.id
     db.session.commit()
     db.session.close()
-    responses = send_at_once(committed, 20, "POST", f"/api/v1/vendors/{vendor_id}/cash-sales",
-                             json={"amount": 42_000}, headers=headers)
+    responses = send_at_once(
+        committed, 20, "POST", f"/api/v1/vendors/{vendor_id}/cash-sales", json={"amount": 42_000}, headers=headers
+    )
     assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
     assert len({r.get_json()["id"] for r in responses}) == 1
     assert db.session.scalar(select(func.count()).select_from(CashSale).where(CashSale.vendor_id == vendor_id)) == 1

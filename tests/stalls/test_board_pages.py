@@ -1,5 +1,6 @@
 """The stall board's server side: sign-in with phone + PIN, CSRF on every change, cash and QR
 from the board, the event stream's replay, and the public pay and verify pages."""
+
 import json
 import re
 from datetime import UTC, datetime
@@ -31,8 +32,9 @@ def sign_in(client, user, pin=VENDOR_PIN):
 
 
 def board_post(client, path, body, **headers):
-    return client.post(path, json=body, headers={"X-CSRF-Token": csrf_of(client, "/stall"),
-                                                 "Accept": "application/json", **headers})
+    return client.post(
+        path, json=body, headers={"X-CSRF-Token": csrf_of(client, "/stall"), "Accept": "application/json", **headers}
+    )
 
 
 def read_events(client, after=None, chunks=8, query=""):
@@ -75,8 +77,9 @@ def test_wrong_pin_is_refused_on_the_page_and_counted(client, stall):
 def test_staff_cannot_use_the_stall_board(client, stall):
     staff = make_user("market_manager", stall[0].market.code)
     token = csrf_of(client)
-    response = client.post("/stall/login", data={"phone": staff.username, "pin": "correct-horse-battery",
-                                                 "csrf_token": token})
+    response = client.post(
+        "/stall/login", data={"phone": staff.username, "pin": "correct-horse-battery", "csrf_token": token}
+    )
     assert response.status_code == 403
 
 
@@ -179,12 +182,17 @@ def test_verify_reads_a_photo_of_a_printed_code(client, stall):
     from io import BytesIO
 
     from market_pay.vietqr.rendering import render_png
+
     vendor, _ = stall
     token = csrf_of(client, "/verify")
     photo = BytesIO(render_png(static_payload(vendor.accounts[0]), 600))
-    page = client.post("/verify", data={"photo": (photo, "qr.png"), "csrf_token": token},
-                       content_type="multipart/form-data").get_data(as_text=True)
+    page = client.post(
+        "/verify", data={"photo": (photo, "qr.png"), "csrf_token": token}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     assert 'data-status="genuine"' in page
-    junk = client.post("/verify", data={"photo": (BytesIO(b"not an image"), "x.png"), "csrf_token": token},
-                       content_type="multipart/form-data")
+    junk = client.post(
+        "/verify",
+        data={"photo": (BytesIO(b"not an image"), "x.png"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert junk.status_code == 422

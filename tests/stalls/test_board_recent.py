@@ -1,5 +1,6 @@
-""""Vừa nhận" when the board opens: today's confirmations, each warning row with its reason
+""" "Vừa nhận" when the board opens: today's confirmations, each warning row with its reason
 (issue 19). The matcher runs inline in the tests, so a callback is confirmed when it answers."""
+
 import html
 import json
 import re
@@ -27,9 +28,12 @@ def test_the_board_opens_with_todays_confirmations_and_why_rows_warn(app, client
     reference = board_post(client, "/stall/qr", {"amount": 120_000}, **{"Idempotency-Key": "q1"}).json["reference"]
     now = datetime.now(UTC)
     yesterday = (now - timedelta(days=2)).isoformat()
-    for amount, description, booked in ((77_000, "old", yesterday), (500, "chuyen tien", now.isoformat()),
-                                        (120, f"{reference} chuyen tien", now.isoformat()),
-                                        (45_000, "chuyen tien", now.isoformat())):
+    for amount, description, booked in (
+        (77_000, "old", yesterday),
+        (500, "chuyen tien", now.isoformat()),
+        (120, f"{reference} chuyen tien", now.isoformat()),
+        (45_000, "chuyen tien", now.isoformat()),
+    ):
         body = simbank_transfer(account, amount, description=description, booked_at=booked)
         assert post_simbank(client, body).status_code == 200
     recent = recent_on_open(client)

@@ -1,5 +1,6 @@
 """The quiet-stall alert: only inside the usual trading window, only after much longer than the
 stall's usual gap, never on too little history."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,12 @@ def history(days=5, start_hour=6, end_hour=12, every_minutes=10):
 def test_a_stall_silent_for_far_longer_than_usual_in_trading_hours_is_quiet():
     today = [NOW.replace(hour=8, minute=30)]
     alert = quiet_since(history() + today, NOW)
-    assert alert == {"last_credit_at": today[0], "quiet_minutes": 90, "usual_gap_minutes": 10.0,
-                     "threshold_minutes": 40}
+    assert alert == {
+        "last_credit_at": today[0],
+        "quiet_minutes": 90,
+        "usual_gap_minutes": 10.0,
+        "threshold_minutes": 40,
+    }
 
 
 def test_a_normal_pause_is_not_an_alert():

@@ -1,5 +1,6 @@
 """The quiet-stall alert from the database: on the stall's board summary and in the market
 manager's list; never for a stall selling as usual; scoped."""
+
 from datetime import timedelta
 from itertools import count
 
@@ -14,10 +15,21 @@ _n = count(1)
 def credit(vendor, at):
     account = vendor.accounts[0]
     n = next(_n)
-    db.session.add(BankTransaction(partner="simbank", partner_txn_id=f"Q{n}", bank_reference=f"FTQ{n}", bin=account.bin,
-                                   account_number=account.account_number, amount=10_000, direction="in",
-                                   booked_at=at, match_kind="static", vendor_id=vendor.id,
-                                   receiving_account_id=account.id))
+    db.session.add(
+        BankTransaction(
+            partner="simbank",
+            partner_txn_id=f"Q{n}",
+            bank_reference=f"FTQ{n}",
+            bin=account.bin,
+            account_number=account.account_number,
+            amount=10_000,
+            direction="in",
+            booked_at=at,
+            match_kind="static",
+            vendor_id=vendor.id,
+            receiving_account_id=account.id,
+        )
+    )
 
 
 def usual_days(vendor, now, days=5):
@@ -47,6 +59,7 @@ def test_a_stall_gone_quiet_is_listed_for_its_manager_and_told_on_its_board(app,
     assert response.json["items"][0]["usual_gap_minutes"] == 10.0
 
     from market_pay.stalls.services import board_summary
+
     assert board_summary(make_user("vendor", scope_of(quiet)))["quiet"]["quiet_minutes"] == 95
     assert board_summary(make_user("vendor", scope_of(busy)))["quiet"] is None
 
@@ -54,9 +67,17 @@ def test_a_stall_gone_quiet_is_listed_for_its_manager_and_told_on_its_board(app,
 def test_quiet_stalls_are_scoped(client, app):
     market, other = make_market(), make_market()
     vendor = make_vendor(market=market)
-    assert client.get(f"/api/v1/markets/{market.code}/quiet-stalls",
-                      headers=auth_header(make_user("market_manager", other.code))).status_code == 403
-    assert client.get(f"/api/v1/markets/{market.code}/quiet-stalls",
-                      headers=auth_header(make_user("vendor", scope_of(vendor)))).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/markets/{market.code}/quiet-stalls", headers=auth_header(make_user("market_manager", other.code))
+        ).status_code
+        == 403
+    )
+    assert (
+        client.get(
+            f"/api/v1/markets/{market.code}/quiet-stalls", headers=auth_header(make_user("vendor", scope_of(vendor)))
+        ).status_code
+        == 403
+    )
     assert client.get("/api/v1/markets/NOPE/quiet-stalls", headers=auth_header(make_user())).status_code == 404
     assert client.get(f"/api/v1/markets/{market.code}/quiet-stalls").status_code == 401

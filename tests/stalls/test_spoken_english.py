@@ -1,4 +1,5 @@
 """English amounts and sentences for a board opened with ?lang=en (stalls/spoken_amounts.py)."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,18 +14,21 @@ from market_pay.stalls.spoken_amounts import (
 )
 
 
-@pytest.mark.parametrize("amount, words", [
-    (0, "zero"),
-    (1, "one"),
-    (15, "fifteen"),
-    (20, "twenty"),
-    (105, "one hundred five"),
-    (1_000, "one thousand"),
-    (1_250_000, "one million two hundred fifty thousand"),
-    (999_999_999, "nine hundred ninety-nine million nine hundred ninety-nine thousand nine hundred ninety-nine"),
-    (1_000_000_000, "one billion"),
-    (1_000_005_000, "one billion five thousand"),
-])
+@pytest.mark.parametrize(
+    "amount, words",
+    [
+        (0, "zero"),
+        (1, "one"),
+        (15, "fifteen"),
+        (20, "twenty"),
+        (105, "one hundred five"),
+        (1_000, "one thousand"),
+        (1_250_000, "one million two hundred fifty thousand"),
+        (999_999_999, "nine hundred ninety-nine million nine hundred ninety-nine thousand nine hundred ninety-nine"),
+        (1_000_000_000, "one billion"),
+        (1_000_005_000, "one billion five thousand"),
+    ],
+)
 def test_amounts_read_as_an_english_speaker_reads_them(amount, words):
     assert english_number_to_words(amount) == words
 
@@ -35,9 +39,41 @@ def test_what_is_not_an_amount_is_refused_in_english_too(bad):
         english_number_to_words(bad)
 
 
-EN_VALUES = {word: value for value, word in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
-EN_VALUES.update({word: 10 * tens for tens, word in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2)})
+EN_VALUES = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+EN_VALUES.update(
+    {
+        word: 10 * tens
+        for tens, word in enumerate(
+            ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2
+        )
+    }
+)
 EN_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12, "quadrillion": 10**15}
 
 
@@ -66,7 +102,8 @@ def test_the_english_sentences_say_the_amount_in_dong():
     assert missed_sentence(3, lang="en") == "Three payments arrived while offline"
     assert daily_summary_sentence(0, 0, lang="en") == "Today, no transfers received yet"
     assert daily_summary_sentence(2, 75_000, 1, 20_000, lang="en") == (
-        "Today, two transfers received, total seventy-five thousand dong. Cash: one sale, total twenty thousand dong")
+        "Today, two transfers received, total seventy-five thousand dong. Cash: one sale, total twenty thousand dong"
+    )
 
 
 def test_the_vietnamese_sentences_are_unchanged_by_default():

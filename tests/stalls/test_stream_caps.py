@@ -1,5 +1,6 @@
 """Board event streams are capped per page session and per stall (in each worker), freed when the
 server closes them, and end after a maximum lifetime so a sleeping phone's stream never stays."""
+
 import pytest
 
 from market_pay.stalls.stream_slots import StreamSlots

@@ -1,6 +1,7 @@
 """Over real HTTP: a flood of event streams from one signed-in stall gets 429 beyond its cap, and
 `/healthz` and a signed bank callback are answered while the allowed streams are held open; streams
 whose client vanished are reaped when a heartbeat cannot be written."""
+
 import http.client
 import http.cookiejar
 import json
@@ -25,16 +26,21 @@ TIMEOUT = 15  # the client's patience: generous, it is not what is measured
 @pytest.fixture(params=BACKENDS)
 def service(request, tmp_path):
     with fresh_database(request.param, tmp_path) as database_url:
-        yield from _service({**service_env(database_url), "MARKET_PAY_MATCHER": "inline",
-                             "MARKET_PAY_STREAM_HEARTBEAT_SECONDS": "1"}, tmp_path)
+        yield from _service(
+            {**service_env(database_url), "MARKET_PAY_MATCHER": "inline", "MARKET_PAY_STREAM_HEARTBEAT_SECONDS": "1"},
+            tmp_path,
+        )
 
 
 def _service(env, tmp_path):
     cli(env, "db", "upgrade")
     cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
-    (tmp_path / "stalls.csv").write_text("stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
-                                         f"A-07,Rau sạch,{PHONE},1000,{BIN},{ACCOUNT},NGUYEN THI HOA\n", encoding="utf-8")
+    (tmp_path / "stalls.csv").write_text(
+        "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
+        f"A-07,Rau sạch,{PHONE},1000,{BIN},{ACCOUNT},NGUYEN THI HOA\n",
+        encoding="utf-8",
+    )
     cli(env, "vendors", "import", str(tmp_path / "stalls.csv"), "--market", "DV")
     cli(env, "users", "create", "--username", PHONE, "--password", PIN, "--role", "vendor", "--scope", "DV/A-07")
     cli(env, "partners", "set", "simbank", "--secret", SECRET)
@@ -61,11 +67,24 @@ def start_stream(base: str, cookie: str) -> http.client.HTTPConnection:
 
 def callback(base: str) -> int:
     n = time.time_ns()
-    body = json.dumps({"transaction_id": f"FL{n}", "bank_reference": f"FT{n}", "bin": BIN, "account_number": ACCOUNT,
-                       "amount": 25_000, "direction": "in", "description": "CHUYEN TIEN",
-                       "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}).encode()
-    request = urllib.request.Request(base + "/api/v1/callbacks/simbank", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))})
+    body = json.dumps(
+        {
+            "transaction_id": f"FL{n}",
+            "bank_reference": f"FT{n}",
+            "bin": BIN,
+            "account_number": ACCOUNT,
+            "amount": 25_000,
+            "direction": "in",
+            "description": "CHUYEN TIEN",
+            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        }
+    ).encode()
+    request = urllib.request.Request(
+        base + "/api/v1/callbacks/simbank",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
+    )
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         return response.status
 

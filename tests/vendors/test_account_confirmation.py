@@ -1,5 +1,6 @@
 """Four eyes on receiving accounts (issue 17, findings 4, 5 and 8): a change by anyone but an
 administrator waits for the vendor's PIN, and until then moves no money anywhere."""
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,9 @@ def vendor(stall):
 
 def redirect(client, stall, manager, number="7770001112223", bin_code="970422"):
     """Finding 4: the manager adds an account and deactivates the stall's old one."""
-    added = client.post(f"/api/v1/vendors/{stall.id}/accounts", headers=manager,
-                        json=account_data(bin_code, number, "Nguyễn Thị Hoa"))
+    added = client.post(
+        f"/api/v1/vendors/{stall.id}/accounts", headers=manager, json=account_data(bin_code, number, "Nguyễn Thị Hoa")
+    )
     assert added.status_code == 201, added.get_json()
     old = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[0].id}/deactivate", headers=manager)
     assert old.status_code == 200
@@ -48,9 +50,11 @@ def where_money_goes(client, stall, vendor) -> dict:
     request = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", headers=vendor, json={"amount": 30_000})
     codes = client.get(f"/api/v1/vendors/{stall.id}/qr", headers=vendor).get_json()["items"]
     _, cards = stall_cards(None, stall.id)
-    return {"request": db.session.get(ReceivingAccount, request.get_json()["account_id"]).account_number,
-            "codes": [code["account_number"] for code in codes],
-            "kit": [card.account_number for card in cards]}
+    return {
+        "request": db.session.get(ReceivingAccount, request.get_json()["account_id"]).account_number,
+        "codes": [code["account_number"] for code in codes],
+        "kit": [card.account_number for card in cards],
+    }
 
 
 def test_a_managers_new_account_waits_for_the_vendor_and_moves_no_money_until_confirmed(client, stall, manager, vendor):
@@ -60,7 +64,11 @@ def test_a_managers_new_account_waits_for_the_vendor_and_moves_no_money_until_co
     # Deactivating the stall's last live account is itself a request: the stall keeps receiving.
     assert (old["status"], old["active"], old["pending_change"]) == ("active", True, "deactivate")
     old_number = "0011001234567"
-    assert where_money_goes(client, stall, vendor) == {"request": old_number, "codes": [old_number], "kit": [old_number]}
+    assert where_money_goes(client, stall, vendor) == {
+        "request": old_number,
+        "codes": [old_number],
+        "kit": [old_number],
+    }
     verify = client.get("/api/v1/verify", query_string={"payload": build("970422", "7770001112223")}).get_json()
     assert verify["genuine"] is False and verify["status"] == "unknown_account"
     assert client.get("/api/v1/verify", query_string={"payload": build("970436", old_number)}).get_json()["genuine"]
@@ -70,10 +78,14 @@ def test_a_managers_new_account_waits_for_the_vendor_and_moves_no_money_until_co
     assert confirm.status_code == 200 and confirm.get_json()["status"] == "active"
     retire = client.post(f"/api/v1/accounts/{old['id']}/confirm", headers=vendor, json={"pin": VENDOR_PIN})
     assert retire.status_code == 200 and retire.get_json()["status"] == "inactive"
-    assert where_money_goes(client, stall, vendor) == {"request": "7770001112223", "codes": ["7770001112223"],
-                                                      "kit": ["7770001112223"]}
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "receiving_account")
-                                 .order_by(AuditLog.id)).all()
+    assert where_money_goes(client, stall, vendor) == {
+        "request": "7770001112223",
+        "codes": ["7770001112223"],
+        "kit": ["7770001112223"],
+    }
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.entity_type == "receiving_account").order_by(AuditLog.id)
+    ).all()
     assert actions == ["account.add", "account.request_deactivate", "account.confirm", "account.confirm"]
 
 
@@ -104,8 +116,12 @@ def test_only_the_stalls_vendor_or_an_admin_confirms(client, stall, manager):
     added, _ = redirect(client, stall, manager)
     url = f"/api/v1/accounts/{added['id']}/confirm"
     other = make_vendor(accounts=[account_data("970405", "5550001112223", "TRẦN VĂN BÌNH")])
-    for role, scope in (("vendor_assistant", scope_of(stall)), ("vendor", scope_of(other)),
-                        ("market_manager", stall.market.code), ("market_manager", other.market.code)):
+    for role, scope in (
+        ("vendor_assistant", scope_of(stall)),
+        ("vendor", scope_of(other)),
+        ("market_manager", stall.market.code),
+        ("market_manager", other.market.code),
+    ):
         response = client.post(url, headers=auth_header(make_user(role, scope)), json={"pin": VENDOR_PIN})
         assert response.status_code == 403, (role, scope)
     assert client.post(url, headers=auth_header(make_user("admin"))).get_json()["status"] == "active"
@@ -114,15 +130,18 @@ def test_only_the_stalls_vendor_or_an_admin_confirms(client, stall, manager):
 
 def test_the_vendor_rejects_and_the_stall_keeps_its_account(client, stall, manager, vendor):
     added, old = redirect(client, stall, manager)
-    assert client.post(f"/api/v1/accounts/{added['id']}/reject", headers=vendor, json={"pin": "999999"}).status_code == 403
+    assert (
+        client.post(f"/api/v1/accounts/{added['id']}/reject", headers=vendor, json={"pin": "999999"}).status_code == 403
+    )
     rejected = client.post(f"/api/v1/accounts/{added['id']}/reject", headers=vendor, json={"pin": VENDOR_PIN})
     assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
     kept = client.post(f"/api/v1/accounts/{old['id']}/reject", headers=vendor, json={"pin": VENDOR_PIN})
     assert kept.get_json()["status"] == "active" and kept.get_json()["pending_change"] is None
     assert where_money_goes(client, stall, vendor)["codes"] == ["0011001234567"]
     # A rejected number is free again.
-    again = client.post(f"/api/v1/vendors/{stall.id}/accounts", headers=manager,
-                        json=account_data("970422", "7770001112223", HOLDER))
+    again = client.post(
+        f"/api/v1/vendors/{stall.id}/accounts", headers=manager, json=account_data("970422", "7770001112223", HOLDER)
+    )
     assert again.status_code == 201
 
 
@@ -136,46 +155,66 @@ def test_the_manager_may_withdraw_their_request_but_not_another_markets(client, 
 
 def test_an_admins_changes_take_effect_at_once(client, stall):
     admin = auth_header(make_user("admin"))
-    added = client.post(f"/api/v1/vendors/{stall.id}/accounts", headers=admin,
-                        json=account_data("970422", "7770001112223", HOLDER)).get_json()
+    added = client.post(
+        f"/api/v1/vendors/{stall.id}/accounts", headers=admin, json=account_data("970422", "7770001112223", HOLDER)
+    ).get_json()
     assert added["status"] == "active" and added["pending_change"] is None
     old = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[0].id}/deactivate", headers=admin)
     assert old.get_json()["status"] == "inactive"
 
 
 def test_a_manager_deactivates_at_once_while_another_confirmed_account_stays_live(client, manager, stall):
-    stall = make_vendor(stall.market, accounts=[account_data("970436", "11", HOLDER), account_data("970422", "22", HOLDER)])
+    stall = make_vendor(
+        stall.market, accounts=[account_data("970436", "11", HOLDER), account_data("970422", "22", HOLDER)]
+    )
     response = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[0].id}/deactivate", headers=manager)
     assert response.get_json()["status"] == "inactive"
     last = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[1].id}/deactivate", headers=manager)
     assert last.get_json()["status"] == "active" and last.get_json()["pending_change"] == "deactivate"
     again = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[1].id}/deactivate", headers=manager)
     assert again.get_json()["pending_change"] == "deactivate"
-    admin = client.post(f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[1].id}/deactivate",
-                        headers=auth_header(make_user("admin")))
+    admin = client.post(
+        f"/api/v1/vendors/{stall.id}/accounts/{stall.accounts[1].id}/deactivate",
+        headers=auth_header(make_user("admin")),
+    )
     assert admin.get_json()["status"] == "inactive" and admin.get_json()["pending_change"] is None
 
 
 def test_an_account_in_another_name_than_the_vendors_legal_name_is_refused(client, stall, manager):
-    response = client.post(f"/api/v1/vendors/{stall.id}/accounts", headers=auth_header(make_user("admin")),
-                           json=account_data("970422", "7770001112223", "TRAN VAN KHAC"))
+    response = client.post(
+        f"/api/v1/vendors/{stall.id}/accounts",
+        headers=auth_header(make_user("admin")),
+        json=account_data("970422", "7770001112223", "TRAN VAN KHAC"),
+    )
     assert response.status_code == 422 and list(response.get_json()["errors"]) == ["account_name"]
-    folded = client.post(f"/api/v1/vendors/{stall.id}/accounts", headers=manager,
-                         json=account_data("970422", "7770001112223", "  nguyen thi   HOA "))
+    folded = client.post(
+        f"/api/v1/vendors/{stall.id}/accounts",
+        headers=manager,
+        json=account_data("970422", "7770001112223", "  nguyen thi   HOA "),
+    )
     assert folded.status_code == 201
 
 
 def test_only_an_admin_corrects_the_legal_name(client, stall, manager):
-    assert client.patch(f"/api/v1/vendors/{stall.id}", headers=manager, json={"legal_name": "TRAN VAN KHAC"}).status_code == 403
-    response = client.patch(f"/api/v1/vendors/{stall.id}", headers=auth_header(make_user("admin")),
-                            json={"legal_name": "Trần Văn Khắc"})
+    assert (
+        client.patch(f"/api/v1/vendors/{stall.id}", headers=manager, json={"legal_name": "TRAN VAN KHAC"}).status_code
+        == 403
+    )
+    response = client.patch(
+        f"/api/v1/vendors/{stall.id}", headers=auth_header(make_user("admin")), json={"legal_name": "Trần Văn Khắc"}
+    )
     assert response.status_code == 200 and response.get_json()["legal_name"] == "Trần Văn Khắc"
 
 
 def test_the_api_requires_the_legal_name_of_a_new_vendor(client):
     market = make_market()
-    body = {"market_code": market.code, "stall_code": "A-01", "display_name": "Rau", "phone": "0912345678",
-            "accounts": [account_data()]}
+    body = {
+        "market_code": market.code,
+        "stall_code": "A-01",
+        "display_name": "Rau",
+        "phone": "0912345678",
+        "accounts": [account_data()],
+    }
     response = client.post("/api/v1/vendors", headers=auth_header(make_user("admin")), json=body)
     assert response.status_code == 422 and "legal_name" in response.get_json()["errors"]
 
@@ -187,9 +226,18 @@ def test_a_number_live_or_pending_at_another_stall_under_any_bin_is_refused_with
         stall.accounts[0].set_status("pending")
         stall.accounts[0].pending_change = "add"
         db.session.commit()
-    response = client.post("/api/v1/vendors", headers=auth_header(make_user("market_manager", far.code)), json={
-        "market_code": far.code, "stall_code": "X-1", "display_name": "Khác", "legal_name": "LE VAN C",
-        "phone": "0912345678", "accounts": [account_data("970405", "0011001234567", "LE VAN C")]})
+    response = client.post(
+        "/api/v1/vendors",
+        headers=auth_header(make_user("market_manager", far.code)),
+        json={
+            "market_code": far.code,
+            "stall_code": "X-1",
+            "display_name": "Khác",
+            "legal_name": "LE VAN C",
+            "phone": "0912345678",
+            "accounts": [account_data("970405", "0011001234567", "LE VAN C")],
+        },
+    )
     assert response.status_code == 409
     text = response.get_data(as_text=True)  # finding 8
     for private in (stall.stall_code, stall.market.code, stall.market.name):
@@ -202,21 +250,48 @@ def test_finding_5_another_bin_elsewhere_cannot_divert_bin_less_partner_credits(
     former (rejected/inactive) row under another BIN never competes with the live one."""
     far = make_market()
     headers = auth_header(make_user("admin"))
-    refused = client.post("/api/v1/vendors", headers=headers, json={
-        "market_code": far.code, "stall_code": "X-1", "display_name": "Khác", "legal_name": "LE VAN C",
-        "phone": "0912345678", "accounts": [account_data("970405", "0011001234567", "LE VAN C")]})
+    refused = client.post(
+        "/api/v1/vendors",
+        headers=headers,
+        json={
+            "market_code": far.code,
+            "stall_code": "X-1",
+            "display_name": "Khác",
+            "legal_name": "LE VAN C",
+            "phone": "0912345678",
+            "accounts": [account_data("970405", "0011001234567", "LE VAN C")],
+        },
+    )
     assert refused.status_code == 409
     other = make_vendor(far, accounts=[account_data("970405", "9990001112223", "LE VAN C")])
-    former = ReceivingAccount(vendor_id=other.id, bin="970405", account_number="0011001234567",
-                              account_name="LE VAN C", account_name_folded="LE VAN C")
+    former = ReceivingAccount(
+        vendor_id=other.id,
+        bin="970405",
+        account_number="0011001234567",
+        account_name="LE VAN C",
+        account_name_folded="LE VAN C",
+    )
     former.set_status("rejected")
     db.session.add(former)
     db.session.commit()
-    data = {"orderCode": 5, "amount": 45_000, "description": "thanh toan", "accountNumber": "0011001234567",
-            "reference": "FT-PAYOS-9", "transactionDateTime": "2026-11-22 11:00:00", "currency": "VND",
-            "paymentLinkId": "link-9", "code": "00", "desc": "success", "counterAccountName": "LE VAN D",
-            "counterAccountNumber": "123", "counterAccountBankId": "970415", "counterAccountBankName": "",
-            "virtualAccountName": "", "virtualAccountNumber": ""}
+    data = {
+        "orderCode": 5,
+        "amount": 45_000,
+        "description": "thanh toan",
+        "accountNumber": "0011001234567",
+        "reference": "FT-PAYOS-9",
+        "transactionDateTime": "2026-11-22 11:00:00",
+        "currency": "VND",
+        "paymentLinkId": "link-9",
+        "code": "00",
+        "desc": "success",
+        "counterAccountName": "LE VAN D",
+        "counterAccountNumber": "123",
+        "counterAccountBankId": "970415",
+        "counterAccountBankName": "",
+        "virtualAccountName": "",
+        "virtualAccountNumber": "",
+    }
     assert post_payos(client, data).status_code == 200
     txn = db.session.scalar(select(BankTransaction))
     assert txn.bin is None and txn.vendor_id == stall.id and txn.receiving_account_id == stall.accounts[0].id
@@ -224,8 +299,9 @@ def test_finding_5_another_bin_elsewhere_cannot_divert_bin_less_partner_credits(
 
 def test_the_database_refuses_a_second_live_or_pending_row_for_one_number_under_another_bin(stall):
     other = make_vendor(accounts=[account_data("970405", "5550001112223", "TRẦN VĂN BÌNH")])
-    twin = ReceivingAccount(vendor_id=other.id, bin="970405", account_number="0011001234567",
-                            account_name="X", account_name_folded="X")
+    twin = ReceivingAccount(
+        vendor_id=other.id, bin="970405", account_number="0011001234567", account_name="X", account_name_folded="X"
+    )
     twin.set_status("pending")
     db.session.add(twin)
     with pytest.raises(IntegrityError):
@@ -261,10 +337,17 @@ def test_a_stall_whose_only_account_waits_for_the_vendor_has_no_live_qr_in_repor
 
     from market_pay.reports.figure_queries import registry
     from market_pay.reports.periods import Period
+
     market = make_market()
     manager = auth_header(make_user("market_manager", market.code))
-    body = {"market_code": market.code, "stall_code": "P-1", "display_name": "Chờ", "legal_name": HOLDER,
-            "phone": "0912345678", "accounts": [account_data("970405", "4440001112223", HOLDER)]}
+    body = {
+        "market_code": market.code,
+        "stall_code": "P-1",
+        "display_name": "Chờ",
+        "legal_name": HOLDER,
+        "phone": "0912345678",
+        "accounts": [account_data("970405", "4440001112223", HOLDER)],
+    }
     assert client.post("/api/v1/vendors", headers=manager, json=body).status_code == 201
     make_vendor(market, accounts=[account_data("970405", "4440001112224", HOLDER)])
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()

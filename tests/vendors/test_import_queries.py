@@ -1,5 +1,6 @@
 """The vendor import makes a fixed number of database statements whatever the file's size (a
 10,000-row file took 156 s at a few statements per row; bench/bench_vendor_import.py)."""
+
 import contextlib
 
 import pytest
@@ -17,9 +18,11 @@ HEADER = "stall_code,display_name,phone,floor_amount,bin,account_number,account_
 
 
 def spreadsheet(stalls: int, first: int = 0) -> str:
-    return HEADER + "".join(f"S{n:04d},Sạp {n},0912{n:06d},,970405,{8_000_000 + n},NGUYEN VAN {n}\n"
-                            f"S{n:04d},Sạp {n},0912{n:06d},,970422,{9_000_000 + n},NGUYEN VAN {n}\n"
-                            for n in range(first, first + stalls))
+    return HEADER + "".join(
+        f"S{n:04d},Sạp {n},0912{n:06d},,970405,{8_000_000 + n},NGUYEN VAN {n}\n"
+        f"S{n:04d},Sạp {n},0912{n:06d},,970422,{9_000_000 + n},NGUYEN VAN {n}\n"
+        for n in range(first, first + stalls)
+    )
 
 
 @contextlib.contextmanager
@@ -33,6 +36,7 @@ def statements():
         # is audited); the ORM batches them where it can, so they are not counted here.
         if not statement.startswith("INSERT INTO audit_log"):
             seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield seen

@@ -1,4 +1,5 @@
 """Vendors (stalls) and their receiving accounts."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,10 +12,18 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 def vendor_body(market, **overrides):
-    body = {"market_code": market.code, "stall_code": "A-01", "display_name": "Rau sạch bà Hoà",
-            "legal_name": "Đặng Thị Hoà", "phone": "0912 345 678", "floor_amount": 1000,
-            "accounts": [{"bin": "970405", "account_number": "1234567890", "account_name": "Đặng Thị Hoà"},
-                         {"bin": "970422", "account_number": "0352350917", "account_name": "DANG THI HOA"}]}
+    body = {
+        "market_code": market.code,
+        "stall_code": "A-01",
+        "display_name": "Rau sạch bà Hoà",
+        "legal_name": "Đặng Thị Hoà",
+        "phone": "0912 345 678",
+        "floor_amount": 1000,
+        "accounts": [
+            {"bin": "970405", "account_number": "1234567890", "account_name": "Đặng Thị Hoà"},
+            {"bin": "970422", "account_number": "0352350917", "account_name": "DANG THI HOA"},
+        ],
+    }
     if overrides.get("accounts") and "legal_name" not in overrides:  # the holder of the given accounts
         overrides["legal_name"] = overrides["accounts"][0].get("account_name") or "X"
     body.update(overrides)
@@ -23,17 +32,20 @@ def vendor_body(market, **overrides):
 
 def test_manager_registers_a_stall_with_two_accounts_that_wait_for_the_vendor(client):
     market = make_market()
-    response = client.post("/api/v1/vendors", json=vendor_body(market),
-                           headers=auth_header(make_user("market_manager", scope=market.code)))
+    response = client.post(
+        "/api/v1/vendors", json=vendor_body(market), headers=auth_header(make_user("market_manager", scope=market.code))
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["market_code"] == market.code and body["stall_code"] == "A-01"
     assert body["status"] == "active" and body["phone"] == "0912345678" and body["floor_amount"] == 1000
     assert body["legal_name"] == "Đặng Thị Hoà"
-    assert [(a["bank"], a["account_number"], a["account_name"], a["active"], a["status"])
-            for a in body["accounts"]] == [
+    assert [
+        (a["bank"], a["account_number"], a["account_name"], a["active"], a["status"]) for a in body["accounts"]
+    ] == [
         ("Agribank", "1234567890", "Đặng Thị Hoà", False, "pending"),
-        ("MBBank", "0352350917", "DANG THI HOA", False, "pending")]
+        ("MBBank", "0352350917", "DANG THI HOA", False, "pending"),
+    ]
     assert all(isinstance(a["id"], int) for a in body["accounts"])
 
 
@@ -57,8 +69,11 @@ def test_stall_codes_are_unique_within_a_market_only(client):
 
 def test_an_active_account_belongs_to_one_stall_only_and_the_refusal_names_no_stall(client):
     taken = make_vendor(accounts=[account_data("970405", "5555")])
-    response = client.post("/api/v1/vendors", headers=auth_header(make_user("admin")), json=vendor_body(
-        make_market(), accounts=[account_data("970405", "5555")]))
+    response = client.post(
+        "/api/v1/vendors",
+        headers=auth_header(make_user("admin")),
+        json=vendor_body(make_market(), accounts=[account_data("970405", "5555")]),
+    )
     assert response.status_code == 409
     text = response.get_data(as_text=True)  # finding 8: it named the other market's stall
     assert taken.stall_code not in text and taken.market.code not in text and taken.market.name not in text
@@ -71,41 +86,57 @@ def test_a_deactivated_account_can_be_registered_to_another_stall(client):
     account_id = old.accounts[0].id
     response = client.post(f"/api/v1/vendors/{old.id}/accounts/{account_id}/deactivate", headers=headers)
     assert response.status_code == 200 and response.get_json()["active"] is False
-    new = client.post("/api/v1/vendors", headers=headers, json=vendor_body(make_market(), accounts=[account_data("970405", "5555")]))
+    new = client.post(
+        "/api/v1/vendors", headers=headers, json=vendor_body(make_market(), accounts=[account_data("970405", "5555")])
+    )
     assert new.status_code == 201
 
 
 def test_the_database_itself_refuses_a_second_active_owner():
     from sqlalchemy.exc import IntegrityError
+
     vendor = make_vendor(accounts=[account_data("970405", "7777")])
     other = make_vendor()
-    db.session.add(ReceivingAccount(vendor_id=other.id, bin="970405", account_number="7777",
-                                    account_name="X", account_name_folded="X", active=True))
+    db.session.add(
+        ReceivingAccount(
+            vendor_id=other.id,
+            bin="970405",
+            account_number="7777",
+            account_name="X",
+            account_name_folded="X",
+            active=True,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
     assert vendor.id
 
 
-@pytest.mark.parametrize("accounts, field", [
-    ([], "accounts"),
-    ([{"bin": "123456", "account_number": "1", "account_name": "A"}], "bin"),
-    ([{"bin": "970405", "account_number": "12 34", "account_name": "A"}], "account_number"),
-    ([{"bin": "970405", "account_number": "1" * 20, "account_name": "A"}], "account_number"),
-    ([{"bin": "970405", "account_number": "1", "account_name": ""}], "account_name"),
-    ([{"bin": "970405", "account_number": "1", "account_name": "A", "extra": 1}], "extra"),
-])
+@pytest.mark.parametrize(
+    "accounts, field",
+    [
+        ([], "accounts"),
+        ([{"bin": "123456", "account_number": "1", "account_name": "A"}], "bin"),
+        ([{"bin": "970405", "account_number": "12 34", "account_name": "A"}], "account_number"),
+        ([{"bin": "970405", "account_number": "1" * 20, "account_name": "A"}], "account_number"),
+        ([{"bin": "970405", "account_number": "1", "account_name": ""}], "account_name"),
+        ([{"bin": "970405", "account_number": "1", "account_name": "A", "extra": 1}], "extra"),
+    ],
+)
 def test_bad_accounts_are_422_naming_the_field(client, accounts, field):
-    response = client.post("/api/v1/vendors", json=vendor_body(make_market(), accounts=accounts),
-                           headers=auth_header(make_user("admin")))
+    response = client.post(
+        "/api/v1/vendors", json=vendor_body(make_market(), accounts=accounts), headers=auth_header(make_user("admin"))
+    )
     assert response.status_code == 422
     assert field in str(response.get_json()["errors"])
 
 
 def test_the_same_account_twice_in_one_request_is_422(client):
     twice = [account_data("970405", "42"), account_data("970405", "42")]
-    response = client.post("/api/v1/vendors", json=vendor_body(make_market(), accounts=twice),
-                           headers=auth_header(make_user("admin")))
+    response = client.post(
+        "/api/v1/vendors", json=vendor_body(make_market(), accounts=twice), headers=auth_header(make_user("admin"))
+    )
     assert response.status_code == 422 and "accounts" in response.get_json()["errors"]
 
 
@@ -134,17 +165,21 @@ def test_suspend_and_reactivate_are_audited(client):
     listed = client.get("/api/v1/vendors?status=suspended", headers=headers).get_json()["items"]
     assert [v["id"] for v in listed] == [vendor.id]
     assert client.post(f"/api/v1/vendors/{vendor.id}/reactivate", headers=headers).get_json()["status"] == "active"
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "vendor",
-                                                               AuditLog.entity_id == str(vendor.id))
-                                 .order_by(AuditLog.id)).all()  # no ORDER BY, no order on PostgreSQL
+    actions = db.session.scalars(
+        select(AuditLog.action)
+        .where(AuditLog.entity_type == "vendor", AuditLog.entity_id == str(vendor.id))
+        .order_by(AuditLog.id)
+    ).all()  # no ORDER BY, no order on PostgreSQL
     assert actions == ["vendor.create", "vendor.suspend", "vendor.reactivate"]
 
 
 def test_edit_a_stall(client):
     vendor = make_vendor()
-    response = client.patch(f"/api/v1/vendors/{vendor.id}", json={"display_name": "Thịt lợn", "floor_amount": None,
-                                                                   "phone": "+84987654321"},
-                            headers=auth_header(make_user("admin")))
+    response = client.patch(
+        f"/api/v1/vendors/{vendor.id}",
+        json={"display_name": "Thịt lợn", "floor_amount": None, "phone": "+84987654321"},
+        headers=auth_header(make_user("admin")),
+    )
     body = response.get_json()
     assert response.status_code == 200
     assert (body["display_name"], body["floor_amount"], body["phone"]) == ("Thịt lợn", None, "0987654321")
@@ -154,25 +189,33 @@ def test_renaming_a_stall_onto_a_taken_code_is_409(client):
     market = make_market()
     make_vendor(market, stall_code="A-01")
     second = make_vendor(market, stall_code="A-02")
-    response = client.patch(f"/api/v1/vendors/{second.id}", json={"stall_code": "A-01"},
-                            headers=auth_header(make_user("admin")))
+    response = client.patch(
+        f"/api/v1/vendors/{second.id}", json={"stall_code": "A-01"}, headers=auth_header(make_user("admin"))
+    )
     assert response.status_code == 409
 
 
 def test_add_an_account_to_a_stall(client):
     vendor = make_vendor()
-    response = client.post(f"/api/v1/vendors/{vendor.id}/accounts", headers=auth_header(make_user("admin")),
-                           json={"bin": "970436", "account_number": "0011001234567", "account_name": "Nguyễn Thị Hoa"})
+    response = client.post(
+        f"/api/v1/vendors/{vendor.id}/accounts",
+        headers=auth_header(make_user("admin")),
+        json={"bin": "970436", "account_number": "0011001234567", "account_name": "Nguyễn Thị Hoa"},
+    )
     assert response.status_code == 201
     assert response.get_json()["bank"] == "Vietcombank" and response.get_json()["status"] == "active"
-    accounts = client.get(f"/api/v1/vendors/{vendor.id}", headers=auth_header(make_user("admin"))).get_json()["accounts"]
+    accounts = client.get(f"/api/v1/vendors/{vendor.id}", headers=auth_header(make_user("admin"))).get_json()[
+        "accounts"
+    ]
     assert len(accounts) == 2
 
 
 def test_deactivating_another_vendors_account_is_404(client):
     vendor, other = make_vendor(), make_vendor()
-    response = client.post(f"/api/v1/vendors/{vendor.id}/accounts/{other.accounts[0].id}/deactivate",
-                           headers=auth_header(make_user("admin")))
+    response = client.post(
+        f"/api/v1/vendors/{vendor.id}/accounts/{other.accounts[0].id}/deactivate",
+        headers=auth_header(make_user("admin")),
+    )
     assert response.status_code == 404
 
 

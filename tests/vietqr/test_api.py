@@ -1,4 +1,5 @@
 """Stall codes, QR images, decode and the public verify check, over HTTP."""
+
 import pytest
 
 from market_pay.vietqr.check_code import ALPHABET, check_code
@@ -12,15 +13,23 @@ pytestmark = pytest.mark.usefixtures("app")
 @pytest.fixture
 def stall(app):
     market = make_market(name="Chợ Đồng Văn")
-    return make_vendor(market, stall_code="A-01", accounts=[
-        account_data("970405", "1234567890", "Đặng Thị Hoà"), account_data("970422", "0352350917", "DANG THI HOA")])
+    return make_vendor(
+        market,
+        stall_code="A-01",
+        accounts=[
+            account_data("970405", "1234567890", "Đặng Thị Hoà"),
+            account_data("970422", "0352350917", "DANG THI HOA"),
+        ],
+    )
 
 
 def test_stall_codes_list_each_active_account_with_payload_and_check_code(client, stall):
     headers = auth_header(make_user("vendor", scope=scope_of(stall)))
     items = client.get(f"/api/v1/vendors/{stall.id}/qr", headers=headers).get_json()["items"]
     assert [(i["bank"], i["account_number"], i["account_name"]) for i in items] == [
-        ("Agribank", "1234567890", "Đặng Thị Hoà"), ("MBBank", "0352350917", "DANG THI HOA")]
+        ("Agribank", "1234567890", "Đặng Thị Hoà"),
+        ("MBBank", "0352350917", "DANG THI HOA"),
+    ]
     first = items[0]
     assert first["payload"] == build("970405", "1234567890")
     assert parse(first["payload"]).point_of_initiation == "11"
@@ -58,7 +67,9 @@ def test_repeat_image_requests_are_answered_304_from_the_etag(client, stall):
 
 @pytest.mark.parametrize("query", ["size=10", "size=99999", "size=big", "colour=red"])
 def test_bad_image_parameters_are_422(client, stall, query):
-    response = client.get(f"/api/v1/accounts/{stall.accounts[0].id}/qr.png?{query}", headers=auth_header(make_user("admin")))
+    response = client.get(
+        f"/api/v1/accounts/{stall.accounts[0].id}/qr.png?{query}", headers=auth_header(make_user("admin"))
+    )
     assert response.status_code == 422
 
 
@@ -74,14 +85,28 @@ def test_staff_decode_a_payload(client):
     payload = build("970436", "0011001234567", amount=50_000, purpose="THANH TOAN SAP 12")
     response = client.post("/api/v1/qr/decode", json={"payload": payload}, headers=auth_header(make_user("admin")))
     assert response.get_json() == {
-        "point_of_initiation": "dynamic", "bin": "970436", "bank": "Vietcombank", "account": "0011001234567",
-        "service_code": "QRIBFTTA", "amount": 50000, "currency": "704", "country": "VN", "merchant_name": None,
-        "merchant_city": None, "bill_number": None, "reference_label": None, "terminal_label": None,
-        "purpose": "THANH TOAN SAP 12", "crc": payload[-4:]}
+        "point_of_initiation": "dynamic",
+        "bin": "970436",
+        "bank": "Vietcombank",
+        "account": "0011001234567",
+        "service_code": "QRIBFTTA",
+        "amount": 50000,
+        "currency": "704",
+        "country": "VN",
+        "merchant_name": None,
+        "merchant_city": None,
+        "bill_number": None,
+        "reference_label": None,
+        "terminal_label": None,
+        "purpose": "THANH TOAN SAP 12",
+        "crc": payload[-4:],
+    }
 
 
 def test_decode_reports_what_is_wrong_and_is_for_staff_only(client, stall):
-    bad = client.post("/api/v1/qr/decode", json={"payload": "000201010211630400000"}, headers=auth_header(make_user("admin")))
+    bad = client.post(
+        "/api/v1/qr/decode", json={"payload": "000201010211630400000"}, headers=auth_header(make_user("admin"))
+    )
     assert bad.status_code == 422 and "63" in bad.get_json()["errors"]["payload"][0]
     vendor = auth_header(make_user("vendor", scope=scope_of(stall)))
     assert client.post("/api/v1/qr/decode", json={"payload": build("970405", "1")}, headers=vendor).status_code == 403
@@ -93,7 +118,11 @@ def test_verify_confirms_a_genuine_stall_code_without_leaking_private_data(clien
     assert response.status_code == 200
     assert body["registered"] is True and body["genuine"] is True and body["status"] == "genuine"
     assert (body["market_name"], body["stall_code"], body["account_name"], body["bank"]) == (
-        "Chợ Đồng Văn", "A-01", "Đặng Thị Hoà", "Agribank")
+        "Chợ Đồng Văn",
+        "A-01",
+        "Đặng Thị Hoà",
+        "Agribank",
+    )
     assert body["account_number_masked"].endswith("7890") and "1234567890" not in str(body)
     assert "0912345678" not in str(body) and "id" not in body
     assert body["check_code"] == check_code(build("970405", "1234567890"))
@@ -102,7 +131,9 @@ def test_verify_confirms_a_genuine_stall_code_without_leaking_private_data(clien
 
 def test_verify_accepts_the_banks_own_lower_case_crc(client, stall):
     payload = build("970422", "0352350917")
-    assert client.get("/api/v1/verify", query_string={"payload": payload[:-4] + payload[-4:].lower()}).get_json()["genuine"]
+    assert client.get("/api/v1/verify", query_string={"payload": payload[:-4] + payload[-4:].lower()}).get_json()[
+        "genuine"
+    ]
 
 
 def test_verify_warns_plainly_about_an_added_amount_or_content(client, stall):
@@ -117,8 +148,12 @@ def test_verify_warns_plainly_about_an_added_amount_or_content(client, stall):
 
 def test_verify_says_an_unknown_account_is_not_registered(client, stall):
     body = client.get("/api/v1/verify", query_string={"payload": build("970405", "999999")}).get_json()
-    assert body == {"registered": False, "genuine": False, "status": "unknown_account",
-                    "message": "Mã QR này không thuộc sạp nào đã đăng ký. Đừng thanh toán nếu không chắc chắn."}
+    assert body == {
+        "registered": False,
+        "genuine": False,
+        "status": "unknown_account",
+        "message": "Mã QR này không thuộc sạp nào đã đăng ký. Đừng thanh toán nếu không chắc chắn.",
+    }
 
 
 def test_verify_flags_a_suspended_stall(client, stall):
@@ -136,8 +171,12 @@ def test_verify_rejects_garbage_with_a_clear_422(client):
 def test_verify_is_rate_limited_per_client_address(client, app):
     app.config["VERIFY_RATE_LIMIT"] = 3
     try:
-        statuses = [client.get("/api/v1/verify", query_string={"payload": "x"},
-                               environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code for _ in range(5)]
+        statuses = [
+            client.get(
+                "/api/v1/verify", query_string={"payload": "x"}, environ_base={"REMOTE_ADDR": "10.1.1.1"}
+            ).status_code
+            for _ in range(5)
+        ]
         other = client.get("/api/v1/verify", query_string={"payload": "x"}, environ_base={"REMOTE_ADDR": "10.1.1.2"})
     finally:
         app.config["VERIFY_RATE_LIMIT"] = 30

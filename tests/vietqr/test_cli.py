@@ -1,4 +1,5 @@
 """`market-pay qr encode|decode|image`: the names and output keys support scripts rely on."""
+
 import json
 import subprocess
 import sys
@@ -17,8 +18,9 @@ def run(*args):
 
 
 def test_encode_prints_the_payload():
-    result = run("encode", "--bin", "970436", "--account", "0011001234567", "--amount", "50000",
-                 "--purpose", "THANH TOAN SAP 12")
+    result = run(
+        "encode", "--bin", "970436", "--account", "0011001234567", "--amount", "50000", "--purpose", "THANH TOAN SAP 12"
+    )
     assert result.exit_code == 0 and result.output.strip() == WORKED
 
 
@@ -31,10 +33,26 @@ def test_decode_prints_one_json_object_with_the_documented_keys():
     result = run("decode", WORKED)
     assert result.exit_code == 0
     decoded = json.loads(result.output)
-    assert list(decoded) == ["point_of_initiation", "bin", "bank", "account", "service_code", "amount", "currency",
-                             "country", "merchant_name", "merchant_city", "bill_number", "reference_label",
-                             "terminal_label", "purpose", "crc"]
-    assert decoded["point_of_initiation"] == "dynamic" and decoded["amount"] == 50000 and decoded["bank"] == "Vietcombank"
+    assert list(decoded) == [
+        "point_of_initiation",
+        "bin",
+        "bank",
+        "account",
+        "service_code",
+        "amount",
+        "currency",
+        "country",
+        "merchant_name",
+        "merchant_city",
+        "bill_number",
+        "reference_label",
+        "terminal_label",
+        "purpose",
+        "crc",
+    ]
+    assert (
+        decoded["point_of_initiation"] == "dynamic" and decoded["amount"] == 50000 and decoded["bank"] == "Vietcombank"
+    )
 
 
 def test_decode_of_an_unknown_bin_gives_a_null_bank():
@@ -42,8 +60,12 @@ def test_decode_of_an_unknown_bin_gives_a_null_bank():
 
 
 def test_invalid_payload_exits_1_with_the_error_on_stderr():
-    process = subprocess.run([sys.executable, "-m", "market_pay.cli", "qr", "decode", WORKED[:-1] + "0"],
-                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    process = subprocess.run(
+        [sys.executable, "-m", "market_pay.cli", "qr", "decode", WORKED[:-1] + "0"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert process.returncode == 1 and process.stdout == ""
     assert "CRC mismatch" in process.stderr
 
@@ -58,14 +80,19 @@ def test_image_writes_a_png_and_an_svg_that_read_back(tmp_path):
 
 def test_the_qr_commands_work_without_any_server_configuration():
     # No MARKET_PAY_SECRET_KEY, no database: support staff can still decode a code.
-    process = subprocess.run([sys.executable, "-m", "market_pay.cli", "qr", "decode", WORKED],
-                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    process = subprocess.run(
+        [sys.executable, "-m", "market_pay.cli", "qr", "decode", WORKED],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert process.returncode == 0, process.stderr
     assert json.loads(process.stdout)["account"] == "0011001234567"
 
 
 def test_decode_reads_a_banks_merchant_code_with_a_utf8_name_warning_on_stderr():
     from tests.vietqr.test_read_wild import merchant_code
+
     result = CliRunner().invoke(qr_cli, ["decode", merchant_code(name="CỬA HÀNG ĐỒNG XANH")])
     assert result.exit_code == 0
     decoded = json.loads(result.stdout)

@@ -1,4 +1,5 @@
 """QR images: every one read back by a real QR reader must give exactly the payload."""
+
 from io import BytesIO
 
 import pytest
@@ -11,8 +12,16 @@ from tests.qr_reader import read_png, read_svg
 PAYLOADS = [
     build("970405", "1234567890"),
     build("970436", "0011001234567", amount=50_000, purpose="THANH TOAN SAP 12"),
-    build("970422", "ABC1234567890123456", amount=499_999_999, purpose="p" * 25, bill_number="b" * 25,
-          reference_label="r" * 25, merchant_name="Đặng Thị Hoà", merchant_city="Hà Giang"),
+    build(
+        "970422",
+        "ABC1234567890123456",
+        amount=499_999_999,
+        purpose="p" * 25,
+        bill_number="b" * 25,
+        reference_label="r" * 25,
+        merchant_name="Đặng Thị Hoà",
+        merchant_city="Hà Giang",
+    ),
 ]
 
 

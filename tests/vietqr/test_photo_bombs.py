@@ -1,4 +1,5 @@
 """Decompression bombs: an uploaded photo is refused from its header, before it is decoded."""
+
 import re
 import struct
 import zlib
@@ -13,20 +14,28 @@ from market_pay.vietqr.rendering import render_png
 
 def bomb_png(width: int = 13_000, height: int = 13_000) -> bytes:
     """A one-bit, all-black PNG: tens of kilobytes on disk, `width × height` pixels once decoded."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     row = b"\x00" + b"\x00" * ((width + 7) // 8)  # filter byte "none", then the packed bits
     compressor = zlib.compressobj(9)
     idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
 def no_decoding(monkeypatch):
     """Any attempt to decode pixels fails the test loudly."""
+
     def refuse(self):
         raise AssertionError("the image was decoded")
+
     monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
 
 
@@ -34,6 +43,7 @@ def test_bomb_png_is_small_on_disk_but_huge_in_pixels():
     data = bomb_png()
     assert len(data) < 64 * 1024
     from PIL import Image
+
     with pytest.warns(Image.DecompressionBombWarning):  # Pillow itself calls it a bomb
         assert Image.open(BytesIO(data)).size == (13_000, 13_000)
 
@@ -68,8 +78,11 @@ def _csrf(client):
 
 
 def test_verify_page_refuses_a_decompression_bomb_without_decoding_it(client, no_decoding):
-    response = client.post("/verify", data={"photo": (BytesIO(bomb_png()), "qr.png"), "csrf_token": _csrf(client)},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"photo": (BytesIO(bomb_png()), "qr.png"), "csrf_token": _csrf(client)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert 'data-status="photo_too_large"' in page and "Ảnh quá nhiều điểm ảnh (tối đa 16,8 megapixel)" in page
@@ -77,9 +90,11 @@ def test_verify_page_refuses_a_decompression_bomb_without_decoding_it(client, no
 
 def test_verify_page_refuses_a_photo_over_the_byte_limit(app, client, no_decoding, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 1000)
-    response = client.post("/verify", data={"photo": (BytesIO(b"\xff\xd8" + b"\x00" * 2000), "qr.jpg"),
-                                            "csrf_token": _csrf(client)},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"photo": (BytesIO(b"\xff\xd8" + b"\x00" * 2000), "qr.jpg"), "csrf_token": _csrf(client)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert 'data-status="photo_too_large"' in response.get_data(as_text=True)
 
@@ -87,8 +102,11 @@ def test_verify_page_refuses_a_photo_over_the_byte_limit(app, client, no_decodin
 def test_verify_page_answers_a_body_over_the_request_limit_with_its_message(app, client, monkeypatch):
     token = _csrf(client)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
-    response = client.post("/verify", data={"photo": (BytesIO(b"\xff\xd8" + b"\x00" * 8000), "qr.jpg"),
-                                            "csrf_token": token}, content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"photo": (BytesIO(b"\xff\xd8" + b"\x00" * 8000), "qr.jpg"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert 'data-status="photo_too_large"' in page and "Ảnh quá lớn" in page

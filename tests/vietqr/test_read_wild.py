@@ -1,5 +1,6 @@
 """read(): every real VietQR form a shopper may scan is decoded, leniently and with warnings,
 where parse() stays strict (issue 19, Verify)."""
+
 import pytest
 
 from market_pay.vietqr.codec import VietQRError, build, crc16, parse, read
@@ -19,9 +20,18 @@ def with_crc(body):
 
 def merchant_code(service="QRPUSH", name="CUA HANG DONG XANH", amount="120000", field=tlv):
     account_block = "0010A000000727" + tlv("01", tlv("00", "970436") + tlv("01", "MC0012345")) + tlv("02", service)
-    return with_crc("000201" + "010212" + tlv("38", account_block) + tlv("52", "5411") + "5303704"
-                    + tlv("54", amount) + "5802VN" + field("59", name) + tlv("60", "HA NOI")
-                    + tlv("62", tlv("01", "HD0042")))
+    return with_crc(
+        "000201"
+        + "010212"
+        + tlv("38", account_block)
+        + tlv("52", "5411")
+        + "5303704"
+        + tlv("54", amount)
+        + "5802VN"
+        + field("59", name)
+        + tlv("60", "HA NOI")
+        + tlv("62", tlv("01", "HD0042"))
+    )
 
 
 def test_a_banks_merchant_code_qrpush_is_read_and_parse_stays_strict():
@@ -52,16 +62,26 @@ def test_an_amount_with_zero_cents_is_read_with_a_warning():
     assert reading.code.amount == 120_000 and "field 54" in reading.warnings[0]
 
 
-@pytest.mark.parametrize("payload", [build("970436", "0011001234567"),
-                                     build("970436", "0011001234567", amount=50_000, purpose="THANH TOAN SAP 12")])
+@pytest.mark.parametrize(
+    "payload",
+    [build("970436", "0011001234567"), build("970436", "0011001234567", amount=50_000, purpose="THANH TOAN SAP 12")],
+)
 def test_our_own_codes_read_exactly_as_parse_reads_them_without_warnings(payload):
     assert read(payload) == type(read(payload))(parse(payload), ())
 
 
-@pytest.mark.parametrize("payload", ["", "hello", merchant_code()[:-4] + "0000", merchant_code(service="QRXXXX"),
-                                     with_crc("000201010212" + "5303704" + "5802VN"),
-                                     merchant_code()[:30] + "\udcff" + merchant_code()[30:],
-                                     merchant_code(name="CỬA\x07HÀNG")])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",
+        "hello",
+        merchant_code()[:-4] + "0000",
+        merchant_code(service="QRXXXX"),
+        with_crc("000201010212" + "5303704" + "5802VN"),
+        merchant_code()[:30] + "\udcff" + merchant_code()[30:],
+        merchant_code(name="CỬA\x07HÀNG"),
+    ],
+)
 def test_what_no_bank_could_pay_is_still_refused(payload):
     with pytest.raises(VietQRError):
         read(payload)

@@ -1,5 +1,6 @@
 """/api/v1/verify and /verify on the dynamic codes this service issues (issue 19, Verify):
 our own code is genuine with its amount, stall and validity; a changed one is the warning."""
+
 from datetime import timedelta
 
 import pytest
@@ -20,15 +21,19 @@ pytestmark = pytest.mark.usefixtures("app")
 @pytest.fixture
 def stall(app):
     set_partners()
-    return make_vendor(make_market(name="Chợ Đồng Văn"), stall_code="A-01",
-                       accounts=[account_data("970436", "0011001234567", "Đặng Thị Hoà")])
+    return make_vendor(
+        make_market(name="Chợ Đồng Văn"),
+        stall_code="A-01",
+        accounts=[account_data("970436", "0011001234567", "Đặng Thị Hoà")],
+    )
 
 
 @pytest.fixture
 def issued(client, stall):
     headers = auth_header(make_user("vendor", scope=scope_of(stall)))
-    response = client.post(f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": 50_000, "note": "rau"},
-                           headers=headers)
+    response = client.post(
+        f"/api/v1/vendors/{stall.id}/payment-requests", json={"amount": 50_000, "note": "rau"}, headers=headers
+    )
     assert response.status_code == 201
     return response.get_json() | {"headers": headers}
 
@@ -96,6 +101,7 @@ def test_a_request_whose_account_is_no_longer_active_is_not_genuine(client, stal
 
 def test_the_verify_page_shows_the_same_verdict_for_our_dynamic_code(client, stall, issued):
     import re
+
     page = client.get("/verify", query_string={"payload": issued["payload"]}).get_data(as_text=True)
     assert '<span class="nowrap">A-01</span>' in page and '<span class="nowrap">50.000 ₫</span>' in page
     assert 'data-status="genuine"' in page
@@ -129,6 +135,7 @@ def test_the_page_speaks_plainly_with_one_heading_and_one_check_button(client, s
 
 def test_the_one_form_checks_pasted_content_as_well_as_a_photo(client, stall):
     import re
+
     page = client.get("/verify").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     pasted = client.post("/verify", data={"payload": build("970436", "0011001234567"), "csrf_token": token})
@@ -144,6 +151,7 @@ def test_the_api_keeps_the_technical_detail(client):
 
 def test_a_banks_merchant_code_is_not_a_registered_stall_not_invalid(client, stall):
     from tests.vietqr.test_read_wild import merchant_code
+
     body = verify(client, merchant_code(name="CỬA HÀNG ĐỒNG XANH"))
     assert body["status"] == "foreign_merchant" and body["genuine"] is False and body["registered"] is False
     assert body["message"].startswith("Không phải mã của sạp đã đăng ký ở chợ này")
@@ -156,14 +164,19 @@ def test_a_banks_merchant_code_is_not_a_registered_stall_not_invalid(client, sta
 
 def test_an_atm_cash_code_is_not_a_stalls_code(client, stall):
     from tests.vietqr.test_read_wild import merchant_code
+
     body = verify(client, merchant_code(service="QRCASH"))
     assert body["status"] == "cash_code" and "ATM" in body["message"]
 
 
 def test_staff_decode_reads_a_merchant_code_with_its_warnings(client):
     from tests.vietqr.test_read_wild import merchant_code
-    response = client.post("/api/v1/qr/decode", json={"payload": merchant_code(amount="120000.00")},
-                           headers=auth_header(make_user("admin")))
+
+    response = client.post(
+        "/api/v1/qr/decode",
+        json={"payload": merchant_code(amount="120000.00")},
+        headers=auth_header(make_user("admin")),
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["service_code"] == "QRPUSH" and body["amount"] == 120_000 and "field 54" in body["warnings"][0]
@@ -171,6 +184,7 @@ def test_staff_decode_reads_a_merchant_code_with_its_warnings(client):
 
 def test_the_heading_is_not_said_twice(client, stall, issued):
     import re
+
     purpose = parse(issued["payload"]).purpose
     page = client.get("/verify", query_string={"payload": build("970436", "0011001234567", amount=9, purpose=purpose)})
     text = re.sub(r"<[^>]+>", "", page.get_data(as_text=True))

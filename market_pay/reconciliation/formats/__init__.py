@@ -6,6 +6,7 @@ Detection is by content, never by the file's name: a ZIP signature with a known 
 bank's XLSX export, a camt namespace or root is camt.053/054, `:20:` with `:25:`/`:60F:` is MT940,
 anything else is read as our CSV (whose errors then name the missing columns).
 """
+
 from ..statement_file import StatementUnreadable
 
 CSV = "csv"
@@ -17,17 +18,21 @@ def format_choices() -> list:
     """Names accepted by --format / the upload's `format`: xlsx alone (the layout found by its
     header) or xlsx-<layout> (that bank's header only)."""
     from .xlsx import layout_names
+
     return list(FORMATS) + [f"xlsx-{name}" for name in layout_names()]
 
 
 def parse_account(text: str | None) -> tuple | None:
-    """"970436/0011001234567" → ("970436", "0011001234567"); ValueError when it is not that."""
+    """ "970436/0011001234567" → ("970436", "0011001234567"); ValueError when it is not that."""
     if not text:
         return None
     bin_code, _, number = text.strip().partition("/")
-    if not (len(bin_code) == 6 and bin_code.isdigit() and 4 <= len(number) <= 19 and number.isalnum()
-            and number.isascii()):
-        raise ValueError("BIN/NUMBER: the bank's six-digit BIN, a slash, the account number (e.g. 970436/0011001234567).")
+    if not (
+        len(bin_code) == 6 and bin_code.isdigit() and 4 <= len(number) <= 19 and number.isalnum() and number.isascii()
+    ):
+        raise ValueError(
+            "BIN/NUMBER: the bank's six-digit BIN, a slash, the account number (e.g. 970436/0011001234567)."
+        )
     return bin_code, number
 
 
@@ -43,6 +48,7 @@ def detect(path) -> str:
         return "xlsx"
     head = head_bytes.decode("utf-8", errors="replace").lstrip("\ufeff")
     from . import camt, mt940
+
     if head.lstrip().startswith("<") and camt.looks_like(head):
         return "camt054" if ("camt.054" in head or "BkToCstmrDbtCdtNtfctn" in head) else "camt053"
     if mt940.looks_like(head):
@@ -56,14 +62,20 @@ def open_rows(path, name: str, account=None, camt_schema=None):
     """The reader of format `name` over `path`: (number, row) pairs; the unit that numbers them."""
     if name == CSV:
         from ..statement_file import open_csv_rows
+
         return open_csv_rows(path), "row"
     if name == "mt940":
         from . import mt940
+
         return mt940.read(path, account), mt940.UNIT
     if name in ("camt053", "camt054"):
         from . import camt
+
         return camt.read(path, account, camt_schema), camt.UNIT
     if name == "xlsx" or name.startswith("xlsx-"):
         from . import xlsx
+
         return xlsx.read(path, account, name[5:] or None), xlsx.UNIT
-    raise StatementUnreadable(f"Unknown statement format {name!r}.", {"format": [f"One of: {', '.join(format_choices())}."]})
+    raise StatementUnreadable(
+        f"Unknown statement format {name!r}.", {"format": [f"One of: {', '.join(format_choices())}."]}
+    )

@@ -12,6 +12,7 @@ text (`Ustrd`) or `AddtlNtryInf` as the content. Pending entries (`Sts` other th
 money yet and are skipped. Optional schema validation: config CAMT_SCHEMA_PATH (an XSD), off by
 default.
 """
+
 from lxml import etree
 
 from ..statement_file import StatementUnreadable
@@ -85,15 +86,27 @@ def read(path, account=None, schema_path=None):
     schema = etree.XMLSchema(etree.parse(schema_path)) if schema_path else None
     block = None  # {"account": (bin, number), "opening": .., "closing": .., "opened": bool, "row": n}
     try:
-        events = etree.iterparse(str(path), events=("end",), tag=_TAGS, schema=schema, huge_tree=False,
-                                 resolve_entities=False, no_network=True)
+        events = etree.iterparse(
+            str(path),
+            events=("end",),
+            tag=_TAGS,
+            schema=schema,
+            huge_tree=False,
+            resolve_entities=False,
+            no_network=True,
+        )
         for _, element in events:
             name, number = _local(element), element.sourceline or 0
             if name == "Acct":
                 parent = element.getparent()
                 if parent is not None and _local(parent) in ("Stmt", "Ntfctn"):
-                    block = {"account": _account(element, account, number), "opening": None, "closing": None,
-                             "opened": False, "row": number}
+                    block = {
+                        "account": _account(element, account, number),
+                        "opening": None,
+                        "closing": None,
+                        "opened": False,
+                        "row": number,
+                    }
                 continue
             if name == "Bal":
                 if block is None:
@@ -129,13 +142,27 @@ def read(path, account=None, schema_path=None):
                 value = dong(amount.text)
                 indicator = _value(fields.get("CdtDbtInd"))
                 direction = {"CRDT": "in", "DBIT": "out"}.get(indicator, indicator)
-                reference = _value(fields.get("AcctSvcrRef")) or _text(
-                    element, "NtryDtls", "TxDtls", "Refs", "AcctSvcrRef") or _value(fields.get("NtryRef"))
+                reference = (
+                    _value(fields.get("AcctSvcrRef"))
+                    or _text(element, "NtryDtls", "TxDtls", "Refs", "AcctSvcrRef")
+                    or _value(fields.get("NtryRef"))
+                )
                 booked = _value(fields.get("BookgDt")) or _value(fields.get("ValDt"))
                 content = _content(element) or " ".join(_value(fields.get("AddtlNtryInf")).split())
                 bin_code, account_number = block["account"]
-                yield number, row("", reference, booked, bin_code, account_number, direction,
-                                  value if value is not None else (amount.text or ""), content)
+                yield (
+                    number,
+                    row(
+                        "",
+                        reference,
+                        booked,
+                        bin_code,
+                        account_number,
+                        direction,
+                        value if value is not None else (amount.text or ""),
+                        content,
+                    ),
+                )
                 _drop(element)
                 continue
             if name in ("Stmt", "Ntfctn") and block is not None:
@@ -165,4 +192,3 @@ def _drop(element):
     if parent is not None:
         while element.getprevious() is not None:
             del parent[0]
-

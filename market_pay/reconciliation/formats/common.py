@@ -10,6 +10,7 @@ framed per account by an `opening` and a `closing` row. A format without the par
 id leaves it empty; one without per-line balances leaves balance_after empty; a booking day without
 a time is written as a bare date ("2026-11-21"), which the matcher reads as "some time that day".
 """
+
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -21,10 +22,28 @@ _BIN = re.compile(r"[0-9]{6}")
 MAX_DIGITS = 30
 
 
-def row(transaction_id="", reference="", booked_at="", bin_code="", account="", direction="", amount="",
-        description="", balance="") -> list:
-    return [transaction_id, reference, booked_at, bin_code, account, direction,
-            "" if amount is None else str(amount), description, "" if balance is None else str(balance)]
+def row(
+    transaction_id="",
+    reference="",
+    booked_at="",
+    bin_code="",
+    account="",
+    direction="",
+    amount="",
+    description="",
+    balance="",
+) -> list:
+    return [
+        transaction_id,
+        reference,
+        booked_at,
+        bin_code,
+        account,
+        direction,
+        "" if amount is None else str(amount),
+        description,
+        "" if balance is None else str(balance),
+    ]
 
 
 def dong(value) -> str | None:
@@ -54,7 +73,7 @@ def dong(value) -> str | None:
 
 
 def split_account(text: str) -> tuple[str | None, str]:
-    """"970436/0011001234567" → (BIN, number); "0011001234567" → (None, number)."""
+    """ "970436/0011001234567" → (BIN, number); "0011001234567" → (None, number)."""
     text = (text or "").strip().replace(" ", "")
     if "/" in text:
         head, _, tail = text.partition("/")
@@ -70,13 +89,19 @@ def resolve_account(found_bin, found_number, given, where: str) -> tuple[str, st
     number = found_number or given_number
     bin_code = found_bin or given_bin
     if found_number and given_number and found_number != given_number:
-        raise StatementUnreadable("The file is for another account than the one given.", {where: [
-            f"The file says account {found_number}; --account / account says {given_number}."]})
+        raise StatementUnreadable(
+            "The file is for another account than the one given.",
+            {where: [f"The file says account {found_number}; --account / account says {given_number}."]},
+        )
     if found_bin and given_bin and found_bin != given_bin:
-        raise StatementUnreadable("The file is for another bank than the one given.", {where: [
-            f"The file says BIN {found_bin}; --account / account says {given_bin}."]})
+        raise StatementUnreadable(
+            "The file is for another bank than the one given.",
+            {where: [f"The file says BIN {found_bin}; --account / account says {given_bin}."]},
+        )
     if not number or not bin_code:
-        raise StatementUnreadable("The file does not say which account it is for; give it as BIN/NUMBER "
-                                  "(--account, or the upload's 'account' field).",
-                                  {where: ["No account (BIN and number) in the file."]})
+        raise StatementUnreadable(
+            "The file does not say which account it is for; give it as BIN/NUMBER "
+            "(--account, or the upload's 'account' field).",
+            {where: ["No account (BIN and number) in the file."]},
+        )
     return bin_code, number

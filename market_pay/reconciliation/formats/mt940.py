@@ -11,6 +11,7 @@ value date — MT940 has no time of day; its bank reference after `//`, else the
 reference unless NONREF), the `:86:` after it the content. MT940 carries no partner transaction
 id: lines are matched by money (docs/STATEMENTS.md).
 """
+
 import re
 
 import mt940
@@ -34,7 +35,8 @@ def looks_like(head: str) -> bool:
     """Tags at the start of lines only: a CSV's times ("05:00:20+07:00") hold ":20:" too."""
     lines = [_strip_envelope(line) for line in head.splitlines()]
     return any(line.startswith(":20:") for line in lines) and any(
-        line.startswith((":25:", ":60F:", ":60M:")) for line in lines)
+        line.startswith((":25:", ":60F:", ":60M:")) for line in lines
+    )
 
 
 def _statements(handle):
@@ -60,7 +62,9 @@ def _statements(handle):
 
 
 def _unreadable(number, message):
-    return StatementUnreadable("The MT940 file cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]})
+    return StatementUnreadable(
+        "The MT940 file cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]}
+    )
 
 
 def read(path, account=None):
@@ -84,8 +88,10 @@ def _statement(start, block, account):
     if "account_identification" not in data:
         raise _unreadable(start, "The statement has no :25: account identification.")
     bin_code, number = resolve_account(*split_account(data["account_identification"]), account, f"{UNIT} {start}")
-    opening, closing = data.get("final_opening_balance") or data.get("intermediate_opening_balance"), \
-        data.get("final_closing_balance") or data.get("intermediate_closing_balance")
+    opening, closing = (
+        data.get("final_opening_balance") or data.get("intermediate_opening_balance"),
+        data.get("final_closing_balance") or data.get("intermediate_closing_balance"),
+    )
     if opening is None or closing is None:
         raise _unreadable(start, "The statement needs its opening (:60F:/:60M:) and closing (:62F:/:62M:) balance.")
     if len(parsed.transactions) != len(line_numbers):
@@ -107,6 +113,17 @@ def _statement(start, block, account):
         day = item.get("entry_date") or item.get("date")
         value = dong(abs(amount.amount))
         description = " ".join((item.get("transaction_details") or "").split())
-        yield line_number, row("", reference, day.isoformat() if day else "", bin_code, number, direction,
-                               value if value is not None else str(amount.amount), description)
+        yield (
+            line_number,
+            row(
+                "",
+                reference,
+                day.isoformat() if day else "",
+                bin_code,
+                number,
+                direction,
+                value if value is not None else str(amount.amount),
+                description,
+            ),
+        )
     yield block[-1][0], row(bin_code=bin_code, account=number, direction="closing", balance=dong(closing.amount.amount))

@@ -10,6 +10,7 @@ columns wins, or the one named by --format xlsx-<name>); then one line per row w
 amount, until a totals row ("Tổng", "Tổng cộng", "Total") ends the table; a closing-balance label
 row may follow. Dates are dd/mm/yyyy text (with or without a time) or real date cells.
 """
+
 import json
 import re
 import zipfile
@@ -81,7 +82,7 @@ def _label(cells, name):
         if _fold(head) in labels:
             if tail.strip():
                 return tail.strip()
-            rest = [c for c in cells[index + 1:] if c not in (None, "")]
+            rest = [c for c in cells[index + 1 :] if c not in (None, "")]
             return rest[0] if rest else ""
     return None
 
@@ -109,7 +110,9 @@ def _booked(value) -> str | None:
 
 
 def _unreadable(number, message):
-    return StatementUnreadable("The bank export cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]})
+    return StatementUnreadable(
+        "The bank export cannot be read; nothing was reconciled.", {f"{UNIT} {number}": [message]}
+    )
 
 
 def _account_number(value) -> str | None:
@@ -130,8 +133,10 @@ def _unpacked_bytes(path) -> int:
 
 def read(path, account=None, layout_name=None):
     if _unpacked_bytes(path) > MAX_UNPACKED_BYTES:
-        raise StatementUnreadable(f"The workbook inflates to more than {MAX_UNPACKED_BYTES // 2**20} MB: "
-                                  "export one account's statement at a time.")
+        raise StatementUnreadable(
+            f"The workbook inflates to more than {MAX_UNPACKED_BYTES // 2**20} MB: "
+            "export one account's statement at a time."
+        )
     # Opened by us: given a path, openpyxl refuses any name not ending in .xlsx, and an upload is
     # kept under a temporary name (the format is told by the content, formats/__init__.py).
     with open(path, "rb") as handle:
@@ -177,8 +182,10 @@ def _sheet(sheet, account, layout_name):
             break
     if layout is None or header is None:
         wanted = f" of layout {layout_name}" if layout_name else ""
-        raise StatementUnreadable(f"No header row{wanted} found in the first {HEADER_SEARCH_ROWS} rows: is this a "
-                                  "bank export of a known layout (docs/STATEMENTS.md)?")
+        raise StatementUnreadable(
+            f"No header row{wanted} found in the first {HEADER_SEARCH_ROWS} rows: is this a "
+            "bank export of a known layout (docs/STATEMENTS.md)?"
+        )
     bin_code, account_number = resolve_account(layout["bin"], found_number, account, f"{UNIT} {header_row}")
     yield header_row, row(bin_code=bin_code, account=account_number, direction="opening", balance=opening)
     closing, last = None, header_row
@@ -222,7 +229,14 @@ def _line(number, cells, header, bin_code, account_number):
     booked = _booked(_cell(cells, header, "date"))
     balance = _cell(cells, header, "balance")
     balance_value = dong(balance) if balance not in (None, "") else ""
-    return row("", str(_cell(cells, header, "reference") or "").strip(),
-               booked if booked is not None else str(_cell(cells, header, "date") or "") + " (dd/mm/yyyy?)",
-               bin_code, account_number, direction, amount, " ".join(str(_cell(cells, header, "content") or "").split()),
-               balance_value if balance_value is not None else str(balance))
+    return row(
+        "",
+        str(_cell(cells, header, "reference") or "").strip(),
+        booked if booked is not None else str(_cell(cells, header, "date") or "") + " (dd/mm/yyyy?)",
+        bin_code,
+        account_number,
+        direction,
+        amount,
+        " ".join(str(_cell(cells, header, "content") or "").split()),
+        balance_value if balance_value is not None else str(balance),
+    )
