@@ -20,8 +20,8 @@ def service(request, tmp_path):
 
 
 def test_failed_sign_ins_are_throttled_whichever_worker_answers(service):
-    attempt = lambda: status_of(
-        urllib.request.Request(  # noqa: E731
+    attempt = lambda: status_of(  # noqa: E731
+        urllib.request.Request(
             f"{service}/api/v1/auth/token",
             method="POST",
             headers={"Content-Type": "application/json"},

@@ -87,9 +87,9 @@ def test_an_assistant_sees_today_s_credits_only(client, stall):
     )
     db.session.commit()
     headers = people(stall)
-    feed = lambda role: [
+    feed = lambda role: [  # noqa: E731
         i["amount"]
-        for i in client.get(  # noqa: E731
+        for i in client.get(
             f"/api/v1/vendors/{stall.id}/payments", headers=headers[role]
         ).get_json()["items"]
     ]

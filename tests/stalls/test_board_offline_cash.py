@@ -67,9 +67,9 @@ def test_the_cash_api_honours_an_idempotency_key_per_stall(client, stall):
     vendor, user = stall
     other = make_vendor()
     other_user = make_user("vendor", scope_of(other))
-    post = lambda v, u, key: client.post(
+    post = lambda v, u, key: client.post(  # noqa: E731
         f"/api/v1/vendors/{v.id}/cash-sales",
-        json={"amount": 12_000},  # noqa: E731
+        json={"amount": 12_000},
         headers={**auth_header(u), "Idempotency-Key": key},
     )
     first, again = post(vendor, user, "k"), post(vendor, user, "k")
