@@ -89,9 +89,7 @@ def test_an_assistant_sees_today_s_credits_only(client, stall):
     headers = people(stall)
     feed = lambda role: [  # noqa: E731
         i["amount"]
-        for i in client.get(
-            f"/api/v1/vendors/{stall.id}/payments", headers=headers[role]
-        ).get_json()["items"]
+        for i in client.get(f"/api/v1/vendors/{stall.id}/payments", headers=headers[role]).get_json()["items"]
     ]
     assert feed("vendor") == [11_000, 22_000]
     assert feed("vendor_assistant") == [22_000]

@@ -22,7 +22,7 @@ def merchant_code(service="QRPUSH", name="CUA HANG DONG XANH", amount="120000", 
     account_block = "0010A000000727" + tlv("01", tlv("00", "970436") + tlv("01", "MC0012345")) + tlv("02", service)
     return with_crc(
         "000201"
-        + "010212"
+        "010212"
         + tlv("38", account_block)
         + tlv("52", "5411")
         + "5303704"
