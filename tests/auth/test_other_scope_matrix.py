@@ -114,6 +114,7 @@ QUERIES = {
     "/api/v1/users": "",
     "/api/v1/reconciliation-runs": "",
     "/api/v1/audit-log": "?market=MB-OTHER",
+    "/api/v1/vendors/{vendor_id}/revenue": "?from=2026-11-01&to=2026-11-30",
 }
 BODIES = {
     ("post", "/api/v1/users"): {
