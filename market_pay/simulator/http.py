@@ -19,13 +19,25 @@ class HttpClient:
         self.https, self.timeout = parts.scheme == "https", timeout
         self.token: str | None = None
         self._local = threading.local()
+        # Every thread's connection, so that close() can end them all (a day uses a pool of threads).
+        self._opened: list[http.client.HTTPConnection] = []
+        self._opened_lock = threading.Lock()
 
     def _connection(self):
         connection = getattr(self._local, "connection", None)
         if connection is None:
             cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
             connection = self._local.connection = cls(self.host, self.port, timeout=self.timeout)
+            with self._opened_lock:
+                self._opened.append(connection)
         return connection
+
+    def close(self):
+        """Close every thread's connection (they would otherwise stay open until collected)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         """(status, parsed JSON or None). Raises OSError on network failure or timeout."""

@@ -255,6 +255,52 @@ def simulate(
     rng = random.Random(seed)
     tag = f"{day:%y%m%d}{seed % 10**6:06d}"
     clients = [HttpClient(url.strip()) for url in base_url.split(",") if url.strip()]
+    try:
+        return _simulate_day(
+            clients,
+            username,
+            password,
+            secret,
+            market_code,
+            payments,
+            seed,
+            faults,
+            dynamic_share,
+            day,
+            rng,
+            tag,
+            concurrency,
+            rate,
+            max_attempts,
+            base_delay,
+            statement_out,
+            statement_format,
+        )
+    finally:
+        for each in clients:
+            each.close()
+
+
+def _simulate_day(
+    clients,
+    username,
+    password,
+    secret,
+    market_code,
+    payments,
+    seed,
+    faults,
+    dynamic_share,
+    day,
+    rng,
+    tag,
+    concurrency,
+    rate,
+    max_attempts,
+    base_delay,
+    statement_out,
+    statement_format,
+):
     client = clients[0]
     status, body = client.json("POST", "/api/v1/auth/token", {"username": username, "password": password})
     if status != 201:
