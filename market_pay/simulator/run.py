@@ -255,72 +255,31 @@ def simulate(
     rng = random.Random(seed)
     tag = f"{day:%y%m%d}{seed % 10**6:06d}"
     clients = [HttpClient(url.strip()) for url in base_url.split(",") if url.strip()]
+    # Every thread's connection is closed when the day ends, however it ends.
     try:
-        return _simulate_day(
-            clients,
-            username,
-            password,
-            secret,
-            market_code,
-            payments,
-            seed,
-            faults,
-            dynamic_share,
-            day,
-            rng,
-            tag,
-            concurrency,
-            rate,
-            max_attempts,
-            base_delay,
-            statement_out,
-            statement_format,
-        )
+        client = clients[0]
+        status, body = client.json("POST", "/api/v1/auth/token", {"username": username, "password": password})
+        if status != 201:
+            raise SimulationError(f"signing in answered {status}: {body}")
+        client.token = body["token"]
+        stalls = _stalls(client, market_code)
+        if not stalls:
+            raise SimulationError("no active stall with an active account to pay")
+        factory = LineFactory(rng, tag)
+        summary = Summary(seed=seed)
+        lines, summary.requests = plan_day(client, stalls, rng, factory, payments, faults, dynamic_share, day, tag)
+        deliveries = plan_deliveries(lines, factory, stalls, rng, faults, day)
+        summary.lines, summary.deliveries = len(lines), len(deliveries)
+        summary.forgotten = sum(line.forgotten for line in lines)
+        summary.forged = sum(forged for _, forged in deliveries)
+        started = time.monotonic()
+        for other in clients[1:]:
+            other.token = client.token
+        deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay)
+        summary.elapsed = time.monotonic() - started
+        if statement_out:
+            write_statement(statement_out, lines, random.Random(seed), statement_format)
+        return summary, lines
     finally:
         for each in clients:
             each.close()
-
-
-def _simulate_day(
-    clients,
-    username,
-    password,
-    secret,
-    market_code,
-    payments,
-    seed,
-    faults,
-    dynamic_share,
-    day,
-    rng,
-    tag,
-    concurrency,
-    rate,
-    max_attempts,
-    base_delay,
-    statement_out,
-    statement_format,
-):
-    client = clients[0]
-    status, body = client.json("POST", "/api/v1/auth/token", {"username": username, "password": password})
-    if status != 201:
-        raise SimulationError(f"signing in answered {status}: {body}")
-    client.token = body["token"]
-    stalls = _stalls(client, market_code)
-    if not stalls:
-        raise SimulationError("no active stall with an active account to pay")
-    factory = LineFactory(rng, tag)
-    summary = Summary(seed=seed)
-    lines, summary.requests = plan_day(client, stalls, rng, factory, payments, faults, dynamic_share, day, tag)
-    deliveries = plan_deliveries(lines, factory, stalls, rng, faults, day)
-    summary.lines, summary.deliveries = len(lines), len(deliveries)
-    summary.forgotten = sum(line.forgotten for line in lines)
-    summary.forged = sum(forged for _, forged in deliveries)
-    started = time.monotonic()
-    for other in clients[1:]:
-        other.token = client.token
-    deliver(clients, deliveries, secret, summary, concurrency, rate, max_attempts, base_delay)
-    summary.elapsed = time.monotonic() - started
-    if statement_out:
-        write_statement(statement_out, lines, random.Random(seed), statement_format)
-    return summary, lines
