@@ -115,6 +115,9 @@ def create_app(test_config=None):
 
     # Reports follow matched money through payments' signals (payments/signals.py).
     from .cli import register_commands
+
+    # The daily statement pull follows the matcher's heartbeat the same way (reconciliation/pull/schedule.py).
+    from .reconciliation.pull import schedule  # noqa: F401
     from .reports import rollups  # noqa: F401
 
     register_commands(app)

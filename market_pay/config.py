@@ -51,6 +51,24 @@ DEFAULTS = {
     "STREAMS_PER_STALL": 6,
     "STREAM_MAX_SECONDS": 10 * 60,
     "STREAM_HEARTBEAT_SECONDS": 15,
+    # Partners' APIs we call (reconciliation/pull/, docs/STATEMENTS.md): their documented production
+    # hosts; tests point them at a local fake. SePay's older list lives on another host than v2.
+    "SEPAY_API_URL": "https://userapi.sepay.vn",
+    "SEPAY_LEGACY_API_URL": "https://my.sepay.vn",
+    "CASSO_API_URL": "https://oauth.casso.vn",
+    "PAYOS_API_URL": "https://api-merchant.payos.vn",
+    "SEPAY_API": "v2",  # which SePay list `statements pull` reads: v2 | legacy
+    # The daily pull (reconciliation/pull/schedule.py): partners to pull yesterday from, once the
+    # Vietnam-time hour has come; empty: off.
+    "STATEMENT_PULL": (),
+    "STATEMENT_PULL_HOUR": 6,
+    # Bounds of one pull: records and pages of one day, and the time for all its requests (waits
+    # for 429 and retries included); then it fails whole and can be retried.
+    "STATEMENT_PULL_MAX_RECORDS": 200_000,
+    "STATEMENT_PULL_MAX_PAGES": 2_500,
+    "STATEMENT_PULL_PAGE_SIZE": 100,
+    "STATEMENT_PULL_BUDGET_SECONDS": 600,
+    "STATEMENT_PULL_MIN_INTERVAL_SECONDS": 0.4,  # SePay allows about 3 requests a second
     "PAGE_SIZE_DEFAULT": 50,
     "PAGE_SIZE_MAX": 500,
     "DEMO": False,
@@ -101,6 +119,14 @@ def load_config(app, test_config=None):
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR") or str(kits_directory())
     # An ISO 20022 XSD to validate camt statements against while they are read (off when unset).
     app.config["CAMT_SCHEMA_PATH"] = env.get("MARKET_PAY_CAMT_SCHEMA_PATH") or None
+    for key in ("SEPAY_API_URL", "SEPAY_LEGACY_API_URL", "CASSO_API_URL", "PAYOS_API_URL", "SEPAY_API"):
+        app.config[key] = env.get(f"MARKET_PAY_{key}") or DEFAULTS[key]
+    app.config["STATEMENT_PULL"] = tuple(
+        name.strip() for name in env.get("MARKET_PAY_STATEMENT_PULL", "").split(",") if name.strip()
+    )
+    for key in ("STATEMENT_PULL_HOUR", "STATEMENT_PULL_MAX_RECORDS", "STATEMENT_PULL_BUDGET_SECONDS"):
+        if env.get(f"MARKET_PAY_{key}", "").isdigit():
+            app.config[key] = int(env[f"MARKET_PAY_{key}"])
     for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))
@@ -123,6 +149,14 @@ def load_config(app, test_config=None):
             )
     if app.config["MATCHER"] not in ("thread", "inline", "off"):
         raise ConfigError("MARKET_PAY_MATCHER must be thread, inline or off")
+    if app.config["SEPAY_API"] not in ("v2", "legacy"):
+        raise ConfigError("MARKET_PAY_SEPAY_API must be v2 or legacy")
+    unknown = [name for name in app.config["STATEMENT_PULL"] if name not in ("sepay", "casso")]
+    if unknown or not 0 <= app.config["STATEMENT_PULL_HOUR"] <= 23:
+        raise ConfigError(
+            "MARKET_PAY_STATEMENT_PULL lists partners to pull daily: sepay, casso (comma-separated); "
+            "MARKET_PAY_STATEMENT_PULL_HOUR is a Vietnam-time hour, 0 to 23"
+        )
     if not (Path(app.config["KITS_DIR"]) / "templates").is_dir():
         raise ConfigError(
             f"MARKET_PAY_KITS_DIR={app.config['KITS_DIR']!r} has no templates/ folder "

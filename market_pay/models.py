@@ -6,6 +6,7 @@ from .cash.models import CashSale
 from .markets.models import Market
 from .payments.models import BankTransaction, FeedCounter, InboxEntry, PartnerCredential, PaymentRequest, SuspenseItem
 from .reconciliation.models import ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
+from .reconciliation.pull.models import StatementPull
 from .regions.models import Region
 from .reports.models import MarketDayTotal, RollupDirty, StallDayTotal, StallMonthTotal
 from .throttling.models import AttemptCounter, RateCounter
@@ -32,6 +33,7 @@ __all__ = [
     "RollupDirty",
     "StallDayTotal",
     "StallMonthTotal",
+    "StatementPull",
     "SuspenseItem",
     "User",
     "Vendor",

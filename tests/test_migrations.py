@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "reconciliation_run",
     "reconciliation_run_market",
     "reconciliation_break",
+    "statement_pull",
     "cash_sale",
     "audit_log",
     "stall_day_total",

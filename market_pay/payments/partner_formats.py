@@ -27,6 +27,12 @@ class Partner(StrEnum):
 
 PARTNERS = tuple(Partner)
 PARTNER_NAMES = tuple(partner.value for partner in Partner)  # for choices and the OpenAPI enum
+# Casso sends us no callbacks (no route, no parser): we only pull its transaction lists, so it has
+# credentials (a pull token) and reconciliation runs, but is not a Partner.
+CASSO = "casso"
+STATEMENT_PARTNERS = (*PARTNER_NAMES, CASSO)
+# Whose API we call with a pull token (PartnerCredential kind "pull_token").
+PULL_TOKEN_PARTNERS = ("sepay", CASSO, "payos")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9]{1,19}$")
 # payOS's confirm-webhook step sends its documented sample delivery, signed with the merchant's
 # checksum key: payment link 124c33293c43417ab7879e14c8d9eb18, order 123. That link id is payOS's
@@ -166,8 +172,9 @@ def parse_simbank(body: bytes) -> IncomingTransfer:
     )
 
 
-def _bin_for_gateway(gateway: str | None) -> str | None:
-    """SePay names the bank by brand ("Vietcombank", "MBBank", "VCB"): map it to a BIN."""
+def bin_for_bank_name(gateway: str | None) -> str | None:
+    """SePay names the bank by brand ("Vietcombank", "MBBank", "VCB"): map it to a BIN (None when
+    it is not a bank of the directory). Also used for SePay's pulled transaction lists."""
     if not gateway:
         return None
     wanted = gateway.strip().lower()
@@ -190,7 +197,7 @@ def parse_sepay(body: bytes) -> IncomingTransfer:
         partner="sepay",
         partner_txn_id=str(data["id"]),
         bank_reference=_text(data, "referenceCode", limit=100),
-        bin=_bin_for_gateway(_text(data, "gateway", required=False, limit=60)),
+        bin=bin_for_bank_name(_text(data, "gateway", required=False, limit=60)),
         account_number=account,
         amount=_amount(data, "transferAmount"),
         direction=direction,

@@ -11,36 +11,71 @@ from ..audit.services import record_change
 from ..errors import ValidationFailed
 from ..extensions import db
 from .models import PartnerCredential
-from .partner_formats import PARTNERS
+from .partner_formats import PARTNERS, PULL_TOKEN_PARTNERS, STATEMENT_PARTNERS
 
 
-def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor=None) -> dict:
+def set_credentials(
+    partner: str,
+    secrets: list[str],
+    api_keys: list[str],
+    actor=None,
+    pull_tokens: Sequence[str] = (),
+    client_ids: Sequence[str] = (),
+) -> dict:
     """Replace the partner's live credentials with exactly these (two secrets = rotation window).
 
-    The audit log records fingerprints only, never the values.
+    `pull_tokens` are what we send when we call the partner's API (SePay's API token, Casso's API
+    key, payOS's x-api-key); `client_ids` payOS's x-client-id. A partner may have pull credentials
+    and no callback secret (Casso has only those). The audit log records fingerprints only, never
+    the values.
     """
-    if partner not in PARTNERS:
-        raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
-    if not secrets and not api_keys:
-        raise ValidationFailed(errors={"secret": ["Give at least one --secret or --api-key."]})
+    pull_tokens, client_ids = list(pull_tokens), list(client_ids)
+    if partner not in STATEMENT_PARTNERS:
+        raise ValidationFailed(errors={"partner": [f"One of: {', '.join(STATEMENT_PARTNERS)}."]})
+    if not secrets and not api_keys and not pull_tokens and not client_ids:
+        raise ValidationFailed(errors={"secret": ["Give at least one --secret, --api-key or --pull-token."]})
+    if (secrets or api_keys) and partner not in PARTNERS:
+        raise ValidationFailed(errors={"secret": [f"{partner} sends no callbacks: give its --pull-token only."]})
     if api_keys and partner != "sepay":
         raise ValidationFailed(errors={"api_key": ["Only SePay authenticates with an API key."]})
-    for value in secrets + api_keys:
+    if pull_tokens and partner not in PULL_TOKEN_PARTNERS:
+        raise ValidationFailed(
+            errors={"pull_token": [f"Only {', '.join(PULL_TOKEN_PARTNERS)} have an API we pull from."]}
+        )
+    if client_ids and partner != "payos":
+        raise ValidationFailed(errors={"client_id": ["Only payOS has a client id."]})
+    for value in secrets + api_keys + pull_tokens + client_ids:
         if len(value) < 8 or len(value) > 200:
             raise ValidationFailed(errors={"secret": ["Each secret or key is 8 to 200 characters."]})
     db.session.execute(delete(PartnerCredential).where(PartnerCredential.partner == partner))
+    given = (("secret", secrets), ("api_key", api_keys), ("pull_token", pull_tokens), ("client_id", client_ids))
     db.session.add_all(
-        [PartnerCredential(partner=partner, kind="secret", value=v) for v in secrets]
-        + [PartnerCredential(partner=partner, kind="api_key", value=v) for v in api_keys]
+        [PartnerCredential(partner=partner, kind=kind, value=v) for kind, values in given for v in values]
     )
     summary = {
         "partner": partner,
         "secrets": [fingerprint(v) for v in secrets],
         "api_keys": [fingerprint(v) for v in api_keys],
+        "pull_tokens": [fingerprint(v) for v in pull_tokens],
+        "client_ids": [fingerprint(v) for v in client_ids],
     }
     record_change(actor, "partner.credentials", "partner", partner, summary)
     forget_cached_credentials()
     return summary
+
+
+def pull_credentials(partner: str) -> dict[str, list[str]]:
+    """{"pull_token": [...], "client_id": [...]} live for the partner (read when a pull starts:
+    not cached, a pull is rare)."""
+    rows = db.session.execute(
+        select(PartnerCredential.kind, PartnerCredential.value)
+        .where(PartnerCredential.partner == partner, PartnerCredential.kind.in_(("pull_token", "client_id")))
+        .order_by(PartnerCredential.id)
+    ).all()
+    found: dict[str, list[str]] = {"pull_token": [], "client_id": []}
+    for kind, value in rows:
+        found[kind].append(value)
+    return found
 
 
 def _live_rows(partner: str) -> Sequence[PartnerCredential]:

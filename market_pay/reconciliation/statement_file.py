@@ -108,7 +108,8 @@ class StatementCheck:
     statement_date: date | None = None
     format: str = "csv"  # formats/__init__.py
     unit: str = "row"  # what the file's numbers count: CSV and XLSX rows, MT940 and XML lines
-    ids: bool = True  # whether lines carry the partner's transaction id (only our CSV does)
+    ids: bool = True  # whether lines carry the partner's transaction id (our CSV, a pulled day)
+    balances: bool = True  # whether every line must carry its balance (only our CSV)
     account: tuple | None = None  # (BIN, number) given for a single-account file
     camt_schema: str | None = None
     # Formats other than our CSV are parsed once: the checking pass spools their normalized rows
@@ -208,7 +209,7 @@ def parse_row(number: int, row: list | None, zone: ZoneInfo, check: StatementChe
     bin_code, account, direction = bin_code.strip(), account.strip(), direction.strip()
     balance = _integer(balance_text)
     ok = True
-    optional_balance = not check.ids and not (balance_text or "").strip()
+    optional_balance = not check.balances and not (balance_text or "").strip()
     if not _BIN.fullmatch(bin_code):
         check.error(number, "bin", "Six digits (the bank's BIN).")
         ok = False
@@ -341,9 +342,10 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
 
 
 def _rows(path, check: StatementCheck):
-    from .formats import carries_ids, open_rows
+    from .formats import carries_balances, carries_ids, open_rows
 
     check.ids = carries_ids(check.format)
+    check.balances = carries_balances(check.format)
     rows, check.unit = open_rows(path, check.format, check.account, check.camt_schema)
     return rows
 
@@ -359,7 +361,7 @@ def check_statement(
     """Read the whole file once. Row errors are collected on the result (nothing is raised for
     them); StatementUnreadable is raised when there is no statement to speak of. The format is
     found from the content unless given; `account` (BIN, number) completes a single-account file."""
-    from .formats import detect
+    from .formats import detect, read_as_csv
 
     check = StatementCheck(
         sha256=file_sha256(path),
@@ -369,7 +371,7 @@ def check_statement(
     )
     rows = _rows(path, check)
     spool = writer = None
-    if check.format != "csv":
+    if not read_as_csv(check.format):
         handle, check.normalized_path = tempfile.mkstemp(prefix="statement-rows-", suffix=".csv")
         spool = os.fdopen(handle, "w", newline="", encoding="utf-8")
         writer = csv.writer(spool)
@@ -420,6 +422,7 @@ def read_lines(path, zone: ZoneInfo, check: StatementCheck | None = None):
         account=check.account if check else None,
         camt_schema=check.camt_schema if check else None,
         ids=check.ids if check else True,
+        balances=check.balances if check else True,
     )
     rows = _spooled_rows(check.normalized_path) if check and check.normalized_path else _rows(path, scratch)
     for number, row in rows:

@@ -10,6 +10,9 @@ anything else is read as our CSV (whose errors then name the missing columns).
 from ..statement_file import StatementUnreadable
 
 CSV = "csv"
+# A day pulled from an aggregator's API (reconciliation/pull/): our CSV's columns, written by the
+# pull itself, with the partner's ids but no balances. Never detected nor offered for an upload.
+PULLED = "pulled"
 FORMATS = ("csv", "mt940", "camt053", "camt054", "xlsx")
 SNIFF_BYTES = 4096
 
@@ -37,8 +40,20 @@ def parse_account(text: str | None) -> tuple | None:
 
 
 def carries_ids(name: str) -> bool:
-    """Only our CSV carries the partner's transaction id; the others are matched by money."""
+    """Only our CSV and a pulled day carry the partner's transaction id; the others are matched by
+    money."""
+    return name in (CSV, PULLED)
+
+
+def carries_balances(name: str) -> bool:
+    """Whether every line must carry the balance after it: our CSV does; a bank's format may; an
+    aggregator's list does not reliably (its balance field is empty for some banks)."""
     return name == CSV
+
+
+def read_as_csv(name: str) -> bool:
+    """Formats whose file already is our CSV's columns: read directly, never spooled again."""
+    return name in (CSV, PULLED)
 
 
 def detect(path) -> str:
@@ -60,7 +75,7 @@ def detect(path) -> str:
 
 def open_rows(path, name: str, account=None, camt_schema=None):
     """The reader of format `name` over `path`: (number, row) pairs; the unit that numbers them."""
-    if name == CSV:
+    if name in (CSV, PULLED):
         from ..statement_file import open_csv_rows
 
         return open_csv_rows(path), "row"

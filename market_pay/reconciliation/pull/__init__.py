@@ -1,0 +1,1 @@
+"""Pulling a day's transactions from an aggregator's API (SePay, Casso) into a reconciliation run."""
