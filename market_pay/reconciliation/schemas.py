@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, validate, validates
 
 from ..common.schemas import BoundedDate, PageQuerySchema, StrictSchema
-from ..payments.partner_formats import PARTNERS
+from ..payments.partner_formats import PARTNERS, STATEMENT_PARTNERS
 from .formats import format_choices, parse_account
 from .models import BREAK_KINDS, CLASSES
 
@@ -29,7 +29,8 @@ class StatementUploadSchema(StrictSchema):
 
 
 class RunListQuerySchema(PageQuerySchema):
-    partner = fields.String(load_default=None, validate=validate.OneOf(PARTNERS))
+    # Casso's runs come from pulls only (reconciliation/pull/), but are listed like any other.
+    partner = fields.String(load_default=None, validate=validate.OneOf(STATEMENT_PARTNERS))
     statement_date = BoundedDate(load_default=None)
     lang = LANG
 

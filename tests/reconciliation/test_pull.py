@@ -322,3 +322,69 @@ def test_the_same_run_json_as_a_file(client, runner, fake, stall):
     response = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(make_user("admin")))
     assert response.status_code == 200
     assert json.loads(response.data)["partner"] == "sepay"
+
+
+def test_a_callback_the_list_contradicts_is_disputed_never_overwritten(client, runner, fake, stall):
+    fake.sepay = the_day()[:2]
+    told = Transaction(ACCOUNT[1], 55_000, f"{DAY} 09:00:00", "FT26325001", legacy_id=9001)
+    sepay_callback(client, told)  # the callback said 55,000; the bank's list says 50,000
+    result = pull(runner, "--partner", "sepay", "--date", DAY, "--api", "legacy")
+    assert result.exit_code == 0, result.output
+    callback = recovered("FT26325001")
+    assert (callback.confirmation, callback.amount) == ("disputed", 55_000)
+    assert db.session.scalar(select(ReconciliationRun)).totals["field_disagreement"]["callbacks"] == 1
+
+
+def test_a_record_listed_on_two_pages_is_kept_once(client, runner, fake, stall):
+    day = the_day()[:3]
+    sepay_callback(client, day[0])
+    # New money arrived while we paged: the second page starts with the first page's last record.
+    fake.sepay = [day[0], day[1], day[1], day[2]]
+    result = pull(runner, "--partner", "sepay", "--date", DAY, "--api", "legacy")
+    assert result.exit_code == 0, result.output
+    assert "1 listed twice (kept once)" in result.output
+    run = db.session.scalar(select(ReconciliationRun))
+    assert run.line_count == 3 and run.totals["duplicate"]["lines"] == 0
+    assert db.session.scalar(select(func.count(BankTransaction.id))) == 3
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"amount_in": None}, "amount_in is missing"),
+        ({"amount_in": True}, "amount_in is missing"),
+        ({"amount_in": 1e30}, "above the service's bound"),
+        ({"amount_out": 70_000}, "exactly one of amount_in and amount_out"),
+        ({"transfer_type": "out"}, "disagrees with its amounts"),
+        ({"transaction_date": "21/11/2026 11:00"}, "is not 'YYYY-MM-DD HH:MM:SS'"),
+        ({"account_number": "../../etc"}, "is not an account number"),
+        ({"reference_number": "x" * 101}, "longer than 100"),
+        ({"transaction_content": "a\x00b"}, "holds NUL"),
+    ],
+)
+def test_a_record_that_breaks_the_documented_shape_refuses_the_day_naming_it(
+    runner, fake, stall, monkeypatch, change, named
+):
+    fake.sepay = the_day()[2:3]
+    original = fake._sepay_v2
+
+    def tampered(query):
+        answer = original(query)
+        answer["data"][0].update(change)
+        return answer
+
+    monkeypatch.setattr(fake, "_sepay_v2", tampered)
+    result = pull(runner, "--partner", "sepay", "--date", DAY)
+    assert result.exit_code == 1, result.output
+    assert named in result.output and fake.sepay[0].uuid in result.output and "Traceback" not in result.output
+    assert runs() == 0
+
+
+def test_casso_runs_are_listed_by_partner(client, runner, fake, stall):
+    from tests.factories import auth_header, make_user
+
+    fake.casso = the_day()
+    assert pull(runner, "--partner", "casso", "--date", DAY).exit_code == 0
+    response = client.get("/api/v1/reconciliation-runs?partner=casso", headers=auth_header(make_user("admin")))
+    assert response.status_code == 200, response.get_json()
+    assert [item["partner"] for item in response.get_json()["items"]] == ["casso"]
