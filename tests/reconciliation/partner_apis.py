@@ -49,6 +49,7 @@ class FakePartners:
     throttle: int = 0  # answer this many requests with 429 first
     retry_after: str = "1"
     failures: int = 0  # then this many with 503
+    redirect_to: str | None = None  # answer every request with a redirect there
     barrier: threading.Barrier | None = None  # every first page waits here (concurrency tests)
     requests: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -66,6 +67,9 @@ class FakePartners:
             if self.failures:
                 self.failures -= 1
                 return self._send(start_response, "503 Service Unavailable", {"message": "busy"})
+        if self.redirect_to is not None:
+            start_response("302 Found", [("Location", self.redirect_to), ("Content-Length", "0")])
+            return [b""]
         if self.barrier is not None and query.get("page", "1") == "1" and "since_id" not in query:
             self.barrier.wait(timeout=30)
         if path == "/sepay/v2/transactions":

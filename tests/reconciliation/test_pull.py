@@ -5,11 +5,13 @@ never in two runs, the partners' quirks (string amounts, empty-200 auth errors, 
 
 import json
 import time
+from datetime import datetime, timedelta
 from email.utils import formatdate
 
 import pytest
 from sqlalchemy import func, select
 
+from market_pay.common.local_time import VIETNAM
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, PartnerCredential, SuspenseItem
 from market_pay.payments.partners import set_credentials
@@ -388,3 +390,21 @@ def test_casso_runs_are_listed_by_partner(client, runner, fake, stall):
     response = client.get("/api/v1/reconciliation-runs?partner=casso", headers=auth_header(make_user("admin")))
     assert response.status_code == 200, response.get_json()
     assert [item["partner"] for item in response.get_json()["items"]] == ["casso"]
+
+
+def test_a_redirect_is_not_followed_with_our_token(runner, fake, stall):
+    fake.sepay = the_day()
+    catcher = FakePartners(token="none")
+    with FakeServer(catcher) as elsewhere:
+        fake.redirect_to = f"{elsewhere}/steal"
+        result = pull(runner, "--partner", "sepay", "--date", DAY)
+    assert result.exit_code == 1 and "HTTP 302" in result.output
+    assert catcher.requests == [] and runs() == 0
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_a_day_not_over_yet_is_not_pulled(runner, fake, stall, offset):
+    day = datetime.now(VIETNAM).date() + timedelta(days=offset)
+    result = pull(runner, "--partner", "sepay", "--date", day.isoformat())
+    assert result.exit_code == 1 and "is not over yet" in result.output
+    assert fake.requests == [] and runs() == 0

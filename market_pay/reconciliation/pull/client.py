@@ -49,6 +49,17 @@ class RetryPolicy:
     jitter: Callable[[float, float], float] = random.uniform
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the 3xx it is: urllib would otherwise follow it with our
+    Authorization header, to whatever host the answer names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
     """Retry-After as seconds to wait: "120" or an HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT");
     None when absent or unreadable (then the backoff decides)."""
@@ -131,7 +142,7 @@ class ApiClient:
         request = urllib.request.Request(url, headers={"Accept": "application/json", **self.headers})
         timeout = max(1.0, min(self.policy.timeout_seconds, self._remaining()))
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
+            with _OPENER.open(request, timeout=timeout) as answer:
                 body = answer.read(MAX_ANSWER_BYTES + 1)
                 if len(body) > MAX_ANSWER_BYTES:
                     raise PullFailed(f"{self.partner} sent an answer larger than {MAX_ANSWER_BYTES} bytes.")

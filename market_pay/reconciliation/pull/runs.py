@@ -17,7 +17,7 @@ the partner does not name and that we do not know gets the BIN 000000 ("bank unk
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -79,6 +79,10 @@ def plan_pull(partner: str, day: date, api: str | None = None) -> PullPlan | Pul
     """What the pull will call, or the outcome already recorded for this (partner, day)."""
     if partner not in PULL_PARTNERS:
         raise PullFailed(f"Only {', '.join(PULL_PARTNERS)} have a transaction list to pull.")
+    if day >= datetime.now(local_zone()).date():
+        # A run is made once per day, ever: a day pulled before it is over would keep its later
+        # transactions out of reconciliation for good.
+        raise PullFailed(f"{day:%d/%m/%Y} is not over yet (Vietnam time): pull it from tomorrow on.")
     earlier = existing_pull(partner, day)
     if earlier is not None:
         return _already(earlier)
