@@ -45,7 +45,7 @@ def partners_list():
     from .partners import describe_all
 
     for row in describe_all():
-        click.echo(f"{row['partner']:<8} {row['kind']:<8} {row['fingerprint']}  since {row['since']}")
+        click.echo(f"{row['partner']:<8} {row['kind']:<10} {row['fingerprint']}  since {row['since']}")
 
 
 matcher_cli = click.Group("matcher", help="Matching bank transactions to stalls.")

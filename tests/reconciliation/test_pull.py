@@ -408,3 +408,35 @@ def test_a_day_not_over_yet_is_not_pulled(runner, fake, stall, offset):
     result = pull(runner, "--partner", "sepay", "--date", day.isoformat())
     assert result.exit_code == 1 and "is not over yet" in result.output
     assert fake.requests == [] and runs() == 0
+
+
+def test_pull_due_is_what_cron_runs(runner, fake, stall, monkeypatch, app):
+    from market_pay.reconciliation.pull import schedule
+
+    monkeypatch.setitem(app.extensions, schedule.STATE_KEY, {"empty": set(), "next_check": 0.0, "thread": None})
+    off = runner.invoke(args=["statements", "pull-due"])
+    assert off.exit_code == 1 and "MARKET_PAY_STATEMENT_PULL is not set" in off.output
+    monkeypatch.setitem(app.config, "STATEMENT_PULL", ("sepay", "casso"))
+    monkeypatch.setitem(app.config, "STATEMENT_PULL_HOUR", 0)
+    yesterday = (datetime.now(VIETNAM) - timedelta(days=1)).date().isoformat()
+    fake.sepay = [Transaction(ACCOUNT[1], 70_000, f"{yesterday} 11:00:00", "FT26325003", legacy_id=9003)]
+
+    result = runner.invoke(args=["statements", "pull-due"])
+
+    assert result.exit_code == 0, result.output
+    run_id = db.session.scalar(select(ReconciliationRun.id))
+    assert f"sepay {yesterday}: created, run {run_id}" in result.output and f"casso {yesterday}: empty" in result.output
+    assert runner.invoke(args=["statements", "pull-due"]).output == "Nothing due.\n"
+    assert runs() == 1
+
+
+def test_pull_due_fails_visibly_when_a_pull_fails(runner, fake, stall, monkeypatch, app):
+    from market_pay.reconciliation.pull import schedule
+
+    monkeypatch.setitem(app.extensions, schedule.STATE_KEY, {"empty": set(), "next_check": 0.0, "thread": None})
+    monkeypatch.setitem(app.config, "STATEMENT_PULL", ("casso",))
+    monkeypatch.setitem(app.config, "STATEMENT_PULL_HOUR", 0)
+    fake.token = "another-token"
+    result = runner.invoke(args=["statements", "pull-due"])
+    assert result.exit_code == 1 and "casso" in result.output and "refused our credentials" in result.output
+    assert runs() == 0
