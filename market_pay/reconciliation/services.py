@@ -134,6 +134,13 @@ def reconcile_file(
         check.discard()
 
 
+def reconcile_checked(actor, check, path, partner: str, file_name: str):
+    """A statement check_statement passed, reconciled in the session's transaction (the caller
+    commits): what reconcile_file does after its check, and what a day pulled from a partner's
+    API goes through (pull/runs.py). Returns (run, created)."""
+    return _reconcile_checked(actor, check, path, partner, file_name)
+
+
 def _reconcile_checked(actor, check, path, partner, file_name):
     owners = _owning_markets(check.accounts)
     _require_accounts_in_scope(actor, check, owners)

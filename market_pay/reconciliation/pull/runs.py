@@ -1,5 +1,5 @@
 """Pull one (partner, day) into a reconciliation run, through the same checking pass and the same
-classification as a statement file (services._reconcile_checked): the run, its classes and breaks
+classification as a statement file (services.reconcile_checked): the run, its classes and breaks
 are those of a file; only where the lines came from differs.
 
 Three steps, so that no database transaction stays open while the partner is called (SQLite holds
@@ -16,7 +16,7 @@ the partner does not name and that we do not know gets the BIN 000000 ("bank unk
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
@@ -31,7 +31,7 @@ from ...payments.partners import pull_credentials
 from ...vendors.models import ReceivingAccount
 from ..formats import PULLED
 from ..models import ReconciliationRun
-from ..services import RECONCILE_LOCK_KEY, _reconcile_checked
+from ..services import RECONCILE_LOCK_KEY, reconcile_checked
 from ..statement_file import check_statement
 from . import casso, sepay
 from .client import ApiClient, PullFailed, RetryPolicy
@@ -62,7 +62,6 @@ class PullOutcome:
     repeated: int = 0
     requests: int = 0
     pulled_at: object = None
-    notes: list = field(default_factory=list)
 
 
 def existing_pull(partner: str, day: date) -> StatementPull | None:
@@ -95,7 +94,7 @@ def plan_pull(partner: str, day: date, api: str | None = None) -> PullPlan | Pul
     api = api or (config["SEPAY_API"] if partner == "sepay" else "v2")
     if partner == "sepay":
         base = config["SEPAY_LEGACY_API_URL"] if api == "legacy" else config["SEPAY_API_URL"]
-        headers = sepay.headers(tokens[-1])  # the newest token: `partners set` lists the current one last
+        headers = sepay.headers(tokens[-1])  # several may be live (rotation): the one set last
     else:
         base, headers = config["CASSO_API_URL"], casso.headers(tokens[-1])
     policy = RetryPolicy(
@@ -180,7 +179,7 @@ def reconcile_pulled(plan: PullPlan, spool: Spool, actor=None) -> PullOutcome:
                 f"first, {where}: {detail}); nothing was reconciled."
             )
         name = f"{plan.partner} API {plan.api}, {plan.day.isoformat()}"
-        run, _created = _reconcile_checked(actor, check, path, plan.partner, name)
+        run, _created = reconcile_checked(actor, check, path, plan.partner, name)
     finally:
         check.discard()
     pull = StatementPull(
