@@ -440,3 +440,12 @@ def test_pull_due_fails_visibly_when_a_pull_fails(runner, fake, stall, monkeypat
     result = runner.invoke(args=["statements", "pull-due"])
     assert result.exit_code == 1 and "casso" in result.output and "refused our credentials" in result.output
     assert runs() == 0
+
+
+def test_a_partner_that_cannot_be_reached_is_retried_then_named(runner, fake, stall, monkeypatch, app):
+    from tests.servers import free_port
+
+    monkeypatch.setitem(app.config, "CASSO_API_URL", f"http://127.0.0.1:{free_port()}/casso")  # nobody listens
+    result = pull(runner, "--partner", "casso", "--date", DAY)
+    assert result.exit_code == 1 and "cannot reach casso" in result.output and "after 4 attempts" in result.output
+    assert len(fake.waits) == 3 and runs() == 0
