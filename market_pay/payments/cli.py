@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..common.cli import service_command
-from .partner_formats import STATEMENT_PARTNERS
+from .partner_formats import PARTNER_NAMES, STATEMENT_PARTNERS
 
 partners_cli = click.Group("partners", help="Bank callback partners and their secrets.")
 
@@ -36,6 +36,9 @@ def partners_set(partner, secrets, api_keys, pull_tokens, client_ids):
         f"{len(summary['pull_tokens'])} pull token(s), {len(summary['client_ids'])} client id(s) live: "
         + ", ".join(prints)
     )
+    if partner in PARTNER_NAMES and not summary["secrets"] and not summary["api_keys"]:
+        # Declarative: a pull token alone replaced the callback secret too. Say so, loudly.
+        click.echo(f"Warning: {partner} now has no callback secret: its callbacks are refused until one is set.")
 
 
 @partners_cli.command("list")

@@ -193,6 +193,9 @@ def test_the_token_value_is_never_printed(runner, app):
     assert result.exit_code == 0, result.output
     assert "casso-secret-key-123" not in result.output and "1 pull token(s)" in result.output
     assert db.session.scalar(select(PartnerCredential.kind).where(PartnerCredential.partner == "casso")) == "pull_token"
+    assert "Warning" not in result.output  # Casso has no callbacks to refuse
+    sepay_only = runner.invoke(args=["partners", "set", "sepay", "--pull-token", "sepay-pull-token-1"])
+    assert sepay_only.exit_code == 0 and "Warning: sepay now has no callback secret" in sepay_only.output
     refused = runner.invoke(args=["partners", "set", "casso", "--secret", "casso-secret-key-123"])
     assert refused.exit_code == 1 and "sends no callbacks" in refused.output
 
