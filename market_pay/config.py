@@ -66,7 +66,8 @@ DEFAULTS = {
     # for 429 and retries included); then it fails whole and can be retried.
     "STATEMENT_PULL_MAX_RECORDS": 200_000,
     "STATEMENT_PULL_MAX_PAGES": 2_500,
-    "STATEMENT_PULL_PAGE_SIZE": 100,
+    "STATEMENT_PULL_PAGE_SIZE": 100,  # records per page asked of v2 lists (both partners allow 100)
+    "SEPAY_LEGACY_LIMIT": 5000,  # SePay's older list: records per call (its maximum)
     "STATEMENT_PULL_BUDGET_SECONDS": 600,
     "STATEMENT_PULL_MIN_INTERVAL_SECONDS": 0.4,  # SePay allows about 3 requests a second
     "PAGE_SIZE_DEFAULT": 50,

@@ -120,9 +120,7 @@ def fetch_day(plan: PullPlan, spool: Spool):
     if plan.partner == "casso":
         records = casso.fetch(plan.client, plan.day, plan.max_pages, plan.page_size)
     elif plan.api == "legacy":
-        records = sepay.fetch_legacy(
-            plan.client, plan.day, plan.max_pages, current_app.config.get("SEPAY_LEGACY_LIMIT", 5000)
-        )
+        records = sepay.fetch_legacy(plan.client, plan.day, plan.max_pages, current_app.config["SEPAY_LEGACY_LIMIT"])
     else:
         records = sepay.fetch_v2(plan.client, plan.day, plan.max_pages, plan.page_size)
     for record in records:
