@@ -51,6 +51,9 @@ def register_commands(app):
     from .reconciliation.cli import reconcile_command
 
     app.cli.add_command(reconcile_command)
+    from .reconciliation.payos_check.cli import statements_cli
+
+    app.cli.add_command(statements_cli)
     from .kits.cli import kits_cli
 
     app.cli.add_command(kits_cli)

@@ -66,6 +66,15 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "market_pay_session",
+    # Partners' APIs we call (docs/STATEMENTS.md): their documented production hosts; tests point
+    # them at a local fake. Credentials are in the database (`market-pay partners set`).
+    "SEPAY_API_URL": "https://my.sepay.vn",
+    "CASSO_API_URL": "https://oauth.casso.vn",
+    "PAYOS_API_URL": "https://api-merchant.payos.vn",
+    # `market-pay statements check-payos`: payment requests asked of payOS per run, and the
+    # whole check's time budget in seconds (retries and Retry-After waits included).
+    "PAYOS_CHECK_MAX_REQUESTS": 2000,
+    "PAYOS_CHECK_BUDGET_SECONDS": 15 * 60,
 }
 
 
@@ -101,7 +110,16 @@ def load_config(app, test_config=None):
     app.config["KITS_DIR"] = env.get("MARKET_PAY_KITS_DIR") or str(kits_directory())
     # An ISO 20022 XSD to validate camt statements against while they are read (off when unset).
     app.config["CAMT_SCHEMA_PATH"] = env.get("MARKET_PAY_CAMT_SCHEMA_PATH") or None
-    for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
+    for partner in ("SEPAY", "CASSO", "PAYOS"):
+        app.config[f"{partner}_API_URL"] = env.get(f"MARKET_PAY_{partner}_API_URL") or DEFAULTS[f"{partner}_API_URL"]
+    for key in (
+        "STREAMS_PER_SESSION",
+        "STREAMS_PER_STALL",
+        "STREAM_MAX_SECONDS",
+        "STREAM_HEARTBEAT_SECONDS",
+        "PAYOS_CHECK_MAX_REQUESTS",
+        "PAYOS_CHECK_BUDGET_SECONDS",
+    ):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")

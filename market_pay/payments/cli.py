@@ -6,23 +6,35 @@ from flask.cli import with_appcontext
 
 from ..common.cli import service_command
 from .partner_formats import PARTNER_NAMES
+from .partners import PULL_TOKEN_PARTNERS
 
 partners_cli = click.Group("partners", help="Bank callback partners and their secrets.")
 
 
 @partners_cli.command("set")
-@click.argument("partner", type=click.Choice(PARTNER_NAMES))
+@click.argument("partner", type=click.Choice(sorted({*PARTNER_NAMES, *PULL_TOKEN_PARTNERS})))
 @click.option("--secret", "secrets", multiple=True, help="HMAC / checksum secret; repeat for rotation.")
 @click.option("--api-key", "api_keys", multiple=True, help="SePay API key (Authorization: Apikey …).")
+@click.option(
+    "--pull-token",
+    "pull_tokens",
+    multiple=True,
+    help="For calling the partner's API: SePay's API token, Casso's API key, payOS's x-api-key.",
+)
+@click.option("--client-id", "client_ids", multiple=True, help="payOS's x-client-id (with --pull-token).")
 @service_command
-def partners_set(partner, secrets, api_keys):
+def partners_set(partner, secrets, api_keys, pull_tokens, client_ids):
     """Replace PARTNER's live credentials with exactly those given (values are never printed)."""
     from .partners import set_credentials
 
-    summary = set_credentials(partner, list(secrets), list(api_keys))
+    summary = set_credentials(
+        partner, list(secrets), list(api_keys), pull_tokens=list(pull_tokens), client_ids=list(client_ids)
+    )
+    prints = summary["secrets"] + summary["api_keys"] + summary["pull_tokens"] + summary["client_ids"]
     click.echo(
-        f"{partner}: {len(summary['secrets'])} secret(s), {len(summary['api_keys'])} API key(s) live: "
-        + ", ".join(summary["secrets"] + summary["api_keys"])
+        f"{partner}: {len(summary['secrets'])} secret(s), {len(summary['api_keys'])} API key(s), "
+        f"{len(summary['pull_tokens'])} pull token(s), {len(summary['client_ids'])} client id(s) live: "
+        + ", ".join(prints)
     )
 
 

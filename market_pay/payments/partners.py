@@ -13,39 +13,78 @@ from ..extensions import db
 from .models import PartnerCredential
 from .partner_formats import PARTNERS
 
+# Credentials for calling a partner's API (outbound; docs/STATEMENTS.md), beside the callback ones:
+# "pull_token" is SePay's API token, Casso's API key, payOS's x-api-key; "client_id" payOS's
+# x-client-id. They never verify a callback (credentials() reads only secrets and API keys).
+PULL_TOKEN_PARTNERS = ("sepay", "casso", "payos")
+CLIENT_ID_PARTNERS = ("payos",)
 
-def set_credentials(partner: str, secrets: list[str], api_keys: list[str], actor=None) -> dict:
+
+def set_credentials(
+    partner: str,
+    secrets: list[str],
+    api_keys: list[str],
+    actor=None,
+    pull_tokens: Sequence[str] = (),
+    client_ids: Sequence[str] = (),
+) -> dict:
     """Replace the partner's live credentials with exactly these (two secrets = rotation window).
 
-    The audit log records fingerprints only, never the values.
+    A partner may have pull credentials and no callback secret. The audit log records
+    fingerprints only, never the values.
     """
-    if partner not in PARTNERS:
+    pull_tokens, client_ids = list(pull_tokens), list(client_ids)
+    if partner not in PARTNERS and not (partner in PULL_TOKEN_PARTNERS and not secrets and not api_keys):
         raise ValidationFailed(errors={"partner": [f"One of: {', '.join(PARTNERS)}."]})
-    if not secrets and not api_keys:
-        raise ValidationFailed(errors={"secret": ["Give at least one --secret or --api-key."]})
+    if not secrets and not api_keys and not pull_tokens and not client_ids:
+        raise ValidationFailed(
+            errors={"secret": ["Give at least one --secret, --api-key, --pull-token or --client-id."]}
+        )
     if api_keys and partner != "sepay":
         raise ValidationFailed(errors={"api_key": ["Only SePay authenticates with an API key."]})
-    for value in secrets + api_keys:
+    if pull_tokens and partner not in PULL_TOKEN_PARTNERS:
+        raise ValidationFailed(errors={"pull_token": [f"Only {', '.join(PULL_TOKEN_PARTNERS)} are pulled from."]})
+    if client_ids and partner not in CLIENT_ID_PARTNERS:
+        raise ValidationFailed(errors={"client_id": ["Only payOS has a client id."]})
+    for value in secrets + api_keys + pull_tokens + client_ids:
         if len(value) < 8 or len(value) > 200:
             raise ValidationFailed(errors={"secret": ["Each secret or key is 8 to 200 characters."]})
     db.session.execute(delete(PartnerCredential).where(PartnerCredential.partner == partner))
     db.session.add_all(
         [PartnerCredential(partner=partner, kind="secret", value=v) for v in secrets]
         + [PartnerCredential(partner=partner, kind="api_key", value=v) for v in api_keys]
+        + [PartnerCredential(partner=partner, kind="pull_token", value=v) for v in pull_tokens]
+        + [PartnerCredential(partner=partner, kind="client_id", value=v) for v in client_ids]
     )
     summary = {
         "partner": partner,
         "secrets": [fingerprint(v) for v in secrets],
         "api_keys": [fingerprint(v) for v in api_keys],
+        "pull_tokens": [fingerprint(v) for v in pull_tokens],
+        "client_ids": [fingerprint(v) for v in client_ids],
     }
     record_change(actor, "partner.credentials", "partner", partner, summary)
     forget_cached_credentials()
     return summary
 
 
+def pull_credentials(partner: str) -> dict[str, str]:
+    """{kind: value} of the partner's outbound credentials ("pull_token", "client_id"), the
+    newest of each kind; read fresh each time (a pull is rare, a rotation takes effect at once)."""
+    rows = db.session.execute(
+        select(PartnerCredential.kind, PartnerCredential.value)
+        .where(PartnerCredential.partner == partner, PartnerCredential.kind.in_(("pull_token", "client_id")))
+        .order_by(PartnerCredential.id)
+    ).all()
+    return {kind: value for kind, value in rows}  # noqa: C416  # the newest of each kind wins
+
+
 def _live_rows(partner: str) -> Sequence[PartnerCredential]:
+    """The partner's live callback credentials (secrets, API keys): rotation counts these only."""
     return db.session.scalars(
-        select(PartnerCredential).where(PartnerCredential.partner == partner).order_by(PartnerCredential.id)
+        select(PartnerCredential)
+        .where(PartnerCredential.partner == partner, PartnerCredential.kind.in_(("secret", "api_key")))
+        .order_by(PartnerCredential.id)
     ).all()
 
 

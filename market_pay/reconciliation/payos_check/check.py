@@ -1,0 +1,417 @@
+"""The day-end payOS check's three steps: plan (read our open requests), ask payOS (no database),
+record (one transaction: a reconciliation run, the recovered credits, the breaks). The command
+line commits between them, so no database transaction — on SQLite a write lock — is held while
+payOS is asked (docs/STATEMENTS.md, "payOS: open requests checked one by one").
+
+Which requests: every payment request created on the day (Vietnam time) that is still open now —
+pending, underpaid, or expired unpaid (an expired code may still have been paid, its callback
+lost). Requests on accounts payOS has reported money for come first (they are the ones payOS
+must know); the bound on requests per run cuts the rest.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from ...app_state import app_state
+from ...audit.services import record_change
+from ...common.local_time import local_zone
+from ...common.types import utcnow
+from ...errors import ValidationFailed
+from ...extensions import db
+from ...payments.callbacks import Delivery
+from ...payments.match_worker import BATCH, match_pending
+from ...payments.models import BankTransaction, PaymentRequest, SuspenseItem
+from ...payments.partners import pull_credentials
+from ...vendors.models import ReceivingAccount, Vendor
+from ..models import CLASSES, ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
+from ..statement_file import day_bounds
+from .client import PayosClient, PayosNotFound, PayosStatus, PayosUnavailable, PayosUnusable
+from .order_codes import order_code_for
+from .outcomes import Outcome, compare
+
+PARTNER = "payos"
+OPEN_STATUSES = ("pending", "underpaid", "expired")
+# Any fixed number: the advisory lock that makes two checks of one day take turns on PostgreSQL.
+PAYOS_CHECK_LOCK_KEY = 7_340_003
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """What the check needs of one of our requests, as plain values (no session is open while
+    payOS is asked)."""
+
+    request_id: int
+    reference: str
+    amount: int
+    bin: str
+    account_number: str
+    vendor_id: int
+    market_id: int
+    payos_account: bool  # payOS has reported money for this account before
+
+
+@dataclass
+class CheckPlan:
+    day: date
+    requests: list[OpenRequest]  # to ask, in order
+    over_bound: list[OpenRequest]  # open too, beyond the bound on requests per run
+
+
+@dataclass(frozen=True)
+class Answer:
+    """payOS's word on one request: a status, or why there is none (`problem`)."""
+
+    request: OpenRequest
+    status: PayosStatus | None = None
+    problem: str = ""  # "unknown" | "refused" | "not_checked"
+    reason: str = ""
+
+
+def check_key(day: date) -> str:
+    """The run's file_sha256: one per day, so the unique (partner, file_sha256) admits one check."""
+    return hashlib.sha256(f"payos-check:{day.isoformat()}".encode()).hexdigest()
+
+
+def existing_check(day: date) -> ReconciliationRun | None:
+    return db.session.scalar(
+        select(ReconciliationRun).where(
+            ReconciliationRun.partner == PARTNER, ReconciliationRun.file_sha256 == check_key(day)
+        )
+    )
+
+
+def client_settings() -> tuple[str, str]:
+    """(client id, api key) set with `market-pay partners set payos --client-id … --pull-token …`."""
+    found = pull_credentials(PARTNER)
+    if "client_id" not in found or "pull_token" not in found:
+        raise ValidationFailed(
+            "payOS's API credentials are not set: market-pay partners set payos --secret CHECKSUM_KEY "
+            "--client-id CLIENT_ID --pull-token API_KEY"
+        )
+    return found["client_id"], found["pull_token"]
+
+
+def require_day_ended(day: date) -> None:
+    if day_bounds(day, local_zone())[1] > utcnow():
+        raise ValidationFailed(
+            f"{day:%d/%m/%Y} has not ended yet (Vietnam time): a day is checked once, after it ends."
+        )
+
+
+def plan_check(day: date, max_requests: int) -> CheckPlan:
+    """Our open requests of the day, payOS's accounts first, then oldest first."""
+    start, end = day_bounds(day, local_zone())
+    payos_accounts = (
+        select(BankTransaction.id)
+        .where(BankTransaction.partner == PARTNER, BankTransaction.account_number == ReceivingAccount.account_number)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(
+            PaymentRequest.id,
+            PaymentRequest.reference,
+            PaymentRequest.amount,
+            ReceivingAccount.bin,
+            ReceivingAccount.account_number,
+            Vendor.id,
+            Vendor.market_id,
+            payos_accounts.label("payos_account"),
+        )
+        .join(ReceivingAccount, ReceivingAccount.id == PaymentRequest.account_id)
+        .join(Vendor, Vendor.id == PaymentRequest.vendor_id)
+        .where(
+            PaymentRequest.created_at >= start,
+            PaymentRequest.created_at < end,
+            PaymentRequest.status.in_(OPEN_STATUSES),
+        )
+        .order_by(PaymentRequest.id)
+    ).all()
+    found = [OpenRequest(*row[:7], payos_account=bool(row[7])) for row in rows]
+    found.sort(key=lambda item: not item.payos_account)  # stable: id order within each group
+    return CheckPlan(day, found[:max_requests], found[max_requests:])
+
+
+def ask_payos(plan: CheckPlan, client: PayosClient) -> list[Answer]:
+    """Ask payOS about each planned request, one at a time. PayosAuthRefused (wrong credentials)
+    propagates: then nothing can be checked and nothing is recorded. Once the time budget is
+    spent, the requests not yet asked are answered "not_checked"."""
+    answers: list[Answer] = []
+    out_of_time = ""
+    for item in plan.requests:
+        if out_of_time:
+            answers.append(Answer(item, problem="not_checked", reason=out_of_time))
+            continue
+        try:
+            answers.append(Answer(item, status=client.payment_request(order_code_for(item.reference))))
+        except PayosNotFound as problem:
+            answers.append(Answer(item, problem="unknown", reason=problem.reason))
+        except PayosUnusable as problem:
+            answers.append(Answer(item, problem="refused", reason=problem.reason))
+        except PayosUnavailable as problem:
+            answers.append(Answer(item, problem="not_checked", reason=problem.reason))
+            if client.policy.clock() >= client.policy.deadline or "budget" in problem.reason:
+                out_of_time = "the check's time budget was spent before this request was asked"
+    for item in plan.over_bound:
+        answers.append(Answer(item, problem="not_checked", reason="beyond the bound on requests per run"))
+    return answers
+
+
+# -- recording ------------------------------------------------------------------------------------
+@dataclass
+class _Recorder:
+    """The run being written: its totals and breaks."""
+
+    run: ReconciliationRun
+    totals: dict = field(default_factory=dict)
+    outcomes: dict = field(default_factory=dict)
+    breaks: list = field(default_factory=list)
+
+    def tally(self, outcome: str):
+        """One more request with this outcome (the run's totals["payos"])."""
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+    def count(self, name: str, amount: int = 0, lines: int = 0, callbacks: int = 0):
+        total = self.totals[name]
+        total["lines"] += lines
+        total["callbacks"] += callbacks
+        total["amount_in"] += amount
+
+    def add_break(self, kind: str, item: OpenRequest, amount: int | None, txn_id=None, bank_txn_id=None, **detail):
+        self.breaks.append(
+            {
+                "run_id": self.run.id,
+                "kind": kind,
+                "row_number": None,
+                "bin": item.bin,
+                "account_number": item.account_number,
+                "bank_txn_id": bank_txn_id,
+                "bank_reference": detail.get("bank_reference"),
+                "booked_at": None,
+                "direction": "in",
+                "amount": amount,
+                "transaction_id": txn_id,
+                "detail": {"source": PARTNER, "reference": item.reference, **detail},
+            }
+        )
+
+
+def record_check(plan: CheckPlan, answers: list[Answer], actor=None, calls: int = 0):
+    """Write the check as one reconciliation run, in the session's transaction (the caller commits).
+    Returns (run, created): a day already checked — also by a check that ran at the same time and
+    committed first — returns that run and changes nothing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SELECT pg_advisory_xact_lock({PAYOS_CHECK_LOCK_KEY})"))
+    existing = existing_check(plan.day)
+    if existing is not None:
+        return existing, False
+    run = _new_run(plan, answers, actor)
+    if run is None:  # the unique key: another check of this day committed in between
+        existing = existing_check(plan.day)
+        assert existing is not None
+        return existing, False
+    recorder = _Recorder(run)
+    recorder.totals = {name: {"lines": 0, "callbacks": 0, "amount_in": 0, "amount_out": 0} for name in CLASSES}
+    compared = [(answer, compare(answer, _recover_transactions)) for answer in answers if answer.status is not None]
+    while match_pending() >= BATCH:  # the recovered credits, allocated as the matcher would
+        pass
+    db.session.expire_all()  # allocation changed requests behind the ORM's back (UPDATE … RETURNING)
+    for answer, outcome in compared:
+        _settle(recorder, answer, outcome, actor)
+    for answer in answers:
+        if answer.status is None:
+            _unanswered(recorder, answer)
+    if recorder.breaks:
+        db.session.execute(ReconciliationBreak.__table__.insert(), recorder.breaks)
+    run.totals = {**recorder.totals, PARTNER: dict(sorted(recorder.outcomes.items())), "calls": calls}
+    run.break_count = len(recorder.breaks)
+    _audit(actor, run, recorder)
+    return run, True
+
+
+def _new_run(plan: CheckPlan, answers: list[Answer], actor) -> ReconciliationRun | None:
+    market_ids = sorted({answer.request.market_id for answer in answers})
+    run = ReconciliationRun(
+        partner=PARTNER,
+        statement_date=plan.day,
+        file_name=f"payOS {plan.day.isoformat()}",
+        file_sha256=check_key(plan.day),
+        line_count=len(answers),
+        account_count=len({(a.request.bin, a.request.account_number) for a in answers}),
+        totals={},
+        break_count=0,
+        created_by_user_id=actor.id if actor else None,
+        actor_label=actor.username if actor else "cli",
+    )
+    run.markets = [ReconciliationRunMarket(market_id=market_id) for market_id in market_ids]
+    try:
+        with db.session.begin_nested():
+            db.session.add(run)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return run
+
+
+def _recover_transactions(answer: Answer, transfers) -> list[tuple[str, int | None, str]]:
+    """Record each of payOS's transfers through the callback's own idempotent path. Returns, per
+    transfer, (outcome, transaction id, partner transaction id): "accepted" for money we had not
+    heard of, "duplicate" for money a callback (or an earlier check) already brought."""
+    recorder = app_state().callback_recorder
+    # In the session's transaction (PostgreSQL's production path records on its own autocommit
+    # connection): the run and the money it recovers are committed together, or not at all.
+    in_session = recorder.in_the_session()  # type: ignore[attr-defined]  # both recorders have it
+    results = []
+    for transfer, payload in transfers:
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        delivery = Delivery(
+            partner=PARTNER,
+            remote_addr="",
+            auth_header=f"payOS status check of {answer.request.reference}",
+            body=body,
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+        )
+        outcome = in_session.record(transfer, delivery)
+        results.append((outcome.kind, outcome.transaction_id, transfer.partner_txn_id))
+    return results
+
+
+def _settle(recorder: _Recorder, answer: Answer, outcome: Outcome, actor):
+    """Turn one compared answer into counts, breaks and (where our rules allow) a status change."""
+    item = answer.request
+    status = answer.status
+    assert status is not None
+    request = db.session.get_one(PaymentRequest, item.request_id)
+    if outcome.refused:
+        recorder.tally("refused")
+        recorder.add_break("payos_check", item, item.amount, problem="refused", reason=outcome.refused)
+        return
+    if status.amount != item.amount:
+        recorder.tally("amount_differs")
+        recorder.count("field_disagreement", callbacks=1)
+        recorder.add_break(
+            "field_disagreement",
+            item,
+            item.amount,
+            bank_txn_id=status.link_id,
+            differences=[{"field": "request_amount", "statement": status.amount, "callback": item.amount}],
+        )
+        return
+    for problem in outcome.other_accounts:
+        recorder.count("other_account", problem["money"], lines=1)
+        recorder.add_break(
+            "other_account", item, problem.pop("money"), bank_txn_id=problem.pop("partner_txn_id"), **problem
+        )
+    for txn_id, partner_txn_id, amount in outcome.recovered:
+        _recovered(recorder, item, request, txn_id, partner_txn_id, amount)
+    name = _compare_paid(recorder, item, request, status)
+    if name == "agreed" and status.status in ("CANCELLED", "EXPIRED"):
+        name = _follow_final(recorder, item, request, status, actor)
+    recorder.tally(name)
+
+
+def _recovered(recorder, item, request, txn_id, partner_txn_id, amount):
+    db.session.execute(
+        BankTransaction.__table__.update()
+        .where(BankTransaction.id == txn_id)
+        .values(confirmation="recovered", reconciliation_run_id=recorder.run.id)
+    )
+    recorder.count("missing_callback", amount, lines=1)
+    txn = db.session.get_one(BankTransaction, txn_id)
+    if txn.payment_request_id == request.id:
+        recorder.add_break("missing_callback", item, amount, txn_id, partner_txn_id)
+        return
+    suspense = db.session.scalar(select(SuspenseItem).where(SuspenseItem.transaction_id == txn_id))
+    recorder.add_break(
+        "payos_check",
+        item,
+        amount,
+        txn_id,
+        partner_txn_id,
+        problem="not_on_request",
+        suspense=suspense.reason if suspense else None,
+    )
+
+
+def _compare_paid(recorder, item, request, status) -> str:
+    """Compare what payOS counts as paid with what we do, after recovery."""
+    if status.amount_paid == request.paid_amount:
+        if status.amount_paid:
+            recorder.count("matched", status.amount_paid, callbacks=1)
+        return "agreed" if status.status not in ("PENDING", "PROCESSING") else "still_open"
+    recorder.count("field_disagreement", callbacks=1)
+    recorder.add_break(
+        "field_disagreement",
+        item,
+        item.amount,
+        bank_txn_id=status.link_id,
+        differences=[{"field": "amount_paid", "statement": status.amount_paid, "callback": request.paid_amount}],
+        payos_status=status.status,
+        listed=len(status.transactions),
+    )
+    return "paid_differs"
+
+
+def _follow_final(recorder, item, request, status, actor) -> str:
+    """payOS cancelled or expired the link and no money reached it: our request follows, as far
+    as our own rules allow (only an unpaid request is cancelled or expires; cancel_payment_request)."""
+    if request.paid_amount or request.status not in ("pending", "expired"):
+        return "agreed"
+    if status.status == "CANCELLED":
+        request.status, request.cancelled_at = "cancelled", utcnow()
+        name = "cancelled"
+    elif request.status == "pending":
+        request.status = "expired"
+        name = "expired"
+    else:
+        return "agreed"
+    record_change(
+        actor,
+        f"payment_request.{'cancel' if name == 'cancelled' else 'expire'}",
+        "payment_request",
+        request.id,
+        {
+            "reference": request.reference,
+            "source": "payos_check",
+            "run_id": recorder.run.id,
+            "payos_reason": (status.cancellation_reason or "")[:100],
+        },
+        market_id=item.market_id,
+        vendor_id=item.vendor_id,
+    )
+    return name
+
+
+def _unanswered(recorder: _Recorder, answer: Answer):
+    item = answer.request
+    if answer.problem == "unknown" and not item.payos_account:
+        # Not a payOS request at all (its account never had payOS money): nothing to say.
+        recorder.tally("not_at_payos")
+        return
+    recorder.tally(answer.problem)
+    recorder.add_break("payos_check", item, item.amount, problem=answer.problem, reason=answer.reason)
+
+
+def _audit(actor, run: ReconciliationRun, recorder: _Recorder):
+    from ..services import _record_stall_changes
+
+    _record_stall_changes(actor, run)
+    record_change(
+        actor,
+        "reconcile.payos_check",
+        "reconciliation_run",
+        run.id,
+        {
+            "partner": PARTNER,
+            "statement_date": run.statement_date.isoformat(),
+            "requests": run.line_count,
+            "breaks": run.break_count,
+            "outcomes": run.totals[PARTNER],
+            "recovered": run.totals["missing_callback"]["lines"],
+            "market_ids": sorted(link.market_id for link in run.markets),
+        },
+    )
