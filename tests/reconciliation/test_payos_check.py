@@ -18,7 +18,7 @@ from market_pay.payments.references import new_reference
 from market_pay.reconciliation.models import ReconciliationBreak, ReconciliationRun
 from market_pay.reconciliation.payos_check.order_codes import order_code_for
 from market_pay.vietqr.codec import build
-from tests.factories import account_data, make_vendor
+from tests.factories import account_data, auth_header, make_user, make_vendor
 from tests.payments.helpers import PAYOS_KEY, post_payos
 from tests.reconciliation.payos_fake import API_KEY, CLIENT_ID, FakePayos, transaction
 from tests.servers import ROOT
@@ -414,3 +414,47 @@ def test_without_payos_api_credentials_the_check_says_how_to_set_them(committed,
     result = check(committed)
     assert result.exit_code == 1
     assert "partners set payos" in result.output and "Traceback" not in result.output
+
+
+# -- who reads the outcome ---------------------------------------------------------------------------
+def test_the_market_s_manager_reads_the_check_and_another_market_s_does_not(committed, payos, stall):
+    reference = open_request(stall)
+    payos.link(reference, 50_000, "PAID", [paid_transfer(reference)])
+    unknown_elsewhere = make_vendor(accounts=[account_data("970436", "0022002345678", "TRAN VAN C")])
+    open_request(unknown_elsewhere)
+    assert check(committed).exit_code == 0
+    run_id = db.session.scalar(select(ReconciliationRun.id))
+    manager = make_user("market_manager", scope=stall.market.code)
+    other = make_user("market_manager", scope=unknown_elsewhere.market.code)
+    client = committed.test_client()
+    run = client.get(f"/api/v1/reconciliation-runs/{run_id}?lang=en", headers=auth_header(manager)).get_json()
+    assert (run["partner"], run["statement_date"], run["breaks_by_kind"]) == (
+        "payos",
+        "2026-11-30",
+        {"missing_callback": 1},
+    )
+    listed = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks?lang=en", headers=auth_header(manager)).get_json()
+    (item,) = listed["items"]
+    assert "callback was lost" in item["message"] and reference in item["message"]
+    vietnamese = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=auth_header(manager)).get_json()
+    assert "payOS đã nhận tiền" in vietnamese["items"][0]["message"]
+    # The other market's request was only asked about (payOS did not know it): its manager sees
+    # the run's own market only, and none of this stall's money.
+    theirs = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=auth_header(other)).get_json()
+    assert theirs["items"] == []
+
+
+def test_partners_set_takes_payos_pull_credentials_and_prints_fingerprints_only(committed):
+    runner = committed.test_cli_runner()
+    result = runner.invoke(
+        args=["partners", "set", "payos", "--secret", PAYOS_KEY, "--client-id", CLIENT_ID, "--pull-token", API_KEY]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 pull token(s), 1 client id(s)" in result.output
+    assert API_KEY not in result.output and CLIENT_ID not in result.output
+    listing = runner.invoke(args=["partners", "list"]).output
+    assert "pull_token" in listing and "client_id" in listing and API_KEY not in listing
+    refused = runner.invoke(args=["partners", "set", "sepay", "--client-id", CLIENT_ID])
+    assert refused.exit_code == 1 and "Only payOS has a client id" in refused.output
+    short = runner.invoke(args=["partners", "set", "payos", "--pull-token", "short"])
+    assert short.exit_code == 1 and "8 to 200" in short.output

@@ -200,7 +200,7 @@ class _Recorder:
         )
 
 
-def record_check(plan: CheckPlan, answers: list[Answer], actor=None, calls: int = 0):
+def record_check(plan: CheckPlan, answers: list[Answer], actor=None, calls: int = 0, duration_ms: int = 0):
     """Write the check as one reconciliation run, in the session's transaction (the caller commits).
     Returns (run, created): a day already checked — also by a check that ran at the same time and
     committed first — returns that run and changes nothing."""
@@ -229,6 +229,7 @@ def record_check(plan: CheckPlan, answers: list[Answer], actor=None, calls: int 
         db.session.execute(ReconciliationBreak.__table__.insert(), recorder.breaks)
     run.totals = {**recorder.totals, PARTNER: dict(sorted(recorder.outcomes.items())), "calls": calls}
     run.break_count = len(recorder.breaks)
+    run.duration_ms = duration_ms
     _audit(actor, run, recorder)
     return run, True
 

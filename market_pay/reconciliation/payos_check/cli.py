@@ -66,6 +66,7 @@ def _check(day, max_requests: int):
     from .check import ask_payos, client_settings, existing_check, plan_check, record_check, require_day_ended
     from .client import PayosAuthRefused, PayosClient, RetryPolicy
 
+    started = time.monotonic()
     require_day_ended(day)
     existing = existing_check(day)
     if existing is not None:
@@ -87,6 +88,6 @@ def _check(day, max_requests: int):
         ) from None
     finally:
         client.close()
-    run, created = record_check(plan, answers, None, client.calls)
+    run, created = record_check(plan, answers, None, client.calls, int((time.monotonic() - started) * 1000))
     db.session.commit()
     return run, created
