@@ -30,7 +30,7 @@ from ...payments.partners import pull_credentials
 from ...vendors.models import ReceivingAccount, Vendor
 from ..models import CLASSES, ReconciliationBreak, ReconciliationRun, ReconciliationRunMarket
 from ..statement_file import day_bounds
-from .client import PayosClient, PayosNotFound, PayosStatus, PayosUnavailable, PayosUnusable
+from .client import PayosClient, PayosNotFound, PayosOutOfTime, PayosStatus, PayosUnavailable, PayosUnusable
 from .order_codes import order_code_for
 from .outcomes import Outcome, compare
 
@@ -154,7 +154,7 @@ def ask_payos(plan: CheckPlan, client: PayosClient) -> list[Answer]:
             answers.append(Answer(item, problem="refused", reason=problem.reason))
         except PayosUnavailable as problem:
             answers.append(Answer(item, problem="not_checked", reason=problem.reason))
-            if client.policy.clock() >= client.policy.deadline or "budget" in problem.reason:
+            if isinstance(problem, PayosOutOfTime) or client.policy.clock() >= client.policy.deadline:
                 out_of_time = "the check's time budget was spent before this request was asked"
     for item in plan.over_bound:
         answers.append(Answer(item, problem="not_checked", reason="beyond the bound on requests per run"))
@@ -181,7 +181,9 @@ class _Recorder:
         total["callbacks"] += callbacks
         total["amount_in"] += amount
 
-    def add_break(self, kind: str, item: OpenRequest, amount: int | None, txn_id=None, bank_txn_id=None, **detail):
+    def add_break(
+        self, kind: str, item: OpenRequest, amount: int | None, txn_id=None, bank_txn_id=None, booked_at=None, **detail
+    ):
         self.breaks.append(
             {
                 "run_id": self.run.id,
@@ -191,7 +193,7 @@ class _Recorder:
                 "account_number": item.account_number,
                 "bank_txn_id": bank_txn_id,
                 "bank_reference": detail.get("bank_reference"),
-                "booked_at": None,
+                "booked_at": booked_at,
                 "direction": "in",
                 "amount": amount,
                 "transaction_id": txn_id,
@@ -324,7 +326,9 @@ def _recovered(recorder, item, request, txn_id, partner_txn_id, amount):
     recorder.count("missing_callback", amount, lines=1)
     txn = db.session.get_one(BankTransaction, txn_id)
     if txn.payment_request_id == request.id:
-        recorder.add_break("missing_callback", item, amount, txn_id, partner_txn_id)
+        recorder.add_break(
+            "missing_callback", item, amount, txn_id, partner_txn_id, txn.booked_at, bank_reference=txn.bank_reference
+        )
         return
     suspense = db.session.scalar(select(SuspenseItem).where(SuspenseItem.transaction_id == txn_id))
     recorder.add_break(
@@ -333,6 +337,7 @@ def _recovered(recorder, item, request, txn_id, partner_txn_id, amount):
         amount,
         txn_id,
         partner_txn_id,
+        txn.booked_at,
         problem="not_on_request",
         suspense=suspense.reason if suspense else None,
     )

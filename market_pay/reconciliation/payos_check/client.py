@@ -53,6 +53,10 @@ class PayosUnavailable(PayosProblem):
     """No answer within the retries or the check's time budget (429s, 5xx, connection errors)."""
 
 
+class PayosOutOfTime(PayosUnavailable):
+    """The check's time budget does not allow another wait: nothing more is asked in this run."""
+
+
 class PayosAuthRefused(PayosProblem):
     """payOS refused our x-client-id / x-api-key: no request can be checked, the check stops."""
 
@@ -106,7 +110,7 @@ class RetryPolicy:
 
     def wait(self, seconds: float, why: str):
         if self.clock() + seconds > self.deadline:
-            raise PayosUnavailable(f"{why}; the check's time budget does not allow another wait")
+            raise PayosOutOfTime(f"{why}; the check's time budget does not allow another wait")
         self.sleep(seconds)
 
 
