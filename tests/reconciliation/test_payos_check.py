@@ -176,6 +176,18 @@ def test_a_partly_paid_request_is_recovered_as_underpaid(committed, payos, stall
     assert (request.status, request.paid_amount) == ("underpaid", 20_000)
 
 
+def test_recovered_money_whose_content_lacks_the_reference_is_recorded_but_named_a_break(committed, payos, stall):
+    reference = open_request(stall)
+    payos.link(reference, 50_000, "PAID", [transaction(ACCOUNT, 50_000, "FT26334000009", description="CHUYEN TIEN")])
+    assert check(committed).exit_code == 0
+    txn = db.session.scalar(select(BankTransaction))
+    # As its callback would have been: a static-QR sale on the stall, not on the request.
+    assert (txn.match_kind, txn.vendor_id, txn.payment_request_id) == ("static", stall.id, None)
+    problems = sorted((kind, detail.get("problem")) for kind, detail in breaks())
+    assert problems == [("field_disagreement", None), ("payos_check", "not_on_request")]
+    assert request_of(reference).status == "pending"
+
+
 # -- two checks at once ------------------------------------------------------------------------------
 def test_two_checks_of_one_day_started_at_once_record_one_run_and_the_money_once(committed, payos, stall):
     references = [open_request(stall, hour=9 + n) for n in range(3)]
