@@ -189,10 +189,8 @@ def test_recovered_money_whose_content_lacks_the_reference_is_recorded_but_named
 
 
 # -- two checks at once ------------------------------------------------------------------------------
-def test_two_checks_of_one_day_started_at_once_record_one_run_and_the_money_once(committed, payos, stall):
-    references = [open_request(stall, hour=9 + n) for n in range(3)]
-    for n, reference in enumerate(references):
-        payos.link(reference, 50_000, "PAID", [paid_transfer(reference, bank_reference=f"FT2633400010{n}")])
+def checks_at_once(committed, payos, *args) -> list[subprocess.CompletedProcess]:
+    """Two `market-pay statements check-payos` processes started together on the test's database."""
     payos.delay = 0.2  # both processes are asking payOS at the same time
     env = {
         "PATH": "/usr/bin:/bin",
@@ -206,7 +204,7 @@ def test_two_checks_of_one_day_started_at_once_record_one_run_and_the_money_once
 
     def run(_):
         return subprocess.run(
-            [sys.executable, "-m", "market_pay.cli", "statements", "check-payos", "--date", DAY.isoformat()],
+            [sys.executable, "-m", "market_pay.cli", "statements", "check-payos", "--date", DAY.isoformat(), *args],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -219,13 +217,33 @@ def test_two_checks_of_one_day_started_at_once_record_one_run_and_the_money_once
     for result in results:
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
-    outputs = sorted(result.stdout for result in results)
+    return results
+
+
+def test_two_checks_of_one_day_started_at_once_record_one_run_and_the_money_once(committed, payos, stall):
+    references = [open_request(stall, hour=9 + n) for n in range(3)]
+    for n, reference in enumerate(references):
+        payos.link(reference, 50_000, "PAID", [paid_transfer(reference, bank_reference=f"FT2633400010{n}")])
+    outputs = [result.stdout for result in checks_at_once(committed, payos)]
     assert sum("Run " in output for output in outputs) == 1
     assert sum("was checked already" in output for output in outputs) == 1
     assert count(ReconciliationRun) == 1
     assert count(BankTransaction) == 3
     for reference in references:
         assert request_of(reference).paid_amount == 50_000
+
+
+def test_two_continuations_at_once_ask_into_the_run_once(committed, payos, stall):
+    references = [open_request(stall, hour=9 + n) for n in range(3)]
+    for n, reference in enumerate(references):
+        payos.link(reference, 50_000, "PAID", [paid_transfer(reference, bank_reference=f"FT2633400030{n}")])
+    assert check(committed, "--date", DAY.isoformat(), "--max-requests", "1").exit_code == 0
+    outputs = [result.stdout for result in checks_at_once(committed, payos)]
+    assert sum("continued" in output for output in outputs) == 1
+    assert count(ReconciliationRun) == 1 and count(BankTransaction) == 3
+    assert [kind for kind, _ in breaks()] == ["missing_callback"] * 3
+    run = db.session.scalar(select(ReconciliationRun))
+    assert (run.break_count, run.totals["payos"]) == (3, {"agreed": 3})
 
 
 # -- what payOS says, and what follows ----------------------------------------------------------------
@@ -394,6 +412,29 @@ def test_the_bound_on_requests_per_run_is_kept_and_the_rest_reported(committed, 
     assert sum(payos.calls.values()) == 2
     ((kind, detail),) = breaks()
     assert (kind, detail["problem"], detail["reference"]) == ("payos_check", "not_checked", references[2])
+
+
+def test_a_check_cut_short_is_continued_into_the_same_run_and_then_is_complete(committed, payos, stall):
+    references = [open_request(stall, hour=8 + n) for n in range(3)]
+    for n, reference in enumerate(references):
+        payos.link(reference, 50_000, "PAID", [paid_transfer(reference, bank_reference=f"FT2633400020{n}")])
+    first = check(committed, "--date", DAY.isoformat(), "--max-requests", "1")
+    assert first.exit_code == 0, first.output
+    run_id = db.session.scalar(select(ReconciliationRun.id))
+    assert sorted(detail.get("problem", "") for _, detail in breaks()) == ["", "not_checked", "not_checked"]
+
+    second = check(committed)
+    assert second.exit_code == 0 and f"Run {run_id} continued" in second.output, second.output
+    assert count(ReconciliationRun) == 1 and count(BankTransaction) == 3
+    assert [kind for kind, _ in breaks()] == ["missing_callback"] * 3
+    run = db.session.get(ReconciliationRun, run_id)
+    assert (run.break_count, run.totals["missing_callback"]["lines"], run.totals["payos"]) == (3, 3, {"agreed": 3})
+    for reference in references:
+        assert request_of(reference).paid_amount == 50_000
+    asked = sum(payos.calls.values())
+
+    third = check(committed)
+    assert "was checked already" in third.output and sum(payos.calls.values()) == asked
 
 
 # -- which requests, which days -----------------------------------------------------------------------

@@ -9,12 +9,13 @@ lost). Requests on accounts payOS has reported money for come first (they are th
 must know); the bound on requests per run cuts the rest.
 """
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ...app_state import app_state
@@ -60,6 +61,7 @@ class CheckPlan:
     day: date
     requests: list[OpenRequest]  # to ask, in order
     over_bound: list[OpenRequest]  # open too, beyond the bound on requests per run
+    resumes: int | None = None  # the day's run whose unasked requests this plan asks (continues)
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,8 @@ def require_day_ended(day: date) -> None:
         )
 
 
-def plan_check(day: date, max_requests: int) -> CheckPlan:
-    """Our open requests of the day, payOS's accounts first, then oldest first."""
-    start, end = day_bounds(day, local_zone())
+def _request_rows(condition) -> list[OpenRequest]:
+    """Requests matching `condition`, payOS's accounts first, then oldest first."""
     payos_accounts = (
         select(BankTransaction.id)
         .where(BankTransaction.partner == PARTNER, BankTransaction.account_number == ReceivingAccount.account_number)
@@ -124,16 +125,43 @@ def plan_check(day: date, max_requests: int) -> CheckPlan:
         )
         .join(ReceivingAccount, ReceivingAccount.id == PaymentRequest.account_id)
         .join(Vendor, Vendor.id == PaymentRequest.vendor_id)
-        .where(
-            PaymentRequest.created_at >= start,
-            PaymentRequest.created_at < end,
-            PaymentRequest.status.in_(OPEN_STATUSES),
-        )
+        .where(condition)
         .order_by(PaymentRequest.id)
     ).all()
     found = [OpenRequest(*row[:7], payos_account=bool(row[7])) for row in rows]
     found.sort(key=lambda item: not item.payos_account)  # stable: id order within each group
+    return found
+
+
+def plan_check(day: date, max_requests: int) -> CheckPlan:
+    """The day's first check: our requests of the day still open."""
+    start, end = day_bounds(day, local_zone())
+    found = _request_rows(
+        (PaymentRequest.created_at >= start)
+        & (PaymentRequest.created_at < end)
+        & PaymentRequest.status.in_(OPEN_STATUSES)
+    )
     return CheckPlan(day, found[:max_requests], found[max_requests:])
+
+
+def unchecked(run: ReconciliationRun) -> dict[str, int]:
+    """The requests the day's run did not ask payOS about: reference → its "not checked" break."""
+    rows = db.session.execute(
+        select(ReconciliationBreak.id, ReconciliationBreak.detail).where(
+            ReconciliationBreak.run_id == run.id, ReconciliationBreak.kind == "payos_check"
+        )
+    ).all()
+    return {detail["reference"]: break_id for break_id, detail in rows if detail.get("problem") == "not_checked"}
+
+
+def plan_resume(run: ReconciliationRun, max_requests: int) -> CheckPlan | None:
+    """A later check of a day whose run was cut short (the bound, the time budget, payOS out of
+    reach): the requests it did not ask, into the same run. None when the day is complete."""
+    references = sorted(unchecked(run))
+    if not references:
+        return None
+    found = _request_rows(PaymentRequest.reference.in_(references))
+    return CheckPlan(run.statement_date, found[:max_requests], found[max_requests:], resumes=run.id)
 
 
 def ask_payos(plan: CheckPlan, client: PayosClient) -> list[Answer]:
@@ -170,6 +198,8 @@ class _Recorder:
     totals: dict = field(default_factory=dict)
     outcomes: dict = field(default_factory=dict)
     breaks: list = field(default_factory=list)
+    # (vendor id, market id) → {"lines", "amount"} of the credits this check recovered, per stall
+    stalls: dict = field(default_factory=dict)
 
     def tally(self, outcome: str):
         """One more request with this outcome (the run's totals["payos"])."""
@@ -203,21 +233,39 @@ class _Recorder:
 
 
 def record_check(plan: CheckPlan, answers: list[Answer], actor=None, calls: int = 0, duration_ms: int = 0):
-    """Write the check as one reconciliation run, in the session's transaction (the caller commits).
-    Returns (run, created): a day already checked — also by a check that ran at the same time and
-    committed first — returns that run and changes nothing."""
+    """Write the check as the day's reconciliation run, in the session's transaction (the caller
+    commits). Returns (run, changed). A day already checked — also by a check that ran at the same
+    time and committed first — returns that run and changes nothing; a plan that resumes the day's
+    run records only the requests that run still lists as not asked."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({PAYOS_CHECK_LOCK_KEY})"))
     existing = existing_check(plan.day)
-    if existing is not None:
-        return existing, False
-    run = _new_run(plan, answers, actor)
-    if run is None:  # the unique key: another check of this day committed in between
-        existing = existing_check(plan.day)
-        assert existing is not None
-        return existing, False
-    recorder = _Recorder(run)
-    recorder.totals = {name: {"lines": 0, "callbacks": 0, "amount_in": 0, "amount_out": 0} for name in CLASSES}
+    recorder: _Recorder
+    if plan.resumes is None:
+        if existing is not None:
+            return existing, False
+        run = _new_run(plan, answers, actor)
+        if run is None:  # the unique key: another check of this day committed in between
+            return existing_check(plan.day), False
+        recorder = _Recorder(run)
+        recorder.totals = {name: {"lines": 0, "callbacks": 0, "amount_in": 0, "amount_out": 0} for name in CLASSES}
+    else:
+        assert existing is not None and existing.id == plan.resumes
+        run = existing
+        waiting = unchecked(run)  # under the lock: what a concurrent resume left
+        answers = [answer for answer in answers if answer.request.reference in waiting]
+        if not answers:
+            return run, False
+        db.session.execute(
+            ReconciliationBreak.__table__.delete().where(
+                ReconciliationBreak.id.in_([waiting[answer.request.reference] for answer in answers])
+            )
+        )
+        recorder = _Recorder(run, totals=copy.deepcopy({name: run.totals[name] for name in CLASSES}))
+        recorder.outcomes = dict(run.totals[PARTNER])
+        recorder.outcomes["not_checked"] = recorder.outcomes.get("not_checked", 0) - len(answers)
+        calls += run.totals.get("calls", 0)
+        duration_ms += run.duration_ms
     compared = [(answer, compare(answer, _recover_transactions)) for answer in answers if answer.status is not None]
     while match_pending() >= BATCH:  # the recovered credits, allocated as the matcher would
         pass
@@ -229,10 +277,16 @@ def record_check(plan: CheckPlan, answers: list[Answer], actor=None, calls: int 
             _unanswered(recorder, answer)
     if recorder.breaks:
         db.session.execute(ReconciliationBreak.__table__.insert(), recorder.breaks)
-    run.totals = {**recorder.totals, PARTNER: dict(sorted(recorder.outcomes.items())), "calls": calls}
-    run.break_count = len(recorder.breaks)
+    outcomes = {name: count for name, count in sorted(recorder.outcomes.items()) if count}
+    run.totals = {**recorder.totals, PARTNER: outcomes, "calls": calls}
+    run.break_count = (
+        db.session.scalar(
+            select(func.count()).select_from(ReconciliationBreak).where(ReconciliationBreak.run_id == run.id)
+        )
+        or 0
+    )
     run.duration_ms = duration_ms
-    _audit(actor, run, recorder)
+    _audit(actor, run, recorder, resumed=plan.resumes is not None)
     return run, True
 
 
@@ -324,6 +378,9 @@ def _recovered(recorder, item, request, txn_id, partner_txn_id, amount):
         .values(confirmation="recovered", reconciliation_run_id=recorder.run.id)
     )
     recorder.count("missing_callback", amount, lines=1)
+    stall = recorder.stalls.setdefault((item.vendor_id, item.market_id), {"lines": 0, "amount": 0})
+    stall["lines"] += 1
+    stall["amount"] += amount
     txn = db.session.get_one(BankTransaction, txn_id)
     if txn.payment_request_id == request.id:
         recorder.add_break(
@@ -402,10 +459,19 @@ def _unanswered(recorder: _Recorder, answer: Answer):
     recorder.add_break("payos_check", item, item.amount, problem=answer.problem, reason=answer.reason)
 
 
-def _audit(actor, run: ReconciliationRun, recorder: _Recorder):
-    from ..services import _record_stall_changes
-
-    _record_stall_changes(actor, run)
+def _audit(actor, run: ReconciliationRun, recorder: _Recorder, resumed: bool):
+    """The run's audit row, and one per stall whose money the check recovered, in that stall's
+    log (as a statement run does: services._record_stall_changes) with only its own figures."""
+    for (vendor_id, market_id), figures in sorted(recorder.stalls.items()):
+        record_change(
+            actor,
+            "reconcile.stall",
+            "reconciliation_run",
+            run.id,
+            {"partner": PARTNER, "statement_date": run.statement_date.isoformat(), "recovered_in": figures},
+            market_id=market_id,
+            vendor_id=vendor_id,
+        )
     record_change(
         actor,
         "reconcile.payos_check",
@@ -414,6 +480,7 @@ def _audit(actor, run: ReconciliationRun, recorder: _Recorder):
         {
             "partner": PARTNER,
             "statement_date": run.statement_date.isoformat(),
+            "resumed": resumed,
             "requests": run.line_count,
             "breaks": run.break_count,
             "outcomes": run.totals[PARTNER],

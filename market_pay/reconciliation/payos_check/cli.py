@@ -33,14 +33,16 @@ def check_payos_command(day, yesterday, max_requests):
     """Ask payOS about every payment request of the day still open (pending, underpaid, expired
     unpaid), one at a time: a credit whose callback was lost is recorded as that callback would
     have been; differences, unknown requests and unusable answers become breaks of a
-    reconciliation run. A day is checked once: running it again changes nothing."""
+    reconciliation run. A day is checked once, into one run: running it again changes nothing,
+    except that requests the run could not ask (its bound, its time budget, payOS out of reach)
+    are asked then, into the same run."""
     if (day is None) == (not yesterday):
         raise click.UsageError("give --date YYYY-MM-DD or --yesterday (one of them).")
     from ...common.local_time import VIETNAM
 
     the_day = day.date() if day else (datetime.now(VIETNAM) - timedelta(days=1)).date()
     try:
-        run, created = _check(the_day, max_requests or current_app.config["PAYOS_CHECK_MAX_REQUESTS"])
+        run, created, resumed = _check(the_day, max_requests or current_app.config["PAYOS_CHECK_MAX_REQUESTS"])
     except AppError as error:
         db.session.rollback()
         raise AppErrorForCli(error) from None
@@ -50,8 +52,9 @@ def check_payos_command(day, yesterday, max_requests):
     if not created:
         click.echo(f"{the_day:%d/%m/%Y} was checked already: run {run.id}; nothing changed.")
         return
-    outcomes = ", ".join(f"{name} {count}" for name, count in run.totals["payos"].items() if count) or "none"
-    click.echo(f"Run {run.id}: payOS check of {the_day:%d/%m/%Y}, {run.line_count} open request(s): {outcomes}.")
+    outcomes = ", ".join(f"{name} {count}" for name, count in run.totals["payos"].items()) or "none"
+    head = f"Run {run.id} continued" if resumed else f"Run {run.id}"
+    click.echo(f"{head}: payOS check of {the_day:%d/%m/%Y}, {run.line_count} open request(s): {outcomes}.")
     click.echo(
         f"Recovered {run.totals['missing_callback']['lines']} credit(s) "
         f"({run.totals['missing_callback']['amount_in']} đồng); breaks: {run.break_count}."
@@ -63,17 +66,25 @@ def _check(day, max_requests: int):
     lock every callback needs) stays open while payOS is asked."""
     import time
 
-    from .check import ask_payos, client_settings, existing_check, plan_check, record_check, require_day_ended
+    from .check import (
+        ask_payos,
+        client_settings,
+        existing_check,
+        plan_check,
+        plan_resume,
+        record_check,
+        require_day_ended,
+    )
     from .client import PayosAuthRefused, PayosClient, RetryPolicy
 
     started = time.monotonic()
     require_day_ended(day)
     existing = existing_check(day)
-    if existing is not None:
+    plan = plan_check(day, max_requests) if existing is None else plan_resume(existing, max_requests)
+    if plan is None:  # the day's run asked about every request: nothing to do
         db.session.rollback()
-        return existing, False
+        return existing, False, False
     client_id, api_key = client_settings()
-    plan = plan_check(day, max_requests)
     db.session.rollback()  # reads only: end the transaction before payOS is asked
     policy = RetryPolicy(deadline=time.monotonic() + current_app.config["PAYOS_CHECK_BUDGET_SECONDS"])
     try:
@@ -90,4 +101,4 @@ def _check(day, max_requests: int):
         client.close()
     run, created = record_check(plan, answers, None, client.calls, int((time.monotonic() - started) * 1000))
     db.session.commit()
-    return run, created
+    return run, created, plan.resumes is not None
