@@ -72,10 +72,10 @@ def _check(day, max_requests: int):
         existing_check,
         plan_check,
         plan_resume,
-        record_check,
         require_day_ended,
     )
     from .client import PayosAuthRefused, PayosClient, RetryPolicy
+    from .record import record_check
 
     started = time.monotonic()
     require_day_ended(day)
