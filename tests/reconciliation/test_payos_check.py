@@ -19,6 +19,7 @@ from market_pay.reconciliation.models import ReconciliationBreak, Reconciliation
 from market_pay.reconciliation.payos_check.order_codes import order_code_for
 from market_pay.vietqr.codec import build
 from tests.factories import account_data, auth_header, make_user, make_vendor
+from tests.office.conftest import sign_in
 from tests.payments.helpers import PAYOS_KEY, post_payos
 from tests.reconciliation.payos_fake import API_KEY, CLIENT_ID, FakePayos, transaction
 from tests.servers import ROOT
@@ -495,6 +496,13 @@ def test_the_market_s_manager_reads_the_check_and_another_market_s_does_not(comm
     # the run's own market only, and none of this stall's money.
     theirs = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=auth_header(other)).get_json()
     assert theirs["items"] == []
+    # The market office shows the check among the market's runs, with the break in Vietnamese.
+    office = committed.test_client()
+    sign_in(office, manager)
+    code = stall.market.code
+    assert "30/11/2026" in office.get(f"/office/m/{code}/reconciliation").get_data(as_text=True)
+    page = office.get(f"/office/m/{code}/reconciliation/{run_id}").get_data(as_text=True)
+    assert "payOS đã nhận tiền" in page and 'data-kind="missing_callback"' in page
 
 
 def test_partners_set_takes_payos_pull_credentials_and_prints_fingerprints_only(committed):
