@@ -462,6 +462,14 @@ def test_a_day_not_yet_over_and_bad_options_are_refused_in_one_line(committed, p
     assert count(ReconciliationRun) == 0
 
 
+def test_a_payos_address_without_tls_is_refused_in_one_line(committed, payos, stall, monkeypatch):
+    open_request(stall)
+    monkeypatch.setitem(committed.config, "PAYOS_API_URL", "http://payos.example")
+    result = check(committed)
+    assert result.exit_code == 1 and "must be https" in result.output and "Traceback" not in result.output
+    assert count(ReconciliationRun) == 0
+
+
 def test_without_payos_api_credentials_the_check_says_how_to_set_them(committed, payos):
     set_credentials("payos", [PAYOS_KEY], [])
     db.session.commit()

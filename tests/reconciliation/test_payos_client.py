@@ -134,9 +134,10 @@ def test_a_dropped_connection_is_retried():
     assert len(clock.slept) == 2
 
 
-def test_an_api_url_that_is_not_http_is_refused():
+@pytest.mark.parametrize("url", ["ftp://example", "http://payos.example", "not a url"])
+def test_an_api_url_that_is_not_https_off_this_machine_is_refused(url):
     with pytest.raises(ValueError, match="MARKET_PAY_PAYOS_API_URL"):
-        PayosClient("ftp://example", CLIENT_ID, API_KEY, RetryPolicy())
+        PayosClient(url, CLIENT_ID, API_KEY, RetryPolicy())
 
 
 def test_payos_times_become_the_callbacks_vietnam_time():

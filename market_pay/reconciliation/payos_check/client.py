@@ -30,7 +30,12 @@ NOT_FOUND_CODES = ("101",)
 AUTH_CODES = ("401", "403")
 MAX_BODY_BYTES = 1024 * 1024  # one request's status is a few KB; more is not an answer
 MAX_TRANSACTIONS = 100  # per payment request; a real one has one or two
-MAX_RETRY_AFTER = 300.0  # a longer Retry-After is treated as "not within this check"
+MAX_RETRY_AFTER = 300.0
+LOCAL_HOSTS = (
+    "127.0.0.1",
+    "localhost",
+    "::1",
+)  # where plain http is allowed (a local fake, a proxy)  # a longer Retry-After is treated as "not within this check"
 
 
 class PayosProblem(Exception):
@@ -119,6 +124,9 @@ class PayosClient:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"MARKET_PAY_PAYOS_API_URL is not an http(s) address: {base_url!r}")
+        if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+            # payOS's answers become money on stalls: never read them off an unencrypted network.
+            raise ValueError(f"MARKET_PAY_PAYOS_API_URL must be https (plain http only on this machine): {base_url!r}")
         self._https, self._host, self._port = parts.scheme == "https", parts.hostname, parts.port
         self._path = parts.path.rstrip("/")
         self._headers = {"x-client-id": client_id, "x-api-key": api_key, "Accept": "application/json"}
