@@ -238,7 +238,7 @@ def test_partner_credentials_add_retire_and_only_fingerprints_shown(client, worl
 
 
 def test_payos_api_credentials_are_shown_by_fingerprint_and_never_retired_as_the_last_callback_secret(client, world):
-    admin, token = admin_client(client)
+    _admin, token = admin_client(client)
     set_credentials("payos", ["payos-checksum-1"], [], pull_tokens=["payos-api-key-1"], client_ids=["payos-client-1"])
     db.session.commit()
     html = client.get("/admin/partners").get_data(as_text=True)
