@@ -51,7 +51,10 @@ def register_commands(app):
     from .reconciliation.cli import reconcile_command
 
     app.cli.add_command(reconcile_command)
+    from .reconciliation.payos_check.cli import check_payos_command
     from .reconciliation.pull.cli import statements_cli
+
+    statements_cli.add_command(check_payos_command)
 
     app.cli.add_command(statements_cli)
     from .kits.cli import kits_cli

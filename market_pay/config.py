@@ -85,6 +85,10 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "market_pay_session",
+    # `market-pay statements check-payos`: payment requests asked of payOS per run, and the
+    # whole check's time budget in seconds (retries and Retry-After waits included).
+    "PAYOS_CHECK_MAX_REQUESTS": 2000,
+    "PAYOS_CHECK_BUDGET_SECONDS": 15 * 60,
 }
 
 
@@ -128,7 +132,14 @@ def load_config(app, test_config=None):
     for key in ("STATEMENT_PULL_HOUR", "STATEMENT_PULL_MAX_RECORDS", "STATEMENT_PULL_BUDGET_SECONDS"):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = int(env[f"MARKET_PAY_{key}"])
-    for key in ("STREAMS_PER_SESSION", "STREAMS_PER_STALL", "STREAM_MAX_SECONDS", "STREAM_HEARTBEAT_SECONDS"):
+    for key in (
+        "STREAMS_PER_SESSION",
+        "STREAMS_PER_STALL",
+        "STREAM_MAX_SECONDS",
+        "STREAM_HEARTBEAT_SECONDS",
+        "PAYOS_CHECK_MAX_REQUESTS",
+        "PAYOS_CHECK_BUDGET_SECONDS",
+    ):
         if env.get(f"MARKET_PAY_{key}", "").isdigit():
             app.config[key] = max(1, int(env[f"MARKET_PAY_{key}"]))
     default_db = "sqlite:///" + os.path.join(app.instance_path, "market_pay.db")

@@ -36,7 +36,8 @@ class PartnerCredential(Model):
 
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
     partner: Mapped[str] = mapped_column(db.String(20), nullable=False, index=True)
-    kind: Mapped[str] = mapped_column(db.String(10), nullable=False)  # "secret" | "api_key"
+    # "secret" | "api_key" (callbacks); "pull_token" | "client_id" (calling the partner's API)
+    kind: Mapped[str] = mapped_column(db.String(10), nullable=False)
     # Kept as given: an HMAC secret must be usable to verify. Never logged or returned by the API.
     value: Mapped[str] = mapped_column(db.String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -18,6 +18,7 @@ CLASS_LABELS = {
     "in_suspense": {"vi": "Đang chờ xử lý (treo)", "en": "In suspense"},
     "other_account": {"vi": "Mã giao dịch thuộc tài khoản khác", "en": "Id belongs to another account"},
     "ambiguous": {"vi": "Không xác định được thông báo", "en": "Ambiguous match"},
+    "payos_check": {"vi": "Chưa đối chiếu được với payOS", "en": "payOS check incomplete"},
 }
 
 FIELD_LABELS = {
@@ -26,6 +27,8 @@ FIELD_LABELS = {
     "amount": {"vi": "số tiền", "en": "amount"},
     "direction": {"vi": "chiều giao dịch", "en": "direction"},
     "bin": {"vi": "mã ngân hàng", "en": "bank BIN"},
+    "request_amount": {"vi": "số tiền yêu cầu", "en": "requested amount"},
+    "amount_paid": {"vi": "số tiền đã trả", "en": "amount paid"},
 }
 
 
@@ -34,6 +37,8 @@ def _value(field: str, value):
 
 
 def _field_disagreement(detail, lang):
+    if detail.get("source") == "payos":
+        return _payos_disagreement(detail, lang)
     parts = []
     for item in detail.get("differences", []):
         label = FIELD_LABELS.get(item["field"], {}).get(lang, item["field"])
@@ -49,6 +54,43 @@ def _field_disagreement(detail, lang):
         else "The statement and the callback disagree — nothing overwritten, check it: "
     )
     return head + "; ".join(parts)
+
+
+def _payos_disagreement(detail, lang):
+    """The payOS check: payOS's figure against ours for one request."""
+    parts = []
+    for item in detail.get("differences", []):
+        label = FIELD_LABELS.get(item["field"], {}).get(lang, item["field"])
+        theirs, ours = _value("amount", item["statement"]), _value("amount", item["callback"])
+        parts.append(f"{label}: payOS {theirs}, ta {ours}" if lang == "vi" else f"{label}: payOS {theirs}, ours {ours}")
+    reference = detail.get("reference", "")
+    if lang == "vi":
+        return f"Yêu cầu {reference}: payOS và hệ thống khác nhau — không tự sửa, cần kiểm tra: " + "; ".join(parts)
+    return f"Request {reference}: payOS and we disagree — nothing changed, check it: " + "; ".join(parts)
+
+
+PAYOS_PROBLEMS = {
+    "unknown": {"vi": "payOS không biết yêu cầu này", "en": "payOS does not know this request"},
+    "refused": {"vi": "câu trả lời của payOS không dùng được", "en": "payOS's answer could not be used"},
+    "not_checked": {"vi": "chưa hỏi được payOS", "en": "payOS was not asked"},
+    "not_on_request": {
+        "vi": "tiền đã bổ sung từ payOS nhưng không vào yêu cầu này",
+        "en": "the money recovered from payOS did not go to this request",
+    },
+}
+
+
+def _payos_check(detail, lang):
+    problem = PAYOS_PROBLEMS.get(detail.get("problem", ""), {}).get(lang, detail.get("problem", ""))
+    reason = detail.get("reason") or ""
+    if detail.get("suspense"):
+        reason = SUSPENSE_REASONS.get(detail["suspense"], {}).get(lang, detail["suspense"])
+    head = (
+        f"Yêu cầu {detail.get('reference', '')}: {problem}"
+        if lang == "vi"
+        else f"Request {detail.get('reference', '')}: {problem}"
+    )
+    return head + (f" ({reason})." if reason else ".")
 
 
 def _broken_chain(detail, lang, zone):
@@ -91,6 +133,24 @@ SUSPENSE_REASONS = {
 def describe_break(kind: str, detail: dict, lang: str = "vi", zone: ZoneInfo | None = None) -> str:
     """One plain sentence saying what is wrong and what happened to the money."""
     vi = lang == "vi"
+    if kind == "payos_check":
+        return _payos_check(detail, lang)
+    if kind == "missing_callback" and detail.get("source") == "payos":
+        return (
+            f"payOS đã nhận tiền cho yêu cầu {detail.get('reference', '')} nhưng thông báo bị mất; đã ghi nhận "
+            "theo trạng thái payOS trả về, như một thông báo."
+            if vi
+            else f"payOS was paid for request {detail.get('reference', '')} but its callback was lost; the "
+            "money was recorded from payOS's status, as its callback would have been."
+        )
+    if kind == "other_account" and detail.get("source") == "payos":
+        return (
+            f"payOS tính khoản này cho yêu cầu {detail.get('reference', '')} nhưng tiền vào tài khoản "
+            f"{detail.get('payos_account', '')}; không ghi nhận, cần kiểm tra."
+            if vi
+            else f"payOS counts this for request {detail.get('reference', '')} but the money went to account "
+            f"{detail.get('payos_account', '')}; not recorded, check it."
+        )
     if kind == "missing_callback":
         text = (
             "Ngân hàng không gửi thông báo; đã tạo giao dịch từ sao kê và xử lý như một thông báo."

@@ -36,7 +36,10 @@ BREAK_KINDS = (
     "in_suspense",
     "other_account",
     "ambiguous",
+    "payos_check",
 )
+# payos_check: a payOS request the day-end check could not settle (unknown to payOS, an answer
+# refused, not asked within the bound or the time budget, recovered money not on its request).
 
 
 class ReconciliationRun(Model):

@@ -235,3 +235,18 @@ def test_partner_credentials_add_retire_and_only_fingerprints_shown(client, worl
         {"partner": "simbank", "retired": fingerprint("the-old-secret-1")},
     ]
     assert all(row.actor_user_id == admin.id for row in audit("partner.credential_add"))
+
+
+def test_payos_api_credentials_are_shown_by_fingerprint_and_never_retired_as_the_last_callback_secret(client, world):
+    _admin, token = admin_client(client)
+    set_credentials("payos", ["payos-checksum-1"], [], pull_tokens=["payos-api-key-1"], client_ids=["payos-client-1"])
+    db.session.commit()
+    html = client.get("/admin/partners").get_data(as_text=True)
+    for value in ("payos-checksum-1", "payos-api-key-1", "payos-client-1"):
+        assert fingerprint(value) in html and value not in html
+    assert "Khoá gọi API đối tác" in html and html.count('class="retire"') == 1  # the checksum key's only
+    # The callback secret is the last one that verifies callbacks: the API credentials do not count.
+    last = client.post(
+        "/admin/partners/payos/retire", data={"fingerprint": fingerprint("payos-checksum-1"), "csrf_token": token}
+    )
+    assert last.status_code == 422
