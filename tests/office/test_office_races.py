@@ -166,7 +166,8 @@ def test_ten_requests_for_one_new_account_make_one(service):
 def test_ten_withdrawals_of_one_request_withdraw_it_once(service):
     base, engine = service
     vendor = stall_id(engine, "A-07")
-    account = ask_for_account(base, engine, vendor, "7770009998887")
+    # A number of its own each time, so the test can be repeated on one service (pytest-repeat).
+    account = ask_for_account(base, engine, vendor, f"777{time.time_ns() % 10**10:010d}")
     rejected = audited(engine, "account.reject")
     statuses = race(base, f"/office/m/DV/stalls/{vendor}/accounts/{account}/withdraw", {})
     assert statuses == [302] + [409] * (RACERS - 1), statuses
