@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, g, redirect, request, session, url_for
 
 from ..auth.page_sign_in import STALL_SESSION
 from ..common.local_time import local_zone
@@ -23,6 +23,7 @@ FILE_FORMATS = ("pdf", "xlsx", "csv")
 def _vendor():
     """The signed-in vendor; None when signed out. An assistant is refused: the book is the vendor's."""
     actor = board_user(session.get(STALL_SESSION))
+    g.actor = actor  # an assistant's refusal names what they tried and who can (auth/assistant.py)
     if actor is not None and actor.role != "vendor":
         raise Forbidden("The revenue book is the vendor's own; an assistant cannot read it.")
     return actor
