@@ -5,7 +5,11 @@ plainly, in Vietnamese first: what they cannot do and who can, in the API's one 
 import re
 
 import pytest
+from flask import g
 
+from market_pay.auth.assistant import NotForAssistant, for_the_reader
+from market_pay.common.web import FormExpired
+from market_pay.errors import Forbidden
 from market_pay.payments.payment_requests import create_payment_request
 from tests.factories import VENDOR_PIN, account_data, auth_header, make_user, make_vendor, scope_of
 
@@ -95,3 +99,13 @@ def test_the_board_s_revenue_page_says_it_is_the_owner_s_book(client, stall):
         assert "Tài khoản này không được làm việc này" not in html  # not the generic refusal
     english = client.get("/stall/revenue?lang=en").get_data(as_text=True)
     assert "An assistant cannot read the stall" in english and "Ask the stall" in english
+
+
+def test_an_assistant_s_expired_form_is_still_an_expired_form(app, stall):
+    """A missing form token is fixed by reloading the page, whoever sent it: never reworded into
+    "an assistant cannot do this", even where the route knows its actor before the token check."""
+    _, assistant = stall
+    with app.test_request_context("/stall/cash", method="POST"):
+        g.actor = assistant
+        assert type(for_the_reader(FormExpired())) is FormExpired
+        assert isinstance(for_the_reader(Forbidden("Only this market's manager may do this.")), NotForAssistant)
