@@ -102,7 +102,9 @@ def create_app(test_config=None):
 
         state.callback_recorder = recorder_for(db.engine.dialect.name)
 
-    register_error_handlers(app)
+    from .auth.assistant import for_the_reader
+
+    register_error_handlers(app, reword_forbidden=for_the_reader)
     from . import observability
 
     observability.init_app(app)

@@ -2,6 +2,7 @@
 
 import logging
 import math
+from collections.abc import Callable
 from http import HTTPStatus
 
 from flask import jsonify, render_template_string, request
@@ -25,6 +26,11 @@ class AppError(Exception):
         self.message = message or self.message
         self.errors = errors or {}
         self.headers = headers or {}
+
+    def for_people(self) -> bool:
+        """Whether `message` is already in the reader's words and language (shown as it is on the
+        error page, not only to English readers as the service's detail)."""
+        return False
 
 
 class BadRequest(AppError):
@@ -106,7 +112,7 @@ _HTML_ERROR = """<!doctype html><html lang="vi"><meta charset="utf-8">
 <title>{{ code }} {{ status }}</title><h1>{{ code }} – {{ status }}</h1><p>{{ message }}</p></html>"""
 
 
-def _respond(code: int, message: str, errors=None, headers=None):
+def _respond(code: int, message: str, errors=None, headers=None, for_people=False):
     # Nothing half-written survives an error: whatever the request flushed is rolled back.
     try:
         db.session.rollback()
@@ -115,26 +121,31 @@ def _respond(code: int, message: str, errors=None, headers=None):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = jsonify(error_body(code, message, errors))
     else:
-        response = _html_error(code, message)
+        response = _html_error(code, message, for_people)
     return response, code, headers or {}
 
 
-def _html_error(code: int, message: str):
+def _html_error(code: int, message: str, for_people: bool = False):
     """The styled, Vietnamese-first page (common/front_door.py); the bare page only if that one
     cannot be drawn (an error while answering an error must not become a second 500)."""
     from .common.front_door import error_page
 
     try:
-        return error_page(code, message)
+        return error_page(code, message, explained=message if for_people else None)
     except Exception:
         log.warning("the error page could not be rendered", exc_info=True)
         return render_template_string(_HTML_ERROR, code=code, status=HTTPStatus(code).phrase, message=message)
 
 
-def register_error_handlers(app):
+def register_error_handlers(app, reword_forbidden: Callable[[Forbidden], Forbidden] | None = None):
+    """`reword_forbidden` may put a 403 into its reader's words (the app passes auth/assistant.py's:
+    a stall's assistant is told what they cannot do and who can); this module imports no feature."""
+
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
-        return _respond(exc.code, exc.message, exc.errors, exc.headers)
+        if reword_forbidden is not None and isinstance(exc, Forbidden):
+            exc = reword_forbidden(exc)
+        return _respond(exc.code, exc.message, exc.errors, exc.headers, exc.for_people())
 
     @app.errorhandler(MarshmallowValidationError)
     def _validation(exc: MarshmallowValidationError):

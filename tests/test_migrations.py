@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from market_pay.extensions import db
 from tests.conftest import make_app
-from tests.migration_helpers import app_at_revision, insert_region_and_market, insert_vendor
+from tests.migration_helpers import app_at_revision, insert_region_and_market, insert_vendor, timestamp
 
 EXPECTED_TABLES = {
     "region",
@@ -148,3 +148,46 @@ def test_0012_keeps_every_accounts_state_and_gives_vendors_a_legal_name(empty_da
         db.engine.dispose()
     assert statuses == {1: "inactive", 2: "active"}
     assert names == {1: "NGUYỄN THỊ HOA", 2: "Không tài khoản"}
+
+
+def test_0020_keeps_the_last_survey_row_of_each_day_and_every_other_cash_sale(empty_database_url):
+    """Duplicates a race left (the same market, stall and day's survey written twice) are cut to
+    the last written; stall-recorded sales, other days and other stalls are left alone."""
+    from sqlalchemy import text
+
+    app, runner = app_at_revision(empty_database_url, "0017")
+    noon, other_noon = "2026-11-18 05:00:00", "2026-11-19 05:00:00"  # local noon (UTC+7)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            now = insert_region_and_market(conn)
+            for vendor_id in (1, 2):
+                insert_vendor(conn, vendor_id, f"A{vendor_id}")
+            for sale_id, vendor_id, amount, source, at in (
+                (1, 1, 100, "survey", noon),
+                (2, 1, 200, "survey", noon),  # the race's second row: kept (written last)
+                (3, 1, 300, "survey", other_noon),
+                (4, 2, 400, "survey", noon),
+                (5, None, 500, "survey", noon),
+                (6, None, 600, "survey", noon),  # whole-market duplicate: kept (written last)
+                (7, 1, 700, "stall", noon),
+                (8, 1, 700, "stall", noon),  # two real sales at one instant: both stay
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO cash_sale (id, market_id, vendor_id, amount, count, occurred_at, source, "
+                        "created_at) VALUES (:id, 1, :vendor, :amount, 1, :at, :source, :t)"
+                    ),
+                    {"id": sale_id, "vendor": vendor_id, "amount": amount, "at": timestamp(conn, at), "source": source}
+                    | {"t": now},
+                )
+            conn.execute(text("DELETE FROM rollup_dirty"))  # as if the rollups were up to date
+        db.engine.dispose()
+    upgrade = runner.invoke(args=["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            left = conn.execute(text("SELECT id FROM cash_sale ORDER BY id")).scalars().all()
+            marked = conn.execute(text("SELECT DISTINCT vendor_id FROM rollup_dirty")).scalars().all()
+        db.engine.dispose()
+    assert left == [2, 3, 4, 6, 7, 8]
+    assert marked == [1]  # the deleted row of stall A1 marks its day for the rollup refresh

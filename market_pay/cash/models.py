@@ -8,6 +8,8 @@ from ..common.types import UTCDateTime, utcnow
 from ..extensions import Model, db
 
 CASH_SOURCES = ("stall", "survey")
+SURVEY_OF_A_STALL = "source = 'survey' AND vendor_id IS NOT NULL"
+SURVEY_OF_A_MARKET = "source = 'survey' AND vendor_id IS NULL"
 
 
 class CashSale(Model):
@@ -35,6 +37,27 @@ class CashSale(Model):
         # would drop the rollup triggers on this table.
         db.Index("ix_cash_sale_vendor_idempotency", "vendor_id", "idempotency_key", unique=True),
         db.Index("ix_cash_sale_vendor_occurred", "vendor_id", "occurred_at"),
+        # One survey row per (market, stall, day) and per (market, day) for a whole-market count:
+        # an import replaces the day's row, and two rows would count that day's cash twice. A
+        # survey row is always written at the local noon of its day (cash/survey_import.py), so
+        # occurred_at stands for the day. Two partial indexes because NULL stalls never collide.
+        db.Index(
+            "ux_cash_sale_survey_stall_day",
+            "market_id",
+            "vendor_id",
+            "occurred_at",
+            unique=True,
+            postgresql_where=db.text(SURVEY_OF_A_STALL),
+            sqlite_where=db.text(SURVEY_OF_A_STALL),
+        ),
+        db.Index(
+            "ux_cash_sale_survey_market_day",
+            "market_id",
+            "occurred_at",
+            unique=True,
+            postgresql_where=db.text(SURVEY_OF_A_MARKET),
+            sqlite_where=db.text(SURVEY_OF_A_MARKET),
+        ),
         # Market-wide survey counts, which the adoption report reads directly (no stall rollup).
         db.Index(
             "ix_cash_sale_market_survey",

@@ -4,11 +4,20 @@ Columns: date (YYYY-MM-DD or dd/mm/yyyy), market_code, stall_code (empty: the ma
 whole), count, value (whole đồng). A survey states a day's cash, so importing a row again
 replaces that (market, stall, day)'s earlier survey instead of adding to it: a corrected file
 can be imported over the first one.
+
+Two imports of the same market at once (a double-clicked upload, the office and the command
+line together) take turns: on PostgreSQL each takes a transaction-scoped advisory lock per market
+before it deletes, so the second sees (and replaces) what the first committed instead of missing
+its uncommitted row and adding a second one; SQLite lets one writer in at a time anyway (every
+transaction begins IMMEDIATE, extensions.py). The unique indexes on cash_sale (cash/models.py)
+hold the rule for any other writer: a second row for the same day is refused.
 """
 
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select, true
+from sqlalchemy import text as sql
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record_change
 from ..common.csv_import import csv_rows, raise_row_errors
@@ -16,6 +25,7 @@ from ..common.local_time import local_zone
 from ..common.money import MAX_LINE_AMOUNT
 from ..common.types import utcnow
 from ..common.upsert import rowcount
+from ..errors import Conflict
 from ..extensions import db
 from ..markets.models import Market
 from ..vendors.models import Vendor
@@ -26,6 +36,10 @@ REQUIRED_COLUMNS = ("date", "market_code", "count", "value")
 MAX_AGE_DAYS = 400
 # A day's cash of one stall or market above this is a typo (one extra zero), not a survey.
 MAX_VALUE = 100_000_000_000
+# Any fixed number: the first key of the advisory lock (the market's id is the second) that makes
+# two imports of one market's survey take turns on PostgreSQL. The two-key locks are a space of
+# their own, apart from the one-key locks of the matcher, rollups and reconciliation.
+SURVEY_LOCK_SPACE = 7_340_020
 
 
 def _parse_date(text: str) -> date:
@@ -83,6 +97,53 @@ def _parse(reader, markets: dict, stalls: dict, today: date):
     return rows, errors
 
 
+def _replace_days(rows: list[dict], zone) -> int:
+    """Delete each row's (market, stall, day) survey and write the new one; the rows deleted."""
+    replaced = 0
+    now = utcnow()
+    for row in rows:
+        start = datetime.combine(row["day"], time(), zone)
+        stall = CashSale.vendor_id.is_(None) if row["vendor_id"] is None else CashSale.vendor_id == row["vendor_id"]
+        replaced += rowcount(
+            db.session.execute(
+                delete(CashSale).where(
+                    CashSale.source == "survey",
+                    CashSale.market_id == row["market_id"],
+                    stall,
+                    CashSale.occurred_at >= start,
+                    CashSale.occurred_at < start + timedelta(days=1),
+                )
+            )
+        )
+        if row["count"]:
+            # Noon: the day is the survey's, whichever way a time zone is later misapplied; and
+            # one instant per day is what the unique indexes on (market, stall, occurred_at) hold.
+            db.session.add(
+                CashSale(
+                    market_id=row["market_id"],
+                    vendor_id=row["vendor_id"],
+                    amount=row["value"],
+                    count=row["count"],
+                    occurred_at=datetime.combine(row["day"], time(12), zone),
+                    source="survey",
+                    created_at=now,
+                )
+            )
+    db.session.flush()
+    return replaced
+
+
+def _take_turns(market_ids: set[int]):
+    """Wait for any other import of these markets' surveys to commit (PostgreSQL). In id order,
+    so two files naming the same markets cannot each hold one and wait for the other."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for market_id in sorted(market_ids):
+        db.session.execute(
+            sql("SELECT pg_advisory_xact_lock(:space, :market)"), {"space": SURVEY_LOCK_SPACE, "market": market_id}
+        )
+
+
 def import_cash_survey(text: str, actor=None, market=None) -> dict:
     """Validate every row, then replace each (market, stall, day)'s survey. Returns counts.
 
@@ -103,36 +164,14 @@ def import_cash_survey(text: str, actor=None, market=None) -> dict:
     }
     rows, errors = _parse(reader, markets, stalls, datetime.now(zone).date())
     raise_row_errors(errors)
-    replaced = 0
-    now = utcnow()
-    for row in rows:
-        start = datetime.combine(row["day"], time(), zone)
-        stall = CashSale.vendor_id.is_(None) if row["vendor_id"] is None else CashSale.vendor_id == row["vendor_id"]
-        replaced += rowcount(
-            db.session.execute(
-                delete(CashSale).where(
-                    CashSale.source == "survey",
-                    CashSale.market_id == row["market_id"],
-                    stall,
-                    CashSale.occurred_at >= start,
-                    CashSale.occurred_at < start + timedelta(days=1),
-                )
-            )
-        )
-        if row["count"]:
-            # Noon: the day is the survey's, whichever way a time zone is later misapplied.
-            db.session.add(
-                CashSale(
-                    market_id=row["market_id"],
-                    vendor_id=row["vendor_id"],
-                    amount=row["value"],
-                    count=row["count"],
-                    occurred_at=datetime.combine(row["day"], time(12), zone),
-                    source="survey",
-                    created_at=now,
-                )
-            )
-    db.session.flush()
+    _take_turns({row["market_id"] for row in rows})
+    try:
+        replaced = _replace_days(rows, zone)
+    except IntegrityError:
+        # Only a writer that did not take the lock can get here: the indexes keep one row a day.
+        raise Conflict(
+            "Another import of the same day's survey was written meanwhile; import the file again."
+        ) from None
     summary = {"rows": len(rows), "replaced": replaced, "markets": len({row["market_id"] for row in rows})}
     record_change(
         actor, "cash_survey.import", "cash_sale", "survey", summary, market_id=market.id if market is not None else None

@@ -35,9 +35,10 @@ def _sign_in_url() -> str:
     return "/stall/login" if request.path.startswith("/stall") else "/staff/login"
 
 
-def error_page(code: int, message: str):
+def error_page(code: int, message: str, explained: str | None = None):
     """The HTML answer for an error; `message` (the service's own English) is shown to English
-    readers only, as a detail."""
+    readers only, as a detail. `explained`, already in the reader's words and language (an
+    assistant told who can do what they tried), replaces the page's general advice."""
     key = str(code) if code in WORDED_ERRORS else "other"
     response = render_page(
         "errors/error.html",
@@ -47,6 +48,7 @@ def error_page(code: int, message: str):
         message=message,
         phrase=HTTPStatus(code).phrase,
         sign_in_url=_sign_in_url(),
-        lang_detail=page_lang() == "en",
+        lang_detail=page_lang() == "en" and explained is None,
+        explained=explained,
     )
     return security_headers(response)

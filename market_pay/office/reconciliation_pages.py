@@ -1,6 +1,10 @@
 """Reconciliation in the office: the runs that touched the market, one run's breaks (as much of
 it as the reader's scope covers, like the API), and a statement upload for those who may
-reconcile (administrators and region staff, reconciliation/services.py)."""
+reconcile (administrators and region staff, reconciliation/services.py). The upload takes the
+API's fields (`market-pay reconcile --format --account`): the file's format, recognised from its
+content unless chosen, and the account of a single-account export that does not name it (the
+bank and the number, given apart, are the API's BIN/NUMBER). Both go through the API's schema
+and the same service, so its scope rules hold: an account outside the uploader's area is 403."""
 
 import os
 import tempfile
@@ -9,12 +13,16 @@ from flask import current_app, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import exists, select
 
+from ..banks.directory import all_banks
+from ..common.page_texts import text
 from ..common.paging import paginate
 from ..common.web import page_lang, render_page
 from ..errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from ..extensions import db
 from ..payments.partner_formats import PARTNERS
 from ..reconciliation import services as reconciliation
+from ..reconciliation.formats import format_choices, parse_account
+from ..reconciliation.formats.xlsx import layouts
 from ..reconciliation.messages import CLASS_LABELS, describe_break
 from ..reconciliation.models import CLASSES, ReconciliationRun, ReconciliationRunMarket
 from ..reconciliation.schemas import StatementUploadSchema
@@ -32,6 +40,28 @@ def _touching(market):
             ReconciliationRunMarket.run_id == ReconciliationRun.id, ReconciliationRunMarket.market_id == market.id
         )
     )
+
+
+def _format_options(lang: str) -> list[tuple[str, str]]:
+    """(value, words) for the format list: "" first (recognised from the content)."""
+    banks = {layout["name"]: layout["bank"] for layout in layouts()["layouts"]}
+    options = [("", text(lang, "format_auto"))]
+    for name in format_choices():
+        if name.startswith("xlsx-"):
+            options.append((name, text(lang, "format_xlsx_layout", bank=banks.get(name[5:], name[5:]))))
+        else:
+            options.append((name, text(lang, "format_" + name)))
+    return options
+
+
+def _upload_fields(form) -> dict:
+    """The form as the API's upload fields: empty ones left out (their defaults apply), the bank
+    and the number joined into BIN/NUMBER (one given without the other is refused there)."""
+    fields = {key: form[key] for key in ("partner", "date", "format") if form.get(key)}
+    bin_code, number = form.get("account_bin", "").strip(), form.get("account_number", "").strip()
+    if bin_code or number:
+        fields["account"] = f"{bin_code}/{number}"
+    return fields
 
 
 def _may_upload(actor) -> bool:
@@ -78,6 +108,8 @@ def runs(actor, code, status=200, errors=None):
         next_cursor=next_cursor,
         may_upload=_may_upload(actor),
         partners=PARTNERS,
+        formats=_format_options(page_lang()),
+        banks=all_banks(),
         errors=errors or {},
         form=request.form,
     )
@@ -118,17 +150,21 @@ def upload_statement(actor, code):
     reconciliation.require_may_reconcile(actor)  # 403 for a market manager, before the file is read
     upload = request.files.get("file")
     try:
-        fields = StatementUploadSchema().load(
-            {key: value for key, value in request.form.items() if key in ("partner", "date") and value}
-        )
+        fields = StatementUploadSchema().load(_upload_fields(request.form))
         if upload is None or not upload.filename:
             raise ValidationFailed(errors={"file": ["Attach the statement CSV."]})
-        handle, path = tempfile.mkstemp(suffix=".csv", prefix="statement-")
+        handle, path = tempfile.mkstemp(prefix="statement-")  # the format is read from the content
         try:
             with os.fdopen(handle, "wb") as target:
                 upload.save(target)
             found, _ = reconciliation.reconcile_file(
-                actor, path, fields["partner"], fields["date"], upload.filename.replace("\x00", "\ufffd")
+                actor,
+                path,
+                fields["partner"],
+                fields["date"],
+                upload.filename.replace("\x00", "\ufffd"),
+                fields["format"],
+                parse_account(fields["account"]),
             )
         finally:
             os.unlink(path)

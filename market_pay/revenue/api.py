@@ -15,8 +15,11 @@ bp = Blueprint("revenue", __name__, url_prefix="/api/v1")
 @bp.get("/vendors/<int:vendor_id>/revenue")
 @login_required
 def revenue_book(vendor_id):
+    # Scope first: who may not read this stall's book gets 403 (an unknown stall 404) whatever the
+    # query says; only its readers are told what is wrong with the query (422).
+    vendor = services.readable_stall(g.actor, vendor_id)
     query = load_query(RevenueQuerySchema())
-    book = services.stall_book(g.actor, vendor_id, query["first"], query["last"], query["group"])
+    book = services.book_of(vendor, query["first"], query["last"], query["group"])
     if query["format"] != "json":
         services.record_download(g.actor, book, query["format"])
         db.session.commit()

@@ -129,6 +129,11 @@ def _rule_view(rules: Rules, year: int, pace: int | None, lang: str) -> dict:
     return view
 
 
+def joined_on(vendor: Vendor) -> date:
+    """The local day the stall was registered: its book starts there."""
+    return vendor.created_at.astimezone(local_zone()).date()
+
+
 def book_outlook(vendor: Vendor, lang: str = "vi", today: date | None = None) -> dict:
     """The page's figures; the caller checked that the actor is the stall's vendor."""
     bring_rollups_up_to_date()
@@ -150,7 +155,7 @@ def book_outlook(vendor: Vendor, lang: str = "vi", today: date | None = None) ->
                 "total": cashless + cash,
             }
         )
-    joined = vendor.created_at.astimezone(local_zone()).date()
+    joined = joined_on(vendor)
     pace = year_pace(periods[-1]["total"], today, joined)
     try:
         rules, _ = active_rules()

@@ -137,11 +137,17 @@ def check_period(first: date, last: date) -> None:
         raise ValidationFailed(errors={"to": [f"At most {MAX_DAYS} days: ask for one year at a time."]})
 
 
-def stall_book(actor, vendor_id: int, first: date, last: date, group: str = "month") -> Book:
-    """404 unknown stall, 403 not the caller's to read, 422 a period over MAX_DAYS or backwards."""
+def readable_stall(actor, vendor_id: int) -> Vendor:
+    """The stall whose book the actor may read: 404 unknown, 403 not theirs to read. Called before
+    anything of the request is read or checked, so an outsider learns nothing from the query."""
     vendor = find_vendor(vendor_id)
     require_book_read(actor, vendor)
-    return book_of(vendor, first, last, group)
+    return vendor
+
+
+def stall_book(actor, vendor_id: int, first: date, last: date, group: str = "month") -> Book:
+    """404 unknown stall, 403 not the caller's to read, 422 a period over MAX_DAYS or backwards."""
+    return book_of(readable_stall(actor, vendor_id), first, last, group)
 
 
 def book_of(vendor: Vendor, first: date, last: date, group: str = "month") -> Book:

@@ -5,7 +5,7 @@ import json
 import time
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, request, session, url_for
 
 from ..auth.models import STALL_ROLES
 from ..auth.page_sign_in import STALL_SESSION, sign_in_from_form, sign_out
@@ -36,7 +36,9 @@ STREAMS_RETRY_AFTER = 30
 
 
 def _actor():
-    return services.board_user(session.get(SESSION_TOKEN))
+    # In g too: an assistant's refusal names what they tried and who can (auth/assistant.py).
+    g.actor = services.board_user(session.get(SESSION_TOKEN))
+    return g.actor
 
 
 def _require_actor():

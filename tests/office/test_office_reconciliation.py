@@ -106,3 +106,54 @@ def test_an_upload_without_the_token_or_a_file_changes_nothing(client, office, s
     assert "Dòng tiêu đề của sao kê thiếu cột." in garbage and "Thiếu cột transaction_id, bank_reference," in garbage
     assert "Missing column" not in garbage and "header is incomplete" not in garbage
     assert runs() == 0
+
+
+def mt940_without_its_bank(number: str) -> str:
+    """A one-account MT940 export whose :25: has the number only (no BIN): the uploader must say
+    which account it is, as the API's `account` and the command line's --account do."""
+    return (
+        f":20:STMT1\n:25:{number}\n:28C:1/1\n:60F:C261121VND100000,\n"
+        ":61:2611211121C50000,NTRFNONREF//FT9\n:86:MUA RAU\n:62F:C261121VND150000,\n-\n"
+    )
+
+
+def test_a_single_account_export_is_reconciled_with_the_format_and_account_given(client, office, tmp_path):
+    set_partners()
+    token = sign_in(client, office.staff_a)
+    code = office.market_a.code
+    form = client.get(f"/office/m/{code}/reconciliation").get_data(as_text=True)
+    assert 'name="format"' in form and 'value="mt940"' in form and "Tự nhận biết theo nội dung tệp" in form
+    assert 'name="account_bin"' in form and 'name="account_number"' in form
+    own, theirs = office.stall_a.accounts[0], office.stall_b.accounts[0]
+    path = tmp_path / "sao-ke.sta"
+    path.write_text(mt940_without_its_bank(own.account_number), encoding="utf-8")
+
+    unnamed = upload(client, code, token, path, format="mt940")
+    assert unnamed.status_code == 422
+    assert "Tệp không ghi sao kê của tài khoản nào" in unnamed.get_data(as_text=True)
+    half = upload(client, code, token, path, format="mt940", account_number=own.account_number)
+    assert half.status_code == 422 and "Hãy chọn ngân hàng và nhập số tài khoản" in half.get_data(as_text=True)
+    assert upload(client, code, token, path, format="pdf", account_bin=own.bin).status_code == 422
+    # Another area's account: refused whole (403), exactly as the API refuses it.
+    path.write_text(mt940_without_its_bank(theirs.account_number), encoding="utf-8")
+    outside = upload(
+        client, code, token, path, format="mt940", account_bin=theirs.bin, account_number=theirs.account_number
+    )
+    assert outside.status_code == 403
+    assert runs() == 0
+
+    path.write_text(mt940_without_its_bank(own.account_number), encoding="utf-8")
+    done = upload(client, code, token, path, format="mt940", account_bin=own.bin, account_number=own.account_number)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    run = db.session.scalar(select(ReconciliationRun))
+    assert (run.account_count, run.totals["missing_callback"]["lines"]) == (1, 1)
+
+
+def test_the_format_and_account_are_the_api_s_for_a_manager_too(client, office, tmp_path):
+    """A market manager may not reconcile: refused before the file or its fields are read."""
+    token = sign_in(client, office.manager_a)
+    path = tmp_path / "sao-ke.sta"
+    path.write_text(mt940_without_its_bank(office.stall_a.accounts[0].account_number), encoding="utf-8")
+    refused = upload(client, office.market_a.code, token, path, format="nonsense", account_bin="x")
+    assert refused.status_code == 403
+    assert runs() == 0

@@ -129,3 +129,30 @@ def test_a_stall_name_that_looks_like_a_formula_stays_text(client, book_world):
         io.BytesIO(get(client, stall.id, auth_header(book_world["vendor_user"]), f"{YEAR}&format=xlsx").data)
     ).active
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+BAD_QUERIES = ["from=2026-13-40&to=x", "from=2026-01-01&to=2027-12-31", "format=docx&" + YEAR, "bogus=1&" + YEAR, ""]
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES, ids=["bad dates", "over a year", "bad format", "unknown field", "none"])
+def test_scope_is_decided_before_the_query_is_read(client, book_world, query):
+    """Someone who may not read this stall learns only that (403), and an unknown stall is 404,
+    whatever the query: nothing is validated, let alone computed, for them. The stall's own
+    readers are told what is wrong with the query (422)."""
+    market, stall = book_world["market"], book_world["stall"]
+    outsiders = [
+        make_user("vendor_assistant", scope_of(stall)),
+        make_user("region_staff", book_world["region"].code),
+        make_user("market_manager", make_market().code),
+        make_user("vendor", scope_of(book_world["neighbour"])),
+    ]
+    for outsider in outsiders:
+        refused = get(client, stall.id, auth_header(outsider), query)
+        assert refused.status_code == 403, (outsider.role, refused.get_json())
+        assert refused.get_json()["errors"] == {}  # nothing said of the query
+    for reader in (book_world["vendor_user"], make_user("market_manager", market.code), make_user("admin")):
+        invalid = get(client, stall.id, auth_header(reader), query)
+        assert invalid.status_code == 422, (reader.role, invalid.get_json())
+    unknown = get(client, 999_999, auth_header(make_user("admin")), query)
+    assert unknown.status_code == 404
+    assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "revenue.download")) is None

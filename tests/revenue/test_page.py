@@ -1,5 +1,9 @@
 """The board's "Sổ doanh thu" page: the vendor's figures, the honest note, downloads; not for assistants."""
 
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +13,7 @@ from tests.factories import make_user, scope_of
 from tests.stalls.test_board_pages import sign_in
 
 pytestmark = pytest.mark.usefixtures("app")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_the_vendor_sees_periods_pace_rule_and_the_only_recorded_note(client, book_world):
@@ -62,3 +67,35 @@ def test_the_page_in_english_and_a_period_beyond_the_calendar(client, book_world
     for words in ("Revenue book", "This quarter", "Year so far", "Cash that was not entered is missing"):
         assert words in html, words
     assert client.get("/stall/revenue/download?period=9999&format=pdf").status_code == 422
+
+
+def _joined(stall, day):
+    stall.created_at = datetime.combine(day, time(9), VN).astimezone(UTC)
+    db.session.commit()
+
+
+def test_a_stall_that_joined_today_is_offered_no_period_before_it(client, book_world):
+    """The choices start on the day the stall was registered: no download of a quarter that ended
+    before it (the book of this month, quarter, half-year and year includes that day)."""
+    today = datetime.now(VN).date()
+    _joined(book_world["stall"], today)
+    sign_in(client, book_world["vendor_user"])
+    html = client.get("/stall/revenue").get_data(as_text=True)
+    this_quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    offered = re.findall(r"period=([0-9A-Z-]+)&amp;format=pdf", html)
+    assert offered == [
+        f"{today.year}-{today.month:02d}",
+        this_quarter,
+        f"{today.year}-H{1 if today.month <= 6 else 2}",
+        str(today.year),
+    ]
+
+
+def test_a_stall_of_last_year_is_offered_last_quarter_too(client, book_world):
+    today = datetime.now(VN).date()
+    _joined(book_world["stall"], date(today.year - 1, 6, 1))
+    sign_in(client, book_world["vendor_user"])
+    html = client.get("/stall/revenue").get_data(as_text=True)
+    last_quarter_day = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
+    offered = re.findall(r"period=([0-9A-Z-]+)&amp;format=pdf", html)
+    assert len(offered) == 5 and offered[2] == f"{last_quarter_day.year}-Q{(last_quarter_day.month - 1) // 3 + 1}"
