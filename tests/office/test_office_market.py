@@ -120,3 +120,43 @@ def test_the_audit_log_shows_the_market_s_changes_only(client, office):
     assert 'data-action="vendor.suspend"' in html and "Tạm ngừng sạp" in html and office.manager_a.username in html
     assert f"vendor:{office.stall_b.id}" not in html
     assert client.get(f"/office/m/{office.market_b.code}/audit").status_code == 403
+
+
+def test_another_market_s_reference_is_no_request_here_and_the_form_keeps_what_was_chosen(client, office, item):
+    """Assigning this market's money to another market's payment request: the same answer as a
+    reference that does not exist (nothing said about the other market, no dead-end 403 page),
+    and the form comes back as the manager filled it, not reset to its first choice."""
+    from market_pay.payments.payment_requests import create_payment_request
+
+    admin = office.admin
+    foreign, _ = create_payment_request(admin, office.stall_b.id, {"amount": 30_000}, None)
+    db.session.commit()
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    answers = [
+        post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_request", reference=ref, note="n")
+        for ref in (foreign.reference, "CPNOTHERE9")
+    ]
+    assert [answer.status_code for answer in answers] == [422, 422]
+    pages = [answer.get_data(as_text=True) for answer in answers]
+    assert "Không có mã thanh toán này." in pages[0]
+    assert pages[0].replace(foreign.reference, "CPNOTHERE9") == pages[1].replace(foreign.reference, "CPNOTHERE9")
+    assert '<option value="assign_request" selected>' in pages[1]
+    assert 'name="reference" maxlength="40" value="CPNOTHERE9"' in pages[1] and 'value="n"' in pages[1]
+    assert db.session.get(SuspenseItem, item.id).status == "open"
+
+
+def test_a_refusal_comes_before_the_form_is_read(client, office, item):
+    """Region staff and another market's item are refused whatever the form says (a wrong stall
+    code is not a 422 for someone who may not settle the queue at all)."""
+    staff_token = sign_in(client, office.staff_a)
+    code = office.market_a.code
+    refused = post(
+        client, f"/office/m/{code}/suspense/{item.id}", staff_token, action="assign_stall", stall_code="NOPE"
+    )
+    assert refused.status_code == 403
+    manager = client.application.test_client()
+    token = sign_in(manager, office.manager_a)
+    for action in ("assign_stall", "assign_request", "bogus"):
+        other = post(manager, f"/office/m/{code}/suspense/999999", token, action=action, stall_code="NOPE")
+        assert other.status_code == 404, action
