@@ -160,3 +160,16 @@ def test_a_refusal_comes_before_the_form_is_read(client, office, item):
     for action in ("assign_stall", "assign_request", "bogus"):
         other = post(manager, f"/office/m/{code}/suspense/999999", token, action=action, stall_code="NOPE")
         assert other.status_code == 404, action
+
+
+def test_the_audit_log_says_each_change_in_the_reader_s_words_not_as_json(client, office, item):
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss", note="khách chuyển nhầm")
+    html = client.get(f"/office/m/{code}/audit").get_data(as_text=True)
+    detail = html.split('data-action="suspense.dismiss"', 1)[1].split("</tr>", 1)[0]
+    assert "Số tiền: 30.000 ₫" in detail and "Ghi chú: khách chuyển nhầm" in detail
+    assert "Lý do: Tài khoản chưa dùng được" in detail
+    assert '{"' not in detail and "note" not in detail and "amount" not in detail
+    english = client.get(f"/office/m/{code}/audit?lang=en").get_data(as_text=True)
+    assert "Amount: 30,000 ₫" in english.split('data-action="suspense.dismiss"', 1)[1].split("</tr>", 1)[0]
