@@ -168,7 +168,7 @@ def _market_item(market, item_id: int):
 @staff_page
 def audit(actor, code):
     market = market_for(actor, code)
-    rows, next_cursor = list_audit_log(
-        actor, market_code=market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+    rows, next_cursor = list_audit_log(  # newest first: a manager opens the log to see what just happened
+        actor, market_code=market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None, newest_first=True
     )
     return render_page("office/audit.html", actor=actor, market=market, items=as_items(rows), next_cursor=next_cursor)

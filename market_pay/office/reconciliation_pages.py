@@ -66,6 +66,7 @@ def runs(actor, code, status=200, errors=None):
         ReconciliationRun.id,
         RUNS_PAGE,
         request.args.get("cursor") or None,
+        newest_first=True,  # the day just uploaded, not the first run ever
     )
     counts = {run.id: sum(reconciliation.breaks_by_kind(run, actor).values()) for run in found}
     return render_page(

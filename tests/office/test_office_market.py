@@ -1,5 +1,7 @@
 """The market's cards, suspense queue and audit log in the office."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -173,3 +175,21 @@ def test_the_audit_log_says_each_change_in_the_reader_s_words_not_as_json(client
     assert '{"' not in detail and "note" not in detail and "amount" not in detail
     english = client.get(f"/office/m/{code}/audit?lang=en").get_data(as_text=True)
     assert "Amount: 30,000 ₫" in english.split('data-action="suspense.dismiss"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_audit_log_opens_on_the_latest_change_and_pages_back_in_time(client, office, monkeypatch):
+    """A manager opens the log to see what just happened: newest first, the next page older."""
+    from market_pay.office import market_pages
+
+    monkeypatch.setattr(market_pages, "QUEUE_PAGE", 2)
+    token = sign_in(client, office.manager_a)
+    code, stall = office.market_a.code, office.stall_a.id
+    for name in ("Tên một", "Tên hai", "Tên ba"):
+        assert post(client, f"/office/m/{code}/stalls/{stall}/edit", token, display_name=name).status_code == 302
+    html = client.get(f"/office/m/{code}/audit").get_data(as_text=True)
+    ids = [int(n) for n in re.findall(r'<tr data-action="[^"]+" data-id="(\d+)"', html)]
+    assert len(ids) == 2 and ids[0] > ids[1] and "Sau: Tên hiển thị: Tên ba" in html
+    assert "Sau: Tên hiển thị: Tên một" not in html  # the oldest edit is on the next page
+    older = client.get(re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&"))
+    older_ids = [int(n) for n in re.findall(r'<tr data-action="[^"]+" data-id="(\d+)"', older.get_data(as_text=True))]
+    assert older_ids and max(older_ids) < min(ids)

@@ -74,3 +74,23 @@ def test_the_kind_badges_show_only_that_kind(client, office, run_path):
         response = manager.get(run_path + odd)
         assert response.status_code == 200, odd
     assert len(_shown(manager.get(run_path + "?kind=bogus").get_data(as_text=True))) == 5
+
+
+def test_the_latest_run_is_listed_first(client, office, run_path, tmp_path):
+    account = office.stall_a.accounts[0]
+    later = write_statement(
+        tmp_path / "sao-ke-2.csv",
+        [(account.bin, account.account_number, 0, [line("SIM-7", "FT7", "2026-11-22T09:00:00+07:00", 5_000)], None)],
+    )
+    staff = client.application.test_client()
+    token = sign_in(staff, office.staff_a)
+    with open(later, "rb") as handle:
+        second = staff.post(
+            f"/office/m/{office.market_a.code}/reconciliation",
+            content_type="multipart/form-data",
+            data={"csrf_token": token, "file": (handle, later.name), "partner": "simbank"},
+        )
+    assert second.status_code == 302
+    html = staff.get(f"/office/m/{office.market_a.code}/reconciliation").get_data(as_text=True)
+    runs = [int(n) for n in re.findall(r'<tr data-run="(\d+)"', html)]
+    assert len(runs) == 2 and runs[0] > runs[1]
