@@ -12,6 +12,8 @@ LABELS = {
         "region_code": "Mã địa bàn",
         "parent_code": "Thuộc địa bàn",
         "accounts": "Tài khoản",
+        "account": "Tài khoản",
+        "change": "Thay đổi",
         "account_status": "Trạng thái tài khoản",
         "partner": "Đối tác",
         "reference": "Mã thanh toán",
@@ -46,11 +48,18 @@ LABELS = {
     "en": {},  # English readers get the keys with their underscores as spaces
 }
 STATUS_WORDS = {
-    "vi": {"active": "đang dùng", "pending": "chờ xác nhận", "inactive": "ngừng dùng", "suspended": "tạm ngừng"},
+    "vi": {
+        "active": "đang dùng",
+        "pending": "chờ xác nhận",
+        "inactive": "ngừng dùng",
+        "suspended": "tạm ngừng",
+        "add": "thêm",
+        "deactivate": "ngừng dùng",
+    },
     "en": {},
 }
 AMOUNT_KEYS = {"amount", "floor_amount"}
-STATUS_KEYS = {"account_status", "status"}
+STATUS_KEYS = {"account_status", "status", "change"}
 LONGEST = 600  # characters: a detail is a line of the table, not a document
 
 

@@ -193,3 +193,20 @@ def test_the_audit_log_opens_on_the_latest_change_and_pages_back_in_time(client,
     older = client.get(re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&"))
     older_ids = [int(n) for n in re.findall(r'<tr data-action="[^"]+" data-id="(\d+)"', older.get_data(as_text=True))]
     assert older_ids and max(older_ids) < min(ids)
+
+
+def test_an_account_request_reads_in_vietnamese_in_the_audit_log(client, office):
+    token = sign_in(client, office.manager_a)
+    code, stall = office.market_a.code, office.stall_a.id
+    added = post(
+        client,
+        f"/office/m/{code}/stalls/{stall}/accounts",
+        token,
+        bin="970422",
+        account_number="7777",
+        account_name="NGUYỄN THỊ HOA",
+    )
+    assert added.status_code == 302
+    html = client.get(f"/office/m/{code}/audit").get_data(as_text=True)
+    detail = html.split('data-action="account.add"', 1)[1].split("</tr>", 1)[0]
+    assert "Tài khoản: 970422/7777" in detail and "Account" not in detail
