@@ -68,8 +68,10 @@ def list_audit_log(
     last=None,
     limit=None,
     cursor=None,
+    newest_first=False,
 ):
-    """(rows, next cursor) of the audit rows `actor` may read, oldest first.
+    """(rows, next cursor) of the audit rows `actor` may read, oldest first (newest first for a
+    page a person opens to see what just happened).
 
     `first` and `last` are inclusive local (Asia/Ho_Chi_Minh) dates. A filter naming something
     outside the actor's scope finds nothing, as a filter naming nothing would.
@@ -92,7 +94,7 @@ def list_audit_log(
         query = query.where(AuditLog.at >= _local_day_start(first))
     if last:
         query = query.where(AuditLog.at < _local_day_start(last + timedelta(days=1)))
-    return paginate(query, AuditLog.id, limit, cursor)
+    return paginate(query, AuditLog.id, limit, cursor, newest_first)
 
 
 def market_codes(rows) -> dict:

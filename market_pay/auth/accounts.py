@@ -18,7 +18,7 @@ from .credential_rules import password_problem, pin_problem
 from .models import STALL_ROLES, ApiToken, User
 from .roles import Role
 from .scopes import require_admin
-from .services import create_user, hash_password, hash_token, revoke_all_tokens
+from .services import create_user, hash_password, hash_token, revoke_all_tokens, set_active
 
 
 def _change_key(user: User) -> str:
@@ -171,6 +171,6 @@ def reactivate_user(actor: User, user_id: int) -> User:
     """An administrator lets a deactivated user sign in again (their old tokens stay revoked)."""
     require_admin(actor)
     user = _user(user_id)
-    user.active = True
-    record_change(actor, "user.reactivate", "user", user.id)
+    if set_active(user, True):  # reactivating an active user is no change for the audit log
+        record_change(actor, "user.reactivate", "user", user.id)
     return user

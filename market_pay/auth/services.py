@@ -7,12 +7,15 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
 from ..audit.services import record_change
 from ..common.paging import paginate
 from ..common.phone import normalise_phone
 from ..common.types import utcnow
+from ..common.upsert import rowcount
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..markets.models import Market
@@ -105,11 +108,18 @@ def create_user(actor, username: str, password: str, role: str, scope_code=None,
         and db.session.scalar(select(Vendor.market_id).where(Vendor.id == scope["vendor_id"])) != actor.market_id
     ):
         raise Forbidden("You can create logins only for stalls of your own market.")
+    taken = Conflict(errors={"username": ["This username is taken."]})
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(errors={"username": ["This username is taken."]})
+        raise taken
     user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name, **scope)
-    db.session.add(user)
-    db.session.flush()
+    # The check above cannot see a concurrent creation of the same name (a double-clicked form on
+    # PostgreSQL): the unique constraint decides, inside a savepoint so the caller's transaction
+    # survives to render the refusal.
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise taken from None
     record_change(actor, "user.create", "user", user.id, {"username": username, "role": role, "scope": scope_code})
     return user
 
@@ -145,10 +155,25 @@ def deactivate_user(actor, user_id: int) -> User:
         raise NotFound("No such user.")
     if user.id == actor.id:  # the last administrator could otherwise lock everyone out
         raise ValidationFailed(errors={"user_id": ["You cannot deactivate your own account."]})
-    user.active = False
     revoke_all_tokens(user)
-    record_change(actor, "user.deactivate", "user", user.id)
+    if set_active(user, False):  # deactivating an inactive user is no change for the audit log
+        record_change(actor, "user.deactivate", "user", user.id)
     return user
+
+
+def set_active(user: User, active: bool) -> bool:
+    """Switch the user on or off; False when they already were. One conditional UPDATE decides
+    between concurrent switches (a double click): only the one that changed the row says so."""
+    changed = rowcount(
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.active == (not active))
+            .values(active=active)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    set_committed_value(user, "active", active)  # the row says so already: no second UPDATE
+    return changed == 1
 
 
 def issue_token(user: User, purpose: str = "api"):

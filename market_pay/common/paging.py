@@ -27,13 +27,16 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationFailed(errors={"cursor": ["Not a cursor this service issued."]}) from None
 
 
-def paginate(query, id_column, limit=None, cursor=None):
-    """Run `query` (a Select of one entity) ordered by `id_column`; return (items, next_cursor)."""
+def paginate(query, id_column, limit=None, cursor=None, newest_first=False):
+    """Run `query` (a Select of one entity) ordered by `id_column`; return (items, next_cursor).
+    `newest_first` walks from the highest id down (a page that opens on what just happened)."""
     limit = limit or current_app.config["PAGE_SIZE_DEFAULT"]
     limit = min(limit, current_app.config["PAGE_SIZE_MAX"])
     if cursor:
-        query = query.where(id_column > decode_cursor(cursor))
-    rows = db.session.scalars(query.order_by(id_column).limit(limit + 1)).all()
+        after = decode_cursor(cursor)
+        query = query.where(id_column < after if newest_first else id_column > after)
+    order = id_column.desc() if newest_first else id_column
+    rows = db.session.scalars(query.order_by(order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(rows[-1].id) if more else None)

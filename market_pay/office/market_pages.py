@@ -5,7 +5,7 @@ from flask import Response, flash, redirect, request, url_for
 from ..audit.reading import as_items, list_audit_log
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..kits import services as kits
 from ..kits.render import LAYOUTS
@@ -107,6 +107,10 @@ def suspense(actor, code, errors=None, status=200):
 @staff_page
 def resolve(actor, code, item_id):
     market = market_for(actor, code)
+    # Refusals first (403, then 404), before anything the form says is looked at.
+    if not may_manage(actor, market):
+        raise Forbidden("Only the market's manager or an administrator settles its queue.")
+    item = _market_item(market, item_id)
     action = request.form.get("action", "")
     data = {
         "action": action,
@@ -124,7 +128,10 @@ def resolve(actor, code, item_id):
             if vendor is None:
                 raise ValidationFailed(errors={"stall_code": [f"No stall {stall_code} in this market."]})
             data["vendor_id"] = vendor.id
-        item = _market_item(market, item_id)
+        if action == "assign_request" and not _market_has_request(market, data["reference"]):
+            # Another market's request is no request here: the same words as one that does not
+            # exist (a 403 would tell the manager it exists, and lose what they typed).
+            raise ValidationFailed(errors={"reference": ["No such payment request."]})
         resolve_suspense(actor, item.id, data)
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()
@@ -132,6 +139,19 @@ def resolve(actor, code, item_id):
     db.session.commit()
     flash(text(page_lang(), "saved"))
     return redirect(url_for("office_pages.suspense", code=market.code))
+
+
+def _market_has_request(market, reference: str) -> bool:
+    from ..payments.models import PaymentRequest
+
+    return (
+        db.session.scalar(
+            db.select(PaymentRequest.id)
+            .join(Vendor, Vendor.id == PaymentRequest.vendor_id)
+            .where(PaymentRequest.reference == reference.upper(), Vendor.market_id == market.id)
+        )
+        is not None
+    )
 
 
 def _market_item(market, item_id: int):
@@ -148,7 +168,7 @@ def _market_item(market, item_id: int):
 @staff_page
 def audit(actor, code):
     market = market_for(actor, code)
-    rows, next_cursor = list_audit_log(
-        actor, market_code=market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+    rows, next_cursor = list_audit_log(  # newest first: a manager opens the log to see what just happened
+        actor, market_code=market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None, newest_first=True
     )
     return render_page("office/audit.html", actor=actor, market=market, items=as_items(rows), next_cursor=next_cursor)

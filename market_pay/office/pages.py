@@ -3,7 +3,6 @@ forms (stall_pages.py) and the market's queues and downloads (market_pages.py) a
 to this blueprint. Every form is CSRF-checked before anything else, every change goes through
 the same service (scope checks, audit) as the API, and the routes commit."""
 
-import json
 from functools import wraps
 
 from flask import Blueprint, redirect, request, url_for
@@ -19,6 +18,7 @@ from ..errors import AuthenticationRequired
 from ..markets.services import list_markets
 from . import texts  # (the office's words join the pages' word list)
 from .access import market_for, may_manage, office_actor
+from .audit_words import detail_words
 from .listing import market_stalls
 
 bp = Blueprint("office_pages", __name__, url_prefix="/office")
@@ -43,7 +43,7 @@ def _formats():
         "suspense_reason": reason,
         "action_words": lambda action: texts.ACTION_WORDS[lang].get(action, action),
         "say": lambda message: texts.in_lang(str(message), lang),
-        "detail_text": lambda detail: json.dumps(detail, ensure_ascii=False, default=str)[:300],
+        "detail_text": lambda detail: detail_words(detail, lang, lambda amount: format_vnd(amount, lang), reason),
     }
 
 

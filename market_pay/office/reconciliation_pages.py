@@ -96,6 +96,7 @@ def runs(actor, code, status=200, errors=None):
         ReconciliationRun.id,
         RUNS_PAGE,
         request.args.get("cursor") or None,
+        newest_first=True,  # the day just uploaded, not the first run ever
     )
     counts = {run.id: sum(reconciliation.breaks_by_kind(run, actor).values()) for run in found}
     return render_page(
@@ -125,10 +126,17 @@ def run(actor, code, run_id):
     lang = page_lang()
     whole = reconciliation.sees_whole_run(actor, found)
     classes = [(CLASS_LABELS[name][lang], found.totals.get(name, {})) for name in CLASSES] if whole else []
-    rows = reconciliation.break_rows(found, None, 0, BREAKS_SHOWN + 1, actor).all()
+    by_kind = reconciliation.breaks_by_kind(found, actor)
+    # A page of breaks at a time, after the last one shown (a busy day has thousands), of one kind
+    # when its badge was chosen; a page mark or kind that makes no sense is the list from the start.
+    kind = request.args.get("kind") if request.args.get("kind") in by_kind else None
+    after = request.args.get("after", "")
+    after_id = int(after) if after.isdigit() and len(after) <= 18 else 0
+    rows = reconciliation.break_rows(found, kind, after_id, BREAKS_SHOWN + 1, actor).all()
+    shown = rows[:BREAKS_SHOWN]
     breaks = [
         (item, stall_code, market_code, CLASS_LABELS[item.kind][lang], describe_break(item.kind, item.detail, lang))
-        for item, stall_code, market_code in rows[:BREAKS_SHOWN]
+        for item, stall_code, market_code in shown
     ]
     return render_page(
         "office/run.html",
@@ -137,8 +145,9 @@ def run(actor, code, run_id):
         run=found,
         classes=classes,
         breaks=breaks,
-        more=len(rows) > BREAKS_SHOWN,
-        by_kind=reconciliation.breaks_by_kind(found, actor),
+        kind=kind,
+        next_after=shown[-1][0].id if len(rows) > BREAKS_SHOWN else None,
+        by_kind=by_kind,
         kind_labels={kind: labels[lang] for kind, labels in CLASS_LABELS.items()},
     )
 

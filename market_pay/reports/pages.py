@@ -180,6 +180,18 @@ _MISTAKES_VI = (
     (re.compile(r"^Give exactly one of region or market\.$"), "hãy chọn một địa bàn."),
     (re.compile(r"^Not a valid date\.$"), "ngày không hợp lệ."),
     (re.compile(r"^Missing data for required field\.$"), "hãy điền ô này."),
+    # A date outside the years the service keeps (before the generic number rule below, which
+    # would otherwise tell a reader of the date fields to enter "a number from 1").
+    (
+        re.compile(
+            r"^Must be greater than or equal to (\d{4})-(\d\d)-(\d\d) and less than or equal to (\d{4})-(\d\d)-(\d\d)\.$"
+        ),
+        "ngày phải từ {2}/{1}/{0} đến {5}/{4}/{3}.",
+    ),
+    (
+        re.compile(r"^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$"),
+        lambda low, high: f"hãy nhập một số từ {format_count(int(low))} đến {format_count(int(high))}.",
+    ),
     (re.compile(r"^(Must be greater than or equal to|Not a valid integer)"), "hãy nhập một số từ 1."),
 )
 
@@ -189,7 +201,7 @@ def _said(message: str, lang: str) -> str:
         for pattern, words in _MISTAKES_VI:
             found = pattern.match(message)
             if found:
-                return words.format(*found.groups())
+                return words(*found.groups()) if callable(words) else words.format(*found.groups())
     return message
 
 

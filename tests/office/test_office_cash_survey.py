@@ -1,6 +1,7 @@
 """Cash surveys in the office: only the market's own rows, all or none, audited to the market."""
 
 import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,3 +79,12 @@ def test_only_the_market_s_manager_or_an_admin_uploads(client, office):
         data={"file": (io.BytesIO(text.encode()), "k.csv")},
     )
     assert no_token.status_code == 403 and sales() == 0
+
+
+def test_a_file_missing_columns_says_so_in_vietnamese_only(client, office):
+    token = sign_in(client, office.manager_a)
+    response = send(client, office.market_a.code, token, "date,stall_code,amount\n01/11/2026,A-01,5\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Thiếu cột count." in html
+    rows = [cell.strip() for cell in re.findall(r"<tr><td>([^<]*)</td>", html)]
+    assert rows and set(rows) == {"dòng tiêu đề"}  # not the English "header"

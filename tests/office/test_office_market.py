@@ -1,5 +1,7 @@
 """The market's cards, suspense queue and audit log in the office."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -120,3 +122,91 @@ def test_the_audit_log_shows_the_market_s_changes_only(client, office):
     assert 'data-action="vendor.suspend"' in html and "Tạm ngừng sạp" in html and office.manager_a.username in html
     assert f"vendor:{office.stall_b.id}" not in html
     assert client.get(f"/office/m/{office.market_b.code}/audit").status_code == 403
+
+
+def test_another_market_s_reference_is_no_request_here_and_the_form_keeps_what_was_chosen(client, office, item):
+    """Assigning this market's money to another market's payment request: the same answer as a
+    reference that does not exist (nothing said about the other market, no dead-end 403 page),
+    and the form comes back as the manager filled it, not reset to its first choice."""
+    from market_pay.payments.payment_requests import create_payment_request
+
+    admin = office.admin
+    foreign, _ = create_payment_request(admin, office.stall_b.id, {"amount": 30_000}, None)
+    db.session.commit()
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    answers = [
+        post(client, f"/office/m/{code}/suspense/{item.id}", token, action="assign_request", reference=ref, note="n")
+        for ref in (foreign.reference, "CPNOTHERE9")
+    ]
+    assert [answer.status_code for answer in answers] == [422, 422]
+    pages = [answer.get_data(as_text=True) for answer in answers]
+    assert "Không có mã thanh toán này." in pages[0]
+    assert pages[0].replace(foreign.reference, "CPNOTHERE9") == pages[1].replace(foreign.reference, "CPNOTHERE9")
+    assert '<option value="assign_request" selected>' in pages[1]
+    assert 'name="reference" maxlength="40" value="CPNOTHERE9"' in pages[1] and 'value="n"' in pages[1]
+    assert db.session.get(SuspenseItem, item.id).status == "open"
+
+
+def test_a_refusal_comes_before_the_form_is_read(client, office, item):
+    """Region staff and another market's item are refused whatever the form says (a wrong stall
+    code is not a 422 for someone who may not settle the queue at all)."""
+    staff_token = sign_in(client, office.staff_a)
+    code = office.market_a.code
+    refused = post(
+        client, f"/office/m/{code}/suspense/{item.id}", staff_token, action="assign_stall", stall_code="NOPE"
+    )
+    assert refused.status_code == 403
+    manager = client.application.test_client()
+    token = sign_in(manager, office.manager_a)
+    for action in ("assign_stall", "assign_request", "bogus"):
+        other = post(manager, f"/office/m/{code}/suspense/999999", token, action=action, stall_code="NOPE")
+        assert other.status_code == 404, action
+
+
+def test_the_audit_log_says_each_change_in_the_reader_s_words_not_as_json(client, office, item):
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    post(client, f"/office/m/{code}/suspense/{item.id}", token, action="dismiss", note="khách chuyển nhầm")
+    html = client.get(f"/office/m/{code}/audit").get_data(as_text=True)
+    detail = html.split('data-action="suspense.dismiss"', 1)[1].split("</tr>", 1)[0]
+    assert "Số tiền: 30.000 ₫" in detail and "Ghi chú: khách chuyển nhầm" in detail
+    assert "Lý do: Tài khoản chưa dùng được" in detail
+    assert '{"' not in detail and "note" not in detail and "amount" not in detail
+    english = client.get(f"/office/m/{code}/audit?lang=en").get_data(as_text=True)
+    assert "Amount: 30,000 ₫" in english.split('data-action="suspense.dismiss"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_audit_log_opens_on_the_latest_change_and_pages_back_in_time(client, office, monkeypatch):
+    """A manager opens the log to see what just happened: newest first, the next page older."""
+    from market_pay.office import market_pages
+
+    monkeypatch.setattr(market_pages, "QUEUE_PAGE", 2)
+    token = sign_in(client, office.manager_a)
+    code, stall = office.market_a.code, office.stall_a.id
+    for name in ("Tên một", "Tên hai", "Tên ba"):
+        assert post(client, f"/office/m/{code}/stalls/{stall}/edit", token, display_name=name).status_code == 302
+    html = client.get(f"/office/m/{code}/audit").get_data(as_text=True)
+    ids = [int(n) for n in re.findall(r'<tr data-action="[^"]+" data-id="(\d+)"', html)]
+    assert len(ids) == 2 and ids[0] > ids[1] and "Sau: Tên hiển thị: Tên ba" in html
+    assert "Sau: Tên hiển thị: Tên một" not in html  # the oldest edit is on the next page
+    older = client.get(re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&"))
+    older_ids = [int(n) for n in re.findall(r'<tr data-action="[^"]+" data-id="(\d+)"', older.get_data(as_text=True))]
+    assert older_ids and max(older_ids) < min(ids)
+
+
+def test_an_account_request_reads_in_vietnamese_in_the_audit_log(client, office):
+    token = sign_in(client, office.manager_a)
+    code, stall = office.market_a.code, office.stall_a.id
+    added = post(
+        client,
+        f"/office/m/{code}/stalls/{stall}/accounts",
+        token,
+        bin="970422",
+        account_number="7777",
+        account_name="NGUYỄN THỊ HOA",
+    )
+    assert added.status_code == 302
+    html = client.get(f"/office/m/{code}/audit").get_data(as_text=True)
+    detail = html.split('data-action="account.add"', 1)[1].split("</tr>", 1)[0]
+    assert "Tài khoản: 970422/7777" in detail and "Account" not in detail

@@ -227,3 +227,29 @@ def test_a_stall_account_cannot_sign_in_to_the_office(client, office):
     )
     assert response.status_code == 403
     assert client.get("/office").status_code == 302
+
+
+def test_no_bank_is_chosen_for_the_manager_and_none_chosen_is_refused(client, office):
+    """The bank list opens on "choose", not on its first bank (a manager who does not look would
+    otherwise print cards for an account at CIMB)."""
+    token = sign_in(client, office.manager_a)
+    code = office.market_a.code
+    for path in (f"/office/m/{code}/stalls/new", f"/office/m/{code}/stalls/{office.stall_a.id}"):
+        html = client.get(path).get_data(as_text=True)
+        first = html.split('<select name="bin"', 1)[1].split("<option", 2)[1]
+        assert first.startswith(' value="" selected') and "Chọn ngân hàng" in first, path
+    response = post(client, f"/office/m/{code}/stalls/new", token, **{**NEW_STALL, "bin": ""})
+    bank_field = response.get_data(as_text=True).split('<select name="bin"')[0].rsplit("<label", 1)[1]
+    assert response.status_code == 422 and 'class="field invalid"' in bank_field
+    assert db.session.scalar(select(Vendor).where(Vendor.stall_code == "A-50")) is None
+
+
+def test_region_staff_read_the_stall_s_details_not_an_edit_form(client, office):
+    sign_in(client, office.staff_a)
+    html = client.get(f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}").get_data(as_text=True)
+    assert "<h2>Thông tin sạp</h2>" in html and "<h2>Sửa</h2>" not in html
+    manager = client.application.test_client()
+    sign_in(manager, office.manager_a)
+    assert "<h2>Sửa</h2>" in manager.get(f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}").get_data(
+        as_text=True
+    )

@@ -171,3 +171,13 @@ def test_a_manager_is_pointed_to_the_office_and_card_printing(client, tree):
     staff = client.application.test_client()
     sign_in(staff, make_user("region_staff", "P"))
     assert 'id="office-links"' not in staff.get("/reports").get_data(as_text=True)
+
+
+def test_dates_outside_the_years_served_and_a_huge_threshold_are_explained_in_vietnamese(client, tree):
+    sign_in(client, make_user("region_staff", "D1"))
+    page = client.get("/reports?from=0001-01-01&to=9999-12-31&lang=vi").get_data(as_text=True)
+    # Not "hãy nhập một số từ 1." (the words for the threshold field) under a date.
+    assert "Từ ngày: ngày phải từ 01/01/1900 đến 31/12/2199." in page
+    assert "Đến ngày: ngày phải từ 01/01/1900 đến 31/12/2199." in page
+    page = client.get("/reports?from=2026-11-01&to=2026-11-30&active_min=100001&lang=vi").get_data(as_text=True)
+    assert "hãy nhập một số từ 1 đến 100.000." in page
