@@ -109,10 +109,12 @@ def configure_postgres_engine(engine):
 READ_METHODS = frozenset({"GET", "HEAD"})
 _SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 # A SELECT that locks rows, takes an advisory lock (pg_advisory_xact_lock: the matcher, the
-# rollup refresh and reconciliation take turns with one) or changes state through a function
-# needs the transaction: it goes out after a BEGIN like any write.
+# rollup refresh and reconciliation take turns with one), creates a table (SELECT … INTO) or
+# changes state through a function needs the transaction: it goes out after a BEGIN like any
+# write. Anything else that is not a plain SELECT (a leading comment, WITH, EXPLAIN) does too.
 _NEEDS_TRANSACTION = re.compile(
-    r"\bFOR\s+(?:UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b|\bpg_(?:try_)?advisory|\bset_config\b|\b(?:next|set)val\b",
+    r"\bFOR\s+(?:UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b|\bpg_(?:try_)?advisory"
+    r"|\bset_config\b|\b(?:next|set)val\b",
     re.IGNORECASE,
 )
 _LAZY = "market_pay.begin_lazily"  # in the pool record's info: this checkout started in autocommit

@@ -156,6 +156,8 @@ def test_a_post_opens_its_transaction_with_its_first_statement(pg_app):
         ("SELECT pg_advisory_xact_lock(42)", False),
         ("SELECT pg_try_advisory_xact_lock(42)", False),
         ("SELECT set_config('x.y', '1', true)", False),
+        ("SELECT * INTO copied FROM region", False),
+        ("/* why */ SELECT 1", False),
         ("SELECT setval(pg_get_serial_sequence('bank_transaction', 'id'), 10)", False),
         ("WITH moved AS (UPDATE t SET a = 1 RETURNING a) SELECT * FROM moved", False),
         ("INSERT INTO region (code) VALUES (%(code)s)", False),
