@@ -8,6 +8,11 @@ route on bench/bare_ceiling_wsgi.py. CPU per request is read from /proc for the 
 and workers (cpu_accounting.py), so the noise of a shared machine mostly cancels out.
 
     .venv/bin/python bench/bench_overhead.py [--rounds 5] [--duration 8] [--route /livez]
+    .venv/bin/python bench/bench_overhead.py --route /healthz --compare-with /tmp/market_pay_main
+
+--compare-with serves a second copy of the service from another checkout (e.g. `git archive main`
+unpacked) as a third server, "before", measured in the same alternating rounds: a change's
+effect is then read side by side, not across runs on a shared machine.
 """
 
 import argparse
@@ -33,7 +38,7 @@ from cpu_accounting import per_request_us, snapshot  # noqa: E402
 from market_pay.serving.settings import POOLS  # noqa: E402
 
 
-def start(app_spec: str, env: dict, port: int, workers: int, threads: int, log) -> subprocess.Popen:
+def start(app_spec: str, env: dict, port: int, workers: int, threads: int, log, cwd: Path = ROOT) -> subprocess.Popen:
     args = [
         sys.executable,
         "-m",
@@ -50,7 +55,7 @@ def start(app_spec: str, env: dict, port: int, workers: int, threads: int, log) 
         f"127.0.0.1:{port}",
         app_spec,
     ]
-    server = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    server = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(400):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
@@ -99,6 +104,7 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--route", default="/livez", help="/livez (no database) or /healthz (SELECT 1)")
+    parser.add_argument("--compare-with", type=Path, help="another checkout of market_pay, served as 'before'")
     args = parser.parse_args()
     pool = POOLS["api"]
     recreate_database(args.postgres_url)
@@ -117,12 +123,25 @@ def main():
             "market_pay": start("market_pay:create_app()", env, ports["market_pay"], pool.workers, pool.threads, log),
             "bare": start("bench.bare_ceiling_wsgi:app", env, ports["bare"], pool.workers, pool.threads, log),
         }
+        if args.compare_with:
+            ports["before"] = ports["bare"] + 1
+            before_env = {**env, "PYTHONPATH": str(args.compare_with.resolve())}
+            servers["before"] = start(
+                "market_pay:create_app()",
+                before_env,
+                ports["before"],
+                pool.workers,
+                pool.threads,
+                log,
+                args.compare_with,
+            )
         try:
             for name in servers:  # warm every worker
                 wrk(ports[name], args.route, 2, args.connections)
             rows = {name: [] for name in servers}
+            order = list(servers)
             for round_number in range(args.rounds):
-                for name in ("bare", "market_pay") if round_number % 2 else ("market_pay", "bare"):
+                for name in order[round_number % len(order) :] + order[: round_number % len(order)]:
                     rows[name].append(measure(servers[name], ports[name], args.route, args))
                 print(json.dumps({name: rows[name][-1] for name in rows}), flush=True)
         finally:
@@ -141,13 +160,14 @@ def main():
     )
     print("| app | req/s | p50 ms | p99 ms | service CPU µs/request |")
     print("|---|---:|---:|---:|---:|")
-    for name in ("bare", "market_pay"):
+    for name in rows:
         m = med[name]
         print(f"| {name} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['service_cpu_us']:,.0f} |")
-    print(
-        f"overhead: {med['market_pay']['service_cpu_us'] - med['bare']['service_cpu_us']:,.0f} µs of CPU per request; "
-        f"throughput {med['market_pay']['rps'] / med['bare']['rps']:.2f} × bare"
-    )
+    for name in [n for n in rows if n != "bare"]:
+        print(
+            f"{name} overhead: {med[name]['service_cpu_us'] - med['bare']['service_cpu_us']:,.0f} µs of CPU per "
+            f"request; throughput {med[name]['rps'] / med['bare']['rps']:.2f} × bare; load average {os.getloadavg()}"
+        )
 
 
 if __name__ == "__main__":

@@ -147,6 +147,11 @@ def load_config(app, test_config=None):
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # The pool hands out the connection returned last, not the one idle longest: that one
+        # needs no ping (extensions.configure_postgres_engine pings only connections idle for
+        # 5 s), and at low traffic the spare connections age instead of each being pinged in turn.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if app.config.get("CLI_HELP_ONLY"):
         return  # an app that only lists the CLI's commands (cli.py): it never serves nor runs one
 

@@ -1,8 +1,11 @@
 """Shared extension objects: the database (with a constraint naming convention) and migrations."""
 
+import re
 import time
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
+from flask import has_request_context, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Table, event, exc
@@ -83,6 +86,8 @@ def configure_postgres_engine(engine):
     503 and the client (a bank retries) gets a fresh connection on its next try.
     """
 
+    begin_lazily_on_reads(engine)
+
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection, record):
         record.info["checked_in_at"] = time.monotonic()
@@ -98,3 +103,75 @@ def configure_postgres_engine(engine):
             raise exc.DisconnectionError() from error
         if not alive:
             raise exc.DisconnectionError()
+
+
+# Requests that by HTTP's own rules only read; only these start without a BEGIN.
+READ_METHODS = frozenset({"GET", "HEAD"})
+_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+# A SELECT that locks rows, takes an advisory lock (pg_advisory_xact_lock: the matcher, the
+# rollup refresh and reconciliation take turns with one), creates a table (SELECT … INTO) or
+# changes state through a function needs the transaction: it goes out after a BEGIN like any
+# write. Anything else that is not a plain SELECT (a leading comment, WITH, EXPLAIN) does too.
+_NEEDS_TRANSACTION = re.compile(
+    r"\bFOR\s+(?:UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b|\bpg_(?:try_)?advisory"
+    r"|\bset_config\b|\b(?:next|set)val\b",
+    re.IGNORECASE,
+)
+_LAZY = "market_pay.begin_lazily"  # in the pool record's info: this checkout started in autocommit
+
+
+@lru_cache(maxsize=4096)  # statements come from SQLAlchemy's compiled cache: a bounded set
+def is_plain_read(statement: str) -> bool:
+    """A SELECT that neither locks nor writes: safe to run outside a transaction."""
+    return _SELECT.match(statement) is not None and _NEEDS_TRANSACTION.search(statement) is None
+
+
+def begin_lazily_on_reads(engine) -> None:
+    """In a GET or HEAD request, send BEGIN only with the first statement that needs it.
+
+    A request that only reads used to cost BEGIN and ROLLBACK, two round trips around its
+    SELECTs (and the ROLLBACK made psycopg forget its prepared statements, so every SELECT was
+    parsed and planned again). Now the session's transaction starts with the driver in
+    autocommit: plain SELECTs go out alone. The first statement that is not a plain SELECT (any
+    write, SAVEPOINT, SELECT … FOR UPDATE, pg_advisory_xact_lock) switches the driver back
+    before it is sent, so psycopg sends BEGIN first and everything from there on is one
+    transaction, committed or rolled back as before.
+
+    Why the reads lose nothing: PostgreSQL's default isolation, READ COMMITTED (ours: nothing
+    here asks for another), takes a new snapshot for every statement, inside a transaction or
+    not. So two SELECTs of one request never shared a snapshot; running them in autocommit
+    changes no answer. A plain SELECT holds no lock that outlives it at READ COMMITTED, so
+    nothing is released early either. Reads that must agree with each other have to ask for
+    REPEATABLE READ (a transaction whose BEGIN comes first): none does today, and this hook
+    would see that as a connection already in a transaction and leave it alone.
+
+    Only the engine's Connections in a request's context are touched: the CLI, the matcher's
+    thread, the callback recorder's own engine and POST/PUT/PATCH/DELETE requests behave as
+    before. SQLite is not involved (its transactions are BEGIN IMMEDIATE, extensions above).
+    """
+    from psycopg.pq import TransactionStatus
+
+    idle = TransactionStatus.IDLE
+
+    @event.listens_for(engine, "begin")
+    def _start_in_autocommit(connection):
+        if not has_request_context() or request.method not in READ_METHODS:
+            return
+        if connection.get_execution_options().get("isolation_level") is not None:
+            return  # the caller chose its own mode
+        driver = connection.connection.driver_connection
+        if driver.info.transaction_status == idle and not driver.autocommit:
+            driver.autocommit = True  # no round trip: psycopg just skips its BEGIN
+            connection.info[_LAZY] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_the_first_write(connection, cursor, statement, _params, _context, _executemany):
+        info = connection.info
+        if info.get(_LAZY) and not is_plain_read(statement):
+            cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement
+            info[_LAZY] = False
+
+    @event.listens_for(engine, "checkin")
+    def _back_to_transactions(dbapi_connection, record):
+        if record.info.pop(_LAZY, False) and dbapi_connection is not None:
+            dbapi_connection.autocommit = False  # as every other user of the pool expects

@@ -77,3 +77,29 @@ def test_within_the_idle_window_a_dropped_connection_costs_one_503_then_recovers
     # Not pinged (it came back a moment ago), so the request itself finds the connection dead;
     # SQLAlchemy then drops the pool, and the next request connects afresh.
     assert [client.get("/healthz").status_code for _ in range(3)] == [503, 200, 200]
+
+
+def test_the_health_check_hands_its_connection_back_in_transaction_mode(migrated_app):
+    """/healthz runs its SELECT 1 in the driver's autocommit (one round trip); the connection it
+    returns to the pool must open transactions again, or a later request's writes would each
+    commit on their own and a rollback would undo nothing."""
+    if not migrated_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite's health check changes no connection mode")
+    from psycopg.pq import TransactionStatus
+
+    from market_pay import create_app
+
+    # One connection in the pool: the session below gets the very one the check used.
+    config = {key: migrated_app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MATCHER")}
+    app = create_app({**config, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+    with app.app_context():
+        try:
+            assert db.engine.pool.size() == 1
+            assert app.test_client().get("/healthz").status_code == 200
+            session_connection = db.session.connection().connection.driver_connection
+            assert session_connection.autocommit is False
+            db.session.execute(text("SELECT 1"))
+            assert session_connection.info.transaction_status == TransactionStatus.INTRANS
+        finally:
+            db.session.remove()
+            db.engine.dispose()

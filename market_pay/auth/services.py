@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from ..audit.services import record_change
@@ -189,7 +190,11 @@ def issue_token(user: User, purpose: str = "api"):
 
 def user_for_token(token: str, purpose: str = "api") -> User | None:
     """The active user behind a live (unexpired, unrevoked) token of this purpose, else None."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # The token and its user in one statement: every authenticated request does this, and the
+    # user's own lazy load was a second round trip (and the ORM's per-statement cost) each time.
+    row = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
+    )
     if row is None or row.purpose != purpose or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row.user if row.user.active else None
