@@ -215,8 +215,8 @@ def test_a_callback_on_a_pooled_connection_the_database_dropped_is_recorded_on_a
     first = simbank(300)
     assert send(committed, "simbank", first, headers(first)).status_code == 200
     with committed.app_context():
-        recording = committed.extensions["market_pay_recording_engine"]
-        assert recording.pool.checkedin() >= 1  # the connection that recorded it waits in the pool
+        recording = committed.extensions["market_pay_recording_connections"]
+        assert recording.idle() >= 1  # the connection that recorded it waits in the pool
         db.session.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -239,19 +239,23 @@ def test_a_callback_when_the_recording_connections_cannot_reach_the_database_is_
     """The database refusing connections (down, restarting): the bank gets 503 and retries,
     never a 500 (a real refused connection: the recording engine aimed at a closed port)."""
     import pytest
-    from sqlalchemy import create_engine
+
+    from market_pay.payments.recording_engine import RecordingConnections
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
     make_stall()
-    unreachable = create_engine(db.engine.url.set(host="127.0.0.1", port=1), isolation_level="AUTOCOMMIT")
-    committed.extensions["market_pay_recording_engine"] = unreachable
+    closed_port = db.engine.url.set(host="127.0.0.1", port=1)
+    args, kwargs = db.engine.dialect.create_connect_args(closed_port)
+    working = committed.extensions.get("market_pay_recording_connections")
+    committed.extensions["market_pay_recording_connections"] = RecordingConnections(tuple(args), kwargs)
     try:
         body = simbank(400)
         response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
     finally:
-        committed.extensions.pop("market_pay_recording_engine")
-        unreachable.dispose()
+        committed.extensions.pop("market_pay_recording_connections")
+        if working is not None:
+            committed.extensions["market_pay_recording_connections"] = working
     assert response.status_code == 503 and response.get_json()["code"] == 503
     db.session.rollback()
     assert db.session.scalar(select(func.count(BankTransaction.id))) == 0
