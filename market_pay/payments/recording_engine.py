@@ -31,10 +31,11 @@ from ..app_state import app_state
 from ..extensions import db
 
 _KEY = "market_pay_recording_connections"
-# Idle connections kept per process: a gunicorn worker's threads (4 in the `api` pool) each hold
-# at most one at a time; more than this many idle at once means a burst is over, and the extra
-# ones are closed rather than held open on the database.
-MAX_IDLE = 8
+# Idle connections kept per process, as many as SQLAlchemy's pool keeps by default (the database
+# serves every process of every service within its max_connections): a gunicorn worker's threads
+# (4 in the `api` pool) each hold at most one at a time; beyond that many idle at once a burst is
+# over, and the extra ones are closed rather than held open on the database.
+MAX_IDLE = 5
 
 
 class RecordingConnections:

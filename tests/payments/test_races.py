@@ -310,3 +310,37 @@ def test_every_outcome_is_committed_before_its_answer_and_a_new_sale_opens_no_se
         ("rejected", True),
         ("malformed", True),
     ]
+
+
+def test_recording_connections_are_shared_by_threads_and_only_a_few_are_kept_idle(committed):
+    """The recording pool (payments/recording_engine.py) is a plain stack: threads that record at
+    the same moment each get their own connection, and once they are done at most MAX_IDLE stay
+    open on the database; disposing closes those."""
+    import threading
+
+    import pytest
+
+    from market_pay.payments.recording_engine import MAX_IDLE, RecordingConnections
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
+    args, kwargs = db.engine.dialect.create_connect_args(db.engine.url)
+    pool = RecordingConnections(tuple(args), kwargs)
+    threads = MAX_IDLE + 3
+    together = threading.Barrier(threads)
+    backends = []
+
+    def record():
+        together.wait()
+        # Held long enough that every thread is inside at once.
+        backends.append(pool.execute("SELECT pg_backend_pid() FROM pg_sleep(0.2)", {})[0][0])
+
+    workers = [threading.Thread(target=record) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(set(backends)) == threads  # none waited for another's connection
+    assert pool.idle() == MAX_IDLE
+    pool.dispose()
+    assert pool.idle() == 0
