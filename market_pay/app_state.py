@@ -16,6 +16,8 @@ class AppState:
     callback_recorder: object = None
     # partner → (time.monotonic() when read, (secrets, api_keys)): payments/partners.py.
     partner_credentials: dict = field(default_factory=dict)
+    # (partner, outcome) → (body bytes, status) of the constant answers to callbacks: payments/callbacks_api.py.
+    callback_answers: dict = field(default_factory=dict)
     # When this app's matchers last brought the report rollups up to date (time.monotonic()).
     last_rollup_refresh: float = 0.0
     # Guards one-time set-up that a worker's threads may race to do (the recording engine).

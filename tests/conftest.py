@@ -49,6 +49,9 @@ def migrated_app(request, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+    recording = app.extensions.get("market_pay_recording_connections")  # PostgreSQL callbacks' own
+    if recording is not None:
+        recording.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

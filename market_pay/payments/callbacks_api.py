@@ -4,8 +4,10 @@ the answer is in the partner's own format, sent only after the commit."""
 import time
 
 from flask import Blueprint, current_app, g, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 
+from ..app_state import app_state
 from ..errors import NotFound
 from ..extensions import db
 from .callbacks import receive_callback
@@ -16,6 +18,7 @@ bp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks")
 
 
 def _partner_answer(partner: str, kind: str, reason: str):
+    """The body and status the partner expects for this outcome."""
     if kind == "rejected":
         body = {
             "simbank": {"status": "rejected", "reason": reason},
@@ -26,6 +29,22 @@ def _partner_answer(partner: str, kind: str, reason: str):
     if partner == "simbank":
         return {"status": "duplicate" if kind == "duplicate" else "accepted"}, 200
     return {"success": True}, 200
+
+
+def _answer(partner: str, kind: str, reason: str) -> ResponseReturnValue:
+    """_partner_answer as a response. Every answer but a refusal (whose reason varies) is one of a
+    few constant bodies: each is serialised once per app, by the app's own JSON provider so the
+    bytes are exactly what it would send, and reused (≈ 40 µs a callback saved, issue 23)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+    if kind == "rejected":
+        return _partner_answer(partner, kind, reason)
+    answers = app_state(app).callback_answers
+    key = (partner, kind)
+    cached = answers.get(key)
+    if cached is None:
+        body, status = _partner_answer(partner, kind, reason)
+        cached = answers[key] = (app.json.response(body).get_data(), status)
+    return app.response_class(cached[0], status=cached[1], mimetype=app.json.mimetype)
 
 
 # Recording again is safe (it is idempotent) and is what a bank would do anyway; here it happens
@@ -44,9 +63,11 @@ def _is_transient(error: DBAPIError) -> bool:
 
 
 def _record_and_commit(partner: str):
+    current = request._get_current_object()  # type: ignore[attr-defined]  # each proxy access is a lookup
+    headers, body, remote_addr = current.headers, current.get_data(), current.remote_addr
     for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
         try:
-            outcome = receive_callback(partner, request.headers, request.get_data(), request.remote_addr, time.time())
+            outcome = receive_callback(partner, headers, body, remote_addr, time.time())
             # Committed before answering: an acknowledged callback is never lost. A rejected
             # delivery is committed too (kept for forensics), but never becomes money. A new sale
             # on PostgreSQL is already committed by its one statement and never opened a session.
@@ -65,7 +86,8 @@ def receive(partner):
     if partner not in PARTNERS:
         raise NotFound(f"No callback partner {partner!r}.")
     outcome = _record_and_commit(partner)
-    g.callback_partner, g.callback_outcome = partner, outcome.kind  # for the log line and /metrics
+    context = g._get_current_object()
+    context.callback_partner, context.callback_outcome = partner, outcome.kind  # for the log line and /metrics
     if outcome.awaits_matching:
         after_callback_commit(current_app._get_current_object())  # type: ignore[attr-defined]  # the app behind the proxy
-    return _partner_answer(partner, outcome.kind, outcome.reason)
+    return _answer(partner, outcome.kind, outcome.reason)

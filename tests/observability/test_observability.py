@@ -113,3 +113,27 @@ def test_the_access_line_and_metrics_keep_their_fields_and_odd_methods_share_one
         assert client.open("/livez", method=method).status_code == 405
     assert REQUESTS.labels("other", "unmatched", "405")._value.get() == before + 3
     assert not any(sample.labels.get("method") == "FROB" for metric in REQUESTS.collect() for sample in metric.samples)
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        1_764_648_000.0,  # a whole second
+        1_764_648_000.0004999,  # rounds down to .000
+        1_764_648_000.9995,  # .999 (milliseconds are cut, not rounded)
+        1_764_648_000.9999995,  # rounds up to the next second, as datetime does
+        1_764_647_999.9999996,  # ... across a minute's end
+        946_684_799.99999951,  # ... and a century's
+        1_764_648_123.456789,
+    ],
+)
+def test_the_line_time_is_the_same_text_as_datetime_writes(created):
+    """The formatter works the date and time out once per second (request_log._SecondStamp): the
+    text must be exactly datetime's, around second boundaries too, and after another second."""
+    from datetime import UTC, datetime
+
+    from market_pay.observability.request_log import _SecondStamp
+
+    stamp = _SecondStamp()
+    for moment in (created - 1.25, created, created + 0.0001, created + 1):
+        assert stamp(moment) == datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")

@@ -235,3 +235,37 @@ def test_a_duplicate_delivery_is_linked_to_the_transaction_it_repeats(client, st
     post_simbank(client, body)
     txn_id = db.session.scalar(select(BankTransaction.id))
     assert db.session.scalars(select(InboxEntry.transaction_id)).all() == [txn_id, txn_id]
+
+
+def test_every_answer_is_the_json_the_app_would_write_and_a_refusal_says_its_own_reason(client, app, stall):
+    """The constant answers are serialised once per app (callbacks_api.py): the bytes must still
+    be what the app's JSON provider writes for them, each answer its own."""
+    body = simbank_transfer(stall.accounts[0])
+    accepted, duplicate = post_simbank(client, body), post_simbank(client, body)
+    assert accepted.data == app.json.response({"status": "accepted"}).data
+    assert duplicate.data == app.json.response({"status": "duplicate"}).data
+    assert accepted.mimetype == duplicate.mimetype == "application/json"
+    assert (accepted.status_code, duplicate.status_code) == (200, 200)
+    stale = post_simbank(client, simbank_transfer(stall.accounts[0], 30_000), timestamp=1)
+    wrong = client.post(
+        "/api/v1/callbacks/simbank",
+        data=json.dumps(simbank_transfer(stall.accounts[0], 40_000)),
+        content_type="application/json",
+    )
+    assert stale.status_code == wrong.status_code == 401
+    assert stale.get_json()["reason"] != wrong.get_json()["reason"]
+
+
+def test_the_statement_parameters_name_every_field_of_a_transfer():
+    """callbacks._transfer_values spells the columns out (for speed): a field added to
+    IncomingTransfer must not be forgotten there. `reverses` is passed as reverses_txn_id."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from market_pay.payments.callbacks import _transfer_values
+    from market_pay.payments.partner_formats import IncomingTransfer
+
+    values = {f.name: f"value of {f.name}" for f in dataclasses.fields(IncomingTransfer)}
+    values.update(amount=1000, booked_at=datetime(2026, 11, 22, tzinfo=UTC))
+    transfer = IncomingTransfer(**values)
+    assert _transfer_values(transfer) == {name: value for name, value in values.items() if name != "reverses"}

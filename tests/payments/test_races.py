@@ -215,8 +215,8 @@ def test_a_callback_on_a_pooled_connection_the_database_dropped_is_recorded_on_a
     first = simbank(300)
     assert send(committed, "simbank", first, headers(first)).status_code == 200
     with committed.app_context():
-        recording = committed.extensions["market_pay_recording_engine"]
-        assert recording.pool.checkedin() >= 1  # the connection that recorded it waits in the pool
+        recording = committed.extensions["market_pay_recording_connections"]
+        assert recording.idle() >= 1  # the connection that recorded it waits in the pool
         db.session.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -239,19 +239,23 @@ def test_a_callback_when_the_recording_connections_cannot_reach_the_database_is_
     """The database refusing connections (down, restarting): the bank gets 503 and retries,
     never a 500 (a real refused connection: the recording engine aimed at a closed port)."""
     import pytest
-    from sqlalchemy import create_engine
+
+    from market_pay.payments.recording_engine import RecordingConnections
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
     make_stall()
-    unreachable = create_engine(db.engine.url.set(host="127.0.0.1", port=1), isolation_level="AUTOCOMMIT")
-    committed.extensions["market_pay_recording_engine"] = unreachable
+    closed_port = db.engine.url.set(host="127.0.0.1", port=1)
+    args, kwargs = db.engine.dialect.create_connect_args(closed_port)
+    working = committed.extensions.get("market_pay_recording_connections")
+    committed.extensions["market_pay_recording_connections"] = RecordingConnections(tuple(args), kwargs)
     try:
         body = simbank(400)
         response = send(committed, "simbank", body, {"X-Signature": sign_simbank(SECRET, body, int(time.time()))})
     finally:
-        committed.extensions.pop("market_pay_recording_engine")
-        unreachable.dispose()
+        committed.extensions.pop("market_pay_recording_connections")
+        if working is not None:
+            committed.extensions["market_pay_recording_connections"] = working
     assert response.status_code == 503 and response.get_json()["code"] == 503
     db.session.rollback()
     assert db.session.scalar(select(func.count(BankTransaction.id))) == 0
@@ -306,3 +310,37 @@ def test_every_outcome_is_committed_before_its_answer_and_a_new_sale_opens_no_se
         ("rejected", True),
         ("malformed", True),
     ]
+
+
+def test_recording_connections_are_shared_by_threads_and_only_a_few_are_kept_idle(committed):
+    """The recording pool (payments/recording_engine.py) is a plain stack: threads that record at
+    the same moment each get their own connection, and once they are done at most MAX_IDLE stay
+    open on the database; disposing closes those."""
+    import threading
+
+    import pytest
+
+    from market_pay.payments.recording_engine import MAX_IDLE, RecordingConnections
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
+    args, kwargs = db.engine.dialect.create_connect_args(db.engine.url)
+    pool = RecordingConnections(tuple(args), kwargs)
+    threads = MAX_IDLE + 3
+    together = threading.Barrier(threads)
+    backends = []
+
+    def record():
+        together.wait()
+        # Held long enough that every thread is inside at once.
+        backends.append(pool.execute("SELECT pg_backend_pid() FROM pg_sleep(0.2)", {})[0][0])
+
+    workers = [threading.Thread(target=record) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(set(backends)) == threads  # none waited for another's connection
+    assert pool.idle() == MAX_IDLE
+    pool.dispose()
+    assert pool.idle() == 0
