@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 from itertools import islice
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import case, exists, func, select, tuple_, update
 
 from ..common.bulk import in_values
 from ..common.types import utcnow
@@ -207,11 +207,16 @@ class Classifier:
         if not lines:
             return found
         bounds = [self._window(line) for line in lines]
+        pairs = sorted({(line.account_number, line.amount) for line in lines})
+        # The exact (account, amount) pairs, not every account × every amount: a thousand lines on
+        # a thousand accounts would fetch nearly all of those accounts' day (most amounts occur on
+        # most accounts) — 500,000 rows and 600 MiB for a million-line MT940 (BENCHMARKS.md, issue 24).
+        # An expanding IN (one statement per chunk) is fine here: this pass sees the few lines no
+        # reference settled.
         rows = db.session.execute(
             select(*_TXN_COLUMNS)
             .where(
-                in_values(_TXN.account_number, {line.account_number for line in lines}),
-                in_values(_TXN.amount, {line.amount for line in lines}),
+                tuple_(_TXN.account_number, _TXN.amount).in_(pairs),
                 _TXN.booked_at >= min(start for start, _ in bounds),
                 _TXN.booked_at < max(end for _, end in bounds),
             )

@@ -20,6 +20,10 @@ from .common import dong, resolve_account, row, split_account
 
 UNIT = "line"
 _TAGS = ("{*}Acct", "{*}Bal", "{*}Ntry", "{*}Stmt", "{*}Ntfctn")
+_DIRECTIONS = {"CRDT": "in", "DBIT": "out"}
+# Finished entries are cleared at once and their empty shells removed every this many: removing
+# them one by one cost more than reading the entry (memory holds at most this many shells).
+_SIBLINGS_KEPT = 64
 
 
 def looks_like(head: str) -> bool:
@@ -57,14 +61,20 @@ def _account(element, given, number):
     return resolve_account(bin_code, account, given, f"{UNIT} {number}")
 
 
-def _children(element) -> dict:
+def _children(element, names: dict) -> dict:
     """Direct children by local name (the first of each): one pass instead of a search per field,
-    which made the entry loop ten times slower than the XML parse itself."""
+    which made the entry loop ten times slower than the XML parse itself. `names` caches each
+    qualified tag's local name: a document has a handful, met a million times."""
     found: dict = {}
     for child in element:
         tag = child.tag
-        if isinstance(tag, str):
-            found.setdefault(tag.rpartition("}")[2], child)
+        local = names.get(tag)
+        if local is None:
+            if not isinstance(tag, str):  # a comment or processing instruction
+                continue
+            local = names[tag] = tag.rpartition("}")[2]
+        if local not in found:
+            found[local] = child
     return found
 
 
@@ -85,6 +95,8 @@ def _content(entry) -> str:
 def read(path, account=None, schema_path=None):
     schema = etree.XMLSchema(etree.parse(schema_path)) if schema_path else None
     block = None  # {"account": (bin, number), "opening": .., "closing": .., "opened": bool, "row": n}
+    names: dict = {}  # qualified tag → local name (_children)
+    entries = 0
     try:
         events = etree.iterparse(
             str(path),
@@ -96,7 +108,8 @@ def read(path, account=None, schema_path=None):
             no_network=True,
         )
         for _, element in events:
-            name, number = _local(element), element.sourceline or 0
+            name = names.get(element.tag) or names.setdefault(element.tag, _local(element))
+            number = element.sourceline or 0
             if name == "Acct":
                 parent = element.getparent()
                 if parent is not None and _local(parent) in ("Stmt", "Ntfctn"):
@@ -122,6 +135,8 @@ def read(path, account=None, schema_path=None):
                     if _text(element, "CdtDbtInd") == "DBIT":
                         value = str(-int(value))
                     block["closing" if code == "CLBD" else "opening"] = value
+                    if code == "CLBD":
+                        block["closing_row"] = number
                 element.clear()
                 continue
             if name == "Ntry":
@@ -130,45 +145,21 @@ def read(path, account=None, schema_path=None):
                 if not block["opened"]:
                     block["opened"] = True
                     yield block["row"], _frame("opening", block)
-                fields = _children(element)
+                fields = _children(element, names)
                 status = _value(fields.get("Sts"))
-                if status and status != "BOOK":
-                    _drop(element)
-                    continue
-                amount = fields.get("Amt")
-                currency = amount.get("Ccy", "") if amount is not None else ""
-                if amount is None or currency != "VND":
-                    raise _unreadable(number, f"An entry in {currency or 'no currency'}; only VND is reconciled.")
-                value = dong(amount.text)
-                indicator = _value(fields.get("CdtDbtInd"))
-                direction = {"CRDT": "in", "DBIT": "out"}.get(indicator, indicator)
-                reference = (
-                    _value(fields.get("AcctSvcrRef"))
-                    or _text(element, "NtryDtls", "TxDtls", "Refs", "AcctSvcrRef")
-                    or _value(fields.get("NtryRef"))
-                )
-                booked = _value(fields.get("BookgDt")) or _value(fields.get("ValDt"))
-                content = _content(element) or " ".join(_value(fields.get("AddtlNtryInf")).split())
-                bin_code, account_number = block["account"]
-                yield (
-                    number,
-                    row(
-                        "",
-                        reference,
-                        booked,
-                        bin_code,
-                        account_number,
-                        direction,
-                        value if value is not None else (amount.text or ""),
-                        content,
-                    ),
-                )
-                _drop(element)
+                if not status or status == "BOOK":  # pending entries are not money yet
+                    yield number, _entry(element, fields, number, block["account"])
+                entries += 1
+                element.clear()
+                if not entries % _SIBLINGS_KEPT:
+                    _drop(element)  # the cleared entries before this one (a few empty shells)
                 continue
             if name in ("Stmt", "Ntfctn") and block is not None:
                 if not block["opened"]:
                     yield block["row"], _frame("opening", block)
-                yield number, _frame("closing", block)
+                # The closing balance's own line: libxml2 numbers a Stmt that starts past line 65535
+                # by whatever of its children is left (they are freed as they are read).
+                yield block.get("closing_row") or number, _frame("closing", block)
                 block = None
                 _drop(element)
     except etree.XMLSyntaxError as error:
@@ -178,6 +169,33 @@ def read(path, account=None, schema_path=None):
         raise _unreadable(error.lineno or 0, f"Not well-formed XML: {error.msg}") from None
     except etree.DocumentInvalid as error:
         raise _unreadable(0, f"Not valid against the camt schema: {error}") from None
+
+
+def _entry(element, fields: dict, number: int, account: tuple) -> list:
+    """A booked `Ntry` as a normalized row."""
+    amount = fields.get("Amt")
+    currency = amount.get("Ccy", "") if amount is not None else ""
+    if amount is None or currency != "VND":
+        raise _unreadable(number, f"An entry in {currency or 'no currency'}; only VND is reconciled.")
+    value = dong(amount.text)
+    indicator = _value(fields.get("CdtDbtInd"))
+    reference = (
+        _value(fields.get("AcctSvcrRef"))
+        or _text(element, "NtryDtls", "TxDtls", "Refs", "AcctSvcrRef")
+        or _value(fields.get("NtryRef"))
+    )
+    content = _content(element) or " ".join(_value(fields.get("AddtlNtryInf")).split())
+    return [
+        "",
+        reference,
+        _value(fields.get("BookgDt")) or _value(fields.get("ValDt")),
+        account[0],
+        account[1],
+        _DIRECTIONS.get(indicator, indicator),
+        value if value is not None else (amount.text or ""),
+        content,
+        "",
+    ]
 
 
 def _frame(kind, block):

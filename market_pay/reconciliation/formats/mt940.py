@@ -1,4 +1,5 @@
-"""SWIFT MT940 (customer statement), read with the `mt-940` library one statement at a time.
+"""SWIFT MT940 (customer statement), read one statement at a time: its common shape by
+mt940_fast.py, anything else by the `mt-940` library (the reference parser).
 
 A file holds one or more statements (each from `:20:` to its `:62F:`/`:62M:` and the `-` that
 ends the message; SWIFT envelopes `{1:…}{2:…}{4:` are skipped). Only one statement is held in
@@ -17,6 +18,7 @@ import re
 import mt940
 
 from ..statement_file import StatementUnreadable
+from . import mt940_fast
 from .common import dong, resolve_account, row, split_account
 
 UNIT = "line"
@@ -26,6 +28,8 @@ _ENVELOPE = re.compile(r"^\{[0-9]:[^}]*\}")
 def _strip_envelope(text: str) -> str:
     """The line without SWIFT's {1:…}{2:…} blocks and the {4: that opens the message text."""
     stripped = text.strip()
+    if not stripped.startswith("{"):  # every line but a message's first: no regex for them
+        return stripped
     while _ENVELOPE.match(stripped):
         stripped = _ENVELOPE.sub("", stripped, count=1).strip()
     return stripped[3:].strip() if stripped.startswith("{4:") else stripped
@@ -78,6 +82,15 @@ def read(path, account=None):
 
 
 def _statement(start, block, account):
+    """The common shape by the fast reader, anything else by the library (mt940_fast.py)."""
+    rows = mt940_fast.statement(start, block, account)
+    if rows is not None:
+        return rows
+    return _library_statement(start, block, account)
+
+
+def _library_statement(start, block, account):
+    """The `mt-940` library's reading: the reference, and the reader of every unusual statement."""
     text = "\n".join(line for _, line in block) + "\n"
     line_numbers = [number for number, line in block if line.startswith(":61:")]
     try:
