@@ -150,7 +150,7 @@ def test_0012_keeps_every_accounts_state_and_gives_vendors_a_legal_name(empty_da
     assert names == {1: "NGUYỄN THỊ HOA", 2: "Không tài khoản"}
 
 
-def test_0020_keeps_the_last_survey_row_of_each_day_and_every_other_cash_sale(empty_database_url):
+def test_0019_keeps_the_last_survey_row_of_each_day_and_every_other_cash_sale(empty_database_url):
     """Duplicates a race left (the same market, stall and day's survey written twice) are cut to
     the last written; stall-recorded sales, other days and other stalls are left alone."""
     from sqlalchemy import text
