@@ -10,6 +10,7 @@ from ...common.cli import AppErrorForCli
 from ...errors import AppError
 from ...extensions import db
 
+
 # One command of `market-pay statements` (reconciliation/pull/cli.py's group; market_pay/cli.py adds it).
 @click.command("check-payos")
 @click.option(
