@@ -76,7 +76,7 @@ class RecordingConnections:
             rows = cursor.execute(sql, params).fetchall()
         except psycopg.Error as error:
             broken = connection.broken
-            connection.close()  # never reused after an error: no state to clean up
+            connection.close()  # errors are rare: a fresh connection beats proving this one clean
             if broken:
                 # A broken connection means the idle ones are likely dead too (a restart): drop
                 # them all, as SQLAlchemy's pool does on a disconnect.
