@@ -21,6 +21,7 @@ One pool per app and process, made on first use, so gunicorn's workers each make
 the fork. Everything else (and SQLite) uses the app's session as usual.
 """
 
+import threading
 from collections import deque
 
 import psycopg
@@ -28,6 +29,7 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from ..app_state import app_state
+from ..errors import ServiceUnavailable
 from ..extensions import db
 
 _KEY = "market_pay_recording_connections"
@@ -36,22 +38,36 @@ _KEY = "market_pay_recording_connections"
 # (4 in the `api` pool) each hold at most one at a time; beyond that many idle at once a burst is
 # over, and the extra ones are closed rather than held open on the database.
 MAX_IDLE = 5
+# Open at once per process, at most, as SQLAlchemy's default pool (5 + 10 overflow): a worker of
+# the `all` pool runs 200 threads, and a burst of callbacks must not open 200 connections. A
+# thread that finds them all in use waits for one, as long as SQLAlchemy's pool would, then 503.
+MAX_OPEN = 15
+WAIT_SECONDS = 30.0
 
 
 class RecordingConnections:
     """Open autocommit psycopg connections, each with its cursor, taken and given back LIFO.
 
-    deque.pop() and deque.append() are atomic, so the worker's threads need no lock: a thread
-    that finds the stack empty opens a new connection.
+    deque.pop() and deque.append() are atomic, so the worker's threads need no lock to share
+    them: a thread that finds the stack empty opens a new connection, unless MAX_OPEN are in use.
     """
 
     def __init__(self, connect_args: tuple, connect_kwargs: dict):
         self._connect_args = connect_args
         self._connect_kwargs = connect_kwargs
         self._idle: deque[tuple[psycopg.Connection, psycopg.Cursor]] = deque()
+        self._in_use = threading.BoundedSemaphore(MAX_OPEN)
 
     def execute(self, sql: str, params: dict) -> list[tuple]:
         """Run one statement (psycopg's %(name)s placeholders) in autocommit; its rows."""
+        if not self._in_use.acquire(timeout=WAIT_SECONDS):
+            raise ServiceUnavailable()  # the bank retries later
+        try:
+            return self._execute(sql, params)
+        finally:
+            self._in_use.release()
+
+    def _execute(self, sql: str, params: dict) -> list[tuple]:
         try:
             connection, cursor = self._idle.pop()
         except IndexError:
@@ -60,7 +76,7 @@ class RecordingConnections:
             rows = cursor.execute(sql, params).fetchall()
         except psycopg.Error as error:
             broken = connection.broken
-            connection.close()  # never reused after an error: no state to clean up
+            connection.close()  # errors are rare: a fresh connection beats proving this one clean
             if broken:
                 # A broken connection means the idle ones are likely dead too (a restart): drop
                 # them all, as SQLAlchemy's pool does on a disconnect.

@@ -344,3 +344,52 @@ def test_recording_connections_are_shared_by_threads_and_only_a_few_are_kept_idl
     assert pool.idle() == MAX_IDLE
     pool.dispose()
     assert pool.idle() == 0
+
+
+def test_recording_connections_open_at_most_max_open_and_a_thread_waiting_too_long_gets_a_503(committed, monkeypatch):
+    """A worker with many threads (the `all` pool runs 200) must not open a connection per
+    thread in a burst: beyond MAX_OPEN in use, a thread waits for one; too long, and the bank
+    gets a 503 to retry, as from SQLAlchemy's pool."""
+    import threading
+
+    import pytest
+
+    from market_pay.errors import ServiceUnavailable
+    from market_pay.payments import recording_engine
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite callbacks use the app's session")
+    monkeypatch.setattr(recording_engine, "MAX_OPEN", 2)
+    args, kwargs = db.engine.dialect.create_connect_args(db.engine.url)
+    pool = recording_engine.RecordingConnections(tuple(args), kwargs)
+    together = threading.Barrier(4)
+    backends = []
+
+    def record():
+        together.wait()
+        backends.append(pool.execute("SELECT pg_backend_pid() FROM pg_sleep(0.1)", {})[0][0])
+
+    workers = [threading.Thread(target=record) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(backends) == 4 and len(set(backends)) == 2  # two waited, then reused the two open ones
+
+    monkeypatch.setattr(recording_engine, "WAIT_SECONDS", 0.05)
+    held = [threading.Event(), threading.Event()]
+
+    def hold(index):
+        pool.execute("SELECT pg_sleep(0.5)", {})
+        held[index].set()
+
+    holders = [threading.Thread(target=hold, args=(i,)) for i in range(2)]
+    for holder in holders:
+        holder.start()
+    time.sleep(0.2)  # both connections are busy for another 0.3 s
+    with pytest.raises(ServiceUnavailable):
+        pool.execute("SELECT 1", {})
+    for holder in holders:
+        holder.join()
+    assert all(event.is_set() for event in held)
+    pool.dispose()
