@@ -1,5 +1,6 @@
 """ISO 20022 camt.053 (statement) and camt.054 (debit/credit notification), read with lxml's
-iterparse: each entry is dropped as soon as it is turned into a row, so memory stays flat.
+iterparse: each entry is cleared as soon as it is turned into a row (its empty shell removed
+with the next batch), so memory stays flat.
 
 Mapping (any camt.053/054 version: elements are matched by local name): `Stmt`/`Ntfctn` is an
 account's block; its `Acct/Id/IBAN` or `Acct/Id/Othr/Id` the account (Vietnam has no IBAN, so
