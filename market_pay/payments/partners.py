@@ -79,8 +79,11 @@ def pull_credentials(partner: str) -> dict[str, list[str]]:
 
 
 def _live_rows(partner: str) -> Sequence[PartnerCredential]:
+    """The partner's live callback credentials (secrets, API keys): rotation counts these only."""
     return db.session.scalars(
-        select(PartnerCredential).where(PartnerCredential.partner == partner).order_by(PartnerCredential.id)
+        select(PartnerCredential)
+        .where(PartnerCredential.partner == partner, PartnerCredential.kind.in_(("secret", "api_key")))
+        .order_by(PartnerCredential.id)
     ).all()
 
 
