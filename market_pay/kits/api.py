@@ -35,14 +35,16 @@ def _pdf_response(title, cards, layout, filename):
 @bp.get("/markets/<code>/kits.pdf")
 @login_required
 def market_kits(code):
-    layout = load_query(KitQuerySchema())["layout"]
+    # Scope first: someone who may not print this market's cards learns only that (403/404),
+    # whatever the query says; its readers are then told what is wrong with the query (422).
     title, cards = services.market_cards(g.actor, code)
+    layout = load_query(KitQuerySchema())["layout"]
     return _pdf_response(title, cards, layout, f"the-sap-{cards[0].market_code}-{layout}.pdf")
 
 
 @bp.get("/vendors/<int:vendor_id>/kit.pdf")
 @login_required
 def vendor_kit(vendor_id):
+    title, cards = services.stall_cards(g.actor, vendor_id)  # scope first, as above
     layout = load_query(KitQuerySchema())["layout"]
-    title, cards = services.stall_cards(g.actor, vendor_id)
     return _pdf_response(title, cards, layout, f"the-sap-{cards[0].market_code}-{cards[0].stall_code}-{layout}.pdf")

@@ -216,6 +216,28 @@ def test_bad_kit_requests(client, market_of_stalls, path, status):
     assert response.get_json()["code"] == status
 
 
+@pytest.mark.parametrize("query", ["?layout=a3", "?layout=a6&x=1", "?lang=en"])
+def test_scope_is_decided_before_the_kit_query_is_read(client, market_of_stalls, query):
+    """Someone who may not print these cards is refused (403) whatever the query says: nothing
+    of it is validated for them. Those who may are told what is wrong with it (422)."""
+    market, stalls = market_of_stalls
+    other_market = make_market()
+    kits, kit = f"/api/v1/markets/{market.code}/kits.pdf{query}", f"/api/v1/vendors/{stalls[0].id}/kit.pdf{query}"
+    for outsider in (
+        make_user("market_manager", other_market.code),
+        make_user("vendor", scope_of(stalls[1])),
+        make_user("vendor_assistant", scope_of(stalls[0])),
+    ):
+        for path in (kits, kit):
+            refused = client.get(path, headers=auth_header(outsider))
+            assert refused.status_code == 403, (outsider.role, path, refused.get_json())
+            assert set(refused.get_json()["errors"]) <= {"who_can"}, refused.get_json()
+    admin = auth_header(make_user("admin"))
+    assert client.get(kits, headers=admin).status_code == 422
+    assert client.get(kit, headers=admin).status_code == 422
+    assert client.get(f"/api/v1/markets/NOPE/kits.pdf{query}", headers=admin).status_code == 404
+
+
 def test_a_suspended_stall_is_left_out_and_not_printed_alone(client, market_of_stalls):
     market, stalls = market_of_stalls
     admin = auth_header(make_user("admin"))
