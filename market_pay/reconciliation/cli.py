@@ -49,9 +49,7 @@ def _account(ctx, param, value):
 def reconcile_command(file, partner, statement_date, statement_format, account):
     """Reconcile a bank statement (our CSV, MT940, camt.053/054 or a bank's XLSX export) against the
     callbacks: every line and callback classified."""
-    from .messages import CLASS_LABELS
-    from .models import CLASSES
-    from .services import breaks_by_kind, reconcile_file
+    from .services import reconcile_file
 
     run, created = reconcile_file(
         None,
@@ -69,6 +67,16 @@ def reconcile_command(file, partner, statement_date, statement_format, account):
         f"Run {run.id}: {partner} statement of {run.statement_date:%d/%m/%Y}, {run.line_count} lines, "
         f"{run.account_count} accounts, {run.duration_ms / 1000:.1f} s."
     )
+    echo_run_classes(run)
+
+
+def echo_run_classes(run):
+    """A run's classes (those with lines or callbacks) and its breaks by kind, one line each:
+    what `reconcile` and `statements pull` print under their first line."""
+    from .messages import CLASS_LABELS
+    from .models import CLASSES
+    from .services import breaks_by_kind
+
     for name in CLASSES:
         total = run.totals[name]
         if total["lines"] or total["callbacks"]:

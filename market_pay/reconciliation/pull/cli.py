@@ -31,9 +31,7 @@ def _echo_outcome(partner: str, day: date, outcome):
     if outcome.status == "empty":
         click.echo(f"{partner} listed no transactions for {day:%d/%m/%Y}; nothing to reconcile, no run made.")
         return
-    from ..messages import CLASS_LABELS
-    from ..models import CLASSES
-    from ..services import breaks_by_kind
+    from ..cli import echo_run_classes
 
     run = outcome.run
     repeated = f", {outcome.repeated} listed twice (kept once)" if outcome.repeated else ""
@@ -41,15 +39,7 @@ def _echo_outcome(partner: str, day: date, outcome):
         f"Run {run.id}: {partner} {day:%d/%m/%Y} pulled in {outcome.requests} request(s), "
         f"{outcome.records} transaction(s){repeated}, {run.account_count} account(s)."
     )
-    for name in CLASSES:
-        total = run.totals[name]
-        if total["lines"] or total["callbacks"]:
-            click.echo(
-                f"  {CLASS_LABELS[name]['en']:<28} lines {total['lines']:>8}  callbacks {total['callbacks']:>8}"
-                f"  in {total['amount_in']:>14}  out {total['amount_out']:>12}"
-            )
-    kinds = ", ".join(f"{kind} {count}" for kind, count in breaks_by_kind(run).items()) or "none"
-    click.echo(f"Breaks: {run.break_count} ({kinds}).")
+    echo_run_classes(run)
 
 
 @statements_cli.command("pull")
