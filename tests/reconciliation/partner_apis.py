@@ -46,6 +46,8 @@ class FakePartners:
     token: str = "pull-token-for-tests"
     sepay: list = field(default_factory=list)
     casso: list = field(default_factory=list)
+    sepay_envelope: str = "nested"  # "flat": meta's has_more / page_count at its top level
+    sepay_page_cap: int = 100  # a server paging by fewer records than asked for
     throttle: int = 0  # answer this many requests with 429 first
     retry_after: str = "1"
     failures: int = 0  # then this many with 503
@@ -104,7 +106,7 @@ class FakePartners:
     def _sepay_v2(self, query):
         items = self._between(self.sepay, query["transaction_date_from"], query["transaction_date_to"])
         items.sort(key=lambda t: t.when)
-        per_page = min(int(query.get("per_page", 20)), 100)  # documented: at most 100
+        per_page = min(int(query.get("per_page", 20)), 100, self.sepay_page_cap)  # documented: at most 100
         page = int(query.get("page", 1))
         chosen = items[(page - 1) * per_page : page * per_page]
         data = [
@@ -125,13 +127,19 @@ class FakePartners:
             for t in chosen
         ]
         last_page = max(1, -(-len(items) // per_page))
-        return {
-            "status": "success",
-            "data": data,
-            "meta": {
+        if self.sepay_envelope == "flat":  # the envelope SePay documents for its newer APIs
+            meta = {
+                "per_page": per_page,
+                "total": len(items),
+                "has_more": page < last_page,
+                "current_page": page,
+                "page_count": last_page,
+            }
+        else:
+            meta = {
                 "pagination": {"total": len(items), "per_page": per_page, "current_page": page, "last_page": last_page}
-            },
-        }
+            }
+        return {"status": "success", "data": data, "meta": meta}
 
     def _sepay_legacy(self, query):
         items = self._between(self.sepay, query["transaction_date_min"], query["transaction_date_max"])

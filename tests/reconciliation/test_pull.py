@@ -234,6 +234,35 @@ def test_pages_are_followed_to_the_end(runner, fake, stall):
     assert run.line_count == 250 and run.totals["missing_callback"]["amount_in"] == sum(1_000 + n for n in range(250))
 
 
+@pytest.mark.parametrize("envelope", ["nested", "flat"])
+def test_a_server_paging_by_fewer_than_asked_is_followed_by_its_own_pagination(runner, fake, stall, envelope):
+    fake.sepay_envelope, fake.sepay_page_cap = envelope, 20  # v2's default page, whatever we ask
+    fake.sepay = [
+        Transaction(ACCOUNT[1], 1_000 + n, f"{DAY} 09:{n // 60:02d}:{n % 60:02d}", f"FT{n:08d}", legacy_id=20_000 + n)
+        for n in range(45)
+    ]
+    result = pull(runner, "--partner", "sepay", "--date", DAY)
+    assert result.exit_code == 0, result.output
+    assert [query["page"] for _, query in fake.requests] == ["1", "2", "3"]
+    run = db.session.scalar(select(ReconciliationRun))
+    assert run.line_count == 45
+
+
+def test_the_end_of_a_day_is_read_from_each_shape_of_pagination():
+    from market_pay.reconciliation.pull.sepay import _was_last_page
+
+    assert _was_last_page({"has_more": True}, 1, 100, 20) is False
+    assert _was_last_page({"has_more": False}, 1, 100, 100) is True
+    assert _was_last_page({"pagination": {"last_page": 3}}, 2, 100, 100) is False
+    assert _was_last_page({"page_count": 3}, 3, 100, 20) is True
+    assert _was_last_page({"total": 45, "per_page": 20}, 2, 100, 20) is False
+    assert _was_last_page({"total": 45, "per_page": 20}, 3, 100, 5) is True
+    assert _was_last_page(None, 1, 100, 100) is False  # no pagination: a full page goes on
+    assert _was_last_page(None, 1, 100, 99) is True
+    assert _was_last_page({"has_more": True}, 4, 100, 0) is True  # an empty page ends it whatever meta says
+    assert _was_last_page({"has_more": "yes", "last_page": True}, 1, 100, 100) is False  # wrong types ignored
+
+
 def test_the_older_api_is_paged_by_since_id(runner, fake, stall, monkeypatch, app):
     monkeypatch.setitem(app.config, "SEPAY_LEGACY_LIMIT", 2)
     fake.sepay = the_day()

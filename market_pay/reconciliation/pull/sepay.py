@@ -5,7 +5,8 @@ v2: `page`/`per_page` (at most 100), `transaction_date_from`/`_to` ("YYYY-MM-DD 
 time); the answer's `data` is the page's records — `id` a UUID, `transaction_date`, `account_number`,
 `va` (the virtual account, when the money went to one), `transfer_type`, integer `amount_in` /
 `amount_out`, `transaction_content`, `reference_number`, `bank_brand_name`. Pages are followed
-until one is short or `meta.pagination` says it was the last.
+until the answer's pagination (`meta`, or `meta.pagination`: `has_more`, `page_count` or
+`last_page`, `total`) says the last was read, or, without any, until a page is short.
 
 Older API: `transaction_date_min`/`_max`, `limit` (at most 5000), `since_id`; the answer's
 `transactions` hold amounts as strings ("18067000.00"), `id` as the integer id SePay's webhooks send
@@ -91,11 +92,36 @@ def fetch_v2(client: ApiClient, day: date, max_pages: int, per_page: int = V2_MA
         records = answer["data"]
         for item in records:
             yield _record(item, 100)
-        pagination = answer.get("meta", {}).get("pagination", {}) if isinstance(answer.get("meta"), dict) else {}
-        last_page = pagination.get("last_page") if isinstance(pagination, dict) else None
-        if len(records) < per_page or (isinstance(last_page, int) and page >= last_page):
+        if _was_last_page(answer.get("meta"), page, per_page, len(records)):
             return
     raise PullFailed(f"sepay listed more than {max_pages} pages for one day; nothing was reconciled (raise the bound).")
+
+
+def _number(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _was_last_page(meta, page: int, per_page: int, count: int) -> bool:
+    """Whether the page just read was the day's last. The answer's own pagination decides when it
+    has one (`has_more`; else `last_page` / `page_count`; else `total`), found in `meta` or
+    `meta.pagination`: a server that pages by fewer than we asked for (v2's default is 20) must not
+    end the day after its first page. Without any, a short page is the last. An empty page always
+    is (a wrong `has_more` cannot loop: max_pages bounds it too)."""
+    if count == 0:
+        return True
+    fields: dict = {}
+    if isinstance(meta, dict):
+        nested = meta.get("pagination")
+        fields = {**meta, **nested} if isinstance(nested, dict) else dict(meta)
+    if isinstance(fields.get("has_more"), bool):
+        return not fields["has_more"]
+    last = _number(fields.get("last_page")) or _number(fields.get("page_count")) or _number(fields.get("total_pages"))
+    if last is not None:
+        return page >= last
+    total, size = _number(fields.get("total")), _number(fields.get("per_page")) or per_page
+    if total is not None:
+        return page * size >= total
+    return count < per_page
 
 
 def fetch_legacy(client: ApiClient, day: date, max_pages: int, limit: int = LEGACY_MAX_LIMIT) -> Iterator[PulledRecord]:
