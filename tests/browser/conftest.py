@@ -33,7 +33,15 @@ def service(tmp_path_factory):
     if not CHROMIUM:
         pytest.skip("no Chromium on this machine (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("browser")
-    env = {**service_env(f"sqlite:///{tmp / 'board.db'}"), "MARKET_PAY_MATCHER": "thread"}
+    # Every test here opens boards for the same stall, and a closed page's stream is only found
+    # dead by its next write (a payment or the 15 s heartbeat): with the production ceiling of 6
+    # streams per stall a test's fresh page was sometimes refused (429) by its predecessors'
+    # lingering streams and retried too late for its own wait. The ceiling is tested elsewhere.
+    env = {
+        **service_env(f"sqlite:///{tmp / 'board.db'}"),
+        "MARKET_PAY_MATCHER": "thread",
+        "MARKET_PAY_STREAMS_PER_STALL": "100",
+    }
     cli(env, "db", "upgrade")
     cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
     cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
