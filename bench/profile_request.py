@@ -105,6 +105,12 @@ def round_trips(app, environ: dict, engine=None, connection=None, show: bool = F
             if dbapi_connection is not None:
                 dbapi_connection.pgconn.untrace()
 
+        # Ours also talks on the callbacks' recording connections (/healthz does): trace the idle
+        # ones, which are the ones the next request takes (a LIFO stack, recording_engine.py).
+        recording = app.extensions.get("market_pay_recording_connections") if engine is not None else None
+        recorded = [conn for conn, _cursor in recording._idle] if recording is not None else []
+        for conn in recorded:
+            conn.pgconn.trace(trace.fileno())
         if engine is not None:
             event.listen(engine, "checkout", checkout)
             event.listen(engine, "checkin", checkin)
@@ -114,6 +120,8 @@ def round_trips(app, environ: dict, engine=None, connection=None, show: bool = F
             for _ in range(10):
                 call(app, environ)
         finally:
+            for conn in recorded:
+                conn.pgconn.untrace()
             if engine is not None:
                 event.remove(engine, "checkout", checkout)
                 event.remove(engine, "checkin", checkin)

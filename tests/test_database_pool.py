@@ -1,6 +1,9 @@
 """Pooled PostgreSQL connections are pinged only after sitting idle (extensions.configure_postgres_engine):
 a connection the database dropped is replaced before use once idle, and within the idle window the
-one request that finds it dead gets a 503 (never a 500) and the next one a fresh connection."""
+one request that finds it dead gets a 503 (never a 500) and the next one a fresh connection.
+
+The requests here are a shopper's page for a reference that does not exist (404): public, and
+one read through the session. /healthz checks the recording connections instead (last tests)."""
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -34,6 +37,10 @@ def postgres_app(committed):
     db.engine.dispose()  # connections the test left dead must not serve the next test
 
 
+# A public read through the app's session and pool: 404 while the database answers.
+READ = "/pay/NO-SUCH-REFERENCE"
+
+
 def _checkouts_that_pinged(monkeypatch):
     pings = []
     original = db.engine.dialect.do_ping
@@ -43,16 +50,16 @@ def _checkouts_that_pinged(monkeypatch):
 
 def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_ping(postgres_app, monkeypatch):
     client = postgres_app.test_client()
-    assert client.get("/healthz").status_code == 200  # its connection is now back in the pool
+    assert client.get(READ).status_code == 404  # its connection is now back in the pool
     pings = _checkouts_that_pinged(monkeypatch)
     for _ in range(5):
-        assert client.get("/healthz").status_code == 200
+        assert client.get(READ).status_code == 404
     assert pings == []
 
 
 def test_an_idle_connection_the_database_dropped_is_replaced_before_use(postgres_app, monkeypatch):
     client = postgres_app.test_client()
-    assert client.get("/healthz").status_code == 200
+    assert client.get(READ).status_code == 404
     db.session.remove()
     monkeypatch.setattr(extensions, "PING_AFTER_IDLE_SECONDS", 0.0)  # everything counts as idle
     invalidated = []
@@ -63,7 +70,7 @@ def test_an_idle_connection_the_database_dropped_is_replaced_before_use(postgres
     event.listen(db.engine, "invalidate", count)
     try:
         _drop_idle_connections()
-        assert client.get("/healthz").status_code == 200
+        assert client.get(READ).status_code == 404
     finally:
         event.remove(db.engine, "invalidate", count)
     assert invalidated  # the ping found the dead connection and the pool replaced it before the request ran
@@ -71,35 +78,45 @@ def test_an_idle_connection_the_database_dropped_is_replaced_before_use(postgres
 
 def test_within_the_idle_window_a_dropped_connection_costs_one_503_then_recovers(postgres_app):
     client = postgres_app.test_client()
-    assert client.get("/healthz").status_code == 200
+    assert client.get(READ).status_code == 404
     db.session.remove()
     _drop_idle_connections()
     # Not pinged (it came back a moment ago), so the request itself finds the connection dead;
     # SQLAlchemy then drops the pool, and the next request connects afresh.
+    assert [client.get(READ).status_code for _ in range(3)] == [503, 404, 404]
+
+
+def test_the_health_check_runs_on_the_recording_connections_not_the_app_pool(postgres_app, monkeypatch):
+    """/healthz's SELECT 1 goes to the recording connections (one round trip, no SQLAlchemy pool):
+    the app pool lends nothing for it, so it can neither leave a connection in autocommit there
+    nor pay the pool's checkout and checkin (issue 23)."""
+    from market_pay.payments import recording_engine
+
+    client = postgres_app.test_client()
+    checkouts = []
+
+    def count(*_args):
+        checkouts.append(1)
+
+    event.listen(db.engine, "checkout", count)
+    try:
+        with postgres_app.app_context():
+            recording_engine.connections().dispose()
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+    finally:
+        event.remove(db.engine, "checkout", count)
+    assert checkouts == []
+    with postgres_app.app_context():
+        assert recording_engine.connections().idle() == 1  # one connection, reused three times
+
+
+def test_a_recording_connection_the_database_dropped_costs_one_503_then_recovers(postgres_app):
+    from market_pay.payments import recording_engine
+
+    client = postgres_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    _drop_idle_connections()
     assert [client.get("/healthz").status_code for _ in range(3)] == [503, 200, 200]
-
-
-def test_the_health_check_hands_its_connection_back_in_transaction_mode(migrated_app):
-    """/healthz runs its SELECT 1 in the driver's autocommit (one round trip); the connection it
-    returns to the pool must open transactions again, or a later request's writes would each
-    commit on their own and a rollback would undo nothing."""
-    if not migrated_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite's health check changes no connection mode")
-    from psycopg.pq import TransactionStatus
-
-    from market_pay import create_app
-
-    # One connection in the pool: the session below gets the very one the check used.
-    config = {key: migrated_app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MATCHER")}
-    app = create_app({**config, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
-    with app.app_context():
-        try:
-            assert db.engine.pool.size() == 1
-            assert app.test_client().get("/healthz").status_code == 200
-            session_connection = db.session.connection().connection.driver_connection
-            assert session_connection.autocommit is False
-            db.session.execute(text("SELECT 1"))
-            assert session_connection.info.transaction_status == TransactionStatus.INTRANS
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with postgres_app.app_context():
+        assert recording_engine.connections().idle() == 1
