@@ -211,10 +211,12 @@ def wait_matched(url: str, started: float) -> float:
 
 
 def check_ledger(url: str, ledger: dict, issued: list) -> dict:
-    """lost / double-counted against the bank ledger, per account."""
+    """lost / double-counted against the bank ledger, per account. Only this round's rows (their
+    ids carry the round's tag): the earlier rounds' stay in the database and are not unexpected."""
     import market_pay.models  # noqa: F401
     from market_pay.payments.models import BankTransaction
 
+    tag = next(iter(ledger))[:-8]  # write_bodies' ids: the round's tag, then 8 digits
     engine = create_engine(_sqlalchemy_url(url))
     with engine.connect() as conn:
         rows = conn.execute(
@@ -223,7 +225,7 @@ def check_ledger(url: str, ledger: dict, issued: list) -> dict:
                 BankTransaction.account_number,
                 BankTransaction.amount,
                 BankTransaction.vendor_id,
-            )
+            ).where(BankTransaction.partner_txn_id.startswith(tag, autoescape=True))
         ).all()
     engine.dispose()
     recorded = defaultdict(int)
