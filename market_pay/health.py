@@ -5,6 +5,7 @@ touches the database, so a database outage does not make an orchestrator kill he
 import logging
 
 from flask import Blueprint
+from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 from .payments import recording_engine
@@ -23,15 +24,24 @@ def database_answers() -> None:
     and back, one round trip but ≈ 90 µs of CPU over the bare app's check for the checkout, the
     checkin and the switching (issue 23, measured over gunicorn on a quiet machine). Checking
     those connections is apt too: they are what a bank's callback needs to be answered.
-    A connection the database dropped fails the check once (503); the idle ones are dropped with
-    it and the next check connects afresh (tests/test_database_pool.py).
+    A connection the database dropped (a restart) is found by the statement; the idle ones are
+    dropped with it and the check asks once more on a fresh connection, so it answers for the
+    database, not for a stale connection (tests/test_database_pool.py).
 
     SQLite: the app pool's connection (it runs outside a transaction unless told otherwise, see
     extensions.configure_sqlite_engine).
     """
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        recording_engine.execute("SELECT 1", {})
+        try:
+            recording_engine.execute("SELECT 1", {})
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # A connection that died while idle (the database restarted since): the recording
+            # connections have no pre-ping, and the idle ones were dropped with it. The database
+            # may well answer now: ask once more, on a fresh connection.
+            recording_engine.execute("SELECT 1", {})
         return
     pooled = engine.raw_connection()
     try:
