@@ -265,14 +265,15 @@ def get_vendor(actor, vendor_id: int) -> Vendor:
     return vendor
 
 
-def _managed_vendor(actor, vendor_id: int) -> Vendor:
+def managed_vendor(actor, vendor_id: int) -> Vendor:
+    """The stall, if `actor` may change it: 404 for no such stall, 403 outside their markets."""
     vendor = find_vendor(vendor_id)
     require_market_manage(actor, vendor.market)
     return vendor
 
 
 def update_vendor(actor, vendor_id: int, changes: dict) -> Vendor:
-    vendor = _managed_vendor(actor, vendor_id)
+    vendor = managed_vendor(actor, vendor_id)
     if "legal_name" in changes and changes["legal_name"] != vendor.legal_name and needs_confirmation(actor):
         # The name every account is checked against: a manager who could change it could
         # then register an account in any name.
@@ -288,8 +289,16 @@ def update_vendor(actor, vendor_id: int, changes: dict) -> Vendor:
     return vendor
 
 
+SUSPENSION_NEEDS_A_REASON = "Say why the stall is suspended."
+
+
 def set_vendor_status(actor, vendor_id: int, status: str, reason: str = "") -> Vendor:
-    vendor = _managed_vendor(actor, vendor_id)
+    """Suspend (status "suspended") or reactivate ("active") a stall. A suspension stops a
+    vendor's takings, so it says why (422 without a reason; the audit log keeps it); a
+    reactivation may. The caller's right to manage the stall is checked first (403/404)."""
+    vendor = managed_vendor(actor, vendor_id)
+    if status == "suspended" and not reason.strip():
+        raise ValidationFailed(errors={"reason": [SUSPENSION_NEEDS_A_REASON]})
     # The same suspension sent several times at once (a double click, ten threads): the row is
     # locked and its status read afresh, so one request changes it and is audited, the others
     # find it done (PostgreSQL; SQLite transactions are serial already).
@@ -325,7 +334,7 @@ def audit_account(actor, action: str, account: ReceivingAccount, **details):
 
 def add_account(actor, vendor_id: int, data: dict) -> ReceivingAccount:
     """Admin/CLI: live at once. The market's manager: pending until the vendor confirms it."""
-    vendor = _managed_vendor(actor, vendor_id)
+    vendor = managed_vendor(actor, vendor_id)
     account = _new_account(actor, data, vendor.legal_name, "account_number")
     vendor.accounts.append(account)
     _flush_or_conflict(NUMBER_TAKEN)
@@ -337,7 +346,7 @@ def deactivate_account(actor, vendor_id: int, account_id: int) -> ReceivingAccou
     """Admin/CLI: at once. The manager: at once while another account stays live; the stall's
     last live account only once the vendor confirms (else the stall could be left with none,
     or with only the manager's new one). A pending account is withdrawn (rejected)."""
-    vendor = _managed_vendor(actor, vendor_id)
+    vendor = managed_vendor(actor, vendor_id)
     lock_stall(vendor.id)  # two deactivations at once must not each see the other account live
     account = next((a for a in vendor.accounts if a.id == account_id), None)
     if account is None:
