@@ -19,8 +19,8 @@ from ..markets.services import regions_with_markets
 from ..regions.services import region_tree
 from ..stalls.services import market_quiet_stalls
 from . import charts
-from .exports import row_values
 from .adoption import require_asked_scope
+from .exports import row_values
 from .responses import fresh_report, report_response, scoped_query
 from .schemas import AdoptionQuerySchema
 

@@ -161,11 +161,35 @@ def _stall_taken(market_id: int, stall_code: str) -> bool:
     )
 
 
+def _stall_exists(stall_code: str, market: Market) -> str:
+    return f"Stall {stall_code} exists in {market.code}."
+
+
+def registration_problems(market: Market, data: dict) -> tuple[dict, dict]:
+    """What register_vendor would refuse in `data` beyond its schema, every problem at once, for a
+    form that shows all its mistakes together (the office): (invalid, taken). invalid: an
+    account's name that is not the legal name (422); taken: the stall code in `market` or an
+    account number already registered (409). `data` may be partial (a schema's valid data after
+    other fields failed): what is missing is not looked at. Keys as register_vendor's errors."""
+    invalid: dict[str, list[str]] = {}
+    taken: dict[str, list[str]] = {}
+    if data.get("stall_code") and _stall_taken(market.id, data["stall_code"]):
+        taken["stall_code"] = [_stall_exists(data["stall_code"], market)]
+    for i, account in enumerate(data.get("accounts") or []):
+        if data.get("legal_name") and account.get("account_name"):
+            mismatch = name_mismatch(data["legal_name"], account["account_name"])
+            if mismatch:
+                invalid[f"accounts.{i}.account_name"] = [mismatch]
+        if account.get("account_number") and number_taken(account["account_number"]):
+            taken[f"accounts.{i}.account_number"] = [NUMBER_TAKEN]
+    return invalid, taken
+
+
 def register_vendor(actor, data: dict) -> Vendor:
     """Create a stall with its accounts. `actor` None is the operator's CLI or an import."""
     market = _market_for_create(actor, data["market_code"])
     if _stall_taken(market.id, data["stall_code"]):
-        raise Conflict(errors={"stall_code": [f"Stall {data['stall_code']} exists in {market.code}."]})
+        raise Conflict(errors={"stall_code": [_stall_exists(data["stall_code"], market)]})
     values = _vendor_values(market, data)
     vendor = Vendor(market=market, **values)
     vendor.accounts = [

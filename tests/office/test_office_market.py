@@ -117,7 +117,13 @@ def test_the_queue_is_the_market_s_own(client, office, item):
 
 def test_the_audit_log_shows_the_market_s_changes_only(client, office):
     token = sign_in(client, office.manager_a)
-    post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/status", token, status="suspended", reason="nợ phí")
+    post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/status",
+        token,
+        status="suspended",
+        reason="nợ phí",
+    )
     html = client.get(f"/office/m/{office.market_a.code}/audit").get_data(as_text=True)
     assert 'data-action="vendor.suspend"' in html and "Tạm ngừng sạp" in html and office.manager_a.username in html
     assert f"vendor:{office.stall_b.id}" not in html

@@ -73,6 +73,43 @@ def test_a_registration_with_mistakes_writes_nothing_and_says_where(client, offi
     assert db.session.scalar(select(Vendor).where(Vendor.stall_code == "A-50")) is None and actions() == before
 
 
+def test_a_registration_shows_every_mistake_at_once(client, office):
+    """The fields' own mistakes and the registry's refusals (a stall code or account number taken,
+    an account in another name) in one answer, not one round after the other; what was typed stays."""
+    token = sign_in(client, office.manager_a)
+    before = actions()
+    form = {
+        **NEW_STALL,
+        "phone": "12",
+        "display_name": " ",
+        "stall_code": office.stall_a.stall_code,
+        "legal_name": "Trần Thị Lan",
+        "account_name": "NGUOI KHAC",
+    }
+    response = post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for said in (
+        "Không phải số điện thoại Việt Nam",
+        "Hãy điền ô này.",
+        f"Mã sạp {office.stall_a.stall_code} đã có ở chợ {office.market_a.code}.",
+        "Tên tài khoản phải trùng họ tên trên CCCD của chủ sạp (Trần Thị Lan).",
+    ):
+        assert said in html, said
+    assert html.count('class="field-error"') == 4
+    assert 'value="Trần Thị Lan"' in html and 'value="NGUOI KHAC"' in html and 'value="12"' in html
+    taken = post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/new",
+        token,
+        **{**form, "account_name": "TRAN THI LAN", "account_number": office.stall_b.accounts[0].account_number},
+    )
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 422 and "Số tài khoản này đã được đăng ký" in html and "Mã sạp" in html
+    assert html.count('class="field-error"') == 4  # phone, display name, stall code, number
+    assert db.session.scalar(select(Vendor).where(Vendor.display_name == "")) is None and actions() == before
+
+
 def test_edit_suspend_and_reactivate_are_audited(client, office):
     token = sign_in(client, office.manager_a)
     base = f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}"

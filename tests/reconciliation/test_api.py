@@ -137,13 +137,18 @@ def test_a_run_s_scope_is_decided_before_its_query_is_read(client, setup, query)
     run_id = upload(client, statement, make_user("admin")).get_json()["id"]
     base = f"/api/v1/reconciliation-runs/{run_id}"
     paths = (base, f"{base}/breaks", f"{base}/breaks.csv")
-    for outsider, status in ((make_user("market_manager", make_market().code), 404), (make_user("vendor", scope_of(stall)), 403)):
+    for outsider, status in (
+        (make_user("market_manager", make_market().code), 404),
+        (make_user("vendor", scope_of(stall)), 403),
+    ):
         for path in paths:
             refused = client.get(path + query, headers=auth_header(outsider))
             assert refused.status_code == status, (outsider.role, path, refused.get_json())
             assert set(refused.get_json()["errors"]) <= {"who_can"}, refused.get_json()
     for path in paths:
-        assert client.get(path + query, headers=auth_header(make_user("market_manager", market.code))).status_code == 422
+        assert (
+            client.get(path + query, headers=auth_header(make_user("market_manager", market.code))).status_code == 422
+        )
 
 
 BAD_FILES = {

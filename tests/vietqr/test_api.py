@@ -165,7 +165,9 @@ def test_verify_says_an_unknown_account_is_not_registered(client, stall):
 
 
 def test_verify_flags_a_suspended_stall(client, stall):
-    client.post(f"/api/v1/vendors/{stall.id}/suspend", json={"reason": "bỏ sạp"}, headers=auth_header(make_user("admin")))
+    client.post(
+        f"/api/v1/vendors/{stall.id}/suspend", json={"reason": "bỏ sạp"}, headers=auth_header(make_user("admin"))
+    )
     body = client.get("/api/v1/verify", query_string={"payload": build("970405", "1234567890")}).get_json()
     assert body["registered"] is True and body["genuine"] is False and body["status"] == "suspended"
 
