@@ -2,7 +2,7 @@
 set-up): a manager signs in, finds a stall, edits it, asks for a new account, creates an
 assistant's sign-in and resets a PIN (shown once), registers a stall, downloads the cards,
 resolves the money that reached the not-yet-confirmed account, and reads the audit log. With
-MARKET_PAY_SCREENSHOTS=DIR every page is also saved there at 390 and 1366 px."""
+MARKET_PAY_SCREENSHOTS=DIR every page is also saved there at 360 and 1366 px."""
 
 import json
 import os
@@ -89,9 +89,45 @@ def shoot(page, name: str):
     if not SHOTS:
         return
     Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    for width, height in ((390, 844), (1366, 900)):
+    for width, height in ((360, 780), (1366, 900)):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(Path(SHOTS) / f"office-{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
+# Where each given text stands under the selector: on how many lines, and whether inside its cell.
+WHERE_TEXTS_STAND = """([selector, wanted]) => {
+  const found = {};
+  for (const root of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const text of wanted) {
+        const at = node.data.indexOf(text);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + text.length);
+        const lines = [...range.getClientRects()].filter((rect) => rect.width > 0);
+        const cell = node.parentElement.closest("td, dd, li").getBoundingClientRect();
+        const inside = lines.every((rect) => rect.left >= cell.left - 0.5 && rect.right <= cell.right + 0.5);
+        (found[text] = found[text] || []).push({ lines: lines.length, inside });
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def each_on_one_line(page, selector: str, *texts: str):
+    """At a phone's width (360 px) and a laptop's, every given account number or amount under
+    `selector` stands on one line, inside its own cell (not broken mid-number, not running into
+    the next cell's label)."""
+    for width, height in ((360, 780), (1366, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        found = page.evaluate(WHERE_TEXTS_STAND, [selector, list(texts)])
+        for text in texts:
+            assert found.get(text), (width, text, "is not on the page")
+            assert all(place == {"lines": 1, "inside": True} for place in found[text]), (width, text, found[text])
     page.set_viewport_size({"width": 1366, "height": 900})
 
 
@@ -202,6 +238,7 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     page.goto(f"{base}/office/m/DV/suspense")
     item = page.locator(".suspense-item").first
     assert "45.000 ₫" in item.text_content() and "Tài khoản chưa dùng được" in item.text_content()
+    each_on_one_line(page, ".suspense-item", "7770001112223", "970422", "45.000 ₫")
     shoot(page, "suspense")
     item.locator("select[name=action]").select_option("assign_stall")
     item.locator("input[name=stall_code]").fill("A-07")
@@ -314,6 +351,8 @@ def test_an_administrator_chooses_the_market_and_reconciles_its_statements(brows
     page.wait_for_url("**/reconciliation/*")
     assert page.locator("li[data-kind='missing_callback']").count() == 1
     assert "1.250.000 ₫" in page.text_content("li[data-kind='missing_callback']")
+    each_on_one_line(page, "table.classes", "1.250.000 ₫", "0 ₫")
+    each_on_one_line(page, "li[data-kind='missing_callback']", "1900123456789", "1.250.000 ₫")
     shoot(page, "run")
     # A bank's MT940 export naming the account by its number only: the bank is chosen in the form.
     page.goto(f"{base}/office/m/DV/reconciliation")
