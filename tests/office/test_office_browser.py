@@ -4,17 +4,14 @@ assistant's sign-in and resets a PIN (shown once), registers a stall, downloads 
 resolves the money that reached the not-yet-confirmed account, and reads the audit log. With
 MARKET_PAY_SCREENSHOTS=DIR every page is also saved there at 360 and 1366 px."""
 
-import json
 import os
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from market_pay.payments.signatures import sign_simbank
 from tests.browser.conftest import CHROMIUM, browser, playwright_api  # noqa: F401  (the shared Chromium)
-from tests.servers import ROOT, cli, gunicorn, service_env
+from tests.servers import dong_van_service, simbank_credit
 
 pytestmark = pytest.mark.slow
 MANAGER, PASSWORD = "ql.dongvan", "manager-password-1"
@@ -33,55 +30,16 @@ def office_service(tmp_path_factory):
     if not CHROMIUM:
         pytest.skip("no Chromium on this machine (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("office")
-    env = service_env(f"sqlite:///{tmp / 'office.db'}")
-    cli(env, "db", "upgrade")
-    cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
-    cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
-    (tmp / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
-    cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
-    cli(
-        env,
-        "users",
-        "create",
-        "--username",
-        MANAGER,
-        "--password",
-        PASSWORD,
-        "--role",
-        "market_manager",
-        "--scope",
-        "DV",
-    )
-    cli(env, "users", "create", "--username", ADMIN, "--password", PASSWORD, "--role", "admin")
-    cli(env, "partners", "set", "simbank", "--secret", SECRET)
-    with gunicorn(env, workers=2, threads=4) as base:
+    users = [(MANAGER, PASSWORD, "market_manager", "DV"), (ADMIN, PASSWORD, "admin")]
+    with dong_van_service(
+        f"sqlite:///{tmp / 'office.db'}", tmp, STALLS_CSV, users, SECRET, workers=2, threads=4
+    ) as base:
         yield base
 
 
 def credit(base: str, account: str, amount: int, bin_code: str = "970422"):
     """One signed bank callback, booked now."""
-    n = f"{int(time.time() * 1000)}"
-    body = json.dumps(
-        {
-            "transaction_id": f"OF{n}",
-            "bank_reference": f"FT{n}",
-            "bin": bin_code,
-            "account_number": account,
-            "amount": amount,
-            "direction": "in",
-            "description": "CHUYEN TIEN",
-            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-            "payer_name": "TRAN VAN B",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/api/v1/callbacks/simbank",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    simbank_credit(base, SECRET, account, amount, bin_code, prefix="OF")
 
 
 def shoot(page, name: str):
