@@ -83,8 +83,20 @@ _BY_ID = {
     "reconciliation_run": _runs,
     "suspense_item": _suspense,
 }
+
+
+def _markets(codes):
+    rows = db.session.execute(select(Market.code, Market.name).where(Market.code.in_(codes)))
+    return {row.code: {"code": row.code, "name": row.name} for row in rows}
+
+
+def _regions(codes):
+    rows = db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    return {row.code: {"code": row.code, "name": row.name} for row in rows}
+
+
 # Things logged by their code.
-_BY_CODE = {"market": Market, "region": Region}
+_BY_CODE = {"market": _markets, "region": _regions}
 
 
 def entity_names(rows) -> dict[tuple[str, str], dict]:
@@ -97,9 +109,7 @@ def entity_names(rows) -> dict[tuple[str, str], dict]:
         if kind in _BY_ID and (ids := _ids(keys)):
             found = _BY_ID[kind](ids)
         elif kind in _BY_CODE:
-            model = _BY_CODE[kind]
-            rows_found = db.session.execute(select(model.code, model.name).where(model.code.in_(sorted(keys))))
-            found = {row.code: {"code": row.code, "name": row.name} for row in rows_found}
+            found = _BY_CODE[kind](sorted(keys))
         else:
             continue
         names.update({(kind, key): fields for key, fields in found.items()})

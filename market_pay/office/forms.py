@@ -51,7 +51,8 @@ def new_stall(form, market_code: str) -> dict:
     try:
         return VendorCreateSchema().load(data)
     except ValidationError as invalid:
-        raise FormErrors(flat_errors(invalid.messages), invalid.valid_data) from None
+        valid = invalid.valid_data if isinstance(invalid.valid_data, dict) else {}
+        raise FormErrors(flat_errors(invalid.messages), valid) from None
 
 
 def stall_changes(form, vendor) -> dict:

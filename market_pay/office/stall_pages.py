@@ -64,14 +64,14 @@ def new_stall(actor, code):
         return _new_stall_page(actor, market, {})
     try:
         data, wrong = forms.new_stall(request.form, market.code), {}
-    except forms.FormErrors as invalid:
-        data, wrong = invalid.valid, invalid.fields
+    except forms.FormErrors as refused_fields:
+        data, wrong = refused_fields.valid, refused_fields.fields
     # Every mistake in one answer: the registry's refusals (a code or number taken, an account in
     # another name) beside the fields' own, not one round after the other.
-    invalid, taken = vendors.registration_problems(market, data)
-    if wrong or invalid or taken:
-        errors = {**forms.flat_errors(taken), **forms.flat_errors(invalid), **wrong}
-        return _new_stall_page(actor, market, errors, 422 if wrong or invalid else 409)
+    misnamed, taken = vendors.registration_problems(market, data)
+    if wrong or misnamed or taken:
+        errors = {**forms.flat_errors(taken), **forms.flat_errors(misnamed), **wrong}
+        return _new_stall_page(actor, market, errors, 422 if wrong or misnamed else 409)
     try:
         vendor = vendors.register_vendor(actor, data)
     except (ValidationFailed, Conflict) as refused:  # e.g. the same stall registered at this moment
