@@ -1,7 +1,6 @@
 """The market's cards, suspense queue and audit log in the office."""
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +8,7 @@ from sqlalchemy import select
 from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, SuspenseItem
+from tests.factories import make_run
 from tests.office.conftest import post, sign_in
 from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
 
@@ -131,24 +131,6 @@ def test_the_audit_log_shows_the_market_s_changes_only(client, office):
     assert client.get(f"/office/m/{office.market_b.code}/audit").status_code == 403
 
 
-def _a_run():
-    from market_pay.reconciliation.models import ReconciliationRun
-
-    run = ReconciliationRun(
-        partner="simbank",
-        statement_date=date(2026, 11, 21),
-        file_sha256="0" * 64,
-        line_count=1,
-        account_count=1,
-        totals={},
-        break_count=0,
-        actor_label="cli",
-    )
-    db.session.add(run)
-    db.session.flush()
-    return run
-
-
 def _logged_things(office, copies: int, item, run):
     """Audit rows in market A's log naming each kind of thing the office logs, `copies` of each."""
     from market_pay.audit.services import record_change
@@ -176,7 +158,7 @@ def test_the_audit_log_names_what_changed_in_words_with_one_query_per_kind(clien
     from sqlalchemy import event
 
     office.manager_a.display_name = "Nguyễn Văn Quản"
-    run = _a_run()
+    run = make_run([office.market_a.id])
     _logged_things(office, 1, item, run)
     sign_in(client, office.manager_a)
     url = f"/office/m/{office.market_a.code}/audit"
