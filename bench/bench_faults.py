@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 from benchlib import market_database, market_pay  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from tests.servers import create_user, start_gunicorn  # noqa: E402  (the tests' way to serve the app)
+
 SECRET = "faults-simbank-secret"
 MANAGER, PASSWORD = "ql.faults", "faults-pass-2026"
 
@@ -41,54 +43,14 @@ def prepare(url: str, stalls: int, tmp: Path) -> dict:
     accounts = [("970405" if n % 3 else "970422", f"{6_100_000_000 + n}") for n in range(stalls)]
     env = market_database(url, accounts, tmp)
     market_pay(env, "partners", "set", "simbank", "--secret", SECRET)
-    market_pay(
-        env,
-        "users",
-        "create",
-        "--username",
-        MANAGER,
-        "--password",
-        PASSWORD,
-        "--role",
-        "market_manager",
-        "--scope",
-        "BENCH",
-    )
+    create_user(env, MANAGER, PASSWORD, "market_manager", "BENCH")
     return env
 
 
 def start_server(env: dict, workers: int, threads: int, log: Path):
-    port = 20000 + random.randint(0, 4999)
-    handle = log.open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "2",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=handle,
-    )
-    import urllib.request
-
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("gunicorn did not start")
+    """(gunicorn's master process, its base URL); its log in `log`. Shut down quickly (a killed
+    worker's requests are the point, not a graceful drain)."""
+    return start_gunicorn(env, workers, threads, ("--graceful-timeout", "2"), log.open("wb"), attempts=300)
 
 
 def workers_of(server) -> list[int]:

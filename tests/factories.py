@@ -68,6 +68,30 @@ def make_user(role="admin", scope=None, username=None, password=None):
     return user
 
 
+def make_run(market_ids=(), statement_date=None):
+    """A bare reconciliation run (no lines, nothing matched) touching `market_ids`, flushed (not
+    committed: the caller adds what refers to it first)."""
+    from datetime import date
+
+    from market_pay.reconciliation.models import ReconciliationRun, ReconciliationRunMarket
+
+    run = ReconciliationRun(
+        partner="simbank",
+        statement_date=statement_date or date(2026, 11, 21),
+        file_name="s.csv",
+        file_sha256=f"{next(_seq):064d}",
+        line_count=1,
+        account_count=1,
+        totals={},
+        break_count=0,
+        actor_label="cli",
+    )
+    run.markets = [ReconciliationRunMarket(market_id=market_id) for market_id in market_ids]
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
 def auth_header(user) -> dict:
     token, _ = issue_token(user)
     db.session.commit()

@@ -2,8 +2,10 @@
 the test run's own; and send many requests at once."""
 
 import contextlib
+import itertools
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,9 +17,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from market_pay.payments.signatures import sign_simbank
 
 ROOT = Path(__file__).resolve().parents[1]
 # The PostgreSQL server (and the stem of the databases the run creates there) the tests also run on.
@@ -129,14 +134,15 @@ def cli(env: dict, *args: str) -> str:
     return result.stdout
 
 
-@contextlib.contextmanager
-def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = ()):
-    """Yield the base URL of a gunicorn serving the app; stop it afterwards. Its stderr is
-    available as the generator's `.log` once stopped (see `stopped_log`)."""
+def start_gunicorn(
+    env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = (), log=None, attempts: int = 200
+):
+    """Start a gunicorn serving the app (wsgi:app) on a free port and wait until it answers
+    /healthz; (the process, its base URL). Its stderr goes to `log` (an open binary file): a file,
+    not a pipe, since the service writes a line per request and a pipe nobody reads until the end
+    fills up and blocks the workers. The caller stops it (gunicorn() below, or a benchmark that
+    also kills its workers)."""
     port = free_port()
-    # A file, not a pipe: the service writes a log line per request, and a pipe nobody reads
-    # until the end fills up and blocks the workers.
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's life; closed when it stops)
     server = subprocess.Popen(
         [
             sys.executable,
@@ -154,28 +160,85 @@ def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = 
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=log,
+        stderr=log if log is not None else subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    for _ in range(attempts):
+        if server.poll() is not None:  # e.g. another test process took the port meanwhile
+            raise RuntimeError(f"gunicorn exited with {server.returncode} while starting")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server, base
+        except OSError:
+            time.sleep(0.05)
+    server.terminate()
+    server.wait(timeout=30)
+    raise RuntimeError("gunicorn did not come up")
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, workers: int = 3, threads: int = 1, extra_args: tuple = ()):
+    """Yield the base URL of a gunicorn serving the app; stop it afterwards. Its stderr is
+    available as `gunicorn.last_log` once stopped."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's life; closed when it stops)
+    server = None
     try:
-        for _ in range(200):
-            if server.poll() is not None:  # e.g. another test process took the port meanwhile
-                raise RuntimeError(f"gunicorn exited with {server.returncode} while starting")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("gunicorn did not come up")
+        server, base = start_gunicorn(env, workers, threads, extra_args, log)
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
         log.seek(0)
         gunicorn.last_log = log.read().decode(errors="replace")
         log.close()
+
+
+REGIONS_CSV = ROOT / "market_pay/data/regions_ha_giang.csv"
+
+
+def create_user(env: dict, username: str, password: str, role: str, scope: str | None = None) -> None:
+    """`market-pay users create` against env's database (scope: a market, region or MARKET/STALL code)."""
+    cli(
+        env,
+        "users",
+        "create",
+        "--username",
+        username,
+        "--password",
+        password,
+        "--role",
+        role,
+        *(["--scope", scope] if scope else []),
+    )
+
+
+def set_up_dong_van(env: dict, tmp: Path, stalls_csv: str, users=(), simbank_secret: str | None = None) -> None:
+    """A fresh database as the end-to-end tests use it: migrated, Hà Giang's regions, the market DV
+    (Chợ Đồng Văn, commune 00721) with the stalls of `stalls_csv` (the vendor CSV), the `users`
+    ((username, password, role, scope or None)) and, if given, the simulated bank's secret."""
+    cli(env, "db", "upgrade")
+    cli(env, "regions", "import", str(REGIONS_CSV))
+    cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
+    (tmp / "stalls.csv").write_text(stalls_csv, encoding="utf-8")
+    cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
+    for user in users:
+        create_user(env, *user)
+    if simbank_secret:
+        cli(env, "partners", "set", "simbank", "--secret", simbank_secret)
+
+
+@contextlib.contextmanager
+def dong_van_service(
+    database_url: str, tmp: Path, stalls_csv: str, users=(), simbank_secret=None, *, env_extra=None, **serving
+):
+    """The base URL of a gunicorn (`serving`: gunicorn()'s workers, threads, extra_args) on
+    `database_url` set up by set_up_dong_van; stopped afterwards."""
+    env = {**service_env(database_url), **(env_extra or {})}
+    set_up_dong_van(env, tmp, stalls_csv, users, simbank_secret)
+    with gunicorn(env, **serving) as base:
+        yield base
 
 
 @contextlib.contextmanager
@@ -235,3 +298,72 @@ def call(url, body=None, token=None):
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
+
+
+_credits = itertools.count(1)
+
+
+def simbank_credit(
+    base: str, secret: str, account: str, amount: int, bin_code: str, *, prefix: str, description: str = "CHUYEN TIEN"
+) -> None:
+    """One signed simbank credit over HTTP, booked now, as the bank would send it; answered 200.
+    Its transaction id starts with `prefix` and is new on every call."""
+    n = f"{int(time.time() * 1000)}{next(_credits):04d}"
+    body = json.dumps(
+        {
+            "transaction_id": f"{prefix}{n}",
+            "bank_reference": f"FT{n}",
+            "bin": bin_code,
+            "account_number": account,
+            "amount": amount,
+            "direction": "in",
+            "description": description,
+            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "payer_name": "TRAN VAN B",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/api/v1/callbacks/simbank",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(secret, body, int(time.time()))},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def _page_csrf(session, url: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', session.get(url).text).group(1)
+
+
+def office_session(base: str, username: str, password: str):
+    """(a requests.Session signed in to the office as `username`, its CSRF token)."""
+    session = requests.Session()
+    signed = session.post(
+        f"{base}/office/login",
+        data={"username": username, "password": password, "csrf_token": _page_csrf(session, f"{base}/office/login")},
+        allow_redirects=False,
+    )
+    assert signed.status_code == 302, signed.text[:300]
+    return session, _page_csrf(session, f"{base}/office/login")
+
+
+def post_form_at_once(
+    base: str, username: str, password: str, path: str, fields: dict, count: int, files=None
+) -> list[int]:
+    """The same office form (with `files`, an upload's) posted `count` times at once from one
+    signed-in browser, each from its own thread and connection, released together: the answers'
+    statuses, sorted."""
+    session, token = office_session(base, username, password)
+    start = threading.Barrier(count)
+
+    def post(_):
+        own = requests.Session()
+        own.cookies.update(session.cookies)
+        start.wait()
+        return own.post(
+            base + path, data={**fields, "csrf_token": token}, files=files, allow_redirects=False, timeout=60
+        ).status_code
+
+    with ThreadPoolExecutor(count) as pool:
+        return sorted(pool.map(post, range(count)))

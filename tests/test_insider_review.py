@@ -10,7 +10,7 @@ from sqlalchemy import select
 from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, InboxEntry
-from tests.factories import account_data, auth_header, make_user, make_vendor
+from tests.factories import account_data, auth_header, make_run, make_user, make_vendor
 from tests.payments.helpers import count, partner_stall, post_sepay, post_simbank, set_partners, simbank_transfer
 
 
@@ -358,26 +358,10 @@ def test_a_statement_for_an_account_now_live_at_another_area_s_stall_is_refused_
 
 
 def test_a_stall_s_row_of_a_run_is_not_read_through_the_run_by_another_market_s_manager(client):
-    from datetime import date
-
     from market_pay.audit.services import record_change
-    from market_pay.reconciliation.models import ReconciliationRun, ReconciliationRunMarket
 
     stall_a, stall_b = make_vendor(), make_vendor()
-    run = ReconciliationRun(
-        partner="simbank",
-        statement_date=date(2026, 11, 21),
-        file_name="s.csv",
-        file_sha256="0" * 64,
-        line_count=1,
-        account_count=1,
-        totals={},
-        break_count=0,
-        actor_label="cli",
-    )
-    run.markets = [ReconciliationRunMarket(market_id=stall_a.market_id)]
-    db.session.add(run)
-    db.session.flush()
+    run = make_run([stall_a.market_id])
     # e.g. a disputed callback still allocated to a stall of market B under an old registration
     record_change(
         None,

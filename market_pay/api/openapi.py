@@ -42,6 +42,8 @@ from ..vendors.schemas import (
     AccountCreateSchema,
     AccountDecisionSchema,
     AccountSchema,
+    ReactivateSchema,
+    SuspendSchema,
     VendorCreateSchema,
     VendorListQuerySchema,
     VendorSchema,
@@ -162,8 +164,24 @@ ENDPOINTS = [
     ("get", "/api/v1/vendors", "Stalls in your scope", None, VendorListQuerySchema, 200, "VendorSchema[]"),
     ("get", "/api/v1/vendors/{vendor_id}", "One stall", None, None, 200, VendorSchema),
     ("patch", "/api/v1/vendors/{vendor_id}", "Edit a stall", VendorUpdateSchema, None, 200, VendorSchema),
-    ("post", "/api/v1/vendors/{vendor_id}/suspend", "Suspend a stall", None, None, 200, VendorSchema),
-    ("post", "/api/v1/vendors/{vendor_id}/reactivate", "Reactivate a stall", None, None, 200, VendorSchema),
+    (
+        "post",
+        "/api/v1/vendors/{vendor_id}/suspend",
+        "Suspend a stall; the reason is required and kept in the audit log",
+        SuspendSchema,
+        None,
+        200,
+        VendorSchema,
+    ),
+    (
+        "post",
+        "/api/v1/vendors/{vendor_id}/reactivate",
+        "Reactivate a stall (a reason is optional; the body may be empty)",
+        ReactivateSchema,
+        None,
+        200,
+        VendorSchema,
+    ),
     (
         "post",
         "/api/v1/vendors/{vendor_id}/accounts",
@@ -418,6 +436,8 @@ ENDPOINTS = [
         "partner",
     ),
 ]
+# Endpoints whose JSON body may be left out altogether (every field has a default).
+OPTIONAL_BODY = {"/api/v1/vendors/{vendor_id}/reactivate"}
 PUBLIC = {"/api/v1/auth/token", "/api/v1/verify", "/api/v1/callbacks/{partner}"}
 ERRORS = {
     "400": "Unreadable body",
@@ -557,7 +577,7 @@ def build_spec() -> dict:
                 },
             )
         if body is not None:
-            operation["requestBody"] = _request_body(body)
+            operation["requestBody"] = {**_request_body(body), "required": path not in OPTIONAL_BODY}
         params = [
             {"in": "path", "name": name, "required": True, "schema": _path_param_schema(name)}
             for name in _path_params(path)

@@ -1,7 +1,8 @@
-"""An audit row's details as the office reader says them ("Số tiền: 30.000 ₫; Ghi chú: …"), not
-as the JSON the log keeps. Pure: the caller passes the number and reason formatters."""
+"""An audit row's details and the thing it changed as the office reader says them ("Số tiền:
+30.000 ₫; Ghi chú: …", "Sạp A-07 – Rau sạch bà Hoa"), not as the JSON and keys the log keeps
+("vendor:12"). Pure: the caller passes the formatters and the names it loaded (audit_names.py)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 # The keys the services write into audit details (audit/services.record_change callers).
 LABELS = {
@@ -93,3 +94,82 @@ def detail_words(detail, lang: str, vnd: Callable[[int], str], reason: Callable[
     ]
     text = "; ".join(said)
     return text if len(text) <= LONGEST else text[: LONGEST - 1] + "…"
+
+
+# What an audit row changed, from the names audit_names.entity_names loaded for it.
+ENTITY_WORDS = {
+    "vi": {
+        "vendor": "Sạp {stall_code} – {display_name}",
+        "receiving_account": "Tài khoản {bank} {account_number} (sạp {stall_code})",
+        "payment_request": "Yêu cầu thanh toán {reference} (sạp {stall_code})",
+        "user": "Người dùng {username}{full_name}",
+        "market": "{name} ({code})",
+        "region": "{name} ({code})",
+        "reconciliation_run": "Lần đối soát số {id}, sao kê ngày {statement_date}",
+        "suspense_item": "Khoản {amount} chờ xử lý (số {id})",
+    },
+    "en": {
+        "vendor": "Stall {stall_code} – {display_name}",
+        "receiving_account": "Account {bank} {account_number} (stall {stall_code})",
+        "payment_request": "Payment request {reference} (stall {stall_code})",
+        "user": "User {username}{full_name}",
+        "market": "{name} ({code})",
+        "region": "{name} ({code})",
+        "reconciliation_run": "Reconciliation run {id}, statement of {statement_date}",
+        "suspense_item": "{amount} in suspense (no. {id})",
+    },
+}
+# Things with nothing to load (a partner is named by its id), and the words for a thing whose row
+# is gone: its kind and number.
+KIND_WORDS = {
+    "vi": {
+        "vendor": "Sạp",
+        "receiving_account": "Tài khoản",
+        "payment_request": "Yêu cầu thanh toán",
+        "user": "Người dùng",
+        "market": "Chợ",
+        "region": "Địa bàn",
+        "reconciliation_run": "Lần đối soát",
+        "suspense_item": "Khoản chờ xử lý",
+        "cash_sale": "Ghi tiền mặt",
+        "partner": "Đối tác",
+    },
+    "en": {
+        "vendor": "Stall",
+        "receiving_account": "Account",
+        "payment_request": "Payment request",
+        "user": "User",
+        "market": "Market",
+        "region": "Region",
+        "reconciliation_run": "Reconciliation run",
+        "suspense_item": "Suspense item",
+        "cash_sale": "Cash sale",
+        "partner": "Partner",
+    },
+}
+SURVEY_WORDS = {"vi": "Khảo sát tiền mặt", "en": "Cash survey"}  # a survey import's one row
+
+
+def entity_words(
+    entity_type: str, entity_id: str, names: Mapping[tuple[str, str], dict], lang: str, vnd: Callable[[int], str]
+) -> str:
+    """'Sạp A-07 – Rau sạch bà Hoa' for ("vendor", "12"). `names` maps (type, id) to the fields
+    ENTITY_WORDS names; a thing not in it (gone, or of a kind with nothing to load) is said by its
+    kind and number ("Đối tác simbank", "Sạp số 12"), an unknown kind by its key."""
+    if entity_type == "cash_sale" and entity_id == "survey":
+        return SURVEY_WORDS.get(lang, SURVEY_WORDS["en"])
+    found = names.get((entity_type, entity_id))
+    template = ENTITY_WORDS.get(lang, ENTITY_WORDS["en"]).get(entity_type)
+    if found is not None and template is not None:
+        values = dict(found)
+        if "amount" in values:
+            values["amount"] = vnd(values["amount"])
+        if entity_type == "user":
+            values["full_name"] = f" ({values['display_name']})" if values.get("display_name") else ""
+        return template.format(id=entity_id, **values)
+    kind = KIND_WORDS.get(lang, KIND_WORDS["en"]).get(entity_type)
+    if kind is None:
+        return f"{entity_type}:{entity_id}"
+    if entity_type == "partner" or not entity_id.isdigit():
+        return f"{kind} {entity_id}"
+    return f"{kind} {'số ' if lang == 'vi' else 'no. '}{entity_id}"

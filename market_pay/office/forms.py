@@ -51,7 +51,8 @@ def new_stall(form, market_code: str) -> dict:
     try:
         return VendorCreateSchema().load(data)
     except ValidationError as invalid:
-        raise FormErrors(flat_errors(invalid.messages)) from None
+        valid = invalid.valid_data if isinstance(invalid.valid_data, dict) else {}
+        raise FormErrors(flat_errors(invalid.messages), valid) from None
 
 
 def stall_changes(form, vendor) -> dict:
@@ -74,6 +75,10 @@ def new_account(form) -> dict:
 
 
 class FormErrors(Exception):
-    def __init__(self, fields: dict):
+    """{field: message} of a form the schema refused; `valid` what of it was valid (checked further
+    by the caller, so that every mistake is shown at once)."""
+
+    def __init__(self, fields: dict, valid: dict | None = None):
         super().__init__(fields)
         self.fields = fields
+        self.valid = valid or {}

@@ -3,6 +3,7 @@
 from flask import Response, flash, redirect, request, url_for
 
 from ..audit.reading import as_items, list_audit_log
+from ..common.formatting import format_vnd
 from ..common.page_texts import text
 from ..common.web import page_lang, render_page
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -13,6 +14,8 @@ from ..payments.suspense import list_suspense, resolve_suspense
 from ..vendors.models import Vendor
 from . import forms
 from .access import market_for, may_manage, stall_of
+from .audit_names import entity_names
+from .audit_words import entity_words
 from .pages import bp, staff_page
 
 MAX_SELECTED = 200
@@ -171,4 +174,14 @@ def audit(actor, code):
     rows, next_cursor = list_audit_log(  # newest first: a manager opens the log to see what just happened
         actor, market_code=market.code, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None, newest_first=True
     )
-    return render_page("office/audit.html", actor=actor, market=market, items=as_items(rows), next_cursor=next_cursor)
+    # What each row changed, in words a person recognises (the stall's code and name …), the names
+    # loaded for the whole page at once; the key ("vendor:12") stays in the row's data-entity.
+    lang, names = page_lang(), entity_names(rows)
+    items = [
+        {
+            **item,
+            "entity_words": entity_words(row.entity_type, row.entity_id, names, lang, lambda n: format_vnd(n, lang)),
+        }
+        for item, row in zip(as_items(rows), rows, strict=True)
+    ]
+    return render_page("office/audit.html", actor=actor, market=market, items=items, next_cursor=next_cursor)

@@ -43,36 +43,40 @@ def _back(market, vendor, notice_key="saved", **words):
     return redirect(url_for("office_pages.stall", code=market.code, vendor_id=vendor.id))
 
 
+def _new_stall_page(actor, market, errors: dict, status=200):
+    return render_page(
+        "office/new_stall.html",
+        status,
+        actor=actor,
+        market=market,
+        banks=all_banks(),
+        errors=errors,
+        form=request.form if errors else {},
+    )
+
+
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
 @staff_page
 def new_stall(actor, code):
     market = market_for(actor, code)
     require_market_manage(actor, market)  # the form itself only for those who may register
     if request.method == "GET":
-        return render_page("office/new_stall.html", actor=actor, market=market, banks=all_banks(), errors={}, form={})
+        return _new_stall_page(actor, market, {})
     try:
-        vendor = vendors.register_vendor(actor, forms.new_stall(request.form, market.code))
-    except forms.FormErrors as invalid:
-        return render_page(
-            "office/new_stall.html",
-            422,
-            actor=actor,
-            market=market,
-            banks=all_banks(),
-            errors=invalid.fields,
-            form=request.form,
-        )
-    except (ValidationFailed, Conflict) as refused:
+        data, wrong = forms.new_stall(request.form, market.code), {}
+    except forms.FormErrors as refused_fields:
+        data, wrong = refused_fields.valid, refused_fields.fields
+    # Every mistake in one answer: the registry's refusals (a code or number taken, an account in
+    # another name) beside the fields' own, not one round after the other.
+    misnamed, taken = vendors.registration_problems(market, data)
+    if wrong or misnamed or taken:
+        errors = {**forms.flat_errors(taken), **forms.flat_errors(misnamed), **wrong}
+        return _new_stall_page(actor, market, errors, 422 if wrong or misnamed else 409)
+    try:
+        vendor = vendors.register_vendor(actor, data)
+    except (ValidationFailed, Conflict) as refused:  # e.g. the same stall registered at this moment
         db.session.rollback()
-        return render_page(
-            "office/new_stall.html",
-            refused.code,
-            actor=actor,
-            market=market,
-            banks=all_banks(),
-            errors=forms.error_fields(refused),
-            form=request.form,
-        )
+        return _new_stall_page(actor, market, forms.error_fields(refused), refused.code)
     db.session.commit()
     return _back(market, vendor, "registered", stall=vendor.stall_code)
 

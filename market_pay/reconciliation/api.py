@@ -143,15 +143,15 @@ def list_runs():
 @bp.get("/reconciliation-runs/<int:run_id>")
 @login_required
 def get_run(run_id):
-    lang = load_query(LangQuerySchema())["lang"]
-    return dump_run(services.get_run(g.actor, run_id), g.actor, lang)
+    run = services.get_run(g.actor, run_id)  # scope before the query (an outsider learns nothing of it)
+    return dump_run(run, g.actor, load_query(LangQuerySchema())["lang"])
 
 
 @bp.get("/reconciliation-runs/<int:run_id>/breaks")
 @login_required
 def list_breaks(run_id):
+    run = services.get_run(g.actor, run_id)  # scope before the query, as get_run
     query = load_query(BreakQuerySchema())
-    run = services.get_run(g.actor, run_id)
     limit = min(query["limit"] or current_app.config["PAGE_SIZE_DEFAULT"], current_app.config["PAGE_SIZE_MAX"])
     after = decode_cursor(query["cursor"]) if query["cursor"] else 0
     rows = services.break_rows(run, query["kind"], after, limit + 1, g.actor).all()
@@ -200,9 +200,9 @@ DIRECTIONS = {"vi": {"in": "vào", "out": "ra"}, "en": {"in": "in", "out": "out"
 @login_required
 def breaks_csv(run_id):
     """Every break, streamed: a spreadsheet-ready UTF-8 file (with BOM, so Excel shows the accents)."""
-    lang = load_query(LangQuerySchema())["lang"]
     actor = g.actor
-    run = services.get_run(actor, run_id)
+    run = services.get_run(actor, run_id)  # scope before the query, as get_run
+    lang = load_query(LangQuerySchema())["lang"]
     zone = local_zone()
 
     def lines():

@@ -6,6 +6,8 @@ pooled into one "other markets" row. District totals add up the markets shown un
 subtraction recovers a pooled market; the grand total covers everything, pooled markets included.
 """
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import STALL_ROLES
 from ..auth.scopes import region_subtree_ids, require_market_read, require_region_read
 from ..common.local_time import local_zone
+from ..common.schemas import CODE_PATTERN
 from ..common.types import utcnow
 from ..errors import Forbidden
 from ..extensions import db
@@ -27,6 +30,7 @@ from . import figure_queries, rollups
 from .periods import Period
 
 MIN_ACTIVE_STALLS = 3
+CODE = re.compile(CODE_PATTERN)
 # A stall's figures added into its market's, in each period.
 ADDED = ("cashless_count", "cashless_value", "confirmed_value", "recovered_value", "cash_count", "cash_value")
 # The figures the report also shows for the previous period (its exports' "previous_…" columns).
@@ -155,6 +159,19 @@ def require_report_scope(actor, region_code=None, market_code=None) -> None:
     """403 (or 404) unless `actor` may report on that region or market: checked before any work
     on the caller's behalf (a rollup refresh), so a forbidden caller costs a lookup, nothing more."""
     _scope_markets(actor, region_code, market_code)
+
+
+def require_asked_scope(actor, asked: Mapping[str, str]) -> None:
+    """Scope before the query: the region and market a request names in its raw query (`asked`)
+    are checked against `actor` before anything else in it is validated, so a caller outside
+    them is refused (403; 404 for no such place) and told nothing of the rest of the query. A
+    code that is not even shaped like one names nothing: the query's validation refuses it (422)."""
+    if actor.role in STALL_ROLES:
+        raise Forbidden("Reports are for market and region staff.")
+    for key in ("market", "region"):
+        code = (asked.get(key) or "").strip()
+        if CODE.match(code):
+            _scope_markets(actor, code if key == "region" else None, code if key == "market" else None)
 
 
 def _places(markets):

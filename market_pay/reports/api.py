@@ -3,9 +3,7 @@
 from flask import Blueprint, g
 
 from ..auth.guard import login_required
-from ..common.request_input import load_query
-from .responses import fresh_report, report_response
-from .schemas import AdoptionQuerySchema
+from .responses import fresh_report, report_response, scoped_query
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1")
 
@@ -13,5 +11,5 @@ bp = Blueprint("reports", __name__, url_prefix="/api/v1")
 @bp.get("/reports/adoption")
 @login_required
 def adoption():
-    query = load_query(AdoptionQuerySchema())
+    query = scoped_query(g.actor)  # scope before the query
     return report_response(fresh_report(g.actor, query), query["format"], query["lang"])

@@ -19,8 +19,9 @@ from ..markets.services import regions_with_markets
 from ..regions.services import region_tree
 from ..stalls.services import market_quiet_stalls
 from . import charts
+from .adoption import require_asked_scope
 from .exports import row_values
-from .responses import fresh_report, report_response
+from .responses import fresh_report, report_response, scoped_query
 from .schemas import AdoptionQuerySchema
 
 bp = Blueprint("report_pages", __name__)
@@ -106,6 +107,7 @@ def dashboard():
     lang = page_lang()
     choices = _region_choices(actor)
     args = _query(actor, choices)
+    require_asked_scope(actor, args)  # an outsider is refused before the query is explained to them
     try:
         query = AdoptionQuerySchema().load(args)
     except ValidationError as invalid:
@@ -280,5 +282,5 @@ def download():
     actor = _actor()
     if actor is None:
         raise AuthenticationRequired("Sign in on the staff page again.")
-    query = AdoptionQuerySchema().load(request.args.to_dict(flat=True))
+    query = scoped_query(actor)  # scope before the query, as the API
     return report_response(fresh_report(actor, query), query["format"], query["lang"])

@@ -1,15 +1,24 @@
 """What the report routes (API and pages) share: a fresh report, and the answer in the asked format."""
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from ..extensions import db
 from . import exports
-from .adoption import adoption_report, bring_rollups_up_to_date, require_report_scope
+from .adoption import adoption_report, bring_rollups_up_to_date, require_asked_scope, require_report_scope
+from .schemas import AdoptionQuerySchema
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def scoped_query(actor) -> dict:
+    """The request's report query, read only once the caller may see the place it names: an
+    outsider is refused (403) whatever else the query says; a reader is told what is wrong (422)."""
+    asked = request.args.to_dict(flat=True)
+    require_asked_scope(actor, asked)
+    return AdoptionQuerySchema().load(asked)
 
 
 def fresh_report(actor, query: dict):

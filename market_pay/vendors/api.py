@@ -4,7 +4,6 @@ from flask import Blueprint, g, request
 
 from ..auth.guard import login_required
 from ..common.request_input import load_json, load_query
-from ..common.schemas import StrictSchema, Trimmed
 from ..errors import BadRequest, Forbidden, UnsupportedMediaType
 from ..extensions import db
 from . import services
@@ -14,6 +13,8 @@ from .schemas import (
     AccountCreateSchema,
     AccountDecisionSchema,
     AccountSchema,
+    ReactivateSchema,
+    SuspendSchema,
     VendorCreateSchema,
     VendorListQuerySchema,
     VendorSchema,
@@ -21,10 +22,6 @@ from .schemas import (
 )
 
 bp = Blueprint("vendors", __name__, url_prefix="/api/v1")
-
-
-class StatusChangeSchema(StrictSchema):
-    reason = Trimmed(load_default="")
 
 
 @bp.post("/vendors")
@@ -63,9 +60,12 @@ def update_vendor(vendor_id):
 @bp.post("/vendors/<int:vendor_id>/reactivate")
 @login_required
 def change_vendor_status(vendor_id):
-    body = load_json(StatusChangeSchema()) if request.content_length else {"reason": ""}
-    status = "suspended" if request.path.endswith("/suspend") else "active"
-    vendor = services.set_vendor_status(g.actor, vendor_id, status, body["reason"])
+    suspend = request.path.endswith("/suspend")
+    services.managed_vendor(g.actor, vendor_id)  # scope before the body: an outsider learns nothing of it
+    schema = SuspendSchema() if suspend else ReactivateSchema()
+    # A suspension says why (422 without a reason); a reactivation may be sent with no body at all.
+    body = load_json(schema) if request.content_length else schema.load({})
+    vendor = services.set_vendor_status(g.actor, vendor_id, "suspended" if suspend else "active", body["reason"])
     db.session.commit()
     return VendorSchema().dump(vendor)
 

@@ -88,6 +88,18 @@ class VendorUpdateSchema(StrictSchema):
     floor_amount = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_FLOOR))
 
 
+class SuspendSchema(StrictSchema):
+    """POST /vendors/<id>/suspend: why (kept in the audit log); a suspension without one is refused."""
+
+    reason = Trimmed(required=True, validate=validate.Length(max=500))
+
+
+class ReactivateSchema(StrictSchema):
+    """POST /vendors/<id>/reactivate: a reason is optional (an empty body will do)."""
+
+    reason = Trimmed(load_default="", validate=validate.Length(max=500))
+
+
 class VendorSchema(StrictSchema):
     id = fields.Integer()
     market_code = fields.String()

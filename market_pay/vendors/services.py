@@ -161,11 +161,35 @@ def _stall_taken(market_id: int, stall_code: str) -> bool:
     )
 
 
+def _stall_exists(stall_code: str, market: Market) -> str:
+    return f"Stall {stall_code} exists in {market.code}."
+
+
+def registration_problems(market: Market, data: dict) -> tuple[dict, dict]:
+    """What register_vendor would refuse in `data` beyond its schema, every problem at once, for a
+    form that shows all its mistakes together (the office): (invalid, taken). invalid: an
+    account's name that is not the legal name (422); taken: the stall code in `market` or an
+    account number already registered (409). `data` may be partial (a schema's valid data after
+    other fields failed): what is missing is not looked at. Keys as register_vendor's errors."""
+    invalid: dict[str, list[str]] = {}
+    taken: dict[str, list[str]] = {}
+    if data.get("stall_code") and _stall_taken(market.id, data["stall_code"]):
+        taken["stall_code"] = [_stall_exists(data["stall_code"], market)]
+    for i, account in enumerate(data.get("accounts") or []):
+        if data.get("legal_name") and account.get("account_name"):
+            mismatch = name_mismatch(data["legal_name"], account["account_name"])
+            if mismatch:
+                invalid[f"accounts.{i}.account_name"] = [mismatch]
+        if account.get("account_number") and number_taken(account["account_number"]):
+            taken[f"accounts.{i}.account_number"] = [NUMBER_TAKEN]
+    return invalid, taken
+
+
 def register_vendor(actor, data: dict) -> Vendor:
     """Create a stall with its accounts. `actor` None is the operator's CLI or an import."""
     market = _market_for_create(actor, data["market_code"])
     if _stall_taken(market.id, data["stall_code"]):
-        raise Conflict(errors={"stall_code": [f"Stall {data['stall_code']} exists in {market.code}."]})
+        raise Conflict(errors={"stall_code": [_stall_exists(data["stall_code"], market)]})
     values = _vendor_values(market, data)
     vendor = Vendor(market=market, **values)
     vendor.accounts = [
@@ -265,14 +289,15 @@ def get_vendor(actor, vendor_id: int) -> Vendor:
     return vendor
 
 
-def _managed_vendor(actor, vendor_id: int) -> Vendor:
+def managed_vendor(actor, vendor_id: int) -> Vendor:
+    """The stall, if `actor` may change it: 404 for no such stall, 403 outside their markets."""
     vendor = find_vendor(vendor_id)
     require_market_manage(actor, vendor.market)
     return vendor
 
 
 def update_vendor(actor, vendor_id: int, changes: dict) -> Vendor:
-    vendor = _managed_vendor(actor, vendor_id)
+    vendor = managed_vendor(actor, vendor_id)
     if "legal_name" in changes and changes["legal_name"] != vendor.legal_name and needs_confirmation(actor):
         # The name every account is checked against: a manager who could change it could
         # then register an account in any name.
@@ -288,8 +313,16 @@ def update_vendor(actor, vendor_id: int, changes: dict) -> Vendor:
     return vendor
 
 
+SUSPENSION_NEEDS_A_REASON = "Say why the stall is suspended."
+
+
 def set_vendor_status(actor, vendor_id: int, status: str, reason: str = "") -> Vendor:
-    vendor = _managed_vendor(actor, vendor_id)
+    """Suspend (status "suspended") or reactivate ("active") a stall. A suspension stops a
+    vendor's takings, so it says why (422 without a reason; the audit log keeps it); a
+    reactivation may. The caller's right to manage the stall is checked first (403/404)."""
+    vendor = managed_vendor(actor, vendor_id)
+    if status == "suspended" and not reason.strip():
+        raise ValidationFailed(errors={"reason": [SUSPENSION_NEEDS_A_REASON]})
     # The same suspension sent several times at once (a double click, ten threads): the row is
     # locked and its status read afresh, so one request changes it and is audited, the others
     # find it done (PostgreSQL; SQLite transactions are serial already).
@@ -325,7 +358,7 @@ def audit_account(actor, action: str, account: ReceivingAccount, **details):
 
 def add_account(actor, vendor_id: int, data: dict) -> ReceivingAccount:
     """Admin/CLI: live at once. The market's manager: pending until the vendor confirms it."""
-    vendor = _managed_vendor(actor, vendor_id)
+    vendor = managed_vendor(actor, vendor_id)
     account = _new_account(actor, data, vendor.legal_name, "account_number")
     vendor.accounts.append(account)
     _flush_or_conflict(NUMBER_TAKEN)
@@ -337,7 +370,7 @@ def deactivate_account(actor, vendor_id: int, account_id: int) -> ReceivingAccou
     """Admin/CLI: at once. The manager: at once while another account stays live; the stall's
     last live account only once the vendor confirms (else the stall could be left with none,
     or with only the manager's new one). A pending account is withdrawn (rejected)."""
-    vendor = _managed_vendor(actor, vendor_id)
+    vendor = managed_vendor(actor, vendor_id)
     lock_stall(vendor.id)  # two deactivations at once must not each see the other account live
     account = next((a for a in vendor.accounts if a.id == account_id), None)
     if account is None:

@@ -35,8 +35,9 @@ def stall_codes(vendor_id):
 @bp.get("/accounts/<int:account_id>/qr.<any(png, svg):image_format>")
 @login_required
 def account_image(account_id, image_format):
+    account = services.account_for_image(g.actor, account_id)  # scope before the query
     size = load_query(ImageQuerySchema())["size"]
-    payload = services.static_payload(services.account_for_image(g.actor, account_id))
+    payload = services.static_payload(account)
     etag = hashlib.sha256(f"{RENDER_VERSION}|{image_format}|{size}|{payload}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)  # the browser's copy is current: nothing is rendered

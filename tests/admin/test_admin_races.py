@@ -3,61 +3,29 @@ workers, real HTTP, SQLite and PostgreSQL), as a double click or a script would:
 once and the other nine are told the name is taken (never a 500), and deactivating or reactivating
 someone ten times at once is one change in the audit log, not ten."""
 
-import re
-import threading
-
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_URL
-from tests.servers import ROOT, cli, fresh_database_url, gunicorn, service_env
+from tests.servers import dong_van_service, fresh_database_url, post_form_at_once
 
 pytestmark = pytest.mark.slow
 ADMIN, MANAGER, PASSWORD = "admin.races", "ql.races", "races-password-2026"
 STALLS_CSV = "stall_code,display_name,phone,bin,account_number,account_name\nA-07,Rau,0987654321,970405,1900123456789,NGUYEN THI HOA\n"
 RACERS = 10
+USERS = [
+    (ADMIN, PASSWORD, "admin"),
+    (MANAGER, PASSWORD, "market_manager", "DV"),
+    ("xa.dongvan", PASSWORD, "region_staff", "00721"),
+]
 
 
 @pytest.fixture(scope="module", params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def service(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("admin-races")
     url = fresh_database_url(request.param, tmp, PG_URL)
-    env = service_env(url)
-    cli(env, "db", "upgrade")
-    cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
-    cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
-    (tmp / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
-    cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
-    cli(env, "users", "create", "--username", ADMIN, "--password", PASSWORD, "--role", "admin")
-    cli(
-        env,
-        "users",
-        "create",
-        "--username",
-        MANAGER,
-        "--password",
-        PASSWORD,
-        "--role",
-        "market_manager",
-        "--scope",
-        "DV",
-    )
-    cli(
-        env,
-        "users",
-        "create",
-        "--username",
-        "xa.dongvan",
-        "--password",
-        PASSWORD,
-        "--role",
-        "region_staff",
-        "--scope",
-        "00721",
-    )
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with gunicorn(env, workers=3, threads=4) as base:
+    with dong_van_service(url, tmp, STALLS_CSV, USERS, workers=3, threads=4) as base:
         yield base, engine
     engine.dispose()
 
@@ -69,32 +37,7 @@ def one(engine, sql, **values):
 
 def race(base, username, path, fields) -> list[int]:
     """The form posted RACERS times at once from one signed-in browser."""
-    session = requests.Session()
-    token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(f"{base}/office/login").text).group(1)
-    signed = session.post(
-        f"{base}/office/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-    )
-    assert signed.status_code == 302, signed.text[:300]
-    token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(f"{base}/office/login").text).group(1)
-    start = threading.Barrier(RACERS)
-    statuses = []
-
-    def post():
-        own = requests.Session()
-        own.cookies.update(session.cookies)
-        start.wait()
-        statuses.append(
-            own.post(base + path, data={**fields, "csrf_token": token}, allow_redirects=False, timeout=60).status_code
-        )
-
-    threads = [threading.Thread(target=post) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    return post_form_at_once(base, username, PASSWORD, path, fields, RACERS)
 
 
 def test_ten_creations_of_one_staff_login_make_one_and_refuse_nine(service):

@@ -112,10 +112,13 @@ ACTIONS = {
         {"admin"},
     ),
     "suspend own stall": (
-        lambda c, w, h: c.post(f"/api/v1/vendors/{w['VA'].id}/suspend", headers=h),
+        lambda c, w, h: c.post(f"/api/v1/vendors/{w['VA'].id}/suspend", json={"reason": "nợ phí"}, headers=h),
         {"admin", "market_manager"},
     ),
-    "suspend other stall": (lambda c, w, h: c.post(f"/api/v1/vendors/{w['VB'].id}/suspend", headers=h), {"admin"}),
+    "suspend other stall": (
+        lambda c, w, h: c.post(f"/api/v1/vendors/{w['VB'].id}/suspend", json={"reason": "nợ phí"}, headers=h),
+        {"admin"},
+    ),
     "add account to own stall": (
         lambda c, w, h: c.post(f"/api/v1/vendors/{w['VA'].id}/accounts", json=account_data(), headers=h),
         {"admin", "market_manager"},

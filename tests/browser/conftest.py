@@ -2,16 +2,13 @@
 against the real service under gunicorn with a real database, fed by signed bank callbacks over
 HTTP. Skipped with a reason where Chromium or Playwright is missing (CI installs both)."""
 
-import json
 import os
 import shutil
 import time
-import urllib.request
 
 import pytest
 
-from market_pay.payments.signatures import sign_simbank
-from tests.servers import ROOT, cli, gunicorn, service_env
+from tests.servers import cli, dong_van_service, gunicorn, service_env, simbank_credit
 
 CHROMIUM = os.environ.get("MARKET_PAY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 SECRET = "browser-simbank-secret"
@@ -33,26 +30,24 @@ def service(tmp_path_factory):
     if not CHROMIUM:
         pytest.skip("no Chromium on this machine (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("browser")
+    SERVICE["database_url"] = f"sqlite:///{tmp / 'board.db'}"
+    # Threads: each open board holds one for its event stream; the streams reconnect by
+    # themselves, so shutting down need not wait for them.
     # Every test here opens boards for the same stall, and a closed page's stream is only found
     # dead by its next write (a payment or the 15 s heartbeat): with the production ceiling of 6
     # streams per stall a test's fresh page was sometimes refused (429) by its predecessors'
     # lingering streams and retried too late for its own wait. The ceiling is tested elsewhere.
-    env = {
-        **service_env(f"sqlite:///{tmp / 'board.db'}"),
-        "MARKET_PAY_MATCHER": "thread",
-        "MARKET_PAY_STREAMS_PER_STALL": "100",
-    }
-    cli(env, "db", "upgrade")
-    cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
-    cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
-    (tmp / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
-    cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
-    cli(env, "users", "create", "--username", PHONE, "--password", PIN, "--role", "vendor", "--scope", "DV/A-07")
-    cli(env, "partners", "set", "simbank", "--secret", SECRET)
-    SERVICE["database_url"] = env["MARKET_PAY_DATABASE_URL"]
-    # Threads: each open board holds one for its event stream; the streams reconnect by
-    # themselves, so shutting down need not wait for them.
-    with gunicorn(env, workers=2, threads=16, extra_args=("--graceful-timeout", "1")) as base:
+    with dong_van_service(
+        SERVICE["database_url"],
+        tmp,
+        STALLS_CSV,
+        [(PHONE, PIN, "vendor", "DV/A-07")],
+        SECRET,
+        env_extra={"MARKET_PAY_MATCHER": "thread", "MARKET_PAY_STREAMS_PER_STALL": "100"},
+        workers=2,
+        threads=16,
+        extra_args=("--graceful-timeout", "1"),
+    ) as base:
         yield base
 
 
@@ -93,36 +88,11 @@ def context(browser):
     ctx.close()
 
 
-_sent = [0]
-
-
 def send_callback(
     base: str, amount: int, description: str = "CHUYEN TIEN", account: str = ACCOUNT, bin_code: str = BIN
 ):
     """One signed simbank credit over HTTP, booked now, as the bank would send it."""
-    _sent[0] += 1
-    n = f"{int(time.time() * 1000)}{_sent[0]:04d}"
-    body = json.dumps(
-        {
-            "transaction_id": f"BR{n}",
-            "bank_reference": f"FT{n}",
-            "bin": bin_code,
-            "account_number": account,
-            "amount": amount,
-            "direction": "in",
-            "description": description,
-            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-            "payer_name": "TRAN VAN B",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/api/v1/callbacks/simbank",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    simbank_credit(base, SECRET, account, amount, bin_code, prefix="BR", description=description)
 
 
 def sign_in(page, base: str):

@@ -241,7 +241,10 @@ def test_scope_is_decided_before_the_kit_query_is_read(client, market_of_stalls,
 def test_a_suspended_stall_is_left_out_and_not_printed_alone(client, market_of_stalls):
     market, stalls = market_of_stalls
     admin = auth_header(make_user("admin"))
-    assert client.post(f"/api/v1/vendors/{stalls[2].id}/suspend", headers=admin).status_code == 200
+    assert (
+        client.post(f"/api/v1/vendors/{stalls[2].id}/suspend", json={"reason": "bỏ sạp"}, headers=admin).status_code
+        == 200
+    )
     assert client.get(f"/api/v1/vendors/{stalls[2].id}/kit.pdf", headers=admin).status_code == 409
     pages = pages_of(client.get(f"/api/v1/markets/{market.code}/kits.pdf", headers=admin).data)
     assert len(pages) == 3

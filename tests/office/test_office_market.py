@@ -8,6 +8,7 @@ from sqlalchemy import select
 from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
 from market_pay.payments.models import BankTransaction, SuspenseItem
+from tests.factories import make_run
 from tests.office.conftest import post, sign_in
 from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
 
@@ -117,11 +118,81 @@ def test_the_queue_is_the_market_s_own(client, office, item):
 
 def test_the_audit_log_shows_the_market_s_changes_only(client, office):
     token = sign_in(client, office.manager_a)
-    post(client, f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/status", token, status="suspended")
+    post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/status",
+        token,
+        status="suspended",
+        reason="nợ phí",
+    )
     html = client.get(f"/office/m/{office.market_a.code}/audit").get_data(as_text=True)
     assert 'data-action="vendor.suspend"' in html and "Tạm ngừng sạp" in html and office.manager_a.username in html
     assert f"vendor:{office.stall_b.id}" not in html
     assert client.get(f"/office/m/{office.market_b.code}/audit").status_code == 403
+
+
+def _logged_things(office, copies: int, item, run):
+    """Audit rows in market A's log naming each kind of thing the office logs, `copies` of each."""
+    from market_pay.audit.services import record_change
+
+    account, stall, market = office.stall_a.accounts[0], office.stall_a, office.market_a
+    for _ in range(copies):
+        for kind, key in (
+            ("vendor", stall.id),
+            ("receiving_account", account.id),
+            ("user", office.manager_a.id),
+            ("market", market.code),
+            ("reconciliation_run", run.id),
+            ("cash_sale", "survey"),
+            ("partner", "simbank"),
+            ("suspense_item", item.id),
+            ("vendor", 987654),  # gone (or never there)
+        ):
+            record_change(office.admin, "test.thing", kind, key, market_id=market.id)
+    db.session.commit()
+
+
+def test_the_audit_log_names_what_changed_in_words_with_one_query_per_kind(client, office, item):
+    """The "Đối tượng" column says the stall's code and name, the account, the market's and the
+    user's names, not keys like vendor:12; the names are loaded for the page at once."""
+    from sqlalchemy import event
+
+    office.manager_a.display_name = "Nguyễn Văn Quản"
+    run = make_run([office.market_a.id])
+    _logged_things(office, 1, item, run)
+    sign_in(client, office.manager_a)
+    url = f"/office/m/{office.market_a.code}/audit"
+
+    def statements_of_one_page() -> int:
+        seen = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return len([statement for statement in seen if statement.lstrip().upper().startswith("SELECT")])
+
+    html = client.get(url).get_data(as_text=True)
+    cells = re.findall(r'data-entity="([^"]+)">([^<]*)</td>', html)
+    said = dict(cells)
+    stall, account, market = office.stall_a, office.stall_a.accounts[0], office.market_a
+    assert said[f"vendor:{stall.id}"] == f"Sạp A-01 – {stall.display_name}"
+    assert said[f"receiving_account:{account.id}"].startswith("Tài khoản ")
+    assert said[f"receiving_account:{account.id}"].endswith(f" {account.account_number} (sạp A-01)")
+    assert said[f"user:{office.manager_a.id}"] == f"Người dùng {office.manager_a.username} (Nguyễn Văn Quản)"
+    assert said[f"market:{market.code}"] == f"{market.name} ({market.code})"
+    assert said[f"reconciliation_run:{run.id}"] == f"Lần đối soát số {run.id}, sao kê ngày 21/11/2026"
+    assert said["cash_sale:survey"] == "Khảo sát tiền mặt" and said["partner:simbank"] == "Đối tác simbank"
+    assert said["vendor:987654"] == "Sạp số 987654"
+    assert said[f"suspense_item:{item.id}"] == f"Khoản 30.000 ₫ chờ xử lý (số {item.id})"
+    english = dict(
+        re.findall(r'data-entity="([^"]+)">([^<]*)</td>', client.get(url + "?lang=en").get_data(as_text=True))
+    )
+    assert english[f"vendor:{stall.id}"] == f"Stall A-01 – {stall.display_name}"
+    few = statements_of_one_page()
+    _logged_things(office, 5, item, run)  # five times the rows on the page, the same kinds of things
+    assert statements_of_one_page() == few
 
 
 def test_another_market_s_reference_is_no_request_here_and_the_form_keeps_what_was_chosen(client, office, item):

@@ -8,19 +8,13 @@ took the account the first test had made; run without it, on a fresh service —
 failures, or pytest-xdist restarting a crashed worker, which gives the group's remaining tests a
 new module fixture — it posted to /accounts/None/withdraw and all ten got the router's 404.)"""
 
-import json
-import re
-import threading
 import time
-import urllib.request
 
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
-from market_pay.payments.signatures import sign_simbank
 from tests.conftest import PG_URL
-from tests.servers import ROOT, cli, fresh_database_url, gunicorn, service_env
+from tests.servers import dong_van_service, fresh_database_url, office_session, post_form_at_once, simbank_credit
 
 pytestmark = pytest.mark.slow
 MANAGER, PASSWORD, SECRET = "ql.races", "manager-password-1", "races-simbank-secret"
@@ -36,28 +30,9 @@ RACERS = 10
 def service(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("races")
     url = fresh_database_url(request.param, tmp, PG_URL)
-    env = service_env(url)
-    cli(env, "db", "upgrade")
-    cli(env, "regions", "import", str(ROOT / "market_pay/data/regions_ha_giang.csv"))
-    cli(env, "markets", "create", "--code", "DV", "--name", "Chợ Đồng Văn", "--region", "00721")
-    (tmp / "stalls.csv").write_text(STALLS_CSV, encoding="utf-8")
-    cli(env, "vendors", "import", str(tmp / "stalls.csv"), "--market", "DV")
-    cli(
-        env,
-        "users",
-        "create",
-        "--username",
-        MANAGER,
-        "--password",
-        PASSWORD,
-        "--role",
-        "market_manager",
-        "--scope",
-        "DV",
-    )
-    cli(env, "partners", "set", "simbank", "--secret", SECRET)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with gunicorn(env, workers=3, threads=4) as base:
+    users = [(MANAGER, PASSWORD, "market_manager", "DV")]
+    with dong_van_service(url, tmp, STALLS_CSV, users, SECRET, workers=3, threads=4) as base:
         yield base, engine
     engine.dispose()
 
@@ -67,39 +42,13 @@ def one(engine, sql, **values):
         return conn.execute(text(sql), values).scalar()
 
 
-def signed_in(base) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(f"{base}/office/login").text).group(1)
-    response = session.post(
-        f"{base}/office/login",
-        data={"username": MANAGER, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, response.text[:300]
-    page = session.get(f"{base}/office/login")
-    return session, re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+def signed_in(base):
+    return office_session(base, MANAGER, PASSWORD)
 
 
-def race(base, path, fields) -> list[int]:
+def race(base, path, fields, files=None) -> list[int]:
     """The same form posted RACERS times at once from the same signed-in browser."""
-    session, token = signed_in(base)
-    start = threading.Barrier(RACERS)
-    statuses = []
-
-    def post():
-        own = requests.Session()
-        own.cookies.update(session.cookies)
-        start.wait()
-        statuses.append(
-            own.post(base + path, data={**fields, "csrf_token": token}, allow_redirects=False, timeout=60).status_code
-        )
-
-    threads = [threading.Thread(target=post) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    return post_form_at_once(base, MANAGER, PASSWORD, path, fields, RACERS, files)
 
 
 def stall_id(engine, code):
@@ -111,28 +60,7 @@ def audited(engine, action):
 
 
 def credit(base: str, account: str, amount: int, bin_code: str):
-    n = f"{int(time.time() * 1000)}"
-    body = json.dumps(
-        {
-            "transaction_id": f"RC{n}",
-            "bank_reference": f"FT{n}",
-            "bin": bin_code,
-            "account_number": account,
-            "amount": amount,
-            "direction": "in",
-            "description": "CHUYEN TIEN",
-            "booked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-            "payer_name": "TRAN VAN B",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/api/v1/callbacks/simbank",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Signature": sign_simbank(SECRET, body, int(time.time()))},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    simbank_credit(base, SECRET, account, amount, bin_code, prefix="RC")
 
 
 def ask_for_account(base, engine, vendor: int, number: str) -> int:
@@ -235,31 +163,9 @@ def test_ten_uploads_of_one_cash_survey_count_the_day_s_cash_once(service):
     """A survey replaces the (market, stall, day)'s earlier one: ten at once must leave one, not
     ten rows of the same cash (the market's cash total multiplied by ten)."""
     base, engine = service
-    session, token = signed_in(base)
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400))
     text_ = f"date,market_code,stall_code,count,value\n{day},DV,A-08,12,3400000\n"
-    start = threading.Barrier(RACERS)
-    statuses = []
-
-    def post():
-        own = requests.Session()
-        own.cookies.update(session.cookies)
-        start.wait()
-        statuses.append(
-            own.post(
-                f"{base}/office/m/DV/cash-survey",
-                data={"csrf_token": token},
-                files={"file": ("khao-sat.csv", text_.encode())},
-                allow_redirects=False,
-                timeout=60,
-            ).status_code
-        )
-
-    threads = [threading.Thread(target=post) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = race(base, "/office/m/DV/cash-survey", {}, files={"file": ("khao-sat.csv", text_.encode())})
     # Each upload is valid and replaces the day's figures: they take turns, and all are done.
     assert statuses == [302] * RACERS, statuses
     vendor = stall_id(engine, "A-08")

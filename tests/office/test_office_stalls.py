@@ -1,6 +1,8 @@
 """Registering and editing stalls, their accounts and sign-ins in the office: the services' own
 rules (four eyes, scope), the CSRF token on every form, an audit row for every change."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -69,6 +71,43 @@ def test_a_registration_with_mistakes_writes_nothing_and_says_where(client, offi
     )
     assert wrong_name.status_code == 422
     assert db.session.scalar(select(Vendor).where(Vendor.stall_code == "A-50")) is None and actions() == before
+
+
+def test_a_registration_shows_every_mistake_at_once(client, office):
+    """The fields' own mistakes and the registry's refusals (a stall code or account number taken,
+    an account in another name) in one answer, not one round after the other; what was typed stays."""
+    token = sign_in(client, office.manager_a)
+    before = actions()
+    form = {
+        **NEW_STALL,
+        "phone": "12",
+        "display_name": " ",
+        "stall_code": office.stall_a.stall_code,
+        "legal_name": "Trần Thị Lan",
+        "account_name": "NGUOI KHAC",
+    }
+    response = post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for said in (
+        "Không phải số điện thoại Việt Nam",
+        "Hãy điền ô này.",
+        f"Mã sạp {office.stall_a.stall_code} đã có ở chợ {office.market_a.code}.",
+        "Tên tài khoản phải trùng họ tên trên CCCD của chủ sạp (Trần Thị Lan).",
+    ):
+        assert said in html, said
+    assert html.count('class="field-error"') == 4
+    assert 'value="Trần Thị Lan"' in html and 'value="NGUOI KHAC"' in html and 'value="12"' in html
+    taken = post(
+        client,
+        f"/office/m/{office.market_a.code}/stalls/new",
+        token,
+        **{**form, "account_name": "TRAN THI LAN", "account_number": office.stall_b.accounts[0].account_number},
+    )
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 422 and "Số tài khoản này đã được đăng ký" in html and "Mã sạp" in html
+    assert html.count('class="field-error"') == 4  # phone, display name, stall code, number
+    assert db.session.scalar(select(Vendor).where(Vendor.display_name == "")) is None and actions() == before
 
 
 def test_edit_suspend_and_reactivate_are_audited(client, office):
@@ -156,6 +195,24 @@ def test_an_assistant_login_gets_a_one_time_pin(client, office):
     assert again.status_code == 409 and "Số điện thoại này đã có tài khoản đăng nhập." in again.get_data(as_text=True)
 
 
+def test_a_suspension_without_a_reason_is_refused_in_vietnamese_and_changes_nothing(client, office):
+    token = sign_in(client, office.manager_a)
+    base = f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}"
+    page = client.get(base).get_data(as_text=True)
+    assert "Lý do tạm ngừng (bắt buộc, ghi vào nhật ký)" in page
+    assert re.search(r'<input name="reason" id="f-reason" type="text" value="" required', page)
+    before = actions()
+    for reason in ("", "   "):
+        refused = post(client, f"{base}/status", token, status="suspended", reason=reason)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Hãy ghi lý do tạm ngừng sạp." in html
+        assert 'class="field invalid">Lý do tạm ngừng' in html and "Say why" not in html
+    assert actions() == before and db.session.get(Vendor, office.stall_a.id).status == "active"
+    assert post(client, f"{base}/status", token, status="suspended", reason="nợ phí").status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "Lý do (không bắt buộc)" in page and not re.search(r'id="f-reason"[^>]*required', page)
+
+
 def test_a_form_without_the_token_changes_nothing(client, office):
     sign_in(client, office.manager_a)
     base = f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}"
@@ -163,7 +220,7 @@ def test_a_form_without_the_token_changes_nothing(client, office):
     for path, fields in (
         (f"/office/m/{office.market_a.code}/stalls/new", NEW_STALL),
         (f"{base}/edit", {"display_name": "X"}),
-        (f"{base}/status", {"status": "suspended"}),
+        (f"{base}/status", {"status": "suspended", "reason": "nợ phí"}),
         (f"{base}/logins", {"phone": "0977123456"}),
     ):
         assert client.post(path, data=fields).status_code == 403, path
@@ -211,7 +268,7 @@ def test_region_staff_read_but_cannot_change(client, office):
     page = client.get(base)
     assert page.status_code == 200 and "Cấp lại mã PIN" not in page.get_data(as_text=True)
     assert post(client, f"{base}/edit", token, display_name="X").status_code == 403
-    assert post(client, f"{base}/status", token, status="suspended").status_code == 403
+    assert post(client, f"{base}/status", token, status="suspended", reason="nợ phí").status_code == 403
     assert post(client, f"/office/m/{office.market_a.code}/stalls/new", token, **NEW_STALL).status_code == 403
     assert client.get(f"/office/m/{office.market_b.code}").status_code == 403
 

@@ -102,7 +102,9 @@ def test_assistant_may_take_payments_but_region_staff_may_not(client, stall):
 
 
 def test_a_suspended_stall_cannot_take_payments(client, stall, vendor_headers):
-    client.post(f"/api/v1/vendors/{stall.id}/suspend", headers=auth_header(make_user("admin")))
+    client.post(
+        f"/api/v1/vendors/{stall.id}/suspend", json={"reason": "bỏ sạp"}, headers=auth_header(make_user("admin"))
+    )
     assert create(client, stall, vendor_headers).status_code == 409
 
 

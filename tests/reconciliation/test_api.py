@@ -129,6 +129,28 @@ def test_who_may_reconcile_and_read(client, setup):
     )
 
 
+@pytest.mark.parametrize("query", ["?lang=xx", "?kind=nope&limit=0", "?x=1"])
+def test_a_run_s_scope_is_decided_before_its_query_is_read(client, setup, query):
+    """Another market's manager or a stall is refused (404, 403) whatever the query says, and told
+    nothing of it; the run's readers are told what is wrong with the query (422)."""
+    market, stall, statement = setup
+    run_id = upload(client, statement, make_user("admin")).get_json()["id"]
+    base = f"/api/v1/reconciliation-runs/{run_id}"
+    paths = (base, f"{base}/breaks", f"{base}/breaks.csv")
+    for outsider, status in (
+        (make_user("market_manager", make_market().code), 404),
+        (make_user("vendor", scope_of(stall)), 403),
+    ):
+        for path in paths:
+            refused = client.get(path + query, headers=auth_header(outsider))
+            assert refused.status_code == status, (outsider.role, path, refused.get_json())
+            assert set(refused.get_json()["errors"]) <= {"who_can"}, refused.get_json()
+    for path in paths:
+        assert (
+            client.get(path + query, headers=auth_header(make_user("market_manager", market.code))).status_code == 422
+        )
+
+
 BAD_FILES = {
     "no header": ("nothing,useful\n1,2\n", "header"),
     "letters in the amount": (

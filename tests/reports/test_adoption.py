@@ -129,6 +129,37 @@ def test_scope(client, tree, role, scope, query, status):
     assert get_report(client, make_user(role, scope), **query).status_code == status
 
 
+# Bad in every way but the place: a date that is none, a period backwards, a format, a stray key.
+BAD_QUERIES = [
+    {"from": "2026-13-01"},
+    {"from": "2026-11-30", "to": "2026-11-01"},
+    {"format": "pdf"},
+    {"x": "1"},
+    {"active_min": "0", "lang": "xx"},
+]
+
+
+@pytest.mark.parametrize("bad", BAD_QUERIES)
+def test_scope_is_decided_before_the_report_query_is_read(client, tree, bad):
+    """Someone outside the place a report names is refused (403) whatever the rest of the query
+    says, and told nothing of it; those inside it are told what is wrong with it (422)."""
+    stall = tree["stalls"]["M1"][0]
+    for outsider, place in (
+        (make_user("market_manager", "M1"), {"market": "M2"}),
+        (make_user("market_manager", "M1"), {"region": "C1"}),
+        (make_user("region_staff", "D1"), {"region": "P"}),
+        (make_user("region_staff", "D1"), {"market": "M3"}),
+        (make_user("vendor", f"M1/{stall.stall_code}"), {"market": "M1"}),
+        (make_user("vendor", f"M1/{stall.stall_code}"), {}),
+    ):
+        refused = get_report(client, outsider, **place, **bad)
+        assert refused.status_code == 403, (outsider.role, place, refused.json)
+        assert set(refused.json["errors"]) <= {"who_can"}, refused.json
+    for reader, place in ((make_user("market_manager", "M1"), {"market": "M1"}), (make_user("admin"), {"region": "P"})):
+        assert get_report(client, reader, **place, **bad).status_code == 422, (reader.role, place)
+    assert get_report(client, make_user("admin"), region="NOPE", **bad).status_code == 404
+
+
 def test_stalls_and_strangers_get_no_report(client, tree):
     stall = tree["stalls"]["M1"][0]
     vendor = make_user("vendor", f"M1/{stall.stall_code}")

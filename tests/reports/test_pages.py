@@ -77,6 +77,19 @@ def test_bad_dates_are_explained_on_the_page_and_outside_scope_is_403(client, tr
     assert client.get("/reports/download?region=D1&from=2026-11-01&to=2026-11-30&format=pdf").status_code == 422
 
 
+@pytest.mark.parametrize("bad", ["from=2026-13-01&to=2026-11-30", "from=2026-11-30&to=2026-11-01&format=pdf"])
+def test_an_outsider_s_download_or_dashboard_is_refused_before_its_query_is_read(client, tree, bad):
+    """Scope before the query on the pages too: a manager asking for another market's report gets
+    403, not a word about their dates; the same query for their own market is explained (422)."""
+    sign_in(client, make_user("market_manager", "M1"))
+    for path in ("/reports/download", "/reports"):
+        refused = client.get(f"{path}?market=M2&{bad}")
+        assert refused.status_code == 403, (path, refused.get_data(as_text=True)[:300])
+        assert "ngày" not in refused.get_data(as_text=True).lower()  # nothing said of the dates
+        assert client.get(f"{path}?region=C1&{bad}").status_code == 403
+        assert client.get(f"{path}?market=M1&{bad}").status_code == 422
+
+
 def test_stall_accounts_and_wrong_passwords_are_turned_away(client, tree):
     stall = tree["stalls"]["M1"][0]
     vendor = make_user("vendor", f"M1/{stall.stall_code}")

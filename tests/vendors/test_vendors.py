@@ -173,6 +173,29 @@ def test_suspend_and_reactivate_are_audited(client):
     assert actions == ["vendor.create", "vendor.suspend", "vendor.reactivate"]
 
 
+def test_a_suspension_says_why_and_a_reactivation_need_not(client):
+    vendor = make_vendor()
+    headers = auth_header(make_user("market_manager", scope=vendor.market.code))
+    url = f"/api/v1/vendors/{vendor.id}/suspend"
+    for refused in (
+        client.post(url, headers=headers),  # no body
+        client.post(url, json={}, headers=headers),
+        client.post(url, json={"reason": "   "}, headers=headers),
+    ):
+        assert refused.status_code == 422 and "reason" in refused.get_json()["errors"], refused.get_json()
+    # Scope first: another market's manager learns nothing of the missing reason.
+    other = auth_header(make_user("market_manager", scope=make_market().code))
+    assert client.post(url, headers=other).status_code == 403
+    assert db.session.get(Vendor, vendor.id).status == "active"
+    assert client.post(url, json={"reason": "nợ phí chợ"}, headers=headers).status_code == 200
+    reactivated = client.post(f"/api/v1/vendors/{vendor.id}/reactivate", headers=headers)
+    assert reactivated.status_code == 200 and reactivated.get_json()["status"] == "active"
+    reasons = db.session.scalars(
+        select(AuditLog.details).where(AuditLog.entity_id == str(vendor.id), AuditLog.action == "vendor.suspend")
+    ).all()
+    assert reasons == [{"reason": "nợ phí chợ"}]
+
+
 def test_edit_a_stall(client):
     vendor = make_vendor()
     response = client.patch(

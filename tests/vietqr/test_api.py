@@ -73,6 +73,14 @@ def test_bad_image_parameters_are_422(client, stall, query):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("query", ["size=10", "size=big", "colour=red"])
+def test_another_stall_s_image_is_refused_before_its_query_is_read(client, stall, query):
+    """Scope before the query: another stall's vendor is refused (403) and told nothing of it."""
+    headers = auth_header(make_user("vendor", scope=scope_of(make_vendor())))
+    refused = client.get(f"/api/v1/accounts/{stall.accounts[0].id}/qr.png?{query}", headers=headers)
+    assert refused.status_code == 403 and set(refused.get_json()["errors"]) <= {"who_can"}, refused.get_json()
+
+
 def test_other_stalls_codes_and_images_are_forbidden(client, stall):
     other = make_vendor()
     headers = auth_header(make_user("vendor", scope=scope_of(other)))
@@ -157,7 +165,9 @@ def test_verify_says_an_unknown_account_is_not_registered(client, stall):
 
 
 def test_verify_flags_a_suspended_stall(client, stall):
-    client.post(f"/api/v1/vendors/{stall.id}/suspend", headers=auth_header(make_user("admin")))
+    client.post(
+        f"/api/v1/vendors/{stall.id}/suspend", json={"reason": "bỏ sạp"}, headers=auth_header(make_user("admin"))
+    )
     body = client.get("/api/v1/verify", query_string={"payload": build("970405", "1234567890")}).get_json()
     assert body["registered"] is True and body["genuine"] is False and body["status"] == "suspended"
 
