@@ -2,6 +2,7 @@
 
 import logging
 import time
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import case, exists, func, or_, select, text
@@ -111,6 +112,33 @@ def _require_accounts_in_scope(actor, check, owners: dict):
         )
 
 
+def _require_booked(actor, check):
+    """A region staff member's statement is of a day that is over (Vietnam time), and lists no line
+    booked after now (a day cut-off line of the next day included). A line the bank has not booked
+    yet takes the money key of the callback still to come: that genuine callback was then a
+    duplicate, and the planted line's content, not the payer's, decided where the money went. The
+    pull refuses a day not over for the same reason (pull/runs.py). An administrator and the
+    command line (the simulator reconciles the day it is running) are the operator and may."""
+    if actor is None or actor.role == "admin":
+        return
+    now = datetime.now(local_zone())
+    if check.statement_date is not None and check.statement_date >= now.date():
+        raise ValidationFailed(
+            f"The statement's day {check.statement_date:%d/%m/%Y} is not over yet (Vietnam time): "
+            "upload it from tomorrow on; nothing was reconciled.",
+            {"date": ["A day before today (Vietnam time)."]},
+        )
+    if check.last_booked is not None and check.last_booked > now:
+        raise ValidationFailed(
+            "The statement lists a line booked later than now; nothing was reconciled.",
+            {
+                f"{check.unit} {check.last_booked_row}": {
+                    "booked_at": ["Booked after now: the bank has not booked it yet."]
+                }
+            },
+        )
+
+
 def _existing_run(partner, sha256):
     return db.session.scalar(
         select(ReconciliationRun).where(ReconciliationRun.partner == partner, ReconciliationRun.file_sha256 == sha256)
@@ -144,6 +172,7 @@ def reconcile_checked(actor, check, path, partner: str, file_name: str):
 def _reconcile_checked(actor, check, path, partner, file_name):
     owners = _owning_markets(check.accounts)
     _require_accounts_in_scope(actor, check, owners)
+    _require_booked(actor, check)
     market_ids = set(owners.values())
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({RECONCILE_LOCK_KEY})"))

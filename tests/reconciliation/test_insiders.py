@@ -317,3 +317,51 @@ def test_the_adoption_report_shows_recovered_money_beside_the_confirmed(client, 
     assert (row["cashless_value"], row["confirmed_value"], row["recovered_value"]) == (85_000, 85_000, 15_000)
     csv_text = client.get(url + "&format=csv&lang=en", headers=headers).get_data(as_text=True)
     assert "Of which recovered from statements" in csv_text
+
+
+# -- a statement of a day not over (insider review of issue 24) -----------------------------------------
+def _vietnam_now():
+    from datetime import datetime
+
+    from market_pay.common.local_time import local_zone
+
+    return datetime.now(local_zone())
+
+
+@pytest.mark.parametrize("statement_day", ["today", "yesterday"])
+def test_region_staff_may_not_plant_a_line_the_bank_has_not_booked_yet(client, world, tmp_path, statement_day):
+    """A line booked after now (today's statement, or yesterday's with a "day cut-off" line) took
+    the money key of a callback still to come: the genuine callback was then a duplicate, and the
+    planted line's content (not the payer's) decided where the money went. Refused whole, as the
+    pull refuses a day that is not over; nothing written; the genuine callback is credited."""
+    from datetime import timedelta
+
+    soon = _vietnam_now() + timedelta(minutes=10)
+    day = soon.date() - timedelta(days=1) if statement_day == "yesterday" else soon.date()
+    path = write_statement(
+        tmp_path / "early.csv",
+        [(*A_ACCOUNT, 0, [line("SIM-F1", "FTF1", soon.isoformat(timespec="seconds"), 50_000, description="X")], None)],
+    )
+    region_staff = make_user("region_staff", world["A"].region.code)
+    before = counts()
+    with open(path, "rb") as handle:
+        response = client.post(
+            "/api/v1/statements",
+            headers=auth_header(region_staff),
+            content_type="multipart/form-data",
+            data={"file": (handle, path.name), "partner": "simbank", "date": day.isoformat()},
+        )
+    assert response.status_code == 422, response.get_json()
+    assert "not over" in response.get_json()["message"] or "booked_at" in str(response.get_json()["errors"])
+    assert counts() == before
+    genuine = post_simbank(
+        client,
+        simbank_transfer(
+            world["stall_a"].accounts[0],
+            50_000,
+            transaction_id="SIM-F1",
+            bank_reference="FTF1",
+            booked_at=soon.isoformat(timespec="seconds"),
+        ),
+    )
+    assert genuine.status_code == 200 and genuine.get_json() == {"status": "accepted"}
