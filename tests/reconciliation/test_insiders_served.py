@@ -216,6 +216,40 @@ def test_those_who_may_not_upload_are_refused_before_the_body_is_read(service):
     assert _refused_without_the_body(base, "/api/v1/statements", headers, 65 * 1024 * 1024) == 413
 
 
+def test_a_chunked_upload_beyond_the_role_s_limit_is_413_not_a_500(service):
+    """Without a Content-Length the limit cannot be told up front: the body is read up to the
+    role's limit (64 MB for region staff) and refused there, nothing written."""
+    base, engine, tokens, _ = service
+    runs = one(engine, "SELECT count(*) FROM reconciliation_run")
+    head = (
+        b'--x\r\nContent-Disposition: form-data; name="partner"\r\n\r\nsimbank\r\n'
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\nContent-Type: text/csv\r\n\r\n'
+    )
+
+    def body():
+        yield head
+        block = b"x" * (1 << 20)
+        for _ in range(66):  # past 64 MB
+            yield block
+        yield b"\r\n--x--\r\n"
+
+    try:
+        response = requests.post(
+            f"{base}/api/v1/statements",
+            headers={
+                "Authorization": f"Bearer {tokens['pv.dongvan']}",
+                "Content-Type": "multipart/form-data; boundary=x",
+            },
+            data=body(),
+            timeout=120,
+        )
+        status = response.status_code
+    except requests.ConnectionError:  # the service answered and closed while the client still sent
+        status = 413
+    assert status == 413
+    assert one(engine, "SELECT count(*) FROM reconciliation_run") == runs
+
+
 def _office(base, username):
     session = requests.Session()
     token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(f"{base}/office/login").text).group(1)
