@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import case, exists, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from ..audit.services import record_change
 from ..auth.roles import STAFF_ROLES, Role
@@ -339,6 +340,19 @@ def _breaks_in_scope(actor):
         .join(Vendor, Vendor.id == BankTransaction.vendor_id)
         .where(BankTransaction.id == item.transaction_id, Vendor.market_id.in_(markets))
     )
+    # The account is the reader's where _owning_markets() says so: a live (active or pending)
+    # registration decides; an old one counts only when the account is live nowhere. Any
+    # registration counted once: a vendor who moved to another market left the old market's
+    # manager reading the new market's breaks on the account, its stall named (issue 24's review).
+    live = ("active", "pending")
+    other = aliased(ReceivingAccount)
+    live_elsewhere = exists(
+        select(other.id).where(
+            other.account_number == item.account_number,
+            or_(item.bin.is_(None), other.bin == item.bin),
+            other.status.in_(live),
+        )
+    )
     by_account = exists(
         select(ReceivingAccount.id)
         .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
@@ -346,6 +360,7 @@ def _breaks_in_scope(actor):
             ReceivingAccount.account_number == item.account_number,
             or_(item.bin.is_(None), ReceivingAccount.bin == item.bin),
             Vendor.market_id.in_(markets),
+            or_(ReceivingAccount.status.in_(live), ~live_elsewhere),
         )
     )
     return by_transaction | by_account

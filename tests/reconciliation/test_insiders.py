@@ -365,3 +365,40 @@ def test_region_staff_may_not_plant_a_line_the_bank_has_not_booked_yet(client, w
         ),
     )
     assert genuine.status_code == 200 and genuine.get_json() == {"status": "accepted"}
+
+
+def test_a_market_no_longer_reads_the_breaks_of_an_account_that_moved_to_another_market(client, world, tmp_path):
+    """An account once registered at a stall of B (deactivated when the vendor moved) and live now
+    at a stall of A: a province run's breaks on it are A's, not B's. B's manager read them through
+    the old registration — the line, the amount, and A's stall (insider review of issue 24)."""
+    moved = ("970418", "5550001111")
+    old = make_vendor(world["B"], accounts=[account_data(*moved, "LE VAN MINH")])
+    old.accounts[0].set_status("deactivated")
+    db.session.commit()
+    make_vendor(world["A"], accounts=[account_data(*moved, "LE VAN MINH")])
+    path = write_statement(
+        tmp_path / "province.csv",
+        [
+            (*moved, 0, [line("SIM-M1", "FTM1", f"{DAY}T10:00:00+07:00", 60_000)], None),
+            (*B_ACCOUNT, 0, [line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000)], None),
+        ],
+        repeat_rows=("SIM-M1",),
+    )
+    response = upload(client, path, make_user("admin"))
+    assert response.status_code == 201, response.get_json()
+    run_id = response.get_json()["id"]
+    admin_view = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=auth_header(make_user("admin")))
+    assert {item["kind"] for item in admin_view.get_json()["items"]} >= {"missing_callback", "duplicate"}
+    headers = auth_header(make_user("market_manager", world["B"].code))
+    run = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=headers).get_json()
+    assert run["markets"] == [world["B"].code] and run["breaks_by_kind"] == {}
+    items = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=headers).get_json()["items"]
+    assert items == []
+    csv_text = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv", headers=headers).get_data(as_text=True)
+    assert "SIM-M1" not in csv_text and moved[1] not in csv_text
+    # A's manager reads them.
+    own = client.get(
+        f"/api/v1/reconciliation-runs/{run_id}/breaks",
+        headers=auth_header(make_user("market_manager", world["A"].code)),
+    ).get_json()["items"]
+    assert {item["bank_txn_id"] for item in own} == {"SIM-M1"}
