@@ -402,3 +402,40 @@ def test_a_market_no_longer_reads_the_breaks_of_an_account_that_moved_to_another
         headers=auth_header(make_user("market_manager", world["A"].code)),
     ).get_json()["items"]
     assert {item["bank_txn_id"] for item in own} == {"SIM-M1"}
+
+
+def test_a_partial_reader_is_not_told_the_file_s_size(client, world, tmp_path):
+    """The file-wide class totals are left out for a reader whose scope covers only some of the
+    run's markets; its line and account counts told the other markets' trade just as well (10
+    lines of theirs in a run of 4,000). Left out too, in the API and on the office's pages."""
+    path = write_statement(
+        tmp_path / "province.csv",
+        [
+            (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
+            (
+                *B_ACCOUNT,
+                0,
+                [line(f"SIM-B{n}", f"FTB{n}", f"{DAY}T10:{n:02d}:00+07:00", 1_000 + n) for n in range(2, 9)],
+                None,
+            ),
+        ],
+    )
+    response = upload(client, path, make_user("admin"))
+    assert (response.get_json()["line_count"], response.get_json()["account_count"]) == (8, 2)
+    run_id = response.get_json()["id"]
+    manager = make_user("market_manager", world["A"].code)
+    run = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(manager)).get_json()
+    assert run["partial"] is True
+    assert (run["line_count"], run["account_count"], run["break_count"]) == (None, None, 1)
+    [listed] = client.get("/api/v1/reconciliation-runs", headers=auth_header(manager)).get_json()["items"]
+    assert (listed["line_count"], listed["account_count"]) == (None, None)
+    from tests.office.conftest import sign_in
+
+    sign_in(client, manager)
+    code = world["A"].code
+    listing = client.get(f"/office/m/{code}/reconciliation").get_data(as_text=True)
+    row = listing[listing.index(f'data-run="{run_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert ">8<" not in row and "—" in row
+    page = client.get(f"/office/m/{code}/reconciliation/{run_id}").get_data(as_text=True)
+    assert "8 dòng" not in page and "2 tài khoản" not in page
