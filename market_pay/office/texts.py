@@ -409,6 +409,21 @@ SERVICE_WORDS_VI = (
         re.compile(r"^The statement has accounts outside your scope"),
         "Sao kê có tài khoản ngoài phạm vi của bạn; chưa đối soát gì.",
     ),
+    (
+        re.compile(r"^The statement's day (\S+) is not over yet"),
+        "Ngày {0} của sao kê chưa kết thúc (giờ Việt Nam): hãy tải lên từ ngày mai; chưa đối soát gì.",
+    ),
+    (re.compile(r"^A day before today \(Vietnam time\)\."), "Một ngày trước hôm nay (giờ Việt Nam)."),
+    (
+        re.compile(r"^The statement lists a line booked later than now"),
+        "Sao kê có dòng hạch toán sau thời điểm hiện tại; chưa đối soát gì.",
+    ),
+    (re.compile(r"^Booked after now"), "Thời điểm hạch toán ở tương lai: ngân hàng chưa ghi dòng này."),
+    (re.compile(r"^The bank export cannot be read"), "Không đọc được tệp sao kê của ngân hàng; chưa đối soát gì."),
+    (
+        re.compile(r"^A cell of this row cannot be read"),
+        "Một ô của dòng này không đọc được (ngày, số hoặc chữ ngoài phạm vi).",
+    ),
     (re.compile(r"^The same account is listed twice\."), "Tài khoản này bị nhập hai lần."),
     (re.compile(r"^Some rows are invalid; nothing was imported\."), "Một số dòng không hợp lệ; chưa có gì được ghi."),
     (re.compile(r"^The file's header is incomplete\."), "Dòng tiêu đề của tệp thiếu cột."),

@@ -188,3 +188,28 @@ def test_region_staff_upload_a_statement_larger_than_a_form_through_the_office(c
         data={"csrf_token": token, "partner": "simbank\x00"},
     )
     assert nul.status_code == 400
+
+
+def test_region_staff_are_told_in_vietnamese_that_today_s_statement_waits_for_tomorrow(client, office, tmp_path):
+    from datetime import datetime
+
+    from market_pay.common.local_time import local_zone
+
+    account = office.stall_a.accounts[0]
+    now = datetime.now(local_zone())
+    path = write_statement(
+        tmp_path / "today.csv",
+        [
+            (
+                account.bin,
+                account.account_number,
+                0,
+                [line("SIM-T", "FTT", now.isoformat(timespec="seconds"), 9_000)],
+                None,
+            )
+        ],
+    )
+    response = upload(client, office.market_a.code, sign_in(client, office.staff_a), path)
+    assert response.status_code == 422
+    assert "chưa kết thúc (giờ Việt Nam): hãy tải lên từ ngày mai" in response.get_data(as_text=True)
+    assert runs() == 0
