@@ -439,3 +439,35 @@ def test_a_partial_reader_is_not_told_the_file_s_size(client, world, tmp_path):
     assert ">8<" not in row and "—" in row
     page = client.get(f"/office/m/{code}/reconciliation/{run_id}").get_data(as_text=True)
     assert "8 dòng" not in page and "2 tài khoản" not in page
+
+
+def test_region_staff_may_not_plant_a_day_only_line_of_today_in_yesterday_s_mt940(client, world):
+    """MT940 gives the booking day only ("some time that day"): a line dated today may stand for a
+    transfer later today, so it waits until today is over, like a timed line booked after now."""
+    import io
+    from datetime import timedelta
+
+    today = _vietnam_now().date()
+    yesterday = today - timedelta(days=1)
+
+    def day61(day, amount, reference):
+        return f":61:{day:%y%m%d}{day:%m%d}C{amount},NTRFNONREF//{reference}\n:86:CHUYEN TIEN\n"
+
+    text = (
+        f":20:STMT1\n:25:{A_ACCOUNT[0]}/{A_ACCOUNT[1]}\n:28C:1/1\n:60F:C{yesterday:%y%m%d}VND0,\n"
+        + day61(yesterday, 1000, "FTY1")
+        + day61(yesterday, 2000, "FTY2")
+        + day61(today, 50000, "FTF9")
+        + f":62F:C{today:%y%m%d}VND53000,\n-\n"
+    )
+    region_staff = make_user("region_staff", world["A"].region.code)
+    before = counts()
+    response = client.post(
+        "/api/v1/statements",
+        headers=auth_header(region_staff),
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(text.encode()), "s.sta"), "partner": "simbank"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "booked_at" in str(response.get_json()["errors"])
+    assert counts() == before
