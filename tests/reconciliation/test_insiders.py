@@ -471,3 +471,32 @@ def test_region_staff_may_not_plant_a_day_only_line_of_today_in_yesterday_s_mt94
     assert response.status_code == 422, response.get_json()
     assert "booked_at" in str(response.get_json()["errors"])
     assert counts() == before
+
+
+def test_no_one_sets_a_partner_s_pull_token_over_http(client, world):
+    """`partners set --pull-token` is the command line's (the operator's): the administration page
+    adds callback secrets and SePay API keys only, and is an administrator's alone; the API has no
+    route for credentials at all. (Held in the insider review of issue 24.)"""
+    from market_pay.payments.models import PartnerCredential
+    from tests.office.conftest import sign_in
+
+    def tokens():
+        return db.session.scalar(select(func.count(PartnerCredential.id)).where(PartnerCredential.kind == "pull_token"))
+
+    before = tokens()
+    for user in (
+        make_user("market_manager", world["A"].code),
+        make_user("region_staff", world["A"].region.code),
+        make_user("admin"),
+    ):
+        staff = client.application.test_client()
+        token = sign_in(staff, user)
+        for kind in ("pull_token", "client_id"):
+            response = staff.post(
+                "/admin/partners/sepay/add", data={"kind": kind, "value": "stolen-pull-token-1", "csrf_token": token}
+            )
+            assert response.status_code == (422 if user.role == "admin" else 403), (user.role, kind)
+    headers = auth_header(make_user("admin"))
+    for path in ("/api/v1/partners/sepay", "/api/v1/partners/sepay/credentials", "/api/v1/partners"):
+        assert client.post(path, headers=headers, json={"pull_token": "stolen-pull-token-1"}).status_code in (404, 405)
+    assert tokens() == before
