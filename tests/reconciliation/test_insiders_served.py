@@ -304,6 +304,43 @@ def test_ten_identical_uploads_at_once_make_one_run(service):
     assert one(engine, "SELECT count(*) FROM bank_transaction WHERE statement_txn_id = 'SIM-R1'") == 1
 
 
+def test_ten_identical_office_uploads_at_once_make_one_run(service):
+    base, engine, _, tmp = service
+    day = yesterday()
+    path = write_statement(
+        tmp / "office-race.csv",
+        [(*A_ACCOUNT, 0, [line("SIM-O1", "FTO1", f"{day}T11:00:00+07:00", 35_000, description="MUA")], None)],
+    )
+    payload = path.read_bytes()
+    session, token = _office(base, "pv.dongvan")
+    runs = one(engine, "SELECT count(*) FROM reconciliation_run")
+    barrier, answers = threading.Barrier(RACERS), []
+
+    def send():
+        own = requests.Session()
+        own.cookies.update(session.cookies)
+        barrier.wait()
+        answers.append(
+            own.post(
+                f"{base}/office/m/DV/reconciliation",
+                files={"file": ("office-race.csv", payload)},
+                data={"partner": "simbank", "csrf_token": token},
+                allow_redirects=False,
+                timeout=120,
+            )
+        )
+
+    threads = [threading.Thread(target=send) for _ in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answer.status_code for answer in answers] == [302] * RACERS, [a.text[:200] for a in answers]
+    assert len({answer.headers["Location"] for answer in answers}) == 1  # the one run, for all ten
+    assert one(engine, "SELECT count(*) FROM reconciliation_run") == runs + 1
+    assert one(engine, "SELECT count(*) FROM bank_transaction WHERE statement_txn_id = 'SIM-O1'") == 1
+
+
 # -- a formula in a bank's export, in someone's download -------------------------------------------------
 def test_a_formula_in_a_bank_export_stays_text_in_the_breaks_download(service):
     base, _, tokens, _ = service
