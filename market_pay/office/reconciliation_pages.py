@@ -99,6 +99,8 @@ def runs(actor, code, status=200, errors=None):
         newest_first=True,  # the day just uploaded, not the first run ever
     )
     counts = {run.id: sum(reconciliation.breaks_by_kind(run, actor).values()) for run in found}
+    # A run's line count is file-wide: shown only to those who see the whole run (as the API).
+    whole = {run.id for run in found if reconciliation.sees_whole_run(actor, run)}
     return render_page(
         "office/reconciliation.html",
         status,
@@ -106,6 +108,7 @@ def runs(actor, code, status=200, errors=None):
         market=market,
         runs=found,
         counts=counts,
+        whole=whole,
         next_cursor=next_cursor,
         may_upload=_may_upload(actor),
         partners=PARTNERS,
@@ -144,6 +147,7 @@ def run(actor, code, run_id):
         market=market,
         run=found,
         classes=classes,
+        whole=whole,
         breaks=breaks,
         kind=kind,
         next_after=shown[-1][0].id if len(rows) > BREAKS_SHOWN else None,

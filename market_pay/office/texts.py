@@ -149,6 +149,7 @@ OFFICE_TEXTS = {
         "format_xlsx_layout": "Excel theo mẫu {bank}",
         "upload_who": "Sao kê do quản trị viên hoặc cán bộ xã/tỉnh tải lên; ban quản lý chợ xem kết quả tại đây.",
         "run_line": "{lines} dòng, {accounts} tài khoản; {who} tải lên lúc {at}.",
+        "run_line_partial": "{who} tải lên lúc {at}. Sao kê có cả tài khoản của chợ khác: chỉ hiện phần của chợ bạn.",
         "class": "Loại",
         "callbacks": "Thông báo",
         "amount_in": "Tiền vào",
@@ -310,6 +311,7 @@ OFFICE_TEXTS = {
         "format_xlsx_layout": "Excel in the {bank} layout",
         "upload_who": "Statements are uploaded by an administrator or commune/province staff; the market office reads the results here.",
         "run_line": "{lines} lines, {accounts} accounts; uploaded by {who} at {at}.",
+        "run_line_partial": "Uploaded by {who} at {at}. The statement also covers other markets' accounts: only your part is shown.",
         "class": "Class",
         "callbacks": "Callbacks",
         "amount_in": "In",
@@ -411,6 +413,21 @@ SERVICE_WORDS_VI = (
     (
         re.compile(r"^The statement has accounts outside your scope"),
         "Sao kê có tài khoản ngoài phạm vi của bạn; chưa đối soát gì.",
+    ),
+    (
+        re.compile(r"^The statement's day (\S+) is not over yet"),
+        "Ngày {0} của sao kê chưa kết thúc (giờ Việt Nam): hãy tải lên từ ngày mai; chưa đối soát gì.",
+    ),
+    (re.compile(r"^A day before today \(Vietnam time\)\."), "Một ngày trước hôm nay (giờ Việt Nam)."),
+    (
+        re.compile(r"^The statement lists a line booked later than now"),
+        "Sao kê có dòng hạch toán sau thời điểm hiện tại; chưa đối soát gì.",
+    ),
+    (re.compile(r"^Booked after now"), "Thời điểm hạch toán ở tương lai: ngân hàng chưa ghi dòng này."),
+    (re.compile(r"^The bank export cannot be read"), "Không đọc được tệp sao kê của ngân hàng; chưa đối soát gì."),
+    (
+        re.compile(r"^A cell of this row cannot be read"),
+        "Một ô của dòng này không đọc được (ngày, số hoặc chữ ngoài phạm vi).",
     ),
     (re.compile(r"^The same account is listed twice\."), "Tài khoản này bị nhập hai lần."),
     (re.compile(r"^Some rows are invalid; nothing was imported\."), "Một số dòng không hợp lệ; chưa có gì được ghi."),

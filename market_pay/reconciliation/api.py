@@ -32,7 +32,7 @@ bp = Blueprint("reconciliation", __name__, url_prefix="/api/v1")
 
 def dump_run(run, actor, lang="vi", already_reconciled=False) -> dict:
     """The run as `actor` may see it: a reader whose scope covers only some of its markets gets
-    their markets, their breaks, and no file-wide class totals ("partial": true)."""
+    their markets, their breaks, and no file-wide class totals or counts ("partial": true)."""
     whole = services.sees_whole_run(actor, run)
     classes = (
         [{"name": name, "label": CLASS_LABELS[name][lang], **run.totals.get(name, {})} for name in CLASSES]
@@ -47,8 +47,9 @@ def dump_run(run, actor, lang="vi", already_reconciled=False) -> dict:
             "statement_date": run.statement_date,
             "file_name": run.file_name,
             "file_sha256": run.file_sha256,
-            "line_count": run.line_count,
-            "account_count": run.account_count,
+            # File-wide like the class totals: another market's lines and accounts are its trade.
+            "line_count": run.line_count if whole else None,
+            "account_count": run.account_count if whole else None,
             "markets": services.run_markets(run, actor),
             "classes": classes,
             "break_count": run.break_count if whole else sum(by_kind.values()),

@@ -59,8 +59,9 @@ class RunSchema(StrictSchema):
     statement_date = fields.Date()
     file_name = fields.String()
     file_sha256 = fields.String()
-    line_count = fields.Integer()
-    account_count = fields.Integer()
+    # None for a partial reader (the file's size would tell the other markets' trade).
+    line_count = fields.Integer(allow_none=True)
+    account_count = fields.Integer(allow_none=True)
     markets = fields.List(fields.String())
     classes = fields.List(fields.Nested(ClassTotalSchema))
     break_count = fields.Integer()

@@ -2,9 +2,11 @@
 
 import logging
 import time
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import case, exists, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from ..audit.services import record_change
 from ..auth.roles import STAFF_ROLES, Role
@@ -111,6 +113,33 @@ def _require_accounts_in_scope(actor, check, owners: dict):
         )
 
 
+def _require_booked(actor, check):
+    """A region staff member's statement is of a day that is over (Vietnam time), and lists no line
+    booked after now (a day cut-off line of the next day included). A line the bank has not booked
+    yet takes the money key of the callback still to come: that genuine callback was then a
+    duplicate, and the planted line's content, not the payer's, decided where the money went. The
+    pull refuses a day not over for the same reason (pull/runs.py). An administrator and the
+    command line (the simulator reconciles the day it is running) are the operator and may."""
+    if actor is None or actor.role == "admin":
+        return
+    now = datetime.now(local_zone())
+    if check.statement_date is not None and check.statement_date >= now.date():
+        raise ValidationFailed(
+            f"The statement's day {check.statement_date:%d/%m/%Y} is not over yet (Vietnam time): "
+            "upload it from tomorrow on; nothing was reconciled.",
+            {"date": ["A day before today (Vietnam time)."]},
+        )
+    if check.last_booked is not None and check.last_booked > now:
+        raise ValidationFailed(
+            "The statement lists a line booked later than now; nothing was reconciled.",
+            {
+                f"{check.unit} {check.last_booked_row}": {
+                    "booked_at": ["Booked after now: the bank has not booked it yet."]
+                }
+            },
+        )
+
+
 def _existing_run(partner, sha256):
     return db.session.scalar(
         select(ReconciliationRun).where(ReconciliationRun.partner == partner, ReconciliationRun.file_sha256 == sha256)
@@ -144,6 +173,7 @@ def reconcile_checked(actor, check, path, partner: str, file_name: str):
 def _reconcile_checked(actor, check, path, partner, file_name):
     owners = _owning_markets(check.accounts)
     _require_accounts_in_scope(actor, check, owners)
+    _require_booked(actor, check)
     market_ids = set(owners.values())
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SELECT pg_advisory_xact_lock({RECONCILE_LOCK_KEY})"))
@@ -310,6 +340,19 @@ def _breaks_in_scope(actor):
         .join(Vendor, Vendor.id == BankTransaction.vendor_id)
         .where(BankTransaction.id == item.transaction_id, Vendor.market_id.in_(markets))
     )
+    # The account is the reader's where _owning_markets() says so: a live (active or pending)
+    # registration decides; an old one counts only when the account is live nowhere. Any
+    # registration counted once: a vendor who moved to another market left the old market's
+    # manager reading the new market's breaks on the account, its stall named (issue 24's review).
+    live = ("active", "pending")
+    other = aliased(ReceivingAccount)
+    live_elsewhere = exists(
+        select(other.id).where(
+            other.account_number == item.account_number,
+            or_(item.bin.is_(None), other.bin == item.bin),
+            other.status.in_(live),
+        )
+    )
     by_account = exists(
         select(ReceivingAccount.id)
         .join(Vendor, Vendor.id == ReceivingAccount.vendor_id)
@@ -317,6 +360,7 @@ def _breaks_in_scope(actor):
             ReceivingAccount.account_number == item.account_number,
             or_(item.bin.is_(None), ReceivingAccount.bin == item.bin),
             Vendor.market_id.in_(markets),
+            or_(ReceivingAccount.status.in_(live), ~live_elsewhere),
         )
     )
     return by_transaction | by_account

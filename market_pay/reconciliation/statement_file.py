@@ -106,6 +106,11 @@ class StatementCheck:
     dates: Counter = field(default_factory=Counter)
     first_row_of_date: dict = field(default_factory=dict)
     statement_date: date | None = None
+    # The latest moment any line can have been booked (a day-only line: its day's end) and its row:
+    # a region staff member's file may not list a line the bank has not booked yet
+    # (services._require_booked).
+    last_booked: datetime | None = None
+    last_booked_row: int = 0
     format: str = "csv"  # formats/__init__.py
     unit: str = "row"  # what the file's numbers count: CSV and XLSX rows, MT940 and XML lines
     ids: bool = True  # whether lines carry the partner's transaction id (our CSV, a pulled day)
@@ -310,6 +315,11 @@ def _follow_chain(number: int, parsed, check: StatementCheck, zone: ZoneInfo):
         )
         return
     check.lines += 1
+    # A day-only line (MT940, a date-only camt or XLSX line) may stand for any time that day: the
+    # latest it can have been booked is the day's end.
+    latest = line.booked_at + timedelta(days=1) if line.date_only else line.booked_at
+    if check.last_booked is None or latest > check.last_booked:
+        check.last_booked, check.last_booked_row = latest, number
     local_day = line.booked_at.astimezone(zone).date()
     check.dates[local_day] += 1
     check.first_row_of_date.setdefault(local_day, number)

@@ -157,3 +157,59 @@ def test_the_format_and_account_are_the_api_s_for_a_manager_too(client, office, 
     refused = upload(client, office.market_a.code, token, path, format="nonsense", account_bin="x")
     assert refused.status_code == 403
     assert runs() == 0
+
+
+def test_region_staff_upload_a_statement_larger_than_a_form_through_the_office(client, office, statement, tmp_path):
+    """The page promises the role's statement limit (64 MB for region staff), not a form's 2 MB: the
+    app's NUL check read every page form before the office set that limit, so any real day's file
+    over 2 MB was a 413 (found by the insider review of issue 24)."""
+    account = office.stall_a.accounts[0]
+    lines = [
+        line(f"SIM-BIG-{n}", f"FTBIG{n}", f"{DAY}T10:00:00+07:00", 1_000 + n, description="MUA " + "x" * 900)
+        for n in range(2_600)
+    ]
+    big = write_statement(tmp_path / "big.csv", [(account.bin, account.account_number, 0, lines, None)])
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    assert limit < big.stat().st_size < client.application.config["STATEMENT_MAX_BYTES_REGION"]
+    token = sign_in(client, office.staff_a)
+    response = upload(client, office.market_a.code, token, big)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert runs() == 1
+    # Ordinary forms keep a form's limit, and their NUL check.
+    huge = client.post(
+        f"/office/m/{office.market_a.code}/stalls/{office.stall_a.id}/logins",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "note": "x" * (limit + 1)},
+    )
+    assert huge.status_code == 413
+    nul = client.post(
+        f"/office/m/{office.market_a.code}/reconciliation",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "partner": "simbank\x00"},
+    )
+    assert nul.status_code == 400
+
+
+def test_region_staff_are_told_in_vietnamese_that_today_s_statement_waits_for_tomorrow(client, office, tmp_path):
+    from datetime import datetime
+
+    from market_pay.common.local_time import local_zone
+
+    account = office.stall_a.accounts[0]
+    now = datetime.now(local_zone())
+    path = write_statement(
+        tmp_path / "today.csv",
+        [
+            (
+                account.bin,
+                account.account_number,
+                0,
+                [line("SIM-T", "FTT", now.isoformat(timespec="seconds"), 9_000)],
+                None,
+            )
+        ],
+    )
+    response = upload(client, office.market_a.code, sign_in(client, office.staff_a), path)
+    assert response.status_code == 422
+    assert "chưa kết thúc (giờ Việt Nam): hãy tải lên từ ngày mai" in response.get_data(as_text=True)
+    assert runs() == 0

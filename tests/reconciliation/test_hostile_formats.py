@@ -230,3 +230,44 @@ def test_uploaders_outside_the_account_s_scope_are_refused_in_every_format(clien
     manager = make_user("market_manager", make_market().code)
     assert upload(client, manager, payload, name).status_code == 403
     assert credits() == before
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="B4" t="d"><v>99999-01-01T00:00:00</v></c>',  # an ISO date cell of year 99999
+        '<c r="B4" t="n"><v>abc</v></c>',  # a number that is not one
+        '<c r="B4" t="s"><v>999</v></c>',  # a shared string that is not in the table
+        '<c r="ZZZZZZ4" t="n"><v>1</v></c>',  # a column beyond the grid
+        '<c r="B4"><v>1</v></c><bogus',  # XML that is not well formed
+    ],
+)
+def test_an_xlsx_cell_openpyxl_cannot_read_is_a_named_refusal(client, admin, cell):
+    """Found by the insider review of issue 24: openpyxl raises while streaming such a cell (a
+    ValueError, IndexError or XML error), which was a 500 for a region staff member's upload."""
+    payload, _ = _xlsx(None, f'<row r="4">{cell}' + ("" if cell.endswith("<bogus") else "</row>"))
+    response = upload(client, admin, payload, "s.xlsx", account="/".join(ACCOUNT))
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "row 4" in response.get_json()["errors"], response.get_json()
+    assert credits() == 0
+
+
+@pytest.mark.parametrize("serial", [1e10, 2_958_466, 1e300])  # 2,958,466 is 1 January 10000
+def test_an_xlsx_date_cell_beyond_the_calendar_is_a_named_refusal(client, admin, serial):
+    """A date-formatted number past year 9999: openpyxl's conversion raised OverflowError (a 500)."""
+    layout = layouts()["layouts"][0]
+    columns = layout["columns"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Số tài khoản:", ACCOUNT[1]])
+    sheet.append(["Số dư đầu kỳ:", 0])
+    roles = ("date", "reference", "debit", "credit", "balance", "content")
+    sheet.append(["STT", *(columns[role][0] for role in roles)])
+    sheet.append([1, serial, "FT1", None, 10000, 10000, "CHUYEN TIEN"])
+    sheet.cell(row=4, column=2).number_format = "dd/mm/yyyy"
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, admin, out.getvalue(), "s.xlsx", account="/".join(ACCOUNT))
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "row 4" in response.get_json()["errors"], response.get_json()
+    assert credits() == 0

@@ -317,3 +317,186 @@ def test_the_adoption_report_shows_recovered_money_beside_the_confirmed(client, 
     assert (row["cashless_value"], row["confirmed_value"], row["recovered_value"]) == (85_000, 85_000, 15_000)
     csv_text = client.get(url + "&format=csv&lang=en", headers=headers).get_data(as_text=True)
     assert "Of which recovered from statements" in csv_text
+
+
+# -- a statement of a day not over (insider review of issue 24) -----------------------------------------
+def _vietnam_now():
+    from datetime import datetime
+
+    from market_pay.common.local_time import local_zone
+
+    return datetime.now(local_zone())
+
+
+@pytest.mark.parametrize("statement_day", ["today", "yesterday"])
+def test_region_staff_may_not_plant_a_line_the_bank_has_not_booked_yet(client, world, tmp_path, statement_day):
+    """A line booked after now (today's statement, or yesterday's with a "day cut-off" line) took
+    the money key of a callback still to come: the genuine callback was then a duplicate, and the
+    planted line's content (not the payer's) decided where the money went. Refused whole, as the
+    pull refuses a day that is not over; nothing written; the genuine callback is credited."""
+    from datetime import timedelta
+
+    soon = _vietnam_now() + timedelta(minutes=10)
+    day = soon.date() - timedelta(days=1) if statement_day == "yesterday" else soon.date()
+    path = write_statement(
+        tmp_path / "early.csv",
+        [(*A_ACCOUNT, 0, [line("SIM-F1", "FTF1", soon.isoformat(timespec="seconds"), 50_000, description="X")], None)],
+    )
+    region_staff = make_user("region_staff", world["A"].region.code)
+    before = counts()
+    with open(path, "rb") as handle:
+        response = client.post(
+            "/api/v1/statements",
+            headers=auth_header(region_staff),
+            content_type="multipart/form-data",
+            data={"file": (handle, path.name), "partner": "simbank", "date": day.isoformat()},
+        )
+    assert response.status_code == 422, response.get_json()
+    assert "not over" in response.get_json()["message"] or "booked_at" in str(response.get_json()["errors"])
+    assert counts() == before
+    genuine = post_simbank(
+        client,
+        simbank_transfer(
+            world["stall_a"].accounts[0],
+            50_000,
+            transaction_id="SIM-F1",
+            bank_reference="FTF1",
+            booked_at=soon.isoformat(timespec="seconds"),
+        ),
+    )
+    assert genuine.status_code == 200 and genuine.get_json() == {"status": "accepted"}
+
+
+def test_a_market_no_longer_reads_the_breaks_of_an_account_that_moved_to_another_market(client, world, tmp_path):
+    """An account once registered at a stall of B (deactivated when the vendor moved) and live now
+    at a stall of A: a province run's breaks on it are A's, not B's. B's manager read them through
+    the old registration — the line, the amount, and A's stall (insider review of issue 24)."""
+    moved = ("970418", "5550001111")
+    old = make_vendor(world["B"], accounts=[account_data(*moved, "LE VAN MINH")])
+    old.accounts[0].set_status("deactivated")
+    db.session.commit()
+    make_vendor(world["A"], accounts=[account_data(*moved, "LE VAN MINH")])
+    path = write_statement(
+        tmp_path / "province.csv",
+        [
+            (*moved, 0, [line("SIM-M1", "FTM1", f"{DAY}T10:00:00+07:00", 60_000)], None),
+            (*B_ACCOUNT, 0, [line("SIM-B1", "FTB1", f"{DAY}T09:00:00+07:00", 70_000)], None),
+        ],
+        repeat_rows=("SIM-M1",),
+    )
+    response = upload(client, path, make_user("admin"))
+    assert response.status_code == 201, response.get_json()
+    run_id = response.get_json()["id"]
+    admin_view = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=auth_header(make_user("admin")))
+    assert {item["kind"] for item in admin_view.get_json()["items"]} >= {"missing_callback", "duplicate"}
+    headers = auth_header(make_user("market_manager", world["B"].code))
+    run = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=headers).get_json()
+    assert run["markets"] == [world["B"].code] and run["breaks_by_kind"] == {}
+    items = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks", headers=headers).get_json()["items"]
+    assert items == []
+    csv_text = client.get(f"/api/v1/reconciliation-runs/{run_id}/breaks.csv", headers=headers).get_data(as_text=True)
+    assert "SIM-M1" not in csv_text and moved[1] not in csv_text
+    # A's manager reads them.
+    own = client.get(
+        f"/api/v1/reconciliation-runs/{run_id}/breaks",
+        headers=auth_header(make_user("market_manager", world["A"].code)),
+    ).get_json()["items"]
+    assert {item["bank_txn_id"] for item in own} == {"SIM-M1"}
+
+
+def test_a_partial_reader_is_not_told_the_file_s_size(client, world, tmp_path):
+    """The file-wide class totals are left out for a reader whose scope covers only some of the
+    run's markets; its line and account counts told the other markets' trade just as well (10
+    lines of theirs in a run of 4,000). Left out too, in the API and on the office's pages."""
+    path = write_statement(
+        tmp_path / "province.csv",
+        [
+            (*A_ACCOUNT, 0, [line("SIM-A1", "FTA1", f"{DAY}T10:00:00+07:00", 20_000)], None),
+            (
+                *B_ACCOUNT,
+                0,
+                [line(f"SIM-B{n}", f"FTB{n}", f"{DAY}T10:{n:02d}:00+07:00", 1_000 + n) for n in range(2, 9)],
+                None,
+            ),
+        ],
+    )
+    response = upload(client, path, make_user("admin"))
+    assert (response.get_json()["line_count"], response.get_json()["account_count"]) == (8, 2)
+    run_id = response.get_json()["id"]
+    manager = make_user("market_manager", world["A"].code)
+    run = client.get(f"/api/v1/reconciliation-runs/{run_id}", headers=auth_header(manager)).get_json()
+    assert run["partial"] is True
+    assert (run["line_count"], run["account_count"], run["break_count"]) == (None, None, 1)
+    [listed] = client.get("/api/v1/reconciliation-runs", headers=auth_header(manager)).get_json()["items"]
+    assert (listed["line_count"], listed["account_count"]) == (None, None)
+    from tests.office.conftest import sign_in
+
+    sign_in(client, manager)
+    code = world["A"].code
+    listing = client.get(f"/office/m/{code}/reconciliation").get_data(as_text=True)
+    row = listing[listing.index(f'data-run="{run_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert ">8<" not in row and "—" in row
+    page = client.get(f"/office/m/{code}/reconciliation/{run_id}").get_data(as_text=True)
+    assert "8 dòng" not in page and "2 tài khoản" not in page
+
+
+def test_region_staff_may_not_plant_a_day_only_line_of_today_in_yesterday_s_mt940(client, world):
+    """MT940 gives the booking day only ("some time that day"): a line dated today may stand for a
+    transfer later today, so it waits until today is over, like a timed line booked after now."""
+    import io
+    from datetime import timedelta
+
+    today = _vietnam_now().date()
+    yesterday = today - timedelta(days=1)
+
+    def day61(day, amount, reference):
+        return f":61:{day:%y%m%d}{day:%m%d}C{amount},NTRFNONREF//{reference}\n:86:CHUYEN TIEN\n"
+
+    text = (
+        f":20:STMT1\n:25:{A_ACCOUNT[0]}/{A_ACCOUNT[1]}\n:28C:1/1\n:60F:C{yesterday:%y%m%d}VND0,\n"
+        + day61(yesterday, 1000, "FTY1")
+        + day61(yesterday, 2000, "FTY2")
+        + day61(today, 50000, "FTF9")
+        + f":62F:C{today:%y%m%d}VND53000,\n-\n"
+    )
+    region_staff = make_user("region_staff", world["A"].region.code)
+    before = counts()
+    response = client.post(
+        "/api/v1/statements",
+        headers=auth_header(region_staff),
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(text.encode()), "s.sta"), "partner": "simbank"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "booked_at" in str(response.get_json()["errors"])
+    assert counts() == before
+
+
+def test_no_one_sets_a_partner_s_pull_token_over_http(client, world):
+    """`partners set --pull-token` is the command line's (the operator's): the administration page
+    adds callback secrets and SePay API keys only, and is an administrator's alone; the API has no
+    route for credentials at all. (Held in the insider review of issue 24.)"""
+    from market_pay.payments.models import PartnerCredential
+    from tests.office.conftest import sign_in
+
+    def tokens():
+        return db.session.scalar(select(func.count(PartnerCredential.id)).where(PartnerCredential.kind == "pull_token"))
+
+    before = tokens()
+    for user in (
+        make_user("market_manager", world["A"].code),
+        make_user("region_staff", world["A"].region.code),
+        make_user("admin"),
+    ):
+        staff = client.application.test_client()
+        token = sign_in(staff, user)
+        for kind in ("pull_token", "client_id"):
+            response = staff.post(
+                "/admin/partners/sepay/add", data={"kind": kind, "value": "stolen-pull-token-1", "csrf_token": token}
+            )
+            assert response.status_code == (422 if user.role == "admin" else 403), (user.role, kind)
+    headers = auth_header(make_user("admin"))
+    for path in ("/api/v1/partners/sepay", "/api/v1/partners/sepay/credentials", "/api/v1/partners"):
+        assert client.post(path, headers=headers, json={"pull_token": "stolen-pull-token-1"}).status_code in (404, 405)
+    assert tokens() == before

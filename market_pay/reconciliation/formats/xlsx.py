@@ -154,7 +154,21 @@ def read(path, account=None, layout_name=None):
 
 def _bounded(rows):
     """The sheet's rows (first MAX_COLUMNS cells each), refused past a worksheet's last row."""
-    for number, cells in enumerate(rows, start=1):
+    iterator, number = iter(rows), 0
+    while True:
+        number += 1
+        try:
+            cells = next(iterator)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001
+            # openpyxl converts each cell as the row streams in, and raises whatever the XML makes
+            # it meet: OverflowError for a date serial beyond year 9999, ValueError for a number or
+            # a column name that is none, IndexError for a shared string not in the table, an XML
+            # error for a broken part. The file's fault, never a 500 (insider review of issue 24).
+            raise _unreadable(
+                number, "A cell of this row cannot be read (a date, number or text out of range)."
+            ) from None
         if number > MAX_ROWS:
             raise _unreadable(number, f"A worksheet has at most {MAX_ROWS:,} rows.".replace(",", "."))
         yield cells
