@@ -27,55 +27,67 @@ class StatusChangeSchema(StrictSchema):
     reason = Trimmed(load_default="")
 
 
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+VENDOR_CREATE = VendorCreateSchema()
+VENDOR = VendorSchema()
+VENDOR_LIST_QUERY = VendorListQuerySchema()
+VENDORS = VendorSchema(many=True)
+VENDOR_UPDATE = VendorUpdateSchema()
+STATUS_CHANGE = StatusChangeSchema()
+ACCOUNT_CREATE = AccountCreateSchema()
+ACCOUNT = AccountSchema()
+ACCOUNT_DECISION = AccountDecisionSchema()
+
+
 @bp.post("/vendors")
 @login_required
 def register_vendor():
-    vendor = services.register_vendor(g.actor, load_json(VendorCreateSchema()))
+    vendor = services.register_vendor(g.actor, load_json(VENDOR_CREATE))
     db.session.commit()
-    return VendorSchema().dump(vendor), 201
+    return VENDOR.dump(vendor), 201
 
 
 @bp.get("/vendors")
 @login_required
 def list_vendors():
-    query = load_query(VendorListQuerySchema())
+    query = load_query(VENDOR_LIST_QUERY)
     items, next_cursor = services.list_vendors(
         g.actor, query["market_code"], query["status"], query["limit"], query["cursor"]
     )
-    return {"items": VendorSchema(many=True).dump(items), "next": next_cursor}
+    return {"items": VENDORS.dump(items), "next": next_cursor}
 
 
 @bp.get("/vendors/<int:vendor_id>")
 @login_required
 def get_vendor(vendor_id):
-    return VendorSchema().dump(services.get_vendor(g.actor, vendor_id))
+    return VENDOR.dump(services.get_vendor(g.actor, vendor_id))
 
 
 @bp.patch("/vendors/<int:vendor_id>")
 @login_required
 def update_vendor(vendor_id):
-    vendor = services.update_vendor(g.actor, vendor_id, load_json(VendorUpdateSchema()))
+    vendor = services.update_vendor(g.actor, vendor_id, load_json(VENDOR_UPDATE))
     db.session.commit()
-    return VendorSchema().dump(vendor)
+    return VENDOR.dump(vendor)
 
 
 @bp.post("/vendors/<int:vendor_id>/suspend")
 @bp.post("/vendors/<int:vendor_id>/reactivate")
 @login_required
 def change_vendor_status(vendor_id):
-    body = load_json(StatusChangeSchema()) if request.content_length else {"reason": ""}
+    body = load_json(STATUS_CHANGE) if request.content_length else {"reason": ""}
     status = "suspended" if request.path.endswith("/suspend") else "active"
     vendor = services.set_vendor_status(g.actor, vendor_id, status, body["reason"])
     db.session.commit()
-    return VendorSchema().dump(vendor)
+    return VENDOR.dump(vendor)
 
 
 @bp.post("/vendors/<int:vendor_id>/accounts")
 @login_required
 def add_account(vendor_id):
-    account = services.add_account(g.actor, vendor_id, load_json(AccountCreateSchema()))
+    account = services.add_account(g.actor, vendor_id, load_json(ACCOUNT_CREATE))
     db.session.commit()
-    return AccountSchema().dump(account), 201
+    return ACCOUNT.dump(account), 201
 
 
 @bp.post("/vendors/<int:vendor_id>/accounts/<int:account_id>/deactivate")
@@ -83,7 +95,7 @@ def add_account(vendor_id):
 def deactivate_account(vendor_id, account_id):
     account = services.deactivate_account(g.actor, vendor_id, account_id)
     db.session.commit()
-    return AccountSchema().dump(account)
+    return ACCOUNT.dump(account)
 
 
 @bp.post("/accounts/<int:account_id>/confirm")
@@ -91,13 +103,13 @@ def deactivate_account(vendor_id, account_id):
 @login_required
 def decide_account(account_id):
     """The vendor (PIN in the body) or an administrator (no body) decides a pending change."""
-    body = load_json(AccountDecisionSchema()) if request.content_length else {"pin": None}
+    body = load_json(ACCOUNT_DECISION) if request.content_length else {"pin": None}
     decide = confirm_account if request.path.endswith("/confirm") else reject_account
     account = decide(g.actor, account_id, body["pin"])
     db.session.commit()  # also keeps a wrong PIN's record, which the throttle counts
     if account is None:
         raise Forbidden("Wrong PIN.", {"pin": ["Wrong PIN."]})
-    return AccountSchema().dump(account)
+    return ACCOUNT.dump(account)
 
 
 @bp.post("/markets/<code>/vendors/import")
