@@ -9,6 +9,7 @@ from market_pay.extensions import db
 from market_pay.vendors.services import add_account
 from tests.factories import account_data, auth_header, make_market, make_region, make_user, make_vendor, scope_of
 from tests.payments.helpers import post_simbank, set_partners, simbank_transfer
+from tests.reports.test_pages import sign_in
 from tests.statements import request_statements
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -78,6 +79,20 @@ def test_the_user_list_costs_the_same_statements_for_3_and_for_30_users(client):
     many_response, many = request_statements(client, f"/api/v1/users?limit={MANY}", admin)
     assert len(many_response.get_json()["items"]) == MANY
     assert all(user["scope"] for user in many_response.get_json()["items"])
+    assert len(many) == len(few)
+
+
+def test_the_admin_users_page_costs_the_same_statements_for_3_and_for_30_users(client):
+    """3 region staff of 3 regions, 30 managers of 30 markets: each page one role's users."""
+    for _ in range(FEW):
+        make_user("region_staff", make_region().code)
+    for _ in range(MANY):
+        make_user("market_manager", make_market().code)
+    assert sign_in(client, make_user("admin")).status_code == 302
+    few_page, few = request_statements(client, "/admin/users?role=region_staff")
+    many_page, many = request_statements(client, "/admin/users?role=market_manager")
+    assert few_page.get_data(as_text=True).count("<tr") == FEW + 1  # a header row and the users
+    assert many_page.get_data(as_text=True).count("<tr") == MANY + 1
     assert len(many) == len(few)
 
 
