@@ -7,9 +7,10 @@ each request sends (BEGIN, statements, COMMIT/ROLLBACK, counted with SQLAlchemy'
 With `--profile` it prints cProfile's view of the same loop, summed by package.
 
 Requests profiled: `GET /healthz` (ours and bare), `GET /api/v1/vendors/<id>` as that stall's
-vendor and `GET /api/v1/vendors?market_code=BENCH` as the market's manager (bearer tokens).
+vendor and `GET /api/v1/vendors?market_code=BENCH` as the market's manager (bearer tokens), the
+market holding `--stalls` stalls (its list's page size).
 
-    .venv/bin/python bench/profile_request.py [--requests 3000] [--profile]
+    .venv/bin/python bench/profile_request.py [--requests 3000] [--stalls 3] [--profile]
 """
 
 import argparse
@@ -161,6 +162,9 @@ def main():
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/market_pay_profile")
     parser.add_argument("--bare-url", default="postgresql://postgres@127.0.0.1:5432/market_pay_bare")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument(
+        "--stalls", type=int, default=3, help="stalls in the market (the manager's list shows them all)"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one request")
@@ -168,7 +172,7 @@ def main():
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        market_database(args.postgres_url, [("970436", f"00{n:08d}") for n in range(3)], Path(tmp))
+        market_database(args.postgres_url, [("970436", f"00{n:08d}") for n in range(args.stalls)], Path(tmp))
     from benchlib import recreate_database
 
     recreate_database(args.bare_url)
@@ -215,7 +219,10 @@ def main():
     for wsgi, env in cases.values():  # warm: connections made, caches filled
         for _ in range(200):
             call(wsgi, env)
-    print(f"{args.requests} requests each, in process, PostgreSQL on loopback; load average {os.getloadavg()}")
+    print(
+        f"{args.requests} requests each, {args.stalls} stalls, in process, PostgreSQL on loopback;"
+        f" load average {os.getloadavg()}"
+    )
     print("| request | µs CPU/request | µs wall/request | round trips | SQLAlchemy's events per request |")
     print("|---|---:|---:|---:|---|")
     for name, (wsgi, env) in cases.items():

@@ -8,12 +8,15 @@ from . import reading
 from .schemas import AuditItemSchema, AuditQuerySchema
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+AUDIT_QUERY = AuditQuerySchema()
+AUDIT_ITEMS = AuditItemSchema(many=True)
 
 
 @bp.get("/audit-log")
 @login_required
 def audit_log():
-    query = load_query(AuditQuerySchema())
+    query = load_query(AUDIT_QUERY)
     rows, next_cursor = reading.list_audit_log(
         g.actor,
         query["market"],
@@ -25,4 +28,4 @@ def audit_log():
         query["limit"],
         query["cursor"],
     )
-    return {"items": AuditItemSchema(many=True).dump(reading.as_items(rows)), "next": next_cursor}
+    return {"items": AUDIT_ITEMS.dump(reading.as_items(rows)), "next": next_cursor}

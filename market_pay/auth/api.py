@@ -19,6 +19,16 @@ from .schemas import (
 )
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+TOKEN_REQUEST = TokenRequestSchema()
+TOKEN = TokenSchema()
+PASSWORD_CHANGE = PasswordChangeSchema()
+USER = UserSchema()
+PIN_CHANGE = PinChangeSchema()
+USER_CREATE = UserCreateSchema()
+USER_LIST_QUERY = UserListQuerySchema()
+USERS = UserSchema(many=True)
+PIN_RESET = PinResetSchema()
 
 
 def _trusted_device():
@@ -30,7 +40,7 @@ def _trusted_device():
 
 @bp.post("/auth/token")
 def issue_token():
-    data = load_json(TokenRequestSchema())
+    data = load_json(TOKEN_REQUEST)
     attempt = sign_in.begin_sign_in(data["username"], request.remote_addr or "unknown", _trusted_device())
     # The attempt is counted and committed before the password is checked: the count holds in
     # every worker, and no counter row stays locked during the slow hash check.
@@ -40,30 +50,30 @@ def issue_token():
     if outcome is None:
         raise InvalidCredentials()
     user, token, expires_at = outcome
-    return TokenSchema().dump({"token": token, "expires_at": expires_at, "user": user}), 201
+    return TOKEN.dump({"token": token, "expires_at": expires_at, "user": user}), 201
 
 
 @bp.post("/auth/password")
 @login_required
 def change_password():
-    data = load_json(PasswordChangeSchema())
+    data = load_json(PASSWORD_CHANGE)
     # Counted and committed before the old password is checked, like a sign-in.
     accounts.count_secret_check(g.actor)
     db.session.commit()
     user = accounts.change_own_password(g.actor, data["old_password"], data["new_password"], bearer_token())
     db.session.commit()
-    return UserSchema().dump(user)
+    return USER.dump(user)
 
 
 @bp.post("/auth/pin")
 @login_required
 def change_pin():
-    data = load_json(PinChangeSchema())
+    data = load_json(PIN_CHANGE)
     accounts.count_secret_check(g.actor)
     db.session.commit()
     user = accounts.change_own_pin(g.actor, data["old_pin"], data["new_pin"], bearer_token())
     db.session.commit()
-    return UserSchema().dump(user)
+    return USER.dump(user)
 
 
 @bp.post("/auth/revoke")
@@ -79,26 +89,26 @@ def revoke_token():
 @bp.get("/auth/me")
 @login_required
 def whoami():
-    return UserSchema().dump(g.actor)
+    return USER.dump(g.actor)
 
 
 @bp.post("/users")
 @login_required
 def create_user():
-    data = load_json(UserCreateSchema())
+    data = load_json(USER_CREATE)
     user = services.create_user(
         g.actor, data["username"], data["password"], data["role"], data["scope"], data["display_name"]
     )
     db.session.commit()
-    return UserSchema().dump(user), 201
+    return USER.dump(user), 201
 
 
 @bp.get("/users")
 @login_required
 def list_users():
-    query = load_query(UserListQuerySchema())
+    query = load_query(USER_LIST_QUERY)
     items, next_cursor = services.list_users(g.actor, query["role"], query["limit"], query["cursor"])
-    return {"items": UserSchema(many=True).dump(items), "next": next_cursor}
+    return {"items": USERS.dump(items), "next": next_cursor}
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -106,7 +116,7 @@ def list_users():
 def deactivate_user(user_id):
     user = services.deactivate_user(g.actor, user_id)
     db.session.commit()
-    return UserSchema().dump(user)
+    return USER.dump(user)
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -114,7 +124,7 @@ def deactivate_user(user_id):
 def reactivate_user(user_id):
     user = accounts.reactivate_user(g.actor, user_id)
     db.session.commit()
-    return UserSchema().dump(user)
+    return USER.dump(user)
 
 
 @bp.post("/users/<int:user_id>/reset-pin")
@@ -123,4 +133,4 @@ def reset_pin(user_id):
     user, pin = accounts.reset_pin(g.actor, user_id)
     db.session.commit()
     # The new PIN is in this answer only: no cache may keep it.
-    return PinResetSchema().dump({"user": user, "pin": pin}), 200, {"Cache-Control": "no-store"}
+    return PIN_RESET.dump({"user": user, "pin": pin}), 200, {"Cache-Control": "no-store"}

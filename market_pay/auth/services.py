@@ -125,9 +125,19 @@ def create_user(actor, username: str, password: str, role: str, scope_code=None,
     return user
 
 
+def _with_scopes():
+    """Loader options for a page of users: what `scope_code` reads (region, market, stall and the
+    stall's market) comes in the page's own statement, not one statement per user."""
+    return (
+        joinedload(User.region),
+        joinedload(User.market),
+        joinedload(User.vendor).joinedload(Vendor.market),
+    )
+
+
 def list_users(actor, role=None, limit=None, cursor=None):
     require_admin(actor)
-    query = select(User)
+    query = select(User).options(*_with_scopes())
     if role:
         query = query.where(User.role == role)
     return paginate(query, User.id, limit, cursor)
@@ -137,7 +147,7 @@ def search_users(actor, words: str = "", role: str | None = None, limit=None, cu
     """Users whose username or display name contains `words` (any case), optionally of one role;
     for administrators. Returns (users, next cursor)."""
     require_admin(actor)
-    query = select(User)
+    query = select(User).options(*_with_scopes())
     if role:
         query = query.where(User.role == role)
     words = words.strip()[:80]

@@ -10,6 +10,8 @@ from . import services
 from .schemas import KitQuerySchema
 
 bp = Blueprint("kits", __name__, url_prefix="/api/v1")
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+KIT_QUERY = KitQuerySchema()
 
 
 def _pdf_response(title, cards, layout, filename):
@@ -38,7 +40,7 @@ def market_kits(code):
     # Scope first: someone who may not print this market's cards learns only that (403/404),
     # whatever the query says; its readers are then told what is wrong with the query (422).
     title, cards = services.market_cards(g.actor, code)
-    layout = load_query(KitQuerySchema())["layout"]
+    layout = load_query(KIT_QUERY)["layout"]
     return _pdf_response(title, cards, layout, f"the-sap-{cards[0].market_code}-{layout}.pdf")
 
 
@@ -46,5 +48,5 @@ def market_kits(code):
 @login_required
 def vendor_kit(vendor_id):
     title, cards = services.stall_cards(g.actor, vendor_id)  # scope first, as above
-    layout = load_query(KitQuerySchema())["layout"]
+    layout = load_query(KIT_QUERY)["layout"]
     return _pdf_response(title, cards, layout, f"the-sap-{cards[0].market_code}-{cards[0].stall_code}-{layout}.pdf")

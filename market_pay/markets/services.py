@@ -1,6 +1,7 @@
 """Register, list (scoped), read and edit markets."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record_change
 from ..auth.scopes import (
@@ -56,7 +57,8 @@ def create_market(actor, data: dict) -> Market:
 
 
 def list_markets(actor, region_code=None, limit=None, cursor=None):
-    query = select(Market).where(visible_markets_condition(actor))
+    # Each market's region comes with the page (its code is in the answer): one statement, not one per region.
+    query = select(Market).options(joinedload(Market.region)).where(visible_markets_condition(actor))
     if region_code:
         region = db.session.scalar(select(Region).where(Region.code == region_code))
         if region is None:

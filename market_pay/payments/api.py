@@ -7,7 +7,7 @@ from ..common.request_input import load_json, load_query
 from ..errors import ValidationFailed
 from ..extensions import db
 from . import feed, payment_requests, suspense
-from .privacy import hidden_payer_fields
+from .privacy import PAYER_FIELDS, hidden_payer_fields
 from .schemas import (
     FeedQuerySchema,
     FeedSchema,
@@ -21,8 +21,25 @@ from .schemas import (
 bp = Blueprint("payments", __name__, url_prefix="/api/v1")
 
 
+def _for_each_reader(schema_class, answer: str, **options) -> dict:
+    """The schema of `answer` for each kind of reader, keyed by what it leaves out: nothing, or
+    the payer's identity (`hidden_payer_fields` gives one of the two)."""
+    return {hidden: schema_class(exclude=hidden, **options) for hidden in ((), PAYER_FIELDS[answer])}
+
+
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+PAYMENT_REQUEST_CREATE = PaymentRequestCreateSchema()
+PAYMENT_REQUEST = _for_each_reader(PaymentRequestSchema, "payment_request")
+FEED_QUERY = FeedQuerySchema()
+FEED = _for_each_reader(FeedSchema, "feed")
+SUSPENSE_QUERY = SuspenseQuerySchema()
+SUSPENSE_ITEMS = _for_each_reader(SuspenseItemSchema, "suspense", many=True)
+SUSPENSE_ITEM = _for_each_reader(SuspenseItemSchema, "suspense")
+SUSPENSE_RESOLVE = SuspenseResolveSchema()
+
+
 def _dump_request(payment_request):
-    return PaymentRequestSchema(exclude=hidden_payer_fields(g.actor, "payment_request")).dump(
+    return PAYMENT_REQUEST[hidden_payer_fields(g.actor, "payment_request")].dump(
         {
             **{
                 c: getattr(payment_request, c)
@@ -56,7 +73,7 @@ def create_payment_request(vendor_id):
     if key is not None and not (1 <= len(key) <= 100 and key.isascii() and key.isprintable()):
         raise ValidationFailed(errors={"Idempotency-Key": ["1 to 100 printable ASCII characters."]})
     created_request, created = payment_requests.create_payment_request(
-        g.actor, vendor_id, load_json(PaymentRequestCreateSchema()), key
+        g.actor, vendor_id, load_json(PAYMENT_REQUEST_CREATE), key
     )
     db.session.commit()
     return _dump_request(created_request), 201 if created else 200
@@ -79,25 +96,25 @@ def cancel_payment_request(reference):
 @bp.get("/vendors/<int:vendor_id>/payments")
 @login_required
 def stall_feed(vendor_id):
-    query = load_query(FeedQuerySchema())
+    query = load_query(FEED_QUERY)
     items, cursor = feed.stall_feed(g.actor, vendor_id, query["after"], query["limit"])
-    return FeedSchema(exclude=hidden_payer_fields(g.actor, "feed")).dump({"items": items, "next": cursor})
+    return FEED[hidden_payer_fields(g.actor, "feed")].dump({"items": items, "next": cursor})
 
 
 @bp.get("/suspense")
 @login_required
 def list_suspense():
-    query = load_query(SuspenseQuerySchema())
+    query = load_query(SUSPENSE_QUERY)
     items, next_cursor = suspense.list_suspense(
         g.actor, query["status"], query["market_code"], query["reason"], query["limit"], query["cursor"]
     )
-    shown = SuspenseItemSchema(many=True, exclude=hidden_payer_fields(g.actor, "suspense"))
+    shown = SUSPENSE_ITEMS[hidden_payer_fields(g.actor, "suspense")]
     return {"items": shown.dump(items), "next": next_cursor}
 
 
 @bp.post("/suspense/<int:item_id>/resolve")
 @login_required
 def resolve_suspense(item_id):
-    item = suspense.resolve_suspense(g.actor, item_id, load_json(SuspenseResolveSchema()))
+    item = suspense.resolve_suspense(g.actor, item_id, load_json(SUSPENSE_RESOLVE))
     db.session.commit()
-    return SuspenseItemSchema(exclude=hidden_payer_fields(g.actor, "suspense")).dump(item)
+    return SUSPENSE_ITEM[hidden_payer_fields(g.actor, "suspense")].dump(item)

@@ -1,6 +1,7 @@
 """The suspense queue: list (scoped) and resolve (assign, refund, dismiss), audit-logged."""
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record_change
 from ..auth.roles import STALL_ROLES
@@ -24,7 +25,8 @@ def list_suspense(actor, status="open", market_code=None, reason=None, limit=Non
     the items of the markets in their scope; stalls nothing."""
     if actor.role in STALL_ROLES:
         raise Forbidden("The suspense queue is for market staff.")
-    query = select(SuspenseItem)
+    # Each item's transaction comes with the page (the answer shows it): not one statement per item.
+    query = select(SuspenseItem).options(joinedload(SuspenseItem.transaction))
     if actor.role != "admin":
         query = query.join(Market, Market.id == SuspenseItem.market_id).where(visible_markets_condition(actor))
     if market_code:

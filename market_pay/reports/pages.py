@@ -21,8 +21,7 @@ from ..stalls.services import market_quiet_stalls
 from . import charts
 from .adoption import require_asked_scope
 from .exports import row_values
-from .responses import fresh_report, report_response, scoped_query
-from .schemas import AdoptionQuerySchema
+from .responses import ADOPTION_QUERY, fresh_report, report_response, scoped_query
 
 bp = Blueprint("report_pages", __name__)
 bp.after_request(security_headers)
@@ -109,7 +108,7 @@ def dashboard():
     args = _query(actor, choices)
     require_asked_scope(actor, args)  # an outsider is refused before the query is explained to them
     try:
-        query = AdoptionQuerySchema().load(args)
+        query = ADOPTION_QUERY.load(args)
     except ValidationError as invalid:
         reason = _query_mistakes(invalid.messages, lang)
         return render_page(

@@ -7,6 +7,9 @@ from . import exports
 from .adoption import adoption_report, bring_rollups_up_to_date, require_asked_scope, require_report_scope
 from .schemas import AdoptionQuerySchema
 
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+ADOPTION_QUERY = AdoptionQuerySchema()
+
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -18,7 +21,7 @@ def scoped_query(actor) -> dict:
     outsider is refused (403) whatever else the query says; a reader is told what is wrong (422)."""
     asked = request.args.to_dict(flat=True)
     require_asked_scope(actor, asked)
-    return AdoptionQuerySchema().load(asked)
+    return ADOPTION_QUERY.load(asked)
 
 
 def fresh_report(actor, query: dict):

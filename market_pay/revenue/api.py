@@ -10,6 +10,8 @@ from .responses import book_response
 from .schemas import RevenueQuerySchema
 
 bp = Blueprint("revenue", __name__, url_prefix="/api/v1")
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+REVENUE_QUERY = RevenueQuerySchema()
 
 
 @bp.get("/vendors/<int:vendor_id>/revenue")
@@ -18,7 +20,7 @@ def revenue_book(vendor_id):
     # Scope first: who may not read this stall's book gets 403 (an unknown stall 404) whatever the
     # query says; only its readers are told what is wrong with the query (422).
     vendor = services.readable_stall(g.actor, vendor_id)
-    query = load_query(RevenueQuerySchema())
+    query = load_query(REVENUE_QUERY)
     book = services.book_of(vendor, query["first"], query["last"], query["group"])
     if query["format"] != "json":
         services.record_download(g.actor, book, query["format"])

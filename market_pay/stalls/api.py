@@ -7,9 +7,11 @@ from . import services
 from .schemas import QuietStallSchema
 
 bp = Blueprint("stalls", __name__, url_prefix="/api/v1")
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+QUIET_STALLS = QuietStallSchema(many=True)
 
 
 @bp.get("/markets/<code>/quiet-stalls")
 @login_required
 def quiet_stalls(code):
-    return {"items": QuietStallSchema(many=True).dump(services.market_quiet_stalls(g.actor, code))}
+    return {"items": QUIET_STALLS.dump(services.market_quiet_stalls(g.actor, code))}

@@ -24,36 +24,49 @@ from .schemas import (
 bp = Blueprint("vendors", __name__, url_prefix="/api/v1")
 
 
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+VENDOR_CREATE = VendorCreateSchema()
+VENDOR = VendorSchema()
+VENDOR_LIST_QUERY = VendorListQuerySchema()
+VENDORS = VendorSchema(many=True)
+VENDOR_UPDATE = VendorUpdateSchema()
+SUSPEND = SuspendSchema()
+REACTIVATE = ReactivateSchema()
+ACCOUNT_CREATE = AccountCreateSchema()
+ACCOUNT = AccountSchema()
+ACCOUNT_DECISION = AccountDecisionSchema()
+
+
 @bp.post("/vendors")
 @login_required
 def register_vendor():
-    vendor = services.register_vendor(g.actor, load_json(VendorCreateSchema()))
+    vendor = services.register_vendor(g.actor, load_json(VENDOR_CREATE))
     db.session.commit()
-    return VendorSchema().dump(vendor), 201
+    return VENDOR.dump(vendor), 201
 
 
 @bp.get("/vendors")
 @login_required
 def list_vendors():
-    query = load_query(VendorListQuerySchema())
+    query = load_query(VENDOR_LIST_QUERY)
     items, next_cursor = services.list_vendors(
         g.actor, query["market_code"], query["status"], query["limit"], query["cursor"]
     )
-    return {"items": VendorSchema(many=True).dump(items), "next": next_cursor}
+    return {"items": VENDORS.dump(items), "next": next_cursor}
 
 
 @bp.get("/vendors/<int:vendor_id>")
 @login_required
 def get_vendor(vendor_id):
-    return VendorSchema().dump(services.get_vendor(g.actor, vendor_id))
+    return VENDOR.dump(services.get_vendor(g.actor, vendor_id))
 
 
 @bp.patch("/vendors/<int:vendor_id>")
 @login_required
 def update_vendor(vendor_id):
-    vendor = services.update_vendor(g.actor, vendor_id, load_json(VendorUpdateSchema()))
+    vendor = services.update_vendor(g.actor, vendor_id, load_json(VENDOR_UPDATE))
     db.session.commit()
-    return VendorSchema().dump(vendor)
+    return VENDOR.dump(vendor)
 
 
 @bp.post("/vendors/<int:vendor_id>/suspend")
@@ -62,20 +75,20 @@ def update_vendor(vendor_id):
 def change_vendor_status(vendor_id):
     suspend = request.path.endswith("/suspend")
     services.managed_vendor(g.actor, vendor_id)  # scope before the body: an outsider learns nothing of it
-    schema = SuspendSchema() if suspend else ReactivateSchema()
+    schema = SUSPEND if suspend else REACTIVATE
     # A suspension says why (422 without a reason); a reactivation may be sent with no body at all.
     body = load_json(schema) if request.content_length else schema.load({})
     vendor = services.set_vendor_status(g.actor, vendor_id, "suspended" if suspend else "active", body["reason"])
     db.session.commit()
-    return VendorSchema().dump(vendor)
+    return VENDOR.dump(vendor)
 
 
 @bp.post("/vendors/<int:vendor_id>/accounts")
 @login_required
 def add_account(vendor_id):
-    account = services.add_account(g.actor, vendor_id, load_json(AccountCreateSchema()))
+    account = services.add_account(g.actor, vendor_id, load_json(ACCOUNT_CREATE))
     db.session.commit()
-    return AccountSchema().dump(account), 201
+    return ACCOUNT.dump(account), 201
 
 
 @bp.post("/vendors/<int:vendor_id>/accounts/<int:account_id>/deactivate")
@@ -83,7 +96,7 @@ def add_account(vendor_id):
 def deactivate_account(vendor_id, account_id):
     account = services.deactivate_account(g.actor, vendor_id, account_id)
     db.session.commit()
-    return AccountSchema().dump(account)
+    return ACCOUNT.dump(account)
 
 
 @bp.post("/accounts/<int:account_id>/confirm")
@@ -91,13 +104,13 @@ def deactivate_account(vendor_id, account_id):
 @login_required
 def decide_account(account_id):
     """The vendor (PIN in the body) or an administrator (no body) decides a pending change."""
-    body = load_json(AccountDecisionSchema()) if request.content_length else {"pin": None}
+    body = load_json(ACCOUNT_DECISION) if request.content_length else {"pin": None}
     decide = confirm_account if request.path.endswith("/confirm") else reject_account
     account = decide(g.actor, account_id, body["pin"])
     db.session.commit()  # also keeps a wrong PIN's record, which the throttle counts
     if account is None:
         raise Forbidden("Wrong PIN.", {"pin": ["Wrong PIN."]})
-    return AccountSchema().dump(account)
+    return ACCOUNT.dump(account)
 
 
 @bp.post("/markets/<code>/vendors/import")

@@ -3,6 +3,7 @@
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..audit.services import record_change
 from ..auth.roles import STALL_ROLES
@@ -270,8 +271,21 @@ def _insert_many(table, rows: list[dict]) -> None:
 
 
 def list_vendors(actor, market_code=None, status=None, limit=None, cursor=None):
-    """Vendors of the markets the actor may see; stall roles see only their own stall."""
-    query = select(Vendor).join(Market).where(visible_markets_condition(actor))
+    """Vendors of the markets the actor may see; stall roles see only their own stall.
+
+    What the answer shows of each vendor comes with the page (VendorSchema: its market's code,
+    its accounts, who asked for a pending one), so the number of statements does not grow with
+    the page: the market from the join the scope needs anyway, the accounts and their requesters
+    in one statement each (none for requesters when nothing is pending)."""
+    query = (
+        select(Vendor)
+        .join(Market)
+        .where(visible_markets_condition(actor))
+        .options(
+            contains_eager(Vendor.market),
+            selectinload(Vendor.accounts).selectinload(ReceivingAccount.requested_by),
+        )
+    )
     if actor.role in STALL_ROLES:
         query = query.where(Vendor.id == actor.vendor_id)
     if market_code:
@@ -284,7 +298,22 @@ def list_vendors(actor, market_code=None, status=None, limit=None, cursor=None):
 
 
 def get_vendor(actor, vendor_id: int) -> Vendor:
-    vendor = find_vendor(vendor_id)
+    """One vendor with what its answer shows (market, accounts, their requesters), in one
+    statement: the scope check needs the market, the schema the rest."""
+    vendor = (
+        db.session.scalars(
+            select(Vendor)
+            .where(Vendor.id == vendor_id)
+            .options(
+                joinedload(Vendor.market),
+                joinedload(Vendor.accounts).joinedload(ReceivingAccount.requested_by),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
+    if vendor is None:
+        raise NotFound(f"No vendor with id {vendor_id}.")
     require_vendor_read(actor, vendor)
     return vendor
 

@@ -21,6 +21,13 @@ from .schemas import (
 )
 
 bp = Blueprint("vietqr", __name__, url_prefix="/api/v1")
+# Built once per process, not per request (see "Schema instances" in common/schemas.py).
+STALL_CODES = StallCodeSchema(many=True)
+IMAGE_QUERY = ImageQuerySchema()
+DECODE_REQUEST = DecodeRequestSchema()
+DECODED = DecodedSchema()
+VERIFY_QUERY = VerifyQuerySchema()
+VERIFY_RESULT = VerifyResultSchema()
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 # Bump when rendering changes, so browsers drop images drawn the old way.
 RENDER_VERSION = "1"
@@ -29,14 +36,14 @@ RENDER_VERSION = "1"
 @bp.get("/vendors/<int:vendor_id>/qr")
 @login_required
 def stall_codes(vendor_id):
-    return {"items": StallCodeSchema(many=True).dump(services.stall_codes(g.actor, vendor_id))}
+    return {"items": STALL_CODES.dump(services.stall_codes(g.actor, vendor_id))}
 
 
 @bp.get("/accounts/<int:account_id>/qr.<any(png, svg):image_format>")
 @login_required
 def account_image(account_id, image_format):
     account = services.account_for_image(g.actor, account_id)  # scope before the query
-    size = load_query(ImageQuerySchema())["size"]
+    size = load_query(IMAGE_QUERY)["size"]
     payload = services.static_payload(account)
     etag = hashlib.sha256(f"{RENDER_VERSION}|{image_format}|{size}|{payload}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
@@ -53,8 +60,8 @@ def account_image(account_id, image_format):
 @bp.post("/qr/decode")
 @login_required
 def decode():
-    reading = services.decode_for_staff(g.actor, load_json(DecodeRequestSchema())["payload"])
-    return DecodedSchema().dump(decoded_fields(reading.code, reading.warnings))
+    reading = services.decode_for_staff(g.actor, load_json(DECODE_REQUEST)["payload"])
+    return DECODED.dump(decoded_fields(reading.code, reading.warnings))
 
 
 @bp.get("/verify")
@@ -63,5 +70,5 @@ def verify():
     # Counted and committed first, so even rejected attempts use up the allowance.
     hit(f"verify:{request.remote_addr}", config["VERIFY_RATE_LIMIT"], config["VERIFY_RATE_WINDOW_SECONDS"])
     db.session.commit()
-    query = load_query(VerifyQuerySchema())
-    return VerifyResultSchema().dump(services.verify_code(query["payload"], query["lang"]))
+    query = load_query(VERIFY_QUERY)
+    return VERIFY_RESULT.dump(services.verify_code(query["payload"], query["lang"]))
