@@ -135,6 +135,7 @@ BODIES = {
         "accounts": [account_data()],
     },
     ("patch", "/api/v1/vendors/{vendor_id}"): {"display_name": "Đổi tên"},
+    ("post", "/api/v1/vendors/{vendor_id}/suspend"): {"reason": "Sạp nghỉ bán cả tuần"},
     ("post", "/api/v1/vendors/{vendor_id}/accounts"): account_data(),
     ("post", "/api/v1/vendors/{vendor_id}/payment-requests"): {"amount": 10_000},
     ("post", "/api/v1/suspense/{item_id}/resolve"): {"action": "dismiss", "note": "not ours"},
