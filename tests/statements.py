@@ -12,15 +12,19 @@ from sqlalchemy import event
 
 from market_pay.extensions import db
 
+# The SAVEPOINTs the test harness wraps a session's work in (production sends none).
+HARNESS_SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
 
 @contextlib.contextmanager
-def statements():
-    """The statements sent to the database inside the block, in order."""
+def statements(ignoring: tuple[str, ...] = HARNESS_SAVEPOINTS):
+    """The statements sent to the database inside the block, in order, less those starting with
+    one of `ignoring`."""
     seen: list[str] = []
     bind = db.session.get_bind()
 
     def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+        if not statement.startswith(ignoring):
             seen.append(statement)
 
     event.listen(bind, "before_cursor_execute", record)

@@ -1,10 +1,8 @@
 """The vendor import makes a fixed number of database statements whatever the file's size (a
 10,000-row file took 156 s at a few statements per row; bench/bench_vendor_import.py)."""
 
-import contextlib
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from market_pay.audit.models import AuditLog
 from market_pay.extensions import db
@@ -12,6 +10,7 @@ from market_pay.vendors.importer import import_vendors_csv
 from market_pay.vendors.models import ReceivingAccount, Vendor
 from market_pay.vendors.services import NUMBER_TAKEN
 from tests.factories import make_market, make_vendor
+from tests.statements import statements as counted_statements
 
 pytestmark = pytest.mark.usefixtures("app")
 HEADER = "stall_code,display_name,phone,floor_amount,bin,account_number,account_name\n"
@@ -25,23 +24,11 @@ def spreadsheet(stalls: int, first: int = 0) -> str:
     )
 
 
-@contextlib.contextmanager
 def statements():
-    """The statements sent to the database inside the block (audit entries aside)."""
-    seen = []
-    engine = db.session.get_bind()
-
-    def count(conn, cursor, statement, *_):
-        # The audit entries go through record_change (one ORM object per stall, as every change
-        # is audited); the ORM batches them where it can, so they are not counted here.
-        if not statement.startswith("INSERT INTO audit_log"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    """The statements sent to the database inside the block, audit entries aside: they go through
+    record_change (one ORM object per stall, as every change is audited), which the ORM batches
+    where it can, so they are not counted here."""
+    return counted_statements(ignoring=("INSERT INTO audit_log",))
 
 
 def test_import_makes_as_many_statements_for_200_stalls_as_for_20():
