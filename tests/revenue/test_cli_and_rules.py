@@ -62,7 +62,9 @@ def test_a_stall_book_for_a_quarter_as_pdf_and_xlsx(runner, book_world, tmp_path
     assert result.exit_code == 0, result.output
     rows = [tuple(c.value for c in row) for row in load_workbook(tmp_path / "q2.xlsx").active.iter_rows()]
     assert (None, "Tổng cộng cả kỳ", 148_000, 15_000, 163_000) in rows
-    logged = db.session.scalars(select(AuditLog).where(AuditLog.action == "revenue.download")).all()
+    logged = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "revenue.download").order_by(AuditLog.id)  # (no ORDER BY: any order)
+    ).all()
     assert [(row.actor_label, row.details["format"]) for row in logged] == [("cli", "pdf"), ("cli", "xlsx")]
 
 
