@@ -59,6 +59,24 @@ STATUS_WORDS = {
     },
     "en": {},
 }
+ROLE_WORDS = {
+    "vi": {
+        "admin": "quản trị viên",
+        "region_staff": "cán bộ địa bàn",
+        "market_manager": "ban quản lý chợ",
+        "vendor": "chủ sạp",
+        "vendor_assistant": "người phụ bán",
+    },
+    "en": {
+        "admin": "administrator",
+        "region_staff": "region staff",
+        "market_manager": "market manager",
+        "vendor": "stall owner",
+        "vendor_assistant": "assistant",
+    },
+}
+# A value a change cleared or had not set yet (a "before" with no floor amount): said, not "None".
+NOTHING = {"vi": "không có", "en": "none"}
 AMOUNT_KEYS = {"amount", "floor_amount"}
 STATUS_KEYS = {"account_status", "status", "change"}
 LONGEST = 600  # characters: a detail is a line of the table, not a document
@@ -74,6 +92,10 @@ def _value(key: str, value, lang: str, vnd: Callable[[int], str], reason: Callab
         return ", ".join(f"{_label(k, lang)}: {_value(k, v, lang, vnd, reason)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_value(key, item, lang, vnd, reason) for item in value)
+    if value is None:
+        return NOTHING.get(lang, NOTHING["en"])
+    if key == "role" and isinstance(value, str):
+        return ROLE_WORDS.get(lang, ROLE_WORDS["en"]).get(value, value)
     if key in AMOUNT_KEYS and isinstance(value, int) and not isinstance(value, bool):
         return vnd(value)
     if key in STATUS_KEYS and isinstance(value, str):
