@@ -67,24 +67,14 @@ def _csv_of_the_day(n: int, path: Path):
     """The same day as our CSV (with balances), what a file reconciliation would read."""
     import csv
 
+    from market_pay.reconciliation.statement_file import COLUMNS
+
     by_account: dict = {}
     for i in range(n):
         by_account.setdefault(f"{1000 + i % 200:012d}", []).append(i)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "transaction_id",
-                "bank_reference",
-                "booked_at",
-                "bin",
-                "account_number",
-                "direction",
-                "amount",
-                "description",
-                "balance_after",
-            ]
-        )
+        writer.writerow(COLUMNS)
         for account, items in by_account.items():
             writer.writerow(["", "", "", "970436", account, "opening", "", "", 0])
             balance = 0

@@ -184,14 +184,7 @@ def _settle(recorder: _Recorder, answer: Answer, outcome: Outcome, actor):
         return
     if status.amount != item.amount:
         recorder.tally("amount_differs")
-        recorder.count("field_disagreement", callbacks=1)
-        recorder.add_break(
-            "field_disagreement",
-            item,
-            item.amount,
-            bank_txn_id=status.link_id,
-            differences=[{"field": "request_amount", "statement": status.amount, "callback": item.amount}],
-        )
+        _disagreement(recorder, item, status, "request_amount", status.amount, item.amount)
         return
     for problem in outcome.other_accounts:
         recorder.count("other_account", problem["money"], lines=1)
@@ -241,17 +234,31 @@ def _compare_paid(recorder, item, request, status) -> str:
         if status.amount_paid:
             recorder.count("matched", status.amount_paid, callbacks=1)
         return "agreed" if status.status not in ("PENDING", "PROCESSING") else "still_open"
+    _disagreement(
+        recorder,
+        item,
+        status,
+        "amount_paid",
+        status.amount_paid,
+        request.paid_amount,
+        payos_status=status.status,
+        listed=len(status.transactions),
+    )
+    return "paid_differs"
+
+
+def _disagreement(recorder, item, status, field: str, theirs: int, ours: int, **detail):
+    """payOS and we disagree on one figure of the request: a field-disagreement break, never an
+    overwrite (payOS's figure is reported as the statement's side)."""
     recorder.count("field_disagreement", callbacks=1)
     recorder.add_break(
         "field_disagreement",
         item,
         item.amount,
         bank_txn_id=status.link_id,
-        differences=[{"field": "amount_paid", "statement": status.amount_paid, "callback": request.paid_amount}],
-        payos_status=status.status,
-        listed=len(status.transactions),
+        differences=[{"field": field, "statement": theirs, "callback": ours}],
+        **detail,
     )
-    return "paid_differs"
 
 
 def _follow_final(recorder, item, request, status, actor) -> str:
