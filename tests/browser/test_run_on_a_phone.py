@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.browser.conftest import browser, playwright_api  # noqa: F401  (the shared Chromium)
-from tests.office.test_office_browser import ADMIN, PASSWORD, office_service  # noqa: F401
+from tests.office.test_office_browser import admin_in_the_office, office_service  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -15,13 +15,7 @@ def test_the_run_s_figures_fit_their_cells_at_360_px(browser, office_service, tm
     from tests.reconciliation.statements import line, write_statement
 
     base = office_service
-    context = browser.new_context(locale="vi-VN", viewport={"width": 360, "height": 780})
-    page = context.new_page()
-    page.goto(f"{base}/office/login")
-    page.fill("input[name=username]", ADMIN)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/office")
+    context, page = admin_in_the_office(browser, base, {"width": 360, "height": 780})
     page.goto(f"{base}/office/m/DV/reconciliation")
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600))
     lines = [line(f"PHONE-{n}", f"FT7{n}", f"{day}T08:0{n}:00+07:00", 5_115_000, description="MUA") for n in range(3)]

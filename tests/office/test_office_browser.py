@@ -286,17 +286,23 @@ def test_a_manager_s_day_in_the_office(browser, office_service):  # noqa: F811
     context.close()
 
 
-def test_an_administrator_chooses_the_market_and_reconciles_its_statements(browser, office_service, tmp_path):  # noqa: F811
-    from tests.reconciliation.statements import line, write_statement
-
-    base = office_service
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
+def admin_in_the_office(chromium, base: str, viewport: dict):
+    """(context, page): the administrator signed in to the office, in Vietnamese, at this size."""
+    context = chromium.new_context(locale="vi-VN", viewport=viewport)
     page = context.new_page()
     page.goto(f"{base}/office/login")
     page.fill("input[name=username]", ADMIN)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/office")
+    return context, page
+
+
+def test_an_administrator_chooses_the_market_and_reconciles_its_statements(browser, office_service, tmp_path):  # noqa: F811
+    from tests.reconciliation.statements import line, write_statement
+
+    base = office_service
+    context, page = admin_in_the_office(browser, base, {"width": 1366, "height": 900})
     shoot(page, "markets")
     page.click("text=Chợ Đồng Văn")
     page.wait_for_url(f"{base}/office/m/DV")
